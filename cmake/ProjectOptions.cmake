@@ -1,0 +1,17 @@
+# moe_options carries the language standard, warnings and sanitizers for every target.
+add_library(moe_options INTERFACE)
+add_library(moe::options ALIAS moe_options)
+
+# C++23 (-std=c++2b on GCC 12) for std::expected; nothing else from C++23 is relied on.
+target_compile_features(moe_options INTERFACE cxx_std_23)
+set(CMAKE_CXX_EXTENSIONS OFF)
+
+target_compile_options(moe_options INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align -Wunused
+  -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  -Wno-maybe-uninitialized)
+
+if(MOE_SANITIZE)
+  target_compile_options(moe_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(moe_options INTERFACE -fsanitize=address,undefined)
+endif()

@@ -1,0 +1,50 @@
+// moed: the moechain validator node.
+#include <array>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "node/cli.hpp"
+
+namespace {
+
+using moe::node::Command;
+
+constexpr std::string_view kVersion = "moed/0.1.0";
+
+int run_version(moe::node::Args) {
+    std::printf("%.*s\n", static_cast<int>(kVersion.size()), kVersion.data());
+    return 0;
+}
+
+// Every subcommand, in the order `moed --help` lists them.
+constexpr std::array kCommands = {
+    Command{"version", "print the version", run_version},
+};
+
+void print_usage() {
+    std::printf("usage: moed COMMAND [ARGS...]\n\ncommands:\n");
+    for (const Command& c : kCommands) {
+        std::printf("  %-14.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
+                    static_cast<int>(c.summary.size()), c.summary.data());
+    }
+    std::printf("\nRun 'moed COMMAND --help' for the options of a command.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+        print_usage();
+        return args.empty() ? 2 : 0;
+    }
+    for (const Command& c : kCommands) {
+        if (args[0] == c.name) {
+            return c.run(moe::node::Args(args).subspan(1));
+        }
+    }
+    std::fprintf(stderr, "moed: unknown command '%s'\n\n", args[0].c_str());
+    print_usage();
+    return 2;
+}
