@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "node/cli.hpp"
+#include "node/conformance/conformance.hpp"
 
 namespace {
 
@@ -19,6 +20,8 @@ int run_version(moe::node::Args) {
 
 // Every subcommand, in the order `moed --help` lists them.
 constexpr std::array kCommands = {
+    Command{"conformance", "run ethereum/tests JSON files (TransactionTests, RLPTests, TrieTests, ...)",
+            moe::node::conformance::conformance_main},
     Command{"version", "print the version", run_version},
 };
 
