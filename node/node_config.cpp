@@ -1,0 +1,142 @@
+#include "node/node_config.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace moe::node {
+
+namespace {
+
+using nlohmann::json;
+
+template <typename T>
+std::expected<T, std::string> unsigned_field(const json& j, const char* name, T max) {
+    const json& v = j.at(name);
+    if (!v.is_number_unsigned() || v.get<std::uint64_t>() > static_cast<std::uint64_t>(max)) {
+        return std::unexpected(std::string("field '") + name + "' must be an integer from 0 to " + std::to_string(max));
+    }
+    return static_cast<T>(v.get<std::uint64_t>());
+}
+
+std::string_view level_name(log::Level l) {
+    switch (l) {
+        case log::Level::kTrace: return "trace";
+        case log::Level::kDebug: return "debug";
+        case log::Level::kInfo: return "info";
+        case log::Level::kWarn: return "warn";
+        case log::Level::kError: return "error";
+    }
+    return "info";
+}
+
+}  // namespace
+
+std::expected<std::string, std::string> read_file(const std::filesystem::path& file, std::size_t max_bytes) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(file, ec);
+    if (ec) return std::unexpected("cannot read " + file.string() + ": " + ec.message());
+    if (size > max_bytes) return std::unexpected(file.string() + " is larger than " + std::to_string(max_bytes) + " bytes");
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return std::unexpected("cannot open " + file.string());
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::expected<void, std::string> write_file_atomic(const std::filesystem::path& file, std::string_view content,
+                                                   bool secret) {
+    std::error_code ec;
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec) return std::unexpected("cannot create " + file.parent_path().string() + ": " + ec.message());
+    const std::filesystem::path tmp = file.string() + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, secret ? 0600 : 0644);
+    if (fd < 0) return std::unexpected("cannot write " + tmp.string());
+    std::size_t done = 0;
+    while (done < content.size()) {
+        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        if (n <= 0) {
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            return std::unexpected("cannot write " + tmp.string());
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    const bool synced = ::fsync(fd) == 0;
+    ::close(fd);
+    if (!synced || ::rename(tmp.c_str(), file.c_str()) != 0) {
+        ::unlink(tmp.c_str());
+        return std::unexpected("cannot replace " + file.string());
+    }
+    return {};
+}
+
+std::expected<NodeConfig, std::string> load_node_config(const std::filesystem::path& file) {
+    auto text = read_file(file, 1024 * 1024);
+    if (!text) return std::unexpected(text.error());
+    json j;
+    try {
+        j = json::parse(*text);
+    } catch (const json::exception& e) {
+        return std::unexpected(file.string() + ": invalid JSON: " + e.what());
+    }
+    if (!j.is_object()) return std::unexpected(file.string() + ": must be a JSON object");
+
+    NodeConfig c;
+    auto fail = [&](const std::string& why) { return std::unexpected(file.string() + ": " + why); };
+    for (const auto& [key, value] : j.items()) {
+        if (key == "rpc_host" || key == "p2p_host") {
+            if (!value.is_string() || value.get<std::string>().empty()) return fail("field '" + key + "' must be a host name or address");
+            (key == "rpc_host" ? c.rpc_host : c.p2p_host) = value.get<std::string>();
+        } else if (key == "rpc_port" || key == "p2p_port") {
+            auto v = unsigned_field<std::uint16_t>(j, key.c_str(), 65535);
+            if (!v) return fail(v.error());
+            (key == "rpc_port" ? c.rpc_port : c.p2p_port) = *v;
+        } else if (key == "rpc_allow_external") {
+            if (!value.is_boolean()) return fail("field 'rpc_allow_external' must be true or false");
+            c.rpc_allow_external = value.get<bool>();
+        } else if (key == "rpc_max_connections" || key == "rpc_max_batch") {
+            auto v = unsigned_field<std::uint32_t>(j, key.c_str(), 1'000'000);
+            if (!v) return fail(v.error());
+            if (*v == 0) return fail("field '" + key + "' must be at least 1");
+            (key == "rpc_max_connections" ? c.rpc_max_connections : c.rpc_max_batch) = *v;
+        } else if (key == "rpc_max_body_bytes") {
+            auto v = unsigned_field<std::uint64_t>(j, key.c_str(), 1ull << 30);
+            if (!v) return fail(v.error());
+            if (*v < 1024) return fail("field 'rpc_max_body_bytes' must be at least 1024");
+            c.rpc_max_body_bytes = *v;
+        } else if (key == "block_interval_ms") {
+            auto v = unsigned_field<std::uint64_t>(j, key.c_str(), 3'600'000);
+            if (!v) return fail(v.error());
+            c.block_interval_ms = *v;
+        } else if (key == "log_level") {
+            if (!value.is_string() || !log::parse_level(value.get<std::string>(), c.log_level)) {
+                return fail("field 'log_level' must be one of trace, debug, info, warn, error");
+            }
+        } else {
+            return fail("unknown field '" + key + "'");
+        }
+    }
+    return c;
+}
+
+std::expected<void, std::string> save_node_config(const NodeConfig& c, const std::filesystem::path& file) {
+    json j = {
+        {"rpc_host", c.rpc_host},
+        {"rpc_port", c.rpc_port},
+        {"rpc_allow_external", c.rpc_allow_external},
+        {"rpc_max_connections", c.rpc_max_connections},
+        {"rpc_max_body_bytes", c.rpc_max_body_bytes},
+        {"rpc_max_batch", c.rpc_max_batch},
+        {"p2p_host", c.p2p_host},
+        {"p2p_port", c.p2p_port},
+        {"block_interval_ms", c.block_interval_ms},
+        {"log_level", std::string(level_name(c.log_level))},
+    };
+    return write_file_atomic(file, j.dump(2) + "\n");
+}
+
+}  // namespace moe::node

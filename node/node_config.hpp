@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <string>
+
+#include "node/log.hpp"
+
+namespace moe::node {
+
+/// The settings of one node (not of the chain): where it listens and how it logs.
+/// Stored as HOME/config.json; every field has a default, unknown fields are an error.
+struct NodeConfig {
+    std::string rpc_host = "127.0.0.1";
+    std::uint16_t rpc_port = 8545;
+    bool rpc_allow_external = false;     ///< binding a non-loopback address needs this
+    std::uint32_t rpc_max_connections = 256;
+    std::uint64_t rpc_max_body_bytes = 5 * 1024 * 1024;
+    std::uint32_t rpc_max_batch = 1000;
+    std::string p2p_host = "127.0.0.1";
+    std::uint16_t p2p_port = 26656;
+    std::uint64_t block_interval_ms = 0;  ///< 0: the chain's interval from the genesis
+    log::Level log_level = log::Level::kInfo;
+};
+
+/// Reads a config file; every malformed or unknown field is a clear error.
+[[nodiscard]] std::expected<NodeConfig, std::string> load_node_config(const std::filesystem::path& file);
+
+/// Writes a config file (pretty JSON), atomically (temp file then rename).
+[[nodiscard]] std::expected<void, std::string> save_node_config(const NodeConfig& config,
+                                                                const std::filesystem::path& file);
+
+/// The files of a node's home directory.
+struct HomeLayout {
+    std::filesystem::path root;
+    [[nodiscard]] std::filesystem::path config() const { return root / "config.json"; }
+    [[nodiscard]] std::filesystem::path genesis() const { return root / "genesis.json"; }
+    [[nodiscard]] std::filesystem::path node_key() const { return root / "keys" / "node_key.json"; }
+    [[nodiscard]] std::filesystem::path validator_key() const { return root / "keys" / "validator_key.json"; }
+    [[nodiscard]] std::filesystem::path data() const { return root / "data"; }
+};
+
+/// Writes a file atomically with the given permissions (0600 for keys).
+[[nodiscard]] std::expected<void, std::string> write_file_atomic(const std::filesystem::path& file,
+                                                                 std::string_view content, bool secret = false);
+
+/// Reads a whole file, with a clear error when it cannot.
+[[nodiscard]] std::expected<std::string, std::string> read_file(const std::filesystem::path& file,
+                                                                std::size_t max_bytes = 64 * 1024 * 1024);
+
+}  // namespace moe::node
