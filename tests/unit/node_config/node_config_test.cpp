@@ -1,0 +1,76 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "node/node_config.hpp"
+
+using namespace moe::node;
+namespace fs = std::filesystem;
+
+namespace {
+class NodeConfigTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("moe_node_config_" + std::to_string(::getpid()) + "_" +
+                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    fs::path write(const std::string& text) {
+        const fs::path p = dir_ / "config.json";
+        std::ofstream(p) << text;
+        return p;
+    }
+    fs::path dir_;
+};
+}  // namespace
+
+TEST_F(NodeConfigTest, SaveThenLoadGivesTheSameSettings) {
+    NodeConfig c;
+    c.rpc_port = 9545;
+    c.block_interval_ms = 250;
+    c.log_level = log::Level::kDebug;
+    ASSERT_TRUE(save_node_config(c, dir_ / "config.json").has_value());
+    auto loaded = load_node_config(dir_ / "config.json");
+    ASSERT_TRUE(loaded.has_value()) << loaded.error();
+    EXPECT_EQ(loaded->rpc_port, 9545);
+    EXPECT_EQ(loaded->block_interval_ms, 250u);
+    EXPECT_EQ(loaded->log_level, log::Level::kDebug);
+    EXPECT_EQ(loaded->rpc_host, "127.0.0.1");
+}
+
+TEST_F(NodeConfigTest, EmptyObjectGivesDefaults) {
+    auto loaded = load_node_config(write("{}"));
+    ASSERT_TRUE(loaded.has_value());
+    EXPECT_EQ(loaded->rpc_port, 8545);
+    EXPECT_FALSE(loaded->rpc_allow_external);
+}
+
+TEST_F(NodeConfigTest, MalformedFilesGetClearErrors) {
+    const std::pair<std::string, std::string> cases[] = {
+        {"{", "invalid JSON"},
+        {"[]", "must be a JSON object"},
+        {R"({"rpc_port": 70000})", "rpc_port"},
+        {R"({"rpc_port": -1})", "rpc_port"},
+        {R"({"rpc_port": "8545"})", "rpc_port"},
+        {R"({"rpc_max_batch": 0})", "at least 1"},
+        {R"({"log_level": "loud"})", "log_level"},
+        {R"({"rcp_port": 1})", "unknown field 'rcp_port'"},
+        {R"({"rpc_allow_external": 1})", "true or false"},
+    };
+    for (const auto& [text, expected] : cases) {
+        auto loaded = load_node_config(write(text));
+        ASSERT_FALSE(loaded.has_value()) << text;
+        EXPECT_NE(loaded.error().find(expected), std::string::npos) << text << " -> " << loaded.error();
+    }
+    EXPECT_FALSE(load_node_config(dir_ / "missing.json").has_value());
+}
+
+TEST_F(NodeConfigTest, SecretFilesAreWrittenOwnerOnly) {
+    const fs::path key = dir_ / "keys" / "k.json";
+    ASSERT_TRUE(write_file_atomic(key, "{}", true).has_value());
+    EXPECT_EQ(fs::status(key).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(read_file(key).value(), "{}");
+}
