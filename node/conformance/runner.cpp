@@ -24,6 +24,7 @@ struct Suite {
 // Every suite the runner knows, found by a folder of that name in a file's path.
 const std::vector<Suite>& suites() {
     static const std::vector<Suite> kSuites = {
+        {"TransactionTests", run_transaction_tests},
         {"RLPTests", run_rlp_tests},
     };
     return kSuites;
