@@ -26,6 +26,7 @@ const std::vector<Suite>& suites() {
     static const std::vector<Suite> kSuites = {
         {"TransactionTests", run_transaction_tests},
         {"RLPTests", run_rlp_tests},
+        {"TrieTests", run_trie_tests},
     };
     return kSuites;
 }
