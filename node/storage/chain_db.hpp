@@ -1,0 +1,140 @@
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "core/fixed_bytes.hpp"
+#include "core/trie.hpp"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+/// The node's database: blocks, receipts, indexes, state trie nodes and code in RocksDB.
+namespace moe::node {
+
+/// Bumped whenever the layout of keys or values changes; a database of another version is
+/// refused, never migrated in place silently.
+inline constexpr std::uint32_t kSchemaVersion = 1;
+
+/// Column families. Adding one: append it here (never reorder), give it a name in
+/// chain_db.cpp; existing databases gain it at the next open.
+enum class Column : std::size_t {
+    kMeta,          ///< "default": magic, schema version, chain identity, head
+    kHeaders,       ///< block hash -> header RLP
+    kCanonical,     ///< block number (8 bytes big-endian) -> block hash
+    kBodies,        ///< block hash -> body RLP
+    kReceipts,      ///< block hash -> receipts RLP
+    kTxIndex,       ///< transaction hash -> block number (8) || index (4)
+    kTrieNodes,     ///< node hash -> node RLP (state and storage tries)
+    kCode,          ///< code hash -> contract code
+    kCertificates,  ///< block number (8) -> commit certificate
+    kCount
+};
+
+/// Which chain a database belongs to; checked at every open.
+struct ChainIdentity {
+    std::uint64_t chain_id = 0;
+    core::Hash genesis_hash;
+};
+
+/// The last committed block.
+struct Head {
+    std::uint64_t number = 0;
+    core::Hash hash;
+};
+
+/// Where a transaction was included.
+struct TxLocation {
+    std::uint64_t block_number = 0;
+    std::uint32_t index = 0;
+};
+
+/// Everything a block commit writes, already encoded, so that the database does not depend
+/// on how blocks are built. Written in one atomic, synced WriteBatch.
+struct BlockWrite {
+    core::Hash hash;
+    std::uint64_t number = 0;
+    core::Bytes header_rlp;
+    core::Bytes body_rlp;
+    core::Bytes receipts_rlp;
+    std::vector<core::Hash> tx_hashes;                       ///< in block order
+    std::vector<std::pair<core::Hash, core::Bytes>> trie_nodes;
+    std::vector<std::pair<core::Hash, core::Bytes>> code;
+    std::optional<core::Bytes> certificate;
+    /// Extra key-values of later features, by column.
+    std::vector<std::pair<Column, std::pair<core::Bytes, core::Bytes>>> extra;
+};
+
+class ChainDb;
+
+/// A trie node store over the database: reads fall through to RocksDB, writes are kept
+/// until take_pending() hands them to a BlockWrite, so state changes commit with their block.
+class DbNodeStore final : public core::NodeStore {
+  public:
+    explicit DbNodeStore(const ChainDb& db) : db_(db) {}
+    [[nodiscard]] std::optional<core::Bytes> get_node(const core::Hash& hash) const override;
+    void put_node(const core::Hash& hash, core::ByteView rlp) override;
+    /// Moves out the nodes written since the last call.
+    [[nodiscard]] std::vector<std::pair<core::Hash, core::Bytes>> take_pending();
+    /// Forgets pending nodes (a block that was not committed).
+    void discard_pending() { pending_.clear(); }
+
+  private:
+    const ChainDb& db_;
+    std::map<core::Hash, core::Bytes> pending_;
+};
+
+/// The chain database. Thread-safe for concurrent reads and one writer.
+class ChainDb {
+  public:
+    /// Opens or creates the database in `dir`. A new database records `identity`. An existing
+    /// one must carry our magic, our schema version and the same identity; otherwise the open
+    /// fails with a clear message and nothing on disk is changed.
+    [[nodiscard]] static std::expected<std::unique_ptr<ChainDb>, std::string> open(
+        const std::filesystem::path& dir, const ChainIdentity& identity);
+
+    ~ChainDb();
+    ChainDb(const ChainDb&) = delete;
+    ChainDb& operator=(const ChainDb&) = delete;
+
+    /// Writes a block and everything that goes with it atomically (synced), and moves the head.
+    /// The block must be head + 1 (or 0 on an empty database).
+    [[nodiscard]] std::expected<void, std::string> commit_block(const BlockWrite& block);
+
+    [[nodiscard]] std::optional<Head> head() const;
+    [[nodiscard]] const ChainIdentity& identity() const noexcept { return identity_; }
+
+    [[nodiscard]] std::optional<core::Hash> hash_by_number(std::uint64_t number) const;
+    [[nodiscard]] std::optional<core::Bytes> header(const core::Hash& hash) const;
+    [[nodiscard]] std::optional<core::Bytes> body(const core::Hash& hash) const;
+    [[nodiscard]] std::optional<core::Bytes> receipts(const core::Hash& hash) const;
+    [[nodiscard]] std::optional<TxLocation> tx_location(const core::Hash& txn_hash) const;
+    [[nodiscard]] std::optional<core::Bytes> trie_node(const core::Hash& hash) const;
+    [[nodiscard]] std::optional<core::Bytes> code(const core::Hash& hash) const;
+    [[nodiscard]] std::optional<core::Bytes> certificate(std::uint64_t number) const;
+    /// A value of a column by raw key (for columns added by later features).
+    [[nodiscard]] std::optional<core::Bytes> get(Column column, core::ByteView key) const;
+
+  private:
+    ChainDb() = default;
+    [[nodiscard]] std::optional<core::Bytes> read(Column column, core::ByteView key) const;
+
+    std::unique_ptr<rocksdb::DB> db_;
+    std::vector<rocksdb::ColumnFamilyHandle*> columns_;
+    ChainIdentity identity_;
+};
+
+/// The 8-byte big-endian key of a block number.
+[[nodiscard]] core::Bytes number_key(std::uint64_t number);
+
+}  // namespace moe::node

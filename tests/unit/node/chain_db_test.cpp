@@ -1,0 +1,178 @@
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "../../integration/storage_blocks.hpp"
+#include "core/keccak.hpp"
+#include "core/trie.hpp"
+#include "node/storage/chain_db.hpp"
+
+namespace fs = std::filesystem;
+using namespace moe;
+using node::ChainDb;
+
+namespace {
+
+class ChainDbTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("moe_chaindb_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    /// Every file under the directory with its bytes, to prove a refused open changed nothing.
+    std::map<std::string, std::string> snapshot() const {
+        std::map<std::string, std::string> files;
+        for (const auto& e : fs::recursive_directory_iterator(dir_)) {
+            if (!e.is_regular_file()) continue;
+            std::ifstream in(e.path(), std::ios::binary);
+            files[e.path().string()] = std::string(std::istreambuf_iterator<char>(in), {});
+        }
+        return files;
+    }
+
+    fs::path dir_;
+};
+
+}  // namespace
+
+TEST_F(ChainDbTest, CommitsAndReadsBlocksAcrossReopen) {
+    {
+        auto db = ChainDb::open(dir_, test::test_identity());
+        ASSERT_TRUE(db.has_value()) << db.error();
+        EXPECT_FALSE((*db)->head().has_value());
+        for (std::uint64_t n = 0; n < 5; ++n) ASSERT_TRUE((*db)->commit_block(test::make_block(n)).has_value());
+        EXPECT_EQ((*db)->head()->number, 4u);
+    }
+    auto db = ChainDb::open(dir_, test::test_identity());
+    ASSERT_TRUE(db.has_value()) << db.error();
+    EXPECT_EQ((*db)->head()->number, 4u);
+    const auto b3 = test::make_block(3);
+    EXPECT_EQ((*db)->hash_by_number(3), b3.hash);
+    EXPECT_EQ((*db)->header(b3.hash), b3.header_rlp);
+    EXPECT_EQ((*db)->receipts(b3.hash), b3.receipts_rlp);
+    EXPECT_EQ((*db)->tx_location(b3.tx_hashes[7])->index, 7u);
+    EXPECT_FALSE((*db)->hash_by_number(5).has_value());
+    EXPECT_FALSE((*db)->tx_location(core::keccak256(core::as_bytes("nope"))).has_value());
+}
+
+TEST_F(ChainDbTest, BlocksMustFollowTheHead) {
+    auto db = ChainDb::open(dir_, test::test_identity());
+    ASSERT_TRUE(db.has_value());
+    EXPECT_FALSE((*db)->commit_block(test::make_block(1)).has_value());
+    ASSERT_TRUE((*db)->commit_block(test::make_block(0)).has_value());
+    EXPECT_FALSE((*db)->commit_block(test::make_block(0)).has_value());
+    EXPECT_FALSE((*db)->commit_block(test::make_block(2)).has_value());
+    EXPECT_EQ((*db)->head()->number, 0u);
+}
+
+TEST_F(ChainDbTest, TrieNodesCommitWithTheirBlock) {
+    auto db = ChainDb::open(dir_, test::test_identity());
+    ASSERT_TRUE(db.has_value());
+    node::DbNodeStore store(**db);
+    core::Trie trie(&store);
+    for (int i = 0; i < 100; ++i) {
+        const auto k = core::keccak256(core::as_bytes("key" + std::to_string(i)));
+        ASSERT_TRUE(trie.put(k, core::as_bytes("value" + std::to_string(i))).has_value());
+    }
+    const core::Hash root = trie.commit(store);
+    node::BlockWrite b = test::make_block(0);
+    b.trie_nodes = store.take_pending();
+    ASSERT_TRUE((*db)->commit_block(b).has_value());
+
+    node::DbNodeStore fresh(**db);
+    core::Trie reopened(&fresh, root);
+    const auto k = core::keccak256(core::as_bytes("key42"));
+    EXPECT_EQ(reopened.get(k).value().value(), core::Bytes(core::as_bytes("value42").begin(), core::as_bytes("value42").end()));
+}
+
+TEST_F(ChainDbTest, RefusesAForeignRocksDbAndLeavesItUntouched) {
+    {
+        rocksdb::Options o;
+        o.create_if_missing = true;
+        rocksdb::DB* raw = nullptr;
+        ASSERT_TRUE(rocksdb::DB::Open(o, dir_.string(), &raw).ok());
+        ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), "someone", "else's data").ok());
+        raw->Close();
+        delete raw;
+    }
+    const auto before = snapshot();
+    auto db = ChainDb::open(dir_, test::test_identity());
+    ASSERT_FALSE(db.has_value());
+    EXPECT_NE(db.error().find("not a moechain"), std::string::npos) << db.error();
+    EXPECT_EQ(snapshot(), before);
+}
+
+TEST_F(ChainDbTest, RefusesAnotherSchemaVersionAndAnotherChain) {
+    {
+        auto db = ChainDb::open(dir_, test::test_identity());
+        ASSERT_TRUE(db.has_value());
+    }
+    auto other = test::test_identity();
+    other.chain_id = 1;
+    auto db = ChainDb::open(dir_, other);
+    ASSERT_FALSE(db.has_value());
+    EXPECT_NE(db.error().find("another chain"), std::string::npos) << db.error();
+
+    {
+        rocksdb::Options o;
+        std::vector<std::string> families;
+        ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(o, dir_.string(), &families).ok());
+        std::vector<rocksdb::ColumnFamilyDescriptor> d;
+        for (auto& f : families) d.emplace_back(f, rocksdb::ColumnFamilyOptions());
+        std::vector<rocksdb::ColumnFamilyHandle*> handles;
+        rocksdb::DB* raw = nullptr;
+        ASSERT_TRUE(rocksdb::DB::Open(o, dir_.string(), d, &handles, &raw).ok());
+        const std::string v2("\0\0\0\0\0\0\0\x02", 8);
+        ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), "schema_version", v2).ok());
+        for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+        raw->Close();
+        delete raw;
+    }
+    const auto before = snapshot();
+    db = ChainDb::open(dir_, test::test_identity());
+    ASSERT_FALSE(db.has_value());
+    EXPECT_NE(db.error().find("schema version 2"), std::string::npos) << db.error();
+    EXPECT_EQ(snapshot(), before);
+}
+
+TEST_F(ChainDbTest, RefusesADirectoryOfOtherFilesAndCorruptDatabases) {
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "notes.txt") << "my files";
+    auto before = snapshot();
+    auto db = ChainDb::open(dir_, test::test_identity());
+    ASSERT_FALSE(db.has_value());
+    EXPECT_NE(db.error().find("holds no database"), std::string::npos) << db.error();
+    EXPECT_EQ(snapshot(), before);
+    fs::remove_all(dir_);
+
+    {
+        auto ok = ChainDb::open(dir_, test::test_identity());
+        ASSERT_TRUE(ok.has_value());
+        ASSERT_TRUE((*ok)->commit_block(test::make_block(0)).has_value());
+    }
+    // Garble the manifest the CURRENT file points at.
+    std::string current;
+    std::getline(std::ifstream(dir_ / "CURRENT"), current);
+    { std::ofstream(dir_ / current, std::ios::binary | std::ios::trunc) << "garbage, not a manifest"; }
+    before = snapshot();
+    db = ChainDb::open(dir_, test::test_identity());
+    ASSERT_FALSE(db.has_value());
+    EXPECT_EQ(snapshot(), before);
+    ASSERT_TRUE(fs::exists(dir_ / "CURRENT"));
+    { std::ofstream(dir_ / "CURRENT", std::ios::trunc) << "\x01\x02 nonsense"; }
+    EXPECT_FALSE(ChainDb::open(dir_, test::test_identity()).has_value());
+}
+
+TEST_F(ChainDbTest, ASecondOpenOfTheSameDatabaseIsRefused) {
+    auto first = ChainDb::open(dir_, test::test_identity());
+    ASSERT_TRUE(first.has_value());
+    auto second = ChainDb::open(dir_, test::test_identity());
+    ASSERT_FALSE(second.has_value());
+    EXPECT_NE(second.error().find("lock"), std::string::npos) << second.error();
+}
