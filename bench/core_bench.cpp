@@ -1,9 +1,14 @@
 // Core primitives against the raw library calls they wrap, measured in the same run.
 #include <benchmark/benchmark.h>
 #include <cryptopp/keccak.h>
+#include <secp256k1.h>
+#include <secp256k1_recovery.h>
 
+#include "core/account.hpp"
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
+#include "core/transaction.hpp"
+#include "core/trie.hpp"
 
 namespace {
 
@@ -28,6 +33,100 @@ void BM_Keccak256_RawCryptopp(benchmark::State& state) {
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
 }
 BENCHMARK(BM_Keccak256_RawCryptopp)->Arg(32)->Arg(1024);
+
+Transaction sample_transaction() {
+    Transaction t;
+    t.type = TxType::kDynamicFee;
+    t.chain_id = 4224;
+    t.nonce = 42;
+    t.max_priority_fee_per_gas = 1'000'000'000;
+    t.max_fee_per_gas = 30'000'000'000ull;
+    t.gas_limit = 60'000;
+    t.to = Address::from_hex("0x70997970c51812dc3a010c7d01b50e0d17dc79c8").value();
+    t.value = 1'000'000'000'000'000ull;
+    t.data = from_hex("0xa9059cbb0000000000000000000000003c44cdddb6a900fa2b585dd299e03d12fa4293bc00000000000000000000000000000000000000000000000000000000000003e8").value();
+    t.sign(PrivateKey::from_seed(keccak256(as_bytes("bench"))));
+    return t;
+}
+
+void BM_TxDecode(benchmark::State& state) {
+    const Bytes raw = sample_transaction().encode();
+    for (auto _ : state) benchmark::DoNotOptimize(decode_transaction(raw));
+}
+BENCHMARK(BM_TxDecode);
+
+/// The floor: a generic RLP walk of the same bytes, allocating nothing typed.
+void BM_TxDecode_RawRlpWalk(benchmark::State& state) {
+    const Bytes raw = sample_transaction().encode();
+    for (auto _ : state) benchmark::DoNotOptimize(rlp::decode_item(ByteView(raw).subspan(1)));
+}
+BENCHMARK(BM_TxDecode_RawRlpWalk);
+
+void BM_SenderRecovery(benchmark::State& state) {
+    const Transaction t = sample_transaction();
+    for (auto _ : state) benchmark::DoNotOptimize(t.sender());
+}
+BENCHMARK(BM_SenderRecovery);
+
+/// The raw library limit: secp256k1_ecdsa_recover plus the Keccak of the public key, given
+/// the digest (our figure also includes computing the signing hash).
+void BM_SenderRecovery_RawSecp256k1(benchmark::State& state) {
+    const Transaction t = sample_transaction();
+    const Hash digest = t.signing_hash();
+    secp256k1_context* ctx = secp256k1_context_create(SECP256K1_CONTEXT_VERIFY);
+    std::uint8_t compact[64];
+    const Hash r = uint256_to_bytes32(t.signature.r);
+    const Hash s = uint256_to_bytes32(t.signature.s);
+    std::copy(r.bytes.begin(), r.bytes.end(), compact);
+    std::copy(s.bytes.begin(), s.bytes.end(), compact + 32);
+    secp256k1_ecdsa_recoverable_signature sig;
+    secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &sig, compact, t.signature.y_parity);
+    for (auto _ : state) {
+        secp256k1_pubkey pk;
+        benchmark::DoNotOptimize(secp256k1_ecdsa_recover(ctx, &pk, &sig, digest.data()));
+        std::uint8_t ser[65];
+        std::size_t len = sizeof ser;
+        secp256k1_ec_pubkey_serialize(ctx, ser, &len, &pk, SECP256K1_EC_UNCOMPRESSED);
+        benchmark::DoNotOptimize(keccak256(ByteView(ser + 1, 64)));
+    }
+    secp256k1_context_destroy(ctx);
+}
+BENCHMARK(BM_SenderRecovery_RawSecp256k1);
+
+std::vector<std::pair<Hash, Bytes>> accounts(std::size_t n) {
+    std::vector<std::pair<Hash, Bytes>> out;
+    for (std::size_t i = 0; i < n; ++i) {
+        Account a;
+        a.nonce = i;
+        a.balance = uint256{i} * 1'000'000'007ull;
+        out.emplace_back(keccak256(as_bytes("account" + std::to_string(i))), a.encode());
+    }
+    return out;
+}
+
+void BM_TrieRoot10kAccounts(benchmark::State& state) {
+    const auto leaves = accounts(10'000);
+    for (auto _ : state) {
+        Trie t;
+        for (const auto& [k, v] : leaves) benchmark::DoNotOptimize(t.put(k, v));
+        benchmark::DoNotOptimize(t.root_hash());
+    }
+}
+BENCHMARK(BM_TrieRoot10kAccounts)->Unit(benchmark::kMillisecond);
+
+/// The unavoidable part of a trie root: one Keccak per leaf encoding.
+void BM_TrieRoot10kAccounts_RawLeafHashes(benchmark::State& state) {
+    const auto leaves = accounts(10'000);
+    for (auto _ : state) {
+        for (const auto& [k, v] : leaves) {
+            Bytes leaf;
+            rlp::encode(leaf, ByteView(k.bytes).subspan(1));
+            rlp::encode(leaf, ByteView{v});
+            benchmark::DoNotOptimize(keccak256(rlp::wrap_list(leaf)));
+        }
+    }
+}
+BENCHMARK(BM_TrieRoot10kAccounts_RawLeafHashes)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

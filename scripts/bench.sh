@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds and runs the benchmarks; every figure is printed next to its baseline from the same run.
+# Usage: scripts/bench.sh [core|storage|...]  (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh >/dev/null
+min_time=${MOE_BENCH_MIN_TIME:-0.5}
+for b in ${@:-core storage}; do
+  echo "== bench_$b"
+  "build/bench/bench_$b" --benchmark_min_time="$min_time"
+done
