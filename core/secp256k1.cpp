@@ -75,6 +75,23 @@ PublicKey PrivateKey::public_key() const {
 
 Address PrivateKey::address() const { return address_of(public_key()); }
 
+FixedBytes<33> PrivateKey::compressed_public_key() const {
+    secp256k1_pubkey pk;
+    [[maybe_unused]] const int ok = secp256k1_ec_pubkey_create(context(), &pk, secret_.data());
+    FixedBytes<33> out;
+    std::size_t len = out.size();
+    secp256k1_ec_pubkey_serialize(context(), out.data(), &len, &pk, SECP256K1_EC_COMPRESSED);
+    return out;
+}
+
+std::expected<PrivateKey, KeyError> PrivateKey::tweak_add(const Hash& tweak) const {
+    Hash sum = secret_;
+    if (secp256k1_ec_seckey_tweak_add(context(), sum.data(), tweak.data()) != 1) {
+        return std::unexpected(KeyError::kInvalidPrivateKey);
+    }
+    return PrivateKey(sum);
+}
+
 Signature PrivateKey::sign(const Hash& digest) const {
     secp256k1_ecdsa_recoverable_signature rsig;
     [[maybe_unused]] const int ok = secp256k1_ecdsa_sign_recoverable(context(), &rsig, digest.data(), secret_.data(),

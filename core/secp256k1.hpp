@@ -42,6 +42,13 @@ class PrivateKey {
     [[nodiscard]] PublicKey public_key() const;
     [[nodiscard]] Address address() const;
 
+    /// The 33-byte compressed public key (BIP-32 derivation hashes it).
+    [[nodiscard]] FixedBytes<33> compressed_public_key() const;
+
+    /// (this + tweak) mod n, as BIP-32 child derivation needs; an error when the tweak is
+    /// not below n or the sum is zero.
+    [[nodiscard]] std::expected<PrivateKey, KeyError> tweak_add(const Hash& tweak) const;
+
     /// Signs a 32-byte digest (RFC 6979 nonce); s is always low (EIP-2).
     [[nodiscard]] Signature sign(const Hash& digest) const;
 
