@@ -32,6 +32,8 @@ class MemoryNodeStore final : public NodeStore {
     [[nodiscard]] std::optional<Bytes> get_node(const Hash& hash) const override;
     void put_node(const Hash& hash, ByteView rlp) override;
     [[nodiscard]] std::size_t size() const noexcept { return nodes_.size(); }
+    /// Every stored node, by hash.
+    [[nodiscard]] const std::map<Hash, Bytes>& nodes() const noexcept { return nodes_; }
 
   private:
     std::map<Hash, Bytes> nodes_;

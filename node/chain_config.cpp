@@ -1,0 +1,171 @@
+#include "node/chain_config.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "core/hd_wallet.hpp"
+#include "core/keccak.hpp"
+#include "core/rlp.hpp"
+#include "node/node_config.hpp"
+#include "node/presets.hpp"
+
+namespace moe::node {
+
+namespace {
+
+using nlohmann::json;
+using Error = std::unexpected<std::string>;
+
+std::expected<std::uint64_t, std::string> u64_field(const json& j, const char* name, std::uint64_t min, std::uint64_t max) {
+    if (!j.contains(name)) return Error(std::string("missing field '") + name + "'");
+    const json& v = j.at(name);
+    if (!v.is_number_unsigned() || v.get<std::uint64_t>() < min || v.get<std::uint64_t>() > max) {
+        return Error(std::string("field '") + name + "' must be an integer from " + std::to_string(min) + " to " +
+                     std::to_string(max));
+    }
+    return v.get<std::uint64_t>();
+}
+
+/// A 256-bit amount written as a decimal or 0x string (JSON numbers lose precision).
+std::expected<core::uint256, std::string> amount_field(const json& j, const char* name) {
+    if (!j.contains(name)) return Error(std::string("missing field '") + name + "'");
+    const json& v = j.at(name);
+    if (!v.is_string()) return Error(std::string("field '") + name + "' must be a decimal or 0x string");
+    auto parsed = core::parse_uint256_lenient(v.get<std::string>());
+    if (!parsed) return Error(std::string("field '") + name + "': " + std::string(core::to_string(parsed.error())));
+    return *parsed;
+}
+
+}  // namespace
+
+core::Hash validator_set_hash(const std::vector<GenesisValidator>& validators) {
+    core::Bytes payload;
+    for (const GenesisValidator& v : validators) {
+        core::Bytes entry;
+        core::rlp::encode(entry, v.address);
+        core::rlp::encode(entry, v.public_key);
+        core::rlp::encode(entry, v.power);
+        const core::Bytes item = core::rlp::wrap_list(entry);
+        payload.insert(payload.end(), item.begin(), item.end());
+    }
+    return core::keccak256(core::rlp::wrap_list(payload));
+}
+
+std::expected<ChainConfig, std::string> parse_chain_config(const json& doc) {
+    if (!doc.is_object()) return Error("the chain config must be a JSON object");
+    static const std::vector<std::string> kKnown = {"name", "chain_id", "block_interval_ms", "block_gas_limit",
+                                                   "genesis_timestamp", "base_fee", "alloc_mnemonic", "alloc",
+                                                   "epoch_length", "validators"};
+    for (const auto& [key, value] : doc.items()) {
+        if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) return Error("unknown field '" + key + "'");
+    }
+    ChainConfig c;
+    c.source = doc;
+    if (!doc.contains("name") || !doc["name"].is_string()) return Error("field 'name' must be a string");
+    c.name = doc["name"].get<std::string>();
+
+    auto chain_id = u64_field(doc, "chain_id", 1, (1ull << 53) - 1);  // EIP-155 ids must fit JSON numbers
+    if (!chain_id) return Error(chain_id.error());
+    c.chain_id = *chain_id;
+    auto interval = u64_field(doc, "block_interval_ms", 10, 3'600'000);
+    if (!interval) return Error(interval.error());
+    c.block_interval_ms = *interval;
+    auto gas = u64_field(doc, "block_gas_limit", 5000, 1'000'000'000);
+    if (!gas) return Error(gas.error());
+    c.block_gas_limit = *gas;
+    auto ts = u64_field(doc, "genesis_timestamp", 0, 1ull << 40);
+    if (!ts) return Error(ts.error());
+    c.genesis_timestamp = *ts;
+    auto epoch = u64_field(doc, "epoch_length", 1, 1'000'000);
+    if (!epoch) return Error(epoch.error());
+    c.epoch_length = *epoch;
+
+    if (!doc.contains("base_fee") || !doc["base_fee"].is_object()) return Error("field 'base_fee' must be an object");
+    const json& fee = doc["base_fee"];
+    auto initial = amount_field(fee, "initial_wei");
+    if (!initial) return Error("base_fee: " + initial.error());
+    c.initial_base_fee = *initial;
+    auto elasticity = u64_field(fee, "elasticity_multiplier", 1, 100);
+    if (!elasticity) return Error("base_fee: " + elasticity.error());
+    c.fee_rules.elasticity_multiplier = *elasticity;
+    auto denominator = u64_field(fee, "max_change_denominator", 1, 1000);
+    if (!denominator) return Error("base_fee: " + denominator.error());
+    c.fee_rules.base_fee_max_change_denominator = *denominator;
+
+    std::map<core::Address, core::uint256> balances;
+    auto credit = [&](const core::Address& a, const core::uint256& v) -> std::expected<void, std::string> {
+        const core::uint256 before = balances[a];
+        if (v > std::numeric_limits<core::uint256>::max() - before) return Error("allocation overflows 256 bits");
+        balances[a] = before + v;
+        return {};
+    };
+    if (doc.contains("alloc_mnemonic")) {
+        const json& m = doc["alloc_mnemonic"];
+        if (!m.is_object() || !m.contains("mnemonic") || !m["mnemonic"].is_string()) {
+            return Error("field 'alloc_mnemonic' must hold a 'mnemonic' string, 'accounts' and 'balance_wei'");
+        }
+        auto count = u64_field(m, "accounts", 1, 1000);
+        if (!count) return Error("alloc_mnemonic: " + count.error());
+        auto balance = amount_field(m, "balance_wei");
+        if (!balance) return Error("alloc_mnemonic: " + balance.error());
+        const core::Bytes seed = core::bip39_seed(m["mnemonic"].get<std::string>());
+        for (std::uint64_t i = 0; i < *count; ++i) {
+            auto key = core::derive_key(seed, "m/44'/60'/0'/0/" + std::to_string(i));
+            if (!key) return Error("alloc_mnemonic: " + std::string(core::to_string(key.error())));
+            if (auto r = credit(key->address(), *balance); !r) return Error(r.error());
+        }
+    }
+    if (doc.contains("alloc")) {
+        if (!doc["alloc"].is_object()) return Error("field 'alloc' must be an object of address: balance");
+        for (const auto& [addr, value] : doc["alloc"].items()) {
+            auto a = core::parse_address(addr);
+            if (!a) return Error("alloc: " + addr + ": " + std::string(core::to_string(a.error())));
+            if (!value.is_string()) return Error("alloc: the balance of " + addr + " must be a decimal or 0x string");
+            auto v = core::parse_uint256_lenient(value.get<std::string>());
+            if (!v) return Error("alloc: the balance of " + addr + ": " + std::string(core::to_string(v.error())));
+            if (auto r = credit(*a, *v); !r) return Error(r.error());
+        }
+    }
+    for (const auto& [a, v] : balances) c.alloc.push_back({a, v});
+
+    if (!doc.contains("validators") || !doc["validators"].is_array()) return Error("field 'validators' must be an array");
+    for (const json& v : doc["validators"]) {
+        if (!v.is_object() || !v.contains("public_key") || !v["public_key"].is_string()) {
+            return Error("each validator must have a 'public_key' (0x + 64 bytes hex) and a 'power'");
+        }
+        auto pk = core::PublicKey::from_hex(v["public_key"].get<std::string>());
+        if (!pk) return Error("validator public_key: " + std::string(core::to_string(pk.error())));
+        auto power = u64_field(v, "power", 1, 1ull << 40);
+        if (!power) return Error("validator: " + power.error());
+        GenesisValidator gv{core::address_of(*pk), *pk, *power};
+        if (v.contains("address")) {
+            auto a = v["address"].is_string() ? core::parse_address(v["address"].get<std::string>())
+                                               : std::expected<core::Address, core::AddressError>(std::unexpected(core::AddressError::kBadHex));
+            if (!a || *a != gv.address) return Error("validator address does not match its public key");
+        }
+        c.validators.push_back(gv);
+    }
+    return c;
+}
+
+std::expected<ChainConfig, std::string> load_chain_config(const std::filesystem::path& file) {
+    auto text = read_file(file, 16 * 1024 * 1024);
+    if (!text) return Error(text.error());
+    json doc;
+    try {
+        doc = json::parse(*text);
+    } catch (const json::exception& e) {
+        return Error(file.string() + ": invalid JSON: " + e.what());
+    }
+    auto c = parse_chain_config(doc);
+    if (!c) return Error(file.string() + ": " + c.error());
+    return c;
+}
+
+std::optional<std::string_view> preset_json(std::string_view name) {
+    if (name == "devnet") return presets::kDevnet;
+    if (name == "localnet") return presets::kLocalnet;
+    return std::nullopt;
+}
+
+}  // namespace moe::node

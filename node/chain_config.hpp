@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/block.hpp"
+#include "core/fixed_bytes.hpp"
+#include "core/secp256k1.hpp"
+#include "core/uint256.hpp"
+
+namespace moe::node {
+
+/// An account funded at genesis.
+struct GenesisAccount {
+    core::Address address;
+    core::uint256 balance;
+};
+
+/// A validator of the genesis set.
+struct GenesisValidator {
+    core::Address address;     ///< of its validator key
+    core::PublicKey public_key;
+    std::uint64_t power = 1;
+};
+
+/// The parameters of a chain: what its genesis says, identical on every node.
+struct ChainConfig {
+    std::string name;
+    std::uint64_t chain_id = 0;
+    std::uint64_t block_interval_ms = 1000;
+    std::uint64_t block_gas_limit = 30'000'000;
+    std::uint64_t genesis_timestamp = 0;
+    core::uint256 initial_base_fee;
+    core::FeeRules fee_rules;
+    std::vector<GenesisAccount> alloc;  ///< in address order, duplicates merged
+    std::uint64_t epoch_length = 100;
+    std::vector<GenesisValidator> validators;
+    nlohmann::json source;  ///< the document it was read from, written back by `moed init`
+};
+
+/// Reads and validates a chain config; every bad or missing field is a clear error.
+[[nodiscard]] std::expected<ChainConfig, std::string> parse_chain_config(const nlohmann::json& doc);
+[[nodiscard]] std::expected<ChainConfig, std::string> load_chain_config(const std::filesystem::path& file);
+
+/// The JSON text of a built-in preset ("devnet", "localnet"), embedded at build time.
+[[nodiscard]] std::optional<std::string_view> preset_json(std::string_view name);
+
+/// The genesis header of a chain: number 0, the state root of its allocations, and the
+/// validator set committed in extra_data (keccak of its RLP), so each chain instance has its
+/// own genesis hash.
+[[nodiscard]] core::Hash validator_set_hash(const std::vector<GenesisValidator>& validators);
+
+}  // namespace moe::node

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <utility>
+#include <vector>
+
+#include "core/block.hpp"
+#include "node/chain_config.hpp"
+
+namespace moe::node {
+
+/// The genesis block of a chain and the state trie nodes it commits.
+struct Genesis {
+    core::Block block;
+    std::vector<std::pair<core::Hash, core::Bytes>> trie_nodes;
+};
+
+/// Builds the genesis block: the allocations' state root, the chain's gas limit and initial
+/// base fee, the genesis timestamp, and the validator set hash in extra_data. The same
+/// config gives the same block, byte for byte, on every machine.
+[[nodiscard]] Genesis build_genesis(const ChainConfig& config);
+
+}  // namespace moe::node

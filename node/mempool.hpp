@@ -1,0 +1,81 @@
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/transaction.hpp"
+
+namespace moe::node {
+
+/// Limits of the pool.
+struct MempoolLimits {
+    std::size_t max_transactions = 8192;
+    std::size_t max_bytes = 64 * 1024 * 1024;
+    std::size_t max_per_sender = 64;
+    std::size_t max_transaction_bytes = 128 * 1024;  ///< geth's txMaxSize
+    unsigned price_bump_percent = 10;                ///< a replacement must pay this much more
+};
+
+/// A pooled transaction with what admission already computed.
+struct PooledTransaction {
+    core::Transaction txn;
+    core::Address sender;
+    core::Hash hash;
+    std::size_t size = 0;
+};
+
+/// The nonce and balance of an account in the head state.
+struct AccountSnapshot {
+    std::uint64_t nonce = 0;
+    core::uint256 balance;
+};
+using AccountReader = std::function<AccountSnapshot(const core::Address&)>;
+
+/// Pending transactions by sender and nonce. Pure logic: the node locks around it. Errors
+/// carry geth's messages, which Ethereum clients match on.
+class Mempool {
+  public:
+    explicit Mempool(MempoolLimits limits = {}) : limits_(limits) {}
+
+    /// Admits a transaction whose signature and static rules were checked and whose sender
+    /// was recovered. Replaces a pooled one of the same sender and nonce only for a fee at
+    /// least price_bump_percent higher (both fee cap and tip).
+    [[nodiscard]] std::expected<core::Hash, std::string> add(PooledTransaction entry, const AccountReader& accounts,
+                                                             const core::uint256& base_fee, std::uint64_t block_gas_limit);
+
+    /// Executable transactions for the next block: per sender in nonce order from the
+    /// account's nonce without gaps, the senders interleaved by effective priority fee (then
+    /// by arrival), within the gas limit and count.
+    [[nodiscard]] std::vector<PooledTransaction> select(const AccountReader& accounts, const core::uint256& base_fee,
+                                                        std::uint64_t gas_limit, std::size_t max_count) const;
+
+    /// Drops what a new head made stale: every transaction whose nonce is below its sender's
+    /// account nonce (included ones among them).
+    void prune(const AccountReader& accounts);
+    /// Removes one transaction (it failed in block building).
+    void remove(const core::Hash& hash);
+
+    [[nodiscard]] std::optional<PooledTransaction> get(const core::Hash& hash) const;
+    [[nodiscard]] bool contains(const core::Hash& hash) const { return by_hash_.contains(hash); }
+    /// The next nonce of a sender counting its pooled transactions (for "pending" queries).
+    [[nodiscard]] std::uint64_t pending_nonce(const core::Address& sender, std::uint64_t account_nonce) const;
+    [[nodiscard]] std::size_t size() const noexcept { return by_hash_.size(); }
+    [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }
+    /// All pooled transactions, by sender then nonce.
+    [[nodiscard]] std::vector<PooledTransaction> all() const;
+
+  private:
+    void erase(const core::Address& sender, std::uint64_t nonce);
+
+    MempoolLimits limits_;
+    std::map<core::Address, std::map<std::uint64_t, PooledTransaction>> by_sender_;
+    std::map<core::Hash, std::pair<core::Address, std::uint64_t>> by_hash_;
+    std::size_t bytes_ = 0;
+};
+
+}  // namespace moe::node

@@ -1,0 +1,332 @@
+#include "node/node.hpp"
+
+#include <chrono>
+
+#include "core/keccak.hpp"
+#include "node/executor.hpp"
+#include "node/genesis.hpp"
+#include "node/log.hpp"
+#include "node/world_state.hpp"
+
+namespace moe::node {
+
+namespace {
+
+std::uint64_t unix_seconds() {
+    using namespace std::chrono;
+    return static_cast<std::uint64_t>(duration_cast<seconds>(system_clock::now().time_since_epoch()).count());
+}
+
+BlockWrite block_write(const core::Block& block, const std::vector<core::Receipt>& receipts,
+                       std::vector<std::pair<core::Hash, core::Bytes>> nodes) {
+    BlockWrite w;
+    w.hash = block.header.hash();
+    w.number = block.header.number;
+    w.header_rlp = block.header.encode();
+    w.body_rlp = block.body.encode();
+    w.receipts_rlp = core::encode_receipts(receipts);
+    for (const core::Transaction& t : block.body.transactions) w.tx_hashes.push_back(t.hash());
+    w.trie_nodes = std::move(nodes);
+    return w;
+}
+
+}  // namespace
+
+Node::Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator)
+    : config_(std::move(config)), chain_(std::move(chain)), validator_(validator) {}
+
+Node::~Node() { stop(); }
+
+std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& home, NodeConfig config, ChainConfig chain,
+                                                             core::PrivateKey validator) {
+    std::unique_ptr<Node> node(new Node(std::move(config), std::move(chain), validator));
+    const Genesis genesis = build_genesis(node->chain_);
+    node->genesis_hash_ = genesis.block.header.hash();
+    auto db = ChainDb::open(home.data(), ChainIdentity{node->chain_.chain_id, node->genesis_hash_});
+    if (!db) return std::unexpected(db.error());
+    node->db_ = std::move(*db);
+    if (!node->db_->head()) {
+        if (auto r = node->db_->commit_block(block_write(genesis.block, {}, genesis.trie_nodes)); !r) {
+            return std::unexpected(r.error());
+        }
+        log::info("node", "wrote genesis block ", node->genesis_hash_.hex());
+    }
+    node->head_ = *node->db_->head();
+    auto header = node->header_by_number(node->head_.number);
+    if (!header) return std::unexpected("the database's head block " + std::to_string(node->head_.number) + " is unreadable");
+    node->head_header_ = *header;
+    node->stats_.head_number = node->head_.number;
+    return node;
+}
+
+void Node::start() {
+    if (producer_.joinable()) return;
+    producer_ = std::thread([this] { producer_loop(); });
+}
+
+void Node::stop() {
+    {
+        std::lock_guard lock(wake_mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (producer_.joinable()) producer_.join();
+}
+
+Head Node::head() const {
+    std::lock_guard lock(mutex_);
+    return head_;
+}
+
+NodeStats Node::stats() const {
+    std::lock_guard lock(mutex_);
+    NodeStats s = stats_;
+    s.mempool_transactions = mempool_.size();
+    s.mempool_bytes = mempool_.bytes();
+    return s;
+}
+
+std::optional<core::BlockHeader> Node::header_by_number(std::uint64_t number) const {
+    auto hash = db_->hash_by_number(number);
+    if (!hash) return std::nullopt;
+    auto raw = db_->header(*hash);
+    if (!raw) return std::nullopt;
+    auto h = core::decode_header(*raw);
+    if (!h) return std::nullopt;
+    return *h;
+}
+
+std::optional<core::Block> Node::block_by_hash(const core::Hash& hash) const {
+    auto raw_header = db_->header(hash);
+    auto raw_body = db_->body(hash);
+    if (!raw_header || !raw_body) return std::nullopt;
+    auto header = core::decode_header(*raw_header);
+    auto body = core::decode_body(*raw_body);
+    if (!header || !body) {
+        log::error("node", "stored block ", hash.hex(), " does not decode");
+        return std::nullopt;
+    }
+    return core::Block{*header, std::move(*body)};
+}
+
+std::optional<core::Block> Node::block_by_number(std::uint64_t number) const {
+    auto hash = db_->hash_by_number(number);
+    if (!hash) return std::nullopt;
+    return block_by_hash(*hash);
+}
+
+std::optional<std::vector<core::Receipt>> Node::receipts(const core::Hash& block_hash) const {
+    auto raw = db_->receipts(block_hash);
+    if (!raw) return std::nullopt;
+    auto r = core::decode_receipts(*raw);
+    if (!r) return std::nullopt;
+    return *r;
+}
+
+std::optional<IncludedTransaction> Node::transaction(const core::Hash& txn_hash) const {
+    auto loc = db_->tx_location(txn_hash);
+    if (!loc) return std::nullopt;
+    auto block = block_by_number(loc->block_number);
+    if (!block || loc->index >= block->body.transactions.size()) return std::nullopt;
+    auto receipts = this->receipts(block->header.hash());
+    if (!receipts || loc->index >= receipts->size()) return std::nullopt;
+    IncludedTransaction out;
+    out.txn = block->body.transactions[loc->index];
+    auto sender = out.txn.sender();
+    if (!sender) return std::nullopt;
+    out.sender = *sender;
+    out.block_hash = block->header.hash();
+    out.block_number = loc->block_number;
+    out.index = loc->index;
+    out.receipt = (*receipts)[loc->index];
+    const std::uint64_t before = loc->index == 0 ? 0 : (*receipts)[loc->index - 1].cumulative_gas_used;
+    out.gas_used = out.receipt.cumulative_gas_used - before;
+    for (std::uint32_t i = 0; i < loc->index; ++i) out.first_log_index += (*receipts)[i].logs.size();
+    out.effective_gas_price = out.txn.effective_gas_price(block->header.base_fee_per_gas.value_or(0)).value_or(0);
+    return out;
+}
+
+std::optional<PooledTransaction> Node::pending_transaction(const core::Hash& txn_hash) const {
+    std::lock_guard lock(mutex_);
+    return mempool_.get(txn_hash);
+}
+
+std::expected<core::Account, std::string> Node::account(const core::Address& address, std::uint64_t number) const {
+    auto header = header_by_number(number);
+    if (!header) return std::unexpected("header not found");
+    DbNodeStore store(*db_);
+    WorldState state(&store, header->state_root);
+    auto a = state.account(address);
+    if (!a) return std::unexpected(std::string(core::to_string(a.error())));
+    return *a;
+}
+
+AccountSnapshot Node::head_account(const core::Address& address) const {
+    DbNodeStore store(*db_);
+    WorldState state(&store, head_header_.state_root);
+    auto a = state.account(address);
+    if (!a) return {};
+    return {a->nonce, a->balance};
+}
+
+std::uint64_t Node::pending_nonce(const core::Address& address) const {
+    std::lock_guard lock(mutex_);
+    return mempool_.pending_nonce(address, head_account(address).nonce);
+}
+
+core::uint256 Node::next_base_fee() const {
+    std::lock_guard lock(mutex_);
+    return core::next_base_fee(head_header_, chain_.fee_rules);
+}
+
+std::expected<core::Hash, SubmitError> Node::submit_raw_transaction(core::ByteView raw) {
+    auto fail = [](std::string m) { return std::unexpected(SubmitError{-32000, std::move(m)}); };
+    if (raw.size() > 128 * 1024) return fail("oversized data");
+    auto txn = core::decode_transaction(raw);
+    if (!txn) return fail(std::string(core::to_string(txn.error())));
+    if (txn->chain_id && *txn->chain_id != chain_.chain_id) return fail("invalid chain id for signer");
+    if (!txn->chain_id) return fail("only replay-protected (EIP-155) transactions allowed over RPC");
+    if (auto v = core::validate_static(*txn, chain_.chain_id); !v) {
+        const core::TxError e = v.error();
+        if (e == core::TxError::kInvalidSignature || e == core::TxError::kHighS) return fail("invalid sender");
+        return fail(std::string(core::to_string(e)));
+    }
+    const core::Address sender = *txn->sender();
+    // The same rules as block building, against the head state, before pooling.
+    if (txn->is_create()) return fail("contract creation is not supported yet: the EVM is not enabled on this node");
+    if (!txn->data.empty()) return fail("calldata is not supported yet: the EVM is not enabled on this node");
+    {
+        DbNodeStore store(*db_);
+        std::lock_guard lock(mutex_);
+        WorldState state(&store, head_header_.state_root);
+        auto to = state.account(*txn->to);
+        if (to && to->code_hash != core::kEmptyCodeHash) {
+            return fail("calls to contracts are not supported yet: the EVM is not enabled on this node");
+        }
+        PooledTransaction entry{*txn, sender, txn->hash(), raw.size()};
+        auto added = mempool_.add(std::move(entry), [this](const core::Address& a) { return head_account(a); },
+                                  core::next_base_fee(head_header_, chain_.fee_rules), chain_.block_gas_limit);
+        if (!added) return fail(added.error());
+    }
+    wake_.notify_all();
+    return txn->hash();
+}
+
+void Node::on_block(std::function<void(const core::Block&, const std::vector<core::Receipt>&)> listener) {
+    std::lock_guard lock(mutex_);
+    listeners_.push_back(std::move(listener));
+}
+
+std::expected<std::optional<core::Block>, std::string> Node::produce_block(bool allow_empty) {
+    std::lock_guard produce(produce_mutex_);
+    core::BlockHeader parent;
+    std::vector<PooledTransaction> candidates;
+    core::uint256 base_fee;
+    {
+        std::lock_guard lock(mutex_);
+        parent = head_header_;
+        base_fee = core::next_base_fee(parent, chain_.fee_rules);
+        candidates = mempool_.select([this](const core::Address& a) { return head_account(a); }, base_fee,
+                                     chain_.block_gas_limit, 10'000);
+    }
+    if (candidates.empty() && !allow_empty) return std::optional<core::Block>{};
+
+    BlockEnv env;
+    env.number = parent.number + 1;
+    env.timestamp = std::max(unix_seconds(), parent.timestamp + 1);
+    env.beneficiary = validator_.address();
+    env.base_fee = base_fee;
+    env.gas_limit = chain_.block_gas_limit;
+    env.chain_id = chain_.chain_id;
+
+    DbNodeStore store(*db_);
+    WorldState state(&store, parent.state_root);
+    core::Block block;
+    std::vector<core::Receipt> receipts;
+    std::vector<core::Hash> rejected;
+    std::uint64_t gas = 0;
+    for (const PooledTransaction& p : candidates) {
+        auto receipt = apply_transaction(state, p.txn, p.sender, env, gas);
+        if (!receipt) {
+            log::warn("producer", "dropping ", p.hash.hex(), ": ", receipt.error().message);
+            rejected.push_back(p.hash);
+            continue;
+        }
+        receipt->bloom = core::logs_bloom(receipt->logs);
+        gas = receipt->cumulative_gas_used;
+        block.body.transactions.push_back(p.txn);
+        receipts.push_back(std::move(*receipt));
+    }
+    if (block.body.transactions.empty() && !allow_empty) {
+        std::lock_guard lock(mutex_);
+        for (const auto& h : rejected) mempool_.remove(h);
+        return std::optional<core::Block>{};
+    }
+    auto root = state.commit(store);
+    if (!root) return std::unexpected("state commit failed: " + std::string(core::to_string(root.error())));
+
+    core::BlockHeader& h = block.header;
+    h.parent_hash = parent.hash();
+    h.beneficiary = env.beneficiary;
+    h.state_root = *root;
+    h.transactions_root = core::transactions_root(block.body.transactions);
+    h.receipts_root = core::receipts_root(receipts);
+    for (const core::Receipt& r : receipts) {
+        for (std::size_t i = 0; i < h.logs_bloom.size(); ++i) h.logs_bloom[i] |= r.bloom[i];
+    }
+    h.number = env.number;
+    h.gas_limit = env.gas_limit;
+    h.gas_used = gas;
+    h.timestamp = env.timestamp;
+    h.mix_hash = core::keccak256(h.parent_hash);  // prev_randao: deterministic on a single-validator chain
+    h.base_fee_per_gas = base_fee;
+    h.withdrawals_root = core::kEmptyTrieRoot;
+    h.blob_gas_used = 0;
+    h.excess_blob_gas = 0;
+    h.parent_beacon_block_root = core::Hash{};
+
+    if (auto r = db_->commit_block(block_write(block, receipts, store.take_pending())); !r) return std::unexpected(r.error());
+
+    std::vector<std::function<void(const core::Block&, const std::vector<core::Receipt>&)>> listeners;
+    {
+        std::lock_guard lock(mutex_);
+        head_ = Head{h.number, h.hash()};
+        head_header_ = h;
+        for (const auto& r : rejected) mempool_.remove(r);
+        mempool_.prune([this](const core::Address& a) { return head_account(a); });
+        stats_.head_number = h.number;
+        stats_.blocks_produced += 1;
+        stats_.transactions_committed += block.body.transactions.size();
+        listeners = listeners_;
+    }
+    log::info("producer", "block ", h.number, " ", head().hash.hex(), " txs=", block.body.transactions.size(), " gas=", gas);
+    for (const auto& l : listeners) l(block, receipts);
+    return std::optional<core::Block>{std::move(block)};
+}
+
+void Node::producer_loop() {
+    using clock = std::chrono::steady_clock;
+    const auto interval = std::chrono::milliseconds(config_.block_interval_ms != 0 ? config_.block_interval_ms
+                                                                                   : chain_.block_interval_ms);
+    auto last = clock::now() - interval;
+    std::unique_lock lock(wake_mutex_);
+    while (!stopping_) {
+        const auto due = last + interval;
+        wake_.wait_until(lock, std::max(due, clock::now() + std::chrono::milliseconds(50)), [this] { return stopping_; });
+        if (stopping_) break;
+        if (clock::now() < due) continue;
+        bool has_work = false;
+        {
+            std::lock_guard l(mutex_);
+            has_work = mempool_.size() != 0;
+        }
+        if (!has_work) continue;
+        lock.unlock();
+        auto produced = produce_block(false);
+        if (!produced) log::error("producer", "block production failed: ", produced.error());
+        last = clock::now();
+        lock.lock();
+    }
+}
+
+}  // namespace moe::node

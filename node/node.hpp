@@ -1,0 +1,124 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/account.hpp"
+#include "core/block.hpp"
+#include "core/receipt.hpp"
+#include "core/secp256k1.hpp"
+#include "node/chain_config.hpp"
+#include "node/mempool.hpp"
+#include "node/node_config.hpp"
+#include "node/storage/chain_db.hpp"
+
+namespace moe::node {
+
+/// A transaction found in a committed block, with what RPC reports about it.
+struct IncludedTransaction {
+    core::Transaction txn;
+    core::Address sender;
+    core::Hash block_hash;
+    std::uint64_t block_number = 0;
+    std::uint32_t index = 0;
+    core::Receipt receipt;
+    std::uint64_t gas_used = 0;           ///< of this transaction alone
+    std::uint64_t first_log_index = 0;    ///< index in the block of its first log
+    core::uint256 effective_gas_price;
+    std::optional<core::Address> contract_address;
+};
+
+/// A rejected submission: a JSON-RPC error code and geth's message.
+struct SubmitError {
+    int code = -32000;
+    std::string message;
+};
+
+/// Counters the node exports as metrics.
+struct NodeStats {
+    std::uint64_t head_number = 0;
+    std::size_t mempool_transactions = 0;
+    std::size_t mempool_bytes = 0;
+    std::uint64_t transactions_committed = 0;
+    std::uint64_t blocks_produced = 0;
+};
+
+/// One validator's node: storage, mempool and block production for the single-validator
+/// devnet. Thread-safe: RPC threads read and submit while the producer thread builds blocks.
+class Node {
+  public:
+    /// Opens (or creates, committing genesis) the chain database of `home`.
+    [[nodiscard]] static std::expected<std::unique_ptr<Node>, std::string> open(const HomeLayout& home, NodeConfig config,
+                                                                                ChainConfig chain, core::PrivateKey validator);
+    ~Node();
+
+    /// Starts producing blocks on a thread of its own.
+    void start();
+    /// Finishes the block in hand, then stops producing. Idempotent.
+    void stop();
+
+    [[nodiscard]] const ChainConfig& chain() const noexcept { return chain_; }
+    [[nodiscard]] const NodeConfig& config() const noexcept { return config_; }
+    [[nodiscard]] const core::Hash& genesis_hash() const noexcept { return genesis_hash_; }
+    [[nodiscard]] Head head() const;
+    [[nodiscard]] NodeStats stats() const;
+
+    [[nodiscard]] std::optional<core::Block> block_by_number(std::uint64_t number) const;
+    [[nodiscard]] std::optional<core::Block> block_by_hash(const core::Hash& hash) const;
+    [[nodiscard]] std::optional<core::BlockHeader> header_by_number(std::uint64_t number) const;
+    [[nodiscard]] std::optional<std::vector<core::Receipt>> receipts(const core::Hash& block_hash) const;
+    [[nodiscard]] std::optional<IncludedTransaction> transaction(const core::Hash& txn_hash) const;
+    /// A transaction still in the mempool.
+    [[nodiscard]] std::optional<PooledTransaction> pending_transaction(const core::Hash& txn_hash) const;
+
+    /// The account at the state after block `number`.
+    [[nodiscard]] std::expected<core::Account, std::string> account(const core::Address& address, std::uint64_t number) const;
+    /// The next nonce of an account counting its pooled transactions.
+    [[nodiscard]] std::uint64_t pending_nonce(const core::Address& address) const;
+    /// The base fee of the next block.
+    [[nodiscard]] core::uint256 next_base_fee() const;
+
+    /// Decodes, checks and pools a raw transaction (eth_sendRawTransaction).
+    [[nodiscard]] std::expected<core::Hash, SubmitError> submit_raw_transaction(core::ByteView raw);
+
+    /// Called with each committed block, on the producer thread (WebSocket newHeads).
+    void on_block(std::function<void(const core::Block&, const std::vector<core::Receipt>&)> listener);
+
+    /// Builds and commits one block from the mempool now (tests and the producer loop).
+    [[nodiscard]] std::expected<std::optional<core::Block>, std::string> produce_block(bool allow_empty);
+
+  private:
+    Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator);
+    void producer_loop();
+    [[nodiscard]] AccountSnapshot head_account(const core::Address& address) const;
+
+    NodeConfig config_;
+    ChainConfig chain_;
+    core::PrivateKey validator_;
+    core::Hash genesis_hash_;
+    std::unique_ptr<ChainDb> db_;
+
+    mutable std::mutex mutex_;  ///< guards head_, mempool_ and stats_
+    Head head_;
+    core::BlockHeader head_header_;
+    Mempool mempool_;
+    NodeStats stats_;
+    std::vector<std::function<void(const core::Block&, const std::vector<core::Receipt>&)>> listeners_;
+
+    std::mutex produce_mutex_;  ///< one block at a time
+    std::thread producer_;
+    std::mutex wake_mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+};
+
+}  // namespace moe::node
