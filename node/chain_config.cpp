@@ -19,7 +19,8 @@ using Error = std::unexpected<std::string>;
 std::expected<std::uint64_t, std::string> u64_field(const json& j, const char* name, std::uint64_t min, std::uint64_t max) {
     if (!j.contains(name)) return Error(std::string("missing field '") + name + "'");
     const json& v = j.at(name);
-    if (!v.is_number_unsigned() || v.get<std::uint64_t>() < min || v.get<std::uint64_t>() > max) {
+    const bool non_negative = v.is_number_unsigned() || (v.is_number_integer() && v.get<std::int64_t>() >= 0);
+    if (!non_negative || v.get<std::uint64_t>() < min || v.get<std::uint64_t>() > max) {
         return Error(std::string("field '") + name + "' must be an integer from " + std::to_string(min) + " to " +
                      std::to_string(max));
     }

@@ -61,7 +61,7 @@ class Node {
                                                                                 ChainConfig chain, core::PrivateKey validator);
     ~Node();
 
-    /// Starts producing blocks on a thread of its own.
+    /// Starts producing blocks on a thread of its own: one every block interval, empty or not.
     void start();
     /// Finishes the block in hand, then stops producing. Idempotent.
     void stop();
@@ -82,6 +82,11 @@ class Node {
 
     /// The account at the state after block `number`.
     [[nodiscard]] std::expected<core::Account, std::string> account(const core::Address& address, std::uint64_t number) const;
+    /// The code of an account at the state after block `number` (empty for none).
+    [[nodiscard]] std::expected<core::Bytes, std::string> code(const core::Address& address, std::uint64_t number) const;
+    /// A storage slot of an account at the state after block `number` (zero when unset).
+    [[nodiscard]] std::expected<core::Hash, std::string> storage(const core::Address& address, const core::Hash& slot,
+                                                                 std::uint64_t number) const;
     /// The next nonce of an account counting its pooled transactions.
     [[nodiscard]] std::uint64_t pending_nonce(const core::Address& address) const;
     /// The base fee of the next block.

@@ -6,6 +6,7 @@
 
 #include "node/cli.hpp"
 #include "node/conformance/conformance.hpp"
+#include "node/moed/node_commands.hpp"
 
 namespace {
 
@@ -20,6 +21,9 @@ int run_version(moe::node::Args) {
 
 // Every subcommand, in the order `moed --help` lists them.
 constexpr std::array kCommands = {
+    Command{"devnet", "start a single-validator devnet (creating its home on first use)", moe::node::devnet_main},
+    Command{"init", "create a node home from a preset: keys, config, genesis", moe::node::init_main},
+    Command{"start", "run the node of a home until SIGINT or SIGTERM", moe::node::start_main},
     Command{"conformance", "run ethereum/tests JSON files (TransactionTests, RLPTests, TrieTests, ...)",
             moe::node::conformance::conformance_main},
     Command{"version", "print the version", run_version},

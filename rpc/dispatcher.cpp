@@ -1,0 +1,98 @@
+#include "rpc/dispatcher.hpp"
+
+namespace moe::rpc {
+
+using nlohmann::json;
+
+void invalid_params(const std::string& why) { throw RpcError(kInvalidParams, "invalid argument: " + why); }
+
+json error_response(const json& id, int code, const std::string& message, const std::optional<json>& data) {
+    json err = {{"code", code}, {"message", message}};
+    if (data) err["data"] = *data;
+    return json{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(err)}};
+}
+
+void Dispatcher::add(const std::string& name, Handler handler) { methods_[name] = std::move(handler); }
+
+void Dispatcher::record(const std::string& method, bool error, double seconds) {
+    std::lock_guard lock(stats_mutex_);
+    MethodStats& s = stats_[method];
+    s.calls += 1;
+    s.errors += error ? 1 : 0;
+    s.seconds += seconds;
+}
+
+std::map<std::string, MethodStats> Dispatcher::stats() const {
+    std::lock_guard lock(stats_mutex_);
+    return stats_;
+}
+
+std::optional<json> Dispatcher::call(const json& request, CallContext& context) {
+    if (!request.is_object()) return error_response(nullptr, kInvalidRequest, "invalid request");
+    const bool has_id = request.contains("id");
+    json id = has_id ? request["id"] : json(nullptr);
+    if (has_id && !(id.is_null() || id.is_string() || id.is_number())) {
+        return error_response(nullptr, kInvalidRequest, "invalid request: id must be a string, number or null");
+    }
+    if (!request.contains("jsonrpc") || request["jsonrpc"] != "2.0") {
+        return error_response(id, kInvalidRequest, "invalid request: jsonrpc must be \"2.0\"");
+    }
+    if (!request.contains("method") || !request["method"].is_string()) {
+        return error_response(id, kInvalidRequest, "invalid request: method must be a string");
+    }
+    const std::string method = request["method"].get<std::string>();
+    const json params = request.contains("params") ? request["params"] : json(nullptr);
+    if (!(params.is_null() || params.is_array() || params.is_object())) {
+        return has_id ? std::optional(error_response(id, kInvalidRequest, "invalid request: params must be an array or object"))
+                      : std::nullopt;
+    }
+    auto it = methods_.find(method);
+    if (it == methods_.end()) {
+        record("unknown", true, 0);
+        if (!has_id) return std::nullopt;
+        return error_response(id, kMethodNotFound, "the method " + method + " does not exist/is not available");
+    }
+    const auto start = std::chrono::steady_clock::now();
+    json response;
+    bool failed = false;
+    try {
+        json result = it->second(params, context);
+        response = json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
+    } catch (const RpcError& e) {
+        failed = true;
+        response = error_response(id, e.code, e.what(), e.data);
+    } catch (const json::exception& e) {
+        failed = true;  // a handler reading params of the wrong shape
+        response = error_response(id, kInvalidParams, std::string("invalid argument: ") + e.what());
+    } catch (const std::exception& e) {
+        failed = true;
+        response = error_response(id, kInternalError, std::string("internal error: ") + e.what());
+    }
+    record(method, failed, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (!has_id) return std::nullopt;
+    return response;
+}
+
+std::optional<std::string> Dispatcher::handle(std::string_view body, CallContext& context) {
+    json request = json::parse(body, nullptr, false);
+    if (request.is_discarded()) return error_response(nullptr, kParseError, "parse error").dump();
+    if (request.is_array()) {
+        if (request.empty()) return error_response(nullptr, kInvalidRequest, "empty batch").dump();
+        if (request.size() > max_batch_) {
+            return error_response(nullptr, kLimitExceeded, "batch too large: " + std::to_string(request.size()) +
+                                                               " requests, the limit is " + std::to_string(max_batch_))
+                .dump();
+        }
+        json responses = json::array();
+        for (const json& r : request) {
+            if (auto out = call(r, context)) responses.push_back(std::move(*out));
+        }
+        if (responses.empty()) return std::nullopt;
+        return responses.dump();
+    }
+    auto out = call(request, context);
+    if (!out) return std::nullopt;
+    return out->dump();
+}
+
+}  // namespace moe::rpc

@@ -1,0 +1,491 @@
+#include "rpc/eth_api.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <sstream>
+
+#include "core/keccak.hpp"
+#include "core/rlp.hpp"
+
+namespace moe::rpc {
+
+using nlohmann::json;
+using core::uint256;
+
+namespace {
+
+std::string qty(const uint256& v) { return core::to_hex_quantity(v); }
+std::string qty(std::uint64_t v) { return core::to_hex_quantity(v); }
+
+const json& param(const json& params, std::size_t i, const char* what) {
+    if (!params.is_array() || params.size() <= i) invalid_params(std::string("missing value for required argument ") + std::to_string(i) + " (" + what + ")");
+    return params[i];
+}
+
+bool has_param(const json& params, std::size_t i) { return params.is_array() && params.size() > i && !params[i].is_null(); }
+
+core::Address address_param(const json& v) {
+    if (!v.is_string()) invalid_params("address must be a hex string");
+    auto a = core::Address::from_hex(v.get<std::string>());
+    if (!a) invalid_params("hex string has length " + std::to_string(v.get<std::string>().size() > 2 ? v.get<std::string>().size() - 2 : 0) + ", want 40 for common.Address");
+    return *a;
+}
+
+core::Hash hash_param(const json& v) {
+    if (!v.is_string()) invalid_params("hash must be a hex string");
+    auto h = core::Hash::from_hex(v.get<std::string>());
+    if (!h) invalid_params("hex string of wrong length, want 64 hex digits for a hash");
+    return *h;
+}
+
+uint256 quantity_param(const json& v, const char* name) {
+    if (!v.is_string()) invalid_params(std::string(name) + " must be a hex quantity string");
+    auto q = core::parse_quantity(v.get<std::string>());
+    if (!q) invalid_params(std::string(name) + ": " + std::string(core::to_string(q.error())));
+    return *q;
+}
+
+core::Bytes data_param(const json& v, const char* name) {
+    if (!v.is_string()) invalid_params(std::string(name) + " must be a hex data string");
+    auto b = core::from_hex(v.get<std::string>());
+    if (!b) invalid_params(std::string(name) + ": " + std::string(core::to_string(b.error())));
+    return *b;
+}
+
+/// Resolves a block tag, number or EIP-1898 object to a committed block number.
+std::uint64_t block_number_param(node::Node& node, const json& v) {
+    const std::uint64_t head = node.head().number;
+    if (v.is_null()) return head;
+    if (v.is_object()) {
+        if (v.contains("blockHash")) {
+            auto b = node.block_by_hash(hash_param(v["blockHash"]));
+            if (!b) throw RpcError(-32001, "header for hash not found");
+            return b->header.number;
+        }
+        if (v.contains("blockNumber")) return block_number_param(node, v["blockNumber"]);
+        invalid_params("block object needs blockHash or blockNumber");
+    }
+    if (!v.is_string()) invalid_params("block must be a tag or hex number");
+    const std::string s = v.get<std::string>();
+    // Finality is instant, so safe and finalized are the head; pending state is the head's.
+    if (s == "latest" || s == "pending" || s == "safe" || s == "finalized") return head;
+    if (s == "earliest") return 0;
+    const uint256 n = quantity_param(v, "block number");
+    if (n > head) throw RpcError(-32001, "header not found");
+    return static_cast<std::uint64_t>(n);
+}
+
+json access_list_json(const core::AccessList& list) {
+    json out = json::array();
+    for (const auto& e : list) {
+        json keys = json::array();
+        for (const auto& k : e.storage_keys) keys.push_back(k.hex());
+        out.push_back({{"address", core::to_checksum(e.address)}, {"storageKeys", keys}});
+    }
+    return out;
+}
+
+json transaction_json(const core::Transaction& t, const core::Address& from, const std::optional<core::Hash>& block_hash,
+                      std::optional<std::uint64_t> block_number, std::optional<std::uint32_t> index,
+                      const std::optional<uint256>& base_fee) {
+    json j = {
+        {"hash", t.hash().hex()},
+        {"nonce", qty(t.nonce)},
+        {"from", core::to_checksum(from)},
+        {"to", t.to ? json(core::to_checksum(*t.to)) : json(nullptr)},
+        {"value", qty(t.value)},
+        {"gas", qty(t.gas_limit)},
+        {"input", core::to_hex(t.data)},
+        {"type", qty(static_cast<std::uint64_t>(t.type))},
+        {"r", qty(t.signature.r)},
+        {"s", qty(t.signature.s)},
+        {"blockHash", block_hash ? json(block_hash->hex()) : json(nullptr)},
+        {"blockNumber", block_number ? json(qty(*block_number)) : json(nullptr)},
+        {"transactionIndex", index ? json(qty(std::uint64_t{*index})) : json(nullptr)},
+    };
+    if (t.chain_id) j["chainId"] = qty(*t.chain_id);
+    if (t.type == core::TxType::kLegacy) {
+        j["gasPrice"] = qty(t.gas_price());
+        j["v"] = t.chain_id ? qty(uint256{*t.chain_id} * 2 + 35 + t.signature.y_parity) : qty(std::uint64_t{27u + t.signature.y_parity});
+    } else {
+        j["v"] = qty(std::uint64_t{t.signature.y_parity});
+        j["yParity"] = qty(std::uint64_t{t.signature.y_parity});
+        j["accessList"] = access_list_json(t.access_list);
+        if (t.type == core::TxType::kDynamicFee) {
+            j["maxFeePerGas"] = qty(t.max_fee_per_gas);
+            j["maxPriorityFeePerGas"] = qty(t.max_priority_fee_per_gas);
+            // geth reports the effective price once mined, the fee cap while pending.
+            j["gasPrice"] = qty(base_fee ? t.effective_gas_price(*base_fee).value_or(t.max_fee_per_gas) : t.max_fee_per_gas);
+        } else {
+            j["gasPrice"] = qty(t.gas_price());
+        }
+    }
+    return j;
+}
+
+json logs_json(const std::vector<core::Log>& logs, const core::Hash& block_hash, std::uint64_t block_number,
+               const core::Hash& txn_hash, std::uint32_t txn_index, std::uint64_t first_log_index) {
+    json out = json::array();
+    for (std::size_t i = 0; i < logs.size(); ++i) {
+        json topics = json::array();
+        for (const auto& t : logs[i].topics) topics.push_back(t.hex());
+        out.push_back({{"address", core::to_checksum(logs[i].address)},
+                       {"topics", topics},
+                       {"data", core::to_hex(logs[i].data)},
+                       {"blockHash", block_hash.hex()},
+                       {"blockNumber", qty(block_number)},
+                       {"transactionHash", txn_hash.hex()},
+                       {"transactionIndex", qty(std::uint64_t{txn_index})},
+                       {"logIndex", qty(first_log_index + i)},
+                       {"removed", false}});
+    }
+    return out;
+}
+
+json receipt_json(const node::IncludedTransaction& t) {
+    return {
+        {"transactionHash", t.txn.hash().hex()},
+        {"transactionIndex", qty(std::uint64_t{t.index})},
+        {"blockHash", t.block_hash.hex()},
+        {"blockNumber", qty(t.block_number)},
+        {"from", core::to_checksum(t.sender)},
+        {"to", t.txn.to ? json(core::to_checksum(*t.txn.to)) : json(nullptr)},
+        {"cumulativeGasUsed", qty(t.receipt.cumulative_gas_used)},
+        {"gasUsed", qty(t.gas_used)},
+        {"effectiveGasPrice", qty(t.effective_gas_price)},
+        {"contractAddress", t.contract_address ? json(core::to_checksum(*t.contract_address)) : json(nullptr)},
+        {"logs", logs_json(t.receipt.logs, t.block_hash, t.block_number, t.txn.hash(), t.index, t.first_log_index)},
+        {"logsBloom", t.receipt.bloom.hex()},
+        {"status", t.receipt.success ? "0x1" : "0x0"},
+        {"type", qty(static_cast<std::uint64_t>(t.txn.type))},
+    };
+}
+
+/// Tip percentiles of a block's transactions, weighted by gas used, as eth_feeHistory computes them.
+json reward_percentiles(node::Node& node, const core::Block& block, const std::vector<double>& percentiles) {
+    json out = json::array();
+    const uint256 base = block.header.base_fee_per_gas.value_or(0);
+    auto receipts = node.receipts(block.header.hash());
+    std::vector<std::pair<uint256, std::uint64_t>> tips;  // (tip, gas used)
+    for (std::size_t i = 0; i < block.body.transactions.size() && receipts && i < receipts->size(); ++i) {
+        const std::uint64_t before = i == 0 ? 0 : (*receipts)[i - 1].cumulative_gas_used;
+        tips.emplace_back(block.body.transactions[i].effective_priority_fee(base).value_or(0),
+                          (*receipts)[i].cumulative_gas_used - before);
+    }
+    std::sort(tips.begin(), tips.end());
+    for (double p : percentiles) {
+        if (tips.empty()) {
+            out.push_back("0x0");
+            continue;
+        }
+        const double threshold = static_cast<double>(block.header.gas_used) * p / 100.0;
+        std::uint64_t sum = 0;
+        uint256 chosen = tips.back().first;
+        for (const auto& [tip, gas] : tips) {
+            sum += gas;
+            if (static_cast<double>(sum) >= threshold) {
+                chosen = tip;
+                break;
+            }
+        }
+        out.push_back(qty(chosen));
+    }
+    return out;
+}
+
+constexpr std::uint64_t kSuggestedTip = 1'000'000'000;  // 1 gwei: what eth_maxPriorityFeePerGas suggests
+
+}  // namespace
+
+json block_json(const core::Block& block, bool full) {
+    const core::BlockHeader& h = block.header;
+    const core::Hash hash = h.hash();
+    json txns = json::array();
+    for (std::size_t i = 0; i < block.body.transactions.size(); ++i) {
+        const core::Transaction& t = block.body.transactions[i];
+        if (full) {
+            txns.push_back(transaction_json(t, t.sender().value_or(core::Address{}), hash, h.number,
+                                            static_cast<std::uint32_t>(i), h.base_fee_per_gas));
+        } else {
+            txns.push_back(t.hash().hex());
+        }
+    }
+    const std::size_t size = h.encode().size() + block.body.encode().size();
+    json j = {
+        {"number", qty(h.number)},
+        {"hash", hash.hex()},
+        {"parentHash", h.parent_hash.hex()},
+        {"nonce", core::to_hex(core::ByteView(h.nonce.data(), h.nonce.size()))},
+        {"mixHash", h.mix_hash.hex()},
+        {"sha3Uncles", h.ommers_hash.hex()},
+        {"logsBloom", h.logs_bloom.hex()},
+        {"transactionsRoot", h.transactions_root.hex()},
+        {"stateRoot", h.state_root.hex()},
+        {"receiptsRoot", h.receipts_root.hex()},
+        {"miner", core::to_checksum(h.beneficiary)},
+        {"difficulty", qty(h.difficulty)},
+        {"totalDifficulty", "0x0"},
+        {"extraData", core::to_hex(h.extra_data)},
+        {"size", qty(std::uint64_t{size})},
+        {"gasLimit", qty(h.gas_limit)},
+        {"gasUsed", qty(h.gas_used)},
+        {"timestamp", qty(h.timestamp)},
+        {"transactions", txns},
+        {"uncles", json::array()},
+    };
+    if (h.base_fee_per_gas) j["baseFeePerGas"] = qty(*h.base_fee_per_gas);
+    if (h.withdrawals_root) {
+        j["withdrawalsRoot"] = h.withdrawals_root->hex();
+        j["withdrawals"] = json::array();
+    }
+    if (h.blob_gas_used) j["blobGasUsed"] = qty(*h.blob_gas_used);
+    if (h.excess_blob_gas) j["excessBlobGas"] = qty(*h.excess_blob_gas);
+    if (h.parent_beacon_block_root) j["parentBeaconBlockRoot"] = h.parent_beacon_block_root->hex();
+    return j;
+}
+
+void register_eth_api(Dispatcher& d, node::Node& node) {
+    const std::uint64_t chain_id = node.chain().chain_id;
+
+    d.add("web3_clientVersion", [](const json&, CallContext&) { return json(std::string(kClientVersion)); });
+    d.add("web3_sha3", [](const json& p, CallContext&) {
+        return json(core::keccak256(data_param(param(p, 0, "data"), "data")).hex());
+    });
+    d.add("net_version", [chain_id](const json&, CallContext&) { return json(std::to_string(chain_id)); });
+    d.add("net_listening", [](const json&, CallContext&) { return json(true); });
+    d.add("net_peerCount", [](const json&, CallContext&) { return json("0x0"); });
+    d.add("eth_chainId", [chain_id](const json&, CallContext&) { return json(qty(chain_id)); });
+    d.add("eth_syncing", [](const json&, CallContext&) { return json(false); });
+    d.add("eth_accounts", [](const json&, CallContext&) { return json::array(); });
+    d.add("eth_mining", [](const json&, CallContext&) { return json(false); });
+    d.add("eth_blockNumber", [&node](const json&, CallContext&) { return json(qty(node.head().number)); });
+    d.add("rpc_modules", [](const json&, CallContext&) {
+        return json{{"eth", "1.0"}, {"net", "1.0"}, {"web3", "1.0"}, {"rpc", "1.0"}};
+    });
+
+    d.add("eth_getBalance", [&node](const json& p, CallContext&) {
+        const core::Address a = address_param(param(p, 0, "address"));
+        const std::uint64_t n = block_number_param(node, has_param(p, 1) ? p[1] : json(nullptr));
+        auto acct = node.account(a, n);
+        if (!acct) throw RpcError(kInternalError, acct.error());
+        return json(qty(acct->balance));
+    });
+    d.add("eth_getTransactionCount", [&node](const json& p, CallContext&) {
+        const core::Address a = address_param(param(p, 0, "address"));
+        if (has_param(p, 1) && p[1].is_string() && p[1].get<std::string>() == "pending") {
+            return json(qty(node.pending_nonce(a)));
+        }
+        const std::uint64_t n = block_number_param(node, has_param(p, 1) ? p[1] : json(nullptr));
+        auto acct = node.account(a, n);
+        if (!acct) throw RpcError(kInternalError, acct.error());
+        return json(qty(acct->nonce));
+    });
+    d.add("eth_getCode", [&node](const json& p, CallContext&) {
+        const core::Address a = address_param(param(p, 0, "address"));
+        const std::uint64_t n = block_number_param(node, has_param(p, 1) ? p[1] : json(nullptr));
+        auto code = node.code(a, n);
+        if (!code) throw RpcError(kInternalError, code.error());
+        return json(core::to_hex(*code));
+    });
+    d.add("eth_getStorageAt", [&node](const json& p, CallContext&) {
+        const core::Address a = address_param(param(p, 0, "address"));
+        const json& slot_param = param(p, 1, "storage slot");
+        if (!slot_param.is_string()) invalid_params("storage slot must be a hex string");
+        auto slot = core::from_hex(slot_param.get<std::string>(), {.allow_odd = true});
+        if (!slot || slot->size() > 32) invalid_params("storage slot must be at most 32 bytes of hex");
+        const std::uint64_t n = block_number_param(node, has_param(p, 2) ? p[2] : json(nullptr));
+        auto value = node.storage(a, core::uint256_to_bytes32(core::uint256_from_big_endian(*slot)), n);
+        if (!value) throw RpcError(kInternalError, value.error());
+        return json(value->hex());
+    });
+    d.add("eth_gasPrice", [&node](const json&, CallContext&) { return json(qty(node.next_base_fee() + kSuggestedTip)); });
+    d.add("eth_maxPriorityFeePerGas", [](const json&, CallContext&) { return json(qty(kSuggestedTip)); });
+    d.add("eth_feeHistory", [&node](const json& p, CallContext&) {
+        const json& count_param = param(p, 0, "blockCount");
+        std::uint64_t count = 0;
+        if (count_param.is_number_unsigned()) count = count_param.get<std::uint64_t>();
+        else count = static_cast<std::uint64_t>(std::min<uint256>(quantity_param(count_param, "blockCount"), 1024));
+        count = std::min<std::uint64_t>(count, 1024);
+        const std::uint64_t newest = block_number_param(node, param(p, 1, "newestBlock"));
+        std::vector<double> percentiles;
+        if (has_param(p, 2)) {
+            if (!p[2].is_array()) invalid_params("rewardPercentiles must be an array");
+            double last = -1;
+            for (const auto& v : p[2]) {
+                if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 100 || v.get<double>() < last) {
+                    invalid_params("rewardPercentiles must be increasing numbers from 0 to 100");
+                }
+                last = v.get<double>();
+                percentiles.push_back(last);
+            }
+        }
+        count = std::min(count, newest + 1);
+        const std::uint64_t oldest = newest + 1 - count;
+        json base_fees = json::array();
+        json ratios = json::array();
+        json rewards = json::array();
+        for (std::uint64_t n = oldest; n <= newest && count != 0; ++n) {
+            auto block = node.block_by_number(n);
+            if (!block) throw RpcError(kInternalError, "block " + std::to_string(n) + " unreadable");
+            base_fees.push_back(qty(block->header.base_fee_per_gas.value_or(0)));
+            ratios.push_back(block->header.gas_limit == 0 ? 0.0
+                                                          : static_cast<double>(block->header.gas_used) /
+                                                                static_cast<double>(block->header.gas_limit));
+            if (!percentiles.empty()) rewards.push_back(reward_percentiles(node, *block, percentiles));
+            if (n == newest) {
+                base_fees.push_back(qty(core::next_base_fee(block->header, node.chain().fee_rules)));
+            }
+        }
+        json out = {{"oldestBlock", qty(oldest)}, {"baseFeePerGas", base_fees}, {"gasUsedRatio", ratios}};
+        if (!percentiles.empty()) out["reward"] = rewards;
+        return out;
+    });
+
+    auto call_object = [&node](const json& p) {
+        const json& call = param(p, 0, "transaction call object");
+        if (!call.is_object()) invalid_params("transaction call object must be an object");
+        core::Transaction t;
+        t.type = core::TxType::kDynamicFee;
+        if (call.contains("to") && !call["to"].is_null()) t.to = address_param(call["to"]);
+        if (call.contains("value") && !call["value"].is_null()) t.value = quantity_param(call["value"], "value");
+        for (const char* key : {"input", "data"}) {
+            if (call.contains(key) && !call[key].is_null()) t.data = data_param(call[key], key);
+        }
+        (void)node;
+        return t;
+    };
+    d.add("eth_estimateGas", [&node, call_object](const json& p, CallContext&) {
+        const core::Transaction t = call_object(p);
+        if (t.is_create() || !t.data.empty()) {
+            throw RpcError(kServerError, "contract execution is not supported yet: the EVM is not enabled on this node");
+        }
+        if (auto to = node.account(*t.to, node.head().number); to && to->code_hash != core::kEmptyCodeHash) {
+            throw RpcError(kServerError, "calls to contracts are not supported yet: the EVM is not enabled on this node");
+        }
+        return json(qty(core::intrinsic_gas(t)));
+    });
+    d.add("eth_call", [&node, call_object](const json& p, CallContext&) {
+        const core::Transaction t = call_object(p);
+        if (has_param(p, 1)) (void)block_number_param(node, p[1]);
+        if (t.is_create() || !t.data.empty()) {
+            throw RpcError(kServerError, "contract execution is not supported yet: the EVM is not enabled on this node");
+        }
+        return json("0x");  // a call to an account without code returns nothing
+    });
+
+    d.add("eth_sendRawTransaction", [&node](const json& p, CallContext&) {
+        const core::Bytes raw = data_param(param(p, 0, "signed transaction"), "signed transaction");
+        auto r = node.submit_raw_transaction(raw);
+        if (!r) throw RpcError(r.error().code, r.error().message);
+        return json(r->hex());
+    });
+    d.add("eth_getTransactionByHash", [&node](const json& p, CallContext&) {
+        const core::Hash h = hash_param(param(p, 0, "transaction hash"));
+        if (auto t = node.transaction(h)) {
+            auto header = node.header_by_number(t->block_number);
+            return transaction_json(t->txn, t->sender, t->block_hash, t->block_number, t->index,
+                                    header ? header->base_fee_per_gas : std::nullopt);
+        }
+        if (auto pending = node.pending_transaction(h)) {
+            return transaction_json(pending->txn, pending->sender, std::nullopt, std::nullopt, std::nullopt, std::nullopt);
+        }
+        return json(nullptr);
+    });
+    d.add("eth_getTransactionReceipt", [&node](const json& p, CallContext&) {
+        const core::Hash h = hash_param(param(p, 0, "transaction hash"));
+        auto t = node.transaction(h);
+        if (!t) return json(nullptr);
+        return receipt_json(*t);
+    });
+    d.add("eth_getBlockByNumber", [&node](const json& p, CallContext&) {
+        const json& tag = param(p, 0, "block number");
+        std::uint64_t n = 0;
+        try {
+            n = block_number_param(node, tag);
+        } catch (const RpcError& e) {
+            if (e.code == -32001) return json(nullptr);  // a future block: null, as geth answers
+            throw;
+        }
+        const bool full = has_param(p, 1) && p[1].is_boolean() && p[1].get<bool>();
+        auto b = node.block_by_number(n);
+        return b ? block_json(*b, full) : json(nullptr);
+    });
+    d.add("eth_getBlockByHash", [&node](const json& p, CallContext&) {
+        const core::Hash h = hash_param(param(p, 0, "block hash"));
+        const bool full = has_param(p, 1) && p[1].is_boolean() && p[1].get<bool>();
+        auto b = node.block_by_hash(h);
+        return b ? block_json(*b, full) : json(nullptr);
+    });
+    d.add("eth_getBlockTransactionCountByNumber", [&node](const json& p, CallContext&) {
+        std::uint64_t n = 0;
+        try {
+            n = block_number_param(node, param(p, 0, "block number"));
+        } catch (const RpcError& e) {
+            if (e.code == -32001) return json(nullptr);
+            throw;
+        }
+        auto b = node.block_by_number(n);
+        return b ? json(qty(std::uint64_t{b->body.transactions.size()})) : json(nullptr);
+    });
+    d.add("eth_getBlockTransactionCountByHash", [&node](const json& p, CallContext&) {
+        auto b = node.block_by_hash(hash_param(param(p, 0, "block hash")));
+        return b ? json(qty(std::uint64_t{b->body.transactions.size()})) : json(nullptr);
+    });
+    d.add("eth_subscribe", [](const json& p, CallContext& ctx) {
+        const json& kind = param(p, 0, "subscription kind");
+        if (!kind.is_string()) invalid_params("subscription kind must be a string");
+        const std::string k = kind.get<std::string>();
+        if (k != "newHeads") throw RpcError(kInvalidParams, "no \"" + k + "\" subscription in eth namespace");
+        return json(ctx.subscribe(k, has_param(p, 1) ? p[1] : json(nullptr)));
+    });
+    d.add("eth_unsubscribe", [](const json& p, CallContext& ctx) {
+        const json& id = param(p, 0, "subscription id");
+        if (!id.is_string()) invalid_params("subscription id must be a string");
+        return json(ctx.unsubscribe(id.get<std::string>()));
+    });
+}
+
+void publish_new_heads(node::Node& node, Server& server) {
+    node.on_block([&server](const core::Block& block, const std::vector<core::Receipt>&) {
+        json head = block_json(core::Block{block.header, {}}, false);
+        head.erase("transactions");
+        head.erase("uncles");
+        head.erase("size");
+        head.erase("withdrawals");
+        head.erase("totalDifficulty");
+        server.publish("newHeads", [&head](const json&) { return std::optional<json>(head); });
+    });
+}
+
+std::string render_metrics(const node::Node& node, const Dispatcher& dispatcher, const Server& server) {
+    const node::NodeStats s = node.stats();
+    std::ostringstream out;
+    out << "# HELP moe_block_height Number of the last committed block.\n# TYPE moe_block_height gauge\n"
+        << "moe_block_height " << s.head_number << "\n"
+        << "# HELP moe_mempool_transactions Transactions waiting in the mempool.\n# TYPE moe_mempool_transactions gauge\n"
+        << "moe_mempool_transactions " << s.mempool_transactions << "\n"
+        << "# HELP moe_mempool_bytes Bytes of transactions in the mempool.\n# TYPE moe_mempool_bytes gauge\n"
+        << "moe_mempool_bytes " << s.mempool_bytes << "\n"
+        << "# HELP moe_transactions_committed_total Transactions committed in blocks (rate() gives txs/s).\n"
+        << "# TYPE moe_transactions_committed_total counter\n"
+        << "moe_transactions_committed_total " << s.transactions_committed << "\n"
+        << "# HELP moe_blocks_produced_total Blocks this node produced.\n# TYPE moe_blocks_produced_total counter\n"
+        << "moe_blocks_produced_total " << s.blocks_produced << "\n"
+        << "# HELP moe_rpc_open_connections Open HTTP and WebSocket connections.\n# TYPE moe_rpc_open_connections gauge\n"
+        << "moe_rpc_open_connections " << server.open_connections() << "\n"
+        << "# HELP moe_rpc_subscriptions Active WebSocket subscriptions.\n# TYPE moe_rpc_subscriptions gauge\n"
+        << "moe_rpc_subscriptions " << server.subscriptions() << "\n";
+    const auto stats = dispatcher.stats();
+    out << "# HELP moe_rpc_calls_total JSON-RPC calls by method.\n# TYPE moe_rpc_calls_total counter\n";
+    for (const auto& [m, st] : stats) out << "moe_rpc_calls_total{method=\"" << m << "\"} " << st.calls << "\n";
+    out << "# HELP moe_rpc_errors_total JSON-RPC calls that returned an error, by method.\n# TYPE moe_rpc_errors_total counter\n";
+    for (const auto& [m, st] : stats) out << "moe_rpc_errors_total{method=\"" << m << "\"} " << st.errors << "\n";
+    out << "# HELP moe_rpc_duration_seconds Time spent in JSON-RPC methods.\n# TYPE moe_rpc_duration_seconds summary\n";
+    for (const auto& [m, st] : stats) {
+        out << "moe_rpc_duration_seconds_sum{method=\"" << m << "\"} " << st.seconds << "\n"
+            << "moe_rpc_duration_seconds_count{method=\"" << m << "\"} " << st.calls << "\n";
+    }
+    return out.str();
+}
+
+}  // namespace moe::rpc

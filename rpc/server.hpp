@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "rpc/dispatcher.hpp"
+
+namespace moe::rpc {
+
+/// Where and how the server listens, and its limits.
+struct ServerConfig {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8545;              ///< 0: any free port (tests)
+    bool allow_external = false;            ///< binding a non-loopback address needs this
+    std::size_t max_body_bytes = 5 * 1024 * 1024;
+    std::size_t max_connections = 256;
+    std::size_t max_subscriptions_per_connection = 128;
+    std::size_t max_ws_message_bytes = 5 * 1024 * 1024;
+    unsigned threads = 2;
+    unsigned idle_timeout_seconds = 120;
+    std::string cors_origin = "*";
+};
+
+/// What /health reports: healthy or not, and a JSON body.
+struct Health {
+    bool ok = true;
+    nlohmann::json body;
+};
+
+/// HTTP and WebSocket JSON-RPC on one port (Boost.Beast), plus GET /health and GET /metrics.
+class Server {
+  public:
+    Server(ServerConfig config, Dispatcher& dispatcher, std::function<Health()> health,
+           std::function<std::string()> metrics);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    /// Binds and starts serving on the configured number of threads; a clear error when the
+    /// address is refused (not loopback without allow_external, in use, unresolvable).
+    [[nodiscard]] std::expected<void, std::string> start();
+    /// Stops accepting and closes every connection. Idempotent.
+    void stop();
+    /// The bound port (useful with port 0).
+    [[nodiscard]] std::uint16_t port() const;
+
+    /// Sends an eth_subscription notification to every subscription of `kind`; `payload`
+    /// gives the result for one subscription's params, or nullopt to skip it (log filters).
+    void publish(const std::string& kind, const std::function<std::optional<nlohmann::json>(const nlohmann::json& params)>& payload);
+
+    /// Open connections and subscriptions, for /metrics.
+    [[nodiscard]] std::size_t open_connections() const;
+    [[nodiscard]] std::size_t subscriptions() const;
+
+    struct Impl;
+
+  private:
+    std::unique_ptr<Impl> impl_;
+};
+
+/// True for 127.0.0.0/8, ::1 and "localhost".
+[[nodiscard]] bool is_loopback(const std::string& host);
+
+}  // namespace moe::rpc

@@ -1,0 +1,81 @@
+// Starts and stops a real `moed devnet` for a test: a fresh home, a free port on 127.0.0.1.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const MOED = process.env.MOED;
+if (!MOED) throw new Error('set MOED to the path of the moed executable');
+
+/// The ten accounts of `test test ... junk` (m/44'/60'/0'/0/i), as every tutorial knows them.
+export const TEST_KEYS = [
+  '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
+  '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
+  '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a',
+];
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function rpc(url, method, params = []) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  return res.json();
+}
+
+/// Starts moed devnet in `home` (a new temp dir by default) and waits until it answers.
+export async function startDevnet({ home, port, extraArgs = [] } = {}) {
+  home ??= mkdtempSync(join(tmpdir(), 'moed-e2e-'));
+  port ??= await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(MOED, ['devnet', '--home', home, '--rpc-port', String(port), ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  let exited = null;
+  child.on('exit', (code, signal) => { exited = { code, signal }; });
+
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (exited) throw new Error(`moed exited early (${JSON.stringify(exited)}):\n${log}`);
+    try {
+      const r = await rpc(url, 'eth_chainId');
+      if (r.result) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`moed did not answer on ${url} within 20 s:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    home, port, url, wsUrl: `ws://127.0.0.1:${port}`,
+    log: () => log,
+    /// SIGTERM, then SIGKILL after 10 s; resolves with how it ended.
+    async stop() {
+      if (exited) return exited;
+      const done = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const result = await done;
+      clearTimeout(timer);
+      return result;
+    },
+    remove() { rmSync(home, { recursive: true, force: true }); },
+  };
+}

@@ -1,0 +1,102 @@
+// ethers.js against a real devnet: the flows a wallet or a tutorial uses.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ethers } from 'ethers';
+import { startDevnet, TEST_KEYS } from './lib/devnet.mjs';
+
+let devnet;
+let provider;
+
+before(async () => {
+  devnet = await startDevnet();
+  provider = new ethers.JsonRpcProvider(devnet.url, undefined, { staticNetwork: true, pollingInterval: 200 });
+});
+
+after(async () => {
+  provider?.destroy();
+  const how = await devnet?.stop();
+  if (process.env.MOE_E2E_LOG) console.error(devnet?.log());
+  devnet?.remove();
+  assert.equal(how?.code, 0, `moed did not stop cleanly: ${JSON.stringify(how)}`);
+});
+
+test('reads the chain id and the balance of the first test account', async () => {
+  const net = await provider.getNetwork();
+  assert.equal(net.chainId, 4224n);
+  const wallet = new ethers.Wallet(TEST_KEYS[0]);
+  assert.equal(wallet.address, '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266');
+  assert.equal(await provider.getBalance(wallet.address), ethers.parseEther('10000'));
+});
+
+test('a transfer is mined with status 1 and moves exactly value + gas', async () => {
+  const wallet = new ethers.Wallet(TEST_KEYS[0], provider);
+  const to = new ethers.Wallet(TEST_KEYS[1]).address;
+  const [fromBefore, toBefore, nonceBefore] = await Promise.all([
+    provider.getBalance(wallet.address), provider.getBalance(to), provider.getTransactionCount(wallet.address),
+  ]);
+  const value = ethers.parseEther('1.5');
+  const tx = await wallet.sendTransaction({ to, value });
+  const receipt = await tx.wait(1, 30_000);
+  assert.equal(receipt.status, 1);
+  assert.equal(receipt.gasUsed, 21000n);
+  const fee = receipt.gasUsed * receipt.gasPrice;
+  assert.equal(await provider.getBalance(wallet.address), fromBefore - value - fee);
+  assert.equal(await provider.getBalance(to), toBefore + value);
+  assert.equal(await provider.getTransactionCount(wallet.address), nonceBefore + 1);
+
+  const mined = await provider.getTransaction(tx.hash);
+  assert.equal(mined.hash, tx.hash);
+  assert.equal(mined.blockNumber, receipt.blockNumber);
+  assert.equal(mined.from, wallet.address);
+  const block = await provider.getBlock(receipt.blockNumber);
+  assert.ok(block.transactions.includes(tx.hash));
+  assert.equal(block.number, receipt.blockNumber);
+  const latest = await provider.getBlock('latest');
+  assert.ok(latest.number >= receipt.blockNumber);
+});
+
+test('a second transfer with a used nonce and a transfer over the balance are rejected and change nothing', async () => {
+  const wallet = new ethers.Wallet(TEST_KEYS[0], provider);
+  const to = new ethers.Wallet(TEST_KEYS[2]).address;
+  const used = (await provider.getTransactionCount(wallet.address)) - 1;
+  const [fromBefore, toBefore, nonceBefore] = await Promise.all([
+    provider.getBalance(wallet.address), provider.getBalance(to), provider.getTransactionCount(wallet.address),
+  ]);
+  await assert.rejects(wallet.sendTransaction({ to, value: 1n, nonce: used }), (e) => {
+    assert.match(String(e.message), /nonce too low|already known/);
+    return true;
+  });
+  await assert.rejects(wallet.sendTransaction({ to, value: fromBefore + 1n }), (e) => {
+    assert.match(String(e.message), /insufficient funds/);
+    return true;
+  });
+  assert.equal(await provider.getBalance(wallet.address), fromBefore);
+  assert.equal(await provider.getBalance(to), toBefore);
+  assert.equal(await provider.getTransactionCount(wallet.address), nonceBefore);
+});
+
+test('fee data, fee history and gas estimates are what wallets expect', async () => {
+  const fee = await provider.getFeeData();
+  assert.ok(fee.maxFeePerGas > 0n && fee.maxPriorityFeePerGas > 0n && fee.gasPrice > 0n);
+  const estimate = await provider.estimateGas({
+    from: new ethers.Wallet(TEST_KEYS[0]).address, to: new ethers.Wallet(TEST_KEYS[1]).address, value: 1n,
+  });
+  assert.equal(estimate, 21000n);
+  const history = await provider.send('eth_feeHistory', ['0x4', 'latest', [25, 75]]);
+  assert.equal(history.baseFeePerGas.length, history.gasUsedRatio.length + 1);
+  assert.equal(history.reward.length, history.gasUsedRatio.length);
+});
+
+test('a WebSocket newHeads subscription sees a new block', async () => {
+  const ws = new ethers.WebSocketProvider(devnet.wsUrl);
+  try {
+    const seen = new Promise((resolve) => ws.on('block', (n) => resolve(n)));
+    await ws.getBlockNumber();
+    const wallet = new ethers.Wallet(TEST_KEYS[1], provider);
+    await (await wallet.sendTransaction({ to: wallet.address, value: 1n })).wait(1, 30_000);
+    const n = await Promise.race([seen, new Promise((_, rej) => setTimeout(() => rej(new Error('no block over ws')), 20_000))]);
+    assert.ok(n >= 1);
+  } finally {
+    await ws.destroy();
+  }
+});
