@@ -1,0 +1,138 @@
+#include <gtest/gtest.h>
+
+#include "core/keccak.hpp"
+#include "node/mempool.hpp"
+
+using namespace moe;
+using node::Mempool;
+using node::PooledTransaction;
+
+namespace {
+
+core::PrivateKey key(int i) { return core::PrivateKey::from_seed(core::keccak256(core::as_bytes("sender" + std::to_string(i)))); }
+
+PooledTransaction make(int sender, std::uint64_t nonce, std::uint64_t tip_gwei = 1, std::uint64_t cap_gwei = 10,
+                       std::uint64_t value = 1) {
+    core::Transaction t;
+    t.type = core::TxType::kDynamicFee;
+    t.chain_id = 4224;
+    t.nonce = nonce;
+    t.max_priority_fee_per_gas = core::uint256{tip_gwei} * 1'000'000'000;
+    t.max_fee_per_gas = core::uint256{cap_gwei} * 1'000'000'000;
+    t.gas_limit = 21000;
+    t.to = core::Address{};
+    t.value = value;
+    t.sign(key(sender));
+    return PooledTransaction{t, key(sender).address(), t.hash(), t.encode().size()};
+}
+
+struct Accounts {
+    std::map<core::Address, node::AccountSnapshot> state;
+    node::AccountReader reader() const {
+        return [this](const core::Address& a) {
+            auto it = state.find(a);
+            return it == state.end() ? node::AccountSnapshot{} : it->second;
+        };
+    }
+};
+
+const core::uint256 kBaseFee = 1'000'000'000;
+constexpr std::uint64_t kGasLimit = 30'000'000;
+
+Accounts rich(int senders) {
+    Accounts a;
+    for (int i = 0; i < senders; ++i) a.state[key(i).address()] = {0, core::uint256{1} << 80};
+    return a;
+}
+
+}  // namespace
+
+TEST(Mempool, OrdersBySenderNonceAndPriorityFee) {
+    Accounts accounts = rich(2);
+    Mempool pool;
+    ASSERT_TRUE(pool.add(make(0, 1, 5), accounts.reader(), kBaseFee, kGasLimit).has_value());  // a gap for now
+    ASSERT_TRUE(pool.add(make(0, 0, 1), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    ASSERT_TRUE(pool.add(make(1, 0, 3), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    const auto picked = pool.select(accounts.reader(), kBaseFee, kGasLimit, 100);
+    ASSERT_EQ(picked.size(), 3u);
+    EXPECT_EQ(picked[0].sender, key(1).address()) << "highest tip first";
+    EXPECT_EQ(picked[1].txn.nonce, 0u);
+    EXPECT_EQ(picked[2].txn.nonce, 1u) << "a sender's nonces stay in order";
+    EXPECT_EQ(pool.pending_nonce(key(0).address(), 0), 2u);
+}
+
+TEST(Mempool, GapsWaitUntilFilled) {
+    Accounts accounts = rich(1);
+    Mempool pool;
+    ASSERT_TRUE(pool.add(make(0, 2), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    EXPECT_TRUE(pool.select(accounts.reader(), kBaseFee, kGasLimit, 100).empty());
+    EXPECT_EQ(pool.pending_nonce(key(0).address(), 0), 0u);
+}
+
+TEST(Mempool, RejectsWithGethMessages) {
+    Accounts accounts = rich(1);
+    accounts.state[key(0).address()].nonce = 5;
+    Mempool pool;
+    auto err = [&](PooledTransaction p) { return pool.add(std::move(p), accounts.reader(), kBaseFee, kGasLimit).error(); };
+    EXPECT_EQ(err(make(0, 4)), "nonce too low");
+    EXPECT_EQ(err(make(0, 5, 1, 0)), "max fee per gas less than block base fee");
+    ASSERT_TRUE(pool.add(make(0, 5), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    EXPECT_EQ(err(make(0, 5)), "already known");
+    EXPECT_EQ(err(make(0, 5, 1, 10, 2)), "replacement transaction underpriced");
+    Accounts poor;
+    poor.state[key(0).address()] = {0, 1000};
+    Mempool other;
+    EXPECT_EQ(other.add(make(0, 0), poor.reader(), kBaseFee, kGasLimit).error(), "insufficient funds for gas * price + value");
+    EXPECT_EQ(other.add(make(0, 0), poor.reader(), kBaseFee, 20000).error(), "exceeds block gas limit");
+    EXPECT_EQ(other.size(), 0u);
+}
+
+TEST(Mempool, ReplacementNeedsTenPercentMore) {
+    Accounts accounts = rich(1);
+    Mempool pool;
+    ASSERT_TRUE(pool.add(make(0, 0, 10, 100), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    EXPECT_FALSE(pool.add(make(0, 0, 10, 109), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    EXPECT_FALSE(pool.add(make(0, 0, 10, 110), accounts.reader(), kBaseFee, kGasLimit).has_value()) << "the tip must rise too";
+    auto replaced = pool.add(make(0, 0, 11, 110), accounts.reader(), kBaseFee, kGasLimit);
+    ASSERT_TRUE(replaced.has_value());
+    EXPECT_EQ(pool.size(), 1u);
+    EXPECT_TRUE(pool.contains(*replaced));
+}
+
+TEST(Mempool, CumulativeCostMustBeAffordable) {
+    Accounts accounts;
+    // Enough for two transfers at 10 gwei cap (2 * 21000 * 10 gwei + values), not three.
+    accounts.state[key(0).address()] = {0, core::uint256{2} * 21000 * 10'000'000'000ull + 2};
+    Mempool pool;
+    ASSERT_TRUE(pool.add(make(0, 0), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    ASSERT_TRUE(pool.add(make(0, 1), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    EXPECT_EQ(pool.add(make(0, 2), accounts.reader(), kBaseFee, kGasLimit).error(), "insufficient funds for gas * price + value");
+}
+
+TEST(Mempool, LimitsEvictAndPrunesStaleNonces) {
+    Accounts accounts = rich(3);
+    node::MempoolLimits limits;
+    limits.max_transactions = 4;
+    limits.max_per_sender = 3;
+    Mempool pool(limits);
+    for (std::uint64_t n = 0; n < 3; ++n) ASSERT_TRUE(pool.add(make(0, n), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    EXPECT_EQ(pool.add(make(0, 3), accounts.reader(), kBaseFee, kGasLimit).error(), "txpool is full");
+    ASSERT_TRUE(pool.add(make(1, 0), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    // Full: sender 2's first transaction evicts sender 0's farthest nonce.
+    ASSERT_TRUE(pool.add(make(2, 0), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    EXPECT_EQ(pool.size(), 4u);
+    EXPECT_FALSE(pool.contains(make(0, 2).hash));
+    // A new head where sender 0 used nonces 0 and 1.
+    accounts.state[key(0).address()].nonce = 2;
+    pool.prune(accounts.reader());
+    EXPECT_EQ(pool.size(), 2u);
+    EXPECT_EQ(pool.pending_nonce(key(0).address(), 2), 2u);
+}
+
+TEST(Mempool, SelectionRespectsTheGasLimit) {
+    Accounts accounts = rich(3);
+    Mempool pool;
+    for (int s = 0; s < 3; ++s) ASSERT_TRUE(pool.add(make(s, 0), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    EXPECT_EQ(pool.select(accounts.reader(), kBaseFee, 42000, 100).size(), 2u);
+    EXPECT_EQ(pool.select(accounts.reader(), kBaseFee, kGasLimit, 1).size(), 1u);
+}
