@@ -139,6 +139,10 @@ std::expected<std::unique_ptr<ChainDb>, std::string> ChainDb::open(const std::fi
         if (auto ok = check_existing(dir, identity); !ok) return std::unexpected(ok.error());
     }
 
+    if (is_new) {
+        std::filesystem::create_directories(dir, ec);
+        if (ec) return std::unexpected("cannot create " + dir.string() + ": " + ec.message());
+    }
     rocksdb::DBOptions options;
     options.create_if_missing = is_new;
     options.create_missing_column_families = true;

@@ -1,0 +1,184 @@
+// Sustained transfers per second into committed blocks through eth_sendRawTransaction, over
+// real HTTP connections to a node in this process, beside the raw sender-recovery rate and the
+// eth_blockNumber request rate measured in the same run.
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "core/keccak.hpp"
+#include "node/chain_config.hpp"
+#include "node/node.hpp"
+#include "rpc/eth_api.hpp"
+#include "rpc/server.hpp"
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using namespace moe;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+/// One keep-alive HTTP connection posting JSON-RPC bodies.
+class Client {
+  public:
+    explicit Client(std::uint16_t port) : stream_(ioc_) {
+        stream_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    }
+    std::string post(const std::string& body) {
+        http::request<http::string_body> req{http::verb::post, "/", 11};
+        req.set(http::field::host, "127.0.0.1");
+        req.set(http::field::content_type, "application/json");
+        req.keep_alive(true);
+        req.body() = body;
+        req.prepare_payload();
+        http::write(stream_, req);
+        http::response<http::string_body> res;
+        http::read(stream_, buffer_, res);
+        return std::move(res.body());
+    }
+
+  private:
+    net::io_context ioc_;
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+};
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::size_t senders = 256;
+    const std::size_t per_sender = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 40;
+    const unsigned connections = 4;
+    const std::uint64_t interval_ms = 250;
+
+    // A chain whose genesis funds `senders` fresh accounts.
+    nlohmann::json doc = nlohmann::json::parse(*node::preset_json("devnet"));
+    std::vector<core::PrivateKey> keys;
+    for (std::size_t i = 0; i < senders; ++i) {
+        keys.push_back(core::PrivateKey::from_seed(core::keccak256(core::as_bytes("load" + std::to_string(i)))));
+        doc["alloc"][keys.back().address().hex()] = "1000000000000000000000";
+    }
+    const core::PrivateKey validator = core::PrivateKey::from_seed(core::keccak256(core::as_bytes("validator")));
+    doc["validators"] = nlohmann::json::array({{{"public_key", validator.public_key().hex()}, {"power", 1}}});
+    auto chain = node::parse_chain_config(doc);
+    if (!chain) {
+        std::fprintf(stderr, "config: %s\n", chain.error().c_str());
+        return 1;
+    }
+    const std::filesystem::path home = std::filesystem::temp_directory_path() / ("moe_load_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(home);
+    node::NodeConfig config;
+    config.block_interval_ms = interval_ms;
+    auto opened = node::Node::open(node::HomeLayout{home}, config, *chain, validator);
+    if (!opened) {
+        std::fprintf(stderr, "node: %s\n", opened.error().c_str());
+        return 1;
+    }
+    node::Node& n = **opened;
+    rpc::Dispatcher dispatcher;
+    rpc::register_eth_api(dispatcher, n);
+    rpc::ServerConfig sc;
+    sc.port = 0;
+    rpc::Server server(sc, dispatcher, [] { return rpc::Health{}; }, [] { return std::string(); });
+    if (auto r = server.start(); !r) {
+        std::fprintf(stderr, "rpc: %s\n", r.error().c_str());
+        return 1;
+    }
+
+    // Pre-sign every transfer, and time sender recovery of the same transactions on one core.
+    std::vector<std::string> bodies;
+    std::vector<core::Transaction> txns;
+    for (std::size_t nonce = 0; nonce < per_sender; ++nonce) {
+        for (std::size_t s = 0; s < senders; ++s) {
+            core::Transaction t;
+            t.chain_id = chain->chain_id;
+            t.nonce = nonce;
+            t.max_priority_fee_per_gas = 1'000'000'000;
+            t.max_fee_per_gas = 100'000'000'000ull;
+            t.gas_limit = 21000;
+            t.to = keys[(s + 1) % senders].address();
+            t.value = 1;
+            t.sign(keys[s]);
+            bodies.push_back(R"({"jsonrpc":"2.0","id":1,"method":"eth_sendRawTransaction","params":[")" +
+                             core::to_hex(t.encode()) + R"("]})");
+            txns.push_back(std::move(t));
+        }
+    }
+    auto t0 = Clock::now();
+    std::size_t recovered = 0;
+    for (const auto& t : txns) recovered += t.sender().has_value();
+    const double recover_rate = static_cast<double>(recovered) / seconds_since(t0);
+
+    n.start();
+    const std::uint64_t start_height = n.head().number;
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::size_t> rejected{0};
+    t0 = Clock::now();
+    std::vector<std::thread> clients;
+    for (unsigned c = 0; c < connections; ++c) {
+        clients.emplace_back([&] {
+            Client client(server.port());
+            for (std::size_t i = next++; i < bodies.size(); i = next++) {
+                // Senders are interleaved nonce by nonce, so a sender's nonces arrive in order
+                // unless two connections race; the mempool queues a gap until it fills.
+                if (client.post(bodies[i]).find("\"error\"") != std::string::npos) ++rejected;
+            }
+        });
+    }
+    for (auto& t : clients) t.join();
+    const double submit_seconds = seconds_since(t0);
+    while (n.stats().transactions_committed < txns.size() - rejected && seconds_since(t0) < 120) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    const double commit_seconds = seconds_since(t0);
+    const auto stats = n.stats();
+    const double tps = static_cast<double>(stats.transactions_committed) / commit_seconds;
+
+    // eth_blockNumber over the same number of connections.
+    std::atomic<std::size_t> calls{0};
+    const auto until = Clock::now() + std::chrono::seconds(2);
+    t0 = Clock::now();
+    clients.clear();
+    for (unsigned c = 0; c < connections; ++c) {
+        clients.emplace_back([&] {
+            Client client(server.port());
+            const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]})";
+            while (Clock::now() < until) {
+                (void)client.post(body);
+                ++calls;
+            }
+        });
+    }
+    for (auto& t : clients) t.join();
+    const double bn_rate = static_cast<double>(calls) / seconds_since(t0);
+
+    server.stop();
+    n.stop();
+    opened->reset();
+    std::filesystem::remove_all(home);
+
+    std::printf("transactions:            %zu (%zu rejected) from %zu senders over %u connections\n", txns.size(),
+                rejected.load(), senders, connections);
+    std::printf("blocks:                  %llu (interval %llu ms, gas limit %llu)\n",
+                static_cast<unsigned long long>(stats.head_number - start_height),
+                static_cast<unsigned long long>(interval_ms), static_cast<unsigned long long>(chain->block_gas_limit));
+    std::printf("submitted in:            %.2f s (%.0f tx/s accepted over RPC)\n", submit_seconds,
+                static_cast<double>(txns.size()) / submit_seconds);
+    std::printf("committed transfers/s:   %.0f\n", tps);
+    std::printf("raw sender recovery/s:   %.0f (one core, same run)\n", recover_rate);
+    std::printf("eth_blockNumber req/s:   %.0f (%u keep-alive connections)\n", bn_rate, connections);
+    std::printf("ratio committed/recover: %.3f\n", tps / recover_rate);
+    return stats.transactions_committed + rejected >= txns.size() ? 0 : 1;
+}
