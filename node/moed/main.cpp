@@ -6,6 +6,7 @@
 
 #include "node/cli.hpp"
 #include "node/conformance/conformance.hpp"
+#include "node/moe_commands.hpp"
 #include "node/moed/node_commands.hpp"
 
 namespace {
@@ -26,6 +27,7 @@ constexpr std::array kCommands = {
     Command{"start", "run the node of a home until SIGINT or SIGTERM", moe::node::start_main},
     Command{"conformance", "run ethereum/tests JSON files (TransactionTests, RLPTests, TrieTests, ...)",
             moe::node::conformance::conformance_main},
+    Command{"moe", "the MoE engine: selftest (cross-CPU determinism), info MODEL", moe::node::moe_main},
     Command{"version", "print the version", run_version},
 };
 
