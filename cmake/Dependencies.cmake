@@ -1,6 +1,7 @@
 # Every dependency is a Debian 12 package (scripts/install-deps.sh).
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
+find_package(OpenMP REQUIRED)             # oneDNN's threads are OpenMP's: benchmarks set their count
 
 # libsecp256k1 and Crypto++ ship no CMake package on Debian 12: pkg-config finds them.
 pkg_check_modules(SECP256K1 REQUIRED IMPORTED_TARGET libsecp256k1)

@@ -60,12 +60,7 @@ void MoeEngine::run_expert(int expert, const std::uint8_t* rows_in, int rows, st
         // Alternate between two halves of the activation buffer so a layer never reads what it writes.
         activations_.resize(std::max(activations_.size(), 2 * next_size));
         std::uint8_t* next = activations_.data() + ((li % 2) * (activations_.size() / 2));
-        for (int r = 0; r < rows; ++r) {
-            for (int j = 0; j < spec.out; ++j) {
-                next[r * spec.out + j] = requantize_relu(acc[r * spec.out + j], spec.bias[static_cast<std::size_t>(j)],
-                                                         spec.scales[static_cast<std::size_t>(j)]);
-            }
-        }
+        requantize_rows(acc, spec.bias.data(), spec.scales.data(), rows, spec.out, next);
         in = next;
     }
 }

@@ -38,6 +38,8 @@ class Int8Matmul {
         dnnl::memory src;
         dnnl::memory weights;
         dnnl::memory dst;
+        std::vector<std::uint8_t> own_src;  // zero-padded staging for row counts below the bucket
+        std::vector<std::int32_t> own_dst;
     };
     Bucket& bucket_for(int rows);
 

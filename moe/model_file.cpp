@@ -80,7 +80,10 @@ class Reader {
         l.weights.resize(static_cast<std::size_t>(in) * out);
         take(l.weights.data(), l.weights.size());
         l.bias.resize(out);
-        for (auto& b : l.bias) i32(b);
+        for (auto& b : l.bias) {
+            i32(b);
+            if (b > kMaxBias || b < -kMaxBias) return std::unexpected(std::string(what) + ": bias out of range");
+        }
         if (has_scales) {
             l.scales.resize(out);
             for (auto& s : l.scales) {

@@ -11,6 +11,10 @@ namespace moe::nn {
 /// saturate the int16 intermediate of CPUs without VNNI (2 * 127 * 128 < 32767).
 inline constexpr std::int32_t kActivationMax = 127;
 
+/// The largest |bias| a model may hold: with inputs at most 65536 wide, accumulator plus
+/// bias then fits 32 bits.
+inline constexpr std::int32_t kMaxBias = 1 << 30;
+
 /// A real multiplier m in (0, 1) written as multiplier * 2^-(31 + shift), multiplier in
 /// [2^30, 2^31).
 struct FixedPointScale {
@@ -31,6 +35,12 @@ struct FixedPointScale {
     const std::int64_t v = apply_scale(static_cast<std::int64_t>(acc) + bias, s);
     return static_cast<std::uint8_t>(v < 0 ? 0 : (v > kActivationMax ? kActivationMax : v));
 }
+
+/// Requantizes a block of rows: out[r][j] = requantize_relu(acc[r][j], bias[j], scales[j]).
+/// The same integers as the scalar function; AVX-512 where the CPU has it. Needs
+/// |acc + bias| < 2^31, which every parsed model guarantees.
+void requantize_rows(const std::int32_t* acc, const std::int32_t* bias, const FixedPointScale* scales, int rows, int cols,
+                     std::uint8_t* out) noexcept;
 
 /// The fixed-point form of a real scale in (0, 1); used offline by quantization only (never
 /// in inference, which sees the integers).

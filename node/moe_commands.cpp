@@ -10,6 +10,7 @@
 #include "moe/engine.hpp"
 #include "moe/model_file.hpp"
 #include "moe/synthetic.hpp"
+#include "node/moe_bench.hpp"
 #include "node/node_config.hpp"
 
 namespace moe::node {
@@ -24,7 +25,11 @@ constexpr std::string_view kUsage =
     "                            (default chain-config/models, if present) over fixed seeded\n"
     "                            inputs; print the SHA-256 of every output byte per model and\n"
     "                            over all. The hashes are the same on every CPU and ISA.\n"
-    "  info MODEL                check a model file and print its structure and SHA-256\n";
+    "  info MODEL                check a model file and print its structure and SHA-256\n"
+    "  bench [--threads N] [--seconds S]\n"
+    "                            int8 and f32 expert throughput against the naive loop and the\n"
+    "                            measured CPU peak, whole-MoE rows/s, MoE cost per transaction\n"
+    "                            beside sender recovery; ends with 'peak_ratio=R naive_ratio=N'\n";
 
 std::string isa_name(dnnl::cpu_isa isa) {
     switch (isa) {
@@ -149,6 +154,15 @@ int moe_main(Args args) {
     const std::string& cmd = args[0];
     if (cmd == "selftest") return selftest(args.subspan(1));
     if (cmd == "info") return info(args.subspan(1));
+    if (cmd == "bench") {
+        const int threads = std::atoi(flag_value(args, "--threads", "1").c_str());
+        const double seconds = std::atof(flag_value(args, "--seconds", "0.3").c_str());
+        if (threads < 1 || threads > 256 || !(seconds > 0 && seconds < 60)) {
+            std::fputs("moed moe bench: --threads must be 1 to 256 and --seconds above 0 and below 60\n", stderr);
+            return 2;
+        }
+        return run_moe_bench(threads, seconds);
+    }
     std::fprintf(stderr, "moed moe: unknown command '%s'\n\n%s", cmd.c_str(), kUsage.data());
     return 2;
 }

@@ -40,6 +40,24 @@ TEST(Requant, MatchesThePlainReference) {
     EXPECT_EQ(requantize_relu(101, 0, scale_from_real(0.5)), 51) << "half rounds away from zero";
 }
 
+TEST(Requant, TheVectorizedRowsEqualTheScalarFunction) {
+    SplitMix64 rng(3);
+    const int rows = 37, cols = 61;
+    std::vector<std::int32_t> acc(static_cast<std::size_t>(rows * cols)), bias(static_cast<std::size_t>(cols));
+    std::vector<FixedPointScale> scales(static_cast<std::size_t>(cols));
+    // Accumulators as wide as a 65536-input layer gives, biases at the model limit.
+    for (auto& a : acc) a = static_cast<std::int32_t>(rng.range(-65536ll * 127 * 128, 65536ll * 127 * 127));
+    for (auto& b : bias) b = static_cast<std::int32_t>(rng.range(-kMaxBias, kMaxBias));
+    for (auto& s : scales) s = FixedPointScale{static_cast<std::int32_t>(rng.range(1 << 30, (1ll << 31) - 1)), static_cast<std::int32_t>(rng.range(0, 31))};
+    std::vector<std::uint8_t> out(acc.size());
+    requantize_rows(acc.data(), bias.data(), scales.data(), rows, cols, out.data());
+    for (int r = 0; r < rows; ++r) {
+        for (int j = 0; j < cols; ++j) {
+            ASSERT_EQ(out[static_cast<std::size_t>(r * cols + j)], requantize_relu(acc[static_cast<std::size_t>(r * cols + j)], bias[static_cast<std::size_t>(j)], scales[static_cast<std::size_t>(j)]));
+        }
+    }
+}
+
 TEST(Requant, ScaleFromRealIsAccurate) {
     for (double r : {0.9, 0.5, 0.123, 1e-3, 3.7e-6}) {
         const FixedPointScale s = scale_from_real(r);

@@ -1,0 +1,96 @@
+// The MoE engine's kernels (Google Benchmark): the int8 expert (oneDNN matmuls plus our
+// requantization), the naive triple loop of the same arithmetic, the f32 expert, the CPU's
+// peak kernels, and whole-MoE forward passes. `moed moe bench` prints the ratios of one run.
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include "moe/engine.hpp"
+#include "moe/perf_kernels.hpp"
+#include "moe/synthetic.hpp"
+
+namespace {
+
+using namespace moe::nn;
+const perf::ExpertShape kShape;
+
+void set_counters(benchmark::State& state, double ops_per_iteration, const char* name) {
+    state.counters[name] = benchmark::Counter(ops_per_iteration, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_Int8Expert(benchmark::State& state) {
+    static const Expert expert = perf::benchmark_expert(kShape, 42);
+    Device device;
+    perf::Int8Expert e(device, expert);
+    const int rows = static_cast<int>(state.range(0));
+    const auto x = synthetic_inputs(rows, kShape.width, 7);
+    std::vector<std::int32_t> out(static_cast<std::size_t>(rows) * static_cast<std::size_t>(kShape.width));
+    for (auto _ : state) e.run(x.data(), rows, out.data());
+    set_counters(state, perf::expert_ops_per_row(kShape) * rows, "ops");
+}
+BENCHMARK(BM_Int8Expert)->Arg(1)->Arg(64)->Arg(1024)->Arg(8192)->Unit(benchmark::kMicrosecond);
+
+void BM_Int8Expert_NaiveLoop(benchmark::State& state) {
+    static const Expert expert = perf::benchmark_expert(kShape, 42);
+    const int rows = static_cast<int>(state.range(0));
+    const auto x = synthetic_inputs(rows, kShape.width, 7);
+    std::vector<std::int32_t> out(static_cast<std::size_t>(rows) * static_cast<std::size_t>(kShape.width));
+    for (auto _ : state) perf::naive_expert(expert, x.data(), rows, out.data());
+    set_counters(state, perf::expert_ops_per_row(kShape) * rows, "ops");
+}
+BENCHMARK(BM_Int8Expert_NaiveLoop)->Arg(1)->Arg(64)->Arg(1024)->Unit(benchmark::kMicrosecond);
+
+void BM_F32Expert(benchmark::State& state) {
+    static const Expert expert = perf::benchmark_expert(kShape, 42);
+    Device device;
+    perf::F32Expert e(device, expert);
+    const int rows = static_cast<int>(state.range(0));
+    const auto q = synthetic_inputs(rows, kShape.width, 7);
+    std::vector<float> x(q.begin(), q.end());
+    std::vector<float> out(static_cast<std::size_t>(rows) * static_cast<std::size_t>(kShape.width));
+    for (auto _ : state) e.run(x.data(), rows, out.data());
+    set_counters(state, perf::expert_ops_per_row(kShape) * rows, "flops");
+}
+BENCHMARK(BM_F32Expert)->Arg(1)->Arg(64)->Arg(1024)->Arg(8192)->Unit(benchmark::kMicrosecond);
+
+void BM_PeakVnni(benchmark::State& state) {
+    if (!perf::has_avx512_vnni()) {
+        state.SkipWithError("no AVX-512 VNNI");
+        return;
+    }
+    for (auto _ : state) benchmark::DoNotOptimize(perf::vnni_peak(1'000'000));
+    set_counters(state, perf::kVnniOpsPerIteration * 1'000'000, "ops");
+}
+BENCHMARK(BM_PeakVnni)->Unit(benchmark::kMicrosecond);
+
+void BM_PeakFma(benchmark::State& state) {
+    if (!perf::has_avx512f()) {
+        state.SkipWithError("no AVX-512F");
+        return;
+    }
+    for (auto _ : state) benchmark::DoNotOptimize(perf::fma_peak(1'000'000));
+    set_counters(state, perf::kFmaFlopsPerIteration * 1'000'000, "flops");
+}
+BENCHMARK(BM_PeakFma)->Unit(benchmark::kMicrosecond);
+
+void BM_MoeForward(benchmark::State& state) {
+    SyntheticSpec spec;
+    spec.num_features = 64;
+    spec.hidden = {128};
+    spec.num_experts = static_cast<int>(state.range(0));
+    MoeEngine engine(synthetic_model(spec, 5));
+    const int rows = static_cast<int>(state.range(1));
+    const auto x = synthetic_inputs(rows, spec.num_features, 9);
+    for (auto _ : state) benchmark::DoNotOptimize(engine.forward(x.data(), rows));
+    state.counters["rows"] = benchmark::Counter(rows, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_MoeForward)->Args({8, 1})->Args({8, 1024})->Args({32, 1})->Args({32, 1024})->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    omp_set_num_threads(1);  // compare with the single-core peak kernels
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
