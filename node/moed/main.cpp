@@ -7,6 +7,7 @@
 #include "node/cli.hpp"
 #include "node/conformance/conformance.hpp"
 #include "node/moe_commands.hpp"
+#include "node/train_command.hpp"
 #include "node/moed/node_commands.hpp"
 
 namespace {
@@ -28,6 +29,7 @@ constexpr std::array kCommands = {
     Command{"conformance", "run ethereum/tests JSON files (TransactionTests, RLPTests, TrieTests, ...)",
             moe::node::conformance::conformance_main},
     Command{"moe", "the MoE engine: selftest (cross-CPU determinism), info MODEL", moe::node::moe_main},
+    Command{"train", "train an MoE model (f32 on oneDNN), quantize it, write the model file", moe::node::train_main},
     Command{"version", "print the version", run_version},
 };
 

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "moe/model.hpp"
+
+/// The f32 trainer: oneDNN forward and backward primitives (inner product, eltwise ReLU,
+/// softmax), Adam, the Switch Transformer load-balancing loss and the router z-loss; then
+/// quantization to the integer model that consensus runs. Pure compute: progress goes to a
+/// callback, files are the caller's.
+namespace moe::nn {
+
+/// Labelled rows with features in [0, 1] (they are quantized to 7-bit codes x * 127).
+struct Dataset {
+    int num_features = 0;
+    int num_classes = 2;
+    std::vector<float> x;                ///< rows * num_features
+    std::vector<int> y;                  ///< rows, in [0, num_classes)
+    std::vector<std::uint64_t> groups;   ///< optional, per row: rows of a group stay on one side of the split
+    [[nodiscard]] int rows() const noexcept { return static_cast<int>(y.size()); }
+};
+
+struct TrainOptions {
+    std::uint64_t seed = 1;
+    int experts = 8;
+    int top_k = 2;
+    std::vector<int> hidden = {32};
+    int batch = 256;
+    int max_epochs = 40;
+    int patience = 5;                 ///< early stopping on validation loss
+    float learning_rate = 1e-2f;
+    float load_balance_weight = 1e-2f;  ///< Switch Transformer: alpha * E * sum f_e P_e
+    float z_loss_weight = 1e-3f;        ///< router z-loss: mean logsumexp(z)^2
+    double validation_share = 0.2;
+    std::uint32_t task = 0;
+    std::uint32_t feature_schema_version = 1;
+};
+
+/// Per-epoch figures, for the progress bar and the CSV log.
+struct EpochReport {
+    int epoch = 0;
+    int max_epochs = 0;
+    double train_loss = 0;
+    double load_balance_loss = 0;
+    double z_loss = 0;
+    double validation_loss = 0;
+    double validation_accuracy = 0;
+    bool best = false;
+};
+
+struct TrainResult {
+    MoeModel model;                     ///< quantized, ready to serialize
+    int epochs_run = 0;
+    double float_validation_accuracy = 0;
+    double quantized_validation_accuracy = 0;
+    std::vector<EpochReport> curve;
+};
+
+/// Trains, early-stops on validation loss, keeps the best epoch, quantizes (per-channel
+/// hidden weights, calibrated activation ranges, shared units for gate logits and expert
+/// outputs) and evaluates both models on the validation rows. Same data, options and CPU
+/// give the same model, bit for bit.
+[[nodiscard]] TrainResult train_moe(const Dataset& data, const TrainOptions& options,
+                                    const std::function<void(const EpochReport&)>& progress = {});
+
+/// A task with known structure: two features pick one of four regions, and in each region a
+/// different linear rule over other features decides the class. One linear model cannot
+/// learn it; a mixture whose gate finds the regions can.
+[[nodiscard]] Dataset synthetic_task(int rows, std::uint64_t seed);
+
+/// Quantizes features in [0, 1] to 7-bit codes.
+[[nodiscard]] std::vector<std::uint8_t> quantize_features(const std::vector<float>& x);
+
+}  // namespace moe::nn
