@@ -17,7 +17,8 @@ struct CaseResult {
     std::string reason;  ///< why it failed or was skipped
 };
 
-/// Runs every case of one parsed JSON file of a suite and appends their results.
+/// Runs every case of one parsed JSON file of a suite (an object of named cases: the runner
+/// checks that before calling) and appends their results.
 /// `file` names the file in results. A suite runner never throws: a case it cannot read is a
 /// failed case with the reason.
 using SuiteRunner = void (*)(const nlohmann::json& file_json, const std::string& file,

@@ -116,6 +116,9 @@ int run_conformance_command(const std::vector<std::string>& paths, bool verbose)
         } catch (const nlohmann::json::exception& e) {
             results.push_back({file.string(), Outcome::kFailed, std::string("cannot parse JSON: ") + e.what()});
         }
+        if (results.empty() && !doc.is_object()) {
+            results.push_back({file.string(), Outcome::kFailed, "file is not a JSON object of test cases"});
+        }
         if (results.empty()) suite->run(doc, file.string(), results);
 
         Counts& c = by_folder[folder];
