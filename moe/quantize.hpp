@@ -21,7 +21,9 @@ struct FloatLinear {
 /// `output_scale` > 0) requantizes to 7-bit codes of real value code * output_scale; an output
 /// layer keeps s32 values of real value v * input_scale * weight_scale[j], and `out_unit`
 /// receives those per-channel units so callers can compare with the float model.
+/// With `shared_weight_scale` > 0 every channel uses that weight scale instead of its own,
+/// so that s32 outputs of several layers (gate logits, experts' outputs) share one unit.
 [[nodiscard]] QuantLinear quantize_linear(const FloatLinear& layer, float input_scale, float output_scale,
-                                          std::vector<double>* out_unit = nullptr);
+                                          std::vector<double>* out_unit = nullptr, double shared_weight_scale = 0);
 
 }  // namespace moe::nn
