@@ -27,6 +27,7 @@ using SuiteRunner = void (*)(const nlohmann::json& file_json, const std::string&
 /// Suites, chosen by the folder name found in the file's path.
 void run_transaction_tests(const nlohmann::json& file_json, const std::string& file, std::vector<CaseResult>& results);
 void run_rlp_tests(const nlohmann::json& file_json, const std::string& file, std::vector<CaseResult>& results);
+void run_state_tests(const nlohmann::json& file_json, const std::string& file, std::vector<CaseResult>& results);
 void run_trie_tests(const nlohmann::json& file_json, const std::string& file, std::vector<CaseResult>& results);
 
 /// The forks whose rules we implement (Cancun, DESIGN.md); cases for any other fork are

@@ -27,6 +27,7 @@ const std::vector<Suite>& suites() {
         {"TransactionTests", run_transaction_tests},
         {"RLPTests", run_rlp_tests},
         {"TrieTests", run_trie_tests},
+        {"GeneralStateTests", run_state_tests},
     };
     return kSuites;
 }

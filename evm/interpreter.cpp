@@ -1,0 +1,732 @@
+// The interpreter loop: one frame of EVM code under the Cancun gas schedule.
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "core/keccak.hpp"
+#include "evm/evm.hpp"
+
+namespace moe::evm {
+
+namespace {
+
+using core::Address;
+using core::uint256;
+using core::uint512;
+
+constexpr std::int64_t kWarmAccess = 100;       // EIP-2929 warm read, the constant part
+constexpr std::int64_t kColdAccountExtra = 2500;  // cold account access minus the warm part
+constexpr std::int64_t kColdSloadExtra = 2000;    // cold SLOAD minus the warm part
+constexpr std::int64_t kColdSload = 2100;
+constexpr std::int64_t kColdAccount = 2600;
+constexpr std::int64_t kCallValueGas = 9000;
+constexpr std::int64_t kCallStipend = 2300;
+constexpr std::int64_t kNewAccountGas = 25000;
+constexpr std::uint64_t kMaxMemory = std::uint64_t{1} << 32;  // beyond this no gas limit could pay
+
+/// Static facts of an opcode: defined in Cancun, stack items read and written, constant gas.
+struct OpInfo {
+    bool defined = false;
+    std::uint8_t in = 0;
+    std::uint8_t out = 0;
+    std::int16_t gas = 0;
+};
+
+constexpr std::array<OpInfo, 256> make_table() {
+    std::array<OpInfo, 256> t{};
+    auto set = [&t](int op, int in, int out, int gas) {
+        t[op] = OpInfo{true, static_cast<std::uint8_t>(in), static_cast<std::uint8_t>(out), static_cast<std::int16_t>(gas)};
+    };
+    set(0x00, 0, 0, 0);
+    set(0x01, 2, 1, 3); set(0x02, 2, 1, 5); set(0x03, 2, 1, 3); set(0x04, 2, 1, 5);
+    set(0x05, 2, 1, 5); set(0x06, 2, 1, 5); set(0x07, 2, 1, 5); set(0x08, 3, 1, 8);
+    set(0x09, 3, 1, 8); set(0x0a, 2, 1, 10); set(0x0b, 2, 1, 5);
+    for (int op = 0x10; op <= 0x14; ++op) set(op, 2, 1, 3);
+    set(0x15, 1, 1, 3); set(0x16, 2, 1, 3); set(0x17, 2, 1, 3); set(0x18, 2, 1, 3);
+    set(0x19, 1, 1, 3); set(0x1a, 2, 1, 3); set(0x1b, 2, 1, 3); set(0x1c, 2, 1, 3); set(0x1d, 2, 1, 3);
+    set(0x20, 2, 1, 30);
+    set(0x30, 0, 1, 2); set(0x31, 1, 1, kWarmAccess); set(0x32, 0, 1, 2); set(0x33, 0, 1, 2);
+    set(0x34, 0, 1, 2); set(0x35, 1, 1, 3); set(0x36, 0, 1, 2); set(0x37, 3, 0, 3);
+    set(0x38, 0, 1, 2); set(0x39, 3, 0, 3); set(0x3a, 0, 1, 2); set(0x3b, 1, 1, kWarmAccess);
+    set(0x3c, 4, 0, kWarmAccess); set(0x3d, 0, 1, 2); set(0x3e, 3, 0, 3); set(0x3f, 1, 1, kWarmAccess);
+    set(0x40, 1, 1, 20);
+    for (int op = 0x41; op <= 0x46; ++op) set(op, 0, 1, 2);
+    set(0x47, 0, 1, 5); set(0x48, 0, 1, 2); set(0x49, 1, 1, 3); set(0x4a, 0, 1, 2);
+    set(0x50, 1, 0, 2); set(0x51, 1, 1, 3); set(0x52, 2, 0, 3); set(0x53, 2, 0, 3);
+    set(0x54, 1, 1, kWarmAccess); set(0x55, 2, 0, 0); set(0x56, 1, 0, 8); set(0x57, 2, 0, 10);
+    set(0x58, 0, 1, 2); set(0x59, 0, 1, 2); set(0x5a, 0, 1, 2); set(0x5b, 0, 0, 1);
+    set(0x5c, 1, 1, 100); set(0x5d, 2, 0, 100); set(0x5e, 3, 0, 3); set(0x5f, 0, 1, 2);
+    for (int op = 0x60; op <= 0x7f; ++op) set(op, 0, 1, 3);
+    for (int n = 1; n <= 16; ++n) set(0x7f + n, n, n + 1, 3);      // DUPn
+    for (int n = 1; n <= 16; ++n) set(0x8f + n, n + 1, n + 1, 3);  // SWAPn
+    for (int n = 0; n <= 4; ++n) set(0xa0 + n, 2 + n, 0, 375 + 375 * n);
+    set(0xf0, 3, 1, 32000); set(0xf1, 7, 1, kWarmAccess); set(0xf2, 7, 1, kWarmAccess);
+    set(0xf3, 2, 0, 0); set(0xf4, 6, 1, kWarmAccess); set(0xf5, 4, 1, 32000);
+    set(0xfa, 6, 1, kWarmAccess); set(0xfd, 2, 0, 0); set(0xff, 1, 0, 5000);
+    return t;
+}
+
+constexpr std::array<OpInfo, 256> kOps = make_table();
+
+inline bool fits_u64(const uint256& x) noexcept { return x.backend().size() == 1; }
+inline std::uint64_t low64(const uint256& x) noexcept { return x.backend().limbs()[0]; }
+inline bool is_negative(const uint256& x) noexcept { return boost::multiprecision::bit_test(x, 255); }
+inline uint256 negate(const uint256& x) noexcept { return ~x + 1; }
+
+uint256 word_of(const Address& a) { return core::uint256_from_big_endian(a); }
+Address address_of_word(const uint256& w) {
+    const core::Hash h = core::uint256_to_bytes32(w);
+    return Address::right_aligned(h.view().subspan(12));
+}
+
+std::int64_t words(std::uint64_t size) { return static_cast<std::int64_t>((size + 31) / 32); }
+
+/// Copies `size` bytes of `src` from `offset` into `dst`, zeros past its end.
+void copy_padded(std::uint8_t* dst, std::uint64_t size, core::ByteView src, const uint256& offset) {
+    std::uint64_t copied = 0;
+    if (fits_u64(offset) && low64(offset) < src.size()) {
+        const std::uint64_t start = low64(offset);
+        copied = std::min<std::uint64_t>(size, src.size() - start);
+        std::memcpy(dst, src.data() + start, copied);
+    }
+    std::memset(dst + copied, 0, size - copied);
+}
+
+uint256 signextend(const uint256& b, const uint256& x) {
+    if (b >= 31) return x;
+    const unsigned bit = static_cast<unsigned>(low64(b)) * 8 + 7;
+    const uint256 mask = (uint256(1) << (bit + 1)) - 1;
+    return boost::multiprecision::bit_test(x, bit) ? (x | ~mask) : (x & mask);
+}
+
+uint256 exp_wrapping(uint256 base, uint256 exponent) {
+    uint256 result = 1;
+    while (exponent != 0) {
+        if (boost::multiprecision::bit_test(exponent, 0)) result *= base;
+        base *= base;
+        exponent >>= 1;
+    }
+    return result;
+}
+
+}  // namespace
+
+/// One frame of code: stack, memory, gas, and the return data of its last call.
+class Interpreter {
+  public:
+    Interpreter(Evm& evm, const Message& msg, const core::Bytes& code, const std::vector<bool>& jumpdests)
+        : evm_(evm), state_(evm.state_), msg_(msg), code_(code), jumpdests_(jumpdests), gas_(msg.gas),
+          stack_(std::make_unique<uint256[]>(kMaxStackSize)) {}
+
+    Result run();
+
+  private:
+    uint256& top(std::size_t i = 0) noexcept { return stack_[sp_ - 1 - i]; }
+    uint256 pop() noexcept { return std::move(stack_[--sp_]); }
+    void push(uint256 v) noexcept { stack_[sp_++] = std::move(v); }
+
+    bool charge(std::int64_t gas) noexcept {
+        gas_ -= gas;
+        return gas_ >= 0;
+    }
+    /// Grows memory to cover [offset, offset + size), charging for it; false when out of gas.
+    bool grow(const uint256& offset, const uint256& size);
+    bool grow_to(std::uint64_t end);
+    /// Charges the EIP-2929 extra for a cold account.
+    bool access(const Address& a) { return state_.access_account(a) ? charge(kColdAccountExtra) : true; }
+
+    Status op_keccak();
+    Status op_copy(core::ByteView src);
+    Status op_extcodecopy();
+    Status op_returndatacopy();
+    Status op_mcopy();
+    Status op_sload();
+    Status op_sstore();
+    Status op_log(int topics);
+    Status op_create(CallKind kind);
+    Status op_call(CallKind kind);
+    Status op_selfdestruct();
+    Status op_return(Status s);
+
+    Evm& evm_;
+    State& state_;
+    const Message& msg_;
+    const core::Bytes& code_;
+    const std::vector<bool>& jumpdests_;
+    std::int64_t gas_;
+    std::unique_ptr<uint256[]> stack_;
+    std::size_t sp_ = 0;
+    core::Bytes memory_;
+    core::Bytes return_data_;
+    core::Bytes output_;
+};
+
+bool Interpreter::grow_to(std::uint64_t end) {
+    if (end > kMaxMemory) return false;
+    const std::uint64_t new_words = (end + 31) / 32;
+    const std::uint64_t old_words = memory_.size() / 32;
+    if (new_words <= old_words) return true;
+    auto cost = [](std::uint64_t w) { return static_cast<std::int64_t>(3 * w + w * w / 512); };
+    if (!charge(cost(new_words) - cost(old_words))) return false;
+    memory_.resize(new_words * 32, 0);
+    return true;
+}
+
+bool Interpreter::grow(const uint256& offset, const uint256& size) {
+    if (size == 0) return true;
+    if (!fits_u64(offset) || !fits_u64(size)) return false;
+    const std::uint64_t o = low64(offset);
+    const std::uint64_t s = low64(size);
+    if (o > kMaxMemory || s > kMaxMemory) return false;
+    return grow_to(o + s);
+}
+
+Status Interpreter::op_keccak() {
+    const uint256 offset = pop();
+    const uint256 size = pop();
+    if (!grow(offset, size)) return Status::kOutOfGas;
+    const std::uint64_t s = size == 0 ? 0 : low64(size);
+    if (!charge(6 * words(s))) return Status::kOutOfGas;
+    const core::Hash h = core::keccak256(s == 0 ? core::ByteView{} : core::ByteView{memory_.data() + low64(offset), s});
+    push(core::uint256_from_big_endian(h));
+    return Status::kSuccess;
+}
+
+Status Interpreter::op_copy(core::ByteView src) {
+    const uint256 dst = pop();
+    const uint256 from = pop();
+    const uint256 size = pop();
+    if (!grow(dst, size)) return Status::kOutOfGas;
+    if (size == 0) return Status::kSuccess;
+    const std::uint64_t s = low64(size);
+    if (!charge(3 * words(s))) return Status::kOutOfGas;
+    copy_padded(memory_.data() + low64(dst), s, src, from);
+    return Status::kSuccess;
+}
+
+Status Interpreter::op_extcodecopy() {
+    const Address a = address_of_word(pop());
+    if (!access(a)) return Status::kOutOfGas;
+    const uint256 dst = pop();
+    const uint256 from = pop();
+    const uint256 size = pop();
+    if (!grow(dst, size)) return Status::kOutOfGas;
+    if (size == 0) return Status::kSuccess;
+    const std::uint64_t s = low64(size);
+    if (!charge(3 * words(s))) return Status::kOutOfGas;
+    const Code code = state_.code(a);
+    copy_padded(memory_.data() + low64(dst), s, *code, from);
+    return Status::kSuccess;
+}
+
+Status Interpreter::op_returndatacopy() {
+    const uint256 dst = pop();
+    const uint256 from = pop();
+    const uint256 size = pop();
+    if (!fits_u64(from) || !fits_u64(size) || low64(from) + low64(size) < low64(from) ||
+        low64(from) + low64(size) > return_data_.size()) {
+        return Status::kReturnDataOutOfBounds;
+    }
+    if (!grow(dst, size)) return Status::kOutOfGas;
+    if (size == 0) return Status::kSuccess;
+    const std::uint64_t s = low64(size);
+    if (!charge(3 * words(s))) return Status::kOutOfGas;
+    std::memcpy(memory_.data() + low64(dst), return_data_.data() + low64(from), s);
+    return Status::kSuccess;
+}
+
+Status Interpreter::op_mcopy() {
+    const uint256 dst = pop();
+    const uint256 src = pop();
+    const uint256 size = pop();
+    if (size != 0) {
+        if (!grow(dst, size) || !grow(src, size)) return Status::kOutOfGas;
+        const std::uint64_t s = low64(size);
+        if (!charge(3 * words(s))) return Status::kOutOfGas;
+        std::memmove(memory_.data() + low64(dst), memory_.data() + low64(src), s);
+    }
+    return Status::kSuccess;
+}
+
+Status Interpreter::op_sload() {
+    uint256& key = top();
+    if (state_.access_storage(msg_.recipient, key) && !charge(kColdSloadExtra)) return Status::kOutOfGas;
+    key = state_.storage(msg_.recipient, key);
+    return Status::kSuccess;
+}
+
+Status Interpreter::op_sstore() {
+    if (msg_.is_static) return Status::kStaticModeViolation;
+    if (gas_ <= kCallStipend) return Status::kOutOfGas;  // EIP-2200 sentry
+    const uint256 key = pop();
+    const uint256 value = pop();
+    std::int64_t cost = 0;
+    if (state_.access_storage(msg_.recipient, key)) cost += kColdSload;
+    const uint256 current = state_.storage(msg_.recipient, key);
+    const uint256 original = state_.original_storage(msg_.recipient, key);
+    // EIP-2200 with the EIP-2929 prices and the EIP-3529 refunds.
+    if (current == value) {
+        cost += kWarmAccess;
+    } else if (original == current) {
+        cost += original == 0 ? 20000 : 2900;
+        if (original != 0 && value == 0) state_.add_refund(4800);
+    } else {
+        cost += kWarmAccess;
+        if (original != 0) {
+            if (current == 0) {
+                state_.sub_refund(4800);
+            } else if (value == 0) {
+                state_.add_refund(4800);
+            }
+        }
+        if (original == value) state_.add_refund(original == 0 ? 19900 : 2800);
+    }
+    if (!charge(cost)) return Status::kOutOfGas;
+    state_.set_storage(msg_.recipient, key, value);
+    return Status::kSuccess;
+}
+
+Status Interpreter::op_log(int topics) {
+    if (msg_.is_static) return Status::kStaticModeViolation;
+    const uint256 offset = pop();
+    const uint256 size = pop();
+    if (!grow(offset, size)) return Status::kOutOfGas;
+    const std::uint64_t s = size == 0 ? 0 : low64(size);
+    if (!charge(8 * static_cast<std::int64_t>(s))) return Status::kOutOfGas;
+    core::Log log;
+    log.address = msg_.recipient;
+    for (int i = 0; i < topics; ++i) log.topics.push_back(core::uint256_to_bytes32(pop()));
+    if (s != 0) log.data.assign(memory_.begin() + static_cast<std::ptrdiff_t>(low64(offset)),
+                                memory_.begin() + static_cast<std::ptrdiff_t>(low64(offset) + s));
+    state_.add_log(std::move(log));
+    return Status::kSuccess;
+}
+
+Status Interpreter::op_create(CallKind kind) {
+    if (msg_.is_static) return Status::kStaticModeViolation;
+    const uint256 value = pop();
+    const uint256 offset = pop();
+    const uint256 size = pop();
+    const uint256 salt = kind == CallKind::kCreate2 ? pop() : uint256{};
+    if (!grow(offset, size)) return Status::kOutOfGas;
+    const std::uint64_t s = size == 0 ? 0 : low64(size);
+    if (s > core::kMaxInitCodeSize) return Status::kOutOfGas;  // EIP-3860
+    std::int64_t cost = 2 * words(s);
+    if (kind == CallKind::kCreate2) cost += 6 * words(s);
+    if (!charge(cost)) return Status::kOutOfGas;
+
+    return_data_.clear();
+    Message sub;
+    sub.kind = kind;
+    sub.depth = msg_.depth + 1;
+    sub.gas = gas_ - gas_ / 64;
+    sub.sender = msg_.recipient;
+    sub.value = value;
+    sub.input = s == 0 ? core::ByteView{} : core::ByteView{memory_.data() + low64(offset), s};
+    sub.salt = core::uint256_to_bytes32(salt);
+    gas_ -= sub.gas;
+    Result r = evm_.execute(sub);
+    gas_ += r.gas_left;
+    push(r.status == Status::kSuccess ? word_of(r.created_address) : uint256{});
+    if (r.status == Status::kRevert) return_data_ = std::move(r.output);
+    return Status::kSuccess;
+}
+
+Status Interpreter::op_call(CallKind kind) {
+    const uint256 requested = pop();
+    const Address target = address_of_word(pop());
+    const uint256 value = (kind == CallKind::kCall || kind == CallKind::kCallCode) ? pop() : uint256{};
+    const uint256 in_offset = pop();
+    const uint256 in_size = pop();
+    const uint256 out_offset = pop();
+    const uint256 out_size = pop();
+
+    if (!access(target)) return Status::kOutOfGas;
+    if (!grow(in_offset, in_size) || !grow(out_offset, out_size)) return Status::kOutOfGas;
+    const bool transfers = value != 0;
+    if (kind == CallKind::kCall && transfers && msg_.is_static) return Status::kStaticModeViolation;
+    std::int64_t cost = 0;
+    if (transfers) cost += kCallValueGas;
+    if (kind == CallKind::kCall && transfers && state_.is_empty(target)) cost += kNewAccountGas;
+    if (!charge(cost)) return Status::kOutOfGas;
+
+    // EIP-150: at most all but one 64th of what is left.
+    const std::int64_t cap = gas_ - gas_ / 64;
+    std::int64_t gas = fits_u64(requested) && low64(requested) < static_cast<std::uint64_t>(cap)
+                           ? static_cast<std::int64_t>(low64(requested))
+                           : cap;
+    gas_ -= gas;
+    if (transfers) gas += kCallStipend;
+
+    Message sub;
+    sub.kind = kind;
+    sub.is_static = msg_.is_static || kind == CallKind::kStaticCall;
+    sub.depth = msg_.depth + 1;
+    sub.gas = gas;
+    sub.code_address = target;
+    switch (kind) {
+        case CallKind::kCall:
+        case CallKind::kStaticCall:
+            sub.recipient = target;
+            sub.sender = msg_.recipient;
+            sub.value = value;
+            break;
+        case CallKind::kCallCode:
+            sub.recipient = msg_.recipient;
+            sub.sender = msg_.recipient;
+            sub.value = value;
+            break;
+        default:  // DELEGATECALL keeps the caller and value of this frame
+            sub.recipient = msg_.recipient;
+            sub.sender = msg_.sender;
+            sub.value = msg_.value;
+            break;
+    }
+    const std::uint64_t in = in_size == 0 ? 0 : low64(in_size);
+    sub.input = in == 0 ? core::ByteView{} : core::ByteView{memory_.data() + low64(in_offset), in};
+
+    Result r = evm_.execute(sub);
+    gas_ += r.gas_left;
+    push(r.status == Status::kSuccess ? uint256{1} : uint256{});
+    if ((r.status == Status::kSuccess || r.status == Status::kRevert) && out_size != 0) {
+        const std::size_t n = std::min<std::size_t>(low64(out_size), r.output.size());
+        std::memcpy(memory_.data() + low64(out_offset), r.output.data(), n);
+    }
+    return_data_ = std::move(r.output);
+    return Status::kSuccess;
+}
+
+Status Interpreter::op_selfdestruct() {
+    if (msg_.is_static) return Status::kStaticModeViolation;
+    const Address beneficiary = address_of_word(pop());
+    if (state_.access_account(beneficiary) && !charge(kColdAccount)) return Status::kOutOfGas;
+    const uint256 balance = state_.balance(msg_.recipient);
+    if (balance != 0 && state_.is_empty(beneficiary) && !charge(kNewAccountGas)) return Status::kOutOfGas;
+    state_.sub_balance(msg_.recipient, balance);
+    state_.add_balance(beneficiary, balance);
+    if (state_.created_in_transaction(msg_.recipient)) state_.destruct(msg_.recipient);  // EIP-6780
+    return Status::kSuccess;
+}
+
+Status Interpreter::op_return(Status s) {
+    const uint256 offset = pop();
+    const uint256 size = pop();
+    if (!grow(offset, size)) return Status::kOutOfGas;
+    if (size != 0) {
+        output_.assign(memory_.begin() + static_cast<std::ptrdiff_t>(low64(offset)),
+                       memory_.begin() + static_cast<std::ptrdiff_t>(low64(offset) + low64(size)));
+    }
+    return s;
+}
+
+Result Interpreter::run() {
+    const std::size_t size = code_.size();
+    std::size_t pc = 0;
+    Status status = Status::kSuccess;
+    bool halted = false;
+    while (!halted) {
+        if (pc >= size) break;  // running off the end is STOP
+        const std::uint8_t op = code_[pc];
+        const OpInfo& info = kOps[op];
+        if (!info.defined) {
+            status = Status::kInvalidInstruction;
+            break;
+        }
+        if (sp_ < info.in) {
+            status = Status::kStackUnderflow;
+            break;
+        }
+        if (sp_ - info.in + info.out > kMaxStackSize) {
+            status = Status::kStackOverflow;
+            break;
+        }
+        if (!charge(info.gas)) {
+            status = Status::kOutOfGas;
+            break;
+        }
+        ++pc;
+        switch (op) {
+            case 0x00: halted = true; break;
+            case 0x01: { uint256 a = pop(); top() += a; break; }
+            case 0x02: { uint256 a = pop(); top() *= a; break; }
+            case 0x03: { uint256 a = pop(); top() = a - top(); break; }
+            case 0x04: { uint256 a = pop(); uint256& b = top(); b = b == 0 ? uint256{} : a / b; break; }
+            case 0x05: {
+                uint256 a = pop();
+                uint256& b = top();
+                if (b == 0) break;
+                const bool neg = is_negative(a) != is_negative(b);
+                const uint256 q = (is_negative(a) ? negate(a) : a) / (is_negative(b) ? negate(b) : b);
+                b = neg ? negate(q) : q;
+                break;
+            }
+            case 0x06: { uint256 a = pop(); uint256& b = top(); b = b == 0 ? uint256{} : a % b; break; }
+            case 0x07: {
+                uint256 a = pop();
+                uint256& b = top();
+                if (b == 0) break;
+                const uint256 r = (is_negative(a) ? negate(a) : a) % (is_negative(b) ? negate(b) : b);
+                b = is_negative(a) ? negate(r) : r;
+                break;
+            }
+            case 0x08: {
+                uint256 a = pop();
+                uint256 b = pop();
+                uint256& n = top();
+                n = n == 0 ? uint256{} : static_cast<uint256>((uint512(a) + uint512(b)) % uint512(n));
+                break;
+            }
+            case 0x09: {
+                uint256 a = pop();
+                uint256 b = pop();
+                uint256& n = top();
+                n = n == 0 ? uint256{} : static_cast<uint256>((uint512(a) * uint512(b)) % uint512(n));
+                break;
+            }
+            case 0x0a: {
+                uint256 base = pop();
+                uint256& e = top();
+                const std::int64_t bytes = e == 0 ? 0 : static_cast<std::int64_t>(boost::multiprecision::msb(e) / 8 + 1);
+                if (!charge(50 * bytes)) {
+                    status = Status::kOutOfGas;
+                    halted = true;
+                    break;
+                }
+                e = exp_wrapping(base, e);
+                break;
+            }
+            case 0x0b: { uint256 b = pop(); top() = signextend(b, top()); break; }
+            case 0x10: { uint256 a = pop(); top() = a < top() ? 1 : 0; break; }
+            case 0x11: { uint256 a = pop(); top() = a > top() ? 1 : 0; break; }
+            case 0x12: {
+                uint256 a = pop();
+                uint256& b = top();
+                const bool na = is_negative(a), nb = is_negative(b);
+                b = (na != nb ? na : a < b) ? 1 : 0;
+                break;
+            }
+            case 0x13: {
+                uint256 a = pop();
+                uint256& b = top();
+                const bool na = is_negative(a), nb = is_negative(b);
+                b = (na != nb ? nb : a > b) ? 1 : 0;
+                break;
+            }
+            case 0x14: { uint256 a = pop(); top() = a == top() ? 1 : 0; break; }
+            case 0x15: top() = top() == 0 ? 1 : 0; break;
+            case 0x16: { uint256 a = pop(); top() &= a; break; }
+            case 0x17: { uint256 a = pop(); top() |= a; break; }
+            case 0x18: { uint256 a = pop(); top() ^= a; break; }
+            case 0x19: top() = ~top(); break;
+            case 0x1a: {
+                uint256 i = pop();
+                uint256& x = top();
+                x = i < 32 ? (x >> static_cast<unsigned>(8 * (31 - low64(i)))) & 0xff : uint256{};
+                break;
+            }
+            case 0x1b: {
+                uint256 s = pop();
+                uint256& x = top();
+                x = s < 256 ? uint256(x << static_cast<unsigned>(low64(s))) : uint256{};
+                break;
+            }
+            case 0x1c: {
+                uint256 s = pop();
+                uint256& x = top();
+                x = s < 256 ? uint256(x >> static_cast<unsigned>(low64(s))) : uint256{};
+                break;
+            }
+            case 0x1d: {
+                uint256 s = pop();
+                uint256& x = top();
+                const bool neg = is_negative(x);
+                if (s >= 256) {
+                    x = neg ? ~uint256{} : uint256{};
+                } else {
+                    const unsigned n = static_cast<unsigned>(low64(s));
+                    x = neg ? uint256(~(uint256(~x) >> n)) : uint256(x >> n);
+                }
+                break;
+            }
+            case 0x20: status = op_keccak(); halted = status != Status::kSuccess; break;
+            case 0x30: push(word_of(msg_.recipient)); break;
+            case 0x31: {
+                const Address a = address_of_word(top());
+                if (!access(a)) {
+                    status = Status::kOutOfGas;
+                    halted = true;
+                    break;
+                }
+                top() = state_.balance(a);
+                break;
+            }
+            case 0x32: push(word_of(evm_.tx_.origin)); break;
+            case 0x33: push(word_of(msg_.sender)); break;
+            case 0x34: push(msg_.value); break;
+            case 0x35: {
+                std::array<std::uint8_t, 32> word{};
+                copy_padded(word.data(), 32, msg_.input, top());
+                top() = core::uint256_from_big_endian(word);
+                break;
+            }
+            case 0x36: push(msg_.input.size()); break;
+            case 0x37: status = op_copy(msg_.input); halted = status != Status::kSuccess; break;
+            case 0x38: push(size); break;
+            case 0x39: status = op_copy(code_); halted = status != Status::kSuccess; break;
+            case 0x3a: push(evm_.tx_.gas_price); break;
+            case 0x3b:
+            case 0x3f: {
+                const Address a = address_of_word(top());
+                if (!access(a)) {
+                    status = Status::kOutOfGas;
+                    halted = true;
+                    break;
+                }
+                if (op == 0x3b) {
+                    top() = state_.code(a)->size();
+                } else {
+                    top() = state_.is_empty(a) ? uint256{} : core::uint256_from_big_endian(state_.code_hash(a));
+                }
+                break;
+            }
+            case 0x3c: status = op_extcodecopy(); halted = status != Status::kSuccess; break;
+            case 0x3d: push(return_data_.size()); break;
+            case 0x3e: status = op_returndatacopy(); halted = status != Status::kSuccess; break;
+            case 0x40: {
+                uint256& n = top();
+                const std::uint64_t current = evm_.block_.number;
+                if (fits_u64(n) && low64(n) < current && current - low64(n) <= 256 && evm_.block_.block_hash) {
+                    n = core::uint256_from_big_endian(evm_.block_.block_hash(low64(n)));
+                } else {
+                    n = 0;
+                }
+                break;
+            }
+            case 0x41: push(word_of(evm_.block_.coinbase)); break;
+            case 0x42: push(evm_.block_.timestamp); break;
+            case 0x43: push(evm_.block_.number); break;
+            case 0x44: push(core::uint256_from_big_endian(evm_.block_.prev_randao)); break;
+            case 0x45: push(evm_.block_.gas_limit); break;
+            case 0x46: push(evm_.block_.chain_id); break;
+            case 0x47: push(state_.balance(msg_.recipient)); break;
+            case 0x48: push(evm_.block_.base_fee); break;
+            case 0x49: top() = 0; break;  // no blob transactions on this chain
+            case 0x4a: push(evm_.block_.blob_base_fee); break;
+            case 0x50: --sp_; break;
+            case 0x51: {
+                uint256& offset = top();
+                if (!grow(offset, 32)) {
+                    status = Status::kOutOfGas;
+                    halted = true;
+                    break;
+                }
+                offset = core::uint256_from_big_endian({memory_.data() + low64(offset), 32});
+                break;
+            }
+            case 0x52: {
+                const uint256 offset = pop();
+                const uint256 value = pop();
+                if (!grow(offset, 32)) {
+                    status = Status::kOutOfGas;
+                    halted = true;
+                    break;
+                }
+                const core::Hash w = core::uint256_to_bytes32(value);
+                std::memcpy(memory_.data() + low64(offset), w.data(), 32);
+                break;
+            }
+            case 0x53: {
+                const uint256 offset = pop();
+                const uint256 value = pop();
+                if (!grow(offset, 1)) {
+                    status = Status::kOutOfGas;
+                    halted = true;
+                    break;
+                }
+                memory_[low64(offset)] = static_cast<std::uint8_t>(low64(value) & 0xff);
+                break;
+            }
+            case 0x54: status = op_sload(); halted = status != Status::kSuccess; break;
+            case 0x55: status = op_sstore(); halted = status != Status::kSuccess; break;
+            case 0x56: {
+                const uint256 dest = pop();
+                if (!fits_u64(dest) || low64(dest) >= size || !jumpdests_[low64(dest)]) {
+                    status = Status::kBadJumpDestination;
+                    halted = true;
+                    break;
+                }
+                pc = low64(dest);
+                break;
+            }
+            case 0x57: {
+                const uint256 dest = pop();
+                const uint256 cond = pop();
+                if (cond == 0) break;
+                if (!fits_u64(dest) || low64(dest) >= size || !jumpdests_[low64(dest)]) {
+                    status = Status::kBadJumpDestination;
+                    halted = true;
+                    break;
+                }
+                pc = low64(dest);
+                break;
+            }
+            case 0x58: push(pc - 1); break;
+            case 0x59: push(memory_.size()); break;
+            case 0x5a: push(static_cast<std::uint64_t>(gas_)); break;
+            case 0x5b: break;
+            case 0x5c: top() = state_.transient(msg_.recipient, top()); break;
+            case 0x5d: {
+                if (msg_.is_static) {
+                    status = Status::kStaticModeViolation;
+                    halted = true;
+                    break;
+                }
+                const uint256 key = pop();
+                const uint256 value = pop();
+                state_.set_transient(msg_.recipient, key, value);
+                break;
+            }
+            case 0x5e: status = op_mcopy(); halted = status != Status::kSuccess; break;
+            case 0x5f: push(uint256{}); break;
+            case 0xf0: status = op_create(CallKind::kCreate); halted = status != Status::kSuccess; break;
+            case 0xf1: status = op_call(CallKind::kCall); halted = status != Status::kSuccess; break;
+            case 0xf2: status = op_call(CallKind::kCallCode); halted = status != Status::kSuccess; break;
+            case 0xf3: status = op_return(Status::kSuccess); halted = true; break;
+            case 0xf4: status = op_call(CallKind::kDelegateCall); halted = status != Status::kSuccess; break;
+            case 0xf5: status = op_create(CallKind::kCreate2); halted = status != Status::kSuccess; break;
+            case 0xfa: status = op_call(CallKind::kStaticCall); halted = status != Status::kSuccess; break;
+            case 0xfd: status = op_return(Status::kRevert); halted = true; break;
+            case 0xff: status = op_selfdestruct(); halted = true; break;
+            default:
+                if (op >= 0x60 && op <= 0x7f) {
+                    const std::size_t n = op - 0x5f;
+                    std::array<std::uint8_t, 32> word{};
+                    const std::size_t avail = pc < size ? std::min(n, size - pc) : 0;
+                    std::memcpy(word.data() + (32 - n), code_.data() + pc, avail);
+                    push(core::uint256_from_big_endian(word));
+                    pc += n;
+                } else if (op >= 0x80 && op <= 0x8f) {
+                    push(top(op - 0x80));
+                } else if (op >= 0x90 && op <= 0x9f) {
+                    std::swap(top(), top(op - 0x8f));
+                } else if (op >= 0xa0 && op <= 0xa4) {
+                    status = op_log(op - 0xa0);
+                    halted = status != Status::kSuccess;
+                }
+                break;
+        }
+    }
+    Result result;
+    result.status = status;
+    result.gas_left = (status == Status::kSuccess || status == Status::kRevert) ? gas_ : 0;
+    if (status == Status::kSuccess || status == Status::kRevert) result.output = std::move(output_);
+    return result;
+}
+
+Result Evm::run_code(const Message& msg, const Code& code, const JumpdestCache::Map& jumpdests) {
+    Interpreter interpreter(*this, msg, *code, *jumpdests);
+    return interpreter.run();
+}
+
+}  // namespace moe::evm

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+
+#include "core/receipt.hpp"
+#include "core/transaction.hpp"
+#include "evm/evm.hpp"
+#include "evm/state.hpp"
+
+namespace moe::evm {
+
+/// Why a transaction cannot be included: the message is geth's, so that Ethereum clients
+/// recognise it. `invalid` tells a bad transaction (refuse it) from a node failure (the
+/// state could not be read: stop the block).
+struct TxError {
+    std::string message;
+    bool invalid = true;
+};
+
+/// What running one transaction gave.
+struct TxOutcome {
+    core::Receipt receipt;
+    std::uint64_t gas_used = 0;  ///< after the refund
+    Status status = Status::kSuccess;
+    core::Bytes output;          ///< return data, or the revert data
+    std::optional<core::Address> contract_address;
+    int unimplemented_calls = 0;  ///< calls into precompiles this node cannot run
+};
+
+/// Everything besides the state that a transaction runs with.
+struct ExecutionContext {
+    const BlockEnv& block;
+    JumpdestCache& jumpdests;
+    NativeContracts* natives = nullptr;
+};
+
+/// The checks a transaction must pass against a state before it runs (mempool admission
+/// and block validity): nonce, EOA sender (EIP-3607), fee cap against the base fee,
+/// intrinsic gas, init code size, the block's gas left and the balance for
+/// gas_limit * max_fee + value. The signature is the caller's business.
+[[nodiscard]] std::expected<void, TxError> check_transaction(State& state, const BlockEnv& block,
+                                                             const core::Transaction& txn,
+                                                             const core::Address& sender,
+                                                             std::uint64_t gas_left_in_block);
+
+/// Runs a transaction under Cancun rules: buys gas at the effective price, warms the
+/// EIP-2929/2930/3651 access list, executes, refunds (EIP-3529), pays the priority fee to
+/// the coinbase and burns the base fee (EIP-1559), then ends the transaction (EIP-161/6780
+/// deletions). On an error nothing has changed in the state.
+[[nodiscard]] std::expected<TxOutcome, TxError> apply_transaction(State& state, const ExecutionContext& ctx,
+                                                                  const core::Transaction& txn,
+                                                                  const core::Address& sender,
+                                                                  std::uint64_t cumulative_gas_before);
+
+}  // namespace moe::evm
