@@ -19,6 +19,8 @@ namespace moe::evm {
 /// Limits of the Cancun schedule.
 inline constexpr int kMaxCallDepth = 1024;
 inline constexpr std::size_t kMaxStackSize = 1024;
+/// The gas a value-carrying call adds for its callee (EIP-150's stipend).
+inline constexpr std::uint64_t kCallStipendGas = 2300;
 
 /// What the block gives every transaction in it.
 struct BlockEnv {

@@ -103,6 +103,10 @@ class State {
     /// Warms a storage slot; returns true when it was cold.
     bool access_storage(const core::Address& address, const core::uint256& key);
     [[nodiscard]] bool is_warm(const core::Address& address) const { return warm_accounts_.contains(address); }
+    [[nodiscard]] const std::set<core::Address>& warm_accounts() const noexcept { return warm_accounts_; }
+    [[nodiscard]] const std::set<std::pair<core::Address, core::uint256>>& warm_slots() const noexcept {
+        return warm_slots_;
+    }
 
     void add_refund(std::uint64_t gas);
     void sub_refund(std::uint64_t gas);

@@ -56,7 +56,7 @@ std::expected<ChainConfig, std::string> parse_chain_config(const json& doc) {
     if (!doc.is_object()) return Error("the chain config must be a JSON object");
     static const std::vector<std::string> kKnown = {"name", "chain_id", "block_interval_ms", "block_gas_limit",
                                                    "genesis_timestamp", "base_fee", "alloc_mnemonic", "alloc",
-                                                   "epoch_length", "validators"};
+                                                   "epoch_length", "unbonding_blocks", "validators"};
     for (const auto& [key, value] : doc.items()) {
         if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) return Error("unknown field '" + key + "'");
     }
@@ -80,6 +80,11 @@ std::expected<ChainConfig, std::string> parse_chain_config(const json& doc) {
     auto epoch = u64_field(doc, "epoch_length", 1, 1'000'000);
     if (!epoch) return Error(epoch.error());
     c.epoch_length = *epoch;
+    if (doc.contains("unbonding_blocks")) {
+        auto unbonding = u64_field(doc, "unbonding_blocks", 1, 1'000'000);
+        if (!unbonding) return Error(unbonding.error());
+        c.unbonding_blocks = *unbonding;
+    }
 
     if (!doc.contains("base_fee") || !doc["base_fee"].is_object()) return Error("field 'base_fee' must be an object");
     const json& fee = doc["base_fee"];

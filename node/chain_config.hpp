@@ -40,6 +40,7 @@ struct ChainConfig {
     core::FeeRules fee_rules;
     std::vector<GenesisAccount> alloc;  ///< in address order, duplicates merged
     std::uint64_t epoch_length = 100;
+    std::uint64_t unbonding_blocks = 100;  ///< blocks between unstake and withdraw (staking contract)
     std::vector<GenesisValidator> validators;
     nlohmann::json source;  ///< the document it was read from, written back by `moed init`
 };

@@ -1,17 +1,16 @@
 #include "node/genesis.hpp"
 
-#include "node/world_state.hpp"
+#include "evm/staking.hpp"
+#include "evm/state.hpp"
 
 namespace moe::node {
 
 Genesis build_genesis(const ChainConfig& config) {
     core::MemoryNodeStore nodes;
-    WorldState state(nullptr, core::kEmptyTrieRoot);
-    for (const GenesisAccount& a : config.alloc) {
-        core::Account account;
-        account.balance = a.balance;
-        state.set_account(a.address, account);
-    }
+    evm::State state(nullptr, nullptr, core::kEmptyTrieRoot);
+    for (const GenesisAccount& a : config.alloc) state.set_balance(a.address, a.balance);
+    state.set_code(evm::staking_address(), core::Bytes{evm::kStakingCode});
+    state.finalize_transaction();
     // A fresh state holds every node in memory, so the commit cannot miss one.
     const core::Hash root = state.commit(nodes).value_or(core::kEmptyTrieRoot);
 
@@ -28,6 +27,7 @@ Genesis build_genesis(const ChainConfig& config) {
     h.excess_blob_gas = 0;
     h.parent_beacon_block_root = core::Hash{};
     g.trie_nodes.assign(nodes.nodes().begin(), nodes.nodes().end());
+    for (const auto& [hash, code] : state.new_code()) g.code.emplace_back(hash, *code);
     return g;
 }
 

@@ -12,9 +12,10 @@ namespace moe::node {
 struct Genesis {
     core::Block block;
     std::vector<std::pair<core::Hash, core::Bytes>> trie_nodes;
+    std::vector<std::pair<core::Hash, core::Bytes>> code;
 };
 
-/// Builds the genesis block: the allocations' state root, the chain's gas limit and initial
+/// Builds the genesis block: the allocations' and the staking contract's state root, the chain's gas limit and initial
 /// base fee, the genesis timestamp, and the validator set hash in extra_data. The same
 /// config gives the same block, byte for byte, on every machine.
 [[nodiscard]] Genesis build_genesis(const ChainConfig& config);

@@ -4,10 +4,10 @@
 
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
-#include "node/executor.hpp"
+#include "evm/precompiles.hpp"
+#include "evm/transition.hpp"
 #include "node/genesis.hpp"
 #include "node/log.hpp"
-#include "node/world_state.hpp"
 
 namespace moe::node {
 
@@ -19,7 +19,8 @@ std::uint64_t unix_seconds() {
 }
 
 BlockWrite block_write(const core::Block& block, const std::vector<core::Receipt>& receipts,
-                       std::vector<std::pair<core::Hash, core::Bytes>> nodes) {
+                       std::vector<std::pair<core::Hash, core::Bytes>> nodes,
+                       std::vector<std::pair<core::Hash, core::Bytes>> code) {
     BlockWrite w;
     w.hash = block.header.hash();
     w.number = block.header.number;
@@ -28,13 +29,15 @@ BlockWrite block_write(const core::Block& block, const std::vector<core::Receipt
     w.receipts_rlp = core::encode_receipts(receipts);
     for (const core::Transaction& t : block.body.transactions) w.tx_hashes.push_back(t.hash());
     w.trie_nodes = std::move(nodes);
+    w.code = std::move(code);
     return w;
 }
 
 }  // namespace
 
 Node::Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator)
-    : config_(std::move(config)), chain_(std::move(chain)), validator_(validator) {}
+    : config_(std::move(config)), chain_(std::move(chain)), validator_(validator),
+      staking_(evm::StakingRules{chain_.unbonding_blocks}) {}
 
 Node::~Node() { stop(); }
 
@@ -47,7 +50,7 @@ std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& h
     if (!db) return std::unexpected(db.error());
     node->db_ = std::move(*db);
     if (!node->db_->head()) {
-        if (auto r = node->db_->commit_block(block_write(genesis.block, {}, genesis.trie_nodes)); !r) {
+        if (auto r = node->db_->commit_block(block_write(genesis.block, {}, genesis.trie_nodes, genesis.code)); !r) {
             return std::unexpected(r.error());
         }
         log::info("node", "wrote genesis block ", node->genesis_hash_.hex());
@@ -149,6 +152,7 @@ std::optional<IncludedTransaction> Node::transaction(const core::Hash& txn_hash)
     out.gas_used = out.receipt.cumulative_gas_used - before;
     for (std::uint32_t i = 0; i < loc->index; ++i) out.first_log_index += (*receipts)[i].logs.size();
     out.effective_gas_price = out.txn.effective_gas_price(block->header.base_fee_per_gas.value_or(0)).value_or(0);
+    if (out.txn.is_create() && out.receipt.success) out.contract_address = evm::create_address(out.sender, out.txn.nonce);
     return out;
 }
 
@@ -161,10 +165,10 @@ std::expected<core::Account, std::string> Node::account(const core::Address& add
     auto header = header_by_number(number);
     if (!header) return std::unexpected("header not found");
     DbNodeStore store(*db_);
-    WorldState state(&store, header->state_root);
-    auto a = state.account(address);
-    if (!a) return std::unexpected(std::string(core::to_string(a.error())));
-    return *a;
+    evm::State state(&store, nullptr, header->state_root);
+    const core::Account a = state.account(address);
+    if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
+    return a;
 }
 
 std::expected<core::Bytes, std::string> Node::code(const core::Address& address, std::uint64_t number) const {
@@ -193,10 +197,10 @@ std::expected<core::Hash, std::string> Node::storage(const core::Address& addres
 
 AccountSnapshot Node::head_account(const core::Address& address) const {
     DbNodeStore store(*db_);
-    WorldState state(&store, head_header_.state_root);
-    auto a = state.account(address);
-    if (!a) return {};
-    return {a->nonce, a->balance};
+    evm::State state(&store, nullptr, head_header_.state_root);
+    const core::Account& a = state.account(address);
+    if (state.error()) return {};
+    return {a.nonce, a.balance};
 }
 
 std::uint64_t Node::pending_nonce(const core::Address& address) const {
@@ -223,16 +227,11 @@ std::expected<core::Hash, SubmitError> Node::submit_raw_transaction(core::ByteVi
     }
     const core::Address sender = *txn->sender();
     // The same rules as block building, against the head state, before pooling.
-    if (txn->is_create()) return fail("contract creation is not supported yet: the EVM is not enabled on this node");
-    if (!txn->data.empty()) return fail("calldata is not supported yet: the EVM is not enabled on this node");
     {
         DbNodeStore store(*db_);
         std::lock_guard lock(mutex_);
-        WorldState state(&store, head_header_.state_root);
-        auto to = state.account(*txn->to);
-        if (to && to->code_hash != core::kEmptyCodeHash) {
-            return fail("calls to contracts are not supported yet: the EVM is not enabled on this node");
-        }
+        evm::State state(&store, nullptr, head_header_.state_root);
+        if (state.code_hash(sender) != core::kEmptyCodeHash) return fail("sender not an eoa");  // EIP-3607
         PooledTransaction entry{*txn, sender, txn->hash(), raw.size()};
         auto added = mempool_.add(std::move(entry), [this](const core::Address& a) { return head_account(a); },
                                   core::next_base_fee(head_header_, chain_.fee_rules), chain_.block_gas_limit);
@@ -261,31 +260,34 @@ std::expected<std::optional<core::Block>, std::string> Node::produce_block(bool 
     }
     if (candidates.empty() && !allow_empty) return std::optional<core::Block>{};
 
-    BlockEnv env;
-    env.number = parent.number + 1;
-    env.timestamp = std::max(unix_seconds(), parent.timestamp + 1);
-    env.beneficiary = validator_.address();
-    env.base_fee = base_fee;
-    env.gas_limit = chain_.block_gas_limit;
-    env.chain_id = chain_.chain_id;
+    core::BlockHeader next;
+    next.number = parent.number + 1;
+    next.timestamp = std::max(unix_seconds(), parent.timestamp + 1);
+    next.beneficiary = validator_.address();
+    next.base_fee_per_gas = base_fee;
+    next.gas_limit = chain_.block_gas_limit;
+    next.mix_hash = core::keccak256(parent.hash());  // prev_randao: deterministic on a single-validator chain
+    const evm::BlockEnv env = block_env(next);
 
     DbNodeStore store(*db_);
-    WorldState state(&store, parent.state_root);
+    DbCodeStore codes(*db_);
+    evm::State state(&store, &codes, parent.state_root);
+    const evm::ExecutionContext ctx{env, jumpdests_, &staking_};
     core::Block block;
     std::vector<core::Receipt> receipts;
     std::vector<core::Hash> rejected;
     std::uint64_t gas = 0;
     for (const PooledTransaction& p : candidates) {
-        auto receipt = apply_transaction(state, p.txn, p.sender, env, gas);
-        if (!receipt) {
-            log::warn("producer", "dropping ", p.hash.hex(), ": ", receipt.error().message);
+        auto outcome = evm::apply_transaction(state, ctx, p.txn, p.sender, gas);
+        if (!outcome && !outcome.error().invalid) return std::unexpected("block aborted: " + outcome.error().message);
+        if (!outcome) {
+            log::warn("producer", "dropping ", p.hash.hex(), ": ", outcome.error().message);
             rejected.push_back(p.hash);
             continue;
         }
-        receipt->bloom = core::logs_bloom(receipt->logs);
-        gas = receipt->cumulative_gas_used;
+        gas = outcome->receipt.cumulative_gas_used;
         block.body.transactions.push_back(p.txn);
-        receipts.push_back(std::move(*receipt));
+        receipts.push_back(std::move(outcome->receipt));
     }
     if (block.body.transactions.empty() && !allow_empty) {
         std::lock_guard lock(mutex_);
@@ -293,29 +295,31 @@ std::expected<std::optional<core::Block>, std::string> Node::produce_block(bool 
         return std::optional<core::Block>{};
     }
     auto root = state.commit(store);
-    if (!root) return std::unexpected("state commit failed: " + std::string(core::to_string(root.error())));
+    if (!root) return std::unexpected("state commit failed: " + std::string(evm::to_string(root.error())));
+    std::vector<std::pair<core::Hash, core::Bytes>> new_code;
+    for (const auto& [hash, code] : state.new_code()) new_code.emplace_back(hash, *code);
 
     core::BlockHeader& h = block.header;
     h.parent_hash = parent.hash();
-    h.beneficiary = env.beneficiary;
+    h.beneficiary = next.beneficiary;
     h.state_root = *root;
     h.transactions_root = core::transactions_root(block.body.transactions);
     h.receipts_root = core::receipts_root(receipts);
     for (const core::Receipt& r : receipts) {
         for (std::size_t i = 0; i < h.logs_bloom.size(); ++i) h.logs_bloom[i] |= r.bloom[i];
     }
-    h.number = env.number;
-    h.gas_limit = env.gas_limit;
+    h.number = next.number;
+    h.gas_limit = next.gas_limit;
     h.gas_used = gas;
-    h.timestamp = env.timestamp;
-    h.mix_hash = core::keccak256(h.parent_hash);  // prev_randao: deterministic on a single-validator chain
+    h.timestamp = next.timestamp;
+    h.mix_hash = next.mix_hash;
     h.base_fee_per_gas = base_fee;
     h.withdrawals_root = core::kEmptyTrieRoot;
     h.blob_gas_used = 0;
     h.excess_blob_gas = 0;
     h.parent_beacon_block_root = core::Hash{};
 
-    if (auto r = db_->commit_block(block_write(block, receipts, store.take_pending())); !r) return std::unexpected(r.error());
+    if (auto r = db_->commit_block(block_write(block, receipts, store.take_pending(), std::move(new_code))); !r) return std::unexpected(r.error());
 
     std::vector<std::function<void(const core::Block&, const std::vector<core::Receipt>&)>> listeners;
     {
@@ -354,6 +358,185 @@ void Node::producer_loop() {
         last = clock::now();
         lock.lock();
     }
+}
+
+}  // namespace moe::node
+
+namespace moe::node {
+
+bool LogFilter::matches(const core::Log& log) const {
+    if (!addresses.empty() && std::find(addresses.begin(), addresses.end(), log.address) == addresses.end()) return false;
+    for (std::size_t i = 0; i < topics.size(); ++i) {
+        if (topics[i].empty()) continue;
+        if (i >= log.topics.size()) return false;
+        if (std::find(topics[i].begin(), topics[i].end(), log.topics[i]) == topics[i].end()) return false;
+    }
+    return true;
+}
+
+bool LogFilter::may_match(const core::Bloom& bloom) const {
+    auto any_in = [&bloom](const auto& items) {
+        return items.empty() || std::any_of(items.begin(), items.end(),
+                                            [&bloom](const auto& x) { return core::bloom_may_contain(bloom, x); });
+    };
+    if (!any_in(addresses)) return false;
+    return std::all_of(topics.begin(), topics.end(), any_in);
+}
+
+evm::BlockEnv Node::block_env(const core::BlockHeader& header) const {
+    evm::BlockEnv env;
+    env.number = header.number;
+    env.timestamp = header.timestamp;
+    env.gas_limit = header.gas_limit;
+    env.coinbase = header.beneficiary;
+    env.base_fee = header.base_fee_per_gas.value_or(0);
+    env.prev_randao = header.mix_hash;
+    env.chain_id = chain_.chain_id;
+    env.blob_base_fee = 1;  // no blobs on this chain: the EIP-4844 minimum
+    env.block_hash = [this](std::uint64_t n) { return db_->hash_by_number(n).value_or(core::Hash{}); };
+    return env;
+}
+
+std::expected<CallOutcome, std::string> Node::call(const CallRequest& request, std::uint64_t number) const {
+    auto header = header_by_number(number);
+    if (!header) return std::unexpected("header not found");
+    const evm::BlockEnv env = block_env(*header);
+    DbNodeStore store(*db_);
+    DbCodeStore codes(*db_);
+    evm::State state(&store, &codes, header->state_root);
+    state.begin_transaction();
+
+    const core::Address from = request.from.value_or(core::Address{});
+    core::Transaction t;
+    t.to = request.to;
+    t.data = request.data;
+    t.value = request.value;
+    t.access_list = request.access_list;
+    t.gas_limit = std::min(request.gas.value_or(kRpcGasCap), kRpcGasCap);
+    const std::uint64_t intrinsic = core::intrinsic_gas(t);
+    if (t.gas_limit < intrinsic) return std::unexpected("intrinsic gas too low");
+    if (t.is_create() && t.data.size() > core::kMaxInitCodeSize) return std::unexpected("max initcode size exceeded");
+    const core::uint512 cost = core::uint512(request.gas_price) * t.gas_limit + request.value;
+    if (cost > core::uint512(state.balance(from))) return std::unexpected("insufficient funds for gas * price + value");
+    if (request.gas_price != 0) state.sub_balance(from, request.gas_price * t.gas_limit);
+
+    state.access_account(from);
+    if (t.to) state.access_account(*t.to);
+    for (std::uint8_t i = 1; i <= evm::kLastPrecompile; ++i) {
+        core::Address p;
+        p[19] = i;
+        state.access_account(p);
+    }
+    state.access_account(env.coinbase);
+    for (const auto& e : t.access_list) {
+        state.access_account(e.address);
+        for (const auto& k : e.storage_keys) state.access_storage(e.address, core::uint256_from_big_endian(k));
+    }
+    if (!t.is_create()) state.set_nonce(from, state.nonce(from) + 1);
+
+    const evm::TxEnv tx{from, request.gas_price};
+    evm::Evm machine(state, env, tx, jumpdests_, &staking_);
+    evm::Message msg;
+    msg.kind = t.is_create() ? evm::CallKind::kCreate : evm::CallKind::kCall;
+    msg.gas = static_cast<std::int64_t>(t.gas_limit - intrinsic);
+    msg.sender = from;
+    if (t.to) msg.recipient = msg.code_address = *t.to;
+    msg.value = t.value;
+    msg.input = t.data;
+    evm::Result result = machine.execute(msg);
+    if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
+
+    CallOutcome out;
+    out.status = result.status;
+    out.output = std::move(result.output);
+    out.gas_before_refund = t.gas_limit - static_cast<std::uint64_t>(result.gas_left);
+    out.gas_used = out.gas_before_refund - std::min(state.refund(), out.gas_before_refund / 5);
+
+    // What the call touched, as geth's access list tracer reports it: sender, recipient and
+    // precompiles only when storage of theirs was touched.
+    std::map<core::Address, std::vector<core::Hash>> touched;
+    for (const core::Address& a : state.warm_accounts()) {
+        const bool excluded = a == from || (t.to && a == *t.to) || evm::precompile_at(a) || a == env.coinbase;
+        if (!excluded) touched[a];
+    }
+    for (const auto& [a, key] : state.warm_slots()) touched[a].push_back(core::uint256_to_bytes32(key));
+    for (auto& [a, keys] : touched) out.access_list.push_back({a, std::move(keys)});
+    return out;
+}
+
+std::expected<CallOutcome, std::string> Node::estimate_gas(const CallRequest& request, std::uint64_t number) const {
+    CallRequest probe = request;
+    const std::uint64_t cap = std::min(request.gas.value_or(kRpcGasCap), kRpcGasCap);
+    probe.gas = cap;
+    auto first = call(probe, number);
+    if (!first || first->status != evm::Status::kSuccess) return first;
+
+    // The least gas that succeeds lies above what the call used before its refund; with
+    // the EIP-150 64th kept back at each level, a little more than that usually suffices.
+    auto succeeds = [&](std::uint64_t gas) -> std::expected<bool, std::string> {
+        probe.gas = gas;
+        auto r = call(probe, number);
+        if (!r && r.error() != "intrinsic gas too low") return std::unexpected(r.error());
+        return r && r->status == evm::Status::kSuccess;
+    };
+    std::uint64_t lo = first->gas_before_refund - 1;
+    std::uint64_t hi = cap;
+    const std::uint64_t optimistic = std::min(cap, (first->gas_before_refund + evm::kCallStipendGas) * 64 / 63);
+    if (optimistic < hi) {
+        auto ok = succeeds(optimistic);
+        if (!ok) return std::unexpected(ok.error());
+        if (*ok) hi = optimistic; else lo = optimistic;
+    }
+    while (lo + 1 < hi) {
+        const std::uint64_t mid = lo + (hi - lo) / 2;
+        auto ok = succeeds(mid);
+        if (!ok) return std::unexpected(ok.error());
+        if (*ok) hi = mid; else lo = mid;
+    }
+    CallOutcome out = *first;
+    out.gas_used = hi;
+    return out;
+}
+
+std::expected<std::vector<LogEntry>, std::string> Node::logs(const LogFilter& filter) const {
+    if (filter.to_block < filter.from_block) return std::unexpected("invalid block range params");
+    if (filter.to_block - filter.from_block >= kMaxLogBlockRange) {
+        return std::unexpected("block range too large: at most " + std::to_string(kMaxLogBlockRange) + " blocks");
+    }
+    std::vector<LogEntry> out;
+    for (std::uint64_t n = filter.from_block; n <= filter.to_block; ++n) {
+        auto header = header_by_number(n);
+        if (!header) break;  // past the head
+        if (!filter.may_match(header->logs_bloom)) continue;
+        const core::Hash hash = header->hash();
+        auto block = block_by_hash(hash);
+        auto block_receipts = receipts(hash);
+        if (!block || !block_receipts) return std::unexpected("block " + std::to_string(n) + " is unreadable");
+        std::uint64_t log_index = 0;
+        for (std::size_t i = 0; i < block_receipts->size(); ++i) {
+            const core::Hash txn_hash = block->body.transactions[i].hash();
+            for (const core::Log& log : (*block_receipts)[i].logs) {
+                if (filter.matches(log)) {
+                    if (out.size() == kMaxLogResults) {
+                        return std::unexpected("query returned more than " + std::to_string(kMaxLogResults) + " results");
+                    }
+                    out.push_back({log, hash, n, txn_hash, static_cast<std::uint32_t>(i), log_index});
+                }
+                ++log_index;
+            }
+        }
+    }
+    return out;
+}
+
+std::expected<std::vector<evm::StakeRecord>, std::string> Node::stakes(std::uint64_t number) const {
+    auto header = header_by_number(number);
+    if (!header) return std::unexpected("header not found");
+    DbNodeStore store(*db_);
+    evm::State state(&store, nullptr, header->state_root);
+    auto records = evm::read_stakes(state);
+    if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
+    return records;
 }
 
 }  // namespace moe::node

@@ -16,6 +16,8 @@
 #include "core/block.hpp"
 #include "core/receipt.hpp"
 #include "core/secp256k1.hpp"
+#include "evm/evm.hpp"
+#include "evm/staking.hpp"
 #include "node/chain_config.hpp"
 #include "node/mempool.hpp"
 #include "node/node_config.hpp"
@@ -36,6 +38,54 @@ struct IncludedTransaction {
     core::uint256 effective_gas_price;
     std::optional<core::Address> contract_address;
 };
+
+/// A message run against a block's state without a transaction (eth_call, eth_estimateGas,
+/// eth_createAccessList).
+struct CallRequest {
+    std::optional<core::Address> from;  ///< the zero address when absent, as geth
+    std::optional<core::Address> to;    ///< absent: a creation
+    std::optional<std::uint64_t> gas;   ///< absent: the RPC gas cap
+    core::uint256 gas_price;            ///< zero: no gas is bought (geth's eth_call)
+    core::uint256 value;
+    core::Bytes data;
+    core::AccessList access_list;
+};
+
+/// What a call gave.
+struct CallOutcome {
+    evm::Status status = evm::Status::kSuccess;
+    core::Bytes output;                  ///< return data, or the revert data
+    std::uint64_t gas_used = 0;          ///< after the refund (what a receipt would say)
+    std::uint64_t gas_before_refund = 0;
+    core::AccessList access_list;        ///< what it touched, beside sender, recipient and precompiles
+};
+
+/// A filter of eth_getLogs and of logs subscriptions. An empty address list matches any
+/// address; topic position i matches any of topics[i] (empty: anything).
+struct LogFilter {
+    std::uint64_t from_block = 0;
+    std::uint64_t to_block = 0;
+    std::vector<core::Address> addresses;
+    std::vector<std::vector<core::Hash>> topics;
+
+    [[nodiscard]] bool matches(const core::Log& log) const;
+    [[nodiscard]] bool may_match(const core::Bloom& bloom) const;
+};
+
+/// A log with where it was emitted.
+struct LogEntry {
+    core::Log log;
+    core::Hash block_hash;
+    std::uint64_t block_number = 0;
+    core::Hash txn_hash;
+    std::uint32_t txn_index = 0;
+    std::uint64_t log_index = 0;  ///< in its block
+};
+
+/// The most blocks and results one eth_getLogs may span, and the gas cap of calls.
+inline constexpr std::uint64_t kMaxLogBlockRange = 10'000;
+inline constexpr std::size_t kMaxLogResults = 10'000;
+inline constexpr std::uint64_t kRpcGasCap = 50'000'000;
 
 /// A rejected submission: a JSON-RPC error code and geth's message.
 struct SubmitError {
@@ -92,6 +142,18 @@ class Node {
     /// The base fee of the next block.
     [[nodiscard]] core::uint256 next_base_fee() const;
 
+    /// Runs a call on the state after block `number`; an error is a call that could not
+    /// start (intrinsic gas, funds) or a node failure.
+    [[nodiscard]] std::expected<CallOutcome, std::string> call(const CallRequest& request, std::uint64_t number) const;
+    /// The least gas with which the call succeeds (binary search, as geth); a call that fails
+    /// even with the cap returns its failing outcome.
+    [[nodiscard]] std::expected<CallOutcome, std::string> estimate_gas(const CallRequest& request,
+                                                                       std::uint64_t number) const;
+    /// The logs of committed blocks that match a filter, in chain order.
+    [[nodiscard]] std::expected<std::vector<LogEntry>, std::string> logs(const LogFilter& filter) const;
+    /// The validators with a stake in the staking contract at the state after block `number`.
+    [[nodiscard]] std::expected<std::vector<evm::StakeRecord>, std::string> stakes(std::uint64_t number) const;
+
     /// Decodes, checks and pools a raw transaction (eth_sendRawTransaction).
     [[nodiscard]] std::expected<core::Hash, SubmitError> submit_raw_transaction(core::ByteView raw);
 
@@ -105,12 +167,15 @@ class Node {
     Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator);
     void producer_loop();
     [[nodiscard]] AccountSnapshot head_account(const core::Address& address) const;
+    [[nodiscard]] evm::BlockEnv block_env(const core::BlockHeader& header) const;
 
     NodeConfig config_;
     ChainConfig chain_;
     core::PrivateKey validator_;
     core::Hash genesis_hash_;
     std::unique_ptr<ChainDb> db_;
+    mutable evm::JumpdestCache jumpdests_;
+    mutable evm::StakingContract staking_;
 
     mutable std::mutex mutex_;  ///< guards head_, mempool_ and stats_
     Head head_;

@@ -85,6 +85,103 @@ json access_list_json(const core::AccessList& list) {
     return out;
 }
 
+core::AccessList access_list_param(const json& v) {
+    if (!v.is_array()) invalid_params("accessList must be an array");
+    core::AccessList list;
+    for (const json& e : v) {
+        if (!e.is_object() || !e.contains("address")) invalid_params("accessList entries need an address");
+        core::AccessListEntry entry{address_param(e["address"]), {}};
+        if (e.contains("storageKeys") && !e["storageKeys"].is_null()) {
+            if (!e["storageKeys"].is_array()) invalid_params("storageKeys must be an array");
+            for (const json& k : e["storageKeys"]) entry.storage_keys.push_back(hash_param(k));
+        }
+        list.push_back(std::move(entry));
+    }
+    return list;
+}
+
+/// The Error(string) reason of revert data, when it is one.
+std::optional<std::string> revert_reason(core::ByteView data) {
+    if (data.size() < 68 || data[0] != 0x08 || data[1] != 0xc3 || data[2] != 0x79 || data[3] != 0xa0) return std::nullopt;
+    const uint256 offset = core::uint256_from_big_endian(data.subspan(4, 32));
+    if (offset + 32 > data.size() - 4) return std::nullopt;
+    const std::size_t at = 4 + static_cast<std::size_t>(offset);
+    const uint256 length = core::uint256_from_big_endian(data.subspan(at, 32));
+    if (length > data.size() - at - 32) return std::nullopt;
+    const auto text = data.subspan(at + 32, static_cast<std::size_t>(length));
+    return std::string(text.begin(), text.end());
+}
+
+/// geth's message for a call that did not succeed.
+std::string failure_message(const node::CallOutcome& out) {
+    if (out.status != evm::Status::kRevert) return std::string(evm::to_string(out.status));
+    auto reason = revert_reason(out.output);
+    return reason ? "execution reverted: " + *reason : "execution reverted";
+}
+
+/// A revert becomes error 3 with the revert data (what ethers decodes); other failures -32000.
+void throw_if_failed(const node::CallOutcome& out) {
+    if (out.status == evm::Status::kSuccess) return;
+    if (out.status == evm::Status::kRevert) throw RpcError(kExecutionReverted, failure_message(out), json(core::to_hex(out.output)));
+    throw RpcError(kServerError, failure_message(out));
+}
+
+/// The address and topics of a filter (eth_getLogs or a logs subscription).
+node::LogFilter log_criteria(const json& f) {
+    node::LogFilter filter;
+    if (f.contains("address") && !f["address"].is_null()) {
+        const json& a = f["address"];
+        if (a.is_array()) {
+            for (const json& x : a) filter.addresses.push_back(address_param(x));
+        } else {
+            filter.addresses.push_back(address_param(a));
+        }
+    }
+    if (f.contains("topics") && !f["topics"].is_null()) {
+        if (!f["topics"].is_array() || f["topics"].size() > 4) invalid_params("topics must be an array of at most 4");
+        for (const json& t : f["topics"]) {
+            std::vector<core::Hash> alternatives;
+            if (t.is_array()) {
+                for (const json& x : t) alternatives.push_back(hash_param(x));
+            } else if (!t.is_null()) {
+                alternatives.push_back(hash_param(t));
+            }
+            filter.topics.push_back(std::move(alternatives));
+        }
+    }
+    return filter;
+}
+
+node::LogFilter log_filter_param(node::Node& node, const json& f) {
+    if (!f.is_object()) invalid_params("filter must be an object");
+    node::LogFilter filter = log_criteria(f);
+    if (f.contains("blockHash") && !f["blockHash"].is_null()) {
+        if (f.contains("fromBlock") || f.contains("toBlock")) invalid_params("blockHash excludes fromBlock and toBlock");
+        auto b = node.block_by_hash(hash_param(f["blockHash"]));
+        if (!b) throw RpcError(-32001, "unknown block");
+        filter.from_block = filter.to_block = b->header.number;
+        return filter;
+    }
+    filter.from_block = block_number_param(node, f.contains("fromBlock") ? f["fromBlock"] : json("latest"));
+    filter.to_block = block_number_param(node, f.contains("toBlock") ? f["toBlock"] : json("latest"));
+    if (filter.from_block > filter.to_block) invalid_params("fromBlock is after toBlock");
+    return filter;
+}
+
+json log_entry_json(const node::LogEntry& e) {
+    json topics = json::array();
+    for (const auto& t : e.log.topics) topics.push_back(t.hex());
+    return {{"address", core::to_checksum(e.log.address)},
+            {"topics", topics},
+            {"data", core::to_hex(e.log.data)},
+            {"blockHash", e.block_hash.hex()},
+            {"blockNumber", qty(e.block_number)},
+            {"transactionHash", e.txn_hash.hex()},
+            {"transactionIndex", qty(std::uint64_t{e.txn_index})},
+            {"logIndex", qty(e.log_index)},
+            {"removed", false}};
+}
+
 json transaction_json(const core::Transaction& t, const core::Address& from, const std::optional<core::Hash>& block_hash,
                       std::optional<std::uint64_t> block_number, std::optional<std::uint32_t> index,
                       const std::optional<uint256>& base_fee) {
@@ -341,36 +438,75 @@ void register_eth_api(Dispatcher& d, node::Node& node) {
         return out;
     });
 
-    auto call_object = [&node](const json& p) {
+    auto call_request = [&node](const json& p) {
         const json& call = param(p, 0, "transaction call object");
         if (!call.is_object()) invalid_params("transaction call object must be an object");
-        core::Transaction t;
-        t.type = core::TxType::kDynamicFee;
-        if (call.contains("to") && !call["to"].is_null()) t.to = address_param(call["to"]);
-        if (call.contains("value") && !call["value"].is_null()) t.value = quantity_param(call["value"], "value");
-        for (const char* key : {"input", "data"}) {
-            if (call.contains(key) && !call[key].is_null()) t.data = data_param(call[key], key);
+        node::CallRequest r;
+        auto has = [&call](const char* key) { return call.contains(key) && !call[key].is_null(); };
+        if (has("from")) r.from = address_param(call["from"]);
+        if (has("to")) r.to = address_param(call["to"]);
+        if (has("gas")) {
+            const uint256 gas = quantity_param(call["gas"], "gas");
+            r.gas = gas > node::kRpcGasCap ? node::kRpcGasCap : static_cast<std::uint64_t>(gas);
         }
-        (void)node;
-        return t;
+        if (has("value")) r.value = quantity_param(call["value"], "value");
+        if (has("gasPrice")) {
+            r.gas_price = quantity_param(call["gasPrice"], "gasPrice");
+        } else if (has("maxFeePerGas")) {
+            const uint256 cap = quantity_param(call["maxFeePerGas"], "maxFeePerGas");
+            const uint256 tip = has("maxPriorityFeePerGas") ? quantity_param(call["maxPriorityFeePerGas"], "maxPriorityFeePerGas") : uint256{};
+            if (tip > cap) invalid_params("maxPriorityFeePerGas above maxFeePerGas");
+            r.gas_price = std::min(cap, node.next_base_fee() + tip);
+        }
+        if (has("input") && has("data") && call["input"] != call["data"]) {
+            invalid_params("both \"data\" and \"input\" are set and not equal");
+        }
+        for (const char* key : {"data", "input"}) {
+            if (has(key)) r.data = data_param(call[key], key);
+        }
+        if (has("accessList")) r.access_list = access_list_param(call["accessList"]);
+        return r;
     };
-    d.add("eth_estimateGas", [&node, call_object](const json& p, CallContext&) {
-        const core::Transaction t = call_object(p);
-        if (t.is_create() || !t.data.empty()) {
-            throw RpcError(kServerError, "contract execution is not supported yet: the EVM is not enabled on this node");
-        }
-        if (auto to = node.account(*t.to, node.head().number); to && to->code_hash != core::kEmptyCodeHash) {
-            throw RpcError(kServerError, "calls to contracts are not supported yet: the EVM is not enabled on this node");
-        }
-        return json(qty(core::intrinsic_gas(t)));
+    auto block_of = [&node](const json& p, std::size_t i) {
+        return block_number_param(node, has_param(p, i) ? p[i] : json("latest"));
+    };
+    d.add("eth_call", [&node, call_request, block_of](const json& p, CallContext&) {
+        auto out = node.call(call_request(p), block_of(p, 1));
+        if (!out) throw RpcError(kServerError, out.error());
+        throw_if_failed(*out);
+        return json(core::to_hex(out->output));
     });
-    d.add("eth_call", [&node, call_object](const json& p, CallContext&) {
-        const core::Transaction t = call_object(p);
-        if (has_param(p, 1)) (void)block_number_param(node, p[1]);
-        if (t.is_create() || !t.data.empty()) {
-            throw RpcError(kServerError, "contract execution is not supported yet: the EVM is not enabled on this node");
+    d.add("eth_estimateGas", [&node, call_request, block_of](const json& p, CallContext&) {
+        auto out = node.estimate_gas(call_request(p), block_of(p, 1));
+        if (!out) throw RpcError(kServerError, out.error());
+        if (out->status == evm::Status::kOutOfGas) {
+            throw RpcError(kServerError, "gas required exceeds allowance (" + std::to_string(node::kRpcGasCap) + ")");
         }
-        return json("0x");  // a call to an account without code returns nothing
+        throw_if_failed(*out);
+        return json(qty(out->gas_used));
+    });
+    d.add("eth_createAccessList", [&node, call_request, block_of](const json& p, CallContext&) {
+        node::CallRequest request = call_request(p);
+        const std::uint64_t n = block_of(p, 1);
+        // As geth: run until the list the call touches stops growing (warm slots change gas).
+        node::CallOutcome out;
+        for (int round = 0; round < 4; ++round) {
+            auto r = node.call(request, n);
+            if (!r) throw RpcError(kServerError, r.error());
+            out = std::move(*r);
+            if (out.access_list == request.access_list) break;
+            request.access_list = out.access_list;
+        }
+        json result = {{"accessList", access_list_json(out.access_list)}, {"gasUsed", qty(out.gas_used)}};
+        if (out.status != evm::Status::kSuccess) result["error"] = failure_message(out);
+        return result;
+    });
+    d.add("eth_getLogs", [&node](const json& p, CallContext&) {
+        auto logs = node.logs(log_filter_param(node, param(p, 0, "filter")));
+        if (!logs) throw RpcError(kLimitExceeded, logs.error());
+        json out = json::array();
+        for (const node::LogEntry& e : *logs) out.push_back(log_entry_json(e));
+        return out;
     });
 
     d.add("eth_sendRawTransaction", [&node](const json& p, CallContext&) {
@@ -435,8 +571,15 @@ void register_eth_api(Dispatcher& d, node::Node& node) {
         const json& kind = param(p, 0, "subscription kind");
         if (!kind.is_string()) invalid_params("subscription kind must be a string");
         const std::string k = kind.get<std::string>();
-        if (k != "newHeads") throw RpcError(kInvalidParams, "no \"" + k + "\" subscription in eth namespace");
-        return json(ctx.subscribe(k, has_param(p, 1) ? p[1] : json(nullptr)));
+        if (k != "newHeads" && k != "logs") {
+            throw RpcError(kInvalidParams, "no \"" + k + "\" subscription in eth namespace");
+        }
+        json filter = has_param(p, 1) ? p[1] : json(nullptr);
+        if (k == "logs") {
+            if (!filter.is_null() && !filter.is_object()) invalid_params("logs filter must be an object");
+            (void)log_criteria(filter.is_null() ? json::object() : filter);  // refuse a bad filter now, not at each block
+        }
+        return json(ctx.subscribe(k, filter));
     });
     d.add("eth_unsubscribe", [](const json& p, CallContext& ctx) {
         const json& id = param(p, 0, "subscription id");
@@ -454,6 +597,21 @@ void publish_new_heads(node::Node& node, Server& server) {
         head.erase("withdrawals");
         head.erase("totalDifficulty");
         server.publish("newHeads", [&head](const json&) { return std::optional<json>(head); });
+    });
+    node.on_block([&server](const core::Block& block, const std::vector<core::Receipt>& receipts) {
+        const core::Hash hash = block.header.hash();
+        std::uint64_t log_index = 0;
+        for (std::size_t i = 0; i < receipts.size(); ++i) {
+            const core::Hash txn_hash = block.body.transactions[i].hash();
+            for (const core::Log& log : receipts[i].logs) {
+                const node::LogEntry entry{log, hash, block.header.number, txn_hash, static_cast<std::uint32_t>(i), log_index++};
+                const json payload = log_entry_json(entry);
+                server.publish("logs", [&](const json& params) -> std::optional<json> {
+                    const node::LogFilter f = log_criteria(params.is_null() ? json::object() : params);
+                    return f.matches(log) ? std::optional<json>(payload) : std::nullopt;
+                });
+            }
+        }
     });
 }
 

@@ -116,6 +116,8 @@ std::optional<Bytes> DbNodeStore::get_node(const Hash& hash) const {
     return db_.trie_node(hash);
 }
 
+std::optional<Bytes> DbCodeStore::get_code(const Hash& code_hash) const { return db_.code(code_hash); }
+
 void DbNodeStore::put_node(const Hash& hash, ByteView rlp) { pending_[hash] = Bytes(rlp.begin(), rlp.end()); }
 
 std::vector<std::pair<Hash, Bytes>> DbNodeStore::take_pending() {

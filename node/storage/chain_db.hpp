@@ -13,6 +13,7 @@
 #include "core/bytes.hpp"
 #include "core/fixed_bytes.hpp"
 #include "core/trie.hpp"
+#include "evm/state.hpp"
 
 namespace rocksdb {
 class DB;
@@ -92,6 +93,16 @@ class DbNodeStore final : public core::NodeStore {
   private:
     const ChainDb& db_;
     std::map<core::Hash, core::Bytes> pending_;
+};
+
+/// Contract code from the database, for the EVM's state.
+class DbCodeStore final : public evm::CodeStore {
+  public:
+    explicit DbCodeStore(const ChainDb& db) : db_(db) {}
+    [[nodiscard]] std::optional<core::Bytes> get_code(const core::Hash& code_hash) const override;
+
+  private:
+    const ChainDb& db_;
 };
 
 /// The chain database. Thread-safe for concurrent reads and one writer.
