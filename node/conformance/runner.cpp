@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -40,11 +41,12 @@ struct Counts {
 
 /// The command line of `moed conformance`.
 constexpr std::string_view kUsage =
-    "usage: moed conformance [--verbose] PATH...\n"
+    "usage: moed conformance [--verbose] [--min-pass-rate PERCENT] PATH...\n"
     "Runs every ethereum/tests JSON file under PATH (files or folders) that the runner knows:\n"
     "TransactionTests, RLPTests, TrieTests, GeneralStateTests. Prints a line per failing case,\n"
     "counts per folder, and ends with 'N passed, N failed, N skipped'. Cases of forks other than\n"
-    "Cancun are skipped. Exits 1 when a case failed or nothing ran.\n";
+    "Cancun are skipped. Exits 1 when a case failed or nothing ran; with --min-pass-rate, when\n"
+    "fewer than PERCENT of the cases that ran passed (the failures are still printed).\n";
 
 /// The suite of a file and its folder label ("TransactionTests/ttNonce"), from its path.
 std::pair<const Suite*, std::string> classify(const fs::path& file) {
@@ -86,12 +88,21 @@ int conformance_main(Args args) {
         std::fputs(kUsage.data(), args.empty() ? stderr : stdout);
         return args.empty() ? 2 : 0;
     }
-    static constexpr std::string_view kNoValueFlags[] = {""};
-    const std::vector<std::string> paths = positional(args, std::span(kNoValueFlags, 0));
-    return run_conformance_command(paths, has_flag(args, "--verbose") || has_flag(args, "-v"));
+    static constexpr std::string_view kValueFlags[] = {"--min-pass-rate"};
+    const std::vector<std::string> paths = positional(args, kValueFlags);
+    double min_rate = 100.0;
+    if (const std::string rate = flag_value(args, "--min-pass-rate"); !rate.empty()) {
+        char* end = nullptr;
+        min_rate = std::strtod(rate.c_str(), &end);
+        if (end == rate.c_str() || *end != '\0' || min_rate < 0 || min_rate > 100) {
+            std::fprintf(stderr, "conformance: --min-pass-rate takes a percentage from 0 to 100\n");
+            return 2;
+        }
+    }
+    return run_conformance_command(paths, has_flag(args, "--verbose") || has_flag(args, "-v"), min_rate);
 }
 
-int run_conformance_command(const std::vector<std::string>& paths, bool verbose) {
+int run_conformance_command(const std::vector<std::string>& paths, bool verbose, double min_pass_rate) {
     std::vector<fs::path> files;
     std::vector<std::string> errors;
     for (const std::string& p : paths) collect_json_files(p, files, errors);
@@ -152,7 +163,11 @@ int run_conformance_command(const std::vector<std::string>& paths, bool verbose)
     std::printf("%zu passed, %zu failed, %zu skipped\n", total.passed, total.failed, total.skipped);
     const bool nothing_ran = total.passed + total.failed == 0;
     if (nothing_ran) std::fprintf(stderr, "conformance: no test case ran\n");
-    return (total.failed != 0 || !errors.empty() || nothing_ran) ? 1 : 0;
+    const double rate = nothing_ran ? 0.0 : 100.0 * static_cast<double>(total.passed) /
+                                                static_cast<double>(total.passed + total.failed);
+    std::printf("pass rate %.2f%%\n", rate);
+    const bool enough = min_pass_rate >= 100.0 ? total.failed == 0 : rate >= min_pass_rate;
+    return (!enough || !errors.empty() || nothing_ran) ? 1 : 0;
 }
 
 }  // namespace moe::node::conformance
