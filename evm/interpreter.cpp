@@ -649,20 +649,10 @@ Result Interpreter::run() {
             }
             case 0x54: status = op_sload(); halted = status != Status::kSuccess; break;
             case 0x55: status = op_sstore(); halted = status != Status::kSuccess; break;
-            case 0x56: {
-                const uint256 dest = pop();
-                if (!fits_u64(dest) || low64(dest) >= size || !jumpdests_[low64(dest)]) {
-                    status = Status::kBadJumpDestination;
-                    halted = true;
-                    break;
-                }
-                pc = low64(dest);
-                break;
-            }
+            case 0x56:
             case 0x57: {
                 const uint256 dest = pop();
-                const uint256 cond = pop();
-                if (cond == 0) break;
+                if (op == 0x57 && pop() == 0) break;
                 if (!fits_u64(dest) || low64(dest) >= size || !jumpdests_[low64(dest)]) {
                     status = Status::kBadJumpDestination;
                     halted = true;

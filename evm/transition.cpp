@@ -30,6 +30,22 @@ std::expected<void, TxError> check_transaction(State& state, const BlockEnv& blo
     return {};
 }
 
+void warm_transaction_access(State& state, const core::Address& sender, const std::optional<core::Address>& to,
+                             const core::Address& coinbase, const core::AccessList& access_list) {
+    state.access_account(sender);
+    if (to) state.access_account(*to);
+    for (std::uint8_t i = 1; i <= kLastPrecompile; ++i) {
+        core::Address p;
+        p[19] = i;
+        state.access_account(p);
+    }
+    state.access_account(coinbase);
+    for (const auto& entry : access_list) {
+        state.access_account(entry.address);
+        for (const auto& key : entry.storage_keys) state.access_storage(entry.address, core::uint256_from_big_endian(key));
+    }
+}
+
 std::expected<TxOutcome, TxError> apply_transaction(State& state, const ExecutionContext& ctx,
                                                     const core::Transaction& txn, const core::Address& sender,
                                                     std::uint64_t cumulative_gas_before) {
@@ -45,19 +61,7 @@ std::expected<TxOutcome, TxError> apply_transaction(State& state, const Executio
     state.sub_balance(sender, price * txn.gas_limit);
     if (!txn.is_create()) state.set_nonce(sender, txn.nonce + 1);  // a creation bumps it itself
 
-    // EIP-2929 and EIP-2930: what starts warm; EIP-3651: the coinbase too.
-    state.access_account(sender);
-    if (txn.to) state.access_account(*txn.to);
-    for (std::uint8_t i = 1; i <= kLastPrecompile; ++i) {
-        core::Address p;
-        p[19] = i;
-        state.access_account(p);
-    }
-    state.access_account(block.coinbase);
-    for (const auto& entry : txn.access_list) {
-        state.access_account(entry.address);
-        for (const auto& key : entry.storage_keys) state.access_storage(entry.address, core::uint256_from_big_endian(key));
-    }
+    warm_transaction_access(state, sender, txn.to, block.coinbase, txn.access_list);
 
     const TxEnv tx_env{sender, price};
     Evm evm(state, block, tx_env, ctx.jumpdests, ctx.natives);

@@ -46,6 +46,11 @@ struct ExecutionContext {
                                                              const core::Address& sender,
                                                              std::uint64_t gas_left_in_block);
 
+/// Warms what a transaction starts with: the sender, the recipient and the precompiles
+/// (EIP-2929), the coinbase (EIP-3651) and the transaction's access list (EIP-2930).
+void warm_transaction_access(State& state, const core::Address& sender, const std::optional<core::Address>& to,
+                             const core::Address& coinbase, const core::AccessList& access_list);
+
 /// Runs a transaction under Cancun rules: buys gas at the effective price, warms the
 /// EIP-2929/2930/3651 access list, executes, refunds (EIP-3529), pays the priority fee to
 /// the coinbase and burns the base fee (EIP-1559), then ends the transaction (EIP-161/6780

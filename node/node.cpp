@@ -420,18 +420,7 @@ std::expected<CallOutcome, std::string> Node::call(const CallRequest& request, s
     if (cost > core::uint512(state.balance(from))) return std::unexpected("insufficient funds for gas * price + value");
     if (request.gas_price != 0) state.sub_balance(from, request.gas_price * t.gas_limit);
 
-    state.access_account(from);
-    if (t.to) state.access_account(*t.to);
-    for (std::uint8_t i = 1; i <= evm::kLastPrecompile; ++i) {
-        core::Address p;
-        p[19] = i;
-        state.access_account(p);
-    }
-    state.access_account(env.coinbase);
-    for (const auto& e : t.access_list) {
-        state.access_account(e.address);
-        for (const auto& k : e.storage_keys) state.access_storage(e.address, core::uint256_from_big_endian(k));
-    }
+    evm::warm_transaction_access(state, from, t.to, env.coinbase, t.access_list);
     if (!t.is_create()) state.set_nonce(from, state.nonce(from) + 1);
 
     const evm::TxEnv tx{from, request.gas_price};
