@@ -1,0 +1,68 @@
+// Bytecode features: what the classifier sees of a contract, computed the same way everywhere.
+#include <gtest/gtest.h>
+
+#include "core/bytes.hpp"
+#include "moe/contract_features.hpp"
+
+namespace moe::nn {
+namespace {
+
+core::Bytes hex(std::string_view h) { return *core::from_hex(h, {.require_prefix = false}); }
+
+// A dispatcher as solc writes it: selector from calldata, then DUP1 PUSH4 sel EQ PUSH2 dest JUMPI.
+core::Bytes dispatcher(std::initializer_list<std::string_view> selectors) {
+    core::Bytes code = hex("60003560e01c");
+    for (std::string_view s : selectors) {
+        const core::Bytes part = hex(std::string("8063") + std::string(s) + "14610100" + "57");
+        code.insert(code.end(), part.begin(), part.end());
+    }
+    code.push_back(0x00);
+    return code;
+}
+
+TEST(ContractFeatures, RecognisesTheMinimalProxyOfEip1167) {
+    const core::Bytes proxy =
+        hex("363d3d373d3d3d363d73bebebebebebebebebebebebebebebebebebebebe5af43d82803e903d91602b57fd5bf3");
+    const CodeSummary s = summarize_code(proxy);
+    EXPECT_TRUE(s.minimal_proxy);
+    EXPECT_TRUE(s.forwards_calldata);
+    const ContractFeatures f = contract_features(proxy);
+    EXPECT_EQ(f[2], 127);
+    EXPECT_EQ(f[5], 127);  // DELEGATECALL present
+
+    core::Bytes other = proxy;
+    other[44] = 0x00;
+    EXPECT_FALSE(summarize_code(other).minimal_proxy);
+}
+
+TEST(ContractFeatures, ReadsTheDispatcherSelectors) {
+    const CodeSummary s = summarize_code(dispatcher({"18160ddd", "70a08231", "a9059cbb", "23b872dd", "095ea7b3", "dd62ed3e"}));
+    EXPECT_EQ(s.selectors.size(), 6u);
+    const ContractFeatures f = contract_features(s);
+    const int interfaces = kShapeFeatures + kOpcodeGroups;
+    EXPECT_EQ(f[interfaces + 0], 127);  // every ERC-20 selector
+    EXPECT_EQ(f[interfaces + 2], 0);    // no ERC-721 one
+    EXPECT_EQ(f[interfaces + 11], 24);  // six selectors, four codes each
+}
+
+TEST(ContractFeatures, AConstantThatIsNotComparedIsNoSelector) {
+    // PUSH4 a9059cbb POP: pushed but never compared.
+    EXPECT_TRUE(summarize_code(hex("63a9059cbb50")).selectors.empty());
+}
+
+TEST(ContractFeatures, SeesTheEip1967ImplementationSlot) {
+    const core::Bytes code = hex("7f360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc54");
+    EXPECT_TRUE(summarize_code(code).eip1967_slot);
+}
+
+TEST(ContractFeatures, EveryCodeGivesSevenBitCodesAndTruncatedPushesAreSafe) {
+    for (const core::Bytes& code : {core::Bytes{}, hex("7f"), hex("63a905"), hex("fefefe"), dispatcher({"6352211e"})}) {
+        const ContractFeatures f = contract_features(code);
+        for (std::uint8_t v : f) EXPECT_LE(v, 127);
+        EXPECT_EQ(f, contract_features(code));
+    }
+    EXPECT_EQ(contract_features(core::Bytes{}), ContractFeatures{});
+}
+
+}  // namespace
+}  // namespace moe::nn
