@@ -270,3 +270,16 @@ test('withdraw() after the release block pays the unbonding amount back (when th
   assert.equal(after.contractBalance, before.contractBalance - UNSTAKE);
   assert.equal(after.contractBalance, after.staked + after.unbonding);
 });
+
+test('the stake and the experts survive a restart of the node (contract storage in the state trie)', async () => {
+  const stakeBefore = await staking.stakeOf(staker.address);
+  const expertsBefore = (await staking.expertsOf(staker.address)).map(Number);
+  provider.destroy();
+  assert.equal((await devnet.stop()).code, 0);
+  devnet = await startDevnet({ home: devnet.home, port: devnet.port });
+  provider = new ethers.JsonRpcProvider(devnet.url, undefined, { staticNetwork: true, pollingInterval: 200 });
+  staking = new ethers.Contract(STAKING, STAKING_ABI, staker.connect(provider));
+  assert.ok(stakeBefore > 0n);
+  assert.equal(await staking.stakeOf(staker.address), stakeBefore);
+  assert.deepEqual((await staking.expertsOf(staker.address)).map(Number), expertsBefore);
+});
