@@ -136,6 +136,11 @@ class Interpreter {
     /// Charges the EIP-2929 extra for a cold account.
     bool access(const Address& a) { return state_.access_account(a) ? charge(kColdAccountExtra) : true; }
 
+    Status op_exp();
+    Status op_account_query(std::uint8_t op);
+    Status op_mload();
+    Status op_mstore(std::uint64_t width);
+    Status op_tstore();
     Status op_keccak();
     Status op_copy(core::ByteView src);
     Status op_extcodecopy();
@@ -180,6 +185,54 @@ bool Interpreter::grow(const uint256& offset, const uint256& size) {
     const std::uint64_t s = low64(size);
     if (o > kMaxMemory || s > kMaxMemory) return false;
     return grow_to(o + s);
+}
+
+Status Interpreter::op_exp() {
+    const uint256 base = pop();
+    uint256& e = top();
+    const std::int64_t bytes = e == 0 ? 0 : static_cast<std::int64_t>(boost::multiprecision::msb(e) / 8 + 1);
+    if (!charge(50 * bytes)) return Status::kOutOfGas;
+    e = exp_wrapping(base, e);
+    return Status::kSuccess;
+}
+
+/// BALANCE, EXTCODESIZE and EXTCODEHASH: an account read, priced by EIP-2929 access.
+Status Interpreter::op_account_query(std::uint8_t op) {
+    const Address a = address_of_word(top());
+    if (!access(a)) return Status::kOutOfGas;
+    if (op == 0x31) {
+        top() = state_.balance(a);
+    } else if (op == 0x3b) {
+        top() = state_.code(a)->size();
+    } else {
+        top() = state_.is_empty(a) ? uint256{} : core::uint256_from_big_endian(state_.code_hash(a));
+    }
+    return Status::kSuccess;
+}
+
+Status Interpreter::op_mload() {
+    uint256& offset = top();
+    if (!grow(offset, 32)) return Status::kOutOfGas;
+    offset = core::uint256_from_big_endian({memory_.data() + low64(offset), 32});
+    return Status::kSuccess;
+}
+
+/// MSTORE (a word) and MSTORE8 (its lowest byte).
+Status Interpreter::op_mstore(std::uint64_t width) {
+    const uint256 offset = pop();
+    const uint256 value = pop();
+    if (!grow(offset, width)) return Status::kOutOfGas;
+    const core::Hash w = core::uint256_to_bytes32(value);
+    std::memcpy(memory_.data() + low64(offset), w.data() + (32 - width), width);
+    return Status::kSuccess;
+}
+
+Status Interpreter::op_tstore() {
+    if (msg_.is_static) return Status::kStaticModeViolation;
+    const uint256 key = pop();
+    const uint256 value = pop();
+    state_.set_transient(msg_.recipient, key, value);
+    return Status::kSuccess;
 }
 
 Status Interpreter::op_keccak() {
@@ -424,8 +477,8 @@ Result Interpreter::run() {
     const std::size_t size = code_.size();
     std::size_t pc = 0;
     Status status = Status::kSuccess;
-    bool halted = false;
-    while (!halted) {
+    bool halted = false;  // STOP, RETURN, REVERT, SELFDESTRUCT
+    while (!halted && status == Status::kSuccess) {
         if (pc >= size) break;  // running off the end is STOP
         const std::uint8_t op = code_[pc];
         const OpInfo& info = kOps[op];
@@ -484,18 +537,7 @@ Result Interpreter::run() {
                 n = n == 0 ? uint256{} : static_cast<uint256>((uint512(a) * uint512(b)) % uint512(n));
                 break;
             }
-            case 0x0a: {
-                uint256 base = pop();
-                uint256& e = top();
-                const std::int64_t bytes = e == 0 ? 0 : static_cast<std::int64_t>(boost::multiprecision::msb(e) / 8 + 1);
-                if (!charge(50 * bytes)) {
-                    status = Status::kOutOfGas;
-                    halted = true;
-                    break;
-                }
-                e = exp_wrapping(base, e);
-                break;
-            }
+            case 0x0a: status = op_exp(); break;
             case 0x0b: { uint256 b = pop(); top() = signextend(b, top()); break; }
             case 0x10: { uint256 a = pop(); top() = a < top() ? 1 : 0; break; }
             case 0x11: { uint256 a = pop(); top() = a > top() ? 1 : 0; break; }
@@ -549,18 +591,11 @@ Result Interpreter::run() {
                 }
                 break;
             }
-            case 0x20: status = op_keccak(); halted = status != Status::kSuccess; break;
+            case 0x20: status = op_keccak(); break;
             case 0x30: push(word_of(msg_.recipient)); break;
-            case 0x31: {
-                const Address a = address_of_word(top());
-                if (!access(a)) {
-                    status = Status::kOutOfGas;
-                    halted = true;
-                    break;
-                }
-                top() = state_.balance(a);
-                break;
-            }
+            case 0x31:
+            case 0x3b:
+            case 0x3f: status = op_account_query(op); break;
             case 0x32: push(word_of(evm_.tx_.origin)); break;
             case 0x33: push(word_of(msg_.sender)); break;
             case 0x34: push(msg_.value); break;
@@ -571,28 +606,13 @@ Result Interpreter::run() {
                 break;
             }
             case 0x36: push(msg_.input.size()); break;
-            case 0x37: status = op_copy(msg_.input); halted = status != Status::kSuccess; break;
+            case 0x37: status = op_copy(msg_.input); break;
             case 0x38: push(size); break;
-            case 0x39: status = op_copy(code_); halted = status != Status::kSuccess; break;
+            case 0x39: status = op_copy(code_); break;
             case 0x3a: push(evm_.tx_.gas_price); break;
-            case 0x3b:
-            case 0x3f: {
-                const Address a = address_of_word(top());
-                if (!access(a)) {
-                    status = Status::kOutOfGas;
-                    halted = true;
-                    break;
-                }
-                if (op == 0x3b) {
-                    top() = state_.code(a)->size();
-                } else {
-                    top() = state_.is_empty(a) ? uint256{} : core::uint256_from_big_endian(state_.code_hash(a));
-                }
-                break;
-            }
-            case 0x3c: status = op_extcodecopy(); halted = status != Status::kSuccess; break;
+            case 0x3c: status = op_extcodecopy(); break;
             case 0x3d: push(return_data_.size()); break;
-            case 0x3e: status = op_returndatacopy(); halted = status != Status::kSuccess; break;
+            case 0x3e: status = op_returndatacopy(); break;
             case 0x40: {
                 uint256& n = top();
                 const std::uint64_t current = evm_.block_.number;
@@ -614,51 +634,20 @@ Result Interpreter::run() {
             case 0x49: top() = 0; break;  // no blob transactions on this chain
             case 0x4a: push(evm_.block_.blob_base_fee); break;
             case 0x50: --sp_; break;
-            case 0x51: {
-                uint256& offset = top();
-                if (!grow(offset, 32)) {
-                    status = Status::kOutOfGas;
-                    halted = true;
-                    break;
-                }
-                offset = core::uint256_from_big_endian({memory_.data() + low64(offset), 32});
-                break;
-            }
-            case 0x52: {
-                const uint256 offset = pop();
-                const uint256 value = pop();
-                if (!grow(offset, 32)) {
-                    status = Status::kOutOfGas;
-                    halted = true;
-                    break;
-                }
-                const core::Hash w = core::uint256_to_bytes32(value);
-                std::memcpy(memory_.data() + low64(offset), w.data(), 32);
-                break;
-            }
-            case 0x53: {
-                const uint256 offset = pop();
-                const uint256 value = pop();
-                if (!grow(offset, 1)) {
-                    status = Status::kOutOfGas;
-                    halted = true;
-                    break;
-                }
-                memory_[low64(offset)] = static_cast<std::uint8_t>(low64(value) & 0xff);
-                break;
-            }
-            case 0x54: status = op_sload(); halted = status != Status::kSuccess; break;
-            case 0x55: status = op_sstore(); halted = status != Status::kSuccess; break;
+            case 0x51: status = op_mload(); break;
+            case 0x52:
+            case 0x53: status = op_mstore(op == 0x53 ? 1 : 32); break;
+            case 0x54: status = op_sload(); break;
+            case 0x55: status = op_sstore(); break;
             case 0x56:
             case 0x57: {
                 const uint256 dest = pop();
                 if (op == 0x57 && pop() == 0) break;
                 if (!fits_u64(dest) || low64(dest) >= size || !jumpdests_[low64(dest)]) {
                     status = Status::kBadJumpDestination;
-                    halted = true;
-                    break;
+                } else {
+                    pc = low64(dest);
                 }
-                pc = low64(dest);
                 break;
             }
             case 0x58: push(pc - 1); break;
@@ -666,26 +655,16 @@ Result Interpreter::run() {
             case 0x5a: push(static_cast<std::uint64_t>(gas_)); break;
             case 0x5b: break;
             case 0x5c: top() = state_.transient(msg_.recipient, top()); break;
-            case 0x5d: {
-                if (msg_.is_static) {
-                    status = Status::kStaticModeViolation;
-                    halted = true;
-                    break;
-                }
-                const uint256 key = pop();
-                const uint256 value = pop();
-                state_.set_transient(msg_.recipient, key, value);
-                break;
-            }
-            case 0x5e: status = op_mcopy(); halted = status != Status::kSuccess; break;
+            case 0x5d: status = op_tstore(); break;
+            case 0x5e: status = op_mcopy(); break;
             case 0x5f: push(uint256{}); break;
-            case 0xf0: status = op_create(CallKind::kCreate); halted = status != Status::kSuccess; break;
-            case 0xf1: status = op_call(CallKind::kCall); halted = status != Status::kSuccess; break;
-            case 0xf2: status = op_call(CallKind::kCallCode); halted = status != Status::kSuccess; break;
+            case 0xf0: status = op_create(CallKind::kCreate); break;
+            case 0xf1: status = op_call(CallKind::kCall); break;
+            case 0xf2: status = op_call(CallKind::kCallCode); break;
             case 0xf3: status = op_return(Status::kSuccess); halted = true; break;
-            case 0xf4: status = op_call(CallKind::kDelegateCall); halted = status != Status::kSuccess; break;
-            case 0xf5: status = op_create(CallKind::kCreate2); halted = status != Status::kSuccess; break;
-            case 0xfa: status = op_call(CallKind::kStaticCall); halted = status != Status::kSuccess; break;
+            case 0xf4: status = op_call(CallKind::kDelegateCall); break;
+            case 0xf5: status = op_create(CallKind::kCreate2); break;
+            case 0xfa: status = op_call(CallKind::kStaticCall); break;
             case 0xfd: status = op_return(Status::kRevert); halted = true; break;
             case 0xff: status = op_selfdestruct(); halted = true; break;
             default:
@@ -702,7 +681,6 @@ Result Interpreter::run() {
                     std::swap(top(), top(op - 0x8f));
                 } else if (op >= 0xa0 && op <= 0xa4) {
                     status = op_log(op - 0xa0);
-                    halted = status != Status::kSuccess;
                 }
                 break;
         }
