@@ -184,7 +184,7 @@ void State::destruct(const Address& address) {
     }
 }
 
-State::Slot& State::slot(const Address& address, Object& obj, const uint256& key) {
+State::Slot& State::slot(Object& obj, const uint256& key) {
     auto it = obj.storage.find(key);
     if (it != obj.storage.end()) return it->second;
     Slot s;
@@ -204,23 +204,22 @@ State::Slot& State::slot(const Address& address, Object& obj, const uint256& key
             }
         }
     }
-    (void)address;
     return obj.storage.emplace(key, s).first->second;
 }
 
 uint256 State::storage(const Address& address, const uint256& key) {
     Object& obj = object(address);
-    return slot(address, obj, key).current;
+    return slot(obj, key).current;
 }
 
 uint256 State::original_storage(const Address& address, const uint256& key) {
     Object& obj = object(address);
-    return slot(address, obj, key).original;
+    return slot(obj, key).original;
 }
 
 void State::set_storage(const Address& address, const uint256& key, const uint256& value) {
     Object& obj = object(address);
-    Slot& s = slot(address, obj, key);
+    Slot& s = slot(obj, key);
     journal_.push_back(entry(JournalEntry::Kind::kStorage, address, key, s.current));
     s.current = value;
     obj.dirty = true;
@@ -303,7 +302,7 @@ void State::begin_transaction() {
     refund_ = 0;
 }
 
-void State::remove(const Address& /*address*/, Object& obj) {
+void State::remove(Object& obj) {
     obj.exists = false;
     obj.current = Account{};
     obj.code.reset();
@@ -313,10 +312,10 @@ void State::remove(const Address& /*address*/, Object& obj) {
 }
 
 void State::finalize_transaction() {
-    for (const Address& address : destructed_) remove(address, objects_.at(address));
+    for (const Address& address : destructed_) remove(objects_.at(address));
     for (const Address& address : touched_) {
         Object& obj = objects_.at(address);
-        if (obj.exists && obj.current.is_empty()) remove(address, obj);
+        if (obj.exists && obj.current.is_empty()) remove(obj);
     }
     for (auto& [address, obj] : objects_) {
         for (auto& [key, s] : obj.storage) s.original = s.current;

@@ -179,10 +179,10 @@ class State {
     static JournalEntry refund_entry(std::uint64_t refund);
 
     Object& object(const core::Address& address);
-    Slot& slot(const core::Address& address, Object& obj, const core::uint256& key);
+    Slot& slot(Object& obj, const core::uint256& key);
     void save_account(const core::Address& address, Object& obj);
     void set_error(StateError e) noexcept;
-    void remove(const core::Address& address, Object& obj);
+    void remove(Object& obj);
     [[nodiscard]] std::expected<core::Hash, StateError> compute(core::NodeStore* out);
 
     const core::NodeStore* nodes_;

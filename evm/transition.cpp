@@ -46,6 +46,29 @@ void warm_transaction_access(State& state, const core::Address& sender, const st
     }
 }
 
+MessageOutcome run_transaction_message(State& state, const ExecutionContext& ctx, const core::Transaction& txn,
+                                       const core::Address& sender, const uint256& gas_price) {
+    if (!txn.is_create()) state.set_nonce(sender, txn.nonce + 1);
+    warm_transaction_access(state, sender, txn.to, ctx.block.coinbase, txn.access_list);
+
+    const TxEnv tx_env{sender, gas_price};
+    Evm evm(state, ctx.block, tx_env, ctx.jumpdests, ctx.natives);
+    Message msg;
+    msg.kind = txn.is_create() ? CallKind::kCreate : CallKind::kCall;
+    msg.gas = static_cast<std::int64_t>(txn.gas_limit - core::intrinsic_gas(txn));
+    msg.sender = sender;
+    if (txn.to) msg.recipient = msg.code_address = *txn.to;
+    msg.value = txn.value;
+    msg.input = txn.data;
+
+    MessageOutcome out;
+    out.result = evm.execute(msg);
+    out.gas_before_refund = txn.gas_limit - static_cast<std::uint64_t>(out.result.gas_left);
+    out.gas_used = out.gas_before_refund - std::min(state.refund(), out.gas_before_refund / 5);
+    out.unimplemented_calls = evm.unimplemented_calls();
+    return out;
+}
+
 std::expected<TxOutcome, TxError> apply_transaction(State& state, const ExecutionContext& ctx,
                                                     const core::Transaction& txn, const core::Address& sender,
                                                     std::uint64_t cumulative_gas_before) {
@@ -59,36 +82,19 @@ std::expected<TxOutcome, TxError> apply_transaction(State& state, const Executio
     const uint256 price = *txn.effective_gas_price(block.base_fee);  // the fee cap covers the base fee (checked)
     const uint256 tip = price - block.base_fee;
     state.sub_balance(sender, price * txn.gas_limit);
-    if (!txn.is_create()) state.set_nonce(sender, txn.nonce + 1);  // a creation bumps it itself
-
-    warm_transaction_access(state, sender, txn.to, block.coinbase, txn.access_list);
-
-    const TxEnv tx_env{sender, price};
-    Evm evm(state, block, tx_env, ctx.jumpdests, ctx.natives);
-    Message msg;
-    msg.kind = txn.is_create() ? CallKind::kCreate : CallKind::kCall;
-    msg.gas = static_cast<std::int64_t>(txn.gas_limit - core::intrinsic_gas(txn));
-    msg.sender = sender;
-    if (txn.to) msg.recipient = msg.code_address = *txn.to;
-    msg.value = txn.value;
-    msg.input = txn.data;
-    Result result = evm.execute(msg);
-
-    // EIP-3529: the refund is at most a fifth of the gas used.
-    std::uint64_t gas_used = txn.gas_limit - static_cast<std::uint64_t>(result.gas_left);
-    gas_used -= std::min(state.refund(), gas_used / 5);
-    state.add_balance(sender, price * (txn.gas_limit - gas_used));
-    state.add_balance(block.coinbase, tip * gas_used);  // the base fee part is burned
+    MessageOutcome run = run_transaction_message(state, ctx, txn, sender, price);
+    state.add_balance(sender, price * (txn.gas_limit - run.gas_used));
+    state.add_balance(block.coinbase, tip * run.gas_used);  // the base fee part is burned
 
     TxOutcome out;
-    out.gas_used = gas_used;
-    out.status = result.status;
-    out.output = std::move(result.output);
-    if (txn.is_create() && result.status == Status::kSuccess) out.contract_address = result.created_address;
-    out.unimplemented_calls = evm.unimplemented_calls();
+    out.gas_used = run.gas_used;
+    out.status = run.result.status;
+    out.output = std::move(run.result.output);
+    if (txn.is_create() && out.status == Status::kSuccess) out.contract_address = run.result.created_address;
+    out.unimplemented_calls = run.unimplemented_calls;
     out.receipt.type = txn.type;
-    out.receipt.success = result.status == Status::kSuccess;
-    out.receipt.cumulative_gas_used = cumulative_gas_before + gas_used;
+    out.receipt.success = out.status == Status::kSuccess;
+    out.receipt.cumulative_gas_used = cumulative_gas_before + run.gas_used;
     out.receipt.logs = state.logs();
     out.receipt.bloom = core::logs_bloom(out.receipt.logs);
     state.finalize_transaction();

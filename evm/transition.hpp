@@ -51,6 +51,22 @@ struct ExecutionContext {
 void warm_transaction_access(State& state, const core::Address& sender, const std::optional<core::Address>& to,
                              const core::Address& coinbase, const core::AccessList& access_list);
 
+/// What a transaction's message gave, before any fee is settled.
+struct MessageOutcome {
+    Result result;
+    std::uint64_t gas_before_refund = 0;
+    std::uint64_t gas_used = 0;  ///< after the EIP-3529 refund (at most a fifth)
+    int unimplemented_calls = 0;
+};
+
+/// Runs the message of a transaction whose checks are passed and gas bought (or, for
+/// eth_call, not bought): warms the access list, bumps a call's nonce (a creation bumps its
+/// own), executes with what the intrinsic gas leaves, and caps the refund. Blocks and RPC
+/// calls share it so that a call estimates exactly what a block will do.
+[[nodiscard]] MessageOutcome run_transaction_message(State& state, const ExecutionContext& ctx,
+                                                     const core::Transaction& txn, const core::Address& sender,
+                                                     const core::uint256& gas_price);
+
 /// Runs a transaction under Cancun rules: buys gas at the effective price, warms the
 /// EIP-2929/2930/3651 access list, executes, refunds (EIP-3529), pays the priority fee to
 /// the coinbase and burns the base fee (EIP-1559), then ends the transaction (EIP-161/6780

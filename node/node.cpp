@@ -420,26 +420,16 @@ std::expected<CallOutcome, std::string> Node::call(const CallRequest& request, s
     if (cost > core::uint512(state.balance(from))) return std::unexpected("insufficient funds for gas * price + value");
     if (request.gas_price != 0) state.sub_balance(from, request.gas_price * t.gas_limit);
 
-    evm::warm_transaction_access(state, from, t.to, env.coinbase, t.access_list);
-    if (!t.is_create()) state.set_nonce(from, state.nonce(from) + 1);
-
-    const evm::TxEnv tx{from, request.gas_price};
-    evm::Evm machine(state, env, tx, jumpdests_, &staking_);
-    evm::Message msg;
-    msg.kind = t.is_create() ? evm::CallKind::kCreate : evm::CallKind::kCall;
-    msg.gas = static_cast<std::int64_t>(t.gas_limit - intrinsic);
-    msg.sender = from;
-    if (t.to) msg.recipient = msg.code_address = *t.to;
-    msg.value = t.value;
-    msg.input = t.data;
-    evm::Result result = machine.execute(msg);
+    t.nonce = state.nonce(from);
+    const evm::ExecutionContext ctx{env, jumpdests_, &staking_};
+    evm::MessageOutcome run = evm::run_transaction_message(state, ctx, t, from, request.gas_price);
     if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
 
     CallOutcome out;
-    out.status = result.status;
-    out.output = std::move(result.output);
-    out.gas_before_refund = t.gas_limit - static_cast<std::uint64_t>(result.gas_left);
-    out.gas_used = out.gas_before_refund - std::min(state.refund(), out.gas_before_refund / 5);
+    out.status = run.result.status;
+    out.output = std::move(run.result.output);
+    out.gas_before_refund = run.gas_before_refund;
+    out.gas_used = run.gas_used;
 
     // What the call touched, as geth's access list tracer reports it: sender, recipient and
     // precompiles only when storage of theirs was touched.
@@ -462,11 +452,13 @@ std::expected<CallOutcome, std::string> Node::estimate_gas(const CallRequest& re
 
     // The least gas that succeeds lies above what the call used before its refund; with
     // the EIP-150 64th kept back at each level, a little more than that usually suffices.
+    // Every probe lies above the gas used before the refund, which includes the intrinsic
+    // gas, so a probe fails only by how the call runs.
     auto succeeds = [&](std::uint64_t gas) -> std::expected<bool, std::string> {
         probe.gas = gas;
         auto r = call(probe, number);
-        if (!r && r.error() != "intrinsic gas too low") return std::unexpected(r.error());
-        return r && r->status == evm::Status::kSuccess;
+        if (!r) return std::unexpected(r.error());
+        return r->status == evm::Status::kSuccess;
     };
     std::uint64_t lo = first->gas_before_refund - 1;
     std::uint64_t hi = cap;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <sstream>
 
 #include "core/keccak.hpp"
@@ -600,6 +601,14 @@ void publish_new_heads(node::Node& node, Server& server) {
     });
     node.on_block([&server](const core::Block& block, const std::vector<core::Receipt>& receipts) {
         const core::Hash hash = block.header.hash();
+        // Each subscription's filter, parsed once per block rather than once per log.
+        std::map<std::string, node::LogFilter> filters;
+        auto filter_of = [&filters](const json& params) -> const node::LogFilter& {
+            const std::string key = params.dump();
+            auto it = filters.find(key);
+            if (it == filters.end()) it = filters.emplace(key, log_criteria(params.is_null() ? json::object() : params)).first;
+            return it->second;
+        };
         std::uint64_t log_index = 0;
         for (std::size_t i = 0; i < receipts.size(); ++i) {
             const core::Hash txn_hash = block.body.transactions[i].hash();
@@ -607,8 +616,7 @@ void publish_new_heads(node::Node& node, Server& server) {
                 const node::LogEntry entry{log, hash, block.header.number, txn_hash, static_cast<std::uint32_t>(i), log_index++};
                 const json payload = log_entry_json(entry);
                 server.publish("logs", [&](const json& params) -> std::optional<json> {
-                    const node::LogFilter f = log_criteria(params.is_null() ? json::object() : params);
-                    return f.matches(log) ? std::optional<json>(payload) : std::nullopt;
+                    return filter_of(params).matches(log) ? std::optional<json>(payload) : std::nullopt;
                 });
             }
         }
