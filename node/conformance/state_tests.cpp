@@ -200,7 +200,7 @@ std::optional<std::string> run_case(const json& test, const json& post, const Ca
     auto root = state.root();
     if (!root) return "state failure: " + std::string(evm::to_string(root.error()));
 
-    if (unimplemented != 0) return "calls a precompile this node does not implement (0x0a point evaluation)";
+    if (unimplemented != 0) return "calls a precompile this node does not implement";
     if (expect_invalid && rejected.empty()) {
         return "accepted, expected " + post["expectException"].get<std::string>();
     }

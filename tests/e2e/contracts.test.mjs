@@ -5,7 +5,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ethers } from 'ethers';
-import { startDevnet, TEST_KEYS } from './lib/devnet.mjs';
+import { connect, shutdown, startDevnet, TEST_KEYS } from './lib/devnet.mjs';
 import { compileSolidity, storageSlot, SOLC_VERSION, EVM_VERSION } from './lib/solidity.mjs';
 import {
   WAIT_MS, nodeMessage, need, within, succeeds, mined, minedReverted, assertRevert, assertCallException,
@@ -240,18 +240,12 @@ describe('contracts on a devnet', { timeout: 600_000 }, () => {
   before(async () => {
     compiled();  // a compiler error fails here, before a node is started
     devnet = await startDevnet();
-    provider = new ethers.JsonRpcProvider(devnet.url, undefined, { staticNetwork: true, pollingInterval: 200 });
+    provider = connect(devnet);
     wallets = TEST_KEYS.slice(0, 3).map((k) => new ethers.Wallet(k, provider));
     addr = wallets.map((w) => w.address);
   });
 
-  after(async () => {
-    provider?.destroy();
-    const how = await devnet?.stop();
-    if (process.env.MOE_E2E_LOG) console.error(devnet?.log());
-    devnet?.remove();
-    assert.equal(how?.code, 0, `moed did not stop cleanly: ${JSON.stringify(how)}`);
-  });
+  after(() => shutdown(devnet, provider));
 
   test('the ERC-20 deploys from the first test account and its code is solc\'s runtime bytecode', async () => {
     const deployer = wallets[0];

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ethers } from 'ethers';
 import { compileSolidity } from './lib/solidity.mjs';
-import { startDevnet, TEST_KEYS } from './lib/devnet.mjs';
+import { connect, shutdown, startDevnet, TEST_KEYS } from './lib/devnet.mjs';
 
 const SOURCE = `// SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
@@ -23,15 +23,10 @@ let provider;
 
 before(async () => {
   devnet = await startDevnet();
-  provider = new ethers.JsonRpcProvider(devnet.url, undefined, { staticNetwork: true, pollingInterval: 200 });
+  provider = connect(devnet);
 });
 
-after(async () => {
-  provider?.destroy();
-  const how = await devnet?.stop();
-  devnet?.remove();
-  assert.equal(how?.code, 0, `moed did not stop cleanly: ${JSON.stringify(how)}`);
-});
+after(() => shutdown(devnet, provider));
 
 test('runaway recursion fails its call and its transaction, and nothing of it stays', async () => {
   const { contracts } = compileSolidity({ 'Recursor.sol': SOURCE });

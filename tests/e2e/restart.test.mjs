@@ -2,15 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ethers } from 'ethers';
-import { startDevnet, TEST_KEYS } from './lib/devnet.mjs';
+import { connect, startDevnet, TEST_KEYS } from './lib/devnet.mjs';
 
-const provider = (d) => new ethers.JsonRpcProvider(d.url, undefined, { staticNetwork: true, pollingInterval: 200 });
 
 test('a restarted devnet continues from its last block with the same state', async () => {
   let devnet = await startDevnet();
   const home = devnet.home;
   try {
-    let p = provider(devnet);
+    let p = connect(devnet);
     const wallet = new ethers.Wallet(TEST_KEYS[0], p);
     const to = new ethers.Wallet(TEST_KEYS[1]).address;
     const receipt = await (await wallet.sendTransaction({ to, value: ethers.parseEther('2') })).wait(1, 30_000);
@@ -25,7 +24,7 @@ test('a restarted devnet continues from its last block with the same state', asy
     assert.equal((await devnet.stop()).code, 0, 'moed did not stop cleanly');
 
     devnet = await startDevnet({ home });
-    p = provider(devnet);
+    p = connect(devnet);
     assert.ok(await p.getBlockNumber() >= before.height);
     assert.equal(await p.getBalance(wallet.address), before.from);
     assert.equal(await p.getBalance(to), before.to);

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ethers } from 'ethers';
-import { startDevnet, TEST_KEYS } from './lib/devnet.mjs';
+import { connect, shutdown, startDevnet, TEST_KEYS } from './lib/devnet.mjs';
 import { need, succeeds, mined, minedReverted, assertRevert, assertCallException } from './lib/assertions.mjs';
 
 const STAKING = '0x0000000000000000000000000000000000001000';
@@ -37,20 +37,14 @@ const s = {};  // what earlier tests produced
 
 before(async () => {
   devnet = await startDevnet();
-  provider = new ethers.JsonRpcProvider(devnet.url, undefined, { staticNetwork: true, pollingInterval: 200 });
+  provider = connect(devnet);
   staker = new ethers.Wallet(TEST_KEYS[3], provider);
   pubkey = new ethers.SigningKey(TEST_KEYS[3]).compressedPublicKey;
   staking = new ethers.Contract(STAKING, STAKING_ABI, staker);
   other = new ethers.Wallet(TEST_KEYS[4], provider);
 });
 
-after(async () => {
-  provider?.destroy();
-  const how = await devnet?.stop();
-  if (process.env.MOE_E2E_LOG) console.error(devnet?.log());
-  devnet?.remove();
-  assert.equal(how?.code, 0, `moed did not stop cleanly: ${JSON.stringify(how)}`);
-});
+after(() => shutdown(devnet, provider));
 
 /// The contract's view of the world at one block, read consistently.
 function snapshot(blockTag) {
@@ -277,7 +271,7 @@ test('the stake and the experts survive a restart of the node (contract storage 
   provider.destroy();
   assert.equal((await devnet.stop()).code, 0);
   devnet = await startDevnet({ home: devnet.home, port: devnet.port });
-  provider = new ethers.JsonRpcProvider(devnet.url, undefined, { staticNetwork: true, pollingInterval: 200 });
+  provider = connect(devnet);
   staking = new ethers.Contract(STAKING, STAKING_ABI, staker.connect(provider));
   assert.ok(stakeBefore > 0n);
   assert.equal(await staking.stakeOf(staker.address), stakeBefore);

@@ -2,23 +2,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ethers } from 'ethers';
-import { startDevnet, TEST_KEYS } from './lib/devnet.mjs';
+import { connect, shutdown, startDevnet, TEST_KEYS } from './lib/devnet.mjs';
 
 let devnet;
 let provider;
 
 before(async () => {
   devnet = await startDevnet();
-  provider = new ethers.JsonRpcProvider(devnet.url, undefined, { staticNetwork: true, pollingInterval: 200 });
+  provider = connect(devnet);
 });
 
-after(async () => {
-  provider?.destroy();
-  const how = await devnet?.stop();
-  if (process.env.MOE_E2E_LOG) console.error(devnet?.log());
-  devnet?.remove();
-  assert.equal(how?.code, 0, `moed did not stop cleanly: ${JSON.stringify(how)}`);
-});
+after(() => shutdown(devnet, provider));
 
 test('reads the chain id and the balance of the first test account', async () => {
   const net = await provider.getNetwork();

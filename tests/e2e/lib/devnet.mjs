@@ -1,9 +1,11 @@
 // Starts and stops a real `moed devnet` for a test: a fresh home, a free port on 127.0.0.1.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ethers } from 'ethers';
 
 export const MOED = process.env.MOED;
 if (!MOED) throw new Error('set MOED to the path of the moed executable');
@@ -85,4 +87,19 @@ export async function startDevnet({ home, port, extraArgs = [] } = {}) {
     },
     remove() { rmSync(home, { recursive: true, force: true }); },
   };
+}
+
+/// An ethers provider for a devnet, polling fast enough for one-second blocks.
+export function connect(devnet) {
+  return new ethers.JsonRpcProvider(devnet.url, undefined, { staticNetwork: true, pollingInterval: 200 });
+}
+
+/// The end of a test file: closes the provider, stops moed (printing its log with
+/// MOE_E2E_LOG=1), removes its home, and fails unless moed stopped cleanly.
+export async function shutdown(devnet, provider) {
+  provider?.destroy();
+  const how = await devnet?.stop();
+  if (process.env.MOE_E2E_LOG) console.error(devnet?.log());
+  devnet?.remove();
+  assert.equal(how?.code, 0, `moed did not stop cleanly: ${JSON.stringify(how)}`);
 }
