@@ -1,0 +1,125 @@
+#include "consensus/evidence.hpp"
+
+#include "consensus/codec.hpp"
+#include "core/keccak.hpp"
+#include "core/rlp.hpp"
+
+namespace moe::consensus {
+
+namespace rlp = core::rlp;
+
+namespace {
+
+// Reads one whole RLP item from the front of `in` and returns its encoding.
+std::expected<core::ByteView, std::string> take_item(core::ByteView& in, std::string_view what) {
+    core::ByteView rest = in;
+    auto header = rlp::decode_header(rest);
+    if (!header) return std::unexpected(codec::error(what, header.error()));
+    // decode_header leaves a single byte below 0x80 in place: it is its own item.
+    const std::size_t header_size = in.size() - rest.size();
+    const std::size_t payload = header_size == 0 ? 1 : header->payload_length;
+    if (rest.size() < payload) return std::unexpected(std::string(what) + ": input too short");
+    const std::size_t total = header_size + payload;
+    core::ByteView item = in.subspan(0, total);
+    in = in.subspan(total);
+    return item;
+}
+
+}  // namespace
+
+DuplicateVoteEvidence DuplicateVoteEvidence::make(Vote a, Vote b) {
+    if (b.block_hash < a.block_hash) std::swap(a, b);
+    return DuplicateVoteEvidence{std::move(a), std::move(b)};
+}
+
+core::Bytes DuplicateVoteEvidence::encode() const {
+    core::Bytes p = first.encode();
+    const core::Bytes s = second.encode();
+    p.insert(p.end(), s.begin(), s.end());
+    return rlp::wrap_list(p);
+}
+
+std::expected<DuplicateVoteEvidence, std::string> DuplicateVoteEvidence::decode(core::ByteView bytes) {
+    auto outer = rlp::decode_list(bytes);
+    if (!outer) return std::unexpected(codec::error("evidence", outer.error()));
+    if (!bytes.empty()) return std::unexpected("evidence: trailing bytes");
+    core::ByteView in = *outer;
+    auto a = take_item(in, "evidence vote");
+    if (!a) return std::unexpected(a.error());
+    auto b = take_item(in, "evidence vote");
+    if (!b) return std::unexpected(b.error());
+    if (!in.empty()) return std::unexpected("evidence: trailing items");
+    auto first = Vote::decode(*a);
+    if (!first) return std::unexpected("evidence: " + first.error());
+    auto second = Vote::decode(*b);
+    if (!second) return std::unexpected("evidence: " + second.error());
+    if (!(first->block_hash < second->block_hash))
+        return std::unexpected("evidence: votes not in canonical order (lower block hash first)");
+    return DuplicateVoteEvidence{std::move(*first), std::move(*second)};
+}
+
+core::Hash DuplicateVoteEvidence::hash() const { return core::keccak256(encode()); }
+
+std::expected<void, std::string> DuplicateVoteEvidence::verify(const ValidatorSet& validators,
+                                                               std::uint64_t chain_id) const {
+    if (first.validator != second.validator) return std::unexpected("evidence: votes of different validators");
+    if (first.height != second.height) return std::unexpected("evidence: votes of different heights");
+    if (first.round != second.round) return std::unexpected("evidence: votes of different rounds");
+    if (first.type != second.type) return std::unexpected("evidence: votes of different types");
+    if (!(first.block_hash < second.block_hash))
+        return std::unexpected("evidence: block hashes equal or not in canonical order");
+    if (auto ok = verify_vote(first, validators, chain_id); !ok)
+        return std::unexpected("evidence: first vote: " + std::string(to_string(ok.error())));
+    if (auto ok = verify_vote(second, validators, chain_id); !ok)
+        return std::unexpected("evidence: second vote: " + std::string(to_string(ok.error())));
+    return {};
+}
+
+core::Bytes ConsensusData::encode() const {
+    core::Bytes p;
+    if (last_commit) {
+        const core::Bytes c = last_commit->encode();
+        p.insert(p.end(), c.begin(), c.end());
+    } else {
+        codec::append_list(p, core::ByteView{});
+    }
+    core::Bytes ev;
+    for (const auto& e : evidence) {
+        const core::Bytes b = e.encode();
+        ev.insert(ev.end(), b.begin(), b.end());
+    }
+    codec::append_list(p, ev);
+    return rlp::wrap_list(p);
+}
+
+std::expected<ConsensusData, std::string> ConsensusData::decode(core::ByteView bytes) {
+    auto outer = rlp::decode_list(bytes);
+    if (!outer) return std::unexpected(codec::error("consensus data", outer.error()));
+    if (!bytes.empty()) return std::unexpected("consensus data: trailing bytes");
+    core::ByteView in = *outer;
+    ConsensusData data;
+    auto commit = take_item(in, "consensus data last commit");
+    if (!commit) return std::unexpected(commit.error());
+    // An empty list (0xc0) means no last commit.
+    if (!(commit->size() == 1 && (*commit)[0] == 0xc0)) {
+        auto cert = CommitCertificate::decode(*commit);
+        if (!cert) return std::unexpected("consensus data: " + cert.error());
+        data.last_commit = std::move(*cert);
+    }
+    auto list = rlp::decode_list(in);
+    if (!list) return std::unexpected(codec::error("consensus data evidence", list.error()));
+    if (!in.empty()) return std::unexpected("consensus data: trailing items");
+    core::ByteView ev = *list;
+    while (!ev.empty()) {
+        auto item = take_item(ev, "consensus data evidence");
+        if (!item) return std::unexpected(item.error());
+        auto e = DuplicateVoteEvidence::decode(*item);
+        if (!e) return std::unexpected("consensus data: " + e.error());
+        data.evidence.push_back(std::move(*e));
+    }
+    return data;
+}
+
+core::Hash ConsensusData::hash() const { return core::keccak256(encode()); }
+
+}  // namespace moe::consensus
