@@ -24,14 +24,30 @@ constexpr std::int64_t kUnstakeGas = 45'000;
 constexpr std::int64_t kWithdrawGas = 30'000;
 constexpr std::int64_t kRegisterGas = 30'000;
 constexpr std::int64_t kRegisterPerIdGas = 5'000;
+constexpr std::int64_t kUnjailGas = 30'000;
 constexpr std::int64_t kViewGas = 3'000;
 constexpr std::int64_t kViewPerItemGas = 500;
 constexpr std::size_t kMaxExperts = 16;
 
 // Storage layout: per-validator fields live at keccak(validator . field) (a mapping per field,
-// as Solidity lays out `mapping(address => ...)`); the validator list at kListSlot.
-enum Field : std::uint8_t { kStake = 0, kUnbonding = 1, kRelease = 2, kPubkeyHead = 3, kPubkeyTail = 4, kExperts = 5, kListIndex = 6 };
+// as Solidity lays out `mapping(address => ...)`); the validator list at kListSlot, the
+// validators whose downtime counter is above zero at kMissedListSlot. New fields are appended;
+// a number, once stored on a chain, never changes meaning.
+enum Field : std::uint8_t {
+    kStake = 0,
+    kUnbonding = 1,
+    kRelease = 2,
+    kPubkeyHead = 3,
+    kPubkeyTail = 4,
+    kExperts = 5,
+    kListIndex = 6,
+    kJailed = 7,
+    kJailedUntil = 8,
+    kMissed = 9,
+};
 const uint256 kListSlot = 100;
+const uint256 kMissedListSlot = 101;
+constexpr std::uint32_t kBpsDenominator = 10'000;
 
 std::uint32_t selector(std::string_view signature) {
     const core::Hash h = core::keccak256(core::as_bytes(signature));
@@ -45,9 +61,11 @@ uint256 field_slot(const Address& validator, Field f) {
     return core::uint256_from_big_endian(core::keccak256(buf));
 }
 
-uint256 list_element_slot(std::uint64_t i) {
-    return core::uint256_from_big_endian(core::keccak256(core::uint256_to_bytes32(kListSlot))) + i;
+/// Element i of the dynamic array at `slot`, as Solidity lays out `address[]`.
+uint256 array_element_slot(const uint256& slot, std::uint64_t i) {
+    return core::uint256_from_big_endian(core::keccak256(core::uint256_to_bytes32(slot))) + i;
 }
+uint256 list_element_slot(std::uint64_t i) { return array_element_slot(kListSlot, i); }
 
 uint256 word(const Address& a) { return core::uint256_from_big_endian(a); }
 Address address_of(const uint256& w) {
@@ -140,6 +158,37 @@ class Store {
         k[32] = static_cast<std::uint8_t>(field(a, kPubkeyTail) & 0xff);
         return k;
     }
+    /// The validators whose downtime counter is above zero, in address order.
+    std::vector<Address> missed_list() {
+        std::vector<Address> out;
+        const std::uint64_t n = static_cast<std::uint64_t>(get(kMissedListSlot));
+        for (std::uint64_t i = 0; i < n; ++i) out.push_back(address_of(get(array_element_slot(kMissedListSlot, i))));
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+    void add_missed(const Address& a) {
+        const uint256 missed = field(a, kMissed);
+        if (missed == 0) {
+            const std::uint64_t n = static_cast<std::uint64_t>(get(kMissedListSlot));
+            set(array_element_slot(kMissedListSlot, n), word(a));
+            set(kMissedListSlot, n + 1);
+        }
+        set_field(a, kMissed, missed + 1);
+    }
+    void clear_missed() {
+        const std::uint64_t n = static_cast<std::uint64_t>(get(kMissedListSlot));
+        for (std::uint64_t i = 0; i < n; ++i) {
+            const uint256 slot = array_element_slot(kMissedListSlot, i);
+            set_field(address_of(get(slot)), kMissed, 0);
+            set(slot, 0);
+        }
+        set(kMissedListSlot, 0);
+    }
+    /// Jails until `until`, or later if an earlier jail already runs longer.
+    void jail(const Address& a, std::uint64_t until) {
+        set_field(a, kJailed, 1);
+        set_field(a, kJailedUntil, std::max(field(a, kJailedUntil), uint256(until)));
+    }
     std::vector<std::uint32_t> experts(const Address& a) {
         std::vector<std::uint32_t> out;
         const std::uint64_t n = static_cast<std::uint64_t>(field(a, kExperts));
@@ -197,6 +246,9 @@ Result StakingContract::call(State& state, const BlockEnv& block, const Message&
     static const std::uint32_t kSelPubkeyOf = selector("pubkeyOf(address)");
     static const std::uint32_t kSelExpertsOf = selector("expertsOf(address)");
     static const std::uint32_t kSelUnbondingOf = selector("unbondingOf(address)");
+    static const std::uint32_t kSelUnjail = selector("unjail()");
+    static const std::uint32_t kSelJailOf = selector("jailOf(address)");
+    static const std::uint32_t kSelMissedOf = selector("missedOf(address)");
 
     // Only a plain CALL or STATICCALL runs the contract on its own storage.
     if (msg.recipient != staking_address()) return {Status::kInvalidInstruction, 0, {}, {}};
@@ -207,7 +259,8 @@ Result StakingContract::call(State& state, const BlockEnv& block, const Message&
     const std::uint32_t sel = (std::uint32_t{msg.input[0]} << 24) | (std::uint32_t{msg.input[1]} << 16) |
                               (std::uint32_t{msg.input[2]} << 8) | msg.input[3];
     const Args args(msg.input.subspan(4));
-    const bool writes = sel == kSelStake || sel == kSelUnstake || sel == kSelWithdraw || sel == kSelRegister;
+    const bool writes = sel == kSelStake || sel == kSelUnstake || sel == kSelWithdraw || sel == kSelRegister ||
+                        sel == kSelUnjail;
     if (writes && msg.is_static) return {Status::kStaticModeViolation, 0, {}, {}};
     if (sel != kSelStake && msg.value != 0) return revert("staking: function is not payable", 0);
 
@@ -304,13 +357,27 @@ Result StakingContract::call(State& state, const BlockEnv& block, const Message&
         return ok(gas, {});
     }
 
+    if (sel == kSelUnjail) {
+        if (!charge(kUnjailGas)) return out_of_gas();
+        if (store.field(caller, kJailed) == 0) return revert("staking: not jailed", kUnjailGas);
+        if (uint256(block.number) < store.field(caller, kJailedUntil)) {
+            return revert("staking: jail period not over", kUnjailGas);
+        }
+        if (store.field(caller, kStake) == 0) return revert("staking: no stake", kUnjailGas);
+        store.set_field(caller, kJailed, 0);
+        store.set_field(caller, kJailedUntil, 0);
+        emit(state, "Unjailed(address)", caller, {});
+        return ok(kUnjailGas, {});
+    }
+
     // Views.
     auto address_arg = [&args]() -> std::optional<Address> {
         auto w = args.word_at(0);
         if (!w || (*w >> 160) != 0) return std::nullopt;
         return address_of(*w);
     };
-    if (sel == kSelStakeOf || sel == kSelPubkeyOf || sel == kSelExpertsOf || sel == kSelUnbondingOf) {
+    if (sel == kSelStakeOf || sel == kSelPubkeyOf || sel == kSelExpertsOf || sel == kSelUnbondingOf ||
+        sel == kSelJailOf || sel == kSelMissedOf) {
         if (!charge(kViewGas)) return out_of_gas();
         auto who = address_arg();
         if (!who) return revert("staking: malformed calldata", kViewGas);
@@ -320,6 +387,11 @@ Result StakingContract::call(State& state, const BlockEnv& block, const Message&
         } else if (sel == kSelUnbondingOf) {
             put_word(out, store.field(*who, kUnbonding));
             put_word(out, store.field(*who, kRelease));
+        } else if (sel == kSelJailOf) {
+            put_word(out, store.field(*who, kJailed) != 0 ? 1 : 0);
+            put_word(out, store.field(*who, kJailedUntil));
+        } else if (sel == kSelMissedOf) {
+            put_word(out, store.field(*who, kMissed));
         } else if (sel == kSelExpertsOf) {
             out = encode_u32_array(store.experts(*who));
         } else {
@@ -359,9 +431,59 @@ std::vector<StakeRecord> read_stakes(State& state) {
         r.release_block = static_cast<std::uint64_t>(store.field(a, kRelease));
         r.pubkey = store.pubkey(a);
         r.experts = store.experts(a);
+        r.jailed = store.field(a, kJailed) != 0;
+        r.jailed_until = static_cast<std::uint64_t>(store.field(a, kJailedUntil));
+        r.missed = static_cast<std::uint64_t>(store.field(a, kMissed));
         out.push_back(std::move(r));
     }
     return out;
+}
+
+void genesis_stake(State& state, const Address& validator, const core::FixedBytes<33>& pubkey, const uint256& amount) {
+    Store store(state);
+    store.set_field(validator, kStake, store.field(validator, kStake) + amount);
+    store.set_field(validator, kPubkeyHead, core::uint256_from_big_endian(pubkey.view().subspan(0, 32)));
+    store.set_field(validator, kPubkeyTail, pubkey[32]);
+    store.list_add(validator);
+    state.add_balance(staking_address(), amount);
+}
+
+uint256 slash_and_jail(State& state, const Address& validator, std::uint32_t fraction_bps, std::uint64_t jailed_until) {
+    Store store(state);
+    const uint256 stake = store.field(validator, kStake);
+    const uint256 unbonding = store.field(validator, kUnbonding);
+    if (stake == 0 && unbonding == 0) return 0;
+    const uint256 bps = std::min(fraction_bps, kBpsDenominator);
+    // Unbonding stake is slashed too: a validator cannot escape by unstaking after the fault.
+    const uint256 from_stake = stake * bps / kBpsDenominator;
+    const uint256 from_unbonding = unbonding * bps / kBpsDenominator;
+    store.set_field(validator, kStake, stake - from_stake);
+    store.set_field(validator, kUnbonding, unbonding - from_unbonding);
+    if (stake != 0 && stake == from_stake) store.list_remove(validator);
+    store.jail(validator, jailed_until);
+    // The contract holds every stake and unbonding amount, so its balance covers the burn.
+    const uint256 burned = std::min(from_stake + from_unbonding, state.balance(staking_address()));
+    state.sub_balance(staking_address(), burned);
+    return burned;
+}
+
+void record_commit(State& state, std::uint64_t block_number, const std::vector<Address>& validators,
+                   const std::vector<Address>& signers, const DowntimeRules& rules) {
+    Store store(state);
+    std::vector<Address> signed_sorted = signers;
+    std::sort(signed_sorted.begin(), signed_sorted.end());
+    std::vector<Address> absent = validators;
+    std::sort(absent.begin(), absent.end());
+    absent.erase(std::unique(absent.begin(), absent.end()), absent.end());
+    for (const Address& v : absent) {
+        if (!std::binary_search(signed_sorted.begin(), signed_sorted.end(), v)) store.add_missed(v);
+    }
+    if (rules.window == 0 || block_number % rules.window != 0) return;
+    const uint256 limit = uint256(rules.window) * rules.max_missed_bps;
+    for (const Address& v : store.missed_list()) {
+        if (store.field(v, kMissed) * kBpsDenominator > limit) store.jail(v, block_number + rules.jail_blocks);
+    }
+    store.clear_missed();
 }
 
 }  // namespace moe::evm

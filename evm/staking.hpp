@@ -29,6 +29,16 @@ struct StakeRecord {
     std::uint64_t release_block = 0;
     core::FixedBytes<33> pubkey;
     std::vector<std::uint32_t> experts;
+    bool jailed = false;                ///< out of the validator set until it calls unjail()
+    std::uint64_t jailed_until = 0;     ///< the first block at which unjail() succeeds
+    std::uint64_t missed = 0;           ///< commits missed in the current downtime window
+};
+
+/// When missing commits jails a validator (docs/decisions/002-staking-contract.md, Downtime).
+struct DowntimeRules {
+    std::uint64_t window = 50;             ///< blocks per window; counters are judged and reset at multiples of it
+    std::uint32_t max_missed_bps = 5000;   ///< a validator that missed more than this share of the window is jailed
+    std::uint64_t jail_blocks = 50;        ///< how long a downtime jail lasts
 };
 
 /// Serves the staking address for the EVM.
@@ -45,5 +55,27 @@ class StakingContract final : public NativeContracts {
 /// Every validator with a stake, in ascending address order (what consensus reads at an
 /// epoch boundary).
 [[nodiscard]] std::vector<StakeRecord> read_stakes(State& state);
+
+// Protocol operations: the node applies them while building or executing a block, before its
+// transactions. No transaction can reach them.
+
+/// Stakes `amount` for a genesis validator with its compressed key, and credits the contract's
+/// balance with it (the stake exists without a sender). The caller has validated the key.
+void genesis_stake(State& state, const core::Address& validator, const core::FixedBytes<33>& pubkey,
+                   const core::uint256& amount);
+
+/// Burns `fraction_bps`/10000 (at most all) of the validator's stake and of its unbonding
+/// amount from the contract's balance and jails it until `jailed_until` (a later jail never
+/// shortens an earlier one). Returns the amount burned; a validator with neither stake nor
+/// unbonding burns 0 and is left untouched.
+core::uint256 slash_and_jail(State& state, const core::Address& validator, std::uint32_t fraction_bps,
+                             std::uint64_t jailed_until);
+
+/// Counts the commit of block `block_number`: each of `validators` missing from `signers`
+/// misses one more. At the end of a window (block_number % window == 0) every validator that
+/// missed more than max_missed_bps of the window is jailed until block_number + jail_blocks,
+/// and every counter starts over. Deterministic: integers only, address order.
+void record_commit(State& state, std::uint64_t block_number, const std::vector<core::Address>& validators,
+                   const std::vector<core::Address>& signers, const DowntimeRules& rules);
 
 }  // namespace moe::evm
