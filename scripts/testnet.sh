@@ -52,7 +52,13 @@ start_node() {
   if alive "$i"; then echo "node$i already runs (pid $(node_pid "$i"))"; return; fi
   nohup "$MOED" start --home "$d" >>"$d/moed.log" 2>&1 &
   echo $! >"$d/moed.pid"
-  echo "node$i started (pid $!, rpc http://127.0.0.1:$(rpc_port "$i"))"
+  sleep 0.3
+  if ! alive "$i"; then
+    echo "node$i exited at once; the end of its log:" >&2
+    tail -n 3 "$d/moed.log" >&2
+    return 1
+  fi
+  echo "node$i started (pid $(node_pid "$i"), rpc http://127.0.0.1:$(rpc_port "$i"))"
 }
 
 stop_node() {
@@ -105,7 +111,9 @@ case "$cmd" in
     if [[ ! -d $DIR/node0 ]]; then
       "$MOED" testnet --validators "$n" --out "$DIR" --rpc-base "$RPC_BASE" --p2p-base "$P2P_BASE"
     fi
-    for i in $(nodes); do start_node "$i"; done
+    failed=0
+    for i in $(nodes); do start_node "$i" || failed=1; done
+    exit "$failed"
     ;;
   status) status ;;
   kill)
