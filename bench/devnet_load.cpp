@@ -1,10 +1,6 @@
 // Sustained transfers per second into committed blocks through eth_sendRawTransaction, over
 // real HTTP connections to a node in this process, beside the raw sender-recovery rate and the
 // eth_blockNumber request rate measured in the same run.
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,43 +11,15 @@
 
 #include "core/keccak.hpp"
 #include "node/chain_config.hpp"
+#include "node/load_generator.hpp"
 #include "node/node.hpp"
 #include "rpc/eth_api.hpp"
 #include "rpc/server.hpp"
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
 using namespace moe;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-/// One keep-alive HTTP connection posting JSON-RPC bodies.
-class Client {
-  public:
-    explicit Client(std::uint16_t port) : stream_(ioc_) {
-        stream_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-    }
-    std::string post(const std::string& body) {
-        http::request<http::string_body> req{http::verb::post, "/", 11};
-        req.set(http::field::host, "127.0.0.1");
-        req.set(http::field::content_type, "application/json");
-        req.keep_alive(true);
-        req.body() = body;
-        req.prepare_payload();
-        http::write(stream_, req);
-        http::response<http::string_body> res;
-        http::read(stream_, buffer_, res);
-        return std::move(res.body());
-    }
-
-  private:
-    net::io_context ioc_;
-    beast::tcp_stream stream_;
-    beast::flat_buffer buffer_;
-};
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -102,17 +70,8 @@ int main(int argc, char** argv) {
     std::vector<core::Transaction> txns;
     for (std::size_t nonce = 0; nonce < per_sender; ++nonce) {
         for (std::size_t s = 0; s < senders; ++s) {
-            core::Transaction t;
-            t.chain_id = chain->chain_id;
-            t.nonce = nonce;
-            t.max_priority_fee_per_gas = 1'000'000'000;
-            t.max_fee_per_gas = 100'000'000'000ull;
-            t.gas_limit = 21000;
-            t.to = keys[(s + 1) % senders].address();
-            t.value = 1;
-            t.sign(keys[s]);
-            bodies.push_back(R"({"jsonrpc":"2.0","id":1,"method":"eth_sendRawTransaction","params":[")" +
-                             core::to_hex(t.encode()) + R"("]})");
+            core::Transaction t = node::signed_transfer(keys[s], keys[(s + 1) % senders].address(), nonce, chain->chain_id);
+            bodies.push_back(node::send_raw_transaction_body(t));
             txns.push_back(std::move(t));
         }
     }
@@ -129,7 +88,7 @@ int main(int argc, char** argv) {
     std::vector<std::thread> clients;
     for (unsigned c = 0; c < connections; ++c) {
         clients.emplace_back([&] {
-            Client client(server.port());
+            node::RpcClient client(node::RpcEndpoint{"127.0.0.1", server.port()});
             for (std::size_t i = next++; i < bodies.size(); i = next++) {
                 // Senders are interleaved nonce by nonce, so a sender's nonces arrive in order
                 // unless two connections race; the mempool queues a gap until it fills.
@@ -153,7 +112,7 @@ int main(int argc, char** argv) {
     clients.clear();
     for (unsigned c = 0; c < connections; ++c) {
         clients.emplace_back([&] {
-            Client client(server.port());
+            node::RpcClient client(node::RpcEndpoint{"127.0.0.1", server.port()});
             const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]})";
             while (Clock::now() < until) {
                 (void)client.post(body);

@@ -130,6 +130,21 @@ std::expected<Address, KeyError> recover_address(const Hash& digest, const Signa
     return address_of(*pk);
 }
 
+bool is_valid_public_key(const PublicKey& key) {
+    std::uint8_t buf[65];
+    buf[0] = 0x04;
+    std::copy(key.bytes.begin(), key.bytes.end(), buf + 1);
+    secp256k1_pubkey pk;
+    return secp256k1_ec_pubkey_parse(context(), &pk, buf, sizeof buf) == 1;
+}
+
+FixedBytes<33> compress_public_key(const PublicKey& key) {
+    FixedBytes<33> out;
+    out[0] = (key[63] & 1) != 0 ? 0x03 : 0x02;  // SEC 1, 2.3.3
+    std::copy(key.bytes.begin(), key.bytes.begin() + 32, out.bytes.begin() + 1);
+    return out;
+}
+
 bool verify(const Hash& digest, const Signature& sig, const PublicKey& key) {
     std::uint8_t compact[64];
     if (sig.s > kSecp256k1HalfN || !to_compact(sig, compact)) return false;

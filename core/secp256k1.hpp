@@ -70,6 +70,13 @@ class PrivateKey {
 [[nodiscard]] std::expected<Address, KeyError> recover_address(const Hash& digest, const Signature& sig,
                                                                bool allow_high_s = false);
 
+/// True when the key is a point of the curve (what a key read from a file must be).
+[[nodiscard]] bool is_valid_public_key(const PublicKey& key);
+
+/// The 33-byte compressed form of a key (0x02 or 0x03 by the parity of y, then x), as the
+/// staking contract binds it. The key is not checked: use is_valid_public_key first.
+[[nodiscard]] FixedBytes<33> compress_public_key(const PublicKey& key);
+
 /// Verifies a signature against a known public key (low s required).
 [[nodiscard]] bool verify(const Hash& digest, const Signature& sig, const PublicKey& key);
 

@@ -37,7 +37,64 @@ std::expected<core::uint256, std::string> amount_field(const json& j, const char
     return *parsed;
 }
 
+/// Reads `name` into `out` when present; absent keeps the default.
+template <typename T>
+std::expected<void, std::string> optional_u64(const json& j, const char* name, std::uint64_t min, std::uint64_t max, T& out) {
+    if (!j.contains(name)) return {};
+    auto v = u64_field(j, name, min, max);
+    if (!v) return Error(v.error());
+    out = static_cast<T>(*v);
+    return {};
+}
+
+/// The staking, slashing, downtime and consensus timing parameters, each optional.
+std::expected<void, std::string> staking_fields(const json& doc, ChainConfig& c) {
+    if (doc.contains("min_stake_wei")) {
+        auto v = amount_field(doc, "min_stake_wei");
+        if (!v) return Error(v.error());
+        if (*v == 0) return Error("field 'min_stake_wei' must be above zero");
+        c.min_stake_wei = *v;
+    }
+    for (auto r : {optional_u64(doc, "max_validators", 1, 10'000, c.max_validators),
+                   optional_u64(doc, "slash_fraction_bps", 0, 10'000, c.slash_fraction_bps),
+                   optional_u64(doc, "jail_blocks", 1, 1'000'000, c.jail_blocks),
+                   optional_u64(doc, "downtime_window", 1, 1'000'000, c.downtime_window),
+                   optional_u64(doc, "downtime_max_missed_bps", 0, 10'000, c.downtime_max_missed_bps)}) {
+        if (!r) return r;
+    }
+    if (!doc.contains("consensus_timeouts")) return {};
+    const json& t = doc["consensus_timeouts"];
+    if (!t.is_object()) return Error("field 'consensus_timeouts' must be an object");
+    static const std::vector<std::string> kTimeouts = {"propose_ms", "propose_delta_ms", "prevote_ms",
+                                                       "prevote_delta_ms", "precommit_ms", "precommit_delta_ms"};
+    for (const auto& [key, value] : t.items()) {
+        if (std::find(kTimeouts.begin(), kTimeouts.end(), key) == kTimeouts.end()) {
+            return Error("consensus_timeouts: unknown field '" + key + "'");
+        }
+    }
+    ConsensusTimeouts& ct = c.consensus_timeouts;
+    for (auto r : {optional_u64(t, "propose_ms", 1, 600'000, ct.propose_ms),
+                   optional_u64(t, "propose_delta_ms", 0, 600'000, ct.propose_delta_ms),
+                   optional_u64(t, "prevote_ms", 1, 600'000, ct.prevote_ms),
+                   optional_u64(t, "prevote_delta_ms", 0, 600'000, ct.prevote_delta_ms),
+                   optional_u64(t, "precommit_ms", 1, 600'000, ct.precommit_ms),
+                   optional_u64(t, "precommit_delta_ms", 0, 600'000, ct.precommit_delta_ms)}) {
+        if (!r) return Error("consensus_timeouts: " + r.error());
+    }
+    return {};
+}
+
 }  // namespace
+
+core::uint256 genesis_stake_wei(const GenesisValidator& validator) {
+    return core::uint256(validator.power) * core::uint256(1'000'000'000'000'000'000ull);
+}
+
+evm::StakingRules staking_rules(const ChainConfig& config) { return evm::StakingRules{config.unbonding_blocks}; }
+
+evm::DowntimeRules downtime_rules(const ChainConfig& config) {
+    return evm::DowntimeRules{config.downtime_window, config.downtime_max_missed_bps, config.jail_blocks};
+}
 
 core::Hash validator_set_hash(const std::vector<GenesisValidator>& validators) {
     core::Bytes payload;
@@ -56,7 +113,10 @@ std::expected<ChainConfig, std::string> parse_chain_config(const json& doc) {
     if (!doc.is_object()) return Error("the chain config must be a JSON object");
     static const std::vector<std::string> kKnown = {"name", "chain_id", "block_interval_ms", "block_gas_limit",
                                                    "genesis_timestamp", "base_fee", "alloc_mnemonic", "alloc",
-                                                   "epoch_length", "unbonding_blocks", "validators"};
+                                                   "epoch_length", "unbonding_blocks", "validators",
+                                                   "min_stake_wei", "max_validators", "slash_fraction_bps",
+                                                   "jail_blocks", "downtime_window", "downtime_max_missed_bps",
+                                                   "consensus_timeouts"};
     for (const auto& [key, value] : doc.items()) {
         if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) return Error("unknown field '" + key + "'");
     }
@@ -85,6 +145,7 @@ std::expected<ChainConfig, std::string> parse_chain_config(const json& doc) {
         if (!unbonding) return Error(unbonding.error());
         c.unbonding_blocks = *unbonding;
     }
+    if (auto r = staking_fields(doc, c); !r) return Error(r.error());
 
     if (!doc.contains("base_fee") || !doc["base_fee"].is_object()) return Error("field 'base_fee' must be an object");
     const json& fee = doc["base_fee"];
@@ -141,6 +202,7 @@ std::expected<ChainConfig, std::string> parse_chain_config(const json& doc) {
         }
         auto pk = core::PublicKey::from_hex(v["public_key"].get<std::string>());
         if (!pk) return Error("validator public_key: " + std::string(core::to_string(pk.error())));
+        if (!core::is_valid_public_key(*pk)) return Error("validator public_key is not a point of secp256k1");
         auto power = u64_field(v, "power", 1, 1ull << 40);
         if (!power) return Error("validator: " + power.error());
         GenesisValidator gv{core::address_of(*pk), *pk, *power};
@@ -149,8 +211,17 @@ std::expected<ChainConfig, std::string> parse_chain_config(const json& doc) {
                                                : std::expected<core::Address, core::AddressError>(std::unexpected(core::AddressError::kBadHex));
             if (!a || *a != gv.address) return Error("validator address does not match its public key");
         }
+        for (const GenesisValidator& other : c.validators) {
+            if (other.address == gv.address) return Error("validator " + core::to_checksum(gv.address) + " is listed twice");
+        }
+        // Decision 003: the set comes from the staking contract, where power P is a stake of P ether.
+        if (genesis_stake_wei(gv) < c.min_stake_wei) {
+            return Error("validator " + core::to_checksum(gv.address) + ": power " + std::to_string(gv.power) +
+                         " stakes less than min_stake_wei");
+        }
         c.validators.push_back(gv);
     }
+    if (c.validators.size() > c.max_validators) return Error("the genesis lists more validators than max_validators");
     return c;
 }
 

@@ -13,6 +13,7 @@
 #include "core/fixed_bytes.hpp"
 #include "core/secp256k1.hpp"
 #include "core/uint256.hpp"
+#include "evm/staking.hpp"
 
 namespace moe::node {
 
@@ -29,6 +30,17 @@ struct GenesisValidator {
     std::uint64_t power = 1;
 };
 
+/// The base timeouts of the Tendermint rounds and how much each grows per round
+/// (Tendermint, Algorithm 1: timeoutPropose(r) = propose_ms + r * propose_delta_ms, and so on).
+struct ConsensusTimeouts {
+    std::uint64_t propose_ms = 1000;
+    std::uint64_t propose_delta_ms = 500;
+    std::uint64_t prevote_ms = 500;
+    std::uint64_t prevote_delta_ms = 500;
+    std::uint64_t precommit_ms = 500;
+    std::uint64_t precommit_delta_ms = 500;
+};
+
 /// The parameters of a chain: what its genesis says, identical on every node.
 struct ChainConfig {
     std::string name;
@@ -41,9 +53,24 @@ struct ChainConfig {
     std::vector<GenesisAccount> alloc;  ///< in address order, duplicates merged
     std::uint64_t epoch_length = 100;
     std::uint64_t unbonding_blocks = 100;  ///< blocks between unstake and withdraw (staking contract)
+    core::uint256 min_stake_wei = core::uint256(1'000'000'000'000'000'000ull);  ///< to enter the validator set
+    std::uint64_t max_validators = 100;          ///< the largest validator set, by power
+    std::uint32_t slash_fraction_bps = 500;      ///< share of stake burnt for double-signing evidence
+    std::uint64_t jail_blocks = 50;              ///< how long a jail lasts before unjail() succeeds
+    std::uint64_t downtime_window = 50;          ///< blocks over which missed commits are counted
+    std::uint32_t downtime_max_missed_bps = 5000;  ///< more missed than this share of a window jails
+    ConsensusTimeouts consensus_timeouts;
     std::vector<GenesisValidator> validators;
     nlohmann::json source;  ///< the document it was read from, written back by `moed init`
 };
+
+/// What a genesis validator stakes in the genesis state: its power in whole ether.
+[[nodiscard]] core::uint256 genesis_stake_wei(const GenesisValidator& validator);
+
+/// The staking contract's rules of a chain.
+[[nodiscard]] evm::StakingRules staking_rules(const ChainConfig& config);
+/// The downtime rules of a chain, for evm::record_commit.
+[[nodiscard]] evm::DowntimeRules downtime_rules(const ChainConfig& config);
 
 /// Reads and validates a chain config; every bad or missing field is a clear error.
 [[nodiscard]] std::expected<ChainConfig, std::string> parse_chain_config(const nlohmann::json& doc);

@@ -10,6 +10,9 @@ Genesis build_genesis(const ChainConfig& config) {
     evm::State state(nullptr, nullptr, core::kEmptyTrieRoot);
     for (const GenesisAccount& a : config.alloc) state.set_balance(a.address, a.balance);
     state.set_code(evm::staking_address(), core::Bytes{evm::kStakingCode});
+    for (const GenesisValidator& v : config.validators) {
+        evm::genesis_stake(state, v.address, core::compress_public_key(v.public_key), genesis_stake_wei(v));
+    }
     state.finalize_transaction();
     // A fresh state holds every node in memory, so the commit cannot miss one.
     const core::Hash root = state.commit(nodes).value_or(core::kEmptyTrieRoot);

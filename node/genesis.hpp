@@ -15,7 +15,8 @@ struct Genesis {
     std::vector<std::pair<core::Hash, core::Bytes>> code;
 };
 
-/// Builds the genesis block: the allocations' and the staking contract's state root, the chain's gas limit and initial
+/// Builds the genesis block: the state root of the allocations and of the staking contract
+/// with every genesis validator staked (power * 10^18 wei), the chain's gas limit and initial
 /// base fee, the genesis timestamp, and the validator set hash in extra_data. The same
 /// config gives the same block, byte for byte, on every machine.
 [[nodiscard]] Genesis build_genesis(const ChainConfig& config);

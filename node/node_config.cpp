@@ -35,6 +35,26 @@ std::string_view level_name(log::Level l) {
 
 }  // namespace
 
+std::expected<void, std::string> check_peer_address(std::string_view peer) {
+    const auto colon = peer.rfind(':');
+    const std::string quoted = "'" + std::string(peer) + "'";
+    if (colon == std::string_view::npos || colon == 0) return std::unexpected(quoted + " is not host:port");
+    const std::string_view host = peer.substr(0, colon);
+    const std::string_view port = peer.substr(colon + 1);
+    for (char ch : host) {
+        const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '-';
+        if (!ok) return std::unexpected(quoted + ": the host may hold only letters, digits, '.' and '-'");
+    }
+    unsigned long value = 0;
+    if (port.empty() || port.size() > 5) return std::unexpected(quoted + ": the port must be 1 to 65535");
+    for (char ch : port) {
+        if (ch < '0' || ch > '9') return std::unexpected(quoted + ": the port must be 1 to 65535");
+        value = value * 10 + static_cast<unsigned long>(ch - '0');
+    }
+    if (value == 0 || value > 65535) return std::unexpected(quoted + ": the port must be 1 to 65535");
+    return {};
+}
+
 std::expected<std::string, std::string> read_file(const std::filesystem::path& file, std::size_t max_bytes) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(file, ec);
@@ -112,6 +132,18 @@ std::expected<NodeConfig, std::string> load_node_config(const std::filesystem::p
             auto v = unsigned_field<std::uint64_t>(j, key.c_str(), 3'600'000);
             if (!v) return fail(v.error());
             c.block_interval_ms = *v;
+        } else if (key == "persistent_peers") {
+            if (!value.is_array()) return fail("field 'persistent_peers' must be an array of \"host:port\" strings");
+            for (const json& p : value) {
+                if (!p.is_string()) return fail("field 'persistent_peers' must be an array of \"host:port\" strings");
+                if (auto r = check_peer_address(p.get<std::string>()); !r) return fail("persistent_peers: " + r.error());
+                c.persistent_peers.push_back(p.get<std::string>());
+            }
+        } else if (key == "p2p_max_peers") {
+            auto v = unsigned_field<std::uint32_t>(j, key.c_str(), 10'000);
+            if (!v) return fail(v.error());
+            if (*v == 0) return fail("field 'p2p_max_peers' must be at least 1");
+            c.p2p_max_peers = *v;
         } else if (key == "log_level") {
             if (!value.is_string() || !log::parse_level(value.get<std::string>(), c.log_level)) {
                 return fail("field 'log_level' must be one of trace, debug, info, warn, error");
@@ -133,6 +165,8 @@ std::expected<void, std::string> save_node_config(const NodeConfig& c, const std
         {"rpc_max_batch", c.rpc_max_batch},
         {"p2p_host", c.p2p_host},
         {"p2p_port", c.p2p_port},
+        {"persistent_peers", c.persistent_peers},
+        {"p2p_max_peers", c.p2p_max_peers},
         {"block_interval_ms", c.block_interval_ms},
         {"log_level", std::string(level_name(c.log_level))},
     };

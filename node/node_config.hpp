@@ -4,6 +4,7 @@
 #include <expected>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "node/log.hpp"
 
@@ -20,9 +21,14 @@ struct NodeConfig {
     std::uint32_t rpc_max_batch = 1000;
     std::string p2p_host = "127.0.0.1";
     std::uint16_t p2p_port = 26656;
+    std::vector<std::string> persistent_peers;  ///< "host:port" of peers to dial and keep dialling
+    std::uint32_t p2p_max_peers = 50;           ///< inbound and outbound connections together
     std::uint64_t block_interval_ms = 0;  ///< 0: the chain's interval from the genesis
     log::Level log_level = log::Level::kInfo;
 };
+
+/// Checks a "host:port" peer address (a host name or IPv4 address, a port from 1 to 65535).
+[[nodiscard]] std::expected<void, std::string> check_peer_address(std::string_view peer);
 
 /// Reads a config file; every malformed or unknown field is a clear error.
 [[nodiscard]] std::expected<NodeConfig, std::string> load_node_config(const std::filesystem::path& file);

@@ -14,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm              # end-to-end tests with ethers.js and solc-js
   curl                    # RPC tests from the shell
+  jq                      # scripts/testnet.sh reads JSON-RPC answers
 )
 
 missing=()

@@ -9,6 +9,7 @@
 #include "node/moe_commands.hpp"
 #include "node/train_command.hpp"
 #include "node/moed/node_commands.hpp"
+#include "node/moed/testnet_command.hpp"
 
 namespace {
 
@@ -26,6 +27,8 @@ constexpr std::array kCommands = {
     Command{"devnet", "start a single-validator devnet (creating its home on first use)", moe::node::devnet_main},
     Command{"init", "create a node home from a preset: keys, config, genesis", moe::node::init_main},
     Command{"start", "run the node of a home until SIGINT or SIGTERM", moe::node::start_main},
+    Command{"testnet", "create the homes of an N-validator local testnet with one genesis", moe::node::testnet_main},
+    Command{"load", "send paced signed transfers to running nodes and measure their inclusion", moe::node::load_main},
     Command{"conformance", "run ethereum/tests JSON files (TransactionTests, RLPTests, TrieTests, ...)",
             moe::node::conformance::conformance_main},
     Command{"moe", "the MoE engine: selftest (cross-CPU determinism), info MODEL", moe::node::moe_main},

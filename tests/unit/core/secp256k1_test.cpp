@@ -44,3 +44,21 @@ TEST(Secp256k1, OutOfRangeValuesAreErrors) {
     EXPECT_EQ(PrivateKey::from_bytes(uint256_to_bytes32(kSecp256k1N).view()).error(), KeyError::kInvalidPrivateKey);
     EXPECT_EQ(PrivateKey::from_bytes(Bytes(31, 1)).error(), KeyError::kInvalidPrivateKey);
 }
+
+TEST(Secp256k1, CompressedKeyMatchesLibsecp256k1sForBothParities) {
+    bool seen[2] = {false, false};
+    for (std::uint8_t i = 1; i < 40 && !(seen[0] && seen[1]); ++i) {
+        const PrivateKey key = PrivateKey::from_seed(keccak256(Bytes{i}));
+        const PublicKey pub = key.public_key();
+        EXPECT_TRUE(is_valid_public_key(pub));
+        EXPECT_EQ(compress_public_key(pub), key.compressed_public_key());
+        seen[pub[63] & 1] = true;
+    }
+    EXPECT_TRUE(seen[0] && seen[1]);
+}
+
+TEST(Secp256k1, PointOffTheCurveIsNotAValidKey) {
+    PublicKey bogus;
+    bogus[63] = 7;
+    EXPECT_FALSE(is_valid_public_key(bogus));
+}

@@ -41,6 +41,21 @@ TEST_F(NodeConfigTest, SaveThenLoadGivesTheSameSettings) {
     EXPECT_EQ(loaded->rpc_host, "127.0.0.1");
 }
 
+TEST_F(NodeConfigTest, PeersSurviveSaveAndLoad) {
+    NodeConfig c;
+    c.persistent_peers = {"127.0.0.1:36657", "node-2.local:36658"};
+    c.p2p_max_peers = 7;
+    ASSERT_TRUE(save_node_config(c, dir_ / "config.json").has_value());
+    auto loaded = load_node_config(dir_ / "config.json");
+    ASSERT_TRUE(loaded.has_value()) << loaded.error();
+    EXPECT_EQ(loaded->persistent_peers, c.persistent_peers);
+    EXPECT_EQ(loaded->p2p_max_peers, 7u);
+    auto defaults = load_node_config(write("{}"));
+    ASSERT_TRUE(defaults.has_value());
+    EXPECT_TRUE(defaults->persistent_peers.empty());
+    EXPECT_EQ(defaults->p2p_max_peers, 50u);
+}
+
 TEST_F(NodeConfigTest, EmptyObjectGivesDefaults) {
     auto loaded = load_node_config(write("{}"));
     ASSERT_TRUE(loaded.has_value());
@@ -59,6 +74,14 @@ TEST_F(NodeConfigTest, MalformedFilesGetClearErrors) {
         {R"({"log_level": "loud"})", "log_level"},
         {R"({"rcp_port": 1})", "unknown field 'rcp_port'"},
         {R"({"rpc_allow_external": 1})", "true or false"},
+        {R"({"persistent_peers": "127.0.0.1:26656"})", "must be an array"},
+        {R"({"persistent_peers": [26656]})", "must be an array"},
+        {R"({"persistent_peers": ["127.0.0.1"]})", "is not host:port"},
+        {R"({"persistent_peers": ["127.0.0.1:0"]})", "port must be 1 to 65535"},
+        {R"({"persistent_peers": ["127.0.0.1:65536"]})", "port must be 1 to 65535"},
+        {R"({"persistent_peers": ["a b:1"]})", "the host may hold only"},
+        {R"({"persistent_peers": [":1"]})", "is not host:port"},
+        {R"({"p2p_max_peers": 0})", "at least 1"},
     };
     for (const auto& [text, expected] : cases) {
         auto loaded = load_node_config(write(text));
