@@ -587,6 +587,53 @@ TEST(P2p, APersistentPeerIsRedialledAfterItRestarts) {
     EXPECT_TRUE(wait_until([&] { return a->count(payload) == 1; }));
 }
 
+TEST(P2p, MutualPersistentPeersConverge) {
+    // Ports are fixed only after binding, so the second node learns the first's port, and the
+    // first is restarted on its port with the second as its persistent peer: both now dial.
+    auto ca = config("a");
+    auto a = std::make_unique<TestNode>(ca);
+    const auto port_a = a->port();
+    a.reset();
+    TestNode b(config("b", {port_a}));
+    ca.port = port_a;
+    ca.persistent_peers = {"127.0.0.1:" + std::to_string(b.port())};
+    a = std::make_unique<TestNode>(ca);
+    ASSERT_TRUE(wait_until([&] { return a->connected_to(b.id()) && b.connected_to(a->id()); }));
+    const auto payload = bytes("both ways");
+    a->p2p().send(b.id(), MessageType::kVote, payload);
+    b.p2p().send(a->id(), MessageType::kVote, payload);
+    EXPECT_TRUE(wait_until([&] { return a->count(payload) == 1 && b.count(payload) == 1; }));
+    EXPECT_EQ(a->peer_count(), 1u);
+    EXPECT_EQ(b.peer_count(), 1u);
+}
+
+TEST(P2p, InboundPeersAreCappedAtMaxPeers) {
+    auto c = config("a");
+    c.max_peers = 1;
+    TestNode a(c);
+    RawClient first(a.port());
+    ASSERT_TRUE(first.handshake(key("first")));
+    ASSERT_TRUE(wait_until([&] { return a.connected_to(key("first").address()); }));
+    RawClient second(a.port());
+    (void)second.handshake(key("second"));
+    EXPECT_TRUE(second.sees_eof());
+    EXPECT_EQ(a.peer_count(), 1u);
+    EXPECT_EQ(a.connects(key("second").address()), 0);
+}
+
+TEST(P2p, ASlowReaderIsDropped) {
+    auto c = config("a");
+    c.max_send_queue_bytes = 64 * 1024;
+    TestNode a(c);
+    RawClient reader(a.port());  // handshakes, then never reads again
+    ASSERT_TRUE(reader.handshake(key("slow")));
+    ASSERT_TRUE(wait_until([&] { return a.connected_to(key("slow").address()); }));
+    const core::Bytes block(256 * 1024, 0x5A);
+    for (int i = 0; i < 200 && a.disconnects(key("slow").address()) == 0; ++i)
+        a.p2p().broadcast(MessageType::kBlockResponse, block);
+    EXPECT_TRUE(wait_until([&] { return a.disconnects(key("slow").address()) == 1; }));
+}
+
 TEST(P2p, ReportsBadConfiguration) {
     auto c = config("a");
     c.persistent_peers = {"no port here"};
