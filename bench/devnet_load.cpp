@@ -12,6 +12,7 @@
 #include "core/keccak.hpp"
 #include "node/chain_config.hpp"
 #include "node/load_generator.hpp"
+#include "node/consensus_driver.hpp"
 #include "node/node.hpp"
 #include "rpc/eth_api.hpp"
 #include "rpc/server.hpp"
@@ -80,7 +81,17 @@ int main(int argc, char** argv) {
     for (const auto& t : txns) recovered += t.sender().has_value();
     const double recover_rate = static_cast<double>(recovered) / seconds_since(t0);
 
-    n.start();
+    // The devnet's consensus: one validator, no network, a block every interval.
+    auto driver = node::ConsensusDriver::create(
+        n, node::DriverOptions{validator, validator, home / "wal" / "consensus.wal", std::nullopt, {}, interval_ms});
+    if (!driver) {
+        std::fprintf(stderr, "consensus: %s\n", driver.error().c_str());
+        return 1;
+    }
+    if (auto r = (*driver)->start(); !r) {
+        std::fprintf(stderr, "consensus: %s\n", r.error().c_str());
+        return 1;
+    }
     const std::uint64_t start_height = n.head().number;
     std::atomic<std::size_t> next{0};
     std::atomic<std::size_t> rejected{0};
@@ -124,7 +135,8 @@ int main(int argc, char** argv) {
     const double bn_rate = static_cast<double>(calls) / seconds_since(t0);
 
     server.stop();
-    n.stop();
+    (*driver)->stop();
+    driver->reset();
     opened->reset();
     std::filesystem::remove_all(home);
 

@@ -84,6 +84,19 @@ FixedBytes<33> PrivateKey::compressed_public_key() const {
     return out;
 }
 
+std::expected<PublicKey, KeyError> decompress_public_key(const FixedBytes<33>& compressed) {
+    secp256k1_pubkey pk;
+    if (secp256k1_ec_pubkey_parse(context(), &pk, compressed.data(), compressed.size()) != 1) {
+        return std::unexpected(KeyError::kInvalidSignature);
+    }
+    std::array<std::uint8_t, 65> full{};
+    std::size_t len = full.size();
+    secp256k1_ec_pubkey_serialize(context(), full.data(), &len, &pk, SECP256K1_EC_UNCOMPRESSED);
+    PublicKey out;
+    std::copy(full.begin() + 1, full.end(), out.bytes.begin());
+    return out;
+}
+
 std::expected<PrivateKey, KeyError> PrivateKey::tweak_add(const Hash& tweak) const {
     Hash sum = secret_;
     if (secp256k1_ec_seckey_tweak_add(context(), sum.data(), tweak.data()) != 1) {

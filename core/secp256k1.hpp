@@ -77,6 +77,9 @@ class PrivateKey {
 /// staking contract binds it. The key is not checked: use is_valid_public_key first.
 [[nodiscard]] FixedBytes<33> compress_public_key(const PublicKey& key);
 
+/// Parses a 33-byte compressed public key; an error when it is not a point of the curve.
+[[nodiscard]] std::expected<PublicKey, KeyError> decompress_public_key(const FixedBytes<33>& compressed);
+
 /// Verifies a signature against a known public key (low s required).
 [[nodiscard]] bool verify(const Hash& digest, const Signature& sig, const PublicKey& key);
 

@@ -1,45 +1,20 @@
 #include "node/node.hpp"
 
-#include <chrono>
-
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
 #include "evm/precompiles.hpp"
 #include "evm/transition.hpp"
 #include "node/genesis.hpp"
+#include "node/block_pipeline.hpp"
 #include "node/log.hpp"
 
 namespace moe::node {
 
-namespace {
-
-std::uint64_t unix_seconds() {
-    using namespace std::chrono;
-    return static_cast<std::uint64_t>(duration_cast<seconds>(system_clock::now().time_since_epoch()).count());
-}
-
-BlockWrite block_write(const core::Block& block, const std::vector<core::Receipt>& receipts,
-                       std::vector<std::pair<core::Hash, core::Bytes>> nodes,
-                       std::vector<std::pair<core::Hash, core::Bytes>> code) {
-    BlockWrite w;
-    w.hash = block.header.hash();
-    w.number = block.header.number;
-    w.header_rlp = block.header.encode();
-    w.body_rlp = block.body.encode();
-    w.receipts_rlp = core::encode_receipts(receipts);
-    for (const core::Transaction& t : block.body.transactions) w.tx_hashes.push_back(t.hash());
-    w.trie_nodes = std::move(nodes);
-    w.code = std::move(code);
-    return w;
-}
-
-}  // namespace
-
 Node::Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator)
     : config_(std::move(config)), chain_(std::move(chain)), validator_(validator),
-      staking_(evm::StakingRules{chain_.unbonding_blocks}) {}
+      staking_(staking_rules(chain_)) {}
 
-Node::~Node() { stop(); }
+Node::~Node() = default;
 
 std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& home, NodeConfig config, ChainConfig chain,
                                                              core::PrivateKey validator) {
@@ -50,31 +25,22 @@ std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& h
     if (!db) return std::unexpected(db.error());
     node->db_ = std::move(*db);
     if (!node->db_->head()) {
-        if (auto r = node->db_->commit_block(block_write(genesis.block, {}, genesis.trie_nodes, genesis.code)); !r) {
-            return std::unexpected(r.error());
-        }
+        auto first = genesis_validator_set(node->chain_);
+        if (!first) return std::unexpected("the genesis validator set is invalid: " + first.error());
+        BlockWrite w = block_write(genesis.block, {}, genesis.trie_nodes, genesis.code);
+        w.extra.push_back({Column::kValidatorSets, {number_key(1), first->encode()}});
+        if (auto r = node->db_->commit_block(w); !r) return std::unexpected(r.error());
         log::info("node", "wrote genesis block ", node->genesis_hash_.hex());
     }
     node->head_ = *node->db_->head();
     auto header = node->header_by_number(node->head_.number);
     if (!header) return std::unexpected("the database's head block " + std::to_string(node->head_.number) + " is unreadable");
     node->head_header_ = *header;
+    auto next = node->validator_set(node->head_.number + 1);
+    if (!next) return std::unexpected(next.error());
+    node->next_validators_ = std::move(*next);
     node->stats_.head_number = node->head_.number;
     return node;
-}
-
-void Node::start() {
-    if (producer_.joinable()) return;
-    producer_ = std::thread([this] { producer_loop(); });
-}
-
-void Node::stop() {
-    {
-        std::lock_guard lock(wake_mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    if (producer_.joinable()) producer_.join();
 }
 
 Head Node::head() const {
@@ -237,127 +203,23 @@ std::expected<core::Hash, SubmitError> Node::submit_raw_transaction(core::ByteVi
                                   core::next_base_fee(head_header_, chain_.fee_rules), chain_.block_gas_limit);
         if (!added) return fail(added.error());
     }
-    wake_.notify_all();
+    std::vector<std::function<void(core::ByteView)>> listeners;
+    {
+        std::lock_guard lock(mutex_);
+        listeners = transaction_listeners_;
+    }
+    for (const auto& l : listeners) l(raw);
     return txn->hash();
+}
+
+void Node::on_transaction(std::function<void(core::ByteView)> listener) {
+    std::lock_guard lock(mutex_);
+    transaction_listeners_.push_back(std::move(listener));
 }
 
 void Node::on_block(std::function<void(const core::Block&, const std::vector<core::Receipt>&)> listener) {
     std::lock_guard lock(mutex_);
     listeners_.push_back(std::move(listener));
-}
-
-std::expected<std::optional<core::Block>, std::string> Node::produce_block(bool allow_empty) {
-    std::lock_guard produce(produce_mutex_);
-    core::BlockHeader parent;
-    std::vector<PooledTransaction> candidates;
-    core::uint256 base_fee;
-    {
-        std::lock_guard lock(mutex_);
-        parent = head_header_;
-        base_fee = core::next_base_fee(parent, chain_.fee_rules);
-        candidates = mempool_.select([this](const core::Address& a) { return head_account(a); }, base_fee,
-                                     chain_.block_gas_limit, 10'000);
-    }
-    if (candidates.empty() && !allow_empty) return std::optional<core::Block>{};
-
-    core::BlockHeader next;
-    next.number = parent.number + 1;
-    next.timestamp = std::max(unix_seconds(), parent.timestamp + 1);
-    next.beneficiary = validator_.address();
-    next.base_fee_per_gas = base_fee;
-    next.gas_limit = chain_.block_gas_limit;
-    next.mix_hash = core::keccak256(parent.hash());  // prev_randao: deterministic on a single-validator chain
-    const evm::BlockEnv env = block_env(next);
-
-    DbNodeStore store(*db_);
-    DbCodeStore codes(*db_);
-    evm::State state(&store, &codes, parent.state_root);
-    const evm::ExecutionContext ctx{env, jumpdests_, &staking_};
-    core::Block block;
-    std::vector<core::Receipt> receipts;
-    std::vector<core::Hash> rejected;
-    std::uint64_t gas = 0;
-    for (const PooledTransaction& p : candidates) {
-        auto outcome = evm::apply_transaction(state, ctx, p.txn, p.sender, gas);
-        if (!outcome && !outcome.error().invalid) return std::unexpected("block aborted: " + outcome.error().message);
-        if (!outcome) {
-            log::warn("producer", "dropping ", p.hash.hex(), ": ", outcome.error().message);
-            rejected.push_back(p.hash);
-            continue;
-        }
-        gas = outcome->receipt.cumulative_gas_used;
-        block.body.transactions.push_back(p.txn);
-        receipts.push_back(std::move(outcome->receipt));
-    }
-    if (block.body.transactions.empty() && !allow_empty) {
-        std::lock_guard lock(mutex_);
-        for (const auto& h : rejected) mempool_.remove(h);
-        return std::optional<core::Block>{};
-    }
-    auto root = state.commit(store);
-    if (!root) return std::unexpected("state commit failed: " + std::string(evm::to_string(root.error())));
-    std::vector<std::pair<core::Hash, core::Bytes>> new_code;
-    for (const auto& [hash, code] : state.new_code()) new_code.emplace_back(hash, *code);
-
-    core::BlockHeader& h = block.header;
-    h.parent_hash = parent.hash();
-    h.beneficiary = next.beneficiary;
-    h.state_root = *root;
-    h.transactions_root = core::transactions_root(block.body.transactions);
-    h.receipts_root = core::receipts_root(receipts);
-    for (const core::Receipt& r : receipts) {
-        for (std::size_t i = 0; i < h.logs_bloom.size(); ++i) h.logs_bloom[i] |= r.bloom[i];
-    }
-    h.number = next.number;
-    h.gas_limit = next.gas_limit;
-    h.gas_used = gas;
-    h.timestamp = next.timestamp;
-    h.mix_hash = next.mix_hash;
-    h.base_fee_per_gas = base_fee;
-    h.withdrawals_root = core::kEmptyTrieRoot;
-    h.blob_gas_used = 0;
-    h.excess_blob_gas = 0;
-    h.parent_beacon_block_root = core::Hash{};
-
-    if (auto r = db_->commit_block(block_write(block, receipts, store.take_pending(), std::move(new_code))); !r) return std::unexpected(r.error());
-
-    std::vector<std::function<void(const core::Block&, const std::vector<core::Receipt>&)>> listeners;
-    {
-        std::lock_guard lock(mutex_);
-        head_ = Head{h.number, h.hash()};
-        head_header_ = h;
-        for (const auto& r : rejected) mempool_.remove(r);
-        mempool_.prune([this](const core::Address& a) { return head_account(a); });
-        stats_.head_number = h.number;
-        stats_.blocks_produced += 1;
-        stats_.transactions_committed += block.body.transactions.size();
-        listeners = listeners_;
-    }
-    log::at(block.body.transactions.empty() ? log::Level::kDebug : log::Level::kInfo, "producer", "block ", h.number, " ", head().hash.hex(), " txs=", block.body.transactions.size(), " gas=", gas);
-    for (const auto& l : listeners) l(block, receipts);
-    return std::optional<core::Block>{std::move(block)};
-}
-
-void Node::producer_loop() {
-    using clock = std::chrono::steady_clock;
-    const auto interval = std::chrono::milliseconds(config_.block_interval_ms != 0 ? config_.block_interval_ms
-                                                                                   : chain_.block_interval_ms);
-    auto last = clock::now() - interval;
-    std::unique_lock lock(wake_mutex_);
-    while (!stopping_) {
-        const auto due = last + interval;
-        wake_.wait_until(lock, std::max(due, clock::now() + std::chrono::milliseconds(50)), [this] { return stopping_; });
-        if (stopping_) break;
-        if (clock::now() < due) continue;
-        lock.unlock();
-        // A block every interval, with or without transactions (as CometBFT's
-        // create_empty_blocks): clients that wait for confirmations by watching new blocks
-        // (ethers' tx.wait) would otherwise miss the block that raced their first poll.
-        auto produced = produce_block(true);
-        if (!produced) log::error("producer", "block production failed: ", produced.error());
-        last = clock::now();
-        lock.lock();
-    }
 }
 
 }  // namespace moe::node

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -9,13 +8,15 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/account.hpp"
 #include "core/block.hpp"
 #include "core/receipt.hpp"
 #include "core/secp256k1.hpp"
+#include "consensus/certificate.hpp"
+#include "consensus/evidence.hpp"
+#include "consensus/validator_set.hpp"
 #include "evm/evm.hpp"
 #include "evm/staking.hpp"
 #include "node/chain_config.hpp"
@@ -102,19 +103,32 @@ struct NodeStats {
     std::uint64_t blocks_produced = 0;
 };
 
-/// One validator's node: storage, mempool and block production for the single-validator
-/// devnet. Thread-safe: RPC threads read and submit while the producer thread builds blocks.
+/// A block executed on the head's state, ready to be committed once a certificate exists.
+struct ExecutedBlock {
+    core::Block block;
+    consensus::ConsensusData consensus_data;
+    std::vector<core::Receipt> receipts;
+    BlockWrite write;                          ///< everything but the certificate
+    std::vector<core::Hash> dropped;           ///< pooled transactions that failed while building
+    std::optional<consensus::ValidatorSet> next_validators;  ///< the set that signs the next height
+};
+
+/// Evidence a block included, with what it did.
+struct CommittedEvidence {
+    consensus::DuplicateVoteEvidence evidence;
+    std::uint64_t block_number = 0;
+};
+
+/// One node's chain: storage, state, mempool, and the three steps of a block under BFT
+/// consensus: build (the proposer), execute (everyone, before prevoting), commit (with its
+/// certificate). Thread-safe: RPC threads read and submit while the consensus thread builds,
+/// executes and commits.
 class Node {
   public:
     /// Opens (or creates, committing genesis) the chain database of `home`.
     [[nodiscard]] static std::expected<std::unique_ptr<Node>, std::string> open(const HomeLayout& home, NodeConfig config,
                                                                                 ChainConfig chain, core::PrivateKey validator);
     ~Node();
-
-    /// Starts producing blocks on a thread of its own: one every block interval, empty or not.
-    void start();
-    /// Finishes the block in hand, then stops producing. Idempotent.
-    void stop();
 
     [[nodiscard]] const ChainConfig& chain() const noexcept { return chain_; }
     [[nodiscard]] const NodeConfig& config() const noexcept { return config_; }
@@ -157,15 +171,55 @@ class Node {
     /// Decodes, checks and pools a raw transaction (eth_sendRawTransaction).
     [[nodiscard]] std::expected<core::Hash, SubmitError> submit_raw_transaction(core::ByteView raw);
 
-    /// Called with each committed block, on the producer thread (WebSocket newHeads).
+    /// Called with each committed block, on the consensus thread (WebSocket newHeads).
     void on_block(std::function<void(const core::Block&, const std::vector<core::Receipt>&)> listener);
+    /// Called with the raw bytes of each transaction pooled through submit_raw_transaction
+    /// (the consensus driver gossips them).
+    void on_transaction(std::function<void(core::ByteView raw)> listener);
 
-    /// Builds and commits one block from the mempool now (tests and the producer loop).
-    [[nodiscard]] std::expected<std::optional<core::Block>, std::string> produce_block(bool allow_empty);
+    /// Builds a block on the head from the mempool, proposed by `proposer`, carrying `data`.
+    [[nodiscard]] std::expected<ExecutedBlock, std::string> build_block(const core::Address& proposer,
+                                                                        consensus::ConsensusData data,
+                                                                        std::uint64_t timestamp);
+    /// Executes someone else's block on the head and checks every root and rule; an error
+    /// means the block is invalid (or the state could not be read). `now` bounds the
+    /// timestamp for a proposal (0: no bound, for a block that already has a certificate).
+    [[nodiscard]] std::expected<ExecutedBlock, std::string> execute_block(const core::Block& block,
+                                                                          consensus::ConsensusData data,
+                                                                          std::uint64_t now);
+    /// Writes an executed block with its certificate in one batch and moves the head.
+    [[nodiscard]] std::expected<void, std::string> commit_block(const ExecutedBlock& executed,
+                                                                const consensus::CommitCertificate& certificate);
+
+    /// The validator set that signs `height` (1 .. head + 1).
+    [[nodiscard]] std::expected<consensus::ValidatorSet, std::string> validator_set(std::uint64_t height) const;
+    /// The commit certificate stored with block `number` (this node's own precommits, or
+    /// what sync received).
+    [[nodiscard]] std::optional<consensus::CommitCertificate> certificate(std::uint64_t number) const;
+    /// The consensus data (parent certificate, evidence) of a block.
+    [[nodiscard]] std::optional<consensus::ConsensusData> consensus_data(const core::Hash& block_hash) const;
+    /// Whether a piece of evidence is already in a block, and in which.
+    [[nodiscard]] std::optional<std::uint64_t> evidence_block(const core::Hash& evidence_hash) const;
+    /// Evidence included in blocks [from, to].
+    [[nodiscard]] std::vector<CommittedEvidence> committed_evidence(std::uint64_t from, std::uint64_t to) const;
+    /// The header of the head block.
+    [[nodiscard]] core::BlockHeader head_header() const;
+    /// The address of this node's validator key.
+    [[nodiscard]] core::Address validator_address() const { return validator_.address(); }
+
+    /// The oldest evidence a block may still include, in blocks.
+    static constexpr std::uint64_t kMaxEvidenceAge = 1000;
+    /// The most evidence one block carries.
+    static constexpr std::size_t kMaxEvidencePerBlock = 16;
 
   private:
     Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator);
-    void producer_loop();
+    /// Runs `block`'s transactions (or, when building, the mempool's) on the head's state.
+    [[nodiscard]] std::expected<ExecutedBlock, std::string> run_block(core::Block block, consensus::ConsensusData data,
+                                                                      const std::vector<PooledTransaction>* candidates);
+    /// Checks the certificate of the parent and the evidence a block carries.
+    [[nodiscard]] std::expected<void, std::string> check_consensus_data(const core::BlockHeader& header,
+                                                                        const consensus::ConsensusData& data) const;
     [[nodiscard]] AccountSnapshot head_account(const core::Address& address) const;
     [[nodiscard]] evm::BlockEnv block_env(const core::BlockHeader& header) const;
 
@@ -183,12 +237,10 @@ class Node {
     Mempool mempool_;
     NodeStats stats_;
     std::vector<std::function<void(const core::Block&, const std::vector<core::Receipt>&)>> listeners_;
+    std::vector<std::function<void(core::ByteView)>> transaction_listeners_;
+    std::optional<consensus::ValidatorSet> next_validators_;  ///< the set of head + 1
 
-    std::mutex produce_mutex_;  ///< one block at a time
-    std::thread producer_;
-    std::mutex wake_mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false;
+    std::mutex produce_mutex_;  ///< one block built, executed or committed at a time
 };
 
 }  // namespace moe::node

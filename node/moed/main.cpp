@@ -8,6 +8,7 @@
 #include "node/conformance/conformance.hpp"
 #include "node/moe_commands.hpp"
 #include "node/train_command.hpp"
+#include "node/moed/byzantine_command.hpp"
 #include "node/moed/node_commands.hpp"
 #include "node/moed/testnet_command.hpp"
 
@@ -33,6 +34,7 @@ constexpr std::array kCommands = {
             moe::node::conformance::conformance_main},
     Command{"moe", "the MoE engine: selftest (cross-CPU determinism), info MODEL", moe::node::moe_main},
     Command{"train", "train an MoE model (f32 on oneDNN), quantize it, write the model file", moe::node::train_main},
+    Command{"byzantine", "misbehave on purpose (double-prevote) to test evidence and slashing", moe::node::byzantine_main},
     Command{"version", "print the version", run_version},
 };
 

@@ -5,16 +5,17 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "core/keccak.hpp"
 #include "node/chain_config.hpp"
+#include "node/consensus_driver.hpp"
+#include "node/home.hpp"
 #include "node/log.hpp"
 #include "node/node.hpp"
 #include "node/node_config.hpp"
 #include "rpc/eth_api.hpp"
 #include "rpc/server.hpp"
+#include "rpc/validator_api.hpp"
 
 namespace moe::node {
 
@@ -49,71 +50,28 @@ std::string default_devnet_home() {
     return (fs::path(home != nullptr ? home : ".") / ".moechain" / "devnet").string();
 }
 
-/// 32 bytes from the kernel's random source, for new keys.
-std::optional<core::Hash> random_seed() {
-    std::ifstream urandom("/dev/urandom", std::ios::binary);
-    core::Hash seed;
-    if (!urandom.read(reinterpret_cast<char*>(seed.data()), static_cast<std::streamsize>(seed.size()))) return std::nullopt;
-    return seed;
-}
-
-std::expected<void, std::string> write_key(const fs::path& file, const core::PrivateKey& key) {
-    const json j = {{"address", core::to_checksum(key.address())},
-                    {"public_key", key.public_key().hex()},
-                    {"private_key", key.bytes().hex()}};
-    return write_file_atomic(file, j.dump(2) + "\n", /*secret=*/true);
-}
-
-std::expected<core::PrivateKey, std::string> read_key(const fs::path& file) {
-    auto text = read_file(file, 64 * 1024);
-    if (!text) return std::unexpected(text.error());
-    json j = json::parse(*text, nullptr, false);
-    if (!j.is_object() || !j.contains("private_key") || !j["private_key"].is_string()) {
-        return std::unexpected(file.string() + ": not a key file (needs a private_key field)");
-    }
-    auto raw = core::from_hex(j["private_key"].get<std::string>());
-    if (!raw) return std::unexpected(file.string() + ": private_key is not hex");
-    auto key = core::PrivateKey::from_bytes(*raw);
-    if (!key) return std::unexpected(file.string() + ": " + std::string(core::to_string(key.error())));
-    return *key;
-}
-
 int init_home(const std::string& preset, const fs::path& dir) {
     const HomeLayout home{dir};
     if (fs::exists(home.genesis()) || fs::exists(home.config())) {
         std::fprintf(stderr, "moed init: %s already holds a node home; refusing to overwrite it\n", dir.c_str());
         return 1;
     }
-    auto text = preset_json(preset);
-    if (!text) {
-        std::fprintf(stderr, "moed init: unknown preset '%s' (devnet or localnet)\n", preset.c_str());
+    auto keys = generate_node_keys();
+    if (!keys) {
+        std::fprintf(stderr, "moed init: %s\n", keys.error().c_str());
+        return 1;
+    }
+    auto genesis = preset_genesis(preset, {{keys->validator.public_key(), 1}});
+    if (!genesis) {
+        std::fprintf(stderr, "moed init: %s\n", genesis.error().c_str());
         return 2;
     }
-    auto validator_seed = random_seed();
-    auto node_seed = random_seed();
-    if (!validator_seed || !node_seed) {
-        std::fprintf(stderr, "moed init: cannot read /dev/urandom\n");
+    if (auto r = create_home(home, *keys, NodeConfig{}, *genesis); !r) {
+        std::fprintf(stderr, "moed init: %s\n", r.error().c_str());
         return 1;
     }
-    const core::PrivateKey validator = core::PrivateKey::from_seed(*validator_seed);
-    const core::PrivateKey node_key = core::PrivateKey::from_seed(*node_seed);
-    json genesis = json::parse(*text);
-    genesis["validators"] = json::array({{{"address", core::to_checksum(validator.address())},
-                                          {"public_key", validator.public_key().hex()},
-                                          {"power", 1}}});
-    if (auto c = parse_chain_config(genesis); !c) {
-        std::fprintf(stderr, "moed init: the preset is invalid: %s\n", c.error().c_str());
-        return 1;
-    }
-    for (const auto& r : {write_key(home.validator_key(), validator), write_key(home.node_key(), node_key),
-                          save_node_config(NodeConfig{}, home.config()),
-                          write_file_atomic(home.genesis(), genesis.dump(2) + "\n")}) {
-        if (!r) {
-            std::fprintf(stderr, "moed init: %s\n", r.error().c_str());
-            return 1;
-        }
-    }
-    log::info("init", "created ", preset, " home ", dir.string(), " with validator ", core::to_checksum(validator.address()));
+    log::info("init", "created ", preset, " home ", dir.string(), " with validator ",
+              core::to_checksum(keys->validator.address()));
     return 0;
 }
 
@@ -160,9 +118,14 @@ int run_home(const fs::path& dir, Args args) {
         std::fprintf(stderr, "moed: %s\n", chain.error().c_str());
         return 1;
     }
-    auto validator = read_key(home.validator_key());
+    auto validator = read_key_file(home.validator_key());
     if (!validator) {
         std::fprintf(stderr, "moed: %s\n", validator.error().c_str());
+        return 1;
+    }
+    auto node_key = read_key_file(home.node_key());
+    if (!node_key) {
+        std::fprintf(stderr, "moed: %s\n", node_key.error().c_str());
         return 1;
     }
 
@@ -183,8 +146,36 @@ int run_home(const fs::path& dir, Args args) {
     log::info("node", "chain ", n.chain().name, " id ", n.chain().chain_id, " genesis ", n.genesis_hash().hex(), " head ",
               n.head().number);
 
+    const ConsensusTimeouts& t = chain->consensus_timeouts;
+    DriverOptions options{*validator,
+                          *node_key,
+                          home.root / "wal" / "consensus.wal",
+                          std::nullopt,
+                          consensus::TimeoutConfig{t.propose_ms, t.propose_delta_ms, t.prevote_ms, t.prevote_delta_ms,
+                                                   t.precommit_ms, t.precommit_delta_ms},
+                          config->block_interval_ms != 0 ? config->block_interval_ms : chain->block_interval_ms};
+    // A chain of one validator with no peers to dial needs no network (the devnet); every
+    // other node joins the P2P network.
+    if (chain->validators.size() > 1 || !config->persistent_peers.empty()) {
+        p2p::P2pConfig pc;
+        pc.host = config->p2p_host;
+        pc.port = config->p2p_port;
+        pc.chain_id = chain->chain_id;
+        pc.genesis_hash = n.genesis_hash();
+        pc.node_key = *node_key;
+        pc.persistent_peers = config->persistent_peers;
+        pc.max_peers = config->p2p_max_peers;
+        options.p2p = std::move(pc);
+    }
+    auto driver = ConsensusDriver::create(n, std::move(options));
+    if (!driver) {
+        std::fprintf(stderr, "moed: %s\n", driver.error().c_str());
+        return 1;
+    }
+
     rpc::Dispatcher dispatcher(config->rpc_max_batch);
     rpc::register_eth_api(dispatcher, n);
+    rpc::register_validator_api(dispatcher, n, **driver);
     rpc::ServerConfig sc;
     sc.host = config->rpc_host;
     sc.port = config->rpc_port;
@@ -206,13 +197,16 @@ int run_home(const fs::path& dir, Args args) {
         return 1;
     }
     log::info("rpc", "JSON-RPC on http://", sc.host, ":", server.port(), " and ws://", sc.host, ":", server.port());
-    n.start();
+    if (auto r = (*driver)->start(); !r) {
+        std::fprintf(stderr, "moed: %s\n", r.error().c_str());
+        return 1;
+    }
 
     int signal_number = 0;
     sigwait(&signals, &signal_number);
     log::info("node", "received ", signal_number == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down");
     server.stop();
-    n.stop();  // finishes the block in hand
+    (*driver)->stop();  // finishes the block in hand
     node->reset();  // closes the database
     log::info("node", "stopped cleanly");
     return 0;

@@ -26,7 +26,9 @@ constexpr std::string_view kTestnetUsage =
     "  --preset NAME     chain preset (default localnet)\n"
     "  --rpc-base P      first JSON-RPC port (default 8545)\n"
     "  --p2p-base P      first P2P port (default 26656)\n"
-    "  --power W         voting power of each validator, staked as W ether (default 100)\n";
+    "  --power W         voting power of each validator, staked as W ether (default 100)\n"
+    "  --non-validators M  also write M homes that follow the chain without validating\n"
+    "                      (nodeN .. nodeN+M-1; they can join by staking)\n";
 
 constexpr std::string_view kLoadUsage =
     "usage: moed load --rpc URL[,URL...] --rate TX_PER_S --seconds S [options]\n"
@@ -79,15 +81,17 @@ int testnet_main(Args args) {
     auto rpc_base = number_flag(args, "--rpc-base", 8545, 1, 65535);
     auto p2p_base = number_flag(args, "--p2p-base", 26656, 1, 65535);
     auto power = number_flag(args, "--power", 100, 1, 1ull << 40);
+    auto followers = number_flag(args, "--non-validators", 0, 0, 100);
     if (out.empty() || flag_value(args, "--validators").empty()) {
         std::fputs(kTestnetUsage.data(), stderr);
         return 2;
     }
-    for (const auto* r : {&n, &rpc_base, &p2p_base, &power}) {
+    for (const auto* r : {&n, &rpc_base, &p2p_base, &power, &followers}) {
         if (!*r) return fail("testnet", r->error(), 2);
     }
-    if (*rpc_base + *n - 1 > 65535 || *p2p_base + *n - 1 > 65535) return fail("testnet", "the ports run past 65535", 2);
-    const bool rpc_below = *rpc_base + *n <= *p2p_base, rpc_above = *p2p_base + *n <= *rpc_base;
+    const std::uint64_t total = *n + *followers;
+    if (*rpc_base + total - 1 > 65535 || *p2p_base + total - 1 > 65535) return fail("testnet", "the ports run past 65535", 2);
+    const bool rpc_below = *rpc_base + total <= *p2p_base, rpc_above = *p2p_base + total <= *rpc_base;
     if (!rpc_below && !rpc_above) return fail("testnet", "the RPC and P2P port ranges overlap", 2);
     std::error_code ec;
     if (fs::exists(out, ec) && (!fs::is_directory(out, ec) || !fs::is_empty(out, ec))) {
@@ -96,27 +100,28 @@ int testnet_main(Args args) {
 
     std::vector<NodeKeys> keys;
     std::vector<ValidatorEntry> validators;
-    for (std::uint64_t i = 0; i < *n; ++i) {
+    for (std::uint64_t i = 0; i < total; ++i) {
         auto k = generate_node_keys();
         if (!k) return fail("testnet", k.error());
-        validators.push_back({k->validator.public_key(), *power});
+        if (i < *n) validators.push_back({k->validator.public_key(), *power});
         keys.push_back(std::move(*k));
     }
     auto genesis = preset_genesis(preset, validators);
     if (!genesis) return fail("testnet", genesis.error());
-    for (std::uint64_t i = 0; i < *n; ++i) {
+    for (std::uint64_t i = 0; i < total; ++i) {
         NodeConfig config;
         config.rpc_port = static_cast<std::uint16_t>(*rpc_base + i);
         config.p2p_port = static_cast<std::uint16_t>(*p2p_base + i);
-        for (std::uint64_t j = 0; j < *n; ++j) {
+        for (std::uint64_t j = 0; j < total; ++j) {
             if (j != i) config.persistent_peers.push_back("127.0.0.1:" + std::to_string(*p2p_base + j));
         }
         const HomeLayout home{fs::path(out) / ("node" + std::to_string(i))};
         if (auto r = create_home(home, keys[i], config, *genesis); !r) return fail("testnet", r.error());
-        std::printf("node%llu  validator %s  rpc 127.0.0.1:%u  p2p 127.0.0.1:%u\n", static_cast<unsigned long long>(i),
+        std::printf("node%llu  %s %s  rpc 127.0.0.1:%u  p2p 127.0.0.1:%u\n", static_cast<unsigned long long>(i),
+                    i < *n ? "validator" : "follower ",
                     core::to_checksum(keys[i].validator.address()).c_str(), config.rpc_port, config.p2p_port);
     }
-    log::info("testnet", "created ", *n, " ", preset, " homes in ", out);
+    log::info("testnet", "created ", *n, " validator and ", *followers, " follower ", preset, " homes in ", out);
     return 0;
 }
 

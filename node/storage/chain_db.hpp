@@ -25,7 +25,7 @@ namespace moe::node {
 
 /// Bumped whenever the layout of keys or values changes; a database of another version is
 /// refused, never migrated in place silently.
-inline constexpr std::uint32_t kSchemaVersion = 1;
+inline constexpr std::uint32_t kSchemaVersion = 2;
 
 /// Column families. Adding one: append it here (never reorder), give it a name in
 /// chain_db.cpp; existing databases gain it at the next open.
@@ -39,6 +39,9 @@ enum class Column : std::size_t {
     kTrieNodes,     ///< node hash -> node RLP (state and storage tries)
     kCode,          ///< code hash -> contract code
     kCertificates,  ///< block number (8) -> commit certificate
+    kConsensusData, ///< block hash -> consensus data (parent's certificate, evidence; decision 003)
+    kValidatorSets, ///< block number (8) -> the validator set that signs that height
+    kEvidence,      ///< evidence hash -> number (8) of the block that included it
     kCount
 };
 

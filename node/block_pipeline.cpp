@@ -1,0 +1,393 @@
+// The block pipeline of a BFT chain: build (the proposer), execute (every validator, before it
+// prevotes, and block sync), commit (once a certificate exists). Decision 003.
+#include "node/block_pipeline.hpp"
+
+#include <chrono>
+
+#include "consensus/staking_rules.hpp"
+#include "core/keccak.hpp"
+#include "core/rlp.hpp"
+#include "evm/transition.hpp"
+#include "node/log.hpp"
+#include "node/node.hpp"
+
+namespace moe::node {
+
+namespace {
+
+constexpr std::uint64_t kMaxClockDriftSeconds = 15;
+
+core::Bytes be64(std::uint64_t v) { return number_key(v); }
+
+/// The raw bytes of the next RLP item of `from`, consumed.
+std::expected<core::ByteView, std::string> take_item(core::ByteView& from) {
+    core::ByteView probe = from;
+    auto header = core::rlp::decode_header(probe);
+    if (!header) return std::unexpected(std::string(core::rlp::to_string(header.error())));
+    const std::size_t header_size = from.size() - probe.size();
+    const std::size_t total = header_size + header->payload_length;
+    if (total > from.size() || (header_size == 0 && total == 0)) return std::unexpected("truncated item");
+    const std::size_t size = header_size == 0 ? 1 : total;  // a single byte below 0x80 is its own item
+    core::ByteView item = from.subspan(0, size);
+    from = from.subspan(size);
+    return item;
+}
+
+consensus::ValidatorSetRules set_rules(const ChainConfig& chain) {
+    return consensus::ValidatorSetRules{chain.min_stake_wei, static_cast<std::uint32_t>(chain.max_validators)};
+}
+
+}  // namespace
+
+std::uint64_t unix_seconds() {
+    using namespace std::chrono;
+    return static_cast<std::uint64_t>(duration_cast<seconds>(system_clock::now().time_since_epoch()).count());
+}
+
+BlockWrite block_write(const core::Block& block, const std::vector<core::Receipt>& receipts,
+                       std::vector<std::pair<core::Hash, core::Bytes>> nodes,
+                       std::vector<std::pair<core::Hash, core::Bytes>> code) {
+    BlockWrite w;
+    w.hash = block.header.hash();
+    w.number = block.header.number;
+    w.header_rlp = block.header.encode();
+    w.body_rlp = block.body.encode();
+    w.receipts_rlp = core::encode_receipts(receipts);
+    for (const core::Transaction& t : block.body.transactions) w.tx_hashes.push_back(t.hash());
+    w.trie_nodes = std::move(nodes);
+    w.code = std::move(code);
+    return w;
+}
+
+std::expected<consensus::ValidatorSet, std::string> genesis_validator_set(const ChainConfig& chain) {
+    std::vector<consensus::Validator> validators;
+    for (const GenesisValidator& v : chain.validators) {
+        validators.push_back(consensus::Validator{v.address, core::compress_public_key(v.public_key), v.power, 0});
+    }
+    auto set = consensus::ValidatorSet::make(std::move(validators));
+    if (!set) return std::unexpected(set.error());
+    set->advance(1);
+    return set;
+}
+
+std::vector<consensus::Candidate> validator_candidates(const std::vector<evm::StakeRecord>& stakes) {
+    std::vector<consensus::Candidate> out;
+    for (const evm::StakeRecord& r : stakes) {
+        auto key = core::decompress_public_key(r.pubkey);
+        if (!key || core::address_of(*key) != r.validator) continue;
+        out.push_back(consensus::Candidate{r.validator, r.pubkey, r.stake, r.jailed});
+    }
+    return out;
+}
+
+core::Bytes encode_block(const core::Block& block) {
+    core::Bytes payload = block.header.encode();
+    const core::Bytes body = block.body.encode();
+    payload.insert(payload.end(), body.begin(), body.end());
+    return core::rlp::wrap_list(payload);
+}
+
+std::expected<core::Block, std::string> decode_block(core::ByteView encoded) {
+    core::ByteView in = encoded;
+    auto list = core::rlp::decode_list(in);
+    if (!list) return std::unexpected("block: " + std::string(core::rlp::to_string(list.error())));
+    if (!in.empty()) return std::unexpected("block: trailing bytes");
+    core::ByteView items = *list;
+    auto header_raw = take_item(items);
+    if (!header_raw) return std::unexpected("block header: " + header_raw.error());
+    auto body_raw = take_item(items);
+    if (!body_raw) return std::unexpected("block body: " + body_raw.error());
+    if (!items.empty()) return std::unexpected("block: extra items");
+    auto header = core::decode_header(*header_raw);
+    if (!header) return std::unexpected("block header: " + std::string(core::rlp::to_string(header.error())));
+    auto body = core::decode_body(*body_raw);
+    if (!body) return std::unexpected("block body: " + std::string(core::to_string(body.error())));
+    return core::Block{*header, std::move(*body)};
+}
+
+// ---- Node: the three steps of a block ---------------------------------------------------
+
+std::expected<ExecutedBlock, std::string> Node::build_block(const core::Address& proposer, consensus::ConsensusData data,
+                                                            std::uint64_t timestamp) {
+    std::lock_guard produce(produce_mutex_);
+    core::BlockHeader parent = head_header();
+    std::vector<PooledTransaction> candidates;
+    core::Block block;
+    {
+        std::lock_guard lock(mutex_);
+        const core::uint256 base_fee = core::next_base_fee(parent, chain_.fee_rules);
+        candidates = mempool_.select([this](const core::Address& a) { return head_account(a); }, base_fee,
+                                     chain_.block_gas_limit, 10'000);
+        block.header.base_fee_per_gas = base_fee;
+    }
+    core::BlockHeader& h = block.header;
+    h.parent_hash = parent.hash();
+    h.number = parent.number + 1;
+    h.beneficiary = proposer;
+    h.timestamp = std::max(timestamp, parent.timestamp + 1);
+    h.gas_limit = chain_.block_gas_limit;
+    h.mix_hash = core::keccak256(parent.hash());  // prev_randao: deterministic (decision 003)
+    h.extra_data = data.hash().to_bytes();
+    h.withdrawals_root = core::kEmptyTrieRoot;
+    h.blob_gas_used = 0;
+    h.excess_blob_gas = 0;
+    h.parent_beacon_block_root = core::Hash{};
+    return run_block(std::move(block), std::move(data), &candidates);
+}
+
+std::expected<ExecutedBlock, std::string> Node::execute_block(const core::Block& block, consensus::ConsensusData data,
+                                                              std::uint64_t now) {
+    std::lock_guard produce(produce_mutex_);
+    const core::BlockHeader parent = head_header();
+    const core::BlockHeader& h = block.header;
+    if (h.number != parent.number + 1) {
+        return std::unexpected("block " + std::to_string(h.number) + " does not follow the head " + std::to_string(parent.number));
+    }
+    if (h.parent_hash != parent.hash()) return std::unexpected("parent hash is not the head's");
+    if (h.timestamp <= parent.timestamp) return std::unexpected("timestamp not after the parent's");
+    if (now != 0 && h.timestamp > now + kMaxClockDriftSeconds) return std::unexpected("timestamp too far in the future");
+    if (h.gas_limit != chain_.block_gas_limit) return std::unexpected("gas limit differs from the chain's");
+    if (h.base_fee_per_gas != core::next_base_fee(parent, chain_.fee_rules)) return std::unexpected("wrong base fee");
+    if (h.mix_hash != core::keccak256(parent.hash())) return std::unexpected("wrong prev_randao");
+    if (h.extra_data != data.hash().to_bytes()) return std::unexpected("extra data is not the consensus data's hash");
+    if (h.ommers_hash != core::kEmptyListHash || h.difficulty != 0 || h.nonce != std::array<std::uint8_t, 8>{}) {
+        return std::unexpected("proof-of-work fields set");
+    }
+    if (h.withdrawals_root != core::kEmptyTrieRoot || h.blob_gas_used != 0 || h.excess_blob_gas != 0 ||
+        h.parent_beacon_block_root != core::Hash{}) {
+        return std::unexpected("withdrawal, blob or beacon fields set");
+    }
+    return run_block(block, std::move(data), nullptr);
+}
+
+std::expected<void, std::string> Node::check_consensus_data(const core::BlockHeader& header,
+                                                            const consensus::ConsensusData& data) const {
+    if (header.number == 1) {
+        if (data.last_commit) return std::unexpected("block 1 carries a certificate");
+    } else {
+        if (!data.last_commit) return std::unexpected("the parent's certificate is missing");
+        const consensus::CommitCertificate& c = *data.last_commit;
+        if (c.height != header.number - 1 || c.block_hash != header.parent_hash) {
+            return std::unexpected("the certificate is not the parent's");
+        }
+        auto set = validator_set(header.number - 1);
+        if (!set) return std::unexpected(set.error());
+        if (auto v = c.verify(*set, chain_.chain_id); !v) return std::unexpected("parent certificate: " + v.error());
+    }
+    if (data.evidence.size() > kMaxEvidencePerBlock) return std::unexpected("too much evidence");
+    std::vector<core::Hash> seen;
+    for (const consensus::DuplicateVoteEvidence& e : data.evidence) {
+        const core::Hash id = e.hash();
+        if (std::find(seen.begin(), seen.end(), id) != seen.end()) return std::unexpected("evidence repeated");
+        seen.push_back(id);
+        const std::uint64_t at = e.first.height;
+        if (at == 0 || at > header.number || header.number - at > kMaxEvidenceAge) return std::unexpected("evidence too old");
+        if (evidence_block(id)) return std::unexpected("evidence already included");
+        auto set = validator_set(at);
+        if (!set) return std::unexpected(set.error());
+        if (auto v = e.verify(*set, chain_.chain_id); !v) return std::unexpected("evidence: " + v.error());
+    }
+    return {};
+}
+
+std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, consensus::ConsensusData data,
+                                                          const std::vector<PooledTransaction>* candidates) {
+    const bool building = candidates != nullptr;
+    const core::BlockHeader parent = head_header();
+    consensus::ValidatorSet current = [&] {
+        std::lock_guard lock(mutex_);
+        return *next_validators_;
+    }();
+    core::BlockHeader& h = block.header;
+    if (!current.index_of(h.beneficiary)) return std::unexpected("the proposer is not a validator of this height");
+    if (auto ok = check_consensus_data(h, data); !ok) return std::unexpected(ok.error());
+
+    DbNodeStore store(*db_);
+    DbCodeStore codes(*db_);
+    evm::State state(&store, &codes, parent.state_root);
+
+    // Protocol operations come before the transactions: evidence slashes and jails, and the
+    // parent's certificate counts who signed (downtime). Decision 003.
+    state.begin_transaction();
+    for (const consensus::DuplicateVoteEvidence& e : data.evidence) {
+        const core::uint256 burned = evm::slash_and_jail(state, e.first.validator, chain_.slash_fraction_bps,
+                                                         h.number + chain_.jail_blocks);
+        log::warn("consensus", "block ", h.number, " slashes ", e.first.validator.hex(), " by ", burned.str(),
+                  " wei for double signing at height ", e.first.height);
+    }
+    if (data.last_commit) {
+        auto signers_set = validator_set(h.number - 1);
+        if (!signers_set) return std::unexpected(signers_set.error());
+        std::vector<core::Address> members;
+        for (const consensus::Validator& v : signers_set->validators()) members.push_back(v.address);
+        evm::record_commit(state, h.number, members, data.last_commit->signers(),
+                           downtime_rules(chain_));
+    }
+    state.finalize_transaction();
+
+    const evm::BlockEnv env = block_env(h);
+    const evm::ExecutionContext ctx{env, jumpdests_, &staking_};
+    ExecutedBlock out;
+    std::uint64_t gas = 0;
+    const std::vector<core::Transaction> given = building ? std::vector<core::Transaction>{} : block.body.transactions;
+    if (building) {
+        for (const PooledTransaction& p : *candidates) {
+            auto outcome = evm::apply_transaction(state, ctx, p.txn, p.sender, gas);
+            if (!outcome && !outcome.error().invalid) return std::unexpected("block aborted: " + outcome.error().message);
+            if (!outcome) {
+                log::warn("producer", "dropping ", p.hash.hex(), ": ", outcome.error().message);
+                out.dropped.push_back(p.hash);
+                continue;
+            }
+            gas = outcome->receipt.cumulative_gas_used;
+            block.body.transactions.push_back(p.txn);
+            out.receipts.push_back(std::move(outcome->receipt));
+        }
+    } else {
+        for (std::size_t i = 0; i < given.size(); ++i) {
+            const core::Transaction& t = given[i];
+            if (auto v = core::validate_static(t, chain_.chain_id); !v) {
+                return std::unexpected("transaction " + std::to_string(i) + ": " + std::string(core::to_string(v.error())));
+            }
+            const core::Address sender = *t.sender();
+            auto outcome = evm::apply_transaction(state, ctx, t, sender, gas);
+            if (!outcome) return std::unexpected("transaction " + std::to_string(i) + ": " + outcome.error().message);
+            gas = outcome->receipt.cumulative_gas_used;
+            out.receipts.push_back(std::move(outcome->receipt));
+        }
+    }
+
+    // The set of the next height: at an epoch's last block, from the staking contract.
+    consensus::ValidatorSet next = current;
+    if (h.number % chain_.epoch_length == 0) {
+        const std::vector<evm::StakeRecord> stakes = evm::read_stakes(state);
+        auto fresh = consensus::next_validator_set(&current, validator_candidates(stakes), set_rules(chain_));
+        if (fresh) {
+            next = std::move(*fresh);  // priorities of those who stay carry over
+        } else {
+            log::warn("consensus", "epoch at block ", h.number, " keeps the old validator set: ", fresh.error());
+        }
+    }
+    next.advance(1);
+
+    auto root = state.commit(store);
+    if (!root) return std::unexpected("state commit failed: " + std::string(evm::to_string(root.error())));
+    core::Bloom bloom{};
+    for (const core::Receipt& r : out.receipts) {
+        for (std::size_t i = 0; i < bloom.size(); ++i) bloom[i] |= r.bloom[i];
+    }
+    const core::Hash tx_root = core::transactions_root(block.body.transactions);
+    const core::Hash receipts_root = core::receipts_root(out.receipts);
+    if (building) {
+        h.state_root = *root;
+        h.transactions_root = tx_root;
+        h.receipts_root = receipts_root;
+        h.logs_bloom = bloom;
+        h.gas_used = gas;
+    } else {
+        if (h.transactions_root != tx_root) return std::unexpected("transactions root mismatch");
+        if (h.gas_used != gas) return std::unexpected("gas used mismatch");
+        if (h.receipts_root != receipts_root) return std::unexpected("receipts root mismatch");
+        if (h.logs_bloom != bloom) return std::unexpected("logs bloom mismatch");
+        if (h.state_root != *root) return std::unexpected("state root mismatch");
+    }
+
+    std::vector<std::pair<core::Hash, core::Bytes>> new_code;
+    for (const auto& [hash, code] : state.new_code()) new_code.emplace_back(hash, *code);
+    out.write = block_write(block, out.receipts, store.take_pending(), std::move(new_code));
+    out.write.extra.push_back({Column::kConsensusData, {h.hash().to_bytes(), data.encode()}});
+    out.write.extra.push_back({Column::kValidatorSets, {be64(h.number + 1), next.encode()}});
+    for (const consensus::DuplicateVoteEvidence& e : data.evidence) {
+        out.write.extra.push_back({Column::kEvidence, {e.hash().to_bytes(), be64(h.number)}});
+    }
+    out.block = std::move(block);
+    out.consensus_data = std::move(data);
+    out.next_validators = std::move(next);
+    return out;
+}
+
+std::expected<void, std::string> Node::commit_block(const ExecutedBlock& executed, const consensus::CommitCertificate& certificate) {
+    std::lock_guard produce(produce_mutex_);
+    const core::BlockHeader& h = executed.block.header;
+    if (certificate.height != h.number || certificate.block_hash != h.hash()) {
+        return std::unexpected("the certificate is not this block's");
+    }
+    if (h.parent_hash != head_header().hash()) return std::unexpected("the block no longer follows the head");
+    BlockWrite w = executed.write;
+    w.certificate = certificate.encode();
+    if (auto r = db_->commit_block(w); !r) return std::unexpected(r.error());
+
+    std::vector<std::function<void(const core::Block&, const std::vector<core::Receipt>&)>> listeners;
+    {
+        std::lock_guard lock(mutex_);
+        head_ = Head{h.number, w.hash};
+        head_header_ = h;
+        next_validators_ = executed.next_validators;
+        for (const auto& d : executed.dropped) mempool_.remove(d);
+        mempool_.prune([this](const core::Address& a) { return head_account(a); });
+        stats_.head_number = h.number;
+        stats_.blocks_produced += 1;
+        stats_.transactions_committed += executed.block.body.transactions.size();
+        listeners = listeners_;
+    }
+    log::at(executed.block.body.transactions.empty() ? log::Level::kDebug : log::Level::kInfo, "consensus", "committed block ",
+            h.number, " ", w.hash.hex(), " txs=", executed.block.body.transactions.size(), " gas=", h.gas_used,
+            " round=", certificate.round);
+    for (const auto& l : listeners) l(executed.block, executed.receipts);
+    return {};
+}
+
+// ---- Node: what consensus stored ---------------------------------------------------------
+
+std::expected<consensus::ValidatorSet, std::string> Node::validator_set(std::uint64_t height) const {
+    if (height == 0) return std::unexpected("height 0 (genesis) has no validators");
+    auto raw = db_->get(Column::kValidatorSets, be64(height));
+    if (!raw) return std::unexpected("no validator set stored for height " + std::to_string(height));
+    auto set = consensus::ValidatorSet::decode(*raw);
+    if (!set) return std::unexpected("the stored validator set of height " + std::to_string(height) + " is corrupt");
+    return set;
+}
+
+std::optional<consensus::CommitCertificate> Node::certificate(std::uint64_t number) const {
+    if (number > head().number) return std::nullopt;
+    auto raw = db_->certificate(number);
+    if (!raw) return std::nullopt;
+    auto c = consensus::CommitCertificate::decode(*raw);
+    if (!c) return std::nullopt;
+    return *c;
+}
+
+std::optional<consensus::ConsensusData> Node::consensus_data(const core::Hash& block_hash) const {
+    auto raw = db_->get(Column::kConsensusData, block_hash.view());
+    if (!raw) return std::nullopt;
+    auto d = consensus::ConsensusData::decode(*raw);
+    if (!d) return std::nullopt;
+    return *d;
+}
+
+std::optional<std::uint64_t> Node::evidence_block(const core::Hash& evidence_hash) const {
+    auto raw = db_->get(Column::kEvidence, evidence_hash.view());
+    if (!raw || raw->size() != 8) return std::nullopt;
+    std::uint64_t n = 0;
+    for (std::uint8_t b : *raw) n = (n << 8) | b;
+    return n;
+}
+
+std::vector<CommittedEvidence> Node::committed_evidence(std::uint64_t from, std::uint64_t to) const {
+    std::vector<CommittedEvidence> out;
+    for (std::uint64_t n = from; n <= to; ++n) {
+        auto header = header_by_number(n);
+        if (!header) break;
+        auto data = consensus_data(header->hash());
+        if (!data) continue;
+        for (auto& e : data->evidence) out.push_back({std::move(e), n});
+    }
+    return out;
+}
+
+core::BlockHeader Node::head_header() const {
+    std::lock_guard lock(mutex_);
+    return head_header_;
+}
+
+}  // namespace moe::node

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <expected>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "consensus/staking_rules.hpp"
+#include "consensus/validator_set.hpp"
+#include "core/block.hpp"
+#include "core/receipt.hpp"
+#include "evm/staking.hpp"
+#include "node/chain_config.hpp"
+#include "node/storage/chain_db.hpp"
+
+/// Pieces of the block pipeline that node.cpp, the consensus driver and block sync share.
+namespace moe::node {
+
+/// The batch that commits a block: header, body, receipts, indexes, trie nodes and code.
+[[nodiscard]] BlockWrite block_write(const core::Block& block, const std::vector<core::Receipt>& receipts,
+                                     std::vector<std::pair<core::Hash, core::Bytes>> nodes,
+                                     std::vector<std::pair<core::Hash, core::Bytes>> code);
+
+/// The validator set of height 1: the genesis validators, as staked in the genesis state.
+[[nodiscard]] std::expected<consensus::ValidatorSet, std::string> genesis_validator_set(const ChainConfig& chain);
+
+/// Who may validate, from the staking contract's records: a record counts only when its key
+/// is the staking account's own (votes are checked by recovering the signer's address).
+[[nodiscard]] std::vector<consensus::Candidate> validator_candidates(const std::vector<evm::StakeRecord>& stakes);
+
+/// A whole block on the wire: rlp([header, body]).
+[[nodiscard]] core::Bytes encode_block(const core::Block& block);
+[[nodiscard]] std::expected<core::Block, std::string> decode_block(core::ByteView encoded);
+
+/// Seconds since the Unix epoch, from the system clock (block timestamps only).
+[[nodiscard]] std::uint64_t unix_seconds();
+
+}  // namespace moe::node

@@ -1,0 +1,704 @@
+#include "node/consensus_driver.hpp"
+
+#include "core/rlp.hpp"
+#include "node/block_pipeline.hpp"
+#include "node/log.hpp"
+
+namespace moe::node {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using p2p::MessageType;
+namespace rlp = core::rlp;
+
+constexpr std::size_t kMaxInbox = 20'000;           // peer messages waiting; beyond, transactions are dropped
+constexpr std::size_t kMaxFutureMessages = 4'096;   // proposals and votes of the next heights
+constexpr std::uint64_t kMaxBlocksPerRequest = 16;
+constexpr auto kStatusInterval = std::chrono::milliseconds(1000);
+constexpr auto kStallBeforeRebroadcast = std::chrono::milliseconds(2000);
+constexpr auto kSyncRequestTimeout = std::chrono::milliseconds(5000);
+
+std::string_view step_name(consensus::Step s) {
+    switch (s) {
+        case consensus::Step::kPropose: return "propose";
+        case consensus::Step::kPrevote: return "prevote";
+        case consensus::Step::kPrecommit: return "precommit";
+        case consensus::Step::kCommit: return "commit";
+    }
+    return "unknown";
+}
+
+core::Bytes list_of(std::initializer_list<core::ByteView> strings) {
+    core::Bytes payload;
+    for (core::ByteView s : strings) rlp::encode(payload, s);
+    return rlp::wrap_list(payload);
+}
+
+/// Splits an RLP list of byte strings; an error unless it has exactly `n`.
+std::expected<std::vector<core::ByteView>, std::string> strings_of(core::ByteView in, std::size_t n) {
+    auto list = rlp::decode_list(in);
+    if (!list) return std::unexpected(std::string(rlp::to_string(list.error())));
+    if (!in.empty()) return std::unexpected("trailing bytes");
+    std::vector<core::ByteView> out;
+    core::ByteView items = *list;
+    while (!items.empty()) {
+        auto s = rlp::decode_string(items);
+        if (!s) return std::unexpected(std::string(rlp::to_string(s.error())));
+        out.push_back(*s);
+    }
+    if (out.size() != n) return std::unexpected("expected " + std::to_string(n) + " items");
+    return out;
+}
+
+core::Bytes numbers(std::initializer_list<std::uint64_t> values) {
+    core::Bytes payload;
+    for (std::uint64_t v : values) rlp::encode(payload, v);
+    return rlp::wrap_list(payload);
+}
+
+std::expected<std::vector<std::uint64_t>, std::string> numbers_of(core::ByteView in, std::size_t n) {
+    auto list = rlp::decode_list(in);
+    if (!list) return std::unexpected(std::string(rlp::to_string(list.error())));
+    if (!in.empty()) return std::unexpected("trailing bytes");
+    std::vector<std::uint64_t> out;
+    core::ByteView items = *list;
+    while (!items.empty()) {
+        auto v = rlp::decode_u64(items);
+        if (!v) return std::unexpected(std::string(rlp::to_string(v.error())));
+        out.push_back(*v);
+    }
+    if (out.size() != n) return std::unexpected("expected " + std::to_string(n) + " numbers");
+    return out;
+}
+
+/// A proposal on the wire: rlp([proposal, block, consensus data]).
+struct ProposalMessage {
+    consensus::Proposal proposal;
+    core::Bytes block_rlp;
+    consensus::ConsensusData data;
+};
+
+std::expected<ProposalMessage, std::string> decode_proposal_message(core::ByteView payload) {
+    auto parts = strings_of(payload, 3);
+    if (!parts) return std::unexpected("proposal message: " + parts.error());
+    auto proposal = consensus::Proposal::decode((*parts)[0]);
+    if (!proposal) return std::unexpected("proposal: " + proposal.error());
+    auto data = consensus::ConsensusData::decode((*parts)[2]);
+    if (!data) return std::unexpected("consensus data: " + data.error());
+    return ProposalMessage{*proposal, core::Bytes((*parts)[1].begin(), (*parts)[1].end()), std::move(*data)};
+}
+
+}  // namespace
+
+ConsensusDriver::ConsensusDriver(Node& node, DriverOptions options)
+    : node_(node), options_(std::move(options)),
+      machine_(node.chain().chain_id, options_.validator_key.address(), options_.timeouts) {}
+
+ConsensusDriver::~ConsensusDriver() { stop(); }
+
+std::expected<std::unique_ptr<ConsensusDriver>, std::string> ConsensusDriver::create(Node& node, DriverOptions options) {
+    std::unique_ptr<ConsensusDriver> d(new ConsensusDriver(node, std::move(options)));
+    auto wal = ConsensusWal::open(d->options_.wal_file);
+    if (!wal) return std::unexpected("consensus WAL: " + wal.error());
+    d->wal_ = std::move(*wal);
+    if (d->options_.p2p) {
+        ConsensusDriver* self = d.get();
+        d->p2p_ = std::make_unique<p2p::P2p>(
+            *d->options_.p2p,
+            [self](const p2p::PeerId& peer, MessageType type, core::Bytes payload) {
+                std::lock_guard lock(self->inbox_mutex_);
+                // A flood of transactions must not crowd out votes: past the bound, only
+                // consensus messages are queued.
+                if (self->inbox_.size() >= kMaxInbox && type == MessageType::kTransaction) return;
+                self->inbox_.push_back({peer, type, std::move(payload)});
+                self->inbox_cv_.notify_one();
+            });
+    }
+    node.on_transaction([self = d.get()](core::ByteView raw) {
+        if (self->p2p_) self->p2p_->gossip(MessageType::kTransaction, raw, std::nullopt);
+    });
+    return d;
+}
+
+std::expected<void, std::string> ConsensusDriver::start() {
+    if (thread_.joinable()) return {};
+    last_progress_ = Clock::now();
+    last_status_ = Clock::now() - kStatusInterval;
+    replay_wal();
+    if (p2p_) {
+        if (auto r = p2p_->start(); !r) return std::unexpected("p2p: " + r.error());
+        log::info("p2p", "listening on ", options_.p2p->host, ":", p2p_->listen_port(), " as ", p2p_->id().hex());
+    }
+    thread_ = std::thread([this] { run(); });
+    return {};
+}
+
+void ConsensusDriver::stop() {
+    {
+        std::lock_guard lock(inbox_mutex_);
+        stopping_ = true;
+    }
+    inbox_cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    if (p2p_) p2p_->stop();
+}
+
+std::uint16_t ConsensusDriver::p2p_port() const { return p2p_ ? p2p_->listen_port() : 0; }
+
+ConsensusStatus ConsensusDriver::status() const {
+    std::lock_guard lock(status_mutex_);
+    ConsensusStatus s = status_;
+    if (p2p_) s.peers = p2p_->peers();
+    return s;
+}
+
+// ---- The thread -----------------------------------------------------------------------------
+
+void ConsensusDriver::run() {
+    if (!waiting_for_start_ && machine_.height() <= node_.head().number) start_height();
+    for (;;) {
+        std::deque<PeerMessage> batch;
+        {
+            std::unique_lock lock(inbox_mutex_);
+            const auto next_due = timers_.empty() ? Clock::now() + std::chrono::milliseconds(200) : timers_.top().due;
+            const auto wake = std::min(next_due, Clock::now() + std::chrono::milliseconds(200));
+            inbox_cv_.wait_until(lock, wake, [this] { return stopping_ || !inbox_.empty(); });
+            if (stopping_) break;
+            batch.swap(inbox_);
+        }
+        for (const PeerMessage& m : batch) {
+            try {
+                handle_message(m);
+            } catch (const std::exception& e) {
+                log::error("consensus", "message from ", m.peer.hex(), " failed: ", e.what());
+            }
+        }
+        while (!timers_.empty() && timers_.top().due <= Clock::now()) {
+            const Timer t = timers_.top();
+            timers_.pop();
+            if (t.start_height) {
+                if (t.timeout.height == node_.head().number + 1 && waiting_for_start_) start_height();
+                continue;
+            }
+            if (t.timeout.height != machine_.height()) continue;
+            core::Bytes body = numbers({t.timeout.height, t.timeout.round, static_cast<std::uint64_t>(t.timeout.step)});
+            log_wal(WalRecordType::kTimeout, std::move(body));
+            feed(t.timeout);
+        }
+        if (Clock::now() - last_status_ >= kStatusInterval) {
+            last_status_ = Clock::now();
+            send_status();
+            maybe_request_blocks();
+            if (Clock::now() - last_progress_ >= kStallBeforeRebroadcast) rebroadcast();
+        }
+        publish_status();
+    }
+}
+
+void ConsensusDriver::send(MessageType type, core::ByteView payload, std::optional<p2p::PeerId> from) {
+    if (p2p_) p2p_->gossip(type, payload, from);
+}
+
+void ConsensusDriver::log_wal(WalRecordType type, core::Bytes body) {
+    // A replay does not log again what the WAL holds; what this validator signs anew
+    // during a replay is logged like any signature.
+    if (replaying_ && type != WalRecordType::kOwnVote && type != WalRecordType::kOwnProposal) return;
+    if (auto r = wal_->append({type, std::move(body)}); !r) {
+        // Acting on a message the WAL does not hold could make a restart sign differently:
+        // a node that cannot log must stop rather than go on.
+        log::error("consensus", "cannot write the WAL: ", r.error(), "; stopping");
+        std::terminate();
+    }
+}
+
+// ---- Heights --------------------------------------------------------------------------------
+
+void ConsensusDriver::start_height() {
+    const std::uint64_t height = node_.head().number + 1;
+    auto set = node_.validator_set(height);
+    if (!set) {
+        log::error("consensus", "cannot start height ", height, ": ", set.error());
+        return;
+    }
+    waiting_for_start_ = false;
+    blocks_.clear();
+    signed_votes_.clear();
+    signed_proposals_.clear();
+    proposal_messages_.clear();
+    if (!replaying_) {
+        if (auto r = wal_->rewrite({{WalRecordType::kHeight, numbers({height})}}); !r) {
+            log::error("consensus", "cannot write the WAL: ", r.error(), "; stopping");
+            std::terminate();
+        }
+    }
+    last_progress_ = Clock::now();
+    feed(consensus::StartHeight{height, std::move(*set)});
+    // Messages of this height that arrived early.
+    std::deque<PeerMessage> early;
+    early.swap(future_);
+    for (const PeerMessage& m : early) handle_message(m);
+}
+
+void ConsensusDriver::replay_wal() {
+    const auto& records = wal_->records();
+    const std::uint64_t next = node_.head().number + 1;
+    if (records.empty() || records.front().type != WalRecordType::kHeight) return;
+    auto h = numbers_of(records.front().body, 1);
+    if (!h || (*h)[0] != next) return;  // the WAL's height is committed already
+
+    // What this validator signed at this height is known before anything is replayed, so a
+    // vote asked for again is the same vote, never a new one.
+    for (const WalRecord& r : records) {
+        if (r.type == WalRecordType::kOwnVote) {
+            if (auto v = consensus::Vote::decode(r.body)) {
+                signed_votes_[{v->round, static_cast<std::uint8_t>(v->type)}] = *v;
+            }
+        } else if (r.type == WalRecordType::kOwnProposal) {
+            if (auto m = decode_proposal_message(r.body)) signed_proposals_[m->proposal.round] = r.body;
+        }
+    }
+    log::info("consensus", "replaying ", records.size(), " WAL records of height ", next, " (", signed_votes_.size(),
+              " own votes)");
+    replaying_ = true;
+    auto set = node_.validator_set(next);
+    if (!set) {
+        replaying_ = false;
+        return;
+    }
+    auto own_votes = signed_votes_;
+    auto own_proposals = signed_proposals_;
+    feed(consensus::StartHeight{next, std::move(*set)});
+    signed_votes_ = std::move(own_votes);
+    signed_proposals_ = std::move(own_proposals);
+    for (std::size_t i = 1; i < records.size(); ++i) {
+        const WalRecord& r = records[i];
+        switch (r.type) {
+            case WalRecordType::kProposal:
+            case WalRecordType::kOwnProposal: {
+                core::ByteView body = r.body;
+                bool recorded_valid = true;
+                if (r.type == WalRecordType::kProposal) {
+                    auto parts = strings_of(r.body, 2);
+                    if (!parts || (*parts)[1].size() != 1) break;
+                    body = (*parts)[0];
+                    recorded_valid = (*parts)[1][0] == 1;
+                }
+                auto m = decode_proposal_message(body);
+                if (!m) break;
+                proposal_messages_[m->proposal.round] = core::Bytes(body.begin(), body.end());
+                const bool valid = execute_proposed(m->proposal.block_hash, m->block_rlp, m->data) && recorded_valid;
+                feed(consensus::ProposalReceived{m->proposal, valid});
+                break;
+            }
+            case WalRecordType::kVote:
+            case WalRecordType::kOwnVote:
+                if (auto v = consensus::Vote::decode(r.body)) feed(consensus::VoteReceived{*v});
+                break;
+            case WalRecordType::kTimeout:
+                if (auto t = numbers_of(r.body, 3)) {
+                    feed(consensus::TimeoutFired{(*t)[0], static_cast<std::uint32_t>((*t)[1]),
+                                                 static_cast<consensus::Step>((*t)[2])});
+                }
+                break;
+            case WalRecordType::kHeight: break;
+        }
+    }
+    replaying_ = false;
+}
+
+// ---- The machine ------------------------------------------------------------------------------
+
+void ConsensusDriver::feed(consensus::Event event) {
+    std::deque<consensus::Event> pending;
+    pending.push_back(std::move(event));
+    while (!pending.empty()) {
+        consensus::Event e = std::move(pending.front());
+        pending.pop_front();
+        for (const consensus::Action& a : machine_.handle(e)) {
+            // The node's own votes and proposals come back as events, after the actions of
+            // the event that asked for them.
+            if (const auto* s = std::get_if<consensus::SignVote>(&a)) {
+                if (auto v = sign_vote(*s)) pending.push_back(consensus::VoteReceived{*v});
+                continue;
+            }
+            carry_out(a);
+        }
+    }
+}
+
+std::optional<consensus::Vote> ConsensusDriver::sign_vote(const consensus::SignVote& s) {
+    const std::pair<std::uint32_t, std::uint8_t> key{s.round, static_cast<std::uint8_t>(s.type)};
+    if (auto it = signed_votes_.find(key); it != signed_votes_.end()) {
+        if (it->second.block_hash != s.block_hash) {
+            log::error("consensus", "refusing to sign a second, different vote at height ", s.height, " round ", s.round);
+            return std::nullopt;
+        }
+        send(MessageType::kVote, it->second.encode(), std::nullopt);
+        return it->second;
+    }
+    consensus::Vote v;
+    v.type = s.type;
+    v.height = s.height;
+    v.round = s.round;
+    v.block_hash = s.block_hash;
+    v.validator = options_.validator_key.address();
+    const std::uint64_t chain_id = node_.chain().chain_id;
+    v.signature = options_.validator_key.sign(v.signing_digest(chain_id));
+    if (v.type == consensus::VoteType::kPrecommit && !v.is_nil()) {
+        // Vote extensions are signed and verified even while empty (issue "Validator task
+        // routing" puts verdicts in them).
+        v.extension_signature = options_.validator_key.sign(v.extension_digest(chain_id));
+    }
+    // Logged and synced before anyone can see it: after a crash the WAL says what was signed.
+    log_wal(WalRecordType::kOwnVote, v.encode());
+    signed_votes_[key] = v;
+    send(MessageType::kVote, v.encode(), std::nullopt);
+    return v;
+}
+
+void ConsensusDriver::carry_out(const consensus::Action& action) {
+    if (const auto* b = std::get_if<consensus::BuildProposal>(&action)) {
+        propose(b->height, b->round, std::nullopt, -1);
+    } else if (const auto* p = std::get_if<consensus::ReProposal>(&action)) {
+        propose(p->height, p->round, p->block_hash, p->pol_round);
+    } else if (const auto* t = std::get_if<consensus::ScheduleTimeout>(&action)) {
+        timers_.push(Timer{Clock::now() + std::chrono::milliseconds(t->delay_ms), {t->height, t->round, t->step}, false});
+    } else if (const auto* c = std::get_if<consensus::Commit>(&action)) {
+        commit(*c);
+    } else if (const auto* e = std::get_if<consensus::EvidenceFound>(&action)) {
+        log::warn("consensus", "validator ", e->evidence.first.validator.hex(), " signed two votes at height ",
+                  e->evidence.first.height, " round ", e->evidence.first.round);
+        add_evidence(e->evidence, std::nullopt);
+    }
+}
+
+void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::optional<core::Hash> valid_block,
+                              std::int32_t pol_round) {
+    if (auto it = signed_proposals_.find(round); it != signed_proposals_.end()) {
+        // Proposed before a restart: the same proposal again, never a second block.
+        auto m = decode_proposal_message(it->second);
+        if (!m) return;
+        send(MessageType::kProposal, it->second, std::nullopt);
+        const bool valid = execute_proposed(m->proposal.block_hash, m->block_rlp, m->data);
+        feed(consensus::ProposalReceived{m->proposal, valid});
+        return;
+    }
+    core::Bytes block_rlp;
+    consensus::ConsensusData data;
+    core::Hash hash;
+    if (valid_block) {
+        auto it = blocks_.find(*valid_block);
+        if (it == blocks_.end() || !it->second.executed) {
+            log::error("consensus", "the valid block ", valid_block->hex(), " to propose again is not held");
+            return;
+        }
+        block_rlp = it->second.block_rlp;
+        data = it->second.data;
+        hash = *valid_block;
+    } else {
+        if (height > 1) {
+            auto last = node_.certificate(height - 1);
+            if (!last) {
+                log::error("consensus", "no certificate of block ", height - 1, " to build on");
+                return;
+            }
+            data.last_commit = std::move(*last);
+        }
+        for (const auto& [id, e] : evidence_pool_) {
+            if (data.evidence.size() == Node::kMaxEvidencePerBlock) break;
+            if (!node_.evidence_block(id) && e.first.height + Node::kMaxEvidenceAge >= height) data.evidence.push_back(e);
+        }
+        auto built = node_.build_block(options_.validator_key.address(), data, unix_seconds());
+        if (!built) {
+            log::error("consensus", "cannot build block ", height, ": ", built.error());
+            return;
+        }
+        hash = built->block.header.hash();
+        block_rlp = encode_block(built->block);
+        blocks_[hash] = ProposedBlock{block_rlp, data, std::move(*built)};
+    }
+    consensus::Proposal proposal;
+    proposal.height = height;
+    proposal.round = round;
+    proposal.pol_round = pol_round;
+    proposal.block_hash = hash;
+    proposal.proposer = options_.validator_key.address();
+    proposal.signature = options_.validator_key.sign(proposal.signing_digest(node_.chain().chain_id));
+    core::Bytes message = list_of({proposal.encode(), block_rlp, data.encode()});
+    log_wal(WalRecordType::kOwnProposal, message);
+    signed_proposals_[round] = message;
+    proposal_messages_[round] = message;
+    send(MessageType::kProposal, message, std::nullopt);
+    log::debug("consensus", "proposed block ", height, " round ", round, " ", hash.hex());
+    feed(consensus::ProposalReceived{proposal, true});
+}
+
+bool ConsensusDriver::execute_proposed(const core::Hash& hash, core::ByteView block_rlp, const consensus::ConsensusData& data) {
+    if (auto it = blocks_.find(hash); it != blocks_.end()) return it->second.executed.has_value();
+    ProposedBlock entry{core::Bytes(block_rlp.begin(), block_rlp.end()), data, std::nullopt};
+    auto block = decode_block(block_rlp);
+    if (!block) {
+        log::warn("consensus", "proposed block does not decode: ", block.error());
+    } else if (block->header.hash() != hash) {
+        log::warn("consensus", "proposed block's hash differs from the proposal's");
+    } else {
+        auto executed = node_.execute_block(*block, data, replaying_ ? 0 : unix_seconds());
+        if (executed) {
+            entry.executed = std::move(*executed);
+        } else {
+            log::warn("consensus", "proposed block ", block->header.number, " is invalid: ", executed.error());
+        }
+    }
+    const bool valid = entry.executed.has_value();
+    blocks_[hash] = std::move(entry);
+    return valid;
+}
+
+void ConsensusDriver::commit(const consensus::Commit& c) {
+    if (c.height <= node_.head().number) {
+        waiting_for_start_ = true;  // committed already (sync, or before a restart)
+    } else {
+        auto it = blocks_.find(c.block_hash);
+        if (it == blocks_.end() || !it->second.executed) {
+            log::error("consensus", "decided block ", c.block_hash.hex(), " of height ", c.height, " is not held");
+            return;
+        }
+        if (auto r = node_.commit_block(*it->second.executed, c.certificate); !r) {
+            log::error("consensus", "cannot commit block ", c.height, ": ", r.error());
+            return;
+        }
+        waiting_for_start_ = true;
+        for (auto e = evidence_pool_.begin(); e != evidence_pool_.end();) {
+            e = node_.evidence_block(e->first) ? evidence_pool_.erase(e) : std::next(e);
+        }
+    }
+    last_progress_ = Clock::now();
+    timers_.push(Timer{Clock::now() + std::chrono::milliseconds(options_.commit_timeout_ms), {c.height + 1, 0, {}}, true});
+    send_status();
+}
+
+void ConsensusDriver::add_evidence(const consensus::DuplicateVoteEvidence& e, std::optional<p2p::PeerId> from) {
+    const core::Hash id = e.hash();
+    if (evidence_pool_.contains(id) || node_.evidence_block(id)) return;
+    if (evidence_pool_.size() >= 1024) return;
+    evidence_pool_[id] = e;
+    send(MessageType::kEvidence, e.encode(), from);
+}
+
+// ---- Messages --------------------------------------------------------------------------------
+
+void ConsensusDriver::handle_message(const PeerMessage& m) {
+    switch (m.type) {
+        case MessageType::kTransaction: {
+            auto r = node_.submit_raw_transaction(m.payload);
+            (void)r;  // a transaction we reject (known, underpriced...) is simply not passed on
+            break;
+        }
+        case MessageType::kProposal: on_proposal_message(m.peer, m.payload); break;
+        case MessageType::kVote: on_vote_message(m.peer, m.payload); break;
+        case MessageType::kEvidence: on_evidence_message(m.peer, m.payload); break;
+        case MessageType::kStatus: on_status_message(m.peer, m.payload); break;
+        case MessageType::kBlockRequest: on_block_request(m.peer, m.payload); break;
+        case MessageType::kBlockResponse: on_block_response(m.peer, m.payload); break;
+        default:
+            if (p2p_) p2p_->disconnect(m.peer, "unexpected message type");
+            break;
+    }
+}
+
+void ConsensusDriver::on_proposal_message(const p2p::PeerId& peer, core::ByteView payload) {
+    auto m = decode_proposal_message(payload);
+    if (!m) {
+        if (p2p_) p2p_->disconnect(peer, m.error());
+        return;
+    }
+    const std::uint64_t height = machine_.height();
+    if (m->proposal.height > height) {
+        if (m->proposal.height <= height + 2 && future_.size() < kMaxFutureMessages) {
+            future_.push_back({peer, MessageType::kProposal, core::Bytes(payload.begin(), payload.end())});
+        }
+        return;
+    }
+    if (m->proposal.height < height || waiting_for_start_) return;
+    if (proposal_messages_.contains(m->proposal.round)) return;
+    const consensus::ValidatorSet* set = machine_.validators();
+    if (!set) return;
+    if (auto v = consensus::verify_proposal(m->proposal, set->advanced(m->proposal.round), node_.chain().chain_id); !v) {
+        if (p2p_) p2p_->disconnect(peer, "proposal with a bad signature or from the wrong proposer");
+        return;
+    }
+    const bool valid = execute_proposed(m->proposal.block_hash, m->block_rlp, m->data);
+    core::Bytes record = list_of({payload, core::Bytes{static_cast<std::uint8_t>(valid ? 1 : 0)}});
+    log_wal(WalRecordType::kProposal, std::move(record));
+    proposal_messages_[m->proposal.round] = core::Bytes(payload.begin(), payload.end());
+    send(MessageType::kProposal, payload, peer);
+    feed(consensus::ProposalReceived{m->proposal, valid});
+}
+
+void ConsensusDriver::on_vote_message(const p2p::PeerId& peer, core::ByteView payload) {
+    auto vote = consensus::Vote::decode(payload);
+    if (!vote) {
+        if (p2p_) p2p_->disconnect(peer, "vote: " + vote.error());
+        return;
+    }
+    const std::uint64_t height = machine_.height();
+    if (vote->height > height) {
+        if (vote->height <= height + 2 && future_.size() < kMaxFutureMessages) {
+            future_.push_back({peer, MessageType::kVote, core::Bytes(payload.begin(), payload.end())});
+        }
+        return;
+    }
+    if (vote->height < height || waiting_for_start_) return;
+    const consensus::ValidatorSet* set = machine_.validators();
+    if (!set) return;
+    if (auto v = consensus::verify_vote(*vote, *set, node_.chain().chain_id); !v) {
+        if (p2p_) p2p_->disconnect(peer, "vote with a bad signature or from a non-validator");
+        return;
+    }
+    // Only votes not seen before are logged and passed on; a repeat is dropped here.
+    if (p2p_ && !p2p_->gossip(MessageType::kVote, payload, peer)) return;
+    log_wal(WalRecordType::kVote, core::Bytes(payload.begin(), payload.end()));
+    feed(consensus::VoteReceived{*vote});
+}
+
+void ConsensusDriver::on_evidence_message(const p2p::PeerId& peer, core::ByteView payload) {
+    auto e = consensus::DuplicateVoteEvidence::decode(payload);
+    if (!e) {
+        if (p2p_) p2p_->disconnect(peer, "evidence: " + e.error());
+        return;
+    }
+    const std::uint64_t head = node_.head().number;
+    if (e->first.height > head + 1 || e->first.height + Node::kMaxEvidenceAge < head + 1) return;
+    auto set = node_.validator_set(e->first.height);
+    if (!set) return;
+    if (auto v = e->verify(*set, node_.chain().chain_id); !v) {
+        if (p2p_) p2p_->disconnect(peer, "invalid evidence: " + v.error());
+        return;
+    }
+    add_evidence(*e, peer);
+}
+
+void ConsensusDriver::on_status_message(const p2p::PeerId& peer, core::ByteView payload) {
+    auto s = numbers_of(payload, 1);
+    if (!s) {
+        if (p2p_) p2p_->disconnect(peer, "status: " + s.error());
+        return;
+    }
+    peer_heights_[peer] = (*s)[0];
+    maybe_request_blocks();
+}
+
+void ConsensusDriver::send_status() {
+    if (p2p_) p2p_->broadcast(MessageType::kStatus, numbers({node_.head().number}));
+}
+
+void ConsensusDriver::maybe_request_blocks() {
+    if (!p2p_) return;
+    const std::uint64_t head = node_.head().number;
+    std::optional<p2p::PeerId> best;
+    std::uint64_t best_height = head;
+    for (const auto& [peer, h] : peer_heights_) {
+        if (h > best_height) {
+            best = peer;
+            best_height = h;
+        }
+    }
+    if (!best) return;
+    if (sync_requested_ && Clock::now() - *sync_requested_ < kSyncRequestTimeout) return;
+    const std::uint64_t count = std::min(kMaxBlocksPerRequest, best_height - head);
+    sync_requested_ = Clock::now();
+    sync_until_ = head + count;
+    p2p_->send(*best, MessageType::kBlockRequest, numbers({head + 1, count}));
+}
+
+void ConsensusDriver::on_block_request(const p2p::PeerId& peer, core::ByteView payload) {
+    auto r = numbers_of(payload, 2);
+    if (!r || (*r)[1] == 0 || (*r)[1] > kMaxBlocksPerRequest) {
+        if (p2p_) p2p_->disconnect(peer, "bad block request");
+        return;
+    }
+    for (std::uint64_t n = (*r)[0]; n < (*r)[0] + (*r)[1]; ++n) {
+        auto block = node_.block_by_number(n);
+        auto cert = node_.certificate(n);
+        if (!block || !cert) break;
+        auto data = node_.consensus_data(block->header.hash());
+        if (!data) break;
+        p2p_->send(peer, MessageType::kBlockResponse, list_of({encode_block(*block), data->encode(), cert->encode()}));
+    }
+}
+
+void ConsensusDriver::on_block_response(const p2p::PeerId& peer, core::ByteView payload) {
+    auto parts = strings_of(payload, 3);
+    if (!parts) {
+        if (p2p_) p2p_->disconnect(peer, "block response: " + parts.error());
+        return;
+    }
+    auto block = decode_block((*parts)[0]);
+    auto data = consensus::ConsensusData::decode((*parts)[1]);
+    auto cert = consensus::CommitCertificate::decode((*parts)[2]);
+    if (!block || !data || !cert) {
+        if (p2p_) p2p_->disconnect(peer, "block response does not decode");
+        return;
+    }
+    const std::uint64_t number = block->header.number;
+    if (number != node_.head().number + 1) return;  // not the next one (a late or repeated answer)
+    auto set = node_.validator_set(number);
+    if (!set) return;
+    if (cert->height != number || cert->block_hash != block->header.hash()) {
+        if (p2p_) p2p_->disconnect(peer, "certificate of another block");
+        return;
+    }
+    if (auto v = cert->verify(*set, node_.chain().chain_id); !v) {
+        if (p2p_) p2p_->disconnect(peer, "block with an invalid certificate: " + v.error());
+        return;
+    }
+    auto executed = node_.execute_block(*block, std::move(*data), 0);
+    if (!executed) {
+        // A block with a valid certificate that we cannot execute means our state differs
+        // from the quorum's: nothing to do but say so loudly.
+        log::error("sync", "block ", number, " certified by the validators does not execute here: ", executed.error());
+        return;
+    }
+    if (auto r = node_.commit_block(*executed, *cert); !r) {
+        log::error("sync", "cannot commit block ", number, ": ", r.error());
+        return;
+    }
+    log::info("sync", "caught up to block ", number, " from ", peer.hex());
+    last_progress_ = Clock::now();
+    if (machine_.height() <= number) start_height();
+    if (number >= sync_until_) {
+        sync_requested_.reset();
+        maybe_request_blocks();
+    }
+}
+
+void ConsensusDriver::rebroadcast() {
+    if (!p2p_) return;
+    for (const auto& [key, vote] : signed_votes_) p2p_->broadcast(MessageType::kVote, vote.encode());
+    if (auto it = proposal_messages_.find(machine_.round()); it != proposal_messages_.end()) {
+        p2p_->broadcast(MessageType::kProposal, it->second);
+    }
+    for (const auto& [id, e] : evidence_pool_) p2p_->broadcast(MessageType::kEvidence, e.encode());
+    last_progress_ = Clock::now();
+}
+
+void ConsensusDriver::publish_status() {
+    ConsensusStatus s;
+    s.height = machine_.height();
+    s.round = machine_.round();
+    s.step = std::string(step_name(machine_.step()));
+    s.proposer = machine_.proposer();
+    const consensus::ValidatorSet* set = machine_.validators();
+    s.is_validator = set && set->index_of(options_.validator_key.address()).has_value();
+    s.votes = machine_.vote_counts();
+    s.peer_heights = peer_heights_;
+    for (const auto& [id, e] : evidence_pool_) s.pending_evidence.push_back(e);
+    const std::uint64_t head = node_.head().number;
+    for (const auto& [peer, h] : peer_heights_) s.syncing = s.syncing || h > head + 1;
+    if (head > 0) s.last_commit = node_.certificate(head);
+    std::lock_guard lock(status_mutex_);
+    status_ = std::move(s);
+}
+
+}  // namespace moe::node

@@ -1,0 +1,154 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <expected>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "consensus/tendermint.hpp"
+#include "core/secp256k1.hpp"
+#include "node/consensus_wal.hpp"
+#include "node/node.hpp"
+#include "node/p2p/p2p.hpp"
+
+/// Runs consensus for a node: the Tendermint machine of consensus/, fed from the network,
+/// timers and the WAL; the signer that refuses to double-sign; gossip; block sync.
+namespace moe::node {
+
+/// What validator_getStatus reports.
+struct ConsensusStatus {
+    std::uint64_t height = 0;
+    std::uint32_t round = 0;
+    std::string step;
+    std::optional<core::Address> proposer;
+    bool is_validator = false;
+    bool syncing = false;
+    consensus::VoteCounts votes;
+    std::optional<consensus::CommitCertificate> last_commit;
+    std::vector<p2p::PeerInfo> peers;
+    std::map<core::Address, std::uint64_t> peer_heights;
+    std::vector<consensus::DuplicateVoteEvidence> pending_evidence;  ///< seen, not yet in a block
+};
+
+struct DriverOptions {
+    core::PrivateKey validator_key;
+    core::PrivateKey node_key;
+    std::filesystem::path wal_file;
+    /// Absent: no network (a single-validator devnet).
+    std::optional<p2p::P2pConfig> p2p;
+    consensus::TimeoutConfig timeouts;
+    /// Pause after a commit before the next height starts (CometBFT's timeout_commit): the
+    /// block interval.
+    std::uint64_t commit_timeout_ms = 1000;
+};
+
+/// One thread that owns the consensus state: every input (peer messages, timers) is queued
+/// and handled in order, so the state machine has a single writer (CometBFT's design).
+class ConsensusDriver {
+  public:
+    /// Opens the WAL and prepares; nothing runs until start().
+    [[nodiscard]] static std::expected<std::unique_ptr<ConsensusDriver>, std::string> create(Node& node, DriverOptions options);
+    ~ConsensusDriver();
+
+    /// Replays the WAL, starts the network and the consensus thread.
+    [[nodiscard]] std::expected<void, std::string> start();
+    /// Stops the thread and the network; a block being committed is finished first. Idempotent.
+    void stop();
+
+    [[nodiscard]] ConsensusStatus status() const;
+    /// The P2P port actually bound (0 without a network).
+    [[nodiscard]] std::uint16_t p2p_port() const;
+
+  private:
+    struct PeerMessage {
+        p2p::PeerId peer;
+        p2p::MessageType type;
+        core::Bytes payload;
+    };
+    struct Timer {
+        std::chrono::steady_clock::time_point due;
+        consensus::TimeoutFired timeout;
+        bool start_height = false;  ///< the commit pause: start head + 1
+        bool operator>(const Timer& o) const { return due > o.due; }
+    };
+    /// A proposal's block, executed.
+    struct ProposedBlock {
+        core::Bytes block_rlp;
+        consensus::ConsensusData data;
+        std::optional<ExecutedBlock> executed;  ///< empty: invalid
+    };
+
+    ConsensusDriver(Node& node, DriverOptions options);
+
+    void run();
+    void handle_message(const PeerMessage& m);
+    void on_proposal_message(const p2p::PeerId& peer, core::ByteView payload);
+    void on_vote_message(const p2p::PeerId& peer, core::ByteView payload);
+    void on_evidence_message(const p2p::PeerId& peer, core::ByteView payload);
+    void on_status_message(const p2p::PeerId& peer, core::ByteView payload);
+    void on_block_request(const p2p::PeerId& peer, core::ByteView payload);
+    void on_block_response(const p2p::PeerId& peer, core::ByteView payload);
+
+    /// Feeds an event to the machine (after logging it, unless replaying) and carries out
+    /// every action it leads to.
+    void feed(consensus::Event event);
+    void carry_out(const consensus::Action& action);
+    void start_height();
+    void replay_wal();
+    void log_wal(WalRecordType type, core::Bytes body);
+    [[nodiscard]] std::optional<consensus::Vote> sign_vote(const consensus::SignVote& s);
+    void propose(std::uint64_t height, std::uint32_t round, std::optional<core::Hash> valid_block, std::int32_t pol_round);
+    /// Executes a proposed block (once per hash) and says whether it is valid.
+    bool execute_proposed(const core::Hash& hash, core::ByteView block_rlp, const consensus::ConsensusData& data);
+    void add_evidence(const consensus::DuplicateVoteEvidence& e, std::optional<p2p::PeerId> from);
+    void commit(const consensus::Commit& c);
+    void maybe_request_blocks();
+    void send_status();
+    void rebroadcast();
+    void publish_status();
+    void send(p2p::MessageType type, core::ByteView payload, std::optional<p2p::PeerId> from);
+
+    Node& node_;
+    DriverOptions options_;
+    std::unique_ptr<ConsensusWal> wal_;
+    std::unique_ptr<p2p::P2p> p2p_;
+    consensus::Tendermint machine_;
+    bool replaying_ = false;
+
+    // Consensus-thread state.
+    std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+    std::map<core::Hash, ProposedBlock> blocks_;                    ///< of the current height, by hash
+    std::map<std::pair<std::uint32_t, std::uint8_t>, consensus::Vote> signed_votes_;  ///< (round, type) of this height
+    std::map<std::uint32_t, core::Bytes> signed_proposals_;        ///< round -> proposal message of this height
+    std::map<std::uint32_t, core::Bytes> proposal_messages_;       ///< round -> a proposal message seen
+    std::deque<PeerMessage> future_;                               ///< messages of the next heights
+    std::map<core::Hash, consensus::DuplicateVoteEvidence> evidence_pool_;
+    std::map<p2p::PeerId, std::uint64_t> peer_heights_;
+    std::optional<std::chrono::steady_clock::time_point> sync_requested_;
+    std::uint64_t sync_until_ = 0;  ///< the last block of the outstanding request
+    bool waiting_for_start_ = false;
+    std::chrono::steady_clock::time_point last_progress_;
+    std::chrono::steady_clock::time_point last_status_;
+
+    // The inbox.
+    mutable std::mutex inbox_mutex_;
+    std::condition_variable inbox_cv_;
+    std::deque<PeerMessage> inbox_;
+    bool stopping_ = false;
+    std::thread thread_;
+
+    mutable std::mutex status_mutex_;
+    ConsensusStatus status_;
+};
+
+}  // namespace moe::node
