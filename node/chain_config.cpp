@@ -72,7 +72,7 @@ std::expected<void, std::string> staking_fields(const json& doc, ChainConfig& c)
             return Error("consensus_timeouts: unknown field '" + key + "'");
         }
     }
-    ConsensusTimeouts& ct = c.consensus_timeouts;
+    consensus::TimeoutConfig& ct = c.consensus_timeouts;
     for (auto r : {optional_u64(t, "propose_ms", 1, 600'000, ct.propose_ms),
                    optional_u64(t, "propose_delta_ms", 0, 600'000, ct.propose_delta_ms),
                    optional_u64(t, "prevote_ms", 1, 600'000, ct.prevote_ms),

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "consensus/tendermint.hpp"
 #include "core/block.hpp"
 #include "core/fixed_bytes.hpp"
 #include "core/secp256k1.hpp"
@@ -30,17 +31,6 @@ struct GenesisValidator {
     std::uint64_t power = 1;
 };
 
-/// The base timeouts of the Tendermint rounds and how much each grows per round
-/// (Tendermint, Algorithm 1: timeoutPropose(r) = propose_ms + r * propose_delta_ms, and so on).
-struct ConsensusTimeouts {
-    std::uint64_t propose_ms = 1000;
-    std::uint64_t propose_delta_ms = 500;
-    std::uint64_t prevote_ms = 500;
-    std::uint64_t prevote_delta_ms = 500;
-    std::uint64_t precommit_ms = 500;
-    std::uint64_t precommit_delta_ms = 500;
-};
-
 /// The parameters of a chain: what its genesis says, identical on every node.
 struct ChainConfig {
     std::string name;
@@ -59,7 +49,7 @@ struct ChainConfig {
     std::uint64_t jail_blocks = 50;              ///< how long a jail lasts before unjail() succeeds
     std::uint64_t downtime_window = 50;          ///< blocks over which missed commits are counted
     std::uint32_t downtime_max_missed_bps = 5000;  ///< more missed than this share of a window jails
-    ConsensusTimeouts consensus_timeouts;
+    consensus::TimeoutConfig consensus_timeouts;  ///< Tendermint round timeouts, growing per round
     std::vector<GenesisValidator> validators;
     nlohmann::json source;  ///< the document it was read from, written back by `moed init`
 };

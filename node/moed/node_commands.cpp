@@ -146,13 +146,11 @@ int run_home(const fs::path& dir, Args args) {
     log::info("node", "chain ", n.chain().name, " id ", n.chain().chain_id, " genesis ", n.genesis_hash().hex(), " head ",
               n.head().number);
 
-    const ConsensusTimeouts& t = chain->consensus_timeouts;
     DriverOptions options{*validator,
                           *node_key,
                           home.root / "wal" / "consensus.wal",
                           std::nullopt,
-                          consensus::TimeoutConfig{t.propose_ms, t.propose_delta_ms, t.prevote_ms, t.prevote_delta_ms,
-                                                   t.precommit_ms, t.precommit_delta_ms},
+                          chain->consensus_timeouts,
                           config->block_interval_ms != 0 ? config->block_interval_ms : chain->block_interval_ms};
     // A chain of one validator with no peers to dial needs no network (the devnet); every
     // other node joins the P2P network.

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { ethers } from 'ethers';
-import { MOED } from './lib/devnet.mjs';
+import { MOED, connect } from './lib/devnet.mjs';
 import { createTestnet, rpc, waitFor } from './lib/testnet.mjs';
 
 const STAKING = '0x0000000000000000000000000000000000001000';
@@ -72,7 +72,7 @@ test('a double-signing validator is slashed and jailed in a block, visible over 
   assert.ok(BigInt(after.stake) < BigInt(before.stake), 'the stake was slashed');
 
   // The contract itself says so, through its ABI.
-  const provider = new ethers.JsonRpcProvider(net.nodes[2].url, undefined, { staticNetwork: true });
+  const provider = connect(net.nodes[2]);
   const staking = new ethers.Contract(STAKING, ['function jailOf(address) view returns (bool, uint256)'], provider);
   const [jailed] = await staking.jailOf(address);
   assert.equal(jailed, true);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ethers } from 'ethers';
-import { TEST_KEYS } from './lib/devnet.mjs';
+import { TEST_KEYS, connect } from './lib/devnet.mjs';
 import { createTestnet, rpc, waitFor } from './lib/testnet.mjs';
 
 const STAKING = '0x0000000000000000000000000000000000001000';
@@ -21,7 +21,7 @@ test('a staked fifth validator joins at the next epoch, syncs and signs', async 
   await net.waitHeight(await net.height(0), [4]);  // it follows
 
   const key = JSON.parse(readFileSync(join(fifth.home, 'keys', 'validator_key.json'), 'utf8')).private_key;
-  const provider = new ethers.JsonRpcProvider(net.nodes[0].url, undefined, { staticNetwork: true, pollingInterval: 200 });
+  const provider = connect(net.nodes[0]);
   const funder = new ethers.Wallet(TEST_KEYS[0], provider);
   const validator = new ethers.Wallet(key.startsWith('0x') ? key : '0x' + key, provider);
   await (await funder.sendTransaction({ to: validator.address, value: ethers.parseEther('1000') })).wait();

@@ -89,9 +89,11 @@ export async function startDevnet({ home, port, extraArgs = [] } = {}) {
   };
 }
 
-/// An ethers provider for a devnet, polling fast enough for one-second blocks.
+/// An ethers provider for a node, polling fast enough for one-second blocks. Its response
+/// cache is off: a test that reads a balance, sends a transaction and reads it again within
+/// ethers' default 250 ms would otherwise be handed the first answer.
 export function connect(devnet) {
-  return new ethers.JsonRpcProvider(devnet.url, undefined, { staticNetwork: true, pollingInterval: 200 });
+  return new ethers.JsonRpcProvider(devnet.url, undefined, { staticNetwork: true, pollingInterval: 200, cacheTimeout: -1 });
 }
 
 /// The end of a test file: closes the provider, stops moed (printing its log with
