@@ -245,13 +245,19 @@ std::expected<FraudCorpus, std::string> load_fraud_corpus(const fs::path& dir, c
     return corpus;
 }
 
-Dataset fraud_split(const FraudCorpus& corpus, std::uint64_t seed, bool held_out_part, std::vector<std::size_t>* rows) {
+Dataset fraud_split(const FraudCorpus& corpus, std::uint64_t seed, bool held_out_part, std::vector<std::size_t>* rows, int per_account) {
     Dataset d;
     d.num_features = corpus.rows.num_features;
     d.num_classes = 2;
     const auto F = static_cast<std::size_t>(d.num_features);
+    std::vector<long> total(corpus.accounts.size(), 0), seen(corpus.accounts.size(), 0);
+    for (std::uint32_t a : corpus.row_account) ++total[a];
     for (std::size_t r = 0; r < static_cast<std::size_t>(corpus.rows.rows()); ++r) {
         if (held_out(corpus.rows.groups[r], seed) != held_out_part) continue;
+        const std::uint32_t a = corpus.row_account[r];
+        const long i = seen[a]++;
+        // Even spread: keep row i when floor(i * k / n) steps up.
+        if (per_account > 0 && total[a] > per_account && (i * per_account) / total[a] == ((i + 1) * per_account) / total[a]) continue;
         d.x.insert(d.x.end(), corpus.rows.x.begin() + static_cast<std::ptrdiff_t>(r * F), corpus.rows.x.begin() + static_cast<std::ptrdiff_t>((r + 1) * F));
         d.y.push_back(corpus.rows.y[r]);
         d.groups.push_back(corpus.rows.groups[r]);

@@ -33,7 +33,9 @@ struct FraudCorpus {
 /// Reads labels.csv, normal_txns_first200.csv.gz and erc20_txns_first100.csv.gz from `dir`.
 [[nodiscard]] std::expected<FraudCorpus, std::string> load_fraud_corpus(const std::filesystem::path& dir, const FraudOptions& options);
 
-/// The rows of held-out accounts (true) or of the others (false), and their indices.
-[[nodiscard]] Dataset fraud_split(const FraudCorpus& corpus, std::uint64_t seed, bool held_out_part, std::vector<std::size_t>* rows = nullptr);
+/// The rows of held-out accounts (true) or of the others (false), and their indices; with
+/// `per_account` > 0, at most that many rows of each account, spread evenly over its history.
+[[nodiscard]] Dataset fraud_split(const FraudCorpus& corpus, std::uint64_t seed, bool held_out_part, std::vector<std::size_t>* rows = nullptr,
+                                  int per_account = 0);
 
 }  // namespace moe::nn

@@ -107,6 +107,7 @@ std::expected<std::vector<ScreeningVerdict>, InferenceError> screen_transactions
 }
 
 std::expected<ScreeningVerdict, InferenceError> screen_transaction(MoeEngine& engine, std::span<const std::uint8_t> row) {
+    if (auto ok = check(engine.model(), kTaskFraud, kFraudFeatureSchema, kFraudFeatures, 2); !ok) return std::unexpected(ok.error());
     if (row.size() != static_cast<std::size_t>(kFraudFeatures)) return std::unexpected(InferenceError::kWrongShape);
     auto v = screen_transactions(engine, row);
     if (!v) return std::unexpected(v.error());

@@ -39,6 +39,8 @@ constexpr std::string_view kUsage =
     "  --data FILE|DIR         synthetic: CSV of feature columns in [0, 1], then the integer class\n"
     "                          label (optional header line); without it the task generates --rows rows\n"
     "  --accounts N            fraud: only the first N labelled accounts (quick runs)\n"
+    "  --rows-per-account N    fraud: train on at most N screened rows per account (default 32);\n"
+    "                          the held-out accounts are evaluated on all their rows\n"
     "  --with-gas-price        fraud: add the gas-price level, an era feature (to show its leak; never ship)\n"
     "  --rows N                generated rows (default 12000)\n"
     "  --seed N                seed of the initialisation, shuffles and split (default 1)\n"
@@ -128,10 +130,10 @@ int train_main(Args args) {
         o.feature_schema_version = nn::kContractFeatureSchema;
         o.seed = nn::kShippedSeed;
     } else if (task == "fraud") {
-        o.hidden = {48};
-        o.max_epochs = 12;
+        o.hidden = {32};
+        o.max_epochs = 15;
         o.patience = 3;
-        o.batch = 512;
+        o.batch = 256;
         o.learning_rate = 3e-3f;
         o.task = nn::kTaskFraud;
         o.feature_schema_version = nn::kFraudFeatureSchema;
@@ -145,6 +147,7 @@ int train_main(Args args) {
     };
     long rows = 12000;
     std::size_t accounts = 0;
+    int rows_per_account = 32;  // fraud: training rows per account, spread over its history
     const IntFlag flags[] = {
         {"--seed", 0, 1l << 62, [&](long x) { o.seed = static_cast<std::uint64_t>(x); }},
         {"--experts", 1, 256, [&](long x) { o.experts = static_cast<int>(x); }},
@@ -155,6 +158,7 @@ int train_main(Args args) {
         {"--batch", 8, 65536, [&](long x) { o.batch = static_cast<int>(x); }},
         {"--rows", 100, 10'000'000, [&](long x) { rows = x; }},
         {"--accounts", 10, 10'000'000, [&](long x) { accounts = static_cast<std::size_t>(x); }},
+        {"--rows-per-account", 1, 100'000, [&](long x) { rows_per_account = static_cast<int>(x); }},
     };
     for (const IntFlag& f : flags) {
         const std::string s = flag_value(args, f.name);
@@ -209,7 +213,7 @@ int train_main(Args args) {
             }
             for (const auto& n : corpus->notes) std::fprintf(stderr, "%s\n", n.c_str());
             fraud = std::move(*corpus);
-            data = nn::fraud_split(*fraud, o.seed, false);
+            data = nn::fraud_split(*fraud, o.seed, false, nullptr, rows_per_account);
             test = nn::fraud_split(*fraud, o.seed, true, &test_rows);
             if (fo.with_gas_price) o.feature_schema_version = 0;  // never a shippable schema
         }
