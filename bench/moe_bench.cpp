@@ -4,9 +4,18 @@
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include <optional>
+
+#include "core/keccak.hpp"
+#include "core/secp256k1.hpp"
+#include "core/transaction.hpp"
+#include "moe/account_stats.hpp"
 #include "moe/engine.hpp"
+#include "moe/inference.hpp"
+#include "moe/model_file.hpp"
 #include "moe/perf_kernels.hpp"
 #include "moe/synthetic.hpp"
+#include "node/node_config.hpp"
 
 namespace {
 
@@ -84,6 +93,89 @@ void BM_MoeForward(benchmark::State& state) {
     state.counters["rows"] = benchmark::Counter(rows, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_MoeForward)->Args({8, 1})->Args({8, 1024})->Args({32, 1})->Args({32, 1024})->Unit(benchmark::kMicrosecond);
+
+/// A shipped model from chain-config/models, or nothing (the benchmark then reports an error).
+std::optional<MoeModel> shipped_model(const char* name) {
+    auto bytes = moe::node::read_file(std::string(MOE_SOURCE_DIR) + "/chain-config/models/" + name);
+    if (!bytes) return std::nullopt;
+    auto m = parse_model(moe::core::as_bytes(*bytes));
+    if (!m) return std::nullopt;
+    return std::move(*m);
+}
+
+/// An ERC-20 transfer as a node receives it: signed, so that recovery has work to do.
+moe::core::Transaction sample_transaction() {
+    using namespace moe::core;
+    Transaction t;
+    t.type = moe::core::TxType::kDynamicFee;
+    t.chain_id = 4224;
+    t.nonce = 42;
+    t.max_priority_fee_per_gas = 1'000'000'000;
+    t.max_fee_per_gas = 30'000'000'000ull;
+    t.gas_limit = 60'000;
+    t.to = Address::from_hex("0x70997970c51812dc3a010c7d01b50e0d17dc79c8").value();
+    t.value = 1'000'000'000'000'000ull;
+    t.data = from_hex("0xa9059cbb0000000000000000000000003c44cdddb6a900fa2b585dd299e03d12fa4293bc00000000000000000000000000000000000000000000000000000000000003e8").value();
+    t.sign(PrivateKey::from_seed(keccak256(as_bytes("bench"))));
+    return t;
+}
+
+/// Screening one transaction: its facts, the feature row from both parties' statistics, the
+/// shipped fraud model at batch 1 (gate, top-2 experts, integer score).
+void BM_ScreenTransaction(benchmark::State& state) {
+    const auto model = shipped_model("fraud.moe");
+    if (!model) {
+        state.SkipWithError("chain-config/models/fraud.moe missing");
+        return;
+    }
+    MoeEngine engine(*model);
+    const moe::core::Transaction t = sample_transaction();
+    AccountStats sender, recipient;
+    for (std::uint64_t i = 0; i < 100; ++i) {
+        TxFacts f;
+        f.value_gwei = 1'000'000 * (i + 1);
+        f.timestamp = 1'000'000 + i * 600;
+        sender.apply_sent(f, i, i % 13 == 0);
+        recipient.apply_received(f, i + 7);
+    }
+    for (auto _ : state) {
+        TxFacts f;
+        f.type = moe::nn::TxType::kTokenTransfer;
+        f.value_gwei = 1'000'000;
+        f.gas_limit = t.gas_limit;
+        f.data_size = static_cast<std::uint32_t>(t.data.size());
+        f.selector = 0xa9059cbb;
+        f.recipient_is_contract = true;
+        f.timestamp = 1'100'000;
+        const FraudFeatures row = fraud_features(f, sender, recipient);
+        benchmark::DoNotOptimize(screen_transaction(engine, row));
+    }
+}
+BENCHMARK(BM_ScreenTransaction)->Unit(benchmark::kMicrosecond);
+
+/// The same transaction's sender recovery (secp256k1 + Keccak), the cost screening is compared with.
+void BM_ScreenTransaction_SenderRecovery(benchmark::State& state) {
+    const moe::core::Transaction t = sample_transaction();
+    for (auto _ : state) benchmark::DoNotOptimize(t.sender());
+}
+BENCHMARK(BM_ScreenTransaction_SenderRecovery)->Unit(benchmark::kMicrosecond);
+
+/// Classifying runtime bytecode with the shipped contract model: features plus inference, per KiB.
+void BM_ClassifyContract(benchmark::State& state) {
+    const auto model = shipped_model("contract.moe");
+    if (!model) {
+        state.SkipWithError("chain-config/models/contract.moe missing");
+        return;
+    }
+    MoeEngine engine(*model);
+    const auto kib = static_cast<std::size_t>(state.range(0));
+    SplitMix64 rng(3);
+    moe::core::Bytes code(kib * 1024);
+    for (auto& b : code) b = static_cast<std::uint8_t>(rng.next());
+    for (auto _ : state) benchmark::DoNotOptimize(classify_contract(engine, code));
+    state.counters["KiB"] = benchmark::Counter(static_cast<double>(kib), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_ClassifyContract)->Arg(1)->Arg(8)->Arg(24)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

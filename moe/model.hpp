@@ -54,6 +54,7 @@ struct MoeModel {
     std::uint32_t capacity_percent = 200;  ///< per-expert capacity: ceil(rows * top_k / experts * p / 100)
     Combine combine = Combine::kSoft;
     std::int32_t softmax_temperature = 256;  ///< logit units per halving of the combine weight
+    std::int32_t output_temperature = 0;     ///< output units per halving of a class probability (0: not calibrated)
 
     Gate gate;                          ///< flat: over experts; hierarchical: over groups
     std::vector<Gate> group_gates;      ///< hierarchical only: one gate per group, over its experts

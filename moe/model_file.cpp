@@ -115,6 +115,7 @@ core::Bytes serialize_model(const MoeModel& m) {
     w.u32(m.capacity_percent);
     w.u8(static_cast<std::uint8_t>(m.combine));
     w.i32(m.softmax_temperature);
+    w.i32(m.output_temperature);
     w.u32(static_cast<std::uint32_t>(m.experts.size()));
     w.u32(static_cast<std::uint32_t>(m.groups.size()));
     w.linear(m.gate.linear);
@@ -150,11 +151,12 @@ std::expected<MoeModel, std::string> parse_model(core::ByteView file) {
     std::uint32_t version = 0, features = 0, output_dim = 0, top_k = 0, experts = 0, groups = 0;
     std::uint8_t kind = 0, combine = 0;
     if (!r.u32(version)) return Err("truncated header");
-    if (version != kModelFormatVersion) {
+    if (version != kModelFormatVersion && version != 1) {
         return Err("model format version " + std::to_string(version) + ", this moed reads version " + std::to_string(kModelFormatVersion));
     }
     if (!r.u32(m.task) || !r.u32(m.feature_schema_version) || !r.u32(features) || !r.u8(kind) || !r.u32(output_dim) ||
-        !r.u32(top_k) || !r.u32(m.capacity_percent) || !r.u8(combine) || !r.i32(m.softmax_temperature) || !r.u32(experts) ||
+        !r.u32(top_k) || !r.u32(m.capacity_percent) || !r.u8(combine) || !r.i32(m.softmax_temperature) ||
+        (version >= 2 && !r.i32(m.output_temperature)) || !r.u32(experts) ||
         !r.u32(groups)) {
         return Err("truncated header");
     }
@@ -167,6 +169,7 @@ std::expected<MoeModel, std::string> parse_model(core::ByteView file) {
     if (groups > experts) return Err("more groups than experts");
     if (m.capacity_percent == 0 || m.capacity_percent > 100'000) return Err("bad capacity percent");
     if (m.softmax_temperature <= 0) return Err("softmax temperature must be positive");
+    if (m.output_temperature < 0) return Err("output temperature must not be negative");
     m.num_features = static_cast<int>(features);
     m.output_kind = static_cast<OutputKind>(kind);
     m.output_dim = static_cast<int>(output_dim);
@@ -223,7 +226,8 @@ std::string describe_model(const MoeModel& m) {
     s << "task " << m.task << ", feature schema " << m.feature_schema_version << ", " << m.num_features << " features\n"
       << "output: " << (m.output_kind == OutputKind::kScore ? "score" : "class logits") << " x " << m.output_dim << "\n"
       << "routing: top-" << m.top_k << ", capacity " << m.capacity_percent << "%, "
-      << (m.combine == Combine::kSoft ? "soft" : "hard") << " combine, temperature " << m.softmax_temperature << "\n"
+      << (m.combine == Combine::kSoft ? "soft" : "hard") << " combine, temperature " << m.softmax_temperature
+      << ", output temperature " << m.output_temperature << "\n"
       << "gate: " << (m.hierarchical() ? "hierarchical, " + std::to_string(m.groups.size()) + " groups" : std::string("flat"))
       << ", " << m.gate.linear.in << "x" << m.gate.linear.out << "\n"
       << "experts: " << m.experts.size() << "\n";

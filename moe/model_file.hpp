@@ -11,7 +11,8 @@
 /// The model file: one self-checking binary (docs/decisions/001-model-file-format.md).
 namespace moe::nn {
 
-inline constexpr std::uint32_t kModelFormatVersion = 1;
+/// Version 2 adds the output temperature; version 1 files are still read (temperature 0).
+inline constexpr std::uint32_t kModelFormatVersion = 2;
 
 /// Serializes a model; the last 32 bytes are the SHA-256 of everything before them.
 [[nodiscard]] core::Bytes serialize_model(const MoeModel& model);

@@ -266,8 +266,9 @@ class FloatMoe {
         Losses L;
         const float inv = 1.0f / static_cast<float>(valid);
         std::vector<float> frac(E, 0.0f), mean_p(E, 0.0f);
+        auto weight = [&](int cls) { return o.class_weights.empty() ? 1.0f : o.class_weights[static_cast<std::size_t>(cls)]; };
         for (std::size_t r = 0; r < static_cast<std::size_t>(valid); ++r) {
-            L.ce -= std::log(std::max(q_[r * C + static_cast<std::size_t>(y[r])], 1e-12f));
+            L.ce -= weight(y[r]) * std::log(std::max(q_[r * C + static_cast<std::size_t>(y[r])], 1e-12f));
             const float* logits = out_.data() + r * C;
             L.correct += static_cast<int>(std::max_element(logits, logits + C) - logits) == y[r] ? 1 : 0;
             frac[static_cast<std::size_t>(top1[r])] += inv;
@@ -288,7 +289,8 @@ class FloatMoe {
         // Backward: cross-entropy through the combination into experts and gate.
         std::vector<float> d_out(B * C, 0.0f), dz(B * E, 0.0f), g(B * E, 0.0f);
         for (std::size_t r = 0; r < static_cast<std::size_t>(valid); ++r) {
-            for (std::size_t j = 0; j < C; ++j) d_out[r * C + j] = (q_[r * C + j] - (static_cast<int>(j) == y[r] ? 1.0f : 0.0f)) * inv;
+            const float wr = weight(y[r]) * inv;
+            for (std::size_t j = 0; j < C; ++j) d_out[r * C + j] = (q_[r * C + j] - (static_cast<int>(j) == y[r] ? 1.0f : 0.0f)) * wr;
         }
         std::vector<float> grad, next_grad;
         for (std::size_t e = 0; e < E; ++e) {
@@ -366,6 +368,8 @@ class FloatMoe {
         }
     }
     TrainLinear& gate() { return gate_; }
+    /// The combined output logits of the last batch, batch * classes.
+    [[nodiscard]] const std::vector<float>& logits() const noexcept { return out_; }
     std::vector<ExpertNet>& experts() { return experts_; }
 
   private:
@@ -420,7 +424,8 @@ Dataset synthetic_task(int rows, std::uint64_t seed) {
     return d;
 }
 
-TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::function<void(const EpochReport&)>& progress) {
+TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::function<void(const EpochReport&)>& progress,
+                      const Dataset* test) {
     SplitMix64 rng(o.seed);
     const int rows = data.rows();
     const auto F = static_cast<std::size_t>(data.num_features);
@@ -508,6 +513,19 @@ TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::fun
         if (since_best >= o.patience) break;  // early stopping
     }
     net.restore(best);
+    if (test != nullptr && test->rows() > 0) {
+        const std::vector<std::uint8_t> tc = quantize_features(test->x);
+        const auto C = static_cast<std::size_t>(data.num_classes);
+        for (std::size_t from = 0; from < static_cast<std::size_t>(test->rows()); from += B) {
+            const std::size_t n = std::min(B, static_cast<std::size_t>(test->rows()) - from);
+            std::fill(bx.begin(), bx.end(), 0.0f);
+            std::fill(by.begin(), by.end(), 0);
+            for (std::size_t i = 0; i < n * F; ++i) bx[i] = static_cast<float>(tc[from * F + i]) / 127.0f;
+            (void)net.step(s, bx.data(), by.data(), static_cast<int>(n), false, o);
+            const auto& lg = net.logits();
+            result.float_test_logits.insert(result.float_test_logits.end(), lg.begin(), lg.begin() + static_cast<std::ptrdiff_t>(n * C));
+        }
+    }
 
     // Quantization: calibrate hidden activation ranges on the validation rows' experts.
     const std::size_t depth = o.hidden.size();
@@ -541,6 +559,8 @@ TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::fun
     m.softmax_temperature = static_cast<std::int32_t>(std::max(1.0, std::round(std::log(2.0) / unit[0])));
     float out_w_max = 1e-12f;
     for (auto& e : net.experts()) out_w_max = std::max(out_w_max, e.layers.back().max_abs_weight());
+    const double out_unit = (depth > 0 ? act_scale[depth - 1] : in_scale) * (out_w_max / 127.0);
+    m.output_temperature = static_cast<std::int32_t>(std::clamp(std::round(std::log(2.0) / out_unit), 1.0, 1e9));
     for (auto& e : net.experts()) {
         Expert ex;
         float scale = in_scale;

@@ -37,6 +37,7 @@ struct TrainOptions {
     double validation_share = 0.2;
     std::uint32_t task = 0;
     std::uint32_t feature_schema_version = 1;
+    std::vector<float> class_weights;   ///< per class, multiplies its rows' loss (empty: all 1), for thin classes
 };
 
 /// Per-epoch figures, for the progress bar and the CSV log.
@@ -57,14 +58,18 @@ struct TrainResult {
     double float_validation_accuracy = 0;
     double quantized_validation_accuracy = 0;
     std::vector<EpochReport> curve;
+    std::vector<float> float_test_logits;  ///< the float model's logits on the `test` rows, rows * classes
 };
 
 /// Trains, early-stops on validation loss, keeps the best epoch, quantizes (per-channel
 /// hidden weights, calibrated activation ranges, shared units for gate logits and expert
 /// outputs) and evaluates both models on the validation rows. Same data, options and CPU
 /// give the same model, bit for bit.
+/// With `test`, the float model's logits on those rows are returned too (to compare float and
+/// quantized on a held-out set the trainer never sees).
 [[nodiscard]] TrainResult train_moe(const Dataset& data, const TrainOptions& options,
-                                    const std::function<void(const EpochReport&)>& progress = {});
+                                    const std::function<void(const EpochReport&)>& progress = {},
+                                    const Dataset* test = nullptr);
 
 /// A task with known structure: two features pick one of four regions, and in each region a
 /// different linear rule over other features decides the class. One linear model cannot

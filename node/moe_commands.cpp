@@ -4,11 +4,19 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "core/keccak.hpp"
+#include "moe/account_stats.hpp"
+#include "moe/contract_dataset.hpp"
 #include "moe/engine.hpp"
+#include "moe/fraud_dataset.hpp"
+#include "moe/inference.hpp"
 #include "moe/model_file.hpp"
+#include "moe/task_eval.hpp"
+#include "moe/tasks.hpp"
 #include "moe/synthetic.hpp"
 #include "node/moe_bench.hpp"
 #include "node/node_config.hpp"
@@ -26,6 +34,17 @@ constexpr std::string_view kUsage =
     "                            inputs; print the SHA-256 of every output byte per model and\n"
     "                            over all. The hashes are the same on every CPU and ISA.\n"
     "  info MODEL                check a model file and print its structure and SHA-256\n"
+    "  eval --task contract|fraud --data DIR [--model MODEL] [--seed N] [--accounts N]\n"
+    "                            evaluate a model (default chain-config/models/TASK.moe) on the\n"
+    "                            held-out part of DIR: the 20% of skeleton groups (contract) or of\n"
+    "                            accounts (fraud) that `moed train --seed N` never saw (N default 7,\n"
+    "                            the shipped models' seed). Contract: per-class precision, recall, F1\n"
+    "                            and the confusion matrix, ending 'macro_f1=X'. Fraud: per account\n"
+    "                            (the mean score of the rows screening its transactions, flagged at\n"
+    "                            0.5) precision, recall, F1 and ROC-AUC, ending 'f1=X'.\n"
+    "  features --task contract|fraud --data DIR --out CSV [--seed N] [--accounts N] [--with-gas-price]\n"
+    "                            write the feature rows (7-bit codes), label, group and held-out flag\n"
+    "                            of the same split, for scripts/baseline.py\n"
     "  bench [--threads N] [--seconds S]\n"
     "                            int8 and f32 expert throughput against the naive loop and the\n"
     "                            measured CPU peak, whole-MoE rows/s, MoE cost per transaction\n"
@@ -140,6 +159,161 @@ int info(Args args) {
     return 0;
 }
 
+bool parse_u64(const std::string& s, std::uint64_t& out) {
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 18) return false;
+    out = std::stoull(s);
+    return true;
+}
+
+/// The task's corpus and split, shared by eval and features.
+struct TaskData {
+    nn::Dataset held;
+    nn::Dataset rest;
+    std::optional<nn::FraudCorpus> fraud;
+    std::vector<std::size_t> held_rows, rest_rows;
+};
+
+std::optional<TaskData> load_task(const std::string& cmd, const std::string& task, const std::string& dir, std::uint64_t seed, std::size_t accounts,
+                                  bool gas_price) {
+    TaskData t;
+    if (task == "contract") {
+        auto corpus = nn::load_contract_corpus(dir);
+        if (!corpus) {
+            std::fprintf(stderr, "moed moe %s: %s\n", cmd.c_str(), corpus.error().c_str());
+            return std::nullopt;
+        }
+        for (const auto& n : corpus->notes) std::fprintf(stderr, "%s\n", n.c_str());
+        t.held = nn::contract_dataset(*corpus, seed, true);
+        t.rest = nn::contract_dataset(*corpus, seed, false);
+        return t;
+    }
+    nn::FraudOptions fo;
+    fo.max_accounts = accounts;
+    fo.with_gas_price = gas_price;
+    auto corpus = nn::load_fraud_corpus(dir, fo);
+    if (!corpus) {
+        std::fprintf(stderr, "moed moe %s: %s\n", cmd.c_str(), corpus.error().c_str());
+        return std::nullopt;
+    }
+    for (const auto& n : corpus->notes) std::fprintf(stderr, "%s\n", n.c_str());
+    t.fraud = std::move(*corpus);
+    t.held = nn::fraud_split(*t.fraud, seed, true, &t.held_rows);
+    t.rest = nn::fraud_split(*t.fraud, seed, false, &t.rest_rows);
+    return t;
+}
+
+struct TaskFlags {
+    std::string task, data;
+    std::uint64_t seed = nn::kShippedSeed;
+    std::size_t accounts = 0;
+};
+
+std::optional<TaskFlags> task_flags(const std::string& cmd, Args args) {
+    TaskFlags f;
+    f.task = flag_value(args, "--task");
+    f.data = flag_value(args, "--data");
+    if (f.task != "contract" && f.task != "fraud") {
+        std::fprintf(stderr, "moed moe %s: --task must be contract or fraud\n", cmd.c_str());
+        return std::nullopt;
+    }
+    if (f.data.empty()) {
+        std::fprintf(stderr, "moed moe %s: --data DIR is required\n", cmd.c_str());
+        return std::nullopt;
+    }
+    if (const auto s = flag_value(args, "--seed"); !s.empty() && !parse_u64(s, f.seed)) {
+        std::fprintf(stderr, "moed moe %s: --seed must be a non-negative integer\n", cmd.c_str());
+        return std::nullopt;
+    }
+    std::uint64_t a = 0;
+    if (const auto s = flag_value(args, "--accounts"); !s.empty()) {
+        if (!parse_u64(s, a) || a == 0) {
+            std::fprintf(stderr, "moed moe %s: --accounts must be a positive integer\n", cmd.c_str());
+            return std::nullopt;
+        }
+        f.accounts = a;
+    }
+    return f;
+}
+
+int eval(Args args) {
+    const auto f = task_flags("eval", args);
+    if (!f) return 2;
+    const std::string model_path = flag_value(args, "--model", "chain-config/models/" + f->task + ".moe");
+    auto bytes = read_file(model_path);
+    if (!bytes) {
+        std::fprintf(stderr, "moed moe eval: %s\n", bytes.error().c_str());
+        return 1;
+    }
+    auto model = nn::parse_model(core::as_bytes(*bytes));
+    if (!model) {
+        std::fprintf(stderr, "moed moe eval: %s: %s\n", model_path.c_str(), model.error().c_str());
+        return 1;
+    }
+    const std::uint32_t want = f->task == "contract" ? nn::kTaskContract : nn::kTaskFraud;
+    if (model->task != want) {
+        std::fprintf(stderr, "moed moe eval: %s is a model for task %u, not %s\n", model_path.c_str(), model->task, f->task.c_str());
+        return 1;
+    }
+    const bool gas_price = f->task == "fraud" && model->num_features == nn::kFraudFeatures + 1;
+    auto data = load_task("eval", f->task, f->data, f->seed, f->accounts, gas_price);
+    if (!data) return 1;
+    if (data->held.num_features != model->num_features) {
+        std::fprintf(stderr, "moed moe eval: the model takes %d features, the task has %d\n", model->num_features, data->held.num_features);
+        return 1;
+    }
+    std::printf("model %s sha256=%s\nheld-out part of seed %llu: %d rows\n", model_path.c_str(), nn::model_hash(core::as_bytes(*bytes)).hex().c_str(),
+                static_cast<unsigned long long>(f->seed), data->held.rows());
+    nn::MoeEngine engine(std::move(*model));
+    const auto p = nn::quantized_probabilities(engine, data->held);
+    if (f->task == "contract") {
+        std::vector<std::string_view> names;
+        for (int c = 0; c < nn::kContractClasses; ++c) names.push_back(nn::to_string(static_cast<nn::ContractClass>(c)));
+        const auto r = nn::classification_report(data->held.y, nn::predicted_classes(p, nn::kContractClasses), nn::kContractClasses);
+        std::printf("%smacro_f1=%.4f\n", nn::format_report(r, names).c_str(), r.macro_f1);
+    } else {
+        const auto r = nn::fraud_report(*data->fraud, data->held_rows, p);
+        std::printf("%sf1=%.4f\n", nn::format_fraud_report(r).c_str(), r.f1);
+    }
+    return 0;
+}
+
+int features(Args args) {
+    const auto f = task_flags("features", args);
+    if (!f) return 2;
+    const std::string out = flag_value(args, "--out");
+    if (out.empty()) {
+        std::fputs("moed moe features: --out CSV is required\n", stderr);
+        return 2;
+    }
+    auto data = load_task("features", f->task, f->data, f->seed, f->accounts, has_flag(args, "--with-gas-price"));
+    if (!data) return 1;
+    std::ofstream csv(out, std::ios::trunc);
+    if (!csv) {
+        std::fprintf(stderr, "moed moe features: cannot write %s\n", out.c_str());
+        return 1;
+    }
+    const int F = data->held.num_features;
+    for (int i = 0; i < F; ++i) csv << 'f' << i << ',';
+    csv << "label,group,held_out" << (data->fraud ? ",account" : "") << '\n';
+    auto dump = [&](const nn::Dataset& d, bool held, const std::vector<std::size_t>& rows) {
+        const std::vector<std::uint8_t> codes = nn::quantize_features(d.x);
+        for (int r = 0; r < d.rows(); ++r) {
+            for (int i = 0; i < F; ++i) csv << static_cast<int>(codes[static_cast<std::size_t>(r * F + i)]) << ',';
+            csv << d.y[static_cast<std::size_t>(r)] << ',' << d.groups[static_cast<std::size_t>(r)] << ',' << (held ? 1 : 0);
+            if (data->fraud) csv << ',' << data->fraud->row_account[rows[static_cast<std::size_t>(r)]];
+            csv << '\n';
+        }
+    };
+    dump(data->rest, false, data->rest_rows);
+    dump(data->held, true, data->held_rows);
+    if (!csv.flush()) {
+        std::fprintf(stderr, "moed moe features: write to %s failed\n", out.c_str());
+        return 1;
+    }
+    std::printf("%s: %d rows, %d features (%d held out)\n", out.c_str(), data->rest.rows() + data->held.rows(), F, data->held.rows());
+    return 0;
+}
+
 }  // namespace
 
 int moe_main(Args args) {
@@ -154,6 +328,8 @@ int moe_main(Args args) {
     const std::string& cmd = args[0];
     if (cmd == "selftest") return selftest(args.subspan(1));
     if (cmd == "info") return info(args.subspan(1));
+    if (cmd == "eval") return eval(args.subspan(1));
+    if (cmd == "features") return features(args.subspan(1));
     if (cmd == "bench") {
         const int threads = std::atoi(flag_value(args, "--threads", "1").c_str());
         const double seconds = std::atof(flag_value(args, "--seconds", "0.3").c_str());

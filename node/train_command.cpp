@@ -1,13 +1,23 @@
 #include "node/train_command.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <optional>
 #include <cstdio>
 #include <functional>
 #include <fstream>
 #include <sstream>
 
 #include "core/bytes.hpp"
+#include "moe/account_stats.hpp"
+#include "moe/contract_dataset.hpp"
+#include "moe/contract_features.hpp"
+#include "moe/engine.hpp"
+#include "moe/fraud_dataset.hpp"
 #include "moe/model_file.hpp"
+#include "moe/task_eval.hpp"
+#include "moe/tasks.hpp"
 #include "moe/trainer.hpp"
 #include "node/node_config.hpp"
 
@@ -16,13 +26,22 @@ namespace moe::node {
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: moed train --task synthetic --out MODEL [options]\n"
+    "usage: moed train --task synthetic|contract|fraud --out MODEL [options]\n"
     "Trains a Mixture-of-Experts classifier in f32 on oneDNN (Adam, Switch load-balancing loss,\n"
     "router z-loss, early stopping on a validation split), quantizes it to the integer model\n"
     "consensus runs and writes MODEL. Same data, options and seed give the same file.\n"
     "  --task synthetic        a generated task with known structure (regions x linear rules)\n"
-    "  --data FILE             CSV: feature columns in [0, 1], then the integer class label\n"
-    "                          (optional header line); without it the task generates --rows rows\n"
+    "         contract         contract classes from runtime bytecode; --data DIR laid out like\n"
+    "                          ../shared/data (sadponzi, salzer, solmigrator); 20% of the skeleton\n"
+    "                          groups (by seed) are held out and evaluated, never trained on\n"
+    "         fraud            transaction screening; --data DIR laid out like\n"
+    "                          ../shared/data/eth_fraud_accounts_and_txns; 20% of the accounts held out\n"
+    "  --data FILE|DIR         synthetic: CSV of feature columns in [0, 1], then the integer class\n"
+    "                          label (optional header line); without it the task generates --rows rows\n"
+    "  --accounts N            fraud: only the first N labelled accounts (quick runs)\n"
+    "  --rows-per-account N    fraud: train on at most N screened rows per account (default 32);\n"
+    "                          the held-out accounts are evaluated on all their rows\n"
+    "  --with-gas-price        fraud: add the gas-price level, an era feature (to show its leak; never ship)\n"
     "  --rows N                generated rows (default 12000)\n"
     "  --seed N                seed of the initialisation, shuffles and split (default 1)\n"
     "  --experts E --top-k K --hidden H --epochs N --patience N --batch N --learning-rate R\n"
@@ -96,11 +115,30 @@ int train_main(Args args) {
         std::fputs(kUsage.data(), stderr);
         return 2;
     }
-    if (task != "synthetic") {
-        std::fprintf(stderr, "moed train: unknown task '%s' (synthetic; fraud and contract come with their feature extractors)\n", task.c_str());
+    if (task != "synthetic" && task != "contract" && task != "fraud") {
+        std::fprintf(stderr, "moed train: unknown task '%s' (synthetic, contract, fraud)\n", task.c_str());
         return 2;
     }
     nn::TrainOptions o;
+    if (task == "contract") {
+        o.hidden = {64};
+        o.max_epochs = 80;
+        o.patience = 10;
+        o.batch = 128;
+        o.learning_rate = 3e-3f;
+        o.task = nn::kTaskContract;
+        o.feature_schema_version = nn::kContractFeatureSchema;
+        o.seed = nn::kShippedSeed;
+    } else if (task == "fraud") {
+        o.hidden = {32};
+        o.max_epochs = 15;
+        o.patience = 3;
+        o.batch = 256;
+        o.learning_rate = 3e-3f;
+        o.task = nn::kTaskFraud;
+        o.feature_schema_version = nn::kFraudFeatureSchema;
+        o.seed = nn::kShippedSeed;
+    }
     long v = 0;
     struct IntFlag {
         const char* name;
@@ -108,6 +146,8 @@ int train_main(Args args) {
         std::function<void(long)> set;
     };
     long rows = 12000;
+    std::size_t accounts = 0;
+    int rows_per_account = 32;  // fraud: training rows per account, spread over its history
     const IntFlag flags[] = {
         {"--seed", 0, 1l << 62, [&](long x) { o.seed = static_cast<std::uint64_t>(x); }},
         {"--experts", 1, 256, [&](long x) { o.experts = static_cast<int>(x); }},
@@ -117,6 +157,8 @@ int train_main(Args args) {
         {"--patience", 1, 10000, [&](long x) { o.patience = static_cast<int>(x); }},
         {"--batch", 8, 65536, [&](long x) { o.batch = static_cast<int>(x); }},
         {"--rows", 100, 10'000'000, [&](long x) { rows = x; }},
+        {"--accounts", 10, 10'000'000, [&](long x) { accounts = static_cast<std::size_t>(x); }},
+        {"--rows-per-account", 1, 100'000, [&](long x) { rows_per_account = static_cast<int>(x); }},
     };
     for (const IntFlag& f : flags) {
         const std::string s = flag_value(args, f.name);
@@ -142,7 +184,48 @@ int train_main(Args args) {
     }
     nn::Dataset data;
     const std::string data_path = flag_value(args, "--data");
-    if (!data_path.empty()) {
+    // The real tasks: the held-out part is kept aside and evaluated after training.
+    nn::Dataset test;
+    std::optional<nn::FraudCorpus> fraud;
+    std::vector<std::size_t> test_rows;
+    if (task != "synthetic") {
+        if (data_path.empty()) {
+            std::fprintf(stderr, "moed train: --task %s needs --data DIR\n", task.c_str());
+            return 2;
+        }
+        if (task == "contract") {
+            auto corpus = nn::load_contract_corpus(data_path);
+            if (!corpus) {
+                std::fprintf(stderr, "moed train: %s\n", corpus.error().c_str());
+                return 1;
+            }
+            for (const auto& n : corpus->notes) std::fprintf(stderr, "%s\n", n.c_str());
+            data = nn::contract_dataset(*corpus, o.seed, false);
+            test = nn::contract_dataset(*corpus, o.seed, true);
+        } else {
+            nn::FraudOptions fo;
+            fo.with_gas_price = has_flag(args, "--with-gas-price");
+            fo.max_accounts = accounts;
+            auto corpus = nn::load_fraud_corpus(data_path, fo);
+            if (!corpus) {
+                std::fprintf(stderr, "moed train: %s\n", corpus.error().c_str());
+                return 1;
+            }
+            for (const auto& n : corpus->notes) std::fprintf(stderr, "%s\n", n.c_str());
+            fraud = std::move(*corpus);
+            data = nn::fraud_split(*fraud, o.seed, false, nullptr, rows_per_account);
+            test = nn::fraud_split(*fraud, o.seed, true, &test_rows);
+            if (fo.with_gas_price) o.feature_schema_version = 0;  // never a shippable schema
+        }
+        // Thin classes weigh more: inverse class frequency, capped at 20x.
+        std::vector<long> count(static_cast<std::size_t>(data.num_classes), 0);
+        for (int y : data.y) ++count[static_cast<std::size_t>(y)];
+        for (long n : count) {
+            const double w = n == 0 ? 1.0 : static_cast<double>(data.rows()) / (static_cast<double>(data.num_classes) * static_cast<double>(n));
+            o.class_weights.push_back(static_cast<float>(std::clamp(w, 0.05, 20.0)));
+        }
+        std::fprintf(stderr, "train %d rows, held out %d rows (seed %llu)\n", data.rows(), test.rows(), static_cast<unsigned long long>(o.seed));
+    } else if (!data_path.empty()) {
         auto d = read_csv(data_path);
         if (!d) {
             std::fprintf(stderr, "moed train: %s\n", d.error().c_str());
@@ -165,6 +248,7 @@ int train_main(Args args) {
         }
         log << "epoch,train_loss,load_balance_loss,z_loss,val_loss,val_accuracy\n";
     }
+    const auto started = std::chrono::steady_clock::now();
     const auto result = nn::train_moe(data, o, [&](const nn::EpochReport& r) {
         constexpr int kWidth = 30;
         const int filled = kWidth * r.epoch / std::max(1, r.max_epochs);
@@ -173,7 +257,8 @@ int train_main(Args args) {
                      r.z_loss, r.validation_loss, r.validation_accuracy, r.best ? " *" : "");
         if (log) log << r.epoch << ',' << r.train_loss << ',' << r.load_balance_loss << ',' << r.z_loss << ',' << r.validation_loss << ','
                      << r.validation_accuracy << '\n';
-    });
+    }, test.rows() > 0 ? &test : nullptr);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const core::Bytes file = nn::serialize_model(result.model);
     if (auto w = write_file_atomic(out, std::string_view(reinterpret_cast<const char*>(file.data()), file.size())); !w) {
         std::fprintf(stderr, "moed train: %s\n", w.error().c_str());
@@ -182,6 +267,26 @@ int train_main(Args args) {
     std::printf("epochs: %d (early stopping patience %d)\n", result.epochs_run, o.patience);
     std::printf("validation accuracy: float %.4f, quantized %.4f\n", result.float_validation_accuracy,
                 result.quantized_validation_accuracy);
+    std::printf("training time: %.1f s\n", seconds);
+    if (test.rows() > 0) {
+        nn::MoeEngine engine(result.model);
+        const auto quantized = nn::quantized_probabilities(engine, test);
+        const auto floating = nn::float_probabilities(result.float_test_logits, data.num_classes);
+        if (task == "contract") {
+            std::vector<std::string_view> names;
+            for (int c = 0; c < nn::kContractClasses; ++c) names.push_back(nn::to_string(static_cast<nn::ContractClass>(c)));
+            const auto qf = nn::classification_report(test.y, nn::predicted_classes(quantized, data.num_classes), data.num_classes);
+            const auto ff = nn::classification_report(test.y, nn::predicted_classes(floating, data.num_classes), data.num_classes);
+            std::printf("held-out groups, quantized model:\n%s", nn::format_report(qf, names).c_str());
+            std::printf("held-out macro_f1: float %.4f, quantized %.4f\n", ff.macro_f1, qf.macro_f1);
+        } else {
+            const auto qf = nn::fraud_report(*fraud, test_rows, quantized);
+            const auto ff = nn::fraud_report(*fraud, test_rows, floating);
+            std::printf("held-out accounts, quantized model:\n%s", nn::format_fraud_report(qf).c_str());
+            std::printf("held-out accounts, float model:\n%s", nn::format_fraud_report(ff).c_str());
+            std::printf("held-out f1: float %.4f, quantized %.4f\n", ff.f1, qf.f1);
+        }
+    }
     std::printf("model: %s (%zu bytes) sha256=%s\n", out.c_str(), file.size(), nn::model_hash(file).hex().c_str());
     return 0;
 }

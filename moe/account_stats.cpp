@@ -1,0 +1,264 @@
+#include "moe/account_stats.hpp"
+
+#include <algorithm>
+#include <bit>
+
+namespace moe::nn {
+
+namespace {
+
+constexpr std::uint8_t kStatsEncoding = 1;
+
+/// Mixes a key so that the sketch keeps a uniform sample of keys, whatever their layout.
+std::uint64_t mix(std::uint64_t z) {
+    z += 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+std::uint64_t sat_add(std::uint64_t a, std::uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+std::uint32_t inc(std::uint32_t a) { return a == UINT32_MAX ? a : a + 1; }
+
+/// log2 code: bit_width(v) * per_bit, at most 127.
+std::uint8_t log_code(std::uint64_t v, unsigned per_bit) {
+    return static_cast<std::uint8_t>(std::min<std::uint64_t>(127, static_cast<std::uint64_t>(std::bit_width(v)) * per_bit));
+}
+std::uint8_t share(std::uint64_t part, std::uint64_t total) {
+    return total == 0 ? 0 : static_cast<std::uint8_t>(std::min<std::uint64_t>(127, part * 127 / total));
+}
+std::uint8_t flag(bool b) { return b ? 127 : 0; }
+
+int gap_bucket(std::uint64_t seconds) { return std::min(kGapBuckets - 1, (static_cast<int>(std::bit_width(seconds)) + 1) / 3); }
+
+class Writer {
+  public:
+    void u8(std::uint8_t v) { out.push_back(v); }
+    void u32(std::uint32_t v) {
+        for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+    }
+    void u64(std::uint64_t v) {
+        for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+    }
+    void sketch(const DistinctSketch& s) {
+        u8(static_cast<std::uint8_t>(s.size()));
+        for (std::size_t i = 0; i < s.size(); ++i) u64(s.values()[i]);
+    }
+    core::Bytes out;
+};
+
+class Reader {
+  public:
+    explicit Reader(core::ByteView in) : in_(in) {}
+    bool u8(std::uint8_t& v) {
+        if (pos_ + 1 > in_.size()) return false;
+        v = in_[pos_++];
+        return true;
+    }
+    bool u32(std::uint32_t& v) {
+        if (pos_ + 4 > in_.size()) return false;
+        v = 0;
+        for (int i = 0; i < 4; ++i) v |= std::uint32_t{in_[pos_++]} << (8 * i);
+        return true;
+    }
+    bool u64(std::uint64_t& v) {
+        if (pos_ + 8 > in_.size()) return false;
+        v = 0;
+        for (int i = 0; i < 8; ++i) v |= std::uint64_t{in_[pos_++]} << (8 * i);
+        return true;
+    }
+    bool sketch(DistinctSketch& s) {
+        std::uint8_t n = 0;
+        if (!u8(n) || n > DistinctSketch::kSize) return false;
+        std::array<std::uint64_t, DistinctSketch::kSize> v{};
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!u64(v[i])) return false;
+        }
+        return s.assign(v.data(), n);
+    }
+    [[nodiscard]] bool done() const { return pos_ == in_.size(); }
+
+  private:
+    core::ByteView in_;
+    std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+void DistinctSketch::add(std::uint64_t key) {
+    const std::uint64_t h = mix(key);
+    auto* end = v_.data() + n_;
+    auto* at = std::lower_bound(v_.data(), end, h);
+    if (at != end && *at == h) return;
+    if (n_ == kSize) {
+        if (at == end) return;  // larger than every kept value
+        --n_;
+        end = v_.data() + n_;
+    }
+    std::move_backward(at, end, end + 1);
+    *at = h;
+    ++n_;
+}
+
+std::uint64_t DistinctSketch::estimate() const {
+    if (n_ < kSize) return n_;
+    // KMV: (K - 1) / (the K-th smallest as a fraction of 2^64).
+    const std::uint64_t per = UINT64_MAX / std::max<std::uint64_t>(v_[kSize - 1], 1);
+    return per > UINT64_MAX / (kSize - 1) ? UINT64_MAX : per * (kSize - 1);
+}
+
+bool DistinctSketch::assign(const std::uint64_t* values, std::size_t n) {
+    if (n > kSize) return false;
+    for (std::size_t i = 1; i < n; ++i) {
+        if (values[i] <= values[i - 1]) return false;
+    }
+    v_ = {};
+    std::copy(values, values + n, v_.begin());
+    n_ = n;
+    return true;
+}
+
+std::uint64_t address_key(core::ByteView a) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8 && i < a.size(); ++i) v = (v << 8) | a[i];
+    return v;
+}
+
+void AccountStats::touch(std::uint64_t time) {
+    if (last_time != 0 && time >= last_time) ++gaps[static_cast<std::size_t>(gap_bucket(time - last_time))];
+    if (first_time == 0) first_time = time;
+    last_time = std::max(last_time, time);
+}
+
+void AccountStats::apply_sent(const TxFacts& tx, std::uint64_t counterparty, bool failed) {
+    touch(tx.timestamp);
+    out_peers.add(counterparty);
+    if (failed) failures = inc(failures);
+    if (tx.type == TxType::kTokenTransfer && tx.data_size == 0) {
+        // A token transfer seen as an event (no calldata of its own): only the token counts.
+        tokens_sent = inc(tokens_sent);
+        tokens.add(tx.token);
+        return;
+    }
+    sent = inc(sent);
+    if (tx.value_gwei == 0) sent_zero_value = inc(sent_zero_value);
+    sent_gwei = sat_add(sent_gwei, tx.value_gwei);
+    max_sent_gwei = std::max(max_sent_gwei, tx.value_gwei);
+    if (tx.data_size > 0) sent_with_data = inc(sent_with_data);
+    if (tx.data_size >= 4) selectors.add(tx.selector);
+    if (tx.is_create) creations = inc(creations);
+    if (tx.type == TxType::kTokenTransfer) {
+        tokens_sent = inc(tokens_sent);
+        tokens.add(tx.token);
+    }
+}
+
+void AccountStats::apply_received(const TxFacts& tx, std::uint64_t counterparty) {
+    touch(tx.timestamp);
+    in_peers.add(counterparty);
+    if (tx.type == TxType::kTokenTransfer && tx.data_size == 0) {
+        tokens_received = inc(tokens_received);
+        tokens.add(tx.token);
+        return;
+    }
+    received = inc(received);
+    if (tx.value_gwei == 0) received_zero_value = inc(received_zero_value);
+    received_gwei = sat_add(received_gwei, tx.value_gwei);
+    max_received_gwei = std::max(max_received_gwei, tx.value_gwei);
+}
+
+core::Bytes AccountStats::encode() const {
+    Writer w;
+    w.u8(kStatsEncoding);
+    for (std::uint32_t v : {sent, received, sent_zero_value, received_zero_value, sent_with_data, failures, creations, tokens_sent, tokens_received}) w.u32(v);
+    for (std::uint64_t v : {sent_gwei, received_gwei, max_sent_gwei, max_received_gwei, first_time, last_time}) w.u64(v);
+    for (std::uint32_t g : gaps) w.u32(g);
+    for (const DistinctSketch* s : {&out_peers, &in_peers, &selectors, &tokens}) w.sketch(*s);
+    return w.out;
+}
+
+std::expected<AccountStats, std::string> AccountStats::decode(core::ByteView bytes) {
+    Reader r(bytes);
+    AccountStats a;
+    std::uint8_t version = 0;
+    if (!r.u8(version)) return std::unexpected(std::string("account stats: empty"));
+    if (version != kStatsEncoding) return std::unexpected("account stats: unknown encoding " + std::to_string(version));
+    for (std::uint32_t* v : {&a.sent, &a.received, &a.sent_zero_value, &a.received_zero_value, &a.sent_with_data, &a.failures, &a.creations,
+                             &a.tokens_sent, &a.tokens_received}) {
+        if (!r.u32(*v)) return std::unexpected(std::string("account stats: truncated"));
+    }
+    for (std::uint64_t* v : {&a.sent_gwei, &a.received_gwei, &a.max_sent_gwei, &a.max_received_gwei, &a.first_time, &a.last_time}) {
+        if (!r.u64(*v)) return std::unexpected(std::string("account stats: truncated"));
+    }
+    for (std::uint32_t& g : a.gaps) {
+        if (!r.u32(g)) return std::unexpected(std::string("account stats: truncated"));
+    }
+    for (DistinctSketch* s : {&a.out_peers, &a.in_peers, &a.selectors, &a.tokens}) {
+        if (!r.sketch(*s)) return std::unexpected(std::string("account stats: bad or truncated sketch"));
+    }
+    if (!r.done()) return std::unexpected(std::string("account stats: trailing bytes"));
+    if (a.first_time > a.last_time) return std::unexpected(std::string("account stats: first activity after the last"));
+    return a;
+}
+
+namespace {
+
+/// The 23 features of one party.
+void account_features(const AccountStats& a, std::uint64_t now, std::uint8_t* f) {
+    int i = 0;
+    const std::uint64_t active = std::uint64_t{a.sent} + a.received + a.tokens_sent + a.tokens_received;
+    f[i++] = flag(active > 0);
+    f[i++] = log_code(a.sent, 8);
+    f[i++] = log_code(a.received, 8);
+    f[i++] = log_code(a.sent_gwei, 2);
+    f[i++] = log_code(a.received_gwei, 2);
+    f[i++] = log_code(a.max_sent_gwei, 2);
+    f[i++] = log_code(a.max_received_gwei, 2);
+    f[i++] = log_code(a.out_peers.estimate(), 10);
+    f[i++] = log_code(a.in_peers.estimate(), 10);
+    f[i++] = share(a.failures, std::max<std::uint64_t>(1, a.sent));
+    f[i++] = log_code(a.creations, 16);
+    f[i++] = log_code(a.selectors.estimate(), 16);
+    f[i++] = log_code(a.tokens_sent, 8);
+    f[i++] = log_code(a.tokens_received, 8);
+    f[i++] = log_code(a.tokens.estimate(), 10);
+    f[i++] = log_code(a.last_time >= a.first_time ? a.last_time - a.first_time : 0, 4);  // lifetime
+    f[i++] = log_code(a.last_time != 0 && now >= a.last_time ? now - a.last_time : 0, 4);  // idle before this one
+    f[i++] = share(std::uint64_t{a.sent_zero_value} + a.received_zero_value, std::uint64_t{a.sent} + a.received);
+    f[i++] = share(a.sent_with_data, a.sent);
+    std::uint64_t gaps = 0;
+    for (std::uint32_t g : a.gaps) gaps += g;
+    for (int b = 0; b < kGapBuckets; b += 2) f[i++] = share(std::uint64_t{a.gaps[static_cast<std::size_t>(b)]} + a.gaps[static_cast<std::size_t>(b + 1)], gaps);
+}
+
+bool is_token_selector(std::uint32_t s) { return s == 0xa9059cbb || s == 0x23b872dd; }
+bool is_approval_selector(std::uint32_t s) { return s == 0x095ea7b3 || s == 0xa22cb465 || s == 0xd505accf || s == 0x39509351; }
+
+}  // namespace
+
+FraudFeatures fraud_features(const TxFacts& tx, const AccountStats& sender, const AccountStats& recipient) {
+    FraudFeatures f{};
+    int i = 0;
+    for (int t = 0; t < kTxTypes; ++t) f[static_cast<std::size_t>(i++)] = flag(static_cast<int>(tx.type) == t);
+    f[i++] = log_code(tx.value_gwei, 2);
+    f[i++] = flag(tx.value_gwei == 0);
+    f[i++] = log_code(tx.gas_limit, 4);
+    f[i++] = log_code(tx.data_size, 8);
+    const bool has_selector = tx.data_size >= 4 || (tx.type == TxType::kTokenTransfer && tx.selector != 0);
+    f[i++] = flag(has_selector && is_token_selector(tx.selector));
+    f[i++] = flag(has_selector && is_approval_selector(tx.selector));
+    f[i++] = flag(has_selector && !is_token_selector(tx.selector) && !is_approval_selector(tx.selector));
+    f[i++] = flag(tx.recipient_is_contract);
+    // The value against the sender's largest so far (127: a new maximum) and against the
+    // recipient's mean received (64: the same order of magnitude).
+    f[i++] = tx.value_gwei >= sender.max_sent_gwei ? 127 : share(tx.value_gwei, sender.max_sent_gwei);
+    const std::uint64_t mean_received = recipient.received == 0 ? 0 : recipient.received_gwei / recipient.received;
+    f[i++] = static_cast<std::uint8_t>(std::clamp(64 + 4 * (static_cast<int>(std::bit_width(tx.value_gwei)) - static_cast<int>(std::bit_width(mean_received))), 0, 127));
+    f[i++] = log_code(sender.last_time != 0 && tx.timestamp >= sender.last_time ? tx.timestamp - sender.last_time : 0, 4);
+    f[i++] = log_code(recipient.last_time != 0 && tx.timestamp >= recipient.last_time ? tx.timestamp - recipient.last_time : 0, 4);
+    account_features(sender, tx.timestamp, f.data() + kTxFeatures);
+    account_features(recipient, tx.timestamp, f.data() + kTxFeatures + kAccountFeatures);
+    return f;
+}
+
+}  // namespace moe::nn

@@ -1,0 +1,96 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <expected>
+#include <string>
+
+#include "core/bytes.hpp"
+
+/// Per-account statistics the node keeps as blocks commit, and the fraud-screening feature row
+/// built from them and the transaction (DESIGN.md, task 1). Integer only; no absolute time,
+/// block number or gas-price level enters a feature (those date the data, ../shared/data/README.md).
+namespace moe::nn {
+
+/// Bumped whenever the meaning of a fraud feature changes (the model records it).
+inline constexpr std::uint32_t kFraudFeatureSchema = 1;
+
+/// What a transaction is, for the gate: experts specialise by type.
+enum class TxType : std::uint8_t { kTransfer = 0, kContractCall = 1, kDeployment = 2, kTokenTransfer = 3 };
+inline constexpr int kTxTypes = 4;
+
+/// The facts of one transaction that screening and the statistics use.
+struct TxFacts {
+    TxType type = TxType::kTransfer;
+    std::uint64_t value_gwei = 0;    ///< ether value in gwei (token transfers: the amount in 1e-9 token units)
+    std::uint64_t gas_limit = 0;
+    std::uint32_t data_size = 0;     ///< calldata bytes
+    std::uint32_t selector = 0;      ///< first four calldata bytes, big-endian (0 when fewer)
+    bool is_create = false;
+    bool recipient_is_contract = false;
+    std::uint64_t token = 0;         ///< token transfers: a key of the token contract (address_key)
+    std::uint64_t timestamp = 0;     ///< block time: only differences to an account's last activity are used
+};
+
+/// A bounded, deterministic distinct counter: the K smallest distinct 64-bit keys seen
+/// (a K-minimum-values sketch); exact below K, an estimate above.
+class DistinctSketch {
+  public:
+    static constexpr std::size_t kSize = 16;
+    void add(std::uint64_t key);
+    [[nodiscard]] std::uint64_t estimate() const;
+    [[nodiscard]] std::size_t size() const noexcept { return n_; }
+    [[nodiscard]] const std::array<std::uint64_t, kSize>& values() const noexcept { return v_; }
+    /// Restores a sketch from stored values (sorted, distinct, at most kSize).
+    [[nodiscard]] bool assign(const std::uint64_t* values, std::size_t n);
+    bool operator==(const DistinctSketch&) const = default;
+
+  private:
+    std::array<std::uint64_t, kSize> v_{};  ///< ascending, the first n_ used
+    std::size_t n_ = 0;
+};
+
+/// The key of an address for the sketches: its first 8 bytes, big-endian.
+[[nodiscard]] std::uint64_t address_key(core::ByteView address20);
+
+inline constexpr int kGapBuckets = 8;
+
+/// One account's history in a fixed size: counts, value sums and maxima (gwei, saturating),
+/// distinct counterparties, selectors and tokens, gaps between activities (log2 buckets).
+struct AccountStats {
+    std::uint32_t sent = 0, received = 0;
+    std::uint32_t sent_zero_value = 0, received_zero_value = 0;
+    std::uint32_t sent_with_data = 0, failures = 0, creations = 0;
+    std::uint32_t tokens_sent = 0, tokens_received = 0;
+    std::uint64_t sent_gwei = 0, received_gwei = 0, max_sent_gwei = 0, max_received_gwei = 0;
+    std::uint64_t first_time = 0, last_time = 0;  ///< block times; 0 before any activity
+    std::array<std::uint32_t, kGapBuckets> gaps{};  ///< gaps between successive activities, log2 buckets of seconds
+    DistinctSketch out_peers, in_peers, selectors, tokens;
+
+    /// The account sent `tx` to `counterparty` (an address_key); `failed` if it reverted.
+    void apply_sent(const TxFacts& tx, std::uint64_t counterparty, bool failed);
+    /// The account received `tx` from `counterparty`.
+    void apply_received(const TxFacts& tx, std::uint64_t counterparty);
+
+    /// A versioned little-endian encoding for the node's state.
+    [[nodiscard]] core::Bytes encode() const;
+    [[nodiscard]] static std::expected<AccountStats, std::string> decode(core::ByteView bytes);
+
+    bool operator==(const AccountStats&) const = default;
+
+  private:
+    void touch(std::uint64_t time);
+};
+
+inline constexpr int kTxFeatures = 16;
+inline constexpr int kAccountFeatures = 23;
+inline constexpr int kFraudFeatures = kTxFeatures + 2 * kAccountFeatures;
+
+/// The screening model's input: 7-bit codes (0..127).
+using FraudFeatures = std::array<std::uint8_t, kFraudFeatures>;
+
+/// The feature row of a transaction from its facts and both parties' statistics before it.
+/// Features 0..3 are the transaction type (one-hot), which the gate routes on.
+[[nodiscard]] FraudFeatures fraud_features(const TxFacts& tx, const AccountStats& sender, const AccountStats& recipient);
+
+}  // namespace moe::nn

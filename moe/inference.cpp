@@ -1,0 +1,122 @@
+#include "moe/inference.hpp"
+
+#include "moe/account_stats.hpp"
+#include "moe/contract_features.hpp"
+#include "moe/router.hpp"
+#include "moe/tasks.hpp"
+
+namespace moe::nn {
+
+std::string_view to_string(ContractClass c) noexcept {
+    switch (c) {
+        case ContractClass::kErc20: return "erc20";
+        case ContractClass::kErc721: return "erc721";
+        case ContractClass::kProxy: return "proxy";
+        case ContractClass::kWallet: return "wallet";
+        case ContractClass::kPonzi: return "ponzi";
+        case ContractClass::kOther: return "other";
+    }
+    return "other";
+}
+
+std::string_view to_string(InferenceError e) noexcept {
+    switch (e) {
+        case InferenceError::kWrongTask: return "the model is for another task";
+        case InferenceError::kWrongSchema: return "the model was trained on another feature schema";
+        case InferenceError::kWrongShape: return "the model's input or output size does not match the task";
+    }
+    return "inference error";
+}
+
+std::uint32_t class_probability(const MoeModel& model, std::span<const std::int32_t> logits, int cls) {
+    if (logits.empty() || cls < 0 || static_cast<std::size_t>(cls) >= logits.size()) return 0;
+    if (model.output_temperature <= 0) {
+        for (std::int32_t v : logits) {
+            if (v > logits[static_cast<std::size_t>(cls)]) return 0;
+        }
+        return 10000;
+    }
+    std::vector<Choice> all;
+    for (std::size_t j = 0; j < logits.size(); ++j) all.push_back({static_cast<int>(j), logits[j]});
+    const auto w = combine_weights(all, model.output_temperature);
+    return static_cast<std::uint32_t>((static_cast<std::int64_t>(w[static_cast<std::size_t>(cls)]) * 10000 + 16384) / 32768);
+}
+
+namespace {
+
+std::expected<void, InferenceError> check(const MoeModel& m, std::uint32_t task, std::uint32_t schema, int features, int outputs) {
+    if (m.task != task) return std::unexpected(InferenceError::kWrongTask);
+    if (m.feature_schema_version != schema) return std::unexpected(InferenceError::kWrongSchema);
+    if (m.num_features != features || m.output_dim != outputs || m.output_kind != OutputKind::kClass) {
+        return std::unexpected(InferenceError::kWrongShape);
+    }
+    return {};
+}
+
+}  // namespace
+
+std::expected<std::vector<ContractVerdict>, InferenceError> classify_contracts(MoeEngine& engine, std::span<const core::ByteView> codes) {
+    const MoeModel& m = engine.model();
+    if (auto ok = check(m, kTaskContract, kContractFeatureSchema, kContractFeatures, kContractClasses); !ok) return std::unexpected(ok.error());
+    std::vector<ContractVerdict> out;
+    if (codes.empty()) return out;
+    std::vector<std::uint8_t> x;
+    x.reserve(codes.size() * kContractFeatures);
+    for (core::ByteView c : codes) {
+        const ContractFeatures f = contract_features(c);
+        x.insert(x.end(), f.begin(), f.end());
+    }
+    const Inference inf = engine.forward(x.data(), static_cast<int>(codes.size()));
+    for (int r = 0; r < inf.rows; ++r) {
+        const int cls = inf.argmax(r);
+        out.push_back({static_cast<ContractClass>(cls),
+                       class_probability(m, std::span(inf.row(r), static_cast<std::size_t>(inf.output_dim)), cls)});
+    }
+    return out;
+}
+
+std::expected<ContractVerdict, InferenceError> classify_contract(MoeEngine& engine, core::ByteView code) {
+    auto v = classify_contracts(engine, std::span(&code, 1));
+    if (!v) return std::unexpected(v.error());
+    return v->front();
+}
+
+std::expected<ContractVerdict, InferenceError> classify_contract(const MoeModel& model, core::ByteView code) {
+    MoeEngine engine(model);
+    return classify_contract(engine, code);
+}
+
+std::expected<std::vector<ScreeningVerdict>, InferenceError> screen_transactions(MoeEngine& engine, std::span<const std::uint8_t> rows) {
+    const MoeModel& m = engine.model();
+    if (auto ok = check(m, kTaskFraud, kFraudFeatureSchema, kFraudFeatures, 2); !ok) return std::unexpected(ok.error());
+    if (rows.size() % kFraudFeatures != 0) return std::unexpected(InferenceError::kWrongShape);
+    std::vector<ScreeningVerdict> out;
+    const int n = static_cast<int>(rows.size() / kFraudFeatures);
+    if (n == 0) return out;
+    const Inference inf = engine.forward(rows.data(), n);
+    for (int r = 0; r < n; ++r) {
+        ScreeningVerdict v;
+        v.score = class_probability(m, std::span(inf.row(r), 2), 1);
+        const auto& route = inf.routes[static_cast<std::size_t>(r)];
+        for (std::size_t i = 0; i < route.size(); ++i) {
+            v.experts.push_back({route[i].expert, inf.weights[static_cast<std::size_t>(r)][i]});
+        }
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
+std::expected<ScreeningVerdict, InferenceError> screen_transaction(MoeEngine& engine, std::span<const std::uint8_t> row) {
+    if (auto ok = check(engine.model(), kTaskFraud, kFraudFeatureSchema, kFraudFeatures, 2); !ok) return std::unexpected(ok.error());
+    if (row.size() != static_cast<std::size_t>(kFraudFeatures)) return std::unexpected(InferenceError::kWrongShape);
+    auto v = screen_transactions(engine, row);
+    if (!v) return std::unexpected(v.error());
+    return std::move(v->front());
+}
+
+std::expected<ScreeningVerdict, InferenceError> screen_transaction(const MoeModel& model, std::span<const std::uint8_t> row) {
+    MoeEngine engine(model);
+    return screen_transaction(engine, row);
+}
+
+}  // namespace moe::nn

@@ -1,0 +1,69 @@
+#!/usr/bin/python3
+"""Gradient-boosting baseline on the same features and split as the MoE models.
+
+    moed moe features --task contract --data ../shared/data --out /tmp/contract.csv
+    scripts/baseline.py contract /tmp/contract.csv
+    moed moe features --task fraud --data ../shared/data/eth_fraud_accounts_and_txns --out /tmp/fraud.csv
+    scripts/baseline.py fraud /tmp/fraud.csv
+
+Trains sklearn's HistGradientBoostingClassifier on the rows with held_out=0 and reports on the
+rows with held_out=1 (the groups `moed moe eval` evaluates). Fraud figures are per account: the
+mean probability of the rows screening its transactions, flagged at 0.5, as moed does.
+Needs python3-sklearn (Debian).
+"""
+import argparse
+import sys
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support, roc_auc_score
+
+CLASSES = ["erc20", "erc721", "proxy", "wallet", "ponzi", "other"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("task", choices=["contract", "fraud"])
+    ap.add_argument("csv")
+    ap.add_argument("--seed", type=int, default=7)
+    a = ap.parse_args()
+    with open(a.csv) as f:
+        header = f.readline().strip().split(",")
+    data = np.loadtxt(a.csv, delimiter=",", skiprows=1, dtype=np.float64)
+    if data.ndim != 2 or data.shape[0] == 0:
+        sys.exit(f"{a.csv}: no rows")
+    col = {name: i for i, name in enumerate(header)}
+    nfeat = sum(1 for h in header if h.startswith("f") and h[1:].isdigit())
+    x, y = data[:, :nfeat], data[:, col["label"]].astype(int)
+    held = data[:, col["held_out"]] == 1
+    model = HistGradientBoostingClassifier(random_state=a.seed, class_weight="balanced", max_iter=300)
+    model.fit(x[~held], y[~held])
+    p = model.predict_proba(x[held])
+    yt = y[held]
+    if a.task == "contract":
+        pred = model.classes_[p.argmax(axis=1)]
+        labels = list(range(len(CLASSES)))
+        pr, rc, f1, sup = precision_recall_fscore_support(yt, pred, labels=labels, zero_division=0)
+        print(f"{'class':10s} {'precision':>9s} {'recall':>9s} {'f1':>9s} {'support':>8s}")
+        for i, name in enumerate(CLASSES):
+            print(f"{name:10s} {pr[i]:9.4f} {rc[i]:9.4f} {f1[i]:9.4f} {sup[i]:8d}")
+        print("confusion (rows: truth, columns: predicted)")
+        print(confusion_matrix(yt, pred, labels=labels))
+        present = [i for i in labels if sup[i] > 0]
+        print(f"macro_f1={np.mean([f1[i] for i in present]):.4f}")
+    else:
+        acc = data[held, col["account"]].astype(int)
+        score = p[:, list(model.classes_).index(1)]
+        accounts = np.unique(acc)
+        mean = np.array([score[acc == k].mean() for k in accounts])
+        truth = np.array([yt[acc == k][0] for k in accounts])
+        flagged = (mean >= 0.5).astype(int)
+        pr, rc, f1, _ = precision_recall_fscore_support(truth, flagged, average="binary", zero_division=0)
+        print(f"accounts {len(accounts)} (fraud {truth.sum()})")
+        print(f"precision {pr:.4f} recall {rc:.4f} f1 {f1:.4f} roc_auc {roc_auc_score(truth, mean):.4f}")
+        print(f"per screened row: f1 {f1_score(yt, (score >= 0.5).astype(int)):.4f} roc_auc {roc_auc_score(yt, score):.4f}")
+        print(f"f1={f1:.4f}")
+
+
+if __name__ == "__main__":
+    main()

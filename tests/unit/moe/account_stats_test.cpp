@@ -1,0 +1,160 @@
+// Per-account statistics and the fraud feature row: what the node stores and screens with.
+#include <gtest/gtest.h>
+
+#include "moe/account_stats.hpp"
+#include "moe/contract_dataset.hpp"
+#include "moe/csv_reader.hpp"
+#include "moe/inference.hpp"
+#include "moe/metrics.hpp"
+
+namespace moe::nn {
+namespace {
+
+TxFacts transfer(std::uint64_t gwei, std::uint64_t time) {
+    TxFacts t;
+    t.value_gwei = gwei;
+    t.gas_limit = 21000;
+    t.timestamp = time;
+    return t;
+}
+
+TEST(DistinctSketch, CountsExactlyBelowItsSizeAndEstimatesAbove) {
+    DistinctSketch s;
+    for (std::uint64_t k = 0; k < 10; ++k) {
+        s.add(k);
+        s.add(k);  // repeats do not count
+    }
+    EXPECT_EQ(s.estimate(), 10u);
+    for (std::uint64_t k = 10; k < 5000; ++k) s.add(k * 7919);
+    const auto e = s.estimate();
+    EXPECT_GT(e, 2000u);  // KMV with K=16: within a factor ~2.5 with overwhelming probability
+    EXPECT_LT(e, 12500u);
+}
+
+TEST(AccountStats, AppliesSentAndReceivedTransactions) {
+    AccountStats a;
+    a.apply_sent(transfer(5, 1000), 1, false);
+    a.apply_sent(transfer(0, 1060), 2, true);
+    a.apply_received(transfer(9, 5000), 3);
+    EXPECT_EQ(a.sent, 2u);
+    EXPECT_EQ(a.received, 1u);
+    EXPECT_EQ(a.failures, 1u);
+    EXPECT_EQ(a.sent_zero_value, 1u);
+    EXPECT_EQ(a.max_sent_gwei, 5u);
+    EXPECT_EQ(a.received_gwei, 9u);
+    EXPECT_EQ(a.out_peers.estimate(), 2u);
+    EXPECT_EQ(a.first_time, 1000u);
+    EXPECT_EQ(a.last_time, 5000u);
+    std::uint32_t gaps = 0;
+    for (auto g : a.gaps) gaps += g;
+    EXPECT_EQ(gaps, 2u);
+}
+
+TEST(AccountStats, SumsSaturateInsteadOfWrapping) {
+    AccountStats a;
+    a.apply_received(transfer(UINT64_MAX - 1, 1), 1);
+    a.apply_received(transfer(UINT64_MAX - 1, 2), 1);
+    EXPECT_EQ(a.received_gwei, UINT64_MAX);
+}
+
+TEST(AccountStats, EncodingRoundTripsAndRejectsDamage) {
+    AccountStats a;
+    for (std::uint64_t i = 0; i < 40; ++i) {
+        TxFacts t = transfer(i * 1000, 100 + i * i * 60);
+        t.data_size = 68;
+        t.selector = 0xa9059cbb;
+        t.type = TxType::kTokenTransfer;
+        t.token = i % 3;
+        a.apply_sent(t, i, i % 7 == 0);
+        a.apply_received(transfer(i, 101 + i * i * 60), i + 100);
+    }
+    const core::Bytes b = a.encode();
+    auto back = AccountStats::decode(b);
+    ASSERT_TRUE(back.has_value()) << back.error();
+    EXPECT_EQ(*back, a);
+    EXPECT_FALSE(AccountStats::decode(core::ByteView(b).first(b.size() - 1)).has_value());
+    core::Bytes extra = b;
+    extra.push_back(0);
+    EXPECT_FALSE(AccountStats::decode(extra).has_value());
+    core::Bytes bad_version = b;
+    bad_version[0] = 99;
+    EXPECT_FALSE(AccountStats::decode(bad_version).has_value());
+    EXPECT_FALSE(AccountStats::decode({}).has_value());
+}
+
+TEST(FraudFeatures, TypeIsOneHotAndHistoryShowsInTheRow) {
+    AccountStats empty, busy;
+    for (std::uint64_t i = 0; i < 50; ++i) busy.apply_sent(transfer(1'000'000'000, 1000 + i * 30), i, false);
+    TxFacts call = transfer(0, 4000);
+    call.type = TxType::kContractCall;
+    call.data_size = 36;
+    call.selector = 0x095ea7b3;  // approve
+    const FraudFeatures fresh = fraud_features(call, empty, empty);
+    const FraudFeatures seasoned = fraud_features(call, busy, empty);
+    EXPECT_EQ(fresh[0], 0);
+    EXPECT_EQ(fresh[1], 127);
+    EXPECT_EQ(fresh[2], 0);
+    EXPECT_EQ(fresh[3], 0);
+    EXPECT_EQ(fresh[9], 127);  // an approval selector
+    EXPECT_NE(fresh, seasoned);
+    for (std::uint8_t v : seasoned) EXPECT_LE(v, 127);
+}
+
+TEST(ContractDataset, SkeletonIgnoresPushOperandsAndMetadata) {
+    const core::Bytes a = *core::from_hex("6080604052600436106100415763ffffffff00", {.require_prefix = false});
+    const core::Bytes b = *core::from_hex("6080604052600536106100995763aaaaaaaa00", {.require_prefix = false});
+    const core::Bytes c = *core::from_hex("6080604052600436106100415763ffffffff01", {.require_prefix = false});
+    EXPECT_EQ(code_skeleton(a), code_skeleton(b));
+    EXPECT_NE(code_skeleton(a), code_skeleton(c));
+    // A CBOR metadata trailer (a1 ... 0009: nine bytes of map) is stripped.
+    core::Bytes with_meta = a;
+    for (std::uint8_t x : {0xa1, 0x65, 0x62, 0x7a, 0x7a, 0x72, 0x30, 0x58, 0x20, 0x00, 0x09}) with_meta.push_back(x);
+    EXPECT_EQ(code_skeleton(with_meta), code_skeleton(a));
+}
+
+TEST(ContractDataset, InterfaceNamesTokenStandards) {
+    auto dispatcher = [](std::initializer_list<std::string_view> sels) {
+        std::string h = "60003560e01c";
+        for (auto s : sels) h += std::string("8063") + std::string(s) + "1461010057";
+        return *core::from_hex(h + "00", {.require_prefix = false});
+    };
+    EXPECT_EQ(interface_class(dispatcher({"a9059cbb", "70a08231", "095ea7b3"}), ContractClass::kOther), ContractClass::kErc20);
+    EXPECT_EQ(interface_class(dispatcher({"6352211e", "42842e0e", "70a08231"}), ContractClass::kOther), ContractClass::kErc721);
+    EXPECT_EQ(interface_class(dispatcher({"12345678"}), ContractClass::kPonzi), ContractClass::kPonzi);
+}
+
+TEST(CsvReader, ParsesDecimalsWithSaturationAndDroppedDigits) {
+    EXPECT_EQ(*parse_decimal("1000000000", 9), 1u);
+    EXPECT_EQ(*parse_decimal("123", 9), 0u);
+    EXPECT_EQ(*parse_decimal("99999999999999999999999999999"), UINT64_MAX);
+    EXPECT_FALSE(parse_decimal("12a").has_value());
+    EXPECT_FALSE(parse_decimal("").has_value());
+    EXPECT_FALSE(CsvReader::open("/nonexistent/file.csv").has_value());
+}
+
+TEST(Metrics, RocAucAndMacroF1) {
+    EXPECT_DOUBLE_EQ(roc_auc({0.1, 0.4, 0.35, 0.8}, {0, 0, 1, 1}), 0.75);
+    const auto r = classification_report({0, 0, 1, 1}, {0, 1, 1, 1}, 2);
+    EXPECT_NEAR(r.f1[0], 2.0 / 3.0, 1e-12);
+    EXPECT_NEAR(r.f1[1], 0.8, 1e-12);
+    EXPECT_EQ(r.confusion[0][1], 1);
+}
+
+TEST(Inference, RefusesAModelOfAnotherTask) {
+    MoeModel m;  // task 0: not a contract model
+    m.num_features = 4;
+    m.output_dim = 2;
+    m.top_k = 1;
+    m.output_kind = OutputKind::kClass;
+    m.gate.linear = {4, 1, std::vector<std::int8_t>(4, 1), {0}, {}};
+    m.experts.push_back({{QuantLinear{4, 2, std::vector<std::int8_t>(8, 1), {0, 0}, {}}}});
+    const core::Bytes code = {0x60, 0x00};
+    auto v = classify_contract(m, code);
+    ASSERT_FALSE(v.has_value());
+    EXPECT_EQ(v.error(), InferenceError::kWrongTask);
+    const std::uint8_t row[4] = {1, 2, 3, 4};
+    EXPECT_EQ(screen_transaction(m, row).error(), InferenceError::kWrongTask);
+}
+
+}  // namespace
+}  // namespace moe::nn
