@@ -229,33 +229,70 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     const evm::ExecutionContext ctx{env, jumpdests_, &staking_};
     ExecutedBlock out;
     std::uint64_t gas = 0;
-    const std::vector<core::Transaction> given = building ? std::vector<core::Transaction>{} : block.body.transactions;
+    // Screening and classification (decision 005): each transaction against its parties'
+    // statistics before it; a rejected one never enters a block, a flagged one is included
+    // and its verdict record says so (moe_getTransactionVerdict); receipts stay Ethereum's.
+    std::optional<BlockScreening> screening;
+    if (models_->screens() || models_->classifies()) screening.emplace(*models_, *db_, h.timestamp);
+    std::vector<std::pair<core::Hash, TransactionVerdict>> verdicts;
+    // Runs one transaction; false: it was left out (building only); an error: the block fails.
+    auto run = [&](const core::Transaction& t, const core::Address& sender, const core::Hash& hash,
+                   std::size_t index) -> std::expected<bool, std::string> {
+        const std::string which = "transaction " + std::to_string(index) + " (" + hash.hex() + ")";
+        std::optional<TransactionVerdict> verdict;
+        if (screening && models_->screens()) {
+            auto v = screening->screen(state, t, sender);
+            if (!v) return std::unexpected("block aborted: " + v.error());
+            if (v->decision == Decision::kReject) {
+                if (!building) return std::unexpected(which + " is rejected by fraud screening (score " + std::to_string(v->score) + ")");
+                log::warn("producer", "leaving out ", hash.hex(), ": fraud screening score ", v->score);
+                return false;
+            }
+            verdict = std::move(*v);
+        }
+        auto outcome = evm::apply_transaction(state, ctx, t, sender, gas);
+        if (!outcome && (building && outcome.error().invalid)) {
+            log::warn("producer", "dropping ", hash.hex(), ": ", outcome.error().message);
+            return false;
+        }
+        if (!outcome) {
+            return std::unexpected((outcome.error().invalid ? which + ": " : "block aborted: ") + outcome.error().message);
+        }
+        core::Receipt receipt = std::move(outcome->receipt);
+        if (screening) {
+            const std::optional<core::Address> created =
+                t.is_create() ? std::optional<core::Address>(evm::create_address(sender, t.nonce)) : std::nullopt;
+            if (auto r = screening->record(state, t, sender, receipt.success, created); !r) {
+                return std::unexpected("block aborted: " + r.error());
+            }
+        }
+        if (verdict) verdicts.emplace_back(hash, std::move(*verdict));
+        gas = receipt.cumulative_gas_used;
+        out.receipts.push_back(std::move(receipt));
+        return true;
+    };
     if (building) {
         for (const PooledTransaction& p : *candidates) {
-            auto outcome = evm::apply_transaction(state, ctx, p.txn, p.sender, gas);
-            if (!outcome && !outcome.error().invalid) return std::unexpected("block aborted: " + outcome.error().message);
-            if (!outcome) {
-                log::warn("producer", "dropping ", p.hash.hex(), ": ", outcome.error().message);
+            auto included = run(p.txn, p.sender, p.hash, block.body.transactions.size());
+            if (!included) return std::unexpected(included.error());
+            if (!*included) {
                 out.dropped.push_back(p.hash);
                 continue;
             }
-            gas = outcome->receipt.cumulative_gas_used;
             block.body.transactions.push_back(p.txn);
-            out.receipts.push_back(std::move(outcome->receipt));
         }
     } else {
-        for (std::size_t i = 0; i < given.size(); ++i) {
-            const core::Transaction& t = given[i];
+        for (std::size_t i = 0; i < block.body.transactions.size(); ++i) {
+            const core::Transaction& t = block.body.transactions[i];
             if (auto v = core::validate_static(t, chain_.chain_id); !v) {
                 return std::unexpected("transaction " + std::to_string(i) + ": " + std::string(core::to_string(v.error())));
             }
-            const core::Address sender = *t.sender();
-            auto outcome = evm::apply_transaction(state, ctx, t, sender, gas);
-            if (!outcome) return std::unexpected("transaction " + std::to_string(i) + ": " + outcome.error().message);
-            gas = outcome->receipt.cumulative_gas_used;
-            out.receipts.push_back(std::move(outcome->receipt));
+            auto included = run(t, *t.sender(), t.hash(), i);
+            if (!included) return std::unexpected(included.error());
         }
     }
+    std::vector<std::pair<core::Hash, core::Bytes>> stats_blobs;
+    if (screening) stats_blobs = screening->finish(state);
 
     // The set of the next height: at an epoch's last block, from the staking contract.
     consensus::ValidatorSet next = current;
@@ -294,7 +331,10 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
 
     std::vector<std::pair<core::Hash, core::Bytes>> new_code;
     for (const auto& [hash, code] : state.new_code()) new_code.emplace_back(hash, *code);
+    // Account statistics are stored by hash beside the code: the registry's storage holds the hash.
+    for (auto& blob : stats_blobs) new_code.push_back(std::move(blob));
     out.write = block_write(block, out.receipts, store.take_pending(), std::move(new_code));
+    for (const auto& [hash, v] : verdicts) out.write.extra.push_back({Column::kVerdicts, {hash.to_bytes(), v.encode()}});
     out.write.extra.push_back({Column::kConsensusData, {h.hash().to_bytes(), data.encode()}});
     out.write.extra.push_back({Column::kValidatorSets, {be64(h.number + 1), next.encode()}});
     for (const consensus::DuplicateVoteEvidence& e : data.evidence) {

@@ -84,6 +84,36 @@ std::expected<void, std::string> staking_fields(const json& doc, ChainConfig& c)
     return {};
 }
 
+/// The "models" object: {"fraud": {"sha256": H, "flag_score": F, "reject_score": R},
+/// "contract": {"sha256": H}}, each optional.
+std::expected<void, std::string> model_fields(const json& doc, ChainConfig& c) {
+    if (!doc.contains("models")) return {};
+    const json& m = doc["models"];
+    if (!m.is_object()) return Error("field 'models' must be an object");
+    for (const auto& [key, value] : m.items()) {
+        if (key != "fraud" && key != "contract") return Error("models: unknown model '" + key + "' (fraud or contract)");
+        if (!value.is_object()) return Error("models." + key + " must be an object");
+        for (const auto& [field, v] : value.items()) {
+            const bool known = field == "sha256" || (key == "fraud" && (field == "flag_score" || field == "reject_score"));
+            if (!known) return Error("models." + key + ": unknown field '" + field + "'");
+        }
+        if (!value.contains("sha256") || !value["sha256"].is_string()) return Error("models." + key + ".sha256 must be a hex string");
+        auto h = core::Hash::from_hex(value["sha256"].get<std::string>());
+        if (!h) return Error("models." + key + ".sha256: " + std::string(core::to_string(h.error())));
+        (key == "fraud" ? c.fraud_model : c.contract_model) = ModelRequirement{*h};
+        if (key == "fraud") {
+            for (auto r : {optional_u64(value, "flag_score", 0, 10'001, c.screening.flag_score),
+                           optional_u64(value, "reject_score", 0, 10'001, c.screening.reject_score)}) {
+                if (!r) return Error("models.fraud: " + r.error());
+            }
+            if (c.screening.flag_score > c.screening.reject_score) {
+                return Error("models.fraud: flag_score must not exceed reject_score");
+            }
+        }
+    }
+    return {};
+}
+
 }  // namespace
 
 core::uint256 genesis_stake_wei(const GenesisValidator& validator) {
@@ -116,7 +146,7 @@ std::expected<ChainConfig, std::string> parse_chain_config(const json& doc) {
                                                    "epoch_length", "unbonding_blocks", "validators",
                                                    "min_stake_wei", "max_validators", "slash_fraction_bps",
                                                    "jail_blocks", "downtime_window", "downtime_max_missed_bps",
-                                                   "consensus_timeouts"};
+                                                   "consensus_timeouts", "models"};
     for (const auto& [key, value] : doc.items()) {
         if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) return Error("unknown field '" + key + "'");
     }
@@ -146,6 +176,7 @@ std::expected<ChainConfig, std::string> parse_chain_config(const json& doc) {
         c.unbonding_blocks = *unbonding;
     }
     if (auto r = staking_fields(doc, c); !r) return Error(r.error());
+    if (auto r = model_fields(doc, c); !r) return Error(r.error());
 
     if (!doc.contains("base_fee") || !doc["base_fee"].is_object()) return Error("field 'base_fee' must be an object");
     const json& fee = doc["base_fee"];

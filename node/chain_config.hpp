@@ -31,6 +31,18 @@ struct GenesisValidator {
     std::uint64_t power = 1;
 };
 
+/// A protocol model the chain runs (DESIGN.md, Models and data): its file must hash to this.
+struct ModelRequirement {
+    core::Hash sha256;
+};
+
+/// Fraud screening thresholds on the 0..10000 risk score: at or above `flag_score` a
+/// transaction is included and marked; at or above `reject_score` it never enters a block.
+struct ScreeningThresholds {
+    std::uint32_t flag_score = 7000;
+    std::uint32_t reject_score = 9000;
+};
+
 /// The parameters of a chain: what its genesis says, identical on every node.
 struct ChainConfig {
     std::string name;
@@ -50,6 +62,9 @@ struct ChainConfig {
     std::uint64_t downtime_window = 50;          ///< blocks over which missed commits are counted
     std::uint32_t downtime_max_missed_bps = 5000;  ///< more missed than this share of a window jails
     consensus::TimeoutConfig consensus_timeouts;  ///< Tendermint round timeouts, growing per round
+    std::optional<ModelRequirement> fraud_model;     ///< absent: no screening
+    std::optional<ModelRequirement> contract_model;  ///< absent: no contract classes
+    ScreeningThresholds screening;
     std::vector<GenesisValidator> validators;
     nlohmann::json source;  ///< the document it was read from, written back by `moed init`
 };

@@ -2,6 +2,7 @@
 
 #include "evm/staking.hpp"
 #include "evm/state.hpp"
+#include "node/screening.hpp"
 
 namespace moe::node {
 
@@ -10,6 +11,8 @@ Genesis build_genesis(const ChainConfig& config) {
     evm::State state(nullptr, nullptr, core::kEmptyTrieRoot);
     for (const GenesisAccount& a : config.alloc) state.set_balance(a.address, a.balance);
     state.set_code(evm::staking_address(), core::Bytes{evm::kStakingCode});
+    // The moe registry (decision 005): a system account whose storage only the protocol writes.
+    state.set_code(moe_registry_address(), core::Bytes{evm::kStakingCode});
     for (const GenesisValidator& v : config.validators) {
         evm::genesis_stake(state, v.address, core::compress_public_key(v.public_key), genesis_stake_wei(v));
     }

@@ -16,7 +16,8 @@ bool bumped_enough(const uint256& old_value, const uint256& new_value, unsigned 
 }  // namespace
 
 std::expected<core::Hash, std::string> Mempool::add(PooledTransaction entry, const AccountReader& accounts,
-                                                    const uint256& base_fee, std::uint64_t block_gas_limit) {
+                                                    const uint256& base_fee, std::uint64_t block_gas_limit,
+                                                    const AdmissionCheck& last_check) {
     auto fail = [](const char* m) { return std::unexpected(std::string(m)); };
     const core::Transaction& t = entry.txn;
     if (by_hash_.contains(entry.hash)) return fail("already known");
@@ -49,6 +50,13 @@ std::expected<core::Hash, std::string> Mempool::add(PooledTransaction entry, con
     if (cost > uint512(account.balance)) {
         if (queue.empty()) by_sender_.erase(entry.sender);
         return fail("insufficient funds for gas * price + value");
+    }
+
+    if (last_check) {
+        if (auto ok = last_check(); !ok) {
+            if (queue.empty()) by_sender_.erase(entry.sender);
+            return std::unexpected(ok.error());
+        }
     }
 
     if (existing == queue.end() &&

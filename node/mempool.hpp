@@ -42,11 +42,16 @@ class Mempool {
   public:
     explicit Mempool(MempoolLimits limits = {}) : limits_(limits) {}
 
+    /// A last admission rule, run after every rule of the pool and before anything changes
+    /// (fraud screening): an error refuses the transaction with that message.
+    using AdmissionCheck = std::function<std::expected<void, std::string>()>;
+
     /// Admits a transaction whose signature and static rules were checked and whose sender
     /// was recovered. Replaces a pooled one of the same sender and nonce only for a fee at
     /// least price_bump_percent higher (both fee cap and tip).
     [[nodiscard]] std::expected<core::Hash, std::string> add(PooledTransaction entry, const AccountReader& accounts,
-                                                             const core::uint256& base_fee, std::uint64_t block_gas_limit);
+                                                             const core::uint256& base_fee, std::uint64_t block_gas_limit,
+                                                             const AdmissionCheck& last_check = {});
 
     /// Executable transactions for the next block: per sender in nonce order from the
     /// account's nonce without gaps, the senders interleaved by effective priority fee (then

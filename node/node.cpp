@@ -21,6 +21,9 @@ std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& h
     std::unique_ptr<Node> node(new Node(std::move(config), std::move(chain), validator));
     const Genesis genesis = build_genesis(node->chain_);
     node->genesis_hash_ = genesis.block.header.hash();
+    auto models = ChainModels::load(node->chain_, home.root / "models");
+    if (!models) return std::unexpected(models.error());
+    node->models_ = std::move(*models);
     auto db = ChainDb::open(home.data(), ChainIdentity{node->chain_.chain_id, node->genesis_hash_});
     if (!db) return std::unexpected(db.error());
     node->db_ = std::move(*db);
@@ -199,8 +202,23 @@ std::expected<core::Hash, SubmitError> Node::submit_raw_transaction(core::ByteVi
         evm::State state(&store, nullptr, head_header_.state_root);
         if (state.code_hash(sender) != core::kEmptyCodeHash) return fail("sender not an eoa");  // EIP-3607
         PooledTransaction entry{*txn, sender, txn->hash(), raw.size()};
+        // Screening runs last, after every rule of the pool, so that every other error reads
+        // as geth's would, and before the pool changes (decision 005).
+        Mempool::AdmissionCheck screen;
+        if (models_->screens()) {
+            screen = [&]() -> std::expected<void, std::string> {
+                BlockScreening screening(*models_, *db_, head_header_.timestamp + 1);
+                auto verdict = screening.screen(state, *txn, sender);
+                if (!verdict) return std::unexpected("fraud screening failed: " + verdict.error());
+                if (verdict->decision == Decision::kReject) {
+                    return std::unexpected("transaction rejected by fraud screening: risk score " + std::to_string(verdict->score) +
+                                           " >= reject threshold " + std::to_string(models_->thresholds().reject_score));
+                }
+                return {};
+            };
+        }
         auto added = mempool_.add(std::move(entry), [this](const core::Address& a) { return head_account(a); },
-                                  core::next_base_fee(head_header_, chain_.fee_rules), chain_.block_gas_limit);
+                                  core::next_base_fee(head_header_, chain_.fee_rules), chain_.block_gas_limit, screen);
         if (!added) return fail(added.error());
     }
     std::vector<std::function<void(core::ByteView)>> listeners;
@@ -380,6 +398,65 @@ std::expected<std::vector<evm::StakeRecord>, std::string> Node::stakes(std::uint
     auto records = evm::read_stakes(state);
     if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
     return records;
+}
+
+}  // namespace moe::node
+
+namespace moe::node {
+
+// ---- Screening and contract classes (decision 005) -------------------------------------------
+
+std::expected<TransactionVerdict, std::string> Node::screen_on_head(const core::Transaction& txn, const core::Address& sender) const {
+    if (!models_->screens()) return std::unexpected("this chain screens no transactions (its genesis names no fraud model)");
+    const core::BlockHeader head = head_header();
+    DbNodeStore store(*db_);
+    evm::State state(&store, nullptr, head.state_root);
+    BlockScreening screening(*models_, *db_, head.timestamp + 1);
+    auto v = screening.screen(state, txn, sender);
+    if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
+    return v;
+}
+
+std::expected<TransactionVerdict, SubmitError> Node::score_transaction(core::ByteView raw) const {
+    auto fail = [](int code, std::string m) { return std::unexpected(SubmitError{code, std::move(m)}); };
+    auto txn = core::decode_transaction(raw);
+    if (!txn) return fail(-32602, std::string(core::to_string(txn.error())));
+    auto sender = txn->sender();
+    if (!sender) return fail(-32602, "invalid sender");
+    auto v = screen_on_head(*txn, *sender);
+    if (!v) return fail(-32000, v.error());
+    return *v;
+}
+
+std::optional<TransactionVerdict> Node::verdict(const core::Hash& txn_hash) const {
+    auto loc = db_->tx_location(txn_hash);
+    if (!loc || loc->block_number > head().number) return std::nullopt;
+    auto raw = db_->get(Column::kVerdicts, txn_hash.view());
+    if (!raw) return std::nullopt;
+    auto v = TransactionVerdict::decode(*raw);
+    if (!v) return std::nullopt;
+    return *v;
+}
+
+std::expected<std::optional<ContractClassRecord>, std::string> Node::contract_class(const core::Address& address,
+                                                                                    std::uint64_t number) const {
+    auto header = header_by_number(number);
+    if (!header) return std::unexpected("header not found");
+    DbNodeStore store(*db_);
+    evm::State state(&store, nullptr, header->state_root);
+    auto c = read_contract_class(state, address);
+    if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
+    return c;
+}
+
+std::expected<nn::AccountStats, std::string> Node::account_stats(const core::Address& address, std::uint64_t number) const {
+    auto header = header_by_number(number);
+    if (!header) return std::unexpected("header not found");
+    DbNodeStore store(*db_);
+    evm::State state(&store, nullptr, header->state_root);
+    auto s = read_account_stats(state, *db_, address);
+    if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
+    return s;
 }
 
 }  // namespace moe::node

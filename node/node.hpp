@@ -22,6 +22,7 @@
 #include "node/chain_config.hpp"
 #include "node/mempool.hpp"
 #include "node/node_config.hpp"
+#include "node/screening.hpp"
 #include "node/storage/chain_db.hpp"
 
 namespace moe::node {
@@ -204,6 +205,22 @@ class Node {
     [[nodiscard]] std::vector<CommittedEvidence> committed_evidence(std::uint64_t from, std::uint64_t to) const;
     /// The header of the head block.
     [[nodiscard]] core::BlockHeader head_header() const;
+
+    /// The chain's models (fraud screening, contract classes).
+    [[nodiscard]] ChainModels& models() const noexcept { return *models_; }
+    /// Screens a raw transaction against the head state without pooling it (moe_scoreTransaction).
+    [[nodiscard]] std::expected<TransactionVerdict, SubmitError> score_transaction(core::ByteView raw) const;
+    /// The screening verdict stored with an included transaction.
+    [[nodiscard]] std::optional<TransactionVerdict> verdict(const core::Hash& txn_hash) const;
+    /// The class of a contract at the state after block `number` (nullopt: none recorded).
+    [[nodiscard]] std::expected<std::optional<ContractClassRecord>, std::string> contract_class(const core::Address& address,
+                                                                                              std::uint64_t number) const;
+    /// An account's screening statistics at the state after block `number`.
+    [[nodiscard]] std::expected<nn::AccountStats, std::string> account_stats(const core::Address& address,
+                                                                            std::uint64_t number) const;
+    /// The verdict screening gives a transaction of `txn` from `sender` on the head state.
+    [[nodiscard]] std::expected<TransactionVerdict, std::string> screen_on_head(const core::Transaction& txn,
+                                                                               const core::Address& sender) const;
     /// The address of this node's validator key.
     [[nodiscard]] core::Address validator_address() const { return validator_.address(); }
 
@@ -230,6 +247,7 @@ class Node {
     std::unique_ptr<ChainDb> db_;
     mutable evm::JumpdestCache jumpdests_;
     mutable evm::StakingContract staking_;
+    std::unique_ptr<ChainModels> models_;
 
     mutable std::mutex mutex_;  ///< guards head_, mempool_ and stats_
     Head head_;

@@ -15,6 +15,7 @@
 #include "node/node_config.hpp"
 #include "rpc/eth_api.hpp"
 #include "rpc/server.hpp"
+#include "rpc/moe_api.hpp"
 #include "rpc/validator_api.hpp"
 
 namespace moe::node {
@@ -174,6 +175,7 @@ int run_home(const fs::path& dir, Args args) {
     rpc::Dispatcher dispatcher(config->rpc_max_batch);
     rpc::register_eth_api(dispatcher, n);
     rpc::register_validator_api(dispatcher, n, **driver);
+    rpc::register_moe_api(dispatcher, n);
     rpc::ServerConfig sc;
     sc.host = config->rpc_host;
     sc.port = config->rpc_port;

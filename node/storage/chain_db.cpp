@@ -23,7 +23,7 @@ constexpr std::string_view kMagic = "moechain-chaindb";
 // "default" is RocksDB's kDefaultColumnFamilyName.
 constexpr std::array<std::string_view, static_cast<std::size_t>(Column::kCount)> kColumnNames = {
     "default", "headers", "canonical", "bodies", "receipts",
-    "tx_index", "trie_nodes", "code", "certificates", "consensus_data", "validator_sets", "evidence",
+    "tx_index", "trie_nodes", "code", "certificates", "consensus_data", "validator_sets", "evidence", "verdicts",
 };
 
 // Keys of the metadata column.

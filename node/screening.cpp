@@ -1,0 +1,269 @@
+#include "node/screening.hpp"
+
+#include "core/keccak.hpp"
+#include "core/rlp.hpp"
+#include "moe/model_file.hpp"
+#include "node/node_config.hpp"
+#include "node/storage/chain_db.hpp"
+
+namespace moe::node {
+
+namespace {
+
+namespace rlp = core::rlp;
+
+// Registry storage: one slot per account and field, at keccak(address . field), as Solidity
+// lays out `mapping(address => ...)`.
+enum RegistryField : std::uint8_t { kClassField = 0, kStatsField = 1 };
+
+core::uint256 registry_slot(const core::Address& a, RegistryField f) {
+    std::array<std::uint8_t, 64> buf{};
+    std::copy(a.bytes.begin(), a.bytes.end(), buf.begin() + 12);
+    buf[63] = f;
+    return core::uint256_from_big_endian(core::keccak256(buf));
+}
+
+constexpr std::uint32_t kTransferSelector = 0xa9059cbb;      // transfer(address,uint256)
+constexpr std::uint32_t kTransferFromSelector = 0x23b872dd;  // transferFrom(address,address,uint256)
+
+std::uint64_t gwei_of(const core::uint256& wei) {
+    const core::uint256 g = wei / 1'000'000'000u;
+    return g > core::uint256(UINT64_MAX) ? UINT64_MAX : static_cast<std::uint64_t>(g);
+}
+
+std::uint64_t key_of(const core::Address& a) { return nn::address_key(a.view()); }
+
+}  // namespace
+
+const core::Address& moe_registry_address() noexcept {
+    static const core::Address a = *core::Address::from_hex("0x0000000000000000000000000000000000001001");
+    return a;
+}
+
+std::string_view to_string(Decision d) noexcept {
+    switch (d) {
+        case Decision::kAccept: return "accept";
+        case Decision::kFlag: return "flag";
+        case Decision::kReject: return "reject";
+    }
+    return "unknown";
+}
+
+core::Bytes TransactionVerdict::encode() const {
+    core::Bytes payload;
+    rlp::encode(payload, std::uint64_t{score});
+    rlp::encode(payload, static_cast<std::uint64_t>(decision));
+    rlp::encode(payload, static_cast<std::uint64_t>(type));
+    core::Bytes list;
+    for (const nn::ExpertWeight& e : experts) {
+        core::Bytes pair;
+        rlp::encode(pair, static_cast<std::uint64_t>(e.expert));
+        rlp::encode(pair, static_cast<std::uint64_t>(static_cast<std::uint32_t>(e.weight)));
+        const core::Bytes item = rlp::wrap_list(pair);
+        list.insert(list.end(), item.begin(), item.end());
+    }
+    const core::Bytes wrapped = rlp::wrap_list(list);
+    payload.insert(payload.end(), wrapped.begin(), wrapped.end());
+    return rlp::wrap_list(payload);
+}
+
+std::expected<TransactionVerdict, std::string> TransactionVerdict::decode(core::ByteView bytes) {
+    auto fail = [](std::string_view what) { return std::unexpected("verdict record: " + std::string(what)); };
+    auto list = rlp::decode_list(bytes);
+    if (!list || !bytes.empty()) return fail("not one RLP list");
+    core::ByteView in = *list;
+    auto score = rlp::decode_u64(in);
+    auto decision = rlp::decode_u64(in);
+    auto type = rlp::decode_u64(in);
+    if (!score || !decision || !type || *score > 10'000 || *decision > 2 || *type >= nn::kTxTypes) return fail("bad fields");
+    TransactionVerdict v{static_cast<std::uint32_t>(*score), static_cast<Decision>(*decision), static_cast<nn::TxType>(*type), {}};
+    auto experts = rlp::decode_list(in);
+    if (!experts || !in.empty()) return fail("bad experts");
+    core::ByteView e = *experts;
+    while (!e.empty()) {
+        auto pair = rlp::decode_list(e);
+        if (!pair) return fail("bad expert");
+        core::ByteView p = *pair;
+        auto id = rlp::decode_u64(p);
+        auto weight = rlp::decode_u64(p);
+        if (!id || !weight || !p.empty() || *id > 1'000'000 || *weight > UINT32_MAX) return fail("bad expert");
+        v.experts.push_back({static_cast<int>(*id), static_cast<std::int32_t>(static_cast<std::uint32_t>(*weight))});
+    }
+    return v;
+}
+
+// ---- Models --------------------------------------------------------------------------------
+
+std::expected<std::unique_ptr<ChainModels>, std::string> ChainModels::load(const ChainConfig& chain,
+                                                                           const std::filesystem::path& dir) {
+    std::unique_ptr<ChainModels> m(new ChainModels());
+    m->thresholds_ = chain.screening;
+    struct Wanted {
+        std::string_view name;
+        const std::optional<ModelRequirement>* requirement;
+        std::uint32_t task;
+        std::unique_ptr<nn::MoeEngine>* engine;
+    };
+    for (const Wanted& w : {Wanted{"fraud", &chain.fraud_model, 1, &m->fraud_}, Wanted{"contract", &chain.contract_model, 2, &m->contract_}}) {
+        if (!*w.requirement) continue;
+        const std::filesystem::path file = dir / (std::string(w.name) + ".moe");
+        core::Bytes bytes;
+        std::string source = "embedded";
+        if (std::filesystem::exists(file)) {
+            auto text = read_file(file);
+            if (!text) return std::unexpected(text.error());
+            bytes.assign(text->begin(), text->end());
+            source = file.string();
+        } else {
+            const core::ByteView e = embedded_model(w.name);
+            bytes.assign(e.begin(), e.end());
+        }
+        const core::Hash digest = core::sha256(bytes);
+        if (digest != (*w.requirement)->sha256) {
+            return std::unexpected("the " + std::string(w.name) + " model (" + source + ") has SHA-256 " + digest.hex() +
+                                   " but the genesis requires " + (*w.requirement)->sha256.hex() + "; refusing it");
+        }
+        auto model = nn::parse_model(bytes);
+        if (!model) return std::unexpected("the " + std::string(w.name) + " model: " + model.error());
+        if (model->task != w.task) return std::unexpected("the " + std::string(w.name) + " model is for another task");
+        m->info_.push_back(ModelInfo{std::string(w.name), digest, source, static_cast<int>(model->task),
+                                     static_cast<int>(model->experts.size()), model->top_k, model->num_features,
+                                     model->output_dim});
+        *w.engine = std::make_unique<nn::MoeEngine>(std::move(*model));
+    }
+    return m;
+}
+
+std::expected<TransactionVerdict, std::string> ChainModels::screen(const nn::FraudFeatures& row, nn::TxType type) {
+    std::lock_guard lock(mutex_);
+    auto v = nn::screen_transaction(*fraud_, row);
+    if (!v) return std::unexpected("screening: " + std::string(nn::to_string(v.error())));
+    TransactionVerdict out{v->score, Decision::kAccept, type, std::move(v->experts)};
+    if (out.score >= thresholds_.reject_score) {
+        out.decision = Decision::kReject;
+    } else if (out.score >= thresholds_.flag_score) {
+        out.decision = Decision::kFlag;
+    }
+    return out;
+}
+
+std::expected<ContractClassRecord, std::string> ChainModels::classify(core::ByteView runtime_code) {
+    std::lock_guard lock(mutex_);
+    auto v = nn::classify_contract(*contract_, runtime_code);
+    if (!v) return std::unexpected("classification: " + std::string(nn::to_string(v.error())));
+    return ContractClassRecord{v->contract_class, v->confidence};
+}
+
+// ---- The registry ----------------------------------------------------------------------------
+
+std::expected<nn::AccountStats, std::string> read_account_stats(evm::State& state, const ChainDb& db, const core::Address& account) {
+    const core::uint256 word = state.storage(moe_registry_address(), registry_slot(account, kStatsField));
+    if (word == 0) return nn::AccountStats{};
+    const core::Hash hash = core::uint256_to_bytes32(word);
+    auto blob = db.code(hash);
+    if (!blob) return std::unexpected("the statistics " + hash.hex() + " of " + account.hex() + " are missing from the database");
+    return nn::AccountStats::decode(*blob);
+}
+
+std::optional<ContractClassRecord> read_contract_class(evm::State& state, const core::Address& contract) {
+    const core::uint256 word = state.storage(moe_registry_address(), registry_slot(contract, kClassField));
+    if (word == 0) return std::nullopt;
+    const auto w = static_cast<std::uint64_t>(word & core::uint256(UINT64_MAX));
+    const std::uint64_t cls = (w & 0xff) - 1;
+    if (cls >= nn::kContractClasses) return std::nullopt;
+    return ContractClassRecord{static_cast<nn::ContractClass>(cls), static_cast<std::uint32_t>(w >> 8)};
+}
+
+nn::TxFacts transaction_facts(const core::Transaction& txn, bool recipient_is_contract, std::uint64_t timestamp) {
+    nn::TxFacts f;
+    f.value_gwei = gwei_of(txn.value);
+    f.gas_limit = txn.gas_limit;
+    f.data_size = static_cast<std::uint32_t>(std::min<std::size_t>(txn.data.size(), UINT32_MAX));
+    if (txn.data.size() >= 4) {
+        f.selector = (std::uint32_t{txn.data[0]} << 24) | (std::uint32_t{txn.data[1]} << 16) |
+                     (std::uint32_t{txn.data[2]} << 8) | txn.data[3];
+    }
+    f.is_create = txn.is_create();
+    f.recipient_is_contract = recipient_is_contract;
+    f.timestamp = timestamp;
+    // The same typing as the training rows (moe/fraud_dataset.cpp).
+    if (f.is_create) {
+        f.type = nn::TxType::kDeployment;
+    } else if (f.data_size >= 4 && (f.selector == kTransferSelector || f.selector == kTransferFromSelector)) {
+        f.type = nn::TxType::kTokenTransfer;
+        f.token = key_of(*txn.to);
+    } else if (f.data_size > 0) {
+        f.type = nn::TxType::kContractCall;
+    }
+    return f;
+}
+
+// ---- One block --------------------------------------------------------------------------------
+
+std::expected<nn::AccountStats*, std::string> BlockScreening::stats_of(evm::State& state, const core::Address& a) {
+    auto it = stats_.find(a);
+    if (it == stats_.end()) {
+        auto s = read_account_stats(state, db_, a);
+        if (!s) return std::unexpected(s.error());
+        it = stats_.emplace(a, std::move(*s)).first;
+    }
+    return &it->second;
+}
+
+std::expected<TransactionVerdict, std::string> BlockScreening::screen(evm::State& state, const core::Transaction& txn,
+                                                                      const core::Address& sender) {
+    const core::Address recipient = txn.to.value_or(core::Address{});
+    const bool contract = txn.to && state.code_hash(*txn.to) != core::kEmptyCodeHash;
+    const nn::TxFacts facts = transaction_facts(txn, contract, timestamp_);
+    auto from = stats_of(state, sender);
+    if (!from) return std::unexpected(from.error());
+    auto to = stats_of(state, recipient);
+    if (!to) return std::unexpected(to.error());
+    return models_.screen(nn::fraud_features(facts, **from, **to), facts.type);
+}
+
+std::expected<void, std::string> BlockScreening::record(evm::State& state, const core::Transaction& txn, const core::Address& sender,
+                                                        bool success, const std::optional<core::Address>& created) {
+    const core::Address recipient = created ? *created : txn.to.value_or(core::Address{});
+    const bool contract = state.code_hash(recipient) != core::kEmptyCodeHash;
+    const nn::TxFacts facts = transaction_facts(txn, contract, timestamp_);
+    auto from = stats_of(state, sender);
+    if (!from) return std::unexpected(from.error());
+    (*from)->apply_sent(facts, key_of(recipient), !success);
+    changed_.insert(sender);
+    if (recipient != sender) {
+        auto to = stats_of(state, recipient);
+        if (!to) return std::unexpected(to.error());
+        (*to)->apply_received(facts, key_of(sender));
+        changed_.insert(recipient);
+    }
+    if (created && success && models_.classifies()) {
+        const evm::Code code = state.code(*created);
+        if (code && !code->empty()) {
+            auto cls = models_.classify(*code);
+            if (!cls) return std::unexpected(cls.error());
+            classes_.emplace_back(*created, *cls);
+        }
+    }
+    return {};
+}
+
+std::vector<std::pair<core::Hash, core::Bytes>> BlockScreening::finish(evm::State& state) {
+    std::vector<std::pair<core::Hash, core::Bytes>> blobs;
+    state.begin_transaction();
+    for (const core::Address& a : changed_) {
+        core::Bytes blob = stats_.at(a).encode();
+        const core::Hash hash = core::keccak256(blob);
+        state.set_storage(moe_registry_address(), registry_slot(a, kStatsField), core::uint256_from_big_endian(hash));
+        blobs.emplace_back(hash, std::move(blob));
+    }
+    for (const auto& [a, c] : classes_) {
+        const core::uint256 word = core::uint256(static_cast<std::uint64_t>(c.contract_class) + 1) |
+                                   (core::uint256(c.confidence) << 8);
+        state.set_storage(moe_registry_address(), registry_slot(a, kClassField), word);
+    }
+    state.finalize_transaction();
+    return blobs;
+}
+
+}  // namespace moe::node

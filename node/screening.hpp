@@ -1,0 +1,131 @@
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/transaction.hpp"
+#include "evm/state.hpp"
+#include "moe/account_stats.hpp"
+#include "moe/engine.hpp"
+#include "moe/inference.hpp"
+#include "node/chain_config.hpp"
+
+/// The chain's models at work (issue "Fraud screening and contract classification"; decision
+/// 005): every transaction of a block is screened against the statistics of its sender and
+/// recipient as they stood before it; every contract created is classified. Statistics and
+/// classes live in the state, under the moe registry account.
+namespace moe::node {
+
+class ChainDb;
+
+/// The registry system account: contract classes and account statistics in its storage.
+[[nodiscard]] const core::Address& moe_registry_address() noexcept;
+/// The shipped model file of that name ("fraud", "contract"), embedded in moed.
+[[nodiscard]] core::ByteView embedded_model(std::string_view name);
+
+/// What screening decided for a transaction.
+enum class Decision : std::uint8_t { kAccept = 0, kFlag = 1, kReject = 2 };
+[[nodiscard]] std::string_view to_string(Decision d) noexcept;
+
+/// A transaction's screening: its risk score, what the thresholds made of it, and the experts
+/// the gate chose.
+struct TransactionVerdict {
+    std::uint32_t score = 0;
+    Decision decision = Decision::kAccept;
+    nn::TxType type = nn::TxType::kTransfer;
+    std::vector<nn::ExpertWeight> experts;
+
+    [[nodiscard]] core::Bytes encode() const;
+    [[nodiscard]] static std::expected<TransactionVerdict, std::string> decode(core::ByteView bytes);
+};
+
+/// The class the contract classifier gave a contract at its creation.
+struct ContractClassRecord {
+    nn::ContractClass contract_class = nn::ContractClass::kOther;
+    std::uint32_t confidence = 0;  ///< 0..10000
+};
+
+/// One model as moe_getModels reports it.
+struct ModelInfo {
+    std::string name;
+    core::Hash sha256;
+    std::string source;  ///< "embedded" or the file it was read from
+    int task = 0, experts = 0, top_k = 0, features = 0, classes = 0;
+};
+
+/// The chain's models, loaded once and checked against the hashes its genesis requires.
+/// Thread-safe: inference is serialised (the engines keep scratch buffers).
+class ChainModels {
+  public:
+    /// Loads each model the chain names, from `dir`/NAME.moe when that file exists, else the
+    /// embedded copy; a model whose SHA-256 differs from the genesis's is refused.
+    [[nodiscard]] static std::expected<std::unique_ptr<ChainModels>, std::string> load(const ChainConfig& chain,
+                                                                                       const std::filesystem::path& dir);
+
+    [[nodiscard]] bool screens() const noexcept { return fraud_ != nullptr; }
+    [[nodiscard]] bool classifies() const noexcept { return contract_ != nullptr; }
+    [[nodiscard]] const ScreeningThresholds& thresholds() const noexcept { return thresholds_; }
+    [[nodiscard]] const std::vector<ModelInfo>& info() const noexcept { return info_; }
+
+    /// The verdict on a feature row (screens() must hold).
+    [[nodiscard]] std::expected<TransactionVerdict, std::string> screen(const nn::FraudFeatures& row, nn::TxType type);
+    /// The class of runtime code (classifies() must hold).
+    [[nodiscard]] std::expected<ContractClassRecord, std::string> classify(core::ByteView runtime_code);
+
+  private:
+    ChainModels() = default;
+    std::mutex mutex_;
+    std::unique_ptr<nn::MoeEngine> fraud_;
+    std::unique_ptr<nn::MoeEngine> contract_;
+    ScreeningThresholds thresholds_;
+    std::vector<ModelInfo> info_;
+};
+
+/// The statistics of one account as the registry holds them (a fresh account has none).
+[[nodiscard]] std::expected<nn::AccountStats, std::string> read_account_stats(evm::State& state, const ChainDb& db,
+                                                                             const core::Address& account);
+/// The class the registry holds for a contract, if it was classified.
+[[nodiscard]] std::optional<ContractClassRecord> read_contract_class(evm::State& state, const core::Address& contract);
+
+/// The facts screening uses about a transaction, with the recipient's code known.
+[[nodiscard]] nn::TxFacts transaction_facts(const core::Transaction& txn, bool recipient_is_contract, std::uint64_t timestamp);
+
+/// Screening and classification across one block, in transaction order. Statistics changed
+/// by the block are kept here and written into the registry by finish().
+class BlockScreening {
+  public:
+    BlockScreening(ChainModels& models, const ChainDb& db, std::uint64_t timestamp)
+        : models_(models), db_(db), timestamp_(timestamp) {}
+
+    /// The verdict on the next transaction, from its parties' statistics before it.
+    [[nodiscard]] std::expected<TransactionVerdict, std::string> screen(evm::State& state, const core::Transaction& txn,
+                                                                        const core::Address& sender);
+    /// After the transaction ran: its parties' statistics, and the class of what it created.
+    [[nodiscard]] std::expected<void, std::string> record(evm::State& state, const core::Transaction& txn,
+                                                          const core::Address& sender, bool success,
+                                                          const std::optional<core::Address>& created);
+    /// Writes the changed statistics into the registry (inside a transaction of the state's
+    /// own); returns the encoded statistics to store by hash beside the contract code.
+    [[nodiscard]] std::vector<std::pair<core::Hash, core::Bytes>> finish(evm::State& state);
+
+  private:
+    [[nodiscard]] std::expected<nn::AccountStats*, std::string> stats_of(evm::State& state, const core::Address& a);
+
+    ChainModels& models_;
+    const ChainDb& db_;
+    std::uint64_t timestamp_;
+    std::map<core::Address, nn::AccountStats> stats_;
+    std::set<core::Address> changed_;
+    std::vector<std::pair<core::Address, ContractClassRecord>> classes_;
+};
+
+}  // namespace moe::node

@@ -1,0 +1,12 @@
+#pragma once
+
+#include "node/node.hpp"
+#include "rpc/dispatcher.hpp"
+
+namespace moe::rpc {
+
+/// Registers moe_* (decision 005): screening verdicts, contract classes, account risk and the
+/// chain's models.
+void register_moe_api(Dispatcher& dispatcher, node::Node& node);
+
+}  // namespace moe::rpc
