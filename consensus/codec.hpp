@@ -35,6 +35,9 @@ void encode_i64(core::Bytes& out, std::int64_t value);
 /// Reads an integer written by encode_i64.
 [[nodiscard]] std::expected<std::int64_t, std::string> decode_i64(core::ByteView& in);
 
+/// Reads one whole RLP item (string or list) from the front of `in` and returns its encoding.
+[[nodiscard]] std::expected<core::ByteView, std::string> take_item(core::ByteView& in, std::string_view what);
+
 /// "what: reason" for an RLP decoding error.
 [[nodiscard]] std::string error(std::string_view what, core::rlp::DecodeError e);
 

@@ -8,24 +8,7 @@ namespace moe::consensus {
 
 namespace rlp = core::rlp;
 
-namespace {
-
-// Reads one whole RLP item from the front of `in` and returns its encoding.
-std::expected<core::ByteView, std::string> take_item(core::ByteView& in, std::string_view what) {
-    core::ByteView rest = in;
-    auto header = rlp::decode_header(rest);
-    if (!header) return std::unexpected(codec::error(what, header.error()));
-    // decode_header leaves a single byte below 0x80 in place: it is its own item.
-    const std::size_t header_size = in.size() - rest.size();
-    const std::size_t payload = header_size == 0 ? 1 : header->payload_length;
-    if (rest.size() < payload) return std::unexpected(std::string(what) + ": input too short");
-    const std::size_t total = header_size + payload;
-    core::ByteView item = in.subspan(0, total);
-    in = in.subspan(total);
-    return item;
-}
-
-}  // namespace
+using codec::take_item;
 
 DuplicateVoteEvidence DuplicateVoteEvidence::make(Vote a, Vote b) {
     if (b.block_hash < a.block_hash) std::swap(a, b);
@@ -89,6 +72,19 @@ core::Bytes ConsensusData::encode() const {
         ev.insert(ev.end(), b.begin(), b.end());
     }
     codec::append_list(p, ev);
+    // Decision 004: optional trailing items keep the encoding of data without routing unchanged.
+    if (!routed.empty() || !wrong_verdicts.empty()) {
+        const core::Bytes r = routed.encode();
+        p.insert(p.end(), r.begin(), r.end());
+    }
+    if (!wrong_verdicts.empty()) {
+        core::Bytes wv;
+        for (const auto& w : wrong_verdicts) {
+            const core::Bytes b = w.encode();
+            wv.insert(wv.end(), b.begin(), b.end());
+        }
+        codec::append_list(p, wv);
+    }
     return rlp::wrap_list(p);
 }
 
@@ -108,7 +104,6 @@ std::expected<ConsensusData, std::string> ConsensusData::decode(core::ByteView b
     }
     auto list = rlp::decode_list(in);
     if (!list) return std::unexpected(codec::error("consensus data evidence", list.error()));
-    if (!in.empty()) return std::unexpected("consensus data: trailing items");
     core::ByteView ev = *list;
     while (!ev.empty()) {
         auto item = take_item(ev, "consensus data evidence");
@@ -117,6 +112,28 @@ std::expected<ConsensusData, std::string> ConsensusData::decode(core::ByteView b
         if (!e) return std::unexpected("consensus data: " + e.error());
         data.evidence.push_back(std::move(*e));
     }
+    if (in.empty()) return data;
+    auto routed = take_item(in, "consensus data routed verdicts");
+    if (!routed) return std::unexpected(routed.error());
+    auto r = RoutedVerdicts::decode(*routed);
+    if (!r) return std::unexpected("consensus data: " + r.error());
+    data.routed = std::move(*r);
+    if (in.empty()) {
+        if (data.routed.empty()) return std::unexpected("consensus data: empty routed verdicts (leave the item out)");
+        return data;
+    }
+    auto wrong = rlp::decode_list(in);
+    if (!wrong) return std::unexpected(codec::error("consensus data wrong verdicts", wrong.error()));
+    if (!in.empty()) return std::unexpected("consensus data: trailing items");
+    core::ByteView wv = *wrong;
+    while (!wv.empty()) {
+        auto item = take_item(wv, "consensus data wrong verdict");
+        if (!item) return std::unexpected(item.error());
+        auto w = WrongVerdictEvidence::decode(*item);
+        if (!w) return std::unexpected("consensus data: " + w.error());
+        data.wrong_verdicts.push_back(std::move(*w));
+    }
+    if (data.wrong_verdicts.empty()) return std::unexpected("consensus data: empty wrong verdicts (leave the item out)");
     return data;
 }
 

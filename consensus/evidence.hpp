@@ -8,6 +8,7 @@
 
 #include "consensus/certificate.hpp"
 #include "consensus/validator_set.hpp"
+#include "consensus/verdicts.hpp"
 #include "consensus/vote.hpp"
 #include "core/bytes.hpp"
 #include "core/fixed_bytes.hpp"
@@ -35,15 +36,21 @@ struct DuplicateVoteEvidence {
     [[nodiscard]] std::expected<void, std::string> verify(const ValidatorSet& validators, std::uint64_t chain_id) const;
 };
 
-/// What a block carries beside its body for consensus: the certificate of its parent and the
-/// evidence it includes. The header's extra_data is hash() (decision 003).
+/// What a block carries beside its body for consensus: the certificate of its parent, the
+/// evidence it includes and its routed expert verdicts. The header's extra_data is hash()
+/// (decisions 003 and 004).
 struct ConsensusData {
     std::optional<CommitCertificate> last_commit;  ///< absent only for the first block after genesis
     std::vector<DuplicateVoteEvidence> evidence;
+    RoutedVerdicts routed;                          ///< aggregated from last_commit's extensions
+    std::vector<WrongVerdictEvidence> wrong_verdicts;
 
-    /// rlp([last_commit or [], [evidence, ...]]).
+    /// rlp([last_commit or [], [evidence, ...]]), then `routed` as a third item and
+    /// [wrong_verdict, ...] as a fourth, each written only when it or a later one is non-empty,
+    /// so data without routing encodes (and hashes) exactly as before decision 004.
     [[nodiscard]] core::Bytes encode() const;
-    /// The strict inverse of encode().
+    /// The strict inverse of encode(): a trailing item that encode() would have left out
+    /// (an empty last item) is refused.
     [[nodiscard]] static std::expected<ConsensusData, std::string> decode(core::ByteView bytes);
     /// keccak(encode()): the block header's extra_data.
     [[nodiscard]] core::Hash hash() const;

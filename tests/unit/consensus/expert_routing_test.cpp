@@ -1,0 +1,180 @@
+#include <gtest/gtest.h>
+
+#include "consensus/expert_committees.hpp"
+#include "consensus/routing.hpp"
+#include "core/rlp.hpp"
+#include "test_keys.hpp"
+
+namespace moe::consensus {
+namespace {
+
+using testing::keyring;
+
+const auto kDecodeCommittees = [](const core::Bytes& b) { return ExpertCommittees::decode(b); };
+const auto kEncodeCommittees = [](const ExpertCommittees& c) { return c.encode(); };
+
+ExpertHost host(const core::Address& a, std::vector<std::uint32_t> experts) {
+    return ExpertHost{.validator = a, .power = 0, .experts = std::move(experts)};
+}
+
+// Four validators of powers 1..4 (in address order after sorting by the set).
+struct Fixture {
+    testing::Keyring ring = keyring({1, 2, 3, 4});
+    const core::Address& a(std::size_t i) const { return ring.set.validators()[i].address; }
+    std::uint64_t p(std::size_t i) const { return ring.set.validators()[i].power; }
+};
+
+TEST(ExpertCommittees, CommitteesAreTheSetsHostsInAddressOrderWithTheSetsPower) {
+    const Fixture f;
+    const auto outsider = testing::key(99).address();
+    // Hosts given out of order, one twice, one outside the set, ids unsorted and repeated.
+    const auto c = ExpertCommittees::build(
+        f.ring.set, {host(f.a(2), {7, 3, 3}), host(f.a(0), {3}), host(outsider, {3, 7}), host(f.a(2), {9}), host(f.a(1), {})},
+        1);
+    ASSERT_EQ(c.committee(3).size(), 2u);
+    EXPECT_EQ(c.committee(3)[0], (CommitteeMember{f.a(0), f.p(0)}));
+    EXPECT_EQ(c.committee(3)[1], (CommitteeMember{f.a(2), f.p(2)}));
+    EXPECT_EQ(c.committee_power(3), f.p(0) + f.p(2));
+    EXPECT_EQ(c.experts_of(f.a(2)), (std::vector<std::uint32_t>{3, 7, 9}));
+    EXPECT_TRUE(c.experts_of(f.a(1)).empty());
+    EXPECT_TRUE(c.experts_of(outsider).empty());
+    EXPECT_EQ(c.served_experts(), (std::vector<std::uint32_t>{3, 7, 9}));
+    EXPECT_EQ(c.hosts().size(), 2u);  // the validator with no ids is not a host
+}
+
+TEST(ExpertCommittees, ExpertWithTooFewHostsIsUnservedAndRoutedAround) {
+    const Fixture f;
+    // Expert 0: three hosts; expert 1: one host; expert 2: two hosts; expert 3: nobody.
+    const std::vector<ExpertHost> hosts{host(f.a(0), {0, 1, 2}), host(f.a(1), {0, 2}), host(f.a(2), {0})};
+    const auto c = ExpertCommittees::build(f.ring.set, hosts, 2);
+    EXPECT_TRUE(c.served(0));
+    EXPECT_FALSE(c.served(1));
+    EXPECT_TRUE(c.served(2));
+    EXPECT_FALSE(c.served(3));
+    EXPECT_TRUE(c.committee(1).empty());
+    EXPECT_EQ(c.committee_power(1), 0u);
+    EXPECT_EQ(c.hosts_of(1).size(), 1u);  // still visible for observability
+    EXPECT_EQ(c.served_experts(), (std::vector<std::uint32_t>{0, 2}));
+    // Expert 1 has the best logit but is skipped; 3 has no host at all.
+    const std::vector<std::int32_t> logits{5, 100, 7, 50};
+    EXPECT_EQ(rank_experts(logits, c), (std::vector<std::uint32_t>{2, 0}));
+    // With a minimum of 1 (and 0, read as 1) expert 1 is served, 3 never is.
+    EXPECT_EQ(rank_experts(logits, ExpertCommittees::build(f.ring.set, hosts, 1)), (std::vector<std::uint32_t>{1, 2, 0}));
+    EXPECT_EQ(rank_experts(logits, ExpertCommittees::build(f.ring.set, hosts, 0)), (std::vector<std::uint32_t>{1, 2, 0}));
+}
+
+TEST(ExpertCommittees, KeepsAtMostSixteenLowestIdsPerValidator) {
+    const Fixture f;
+    std::vector<std::uint32_t> ids;
+    for (std::uint32_t i = 20; i > 0; --i) ids.push_back(i);
+    const auto c = ExpertCommittees::build(f.ring.set, {host(f.a(0), ids)}, 1);
+    EXPECT_EQ(c.experts_of(f.a(0)).size(), kMaxExpertsPerValidator);
+    EXPECT_TRUE(c.served(16));
+    EXPECT_FALSE(c.served(17));
+}
+
+TEST(ExpertCommittees, RoundTripsAndRefusesEveryTruncationAndFlip) {
+    const Fixture f;
+    const auto c = ExpertCommittees::build(f.ring.set, {host(f.a(0), {0, 1}), host(f.a(3), {1, 70000})}, 2);
+    const auto decoded = ExpertCommittees::decode(c.encode()).value();
+    EXPECT_EQ(decoded, c);
+    EXPECT_EQ(decoded.served_experts(), c.served_experts());
+    EXPECT_EQ(decoded.committee(1), c.committee(1));
+    EXPECT_EQ(decoded.hash(), c.hash());
+    EXPECT_NE(ExpertCommittees::build(f.ring.set, {host(f.a(0), {0, 1}), host(f.a(3), {1, 70000})}, 1).hash(), c.hash());
+    testing::expect_tamper_evident(c.encode(), kDecodeCommittees, kEncodeCommittees);
+}
+
+core::Bytes committees_bytes(std::uint64_t min, const std::vector<std::tuple<core::Address, std::uint64_t, std::vector<std::uint64_t>>>& hosts) {
+    core::Bytes list;
+    for (const auto& [a, power, ids] : hosts) {
+        core::Bytes item;
+        core::rlp::encode(item, a);
+        core::rlp::encode(item, power);
+        core::Bytes id_list;
+        for (const auto id : ids) core::rlp::encode(id_list, id);
+        const auto wrapped = core::rlp::wrap_list(id_list);
+        item.insert(item.end(), wrapped.begin(), wrapped.end());
+        const auto w = core::rlp::wrap_list(item);
+        list.insert(list.end(), w.begin(), w.end());
+    }
+    core::Bytes p;
+    core::rlp::encode(p, min);
+    const auto w = core::rlp::wrap_list(list);
+    p.insert(p.end(), w.begin(), w.end());
+    return core::rlp::wrap_list(p);
+}
+
+TEST(ExpertCommittees, DecodeRefusesUnorderedHostsIdsAndBadPower) {
+    const Fixture f;
+    const auto lo = std::min(f.a(0), f.a(1));
+    const auto hi = std::max(f.a(0), f.a(1));
+    EXPECT_TRUE(ExpertCommittees::decode(committees_bytes(1, {{lo, 1, {1}}, {hi, 1, {2}}})).has_value());
+    EXPECT_FALSE(ExpertCommittees::decode(committees_bytes(1, {{hi, 1, {1}}, {lo, 1, {2}}})).has_value());
+    EXPECT_FALSE(ExpertCommittees::decode(committees_bytes(1, {{lo, 1, {1}}, {lo, 1, {2}}})).has_value());
+    EXPECT_FALSE(ExpertCommittees::decode(committees_bytes(1, {{lo, 1, {2, 1}}})).has_value());
+    EXPECT_FALSE(ExpertCommittees::decode(committees_bytes(1, {{lo, 1, {1, 1}}})).has_value());
+    EXPECT_FALSE(ExpertCommittees::decode(committees_bytes(1, {{lo, 1, {}}})).has_value());
+    EXPECT_FALSE(ExpertCommittees::decode(committees_bytes(1, {{lo, 0, {1}}})).has_value());
+    EXPECT_FALSE(ExpertCommittees::decode(committees_bytes(1, {{lo, 1, {std::uint64_t{1} << 32}}})).has_value());
+    std::vector<std::uint64_t> seventeen;
+    for (std::uint64_t i = 0; i < 17; ++i) seventeen.push_back(i);
+    EXPECT_FALSE(ExpertCommittees::decode(committees_bytes(1, {{lo, 1, seventeen}})).has_value());
+    seventeen.pop_back();
+    EXPECT_TRUE(ExpertCommittees::decode(committees_bytes(1, {{lo, 1, seventeen}})).has_value());
+}
+
+TEST(Routing, RankingIsDescendingLogitWithTiesToTheLowerId) {
+    const Fixture f;
+    const auto c = ExpertCommittees::build(f.ring.set, {host(f.a(0), {0, 1, 2, 3, 4})}, 1);
+    const std::vector<std::int32_t> logits{-5, 9, 9, -5, 12};
+    EXPECT_EQ(rank_experts(logits, c), (std::vector<std::uint32_t>{4, 1, 2, 0, 3}));
+    const std::vector<std::int32_t> equal{0, 0, 0, 0, 0};
+    EXPECT_EQ(rank_experts(equal, c), (std::vector<std::uint32_t>{0, 1, 2, 3, 4}));
+    EXPECT_TRUE(rank_experts({}, c).empty());
+}
+
+TEST(Routing, FullExpertOverflowsToTheNextRank) {
+    // Three transactions all preferring expert 0, then 1, then 2; one slot per expert.
+    const std::vector<RoutingRequest> same(3, RoutingRequest{.ranking = {0, 1, 2}, .failover = 0});
+    const auto plan = RoutingPlan::assign(same, 1, 1);
+    EXPECT_EQ(plan.experts, (std::vector<std::vector<std::uint32_t>>{{0}, {1}, {2}}));
+    EXPECT_EQ(plan.load, (std::map<std::uint32_t, std::uint32_t>{{0, 1}, {1, 1}, {2, 1}}));
+    // A fourth finds every expert full and gets none.
+    const std::vector<RoutingRequest> four(4, RoutingRequest{.ranking = {0, 1, 2}, .failover = 0});
+    EXPECT_TRUE(RoutingPlan::assign(four, 1, 1).experts[3].empty());
+    // Capacity 0 is no limit: everyone gets its first choice.
+    EXPECT_EQ(RoutingPlan::assign(four, 1, 0).load, (std::map<std::uint32_t, std::uint32_t>{{0, 4}}));
+}
+
+TEST(Routing, AssignmentIsRankMajorInBlockOrder) {
+    // Every first choice is placed before any second choice (as moe::nn::assign_with_capacity).
+    const std::vector<RoutingRequest> reqs{{.ranking = {0, 1, 2}, .failover = 0}, {.ranking = {1, 0, 2}, .failover = 0}};
+    const auto plan = RoutingPlan::assign(reqs, 2, 1);
+    // Round 1: tx0 -> 0, tx1 -> 1. Round 2: tx0's next (1) is full -> 2; tx1's 0 and 2 are full.
+    EXPECT_EQ(plan.experts, (std::vector<std::vector<std::uint32_t>>{{0, 2}, {1}}));
+    // Uncapped top-2 in rank order; a ranking listing an expert twice does not count it twice.
+    EXPECT_EQ(RoutingPlan::assign(reqs, 2, 0).experts, (std::vector<std::vector<std::uint32_t>>{{0, 1}, {1, 0}}));
+    const std::vector<RoutingRequest> twice{{.ranking = {3, 3, 4}, .failover = 0}};
+    EXPECT_EQ(RoutingPlan::assign(twice, 2, 0).experts[0], (std::vector<std::uint32_t>{3, 4}));
+}
+
+TEST(Routing, FailoverSkipsOneRankPerSilentPeriod) {
+    EXPECT_EQ(failover_rank(10, 10, 3), 0u);
+    EXPECT_EQ(failover_rank(10, 12, 3), 0u);
+    EXPECT_EQ(failover_rank(10, 13, 3), 1u);
+    EXPECT_EQ(failover_rank(10, 15, 3), 1u);
+    EXPECT_EQ(failover_rank(10, 16, 3), 2u);
+    EXPECT_EQ(failover_rank(10, 5, 3), 0u);    // seen "after" the height: nothing skipped
+    EXPECT_EQ(failover_rank(0, 1000, 0), 0u);  // failover off
+    EXPECT_EQ(failover_rank(0, ~std::uint64_t{0}, 1), ~std::uint32_t{0});
+
+    // The skipped ranks are not used; the plan then continues down the ranking.
+    const std::vector<RoutingRequest> reqs{{.ranking = {5, 6, 7, 8}, .failover = failover_rank(10, 16, 3)}};
+    EXPECT_EQ(RoutingPlan::assign(reqs, 2, 0).experts[0], (std::vector<std::uint32_t>{7, 8}));
+    const std::vector<RoutingRequest> past_end{{.ranking = {5, 6}, .failover = 9}};
+    EXPECT_TRUE(RoutingPlan::assign(past_end, 2, 0).experts[0].empty());
+}
+
+}  // namespace
+}  // namespace moe::consensus
