@@ -2,8 +2,12 @@
 // prevotes, and block sync), commit (once a certificate exists). Decision 003.
 #include "node/block_pipeline.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <set>
+#include <tuple>
 
+#include "consensus/routing.hpp"
 #include "consensus/staking_rules.hpp"
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
@@ -31,6 +35,48 @@ std::expected<core::ByteView, std::string> take_item(core::ByteView& from) {
     core::ByteView item = from.subspan(0, size);
     from = from.subspan(size);
     return item;
+}
+
+/// Where the expert committees of a height are stored: beside its validator set, in the same
+/// column under a 9-byte key (the set's 8-byte number and 'c'), decision 004.
+core::Bytes committees_key(std::uint64_t height) {
+    core::Bytes k = number_key(height);
+    k.push_back('c');
+    return k;
+}
+
+/// Where an included transaction's routing is stored: beside its verdict, under a 33-byte key.
+core::Bytes routing_key(const core::Hash& txn) {
+    core::Bytes k = txn.to_bytes();
+    k.push_back('r');
+    return k;
+}
+
+/// rlp([[expert, ...], failover]): an included transaction's ranking and skipped ranks.
+core::Bytes encode_routing(const std::vector<std::uint32_t>& ranking, std::uint32_t failover) {
+    core::Bytes list;
+    for (std::uint32_t e : ranking) core::rlp::encode(list, std::uint64_t{e});
+    core::Bytes payload = core::rlp::wrap_list(list);
+    core::rlp::encode(payload, std::uint64_t{failover});
+    return core::rlp::wrap_list(payload);
+}
+
+std::expected<std::pair<std::vector<std::uint32_t>, std::uint32_t>, std::string> decode_routing(core::ByteView in) {
+    auto list = core::rlp::decode_list(in);
+    if (!list || !in.empty()) return std::unexpected("routing record: not one list");
+    core::ByteView items = *list;
+    auto ranking = core::rlp::decode_list(items);
+    if (!ranking) return std::unexpected("routing record: no ranking");
+    std::vector<std::uint32_t> out;
+    core::ByteView r = *ranking;
+    while (!r.empty()) {
+        auto e = core::rlp::decode_u64(r);
+        if (!e || *e > UINT32_MAX) return std::unexpected("routing record: bad expert");
+        out.push_back(static_cast<std::uint32_t>(*e));
+    }
+    auto failover = core::rlp::decode_u64(items);
+    if (!failover || *failover > UINT32_MAX || !items.empty()) return std::unexpected("routing record: bad failover");
+    return std::pair{std::move(out), static_cast<std::uint32_t>(*failover)};
 }
 
 consensus::ValidatorSetRules set_rules(const ChainConfig& chain) {
@@ -107,8 +153,15 @@ std::expected<core::Block, std::string> decode_block(core::ByteView encoded) {
 
 // ---- Node: the three steps of a block ---------------------------------------------------
 
+void ExpertActivity::add(const ExpertActivity& other) {
+    verdicts += other.verdicts;
+    answers += other.answers;
+    failed_over += other.failed_over;
+    for (const auto& [a, n] : other.missed) missed[a] += n;
+}
+
 std::expected<ExecutedBlock, std::string> Node::build_block(const core::Address& proposer, consensus::ConsensusData data,
-                                                            std::uint64_t timestamp) {
+                                                            std::uint64_t timestamp, const RoutingInput* routing) {
     std::lock_guard produce(produce_mutex_);
     core::BlockHeader parent = head_header();
     std::vector<PooledTransaction> candidates;
@@ -132,7 +185,7 @@ std::expected<ExecutedBlock, std::string> Node::build_block(const core::Address&
     h.blob_gas_used = 0;
     h.excess_blob_gas = 0;
     h.parent_beacon_block_root = core::Hash{};
-    return run_block(std::move(block), std::move(data), &candidates);
+    return run_block(std::move(block), std::move(data), &candidates, routing);
 }
 
 std::expected<ExecutedBlock, std::string> Node::execute_block(const core::Block& block, consensus::ConsensusData data,
@@ -157,7 +210,7 @@ std::expected<ExecutedBlock, std::string> Node::execute_block(const core::Block&
         h.parent_beacon_block_root != core::Hash{}) {
         return std::unexpected("withdrawal, blob or beacon fields set");
     }
-    return run_block(block, std::move(data), nullptr);
+    return run_block(block, std::move(data), nullptr, nullptr);
 }
 
 std::expected<void, std::string> Node::check_consensus_data(const core::BlockHeader& header,
@@ -191,7 +244,8 @@ std::expected<void, std::string> Node::check_consensus_data(const core::BlockHea
 }
 
 std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, consensus::ConsensusData data,
-                                                          const std::vector<PooledTransaction>* candidates) {
+                                                          const std::vector<PooledTransaction>* candidates,
+                                                          const RoutingInput* routing) {
     const bool building = candidates != nullptr;
     const core::BlockHeader parent = head_header();
     consensus::ValidatorSet current = [&] {
@@ -225,6 +279,34 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     }
     state.finalize_transaction();
 
+    // Expert routing (decision 004, the node): at block H, the committees of H - 1 (whose
+    // precommits carry the verdicts) and each transaction's ranking by the fraud gate on its
+    // row before it. Off without a routing config, at block 1 and while no expert is served.
+    std::optional<consensus::ExpertCommittees> committees;
+    if (chain_.routing && models_->screens() && data.last_commit) {
+        auto c = this->committees(h.number - 1);
+        if (!c) return std::unexpected(c.error());
+        if (!c->served_experts().empty()) committees = std::move(*c);
+    }
+    if (!committees && !data.routed.empty()) return std::unexpected("routed verdicts in a block without routing");
+    const std::uint32_t top_k = chain_.routing ? chain_.routing->top_k : 0;
+    const std::uint32_t capacity = chain_.routing ? chain_.routing->capacity_per_block : 0;
+    std::vector<core::Hash> routed_txns;                      // block order
+    std::set<core::Address> waiting;                          // senders with a transaction left to wait
+    std::vector<consensus::RoutingRequest> requests;          // their rankings and failovers
+    // Whether every transaction of `tentative` has a verdict of each expert it is planned to.
+    auto answered = [&](const std::vector<consensus::RoutingRequest>& tentative, const std::vector<core::Hash>& txns,
+                        bool last_only) {
+        const consensus::RoutingPlan plan = consensus::RoutingPlan::assign(tentative, top_k, capacity);
+        for (std::size_t i = last_only ? tentative.size() - 1 : 0; i < tentative.size(); ++i) {
+            if (!tentative[i].ranking.empty() && plan.experts[i].empty()) return false;
+            for (std::uint32_t e : plan.experts[i]) {
+                if (!routing->verdicts.contains({txns[i], e})) return false;
+            }
+        }
+        return true;
+    };
+
     const evm::BlockEnv env = block_env(h);
     const evm::ExecutionContext ctx{env, jumpdests_, &staking_};
     ExecutedBlock out;
@@ -250,6 +332,34 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
             }
             verdict = std::move(*v);
         }
+        std::optional<consensus::RoutingRequest> request;
+        if (committees) {
+            auto row = screening->features(state, t, sender);
+            if (!row) return std::unexpected("block aborted: " + row.error());
+            auto logits = models_->gate_logits(*row);
+            if (!logits) return std::unexpected("block aborted: " + logits.error());
+            request.emplace();
+            request->ranking = consensus::rank_experts(*logits, *committees);
+            if (building && !request->ranking.empty()) {
+                // The fewest skipped ranks whose planned experts all have verdicts; none: the
+                // transaction waits in the pool for its committees to answer.
+                std::vector<consensus::RoutingRequest> tentative = requests;
+                std::vector<core::Hash> txns = routed_txns;
+                tentative.push_back(*request);
+                txns.push_back(hash);
+                bool found = false;
+                for (std::uint32_t f = 0; routing && f < request->ranking.size() && !found; ++f) {
+                    tentative.back().failover = f;
+                    found = answered(tentative, txns, capacity == 0);
+                }
+                if (!found) {
+                    log::debug("producer", "leaving out ", hash.hex(), ": no verdict of its experts yet");
+                    waiting.insert(sender);
+                    return false;
+                }
+                request->failover = tentative.back().failover;
+            }
+        }
         auto outcome = evm::apply_transaction(state, ctx, t, sender, gas);
         if (!outcome && (building && outcome.error().invalid)) {
             log::warn("producer", "dropping ", hash.hex(), ": ", outcome.error().message);
@@ -267,16 +377,22 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
             }
         }
         if (verdict) verdicts.emplace_back(hash, std::move(*verdict));
+        if (request) {
+            routed_txns.push_back(hash);
+            requests.push_back(std::move(*request));
+        }
         gas = receipt.cumulative_gas_used;
         out.receipts.push_back(std::move(receipt));
         return true;
     };
     if (building) {
         for (const PooledTransaction& p : *candidates) {
+            // A sender's later nonces wait with its earlier one (they would fail, and be dropped).
+            if (waiting.contains(p.sender)) continue;
             auto included = run(p.txn, p.sender, p.hash, block.body.transactions.size());
             if (!included) return std::unexpected(included.error());
             if (!*included) {
-                out.dropped.push_back(p.hash);
+                if (!waiting.contains(p.sender)) out.dropped.push_back(p.hash);
                 continue;
             }
             block.body.transactions.push_back(p.txn);
@@ -294,8 +410,63 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     std::vector<std::pair<core::Hash, core::Bytes>> stats_blobs;
     if (screening) stats_blobs = screening->finish(state);
 
+    if (committees) {
+        const std::uint64_t quorum = chain_.routing->quorum_bps;
+        if (building) {
+            // The block carries the verdicts of exactly the planned experts, and the failovers.
+            const consensus::RoutingPlan plan = consensus::RoutingPlan::assign(requests, top_k, capacity);
+            consensus::RoutedVerdicts routed;
+            for (std::size_t i = 0; i < requests.size(); ++i) {
+                for (std::uint32_t e : plan.experts[i]) routed.verdicts.push_back(routing->verdicts.at({routed_txns[i], e}));
+                if (requests[i].failover > 0) routed.failovers.push_back({routed_txns[i], requests[i].failover});
+            }
+            auto by_pair = [](const auto& a, const auto& b) { return std::tie(a.txn_hash, a.expert) < std::tie(b.txn_hash, b.expert); };
+            std::sort(routed.verdicts.begin(), routed.verdicts.end(), by_pair);
+            std::sort(routed.failovers.begin(), routed.failovers.end(),
+                      [](const auto& a, const auto& b) { return a.txn_hash < b.txn_hash; });
+            data.routed = std::move(routed);
+            h.extra_data = data.hash().to_bytes();
+        } else {
+            for (std::size_t i = 0; i < requests.size(); ++i) requests[i].failover = data.routed.failover_of(routed_txns[i]);
+        }
+        std::vector<std::vector<std::uint32_t>> rankings;
+        for (const consensus::RoutingRequest& r : requests) rankings.push_back(r.ranking);
+        if (auto v = consensus::verify_routing(routed_txns, rankings, top_k, capacity, data.routed); !v) {
+            return std::unexpected("routing: " + v.error());
+        }
+        if (auto v = consensus::verify_aggregations(data.routed, *data.last_commit, *committees, quorum); !v) {
+            return std::unexpected("routed verdicts: " + v.error());
+        }
+        // What each committee did, for moe_getExperts.
+        for (const consensus::AggregatedVerdict& v : data.routed.verdicts) {
+            ExpertActivity& a = out.activity[v.expert];
+            a.verdicts += 1;
+            a.answers += v.answered.size();
+            for (const consensus::CommitteeMember& m : committees->committee(v.expert)) {
+                if (!std::binary_search(v.answered.begin(), v.answered.end(), m.validator)) a.missed[m.validator] += 1;
+            }
+        }
+        if (!data.routed.failovers.empty()) {
+            const auto answers = consensus::collect_answers(*data.last_commit);
+            for (std::size_t i = 0; i < requests.size(); ++i) {
+                for (std::uint32_t r = 0; r < requests[i].failover && r < requests[i].ranking.size(); ++r) {
+                    const std::uint32_t e = requests[i].ranking[r];
+                    ExpertActivity& a = out.activity[e];
+                    a.failed_over += 1;
+                    const auto it = answers.find({routed_txns[i], e});
+                    for (const consensus::CommitteeMember& m : committees->committee(e)) {
+                        const bool spoke = it != answers.end() && std::any_of(it->second.begin(), it->second.end(),
+                                                                              [&](const auto& x) { return x.first == m.validator; });
+                        if (!spoke) a.missed[m.validator] += 1;
+                    }
+                }
+            }
+        }
+    }
+
     // The set of the next height: at an epoch's last block, from the staking contract.
     consensus::ValidatorSet next = current;
+    std::optional<consensus::ExpertCommittees> next_committees;
     if (h.number % chain_.epoch_length == 0) {
         const std::vector<evm::StakeRecord> stakes = evm::read_stakes(state);
         auto fresh = consensus::next_validator_set(&current, validator_candidates(stakes), set_rules(chain_));
@@ -304,6 +475,19 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
         } else {
             log::warn("consensus", "epoch at block ", h.number, " keeps the old validator set: ", fresh.error());
         }
+        if (chain_.routing) {
+            // The committees of the next epoch, from the experts its validators registered.
+            std::vector<consensus::ExpertHost> hosts;
+            for (const evm::StakeRecord& r : stakes) {
+                if (!r.experts.empty()) hosts.push_back({r.validator, 0, r.experts});
+            }
+            next_committees = consensus::ExpertCommittees::build(next, hosts, chain_.routing->min_committee_size);
+        }
+    }
+    if (chain_.routing && !next_committees) {
+        auto same = this->committees(h.number);
+        if (!same) return std::unexpected(same.error());
+        next_committees = std::move(*same);
     }
     next.advance(1);
 
@@ -337,6 +521,10 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     for (const auto& [hash, v] : verdicts) out.write.extra.push_back({Column::kVerdicts, {hash.to_bytes(), v.encode()}});
     out.write.extra.push_back({Column::kConsensusData, {h.hash().to_bytes(), data.encode()}});
     out.write.extra.push_back({Column::kValidatorSets, {be64(h.number + 1), next.encode()}});
+    if (next_committees) out.write.extra.push_back({Column::kValidatorSets, {committees_key(h.number + 1), next_committees->encode()}});
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        out.write.extra.push_back({Column::kVerdicts, {routing_key(routed_txns[i]), encode_routing(requests[i].ranking, requests[i].failover)}});
+    }
     for (const consensus::DuplicateVoteEvidence& e : data.evidence) {
         out.write.extra.push_back({Column::kEvidence, {e.hash().to_bytes(), be64(h.number)}});
     }
@@ -363,6 +551,7 @@ std::expected<void, std::string> Node::commit_block(const ExecutedBlock& execute
         head_ = Head{h.number, w.hash};
         head_header_ = h;
         next_validators_ = executed.next_validators;
+        for (const auto& [e, a] : executed.activity) activity_[e].add(a);
         for (const auto& d : executed.dropped) mempool_.remove(d);
         mempool_.prune([this](const core::Address& a) { return head_account(a); });
         stats_.head_number = h.number;
@@ -423,6 +612,49 @@ std::vector<CommittedEvidence> Node::committed_evidence(std::uint64_t from, std:
         for (auto& e : data->evidence) out.push_back({std::move(e), n});
     }
     return out;
+}
+
+std::expected<consensus::ExpertCommittees, std::string> Node::committees(std::uint64_t height) const {
+    const std::uint32_t min = chain_.routing ? chain_.routing->min_committee_size : 1;
+    auto raw = db_->get(Column::kValidatorSets, committees_key(height));
+    if (!raw) {
+        // Height 1 (genesis validators register no experts), or a chain without routing.
+        auto set = validator_set(height);
+        if (!set) return std::unexpected(set.error());
+        return consensus::ExpertCommittees::build(*set, {}, min);
+    }
+    auto c = consensus::ExpertCommittees::decode(*raw);
+    if (!c) return std::unexpected("the stored expert committees of height " + std::to_string(height) + " are corrupt: " + c.error());
+    return std::move(*c);
+}
+
+std::optional<TransactionRouting> Node::routing_of(const core::Hash& txn_hash) const {
+    auto loc = db_->tx_location(txn_hash);
+    if (!loc || loc->block_number > head().number) return std::nullopt;
+    auto raw = db_->get(Column::kVerdicts, routing_key(txn_hash));
+    if (!raw) return std::nullopt;
+    auto record = decode_routing(*raw);
+    if (!record) return std::nullopt;
+    TransactionRouting out;
+    out.block_number = loc->block_number;
+    out.ranking = std::move(record->first);
+    out.failover = record->second;
+    if (auto header = header_by_number(loc->block_number)) {
+        if (auto data = consensus_data(header->hash())) {
+            for (const consensus::AggregatedVerdict& v : data->routed.verdicts) {
+                if (v.txn_hash == txn_hash) out.verdicts.push_back(v);
+            }
+        }
+    }
+    if (loc->block_number > 1) {
+        if (auto c = committees(loc->block_number - 1)) out.committees = std::move(*c);
+    }
+    return out;
+}
+
+std::map<std::uint32_t, ExpertActivity> Node::expert_activity() const {
+    std::lock_guard lock(mutex_);
+    return activity_;
 }
 
 core::BlockHeader Node::head_header() const {

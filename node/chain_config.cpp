@@ -114,6 +114,30 @@ std::expected<void, std::string> model_fields(const json& doc, ChainConfig& c) {
     return {};
 }
 
+/// The "routing" object (decision 004): {"min_committee_size", "top_k", "capacity_per_block",
+/// "failover_heights", "quorum_bps"}, each optional; the object needs the fraud model.
+std::expected<void, std::string> routing_fields(const json& doc, ChainConfig& c) {
+    if (!doc.contains("routing")) return {};
+    const json& r = doc["routing"];
+    if (!r.is_object()) return Error("field 'routing' must be an object");
+    static const std::vector<std::string> kFields = {"min_committee_size", "top_k", "capacity_per_block",
+                                                     "failover_heights", "quorum_bps"};
+    for (const auto& [key, value] : r.items()) {
+        if (std::find(kFields.begin(), kFields.end(), key) == kFields.end()) return Error("routing: unknown field '" + key + "'");
+    }
+    RoutingConfig rc;
+    for (auto ok : {optional_u64(r, "min_committee_size", 1, 1'000, rc.min_committee_size),
+                    optional_u64(r, "top_k", 1, 16, rc.top_k),
+                    optional_u64(r, "capacity_per_block", 0, 1'000'000, rc.capacity_per_block),
+                    optional_u64(r, "failover_heights", 0, 1'000'000, rc.failover_heights),
+                    optional_u64(r, "quorum_bps", 1, 10'000, rc.quorum_bps)}) {
+        if (!ok) return Error("routing: " + ok.error());
+    }
+    if (!c.fraud_model) return Error("routing needs the fraud model (models.fraud): its experts are the ones routed to");
+    c.routing = rc;
+    return {};
+}
+
 }  // namespace
 
 core::uint256 genesis_stake_wei(const GenesisValidator& validator) {
@@ -146,7 +170,7 @@ std::expected<ChainConfig, std::string> parse_chain_config(const json& doc) {
                                                    "epoch_length", "unbonding_blocks", "validators",
                                                    "min_stake_wei", "max_validators", "slash_fraction_bps",
                                                    "jail_blocks", "downtime_window", "downtime_max_missed_bps",
-                                                   "consensus_timeouts", "models"};
+                                                   "consensus_timeouts", "models", "routing"};
     for (const auto& [key, value] : doc.items()) {
         if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) return Error("unknown field '" + key + "'");
     }
@@ -177,6 +201,7 @@ std::expected<ChainConfig, std::string> parse_chain_config(const json& doc) {
     }
     if (auto r = staking_fields(doc, c); !r) return Error(r.error());
     if (auto r = model_fields(doc, c); !r) return Error(r.error());
+    if (auto r = routing_fields(doc, c); !r) return Error(r.error());
 
     if (!doc.contains("base_fee") || !doc["base_fee"].is_object()) return Error("field 'base_fee' must be an object");
     const json& fee = doc["base_fee"];

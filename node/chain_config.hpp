@@ -43,6 +43,16 @@ struct ScreeningThresholds {
     std::uint32_t reject_score = 9000;
 };
 
+/// Expert routing (issue 8, decision 004): validators host experts of the fraud model and
+/// their committees give verdicts in vote extensions. Absent from the genesis: routing is off.
+struct RoutingConfig {
+    std::uint32_t min_committee_size = 1;  ///< hosts an expert needs to be served
+    std::uint32_t top_k = 2;               ///< experts each transaction is routed to
+    std::uint32_t capacity_per_block = 0;  ///< transactions per expert per block, 0: no limit
+    std::uint32_t failover_heights = 3;    ///< silent heights before the next-ranked expert takes over
+    std::uint32_t quorum_bps = 6667;       ///< committee power whose answers make a verdict
+};
+
 /// The parameters of a chain: what its genesis says, identical on every node.
 struct ChainConfig {
     std::string name;
@@ -65,6 +75,7 @@ struct ChainConfig {
     std::optional<ModelRequirement> fraud_model;     ///< absent: no screening
     std::optional<ModelRequirement> contract_model;  ///< absent: no contract classes
     ScreeningThresholds screening;
+    std::optional<RoutingConfig> routing;  ///< needs fraud_model; absent: no expert routing
     std::vector<GenesisValidator> validators;
     nlohmann::json source;  ///< the document it was read from, written back by `moed init`
 };

@@ -1,5 +1,8 @@
 #include "node/consensus_driver.hpp"
 
+#include <algorithm>
+
+#include "consensus/verdicts.hpp"
 #include "core/rlp.hpp"
 #include "node/block_pipeline.hpp"
 #include "node/log.hpp"
@@ -18,6 +21,7 @@ constexpr std::uint64_t kMaxBlocksPerRequest = 16;
 constexpr auto kStatusInterval = std::chrono::milliseconds(1000);
 constexpr auto kStallBeforeRebroadcast = std::chrono::milliseconds(2000);
 constexpr auto kSyncRequestTimeout = std::chrono::milliseconds(5000);
+constexpr std::size_t kMaxRoutedPending = 512;      // pooled transactions a precommit gives verdicts on
 
 std::string_view step_name(consensus::Step s) {
     switch (s) {
@@ -346,8 +350,9 @@ std::optional<consensus::Vote> ConsensusDriver::sign_vote(const consensus::SignV
     const std::uint64_t chain_id = node_.chain().chain_id;
     v.signature = options_.validator_key.sign(v.signing_digest(chain_id));
     if (v.type == consensus::VoteType::kPrecommit && !v.is_nil()) {
-        // Vote extensions are signed and verified even while empty (issue "Validator task
-        // routing" puts verdicts in them).
+        // Vote extensions are signed and verified even while empty; they carry the verdicts
+        // of the experts this validator hosts (decision 004).
+        v.extension = routing_extension(s.height, s.block_hash);
         v.extension_signature = options_.validator_key.sign(v.extension_digest(chain_id));
     }
     // Logged and synced before anyone can see it: after a crash the WAL says what was signed.
@@ -371,6 +376,46 @@ void ConsensusDriver::carry_out(const consensus::Action& action) {
                   e->evidence.first.height, " round ", e->evidence.first.round);
         add_evidence(e->evidence, std::nullopt);
     }
+}
+
+core::Bytes ConsensusDriver::routing_extension(std::uint64_t height, const core::Hash& block) {
+    if (!node_.chain().routing) return {};
+    std::vector<core::Hash> in_block;
+    std::uint64_t timestamp = node_.head_header().timestamp + 1;
+    if (auto it = blocks_.find(block); it != blocks_.end() && it->second.executed) {
+        for (const core::Transaction& t : it->second.executed->block.body.transactions) in_block.push_back(t.hash());
+        std::sort(in_block.begin(), in_block.end());
+        timestamp = it->second.executed->block.header.timestamp + 1;  // about the next block's
+    }
+    std::vector<PooledTransaction> txns;
+    std::map<core::Hash, std::uint64_t> seen;
+    for (PooledTransaction& p : node_.pending_by_hash(kMaxRoutedPending)) {
+        if (std::binary_search(in_block.begin(), in_block.end(), p.hash)) continue;  // committed with this block
+        const auto it = first_seen_.find(p.hash);
+        seen[p.hash] = it == first_seen_.end() ? height : it->second;
+        txns.push_back(std::move(p));
+    }
+    first_seen_ = std::move(seen);  // forgets what left the pool
+    auto ext = node_.expert_verdicts(options_.validator_key.address(), height, txns, first_seen_, timestamp);
+    if (!ext) {
+        log::warn("routing", "no verdicts at height ", height, ": ", ext.error());
+        return {};
+    }
+    if (!ext->verdicts.empty()) log::debug("routing", "height ", height, ": ", ext->verdicts.size(), " verdicts");
+    return ext->encode();
+}
+
+std::optional<RoutingInput> ConsensusDriver::routing_input(std::uint64_t height, const consensus::ConsensusData& data) const {
+    if (!node_.chain().routing || !data.last_commit) return std::nullopt;
+    auto committees = node_.committees(height - 1);
+    if (!committees || committees->served_experts().empty()) return std::nullopt;
+    RoutingInput in;
+    for (consensus::AggregatedVerdict& v :
+         consensus::aggregate_certificate(*data.last_commit, *committees, node_.chain().routing->quorum_bps)) {
+        const std::pair<core::Hash, std::uint32_t> key{v.txn_hash, v.expert};
+        in.verdicts.emplace(key, std::move(v));
+    }
+    return in;
 }
 
 void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::optional<core::Hash> valid_block,
@@ -409,11 +454,13 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
             if (data.evidence.size() == Node::kMaxEvidencePerBlock) break;
             if (!node_.evidence_block(id) && e.first.height + Node::kMaxEvidenceAge >= height) data.evidence.push_back(e);
         }
-        auto built = node_.build_block(options_.validator_key.address(), data, unix_seconds());
+        const std::optional<RoutingInput> routing = routing_input(height, data);
+        auto built = node_.build_block(options_.validator_key.address(), data, unix_seconds(), routing ? &*routing : nullptr);
         if (!built) {
             log::error("consensus", "cannot build block ", height, ": ", built.error());
             return;
         }
+        data = built->consensus_data;  // with the routed verdicts the block carries
         hash = built->block.header.hash();
         block_rlp = encode_block(built->block);
         blocks_[hash] = ProposedBlock{block_rlp, data, std::move(*built)};

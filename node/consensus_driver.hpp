@@ -107,6 +107,12 @@ class ConsensusDriver {
     void replay_wal();
     void log_wal(WalRecordType type, core::Bytes body);
     [[nodiscard]] std::optional<consensus::Vote> sign_vote(const consensus::SignVote& s);
+    /// The vote extension of a precommit for `block` at `height`: this validator's verdicts
+    /// on the pooled transactions routed to the experts it hosts (decision 004, the node).
+    [[nodiscard]] core::Bytes routing_extension(std::uint64_t height, const core::Hash& block);
+    /// The verdicts the proposer of `height` may carry, from its last commit; nullopt when
+    /// routing is off at that height.
+    [[nodiscard]] std::optional<RoutingInput> routing_input(std::uint64_t height, const consensus::ConsensusData& data) const;
     void propose(std::uint64_t height, std::uint32_t round, std::optional<core::Hash> valid_block, std::int32_t pol_round);
     /// Executes a proposed block (once per hash) and says whether it is valid.
     bool execute_proposed(const core::Hash& hash, core::ByteView block_rlp, const consensus::ConsensusData& data);
@@ -134,6 +140,7 @@ class ConsensusDriver {
     std::deque<PeerMessage> future_;                               ///< messages of the next heights
     std::map<core::Hash, consensus::DuplicateVoteEvidence> evidence_pool_;
     std::map<p2p::PeerId, std::uint64_t> peer_heights_;
+    std::map<core::Hash, std::uint64_t> first_seen_;  ///< pooled transaction -> height first planned
     std::optional<std::chrono::steady_clock::time_point> sync_requested_;
     std::uint64_t sync_until_ = 0;  ///< the last block of the outstanding request
     bool waiting_for_start_ = false;

@@ -1,5 +1,8 @@
 #include "node/node.hpp"
 
+#include <algorithm>
+
+#include "consensus/routing.hpp"
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
 #include "evm/precompiles.hpp"
@@ -405,6 +408,65 @@ std::expected<std::vector<evm::StakeRecord>, std::string> Node::stakes(std::uint
 namespace moe::node {
 
 // ---- Screening and contract classes (decision 005) -------------------------------------------
+
+std::vector<PooledTransaction> Node::pending_by_hash(std::size_t max) const {
+    std::vector<PooledTransaction> all;
+    {
+        std::lock_guard lock(mutex_);
+        all = mempool_.all();
+    }
+    std::sort(all.begin(), all.end(), [](const PooledTransaction& a, const PooledTransaction& b) { return a.hash < b.hash; });
+    if (all.size() > max) all.resize(max);
+    return all;
+}
+
+std::expected<consensus::VerdictExtension, std::string> Node::expert_verdicts(
+    const core::Address& me, std::uint64_t height, const std::vector<PooledTransaction>& txns,
+    const std::map<core::Hash, std::uint64_t>& first_seen, std::uint64_t timestamp) const {
+    consensus::VerdictExtension out;
+    if (!chain_.routing || !models_->screens()) return out;
+    auto committees = this->committees(height);
+    if (!committees) return std::unexpected(committees.error());
+    std::vector<std::uint32_t> mine;
+    for (std::uint32_t e : committees->experts_of(me)) {
+        if (committees->served(e)) mine.push_back(e);
+    }
+    if (mine.empty()) return out;
+    const core::BlockHeader head = head_header();
+    DbNodeStore store(*db_);
+    evm::State state(&store, nullptr, head.state_root);
+    BlockScreening screening(*models_, *db_, timestamp);
+    const RoutingConfig& rc = *chain_.routing;
+    for (const PooledTransaction& p : txns) {
+        auto row = screening.features(state, p.txn, p.sender);
+        if (!row) return std::unexpected(row.error());
+        auto logits = models_->gate_logits(*row);
+        if (!logits) return std::unexpected(logits.error());
+        const std::vector<std::uint32_t> ranking = consensus::rank_experts(*logits, *committees);
+        const auto seen = first_seen.find(p.hash);
+        const std::uint32_t failover =
+            consensus::failover_rank(seen == first_seen.end() ? height : seen->second, height, rc.failover_heights);
+        // The ranks failover reached, the top k after them, and one more: a row that ranks a
+        // little differently in the block still finds its verdicts.
+        const std::size_t reach = std::min<std::size_t>(ranking.size(), std::size_t{failover} + rc.top_k + 1);
+        for (std::size_t r = 0; r < reach; ++r) {
+            const std::uint32_t e = ranking[r];
+            if (!std::binary_search(mine.begin(), mine.end(), e)) continue;
+            auto score = models_->expert_score(e, *row);
+            if (!score) return std::unexpected(score.error());
+            std::uint8_t cls = 255;
+            if (p.txn.to) {
+                if (auto c = read_contract_class(state, *p.txn.to)) cls = static_cast<std::uint8_t>(c->contract_class);
+            }
+            out.verdicts.push_back({p.hash, e, *score, cls});
+            if (out.verdicts.size() == consensus::kMaxVerdictsPerExtension) break;
+        }
+        if (out.verdicts.size() == consensus::kMaxVerdictsPerExtension) break;
+    }
+    if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
+    out.normalize();
+    return out;
+}
 
 std::expected<TransactionVerdict, std::string> Node::screen_on_head(const core::Transaction& txn, const core::Address& sender) const {
     if (!models_->screens()) return std::unexpected("this chain screens no transactions (its genesis names no fraud model)");

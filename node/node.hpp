@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -16,7 +17,9 @@
 #include "core/secp256k1.hpp"
 #include "consensus/certificate.hpp"
 #include "consensus/evidence.hpp"
+#include "consensus/expert_committees.hpp"
 #include "consensus/validator_set.hpp"
+#include "consensus/verdicts.hpp"
 #include "evm/evm.hpp"
 #include "evm/staking.hpp"
 #include "node/chain_config.hpp"
@@ -104,6 +107,31 @@ struct NodeStats {
     std::uint64_t blocks_produced = 0;
 };
 
+/// What one expert did (moe_getExperts): counted from the blocks this node committed since it
+/// started (decision 004, the node).
+struct ExpertActivity {
+    std::uint64_t verdicts = 0;     ///< aggregated verdicts of its committee carried in blocks
+    std::uint64_t answers = 0;      ///< members' answers counted in them
+    std::uint64_t failed_over = 0;  ///< transactions that skipped it because its committee was silent
+    std::map<core::Address, std::uint64_t> missed;  ///< duties each committee member left unanswered
+
+    void add(const ExpertActivity& other);
+};
+
+/// The verdicts a proposer may carry: the aggregations of its last commit's extensions.
+struct RoutingInput {
+    std::map<std::pair<core::Hash, std::uint32_t>, consensus::AggregatedVerdict> verdicts;
+};
+
+/// How an included transaction was routed (moe_getRouting).
+struct TransactionRouting {
+    std::uint64_t block_number = 0;
+    std::vector<std::uint32_t> ranking;                  ///< served experts, gate order
+    std::uint32_t failover = 0;                          ///< ranks skipped
+    std::vector<consensus::AggregatedVerdict> verdicts;  ///< of its planned experts
+    std::optional<consensus::ExpertCommittees> committees;  ///< of the certificate's height
+};
+
 /// A block executed on the head's state, ready to be committed once a certificate exists.
 struct ExecutedBlock {
     core::Block block;
@@ -112,6 +140,7 @@ struct ExecutedBlock {
     BlockWrite write;                          ///< everything but the certificate
     std::vector<core::Hash> dropped;           ///< pooled transactions that failed while building
     std::optional<consensus::ValidatorSet> next_validators;  ///< the set that signs the next height
+    std::map<std::uint32_t, ExpertActivity> activity;        ///< per expert, from its routing
 };
 
 /// Evidence a block included, with what it did.
@@ -179,9 +208,13 @@ class Node {
     void on_transaction(std::function<void(core::ByteView raw)> listener);
 
     /// Builds a block on the head from the mempool, proposed by `proposer`, carrying `data`.
+    /// With routing on at this height, `routing` holds the verdicts the proposer may carry: a
+    /// routed transaction enters only with a verdict of every expert it is planned to, and
+    /// the block's `routed` is filled (decision 004).
     [[nodiscard]] std::expected<ExecutedBlock, std::string> build_block(const core::Address& proposer,
                                                                         consensus::ConsensusData data,
-                                                                        std::uint64_t timestamp);
+                                                                        std::uint64_t timestamp,
+                                                                        const RoutingInput* routing = nullptr);
     /// Executes someone else's block on the head and checks every root and rule; an error
     /// means the block is invalid (or the state could not be read). `now` bounds the
     /// timestamp for a proposal (0: no bound, for a block that already has a certificate).
@@ -221,6 +254,21 @@ class Node {
     /// The verdict screening gives a transaction of `txn` from `sender` on the head state.
     [[nodiscard]] std::expected<TransactionVerdict, std::string> screen_on_head(const core::Transaction& txn,
                                                                                const core::Address& sender) const;
+    /// The expert committees of `height` (1 .. head + 1); empty ones where routing is off.
+    [[nodiscard]] std::expected<consensus::ExpertCommittees, std::string> committees(std::uint64_t height) const;
+    /// Up to `max` pooled transactions, by hash: the canonical order validators plan over.
+    [[nodiscard]] std::vector<PooledTransaction> pending_by_hash(std::size_t max) const;
+    /// The verdicts validator `me` gives at its precommit of `height` (decision 004, the
+    /// node): for each of `txns`, rows on the head state at `timestamp`, ranked by the gate over
+    /// the committees of `height`, for the experts it hosts among the first failover + k + 1
+    /// ranks (first_seen: the height each was first seen). Empty where routing is off.
+    [[nodiscard]] std::expected<consensus::VerdictExtension, std::string> expert_verdicts(
+        const core::Address& me, std::uint64_t height, const std::vector<PooledTransaction>& txns,
+        const std::map<core::Hash, std::uint64_t>& first_seen, std::uint64_t timestamp) const;
+    /// How an included transaction was routed (nullopt: not included, or not routed).
+    [[nodiscard]] std::optional<TransactionRouting> routing_of(const core::Hash& txn_hash) const;
+    /// Per expert, what its committees did in the blocks committed since this node started.
+    [[nodiscard]] std::map<std::uint32_t, ExpertActivity> expert_activity() const;
     /// The address of this node's validator key.
     [[nodiscard]] core::Address validator_address() const { return validator_.address(); }
 
@@ -233,7 +281,8 @@ class Node {
     Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator);
     /// Runs `block`'s transactions (or, when building, the mempool's) on the head's state.
     [[nodiscard]] std::expected<ExecutedBlock, std::string> run_block(core::Block block, consensus::ConsensusData data,
-                                                                      const std::vector<PooledTransaction>* candidates);
+                                                                      const std::vector<PooledTransaction>* candidates,
+                                                                      const RoutingInput* routing);
     /// Checks the certificate of the parent and the evidence a block carries.
     [[nodiscard]] std::expected<void, std::string> check_consensus_data(const core::BlockHeader& header,
                                                                         const consensus::ConsensusData& data) const;
@@ -257,6 +306,7 @@ class Node {
     std::vector<std::function<void(const core::Block&, const std::vector<core::Receipt>&)>> listeners_;
     std::vector<std::function<void(core::ByteView)>> transaction_listeners_;
     std::optional<consensus::ValidatorSet> next_validators_;  ///< the set of head + 1
+    std::map<std::uint32_t, ExpertActivity> activity_;         ///< per expert, since start
 
     std::mutex produce_mutex_;  ///< one block built, executed or committed at a time
 };

@@ -2,6 +2,7 @@
 
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
+#include "moe/int8_matmul.hpp"
 #include "moe/model_file.hpp"
 #include "node/node_config.hpp"
 #include "node/storage/chain_db.hpp"
@@ -147,6 +148,28 @@ std::expected<TransactionVerdict, std::string> ChainModels::screen(const nn::Fra
     return out;
 }
 
+std::expected<std::vector<std::int32_t>, std::string> ChainModels::gate_logits(const nn::FraudFeatures& row) {
+    const nn::MoeModel& m = fraud_->model();
+    if (m.hierarchical()) return std::unexpected("the fraud model's gate is hierarchical: it cannot route to validators");
+    const nn::QuantLinear& g = m.gate.linear;
+    if (g.in != static_cast<int>(row.size())) return std::unexpected("the fraud gate does not take the feature row");
+    // The plain integer matmul: the same sums as the engine's oneDNN kernel (int8_matmul.hpp).
+    std::vector<std::int32_t> logits(static_cast<std::size_t>(g.out));
+    nn::reference_matmul(row.data(), 1, g.in, g.out, g.weights.data(), logits.data());
+    for (std::size_t j = 0; j < logits.size(); ++j) logits[j] += g.bias[j];
+    return logits;
+}
+
+std::expected<std::uint32_t, std::string> ChainModels::expert_score(std::uint32_t expert, const nn::FraudFeatures& row) {
+    std::lock_guard lock(mutex_);
+    const nn::MoeModel& m = fraud_->model();
+    if (expert >= m.experts.size()) return std::unexpected("the fraud model has no expert " + std::to_string(expert));
+    if (m.num_features != static_cast<int>(row.size()) || m.output_dim != 2) return std::unexpected("the fraud model's shape");
+    std::array<std::int32_t, 2> out{};
+    fraud_->run_expert(static_cast<int>(expert), row.data(), 1, out.data());
+    return nn::class_probability(m, out, 1);
+}
+
 std::expected<ContractClassRecord, std::string> ChainModels::classify(core::ByteView runtime_code) {
     std::lock_guard lock(mutex_);
     auto v = nn::classify_contract(*contract_, runtime_code);
@@ -210,8 +233,8 @@ std::expected<nn::AccountStats*, std::string> BlockScreening::stats_of(evm::Stat
     return &it->second;
 }
 
-std::expected<TransactionVerdict, std::string> BlockScreening::screen(evm::State& state, const core::Transaction& txn,
-                                                                      const core::Address& sender) {
+std::expected<nn::FraudFeatures, std::string> BlockScreening::features(evm::State& state, const core::Transaction& txn,
+                                                                        const core::Address& sender) {
     const core::Address recipient = txn.to.value_or(core::Address{});
     const bool contract = txn.to && state.code_hash(*txn.to) != core::kEmptyCodeHash;
     const nn::TxFacts facts = transaction_facts(txn, contract, timestamp_);
@@ -219,7 +242,15 @@ std::expected<TransactionVerdict, std::string> BlockScreening::screen(evm::State
     if (!from) return std::unexpected(from.error());
     auto to = stats_of(state, recipient);
     if (!to) return std::unexpected(to.error());
-    return models_.screen(nn::fraud_features(facts, **from, **to), facts.type);
+    return nn::fraud_features(facts, **from, **to);
+}
+
+std::expected<TransactionVerdict, std::string> BlockScreening::screen(evm::State& state, const core::Transaction& txn,
+                                                                      const core::Address& sender) {
+    auto row = features(state, txn, sender);
+    if (!row) return std::unexpected(row.error());
+    const bool contract = txn.to && state.code_hash(*txn.to) != core::kEmptyCodeHash;
+    return models_.screen(*row, transaction_facts(txn, contract, timestamp_).type);
 }
 
 std::expected<void, std::string> BlockScreening::record(evm::State& state, const core::Transaction& txn, const core::Address& sender,

@@ -78,6 +78,12 @@ class ChainModels {
 
     /// The verdict on a feature row (screens() must hold).
     [[nodiscard]] std::expected<TransactionVerdict, std::string> screen(const nn::FraudFeatures& row, nn::TxType type);
+    /// The fraud gate's integer logits on a feature row, one per expert: the routing gate of
+    /// decision 004 (screens() must hold; a hierarchical gate is refused).
+    [[nodiscard]] std::expected<std::vector<std::int32_t>, std::string> gate_logits(const nn::FraudFeatures& row);
+    /// Expert `expert`'s own verdict on a row: the class-1 probability (0..10000) of its output
+    /// alone, integer and identical on every node (screens() must hold).
+    [[nodiscard]] std::expected<std::uint32_t, std::string> expert_score(std::uint32_t expert, const nn::FraudFeatures& row);
     /// The class of runtime code (classifies() must hold).
     [[nodiscard]] std::expected<ContractClassRecord, std::string> classify(core::ByteView runtime_code);
 
@@ -106,6 +112,9 @@ class BlockScreening {
     BlockScreening(ChainModels& models, const ChainDb& db, std::uint64_t timestamp)
         : models_(models), db_(db), timestamp_(timestamp) {}
 
+    /// The fraud feature row of the next transaction, from its parties' statistics before it.
+    [[nodiscard]] std::expected<nn::FraudFeatures, std::string> features(evm::State& state, const core::Transaction& txn,
+                                                                         const core::Address& sender);
     /// The verdict on the next transaction, from its parties' statistics before it.
     [[nodiscard]] std::expected<TransactionVerdict, std::string> screen(evm::State& state, const core::Transaction& txn,
                                                                         const core::Address& sender);

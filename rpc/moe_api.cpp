@@ -56,6 +56,18 @@ json stats_json(const nn::AccountStats& s) {
             {"lastActivity", s.last_time}};
 }
 
+json members_json(const std::vector<consensus::CommitteeMember>& members) {
+    json out = json::array();
+    for (const consensus::CommitteeMember& m : members) out.push_back({{"address", m.validator.hex()}, {"power", m.power}});
+    return out;
+}
+
+json addresses_json(const std::vector<core::Address>& addresses) {
+    json out = json::array();
+    for (const core::Address& a : addresses) out.push_back(a.hex());
+    return out;
+}
+
 }  // namespace
 
 void register_moe_api(Dispatcher& d, node::Node& node) {
@@ -115,6 +127,65 @@ void register_moe_api(Dispatcher& d, node::Node& node) {
             out["asSender"] = verdict_json(*as_sender, node.models().thresholds());
         }
         return out;
+    });
+
+    // moe_getRouting(txHash): how an included transaction was routed to expert committees
+    // (decision 004): the gate's ranking of served experts, the ranks failover skipped, each
+    // ranked expert's committee, and the aggregated verdicts with who answered. null: not
+    // included, or included while routing was off.
+    d.add("moe_getRouting", [&node](const json& params, CallContext&) {
+        const core::Hash hash = hash_param(param(params, 0, "transaction hash"));
+        auto r = node.routing_of(hash);
+        if (!r) return json(nullptr);
+        json ranked = json::array();
+        for (std::size_t i = 0; i < r->ranking.size(); ++i) {
+            const std::uint32_t e = r->ranking[i];
+            json entry = {{"expert", e}, {"rank", i}};
+            entry["committee"] = r->committees ? members_json(r->committees->committee(e)) : json::array();
+            ranked.push_back(std::move(entry));
+        }
+        json verdicts = json::array();
+        for (const consensus::AggregatedVerdict& v : r->verdicts) {
+            verdicts.push_back({{"expert", v.expert}, {"score", v.score},
+                                {"contractClass", v.contract_class == 255 ? json(nullptr) : json(v.contract_class)},
+                                {"answered", addresses_json(v.answered)}});
+        }
+        return json{{"transactionHash", hash.hex()}, {"blockNumber", qty(r->block_number)}, {"ranking", std::move(ranked)},
+                    {"failover", r->failover}, {"verdicts", std::move(verdicts)}};
+    });
+
+    // moe_getExperts(): per expert of the fraud model, its committee at the next height (the
+    // hosts, served or not, and their power) and what its committees did in the blocks this
+    // node committed since it started: verdicts, answers, failovers and missed duties.
+    d.add("moe_getExperts", [&node](const json&, CallContext&) {
+        const std::uint64_t next = node.head().number + 1;
+        auto committees = node.committees(next);
+        if (!committees) throw RpcError(-32000, committees.error());
+        const node::ModelInfo* fraud = model_named(node, "fraud");
+        const auto activity = node.expert_activity();
+        json experts = json::array();
+        const int count = fraud ? fraud->experts : 0;
+        for (int i = 0; i < count; ++i) {
+            const auto e = static_cast<std::uint32_t>(i);
+            const std::vector<consensus::CommitteeMember> hosts = committees->hosts_of(e);
+            std::uint64_t power = 0;
+            for (const auto& m : hosts) power += m.power;
+            json entry = {{"expert", e}, {"served", committees->served(e)}, {"committee", members_json(hosts)}, {"power", power},
+                          {"verdicts", 0}, {"answers", 0}, {"failedOver", 0}, {"missed", json::object()}};
+            if (auto it = activity.find(e); it != activity.end()) {
+                entry["verdicts"] = it->second.verdicts;
+                entry["answers"] = it->second.answers;
+                entry["failedOver"] = it->second.failed_over;
+                for (const auto& [a, n] : it->second.missed) entry["missed"][a.hex()] = n;
+            }
+            experts.push_back(std::move(entry));
+        }
+        const auto& rc = node.chain().routing;
+        json config = rc ? json{{"minCommitteeSize", rc->min_committee_size}, {"topK", rc->top_k},
+                                {"capacityPerBlock", rc->capacity_per_block}, {"failoverHeights", rc->failover_heights},
+                                {"quorumBps", rc->quorum_bps}}
+                         : json(nullptr);
+        return json{{"height", qty(next)}, {"routing", std::move(config)}, {"experts", std::move(experts)}};
     });
 
     d.add("moe_getModels", [&node](const json&, CallContext&) {

@@ -6,7 +6,7 @@
 namespace moe::rpc {
 
 /// Registers moe_* (decision 005): screening verdicts, contract classes, account risk and the
-/// chain's models.
+/// chain's models; expert routing (decision 004): moe_getRouting, moe_getExperts.
 void register_moe_api(Dispatcher& dispatcher, node::Node& node);
 
 }  // namespace moe::rpc

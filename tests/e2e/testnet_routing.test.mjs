@@ -1,0 +1,129 @@
+// Five validators host experts of the fraud model (registerExperts), committees form at the
+// next epoch, and transactions of each type reach blocks with the verdicts of the committees
+// the gate chose (issue 8, decision 004): moe_getRouting shows them and every node agrees.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ethers } from 'ethers';
+import { TEST_KEYS, connect } from './lib/devnet.mjs';
+import { compileSolidity } from './lib/solidity.mjs';
+import { createTestnet, rpc, waitFor } from './lib/testnet.mjs';
+
+const STAKING = '0x0000000000000000000000000000000000001000';
+const EXPERTS = 8;  // of chain-config/models/fraud.moe
+const TOP_K = 2;
+const net = await createTestnet({
+  validators: 5,
+  genesis: { epoch_length: 10, routing: { min_committee_size: 1, top_k: TOP_K, failover_heights: 3, quorum_bps: 5000 } },
+});
+after(async () => { await net.shutdown(); });
+
+const COIN = `
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+contract Coin {
+    mapping(address => uint256) public balanceOf;
+    uint256 public pokes;
+    event Transfer(address indexed from, address indexed to, uint256 value);
+    constructor() { balanceOf[msg.sender] = 1e24; }
+    function transfer(address to, uint256 v) external returns (bool) {
+        require(balanceOf[msg.sender] >= v, "balance");
+        balanceOf[msg.sender] -= v; balanceOf[to] += v; emit Transfer(msg.sender, to, v); return true;
+    }
+    function poke(uint256 n) external { pokes += n; }
+}`;
+
+// Validator i hosts expert e when e % 5 == i or (e + 1) % 5 == i: two hosts per expert.
+const hostedBy = (i) => [...Array(EXPERTS).keys()].filter((e) => e % 5 === i || (e + 1) % 5 === i);
+
+test('transactions of each type carry the verdicts of the committees the gate chose', async () => {
+  await net.startAll();
+  await net.waitHeight(2);
+  const providers = net.nodes.map((n) => connect(n));
+  const funder = new ethers.NonceManager(new ethers.Wallet(TEST_KEYS[0], providers[0]));
+
+  // Routing is off until someone hosts an expert.
+  const before = await rpc(net.nodes[0].url, 'moe_getExperts');
+  assert.equal(before.experts.length, EXPERTS);
+  assert.ok(before.experts.every((e) => !e.served));
+
+  const validators = net.nodes.map((n, i) => {
+    const key = JSON.parse(readFileSync(join(n.home, 'keys', 'validator_key.json'), 'utf8')).private_key;
+    return new ethers.Wallet(key.startsWith('0x') ? key : '0x' + key, providers[i]);
+  });
+  for (const v of validators) await (await funder.sendTransaction({ to: v.address, value: ethers.parseEther('10') })).wait();
+  const abi = ['function registerExperts(uint32[] ids)', 'function expertsOf(address) view returns (uint32[])'];
+  await Promise.all(validators.map(async (v, i) => {
+    const staking = new ethers.Contract(STAKING, abi, v);
+    const receipt = await (await staking.registerExperts(hostedBy(i))).wait();
+    assert.equal(receipt.status, 1);
+    assert.deepEqual((await staking.expertsOf(v.address)).map(Number), hostedBy(i));
+  }));
+
+  // At the next epoch every expert is served, by the same committees on every node.
+  for (const n of net.nodes) {
+    await waitFor(`node ${n.i} to serve every expert`, 90_000,
+      async () => (await rpc(n.url, 'moe_getExperts')).experts.every((e) => e.served));
+  }
+  const committees = (await rpc(net.nodes[0].url, 'moe_getExperts')).experts.map((e) => e.committee);
+  for (let e = 0; e < EXPERTS; ++e) {
+    const hosts = validators.filter((_, i) => hostedBy(i).includes(e)).map((v) => v.address.toLowerCase()).sort();
+    assert.deepEqual(committees[e].map((m) => m.address.toLowerCase()).sort(), hosts, `committee of expert ${e}`);
+  }
+
+  // One transaction of each type, sent to different nodes.
+  const { contracts } = compileSolidity({ 'Coin.sol': COIN });
+  const deployer = new ethers.NonceManager(new ethers.Wallet(TEST_KEYS[1], providers[1]));
+  const coin = await new ethers.ContractFactory(contracts.Coin.abi, contracts.Coin.bytecode, deployer).deploy();
+  const sent = { deployment: coin.deploymentTransaction().hash };
+  await coin.waitForDeployment();
+  const user = new ethers.Wallet(TEST_KEYS[2], providers[2]);
+  sent.transfer = (await user.sendTransaction({ to: ethers.Wallet.createRandom().address, value: ethers.parseEther('1') })).hash;
+  sent.contractCall = (await coin.connect(deployer).poke(7)).hash;
+  sent.tokenTransfer = (await coin.connect(deployer).transfer(user.address, 1000n)).hash;
+  for (const h of Object.values(sent)) {
+    const receipt = await providers[0].waitForTransaction(h, 1, 90_000);
+    assert.equal(receipt.status, 1, `transaction ${h} succeeded`);
+  }
+  const head = await net.height(0);
+  await net.waitHeight(head);
+  await net.assertSameChain(head);
+
+  for (const [type, h] of Object.entries(sent)) {
+    const routings = await Promise.all(net.nodes.map((n) => rpc(n.url, 'moe_getRouting', [h])));
+    const r = routings[0];
+    assert.ok(r, `${type} ${h} was routed`);
+    for (const other of routings) assert.deepEqual(other, r, `nodes disagree on the routing of ${type}`);
+    const verdict = await rpc(net.nodes[0].url, 'moe_getTransactionVerdict', [h]);
+    assert.equal(verdict.type, type);
+
+    // The ranking is the fraud gate's: its top experts are the ones screening combined.
+    assert.equal(r.ranking.length, EXPERTS);
+    assert.deepEqual(r.ranking.slice(0, verdict.experts.length).map((x) => x.expert), verdict.experts.map((x) => x.expert),
+      `${type}: the ranking is the gate's`);
+    // The block carries a verdict of each expert the plan chose, from that expert's committee.
+    const planned = r.ranking.slice(r.failover, r.failover + TOP_K).map((x) => x.expert);
+    assert.deepEqual(r.verdicts.map((v) => v.expert).sort(), [...planned].sort(), `${type}: verdicts of the planned experts`);
+    for (const v of r.verdicts) {
+      const committee = r.ranking.find((x) => x.expert === v.expert).committee.map((m) => m.address);
+      assert.ok(v.answered.length > 0);
+      for (const a of v.answered) assert.ok(committee.includes(a), `${type}: ${a} answered for expert ${v.expert} outside its committee`);
+      assert.ok(v.score >= 0 && v.score <= 10000);
+    }
+    if (type === 'contractCall' || type === 'tokenTransfer') {
+      const cls = await rpc(net.nodes[0].url, 'moe_getContractClass', [await coin.getAddress()]);
+      const ids = ['erc20', 'erc721', 'proxy', 'wallet', 'ponzi', 'other'];
+      for (const v of r.verdicts) assert.equal(v.contractClass, ids.indexOf(cls.class), `${type}: the recipient's class`);
+    } else {
+      for (const v of r.verdicts) assert.equal(v.contractClass, null, `${type}: no contract recipient`);
+    }
+  }
+
+  // Every node counted the committees' work.
+  for (const n of net.nodes) {
+    const experts = (await rpc(n.url, 'moe_getExperts')).experts;
+    assert.ok(experts.reduce((s, e) => s + e.verdicts, 0) >= Object.keys(sent).length * TOP_K, `node ${n.i} counted the verdicts`);
+  }
+  for (const p of providers) p.destroy();
+});
