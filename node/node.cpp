@@ -437,22 +437,33 @@ std::expected<consensus::VerdictExtension, std::string> Node::expert_verdicts(
     evm::State state(&store, nullptr, head.state_root);
     BlockScreening screening(*models_, *db_, timestamp);
     const RoutingConfig& rc = *chain_.routing;
+    std::vector<nn::FraudFeatures> rows;
+    std::vector<consensus::RoutingRequest> requests;
     for (const PooledTransaction& p : txns) {
         auto row = screening.features(state, p.txn, p.sender);
         if (!row) return std::unexpected(row.error());
         auto logits = models_->gate_logits(*row);
         if (!logits) return std::unexpected(logits.error());
-        const std::vector<std::uint32_t> ranking = consensus::rank_experts(*logits, *committees);
         const auto seen = first_seen.find(p.hash);
-        const std::uint32_t failover =
-            consensus::failover_rank(seen == first_seen.end() ? height : seen->second, height, rc.failover_heights);
-        // The ranks failover reached, the top k after them, and one more: a row that ranks a
-        // little differently in the block still finds its verdicts.
-        const std::size_t reach = std::min<std::size_t>(ranking.size(), std::size_t{failover} + rc.top_k + 1);
-        for (std::size_t r = 0; r < reach; ++r) {
-            const std::uint32_t e = ranking[r];
+        rows.push_back(*row);
+        requests.push_back({consensus::rank_experts(*logits, *committees),
+                            consensus::failover_rank(seen == first_seen.end() ? height : seen->second, height, rc.failover_heights)});
+    }
+    // Each transaction is answered for the ranks its failover reached and the top k after them
+    // (decision 004: honest members answer only there), and for what the capacity plan over
+    // this canonical order overflows to.
+    const consensus::RoutingPlan plan = consensus::RoutingPlan::assign(requests, rc.top_k, rc.capacity_per_block);
+    for (std::size_t i = 0; i < txns.size() && out.verdicts.size() < consensus::kMaxVerdictsPerExtension; ++i) {
+        const consensus::RoutingRequest& q = requests[i];
+        const std::size_t reach = std::min<std::size_t>(q.ranking.size(), std::size_t{q.failover} + rc.top_k);
+        std::vector<std::uint32_t> duties(q.ranking.begin(), q.ranking.begin() + static_cast<std::ptrdiff_t>(reach));
+        duties.insert(duties.end(), plan.experts[i].begin(), plan.experts[i].end());
+        std::sort(duties.begin(), duties.end());
+        duties.erase(std::unique(duties.begin(), duties.end()), duties.end());
+        const PooledTransaction& p = txns[i];
+        for (std::uint32_t e : duties) {
             if (!std::binary_search(mine.begin(), mine.end(), e)) continue;
-            auto score = models_->expert_score(e, *row);
+            auto score = models_->expert_score(e, rows[i]);
             if (!score) return std::unexpected(score.error());
             std::uint8_t cls = 255;
             if (p.txn.to) {
@@ -461,7 +472,6 @@ std::expected<consensus::VerdictExtension, std::string> Node::expert_verdicts(
             out.verdicts.push_back({p.hash, e, *score, cls});
             if (out.verdicts.size() == consensus::kMaxVerdictsPerExtension) break;
         }
-        if (out.verdicts.size() == consensus::kMaxVerdictsPerExtension) break;
     }
     if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
     out.normalize();

@@ -36,11 +36,16 @@ contract Coin {
 
 // Validator i hosts expert e when e % 5 == i or (e + 1) % 5 == i: two hosts per expert.
 const hostedBy = (i) => [...Array(EXPERTS).keys()].filter((e) => e % 5 === i || (e + 1) % 5 === i);
+// In the failover test, one host each: expert e on validator e % 5.
+const soleHostOf = (e) => e % 5;
+
+let validators;
+let providers;
 
 test('transactions of each type carry the verdicts of the committees the gate chose', async () => {
   await net.startAll();
   await net.waitHeight(2);
-  const providers = net.nodes.map((n) => connect(n));
+  providers = net.nodes.map((n) => connect(n));
   const funder = new ethers.NonceManager(new ethers.Wallet(TEST_KEYS[0], providers[0]));
 
   // Routing is off until someone hosts an expert.
@@ -48,7 +53,7 @@ test('transactions of each type carry the verdicts of the committees the gate ch
   assert.equal(before.experts.length, EXPERTS);
   assert.ok(before.experts.every((e) => !e.served));
 
-  const validators = net.nodes.map((n, i) => {
+  validators = net.nodes.map((n, i) => {
     const key = JSON.parse(readFileSync(join(n.home, 'keys', 'validator_key.json'), 'utf8')).private_key;
     return new ethers.Wallet(key.startsWith('0x') ? key : '0x' + key, providers[i]);
   });
@@ -124,6 +129,59 @@ test('transactions of each type carry the verdicts of the committees the gate ch
   for (const n of net.nodes) {
     const experts = (await rpc(n.url, 'moe_getExperts')).experts;
     assert.ok(experts.reduce((s, e) => s + e.verdicts, 0) >= Object.keys(sent).length * TOP_K, `node ${n.i} counted the verdicts`);
+  }
+});
+
+test('a silent committee fails over to the next-ranked expert and its missed duties show', async () => {
+  // Re-register: every expert gets a single host, so killing it silences the committee.
+  const abi = ['function registerExperts(uint32[] ids)'];
+  await Promise.all(validators.map(async (v, i) => {
+    const ids = [...Array(EXPERTS).keys()].filter((e) => soleHostOf(e) === i);
+    assert.equal((await (await new ethers.Contract(STAKING, abi, v).registerExperts(ids)).wait()).status, 1);
+  }));
+  for (const n of net.nodes) {
+    await waitFor(`node ${n.i} to have single-host committees`, 90_000, async () =>
+      (await rpc(n.url, 'moe_getExperts')).experts.every((e) => e.served && e.committee.length === 1));
+  }
+
+  // A transfer from an account with no history: its row, so its ranking, does not depend on
+  // the height it lands at. The gate's first choice decides whom to kill.
+  const sender = new ethers.Wallet(TEST_KEYS[3], providers[0]);
+  const request = await sender.populateTransaction({ to: ethers.Wallet.createRandom().address, value: ethers.parseEther('2') });
+  const raw = await sender.signTransaction(request);
+  const scored = await rpc(net.nodes[0].url, 'moe_scoreTransaction', [raw]);
+  const top = scored.experts[0].expert;
+  const victim = soleHostOf(top);
+  const victimAddress = validators[victim].address.toLowerCase();
+  const alive = net.nodes.filter((n) => n.i !== victim);
+  const countsOf = async (n) => {
+    const expert = (await rpc(n.url, 'moe_getExperts')).experts[top];
+    const missed = Object.entries(expert.missed).find(([a]) => a.toLowerCase() === victimAddress);
+    return { failedOver: expert.failedOver, missed: missed ? missed[1] : 0 };
+  };
+  const countsBefore = await Promise.all(alive.map(countsOf));
+  await net.kill(victim);
+  const hash = await rpc(alive[0].url, 'eth_sendRawTransaction', [raw]);
+  const receipt = await waitFor('the transfer to finalize', 120_000, () => rpc(alive[0].url, 'eth_getTransactionReceipt', [hash]));
+  assert.equal(receipt.status, '0x1');
+  const block = Number(receipt.blockNumber);
+  await net.waitHeight(block, alive.map((n) => n.i));
+
+  const routings = await Promise.all(alive.map((n) => rpc(n.url, 'moe_getRouting', [hash])));
+  const r = routings[0];
+  for (const other of routings) assert.deepEqual(other, r, 'nodes disagree on the routing');
+  assert.equal(r.ranking[0].expert, top, 'the ranking is the one scored before');
+  assert.ok(r.failover >= 1, `the transaction failed over (failover ${r.failover})`);
+  assert.ok(r.verdicts.every((v) => v.expert !== top), 'no verdict of the silent expert');
+  const planned = r.ranking.slice(r.failover, r.failover + TOP_K).map((x) => x.expert);
+  assert.deepEqual(r.verdicts.map((v) => v.expert).sort(), [...planned].sort());
+  for (const v of r.verdicts) assert.ok(!v.answered.map((a) => a.toLowerCase()).includes(victimAddress));
+
+  // The silent validator's missed duties, counted alike by every node that saw the block.
+  const countsAfter = await Promise.all(alive.map(countsOf));
+  for (let j = 0; j < alive.length; ++j) {
+    assert.ok(countsAfter[j].failedOver > countsBefore[j].failedOver, `node ${alive[j].i}: expert ${top} was failed over`);
+    assert.ok(countsAfter[j].missed > countsBefore[j].missed, `node ${alive[j].i}: the killed validator's missed duties show`);
   }
   for (const p of providers) p.destroy();
 });

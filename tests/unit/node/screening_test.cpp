@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "core/keccak.hpp"
 
@@ -69,6 +71,88 @@ TEST(ChainConfigModels, BadModelSectionsAreClearErrors) {
         EXPECT_FALSE(c) << bad;
         if (!c) EXPECT_NE(c.error().find("models"), std::string::npos) << c.error();
     }
+}
+
+TEST(ChainConfigRouting, AbsentIsOffAndFieldsDefault) {
+    EXPECT_FALSE(chain_with(preset()).routing);
+    nlohmann::json doc = preset();
+    doc["routing"] = nlohmann::json::object();
+    const ChainConfig c = chain_with(doc);
+    ASSERT_TRUE(c.routing);
+    EXPECT_EQ(c.routing->min_committee_size, 1u);
+    EXPECT_EQ(c.routing->top_k, 2u);
+    EXPECT_EQ(c.routing->capacity_per_block, 0u);
+    EXPECT_EQ(c.routing->failover_heights, 3u);
+    EXPECT_EQ(c.routing->quorum_bps, 6667u);
+    doc["routing"] = {{"min_committee_size", 2}, {"top_k", 1}, {"capacity_per_block", 50}, {"failover_heights", 0}, {"quorum_bps", 10000}};
+    const ChainConfig d = chain_with(doc);
+    ASSERT_TRUE(d.routing);
+    EXPECT_EQ(d.routing->min_committee_size, 2u);
+    EXPECT_EQ(d.routing->top_k, 1u);
+    EXPECT_EQ(d.routing->capacity_per_block, 50u);
+    EXPECT_EQ(d.routing->failover_heights, 0u);
+    EXPECT_EQ(d.routing->quorum_bps, 10000u);
+}
+
+TEST(ChainConfigRouting, BadRoutingSectionsAreClearErrors) {
+    for (const char* bad : {R"([])", R"({"top_k": 0})", R"({"top_k": 17})", R"({"quorum_bps": 10001})", R"({"quorum_bps": 0})",
+                            R"({"min_committee_size": 0})", R"({"slack": 1})", R"({"top_k": "2"})"}) {
+        nlohmann::json doc = preset();
+        doc["routing"] = nlohmann::json::parse(bad);
+        auto c = parse_chain_config(doc);
+        EXPECT_FALSE(c) << bad;
+        if (!c) {
+            EXPECT_NE(c.error().find("routing"), std::string::npos) << c.error();
+        }
+    }
+    nlohmann::json doc = preset();
+    doc.erase("models");
+    doc["routing"] = nlohmann::json::object();
+    auto c = parse_chain_config(doc);
+    ASSERT_FALSE(c);
+    EXPECT_NE(c.error().find("fraud"), std::string::npos) << c.error();
+}
+
+TEST(ChainModels, TheRoutingGateIsTheModelsGate) {
+    auto m = ChainModels::load(chain_with(preset()), fs::path("/nonexistent"));
+    ASSERT_TRUE(m) << m.error();
+    // Rows of each transaction type, varied: the gate's top experts are the ones screening
+    // combined (the engine's oneDNN gate and the plain integer one agree).
+    for (int t = 0; t < nn::kTxTypes; ++t) {
+        for (int v = 0; v < 16; ++v) {
+            nn::FraudFeatures row{};
+            row[static_cast<std::size_t>(t)] = 127;
+            for (std::size_t i = nn::kTxTypes; i < row.size(); ++i) row[i] = static_cast<std::uint8_t>((i * 37 + static_cast<std::size_t>(v) * 11) % 128);
+            auto logits = (*m)->gate_logits(row);
+            ASSERT_TRUE(logits) << logits.error();
+            ASSERT_EQ(logits->size(), static_cast<std::size_t>((*m)->info()[0].experts));
+            std::vector<int> order(logits->size());
+            for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+            std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return (*logits)[static_cast<std::size_t>(a)] > (*logits)[static_cast<std::size_t>(b)]; });
+            auto verdict = (*m)->screen(row, static_cast<nn::TxType>(t));
+            ASSERT_TRUE(verdict) << verdict.error();
+            for (std::size_t i = 0; i < verdict->experts.size(); ++i) EXPECT_EQ(verdict->experts[i].expert, order[i]);
+        }
+    }
+}
+
+TEST(ChainModels, AnExpertsScoreIsItsOwnAndRepeatable) {
+    auto m = ChainModels::load(chain_with(preset()), fs::path("/nonexistent"));
+    ASSERT_TRUE(m) << m.error();
+    nn::FraudFeatures row{};
+    row[0] = 127;
+    for (std::size_t i = nn::kTxTypes; i < row.size(); ++i) row[i] = static_cast<std::uint8_t>((i * 53) % 128);
+    std::set<std::uint32_t> distinct;
+    for (std::uint32_t e = 0; e < 8; ++e) {
+        auto a = (*m)->expert_score(e, row);
+        auto b = (*m)->expert_score(e, row);
+        ASSERT_TRUE(a && b);
+        EXPECT_EQ(*a, *b);
+        EXPECT_LE(*a, 10000u);
+        distinct.insert(*a);
+    }
+    EXPECT_GT(distinct.size(), 1u) << "every expert gave the same score: not their own outputs";
+    EXPECT_FALSE((*m)->expert_score(8, row));
 }
 
 TEST(TransactionVerdict, RoundTripsAndRefusesDamage) {
