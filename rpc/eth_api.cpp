@@ -581,6 +581,26 @@ std::string render_metrics(const node::Node& node, const Dispatcher& dispatcher,
         << "moe_rpc_open_connections " << server.open_connections() << "\n"
         << "# HELP moe_rpc_subscriptions Active WebSocket subscriptions.\n# TYPE moe_rpc_subscriptions gauge\n"
         << "moe_rpc_subscriptions " << server.subscriptions() << "\n";
+    if (node.chain().routing) {
+        // Expert routing (decision 004), per expert of the fraud model, since the node started.
+        const auto activity = node.expert_activity();
+        out << "# HELP moe_expert_verdicts_total Aggregated verdicts of the expert's committee carried in blocks.\n"
+            << "# TYPE moe_expert_verdicts_total counter\n";
+        for (const auto& [e, a] : activity) out << "moe_expert_verdicts_total{expert=\"" << e << "\"} " << a.verdicts << "\n";
+        out << "# HELP moe_expert_answers_total Committee members' answers counted in those verdicts.\n"
+            << "# TYPE moe_expert_answers_total counter\n";
+        for (const auto& [e, a] : activity) out << "moe_expert_answers_total{expert=\"" << e << "\"} " << a.answers << "\n";
+        out << "# HELP moe_expert_failovers_total Transactions that skipped the expert because its committee was silent.\n"
+            << "# TYPE moe_expert_failovers_total counter\n";
+        for (const auto& [e, a] : activity) out << "moe_expert_failovers_total{expert=\"" << e << "\"} " << a.failed_over << "\n";
+        out << "# HELP moe_expert_missed_duties_total Duties a committee member left unanswered.\n"
+            << "# TYPE moe_expert_missed_duties_total counter\n";
+        for (const auto& [e, a] : activity) {
+            for (const auto& [v, n] : a.missed) {
+                out << "moe_expert_missed_duties_total{expert=\"" << e << "\",validator=\"" << v.hex() << "\"} " << n << "\n";
+            }
+        }
+    }
     const auto stats = dispatcher.stats();
     out << "# HELP moe_rpc_calls_total JSON-RPC calls by method.\n# TYPE moe_rpc_calls_total counter\n";
     for (const auto& [m, st] : stats) out << "moe_rpc_calls_total{method=\"" << m << "\"} " << st.calls << "\n";

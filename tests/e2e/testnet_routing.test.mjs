@@ -128,7 +128,13 @@ test('transactions of each type carry the verdicts of the committees the gate ch
   // Every node counted the committees' work.
   for (const n of net.nodes) {
     const experts = (await rpc(n.url, 'moe_getExperts')).experts;
-    assert.ok(experts.reduce((s, e) => s + e.verdicts, 0) >= Object.keys(sent).length * TOP_K, `node ${n.i} counted the verdicts`);
+    const total = experts.reduce((s, e) => s + e.verdicts, 0);
+    assert.ok(total >= Object.keys(sent).length * TOP_K, `node ${n.i} counted the verdicts`);
+    // The same counters as Prometheus metrics.
+    const metrics = await (await fetch(`${n.url}/metrics`)).text();
+    const exported = [...metrics.matchAll(/^moe_expert_verdicts_total\{expert="(\d+)"\} (\d+)$/gm)];
+    // (a block may commit between the two reads: never fewer)
+    assert.ok(exported.reduce((s, m) => s + Number(m[2]), 0) >= total, `node ${n.i}: metrics match moe_getExperts`);
   }
 });
 
