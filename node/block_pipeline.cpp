@@ -294,18 +294,28 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     std::vector<core::Hash> routed_txns;                      // block order
     std::set<core::Address> waiting;                          // senders with a transaction left to wait
     std::vector<consensus::RoutingRequest> requests;          // their rankings and failovers
-    // Whether every transaction of `tentative` has a verdict of each expert it is planned to.
-    auto answered = [&](const std::vector<consensus::RoutingRequest>& tentative, const std::vector<core::Hash>& txns,
-                        bool last_only) {
-        const consensus::RoutingPlan plan = consensus::RoutingPlan::assign(tentative, top_k, capacity);
-        for (std::size_t i = last_only ? tentative.size() - 1 : 0; i < tentative.size(); ++i) {
-            if (!tentative[i].ranking.empty() && plan.experts[i].empty()) return false;
-            for (std::uint32_t e : plan.experts[i]) {
-                if (!routing->verdicts.contains({txns[i], e})) return false;
+    // Whether the block so far, with the candidate last in `requests`, gives every transaction
+    // a verdict of each expert it is planned to. Without a capacity a transaction's plan is its
+    // own (ranks failover..failover + k), so only the candidate needs checking.
+    auto answered = [&]() {
+        const std::size_t last = requests.size() - 1;
+        const std::size_t from = capacity == 0 ? last : 0;
+        const consensus::RoutingPlan plan =
+            capacity == 0 ? consensus::RoutingPlan::assign({requests[last]}, top_k, 0)
+                          : consensus::RoutingPlan::assign(requests, top_k, capacity);
+        for (std::size_t i = from; i < requests.size(); ++i) {
+            const std::vector<std::uint32_t>& experts = plan.experts[i - (capacity == 0 ? last : 0)];
+            if (!requests[i].ranking.empty() && experts.empty()) return false;
+            for (std::uint32_t e : experts) {
+                if (!routing->verdicts.contains({routed_txns[i], e})) return false;
             }
         }
         return true;
     };
+    std::set<core::Hash> with_verdicts;  // transactions some committee answered
+    if (routing) {
+        for (const auto& [key, v] : routing->verdicts) with_verdicts.insert(key.first);
+    }
 
     const evm::BlockEnv env = block_env(h);
     const evm::ExecutionContext ctx{env, jumpdests_, &staking_};
@@ -343,21 +353,23 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
             if (building && !request->ranking.empty()) {
                 // The fewest skipped ranks whose planned experts all have verdicts; none: the
                 // transaction waits in the pool for its committees to answer.
-                std::vector<consensus::RoutingRequest> tentative = requests;
-                std::vector<core::Hash> txns = routed_txns;
-                tentative.push_back(*request);
-                txns.push_back(hash);
                 bool found = false;
-                for (std::uint32_t f = 0; routing && f < request->ranking.size() && !found; ++f) {
-                    tentative.back().failover = f;
-                    found = answered(tentative, txns, capacity == 0);
+                if (with_verdicts.contains(hash)) {
+                    requests.push_back(*request);
+                    routed_txns.push_back(hash);
+                    for (std::uint32_t f = 0; f < request->ranking.size() && !found; ++f) {
+                        requests.back().failover = f;
+                        found = answered();
+                    }
+                    request->failover = requests.back().failover;
+                    requests.pop_back();
+                    routed_txns.pop_back();
                 }
                 if (!found) {
                     log::debug("producer", "leaving out ", hash.hex(), ": no verdict of its experts yet");
                     waiting.insert(sender);
                     return false;
                 }
-                request->failover = tentative.back().failover;
             }
         }
         auto outcome = evm::apply_transaction(state, ctx, t, sender, gas);

@@ -22,6 +22,7 @@ constexpr auto kStatusInterval = std::chrono::milliseconds(1000);
 constexpr auto kStallBeforeRebroadcast = std::chrono::milliseconds(2000);
 constexpr auto kSyncRequestTimeout = std::chrono::milliseconds(5000);
 constexpr std::size_t kMaxRoutedPending = 512;      // pooled transactions a precommit gives verdicts on
+constexpr std::size_t kMaxPendingScanned = 65'536;  // of which it orders at most this many
 
 std::string_view step_name(consensus::Step s) {
     switch (s) {
@@ -387,15 +388,21 @@ core::Bytes ConsensusDriver::routing_extension(std::uint64_t height, const core:
         std::sort(in_block.begin(), in_block.end());
         timestamp = it->second.executed->block.header.timestamp + 1;  // about the next block's
     }
+    // The pool in a canonical order: first seen first (so nothing starves under load), then by
+    // hash; the first kMaxRoutedPending of it are answered.
     std::vector<PooledTransaction> txns;
     std::map<core::Hash, std::uint64_t> seen;
-    for (PooledTransaction& p : node_.pending_by_hash(kMaxRoutedPending)) {
+    for (PooledTransaction& p : node_.pending_by_hash(kMaxPendingScanned)) {
         if (std::binary_search(in_block.begin(), in_block.end(), p.hash)) continue;  // committed with this block
         const auto it = first_seen_.find(p.hash);
         seen[p.hash] = it == first_seen_.end() ? height : it->second;
         txns.push_back(std::move(p));
     }
     first_seen_ = std::move(seen);  // forgets what left the pool
+    std::stable_sort(txns.begin(), txns.end(), [this](const PooledTransaction& a, const PooledTransaction& b) {
+        return first_seen_.at(a.hash) < first_seen_.at(b.hash);
+    });
+    if (txns.size() > kMaxRoutedPending) txns.resize(kMaxRoutedPending);
     auto ext = node_.expert_verdicts(options_.validator_key.address(), height, txns, first_seen_, timestamp);
     if (!ext) {
         log::warn("routing", "no verdicts at height ", height, ": ", ext.error());
