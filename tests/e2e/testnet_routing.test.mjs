@@ -189,5 +189,13 @@ test('a silent committee fails over to the next-ranked expert and its missed dut
     assert.ok(countsAfter[j].failedOver > countsBefore[j].failedOver, `node ${alive[j].i}: expert ${top} was failed over`);
     assert.ok(countsAfter[j].missed > countsBefore[j].missed, `node ${alive[j].i}: the killed validator's missed duties show`);
   }
+
+  // Back up, the killed validator syncs the routed blocks (each checked against its own
+  // rankings and the certificates' extensions) and reports the same routing.
+  net.start(victim);
+  const head = await net.height(alive[0].i);
+  await net.waitHeight(head, [victim], 120_000);
+  await net.assertSameChain(head);
+  assert.deepEqual(await rpc(net.nodes[victim].url, 'moe_getRouting', [hash]), r);
   for (const p of providers) p.destroy();
 });
