@@ -156,6 +156,7 @@ std::expected<core::Block, std::string> decode_block(core::ByteView encoded) {
 void ExpertActivity::add(const ExpertActivity& other) {
     verdicts += other.verdicts;
     answers += other.answers;
+    agreeing += other.agreeing;
     failed_over += other.failed_over;
     for (const auto& [a, n] : other.missed) missed[a] += n;
 }
@@ -450,6 +451,8 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
             return std::unexpected("routed verdicts: " + v.error());
         }
         // What each committee did, for moe_getExperts.
+        const auto answers = data.routed.empty() ? decltype(consensus::collect_answers(*data.last_commit)){}
+                                                 : consensus::collect_answers(*data.last_commit);
         for (const consensus::AggregatedVerdict& v : data.routed.verdicts) {
             ExpertActivity& a = out.activity[v.expert];
             a.verdicts += 1;
@@ -457,9 +460,14 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
             for (const consensus::CommitteeMember& m : committees->committee(v.expert)) {
                 if (!std::binary_search(v.answered.begin(), v.answered.end(), m.validator)) a.missed[m.validator] += 1;
             }
+            if (const auto it = answers.find({v.txn_hash, v.expert}); it != answers.end()) {
+                for (const auto& [who, answer] : it->second) {
+                    const bool counted = std::binary_search(v.answered.begin(), v.answered.end(), who);
+                    if (counted && answer.score == v.score) a.agreeing += 1;
+                }
+            }
         }
         if (!data.routed.failovers.empty()) {
-            const auto answers = consensus::collect_answers(*data.last_commit);
             for (std::size_t i = 0; i < requests.size(); ++i) {
                 for (std::uint32_t r = 0; r < requests[i].failover && r < requests[i].ranking.size(); ++r) {
                     const std::uint32_t e = requests[i].ranking[r];

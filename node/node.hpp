@@ -112,14 +112,17 @@ struct NodeStats {
 struct ExpertActivity {
     std::uint64_t verdicts = 0;     ///< aggregated verdicts of its committee carried in blocks
     std::uint64_t answers = 0;      ///< members' answers counted in them
+    std::uint64_t agreeing = 0;     ///< of those, answers whose score is the aggregated one
     std::uint64_t failed_over = 0;  ///< transactions that skipped it because its committee was silent
     std::map<core::Address, std::uint64_t> missed;  ///< duties each committee member left unanswered
 
+    /// Adds another block's counts to these.
     void add(const ExpertActivity& other);
 };
 
 /// The verdicts a proposer may carry: the aggregations of its last commit's extensions.
 struct RoutingInput {
+    /// By (transaction, expert).
     std::map<std::pair<core::Hash, std::uint32_t>, consensus::AggregatedVerdict> verdicts;
 };
 

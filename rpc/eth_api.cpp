@@ -590,6 +590,9 @@ std::string render_metrics(const node::Node& node, const Dispatcher& dispatcher,
         out << "# HELP moe_expert_answers_total Committee members' answers counted in those verdicts.\n"
             << "# TYPE moe_expert_answers_total counter\n";
         for (const auto& [e, a] : activity) out << "moe_expert_answers_total{expert=\"" << e << "\"} " << a.answers << "\n";
+        out << "# HELP moe_expert_agreeing_answers_total Counted answers whose score is the aggregated one.\n"
+            << "# TYPE moe_expert_agreeing_answers_total counter\n";
+        for (const auto& [e, a] : activity) out << "moe_expert_agreeing_answers_total{expert=\"" << e << "\"} " << a.agreeing << "\n";
         out << "# HELP moe_expert_failovers_total Transactions that skipped the expert because its committee was silent.\n"
             << "# TYPE moe_expert_failovers_total counter\n";
         for (const auto& [e, a] : activity) out << "moe_expert_failovers_total{expert=\"" << e << "\"} " << a.failed_over << "\n";

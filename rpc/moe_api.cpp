@@ -156,7 +156,9 @@ void register_moe_api(Dispatcher& d, node::Node& node) {
 
     // moe_getExperts(): per expert of the fraud model, its committee at the next height (the
     // hosts, served or not, and their power) and what its committees did in the blocks this
-    // node committed since it started: verdicts, answers, failovers and missed duties.
+    // node committed since it started: verdicts, answers (and those agreeing with the
+    // aggregated score: all of them while every member runs the protocol model), failovers and
+    // missed duties.
     d.add("moe_getExperts", [&node](const json&, CallContext&) {
         const std::uint64_t next = node.head().number + 1;
         auto committees = node.committees(next);
@@ -171,10 +173,11 @@ void register_moe_api(Dispatcher& d, node::Node& node) {
             std::uint64_t power = 0;
             for (const auto& m : hosts) power += m.power;
             json entry = {{"expert", e}, {"served", committees->served(e)}, {"committee", members_json(hosts)}, {"power", power},
-                          {"verdicts", 0}, {"answers", 0}, {"failedOver", 0}, {"missed", json::object()}};
+                          {"verdicts", 0}, {"answers", 0}, {"agreeing", 0}, {"failedOver", 0}, {"missed", json::object()}};
             if (auto it = activity.find(e); it != activity.end()) {
                 entry["verdicts"] = it->second.verdicts;
                 entry["answers"] = it->second.answers;
+                entry["agreeing"] = it->second.agreeing;
                 entry["failedOver"] = it->second.failed_over;
                 for (const auto& [a, n] : it->second.missed) entry["missed"][a.hex()] = n;
             }

@@ -130,6 +130,8 @@ test('transactions of each type carry the verdicts of the committees the gate ch
   for (const n of net.nodes) {
     const experts = (await rpc(n.url, 'moe_getExperts')).experts;
     const total = experts.reduce((s, e) => s + e.verdicts, 0);
+    // Every member runs the same integer model: every counted answer agrees with the aggregate.
+    for (const e of experts) assert.equal(e.agreeing, e.answers, `node ${n.i}: expert ${e.expert}'s answers agree`);
     assert.ok(total >= Object.keys(sent).length * TOP_K, `node ${n.i} counted the verdicts`);
     // The same counters as Prometheus metrics.
     const metrics = await (await fetch(`${n.url}/metrics`)).text();
