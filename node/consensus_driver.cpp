@@ -1,5 +1,6 @@
 #include "node/consensus_driver.hpp"
 
+#include "core/keccak.hpp"
 #include "core/rlp.hpp"
 #include "node/block_pipeline.hpp"
 #include "node/log.hpp"
@@ -108,9 +109,13 @@ std::expected<std::unique_ptr<ConsensusDriver>, std::string> ConsensusDriver::cr
             *d->options_.p2p,
             [self](const p2p::PeerId& peer, MessageType type, core::Bytes payload) {
                 std::lock_guard lock(self->inbox_mutex_);
-                // A flood of transactions must not crowd out votes: past the bound, only
-                // consensus messages are queued.
-                if (self->inbox_.size() >= kMaxInbox && type == MessageType::kTransaction) return;
+                if (type == MessageType::kTransaction) {
+                    // Past the bound a flood of transactions is dropped, like a full pool.
+                    if (self->transactions_.size() >= kMaxInbox) return;
+                    self->transactions_.push_back({peer, type, std::move(payload)});
+                    self->transactions_cv_.notify_one();
+                    return;
+                }
                 self->inbox_.push_back({peer, type, std::move(payload)});
                 self->inbox_cv_.notify_one();
             });
@@ -131,6 +136,7 @@ std::expected<void, std::string> ConsensusDriver::start() {
         log::info("p2p", "listening on ", options_.p2p->host, ":", p2p_->listen_port(), " as ", p2p_->id().hex());
     }
     thread_ = std::thread([this] { run(); });
+    transaction_thread_ = std::thread([this] { admit_transactions(); });
     return {};
 }
 
@@ -140,7 +146,9 @@ void ConsensusDriver::stop() {
         stopping_ = true;
     }
     inbox_cv_.notify_all();
+    transactions_cv_.notify_all();
     if (thread_.joinable()) thread_.join();
+    if (transaction_thread_.joinable()) transaction_thread_.join();
     if (p2p_) p2p_->stop();
 }
 
@@ -153,7 +161,26 @@ ConsensusStatus ConsensusDriver::status() const {
     return s;
 }
 
-// ---- The thread -----------------------------------------------------------------------------
+// ---- The threads ----------------------------------------------------------------------------
+
+void ConsensusDriver::admit_transactions() {
+    for (;;) {
+        PeerMessage m;
+        {
+            std::unique_lock lock(inbox_mutex_);
+            transactions_cv_.wait(lock, [this] { return stopping_ || !transactions_.empty(); });
+            if (stopping_) return;
+            m = std::move(transactions_.front());
+            transactions_.pop_front();
+        }
+        // A transaction's hash is the Keccak of its bytes: one that is pooled already (another
+        // peer's copy) costs a hash, not a sender recovery.
+        if (node_.pending_transaction(core::keccak256(m.payload))) continue;
+        // Rejected ones (known, underpriced, ...) are simply not passed on; the node's own
+        // listener gossips what it pooled.
+        (void)node_.submit_raw_transaction(m.payload);
+    }
+}
 
 void ConsensusDriver::run() {
     if (!waiting_for_start_ && machine_.height() <= node_.head().number) start_height();
@@ -490,11 +517,6 @@ void ConsensusDriver::add_evidence(const consensus::DuplicateVoteEvidence& e, st
 
 void ConsensusDriver::handle_message(const PeerMessage& m) {
     switch (m.type) {
-        case MessageType::kTransaction: {
-            auto r = node_.submit_raw_transaction(m.payload);
-            (void)r;  // a transaction we reject (known, underpriced...) is simply not passed on
-            break;
-        }
         case MessageType::kProposal: on_proposal_message(m.peer, m.payload); break;
         case MessageType::kVote: on_vote_message(m.peer, m.payload); break;
         case MessageType::kEvidence: on_evidence_message(m.peer, m.payload); break;
