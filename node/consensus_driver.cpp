@@ -36,41 +36,36 @@ core::Bytes list_of(std::initializer_list<core::ByteView> strings) {
     return rlp::wrap_list(payload);
 }
 
-/// Splits an RLP list of byte strings; an error unless it has exactly `n`.
-std::expected<std::vector<core::ByteView>, std::string> strings_of(core::ByteView in, std::size_t n) {
-    auto list = rlp::decode_list(in);
-    if (!list) return std::unexpected(std::string(rlp::to_string(list.error())));
-    if (!in.empty()) return std::unexpected("trailing bytes");
-    std::vector<core::ByteView> out;
-    core::ByteView items = *list;
-    while (!items.empty()) {
-        auto s = rlp::decode_string(items);
-        if (!s) return std::unexpected(std::string(rlp::to_string(s.error())));
-        out.push_back(*s);
-    }
-    if (out.size() != n) return std::unexpected("expected " + std::to_string(n) + " items");
-    return out;
-}
-
 core::Bytes numbers(std::initializer_list<std::uint64_t> values) {
     core::Bytes payload;
     for (std::uint64_t v : values) rlp::encode(payload, v);
     return rlp::wrap_list(payload);
 }
 
-std::expected<std::vector<std::uint64_t>, std::string> numbers_of(core::ByteView in, std::size_t n) {
+/// The items of an RLP list, each read by `read` (rlp::decode_string, rlp::decode_u64); an
+/// error unless the list holds exactly `n` and nothing follows it.
+template <typename Read>
+auto items_of(core::ByteView in, std::size_t n, Read read)
+    -> std::expected<std::vector<typename std::invoke_result_t<Read, core::ByteView&>::value_type>, std::string> {
     auto list = rlp::decode_list(in);
     if (!list) return std::unexpected(std::string(rlp::to_string(list.error())));
     if (!in.empty()) return std::unexpected("trailing bytes");
-    std::vector<std::uint64_t> out;
+    std::vector<typename std::invoke_result_t<Read, core::ByteView&>::value_type> out;
     core::ByteView items = *list;
     while (!items.empty()) {
-        auto v = rlp::decode_u64(items);
-        if (!v) return std::unexpected(std::string(rlp::to_string(v.error())));
-        out.push_back(*v);
+        auto item = read(items);
+        if (!item) return std::unexpected(std::string(rlp::to_string(item.error())));
+        out.push_back(*item);
     }
-    if (out.size() != n) return std::unexpected("expected " + std::to_string(n) + " numbers");
+    if (out.size() != n) return std::unexpected("expected " + std::to_string(n) + " items");
     return out;
+}
+
+auto strings_of(core::ByteView in, std::size_t n) {
+    return items_of(in, n, [](core::ByteView& from) { return rlp::decode_string(from); });
+}
+auto numbers_of(core::ByteView in, std::size_t n) {
+    return items_of(in, n, [](core::ByteView& from) { return rlp::decode_u64(from); });
 }
 
 /// A proposal on the wire: rlp([proposal, block, consensus data]).
