@@ -264,7 +264,7 @@ std::uint64_t intrinsic_gas(const Transaction& txn) noexcept {
     return gas > max ? max : static_cast<std::uint64_t>(gas);
 }
 
-std::expected<void, TxError> validate_static(const Transaction& txn, std::optional<std::uint64_t> chain_id) {
+std::expected<Address, TxError> validate_static(const Transaction& txn, std::optional<std::uint64_t> chain_id) {
     if (txn.nonce == std::numeric_limits<std::uint64_t>::max()) return std::unexpected(TxError::kNonceMax);  // EIP-2681
     if (txn.max_priority_fee_per_gas > txn.max_fee_per_gas) return std::unexpected(TxError::kTipAboveFeeCap);
     if (txn.is_create() && txn.data.size() > kMaxInitCodeSize) return std::unexpected(TxError::kInitCodeTooLarge);
@@ -275,9 +275,7 @@ std::expected<void, TxError> validate_static(const Transaction& txn, std::option
         return std::unexpected(TxError::kGasLimitTooHigh);
     }
     if (chain_id && txn.chain_id && *txn.chain_id != *chain_id) return std::unexpected(TxError::kWrongChainId);
-    auto from = txn.sender();
-    if (!from) return std::unexpected(from.error());
-    return {};
+    return txn.sender();
 }
 
 }  // namespace moe::core

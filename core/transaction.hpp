@@ -115,7 +115,7 @@ inline constexpr std::size_t kMaxCodeSize = 24'576;                 // EIP-170
 
 /// Static validity under Cancun rules, independent of state: signature, fee fields, nonce
 /// bound, init code size, intrinsic gas, and the chain id when `chain_id` is given.
-[[nodiscard]] std::expected<void, TxError> validate_static(const Transaction& txn,
+[[nodiscard]] std::expected<Address, TxError> validate_static(const Transaction& txn,
                                                            std::optional<std::uint64_t> chain_id = std::nullopt);
 
 }  // namespace moe::core

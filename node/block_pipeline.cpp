@@ -413,10 +413,11 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     } else {
         for (std::size_t i = 0; i < block.body.transactions.size(); ++i) {
             const core::Transaction& t = block.body.transactions[i];
-            if (auto v = core::validate_static(t, chain_.chain_id); !v) {
-                return std::unexpected("transaction " + std::to_string(i) + ": " + std::string(core::to_string(v.error())));
+            auto sender = core::validate_static(t, chain_.chain_id);  // recovers the sender once
+            if (!sender) {
+                return std::unexpected("transaction " + std::to_string(i) + ": " + std::string(core::to_string(sender.error())));
             }
-            auto included = run(t, *t.sender(), t.hash(), i);
+            auto included = run(t, *sender, t.hash(), i);
             if (!included) return std::unexpected(included.error());
         }
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "consensus/verdicts.hpp"
+#include "core/keccak.hpp"
 #include "core/rlp.hpp"
 #include "node/block_pipeline.hpp"
 #include "node/log.hpp"
@@ -40,41 +41,36 @@ core::Bytes list_of(std::initializer_list<core::ByteView> strings) {
     return rlp::wrap_list(payload);
 }
 
-/// Splits an RLP list of byte strings; an error unless it has exactly `n`.
-std::expected<std::vector<core::ByteView>, std::string> strings_of(core::ByteView in, std::size_t n) {
-    auto list = rlp::decode_list(in);
-    if (!list) return std::unexpected(std::string(rlp::to_string(list.error())));
-    if (!in.empty()) return std::unexpected("trailing bytes");
-    std::vector<core::ByteView> out;
-    core::ByteView items = *list;
-    while (!items.empty()) {
-        auto s = rlp::decode_string(items);
-        if (!s) return std::unexpected(std::string(rlp::to_string(s.error())));
-        out.push_back(*s);
-    }
-    if (out.size() != n) return std::unexpected("expected " + std::to_string(n) + " items");
-    return out;
-}
-
 core::Bytes numbers(std::initializer_list<std::uint64_t> values) {
     core::Bytes payload;
     for (std::uint64_t v : values) rlp::encode(payload, v);
     return rlp::wrap_list(payload);
 }
 
-std::expected<std::vector<std::uint64_t>, std::string> numbers_of(core::ByteView in, std::size_t n) {
+/// The items of an RLP list, each read by `read` (rlp::decode_string, rlp::decode_u64); an
+/// error unless the list holds exactly `n` and nothing follows it.
+template <typename Read>
+auto items_of(core::ByteView in, std::size_t n, Read read)
+    -> std::expected<std::vector<typename std::invoke_result_t<Read, core::ByteView&>::value_type>, std::string> {
     auto list = rlp::decode_list(in);
     if (!list) return std::unexpected(std::string(rlp::to_string(list.error())));
     if (!in.empty()) return std::unexpected("trailing bytes");
-    std::vector<std::uint64_t> out;
+    std::vector<typename std::invoke_result_t<Read, core::ByteView&>::value_type> out;
     core::ByteView items = *list;
     while (!items.empty()) {
-        auto v = rlp::decode_u64(items);
-        if (!v) return std::unexpected(std::string(rlp::to_string(v.error())));
-        out.push_back(*v);
+        auto item = read(items);
+        if (!item) return std::unexpected(std::string(rlp::to_string(item.error())));
+        out.push_back(*item);
     }
-    if (out.size() != n) return std::unexpected("expected " + std::to_string(n) + " numbers");
+    if (out.size() != n) return std::unexpected("expected " + std::to_string(n) + " items");
     return out;
+}
+
+auto strings_of(core::ByteView in, std::size_t n) {
+    return items_of(in, n, [](core::ByteView& from) { return rlp::decode_string(from); });
+}
+auto numbers_of(core::ByteView in, std::size_t n) {
+    return items_of(in, n, [](core::ByteView& from) { return rlp::decode_u64(from); });
 }
 
 /// A proposal on the wire: rlp([proposal, block, consensus data]).
@@ -113,9 +109,13 @@ std::expected<std::unique_ptr<ConsensusDriver>, std::string> ConsensusDriver::cr
             *d->options_.p2p,
             [self](const p2p::PeerId& peer, MessageType type, core::Bytes payload) {
                 std::lock_guard lock(self->inbox_mutex_);
-                // A flood of transactions must not crowd out votes: past the bound, only
-                // consensus messages are queued.
-                if (self->inbox_.size() >= kMaxInbox && type == MessageType::kTransaction) return;
+                if (type == MessageType::kTransaction) {
+                    // Past the bound a flood of transactions is dropped, like a full pool.
+                    if (self->transactions_.size() >= kMaxInbox) return;
+                    self->transactions_.push_back({peer, type, std::move(payload)});
+                    self->transactions_cv_.notify_one();
+                    return;
+                }
                 self->inbox_.push_back({peer, type, std::move(payload)});
                 self->inbox_cv_.notify_one();
             });
@@ -136,6 +136,7 @@ std::expected<void, std::string> ConsensusDriver::start() {
         log::info("p2p", "listening on ", options_.p2p->host, ":", p2p_->listen_port(), " as ", p2p_->id().hex());
     }
     thread_ = std::thread([this] { run(); });
+    transaction_thread_ = std::thread([this] { admit_transactions(); });
     return {};
 }
 
@@ -145,7 +146,9 @@ void ConsensusDriver::stop() {
         stopping_ = true;
     }
     inbox_cv_.notify_all();
+    transactions_cv_.notify_all();
     if (thread_.joinable()) thread_.join();
+    if (transaction_thread_.joinable()) transaction_thread_.join();
     if (p2p_) p2p_->stop();
 }
 
@@ -158,7 +161,26 @@ ConsensusStatus ConsensusDriver::status() const {
     return s;
 }
 
-// ---- The thread -----------------------------------------------------------------------------
+// ---- The threads ----------------------------------------------------------------------------
+
+void ConsensusDriver::admit_transactions() {
+    for (;;) {
+        PeerMessage m;
+        {
+            std::unique_lock lock(inbox_mutex_);
+            transactions_cv_.wait(lock, [this] { return stopping_ || !transactions_.empty(); });
+            if (stopping_) return;
+            m = std::move(transactions_.front());
+            transactions_.pop_front();
+        }
+        // A transaction's hash is the Keccak of its bytes: one that is pooled already (another
+        // peer's copy) costs a hash, not a sender recovery.
+        if (node_.pending_transaction(core::keccak256(m.payload))) continue;
+        // Rejected ones (known, underpriced, ...) are simply not passed on; the node's own
+        // listener gossips what it pooled.
+        (void)node_.submit_raw_transaction(m.payload);
+    }
+}
 
 void ConsensusDriver::run() {
     if (!waiting_for_start_ && machine_.height() <= node_.head().number) start_height();
@@ -544,11 +566,6 @@ void ConsensusDriver::add_evidence(const consensus::DuplicateVoteEvidence& e, st
 
 void ConsensusDriver::handle_message(const PeerMessage& m) {
     switch (m.type) {
-        case MessageType::kTransaction: {
-            auto r = node_.submit_raw_transaction(m.payload);
-            (void)r;  // a transaction we reject (known, underpriced...) is simply not passed on
-            break;
-        }
         case MessageType::kProposal: on_proposal_message(m.peer, m.payload); break;
         case MessageType::kVote: on_vote_message(m.peer, m.payload); break;
         case MessageType::kEvidence: on_evidence_message(m.peer, m.payload); break;

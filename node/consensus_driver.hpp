@@ -154,6 +154,13 @@ class ConsensusDriver {
     bool stopping_ = false;
     std::thread thread_;
 
+    // Transactions from peers: their own queue and thread, so that admitting them (sender
+    // recovery, screening) never delays a vote.
+    std::condition_variable transactions_cv_;
+    std::deque<PeerMessage> transactions_;
+    std::thread transaction_thread_;
+    void admit_transactions();
+
     mutable std::mutex status_mutex_;
     ConsensusStatus status_;
 };

@@ -150,13 +150,39 @@ LoadReport run_load(const LoadOptions& o) {
     // Senders and their next nonces; sender s always talks to endpoint s mod n.
     std::vector<core::PrivateKey> keys;
     std::vector<std::uint64_t> nonces;
+    auto next_nonce = [&](std::size_t s) {
+        return quantity(monitors[s % n_endpoints]->call("eth_getTransactionCount",
+                                                        json::array({keys[s].address().hex(), "pending"})));
+    };
     for (std::uint32_t s = 0; s < o.accounts; ++s) {
         auto key = core::mnemonic_account(kTestMnemonic, s);
         if (!key) throw std::runtime_error("cannot derive account " + std::to_string(s));
         keys.push_back(*key);
-        nonces.push_back(quantity(monitors[s % n_endpoints]->call(
-            "eth_getTransactionCount", json::array({key->address().hex(), "pending"}))));
     }
+    // A pool holds a bounded number of one sender's transactions, so high rates need more
+    // senders than the genesis funds: the funded accounts pay the others first.
+    const std::size_t funded = std::min<std::size_t>(keys.size(), kFundedAccounts);
+    if (keys.size() > funded) {
+        for (std::size_t s = 0; s < funded; ++s) nonces.push_back(next_nonce(s));
+        const core::uint256 amount = core::uint256(10) * core::uint256(1'000'000'000'000'000'000ull);
+        for (std::size_t s = funded; s < keys.size(); ++s) {
+            const std::size_t payer = s % funded;
+            const core::Transaction t = signed_transfer(keys[payer], keys[s].address(), nonces[payer]++, chain_id, amount);
+            const json res = json::parse(monitors[payer % n_endpoints]->post(send_raw_transaction_body(t)), nullptr, false);
+            if (!res.is_object() || !res.contains("result")) {
+                throw std::runtime_error("funding account " + std::to_string(s) + " failed: " + res.dump());
+            }
+        }
+        const auto deadline = Clock::now() + std::chrono::seconds(60);
+        for (std::size_t s = funded; s < keys.size(); ++s) {
+            while (quantity(monitors[0]->call("eth_getBalance", json::array({keys[s].address().hex(), "latest"}))) == 0) {
+                if (Clock::now() > deadline) throw std::runtime_error("the extra senders were not funded within 60 s");
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+        }
+        nonces.clear();
+    }
+    for (std::size_t s = 0; s < keys.size(); ++s) nonces.push_back(next_nonce(s));
 
     // Pre-sign everything, so that signing never holds back the rate.
     struct Planned {

@@ -17,6 +17,8 @@ namespace moe::node {
 
 /// The mnemonic whose first accounts the devnet and localnet presets fund.
 inline constexpr std::string_view kTestMnemonic = "test test test test test test test test test test test junk";
+/// How many of its accounts the devnet and localnet genesis fund.
+inline constexpr std::size_t kFundedAccounts = 10;
 
 /// Where a node's JSON-RPC listens.
 struct RpcEndpoint {
@@ -60,7 +62,7 @@ struct LoadOptions {
     std::vector<RpcEndpoint> endpoints;
     double rate = 100;                 ///< transactions per second, over all endpoints
     double seconds = 10;
-    std::uint32_t accounts = 10;       ///< senders: the first accounts of kTestMnemonic
+    std::uint32_t accounts = 10;       ///< senders: the first accounts of kTestMnemonic (beyond 10, funded by the first 10 before the run)
     std::uint64_t chain_id = 0;        ///< 0: ask the first endpoint (eth_chainId)
     double inclusion_timeout_s = 60;   ///< how long to wait for inclusion after the last send
 };

@@ -192,12 +192,13 @@ std::expected<core::Hash, SubmitError> Node::submit_raw_transaction(core::ByteVi
     if (!txn) return fail(std::string(core::to_string(txn.error())));
     if (txn->chain_id && *txn->chain_id != chain_.chain_id) return fail("invalid chain id for signer");
     if (!txn->chain_id) return fail("only replay-protected (EIP-155) transactions allowed over RPC");
-    if (auto v = core::validate_static(*txn, chain_.chain_id); !v) {
-        const core::TxError e = v.error();
+    auto valid = core::validate_static(*txn, chain_.chain_id);
+    if (!valid) {
+        const core::TxError e = valid.error();
         if (e == core::TxError::kInvalidSignature || e == core::TxError::kHighS) return fail("invalid sender");
         return fail(std::string(core::to_string(e)));
     }
-    const core::Address sender = *txn->sender();
+    const core::Address sender = *valid;
     // The same rules as block building, against the head state, before pooling.
     {
         DbNodeStore store(*db_);

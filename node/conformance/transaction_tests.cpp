@@ -19,7 +19,7 @@ bool check_case(const std::string& txbytes, const nlohmann::json& expected, std:
     }
     auto txn = core::decode_transaction(*raw);
     // ethereum/tests sign for chain id 1 (mainnet).
-    std::expected<void, core::TxError> valid =
+    std::expected<core::Address, core::TxError> valid =
         txn ? core::validate_static(*txn, kTestsChainId) : std::unexpected(txn.error());
     if (!valid) {
         reason = std::string("rejected (") + std::string(core::to_string(valid.error())) + ")";
@@ -29,7 +29,7 @@ bool check_case(const std::string& txbytes, const nlohmann::json& expected, std:
         reason = "accepted, expected " + expected["exception"].get<std::string>();
         return false;
     }
-    const auto sender = txn->sender();  // validate_static recovered it once already
+    const auto sender = valid;
     const std::string want_sender = expected.value("sender", "");
     const std::string want_hash = expected.value("hash", "");
     if (sender->hex() != core::to_hex(core::from_hex(want_sender, {.require_prefix = false}).value_or(core::Bytes{}))) {

@@ -36,7 +36,7 @@ constexpr std::string_view kLoadUsage =
     "given rate for the given time, sender i always to URL i mod n, over keep-alive HTTP; then\n"
     "waits for them in blocks and prints sent/accepted/rejected, committed transfers/s and\n"
     "the inclusion latency (send to block seen) p50 and p99.\n"
-    "  --accounts K      senders (default 10, what the presets fund)\n"
+    "  --accounts K      senders (default 10, what the presets fund; more are funded by those first)\n"
     "  --chain-id ID     chain id (default: eth_chainId of the first URL)\n"
     "  --timeout S       how long to wait for inclusion after the last send (default 60)\n";
 

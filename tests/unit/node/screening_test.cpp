@@ -68,8 +68,8 @@ TEST(ChainConfigModels, BadModelSectionsAreClearErrors) {
         nlohmann::json doc = preset();
         doc["models"] = nlohmann::json::parse(bad);
         auto c = parse_chain_config(doc);
-        EXPECT_FALSE(c) << bad;
-        if (!c) EXPECT_NE(c.error().find("models"), std::string::npos) << c.error();
+        ASSERT_FALSE(c) << bad;
+        EXPECT_NE(c.error().find("models"), std::string::npos) << c.error();
     }
 }
 
