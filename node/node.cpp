@@ -454,25 +454,37 @@ std::expected<consensus::VerdictExtension, std::string> Node::expert_verdicts(
     // (decision 004: honest members answer only there), and for what the capacity plan over
     // this canonical order overflows to.
     const consensus::RoutingPlan plan = consensus::RoutingPlan::assign(requests, rc.top_k, rc.capacity_per_block);
-    for (std::size_t i = 0; i < txns.size() && out.verdicts.size() < consensus::kMaxVerdictsPerExtension; ++i) {
+    std::vector<std::pair<std::uint32_t, std::size_t>> todo;  // (expert, transaction) to answer
+    for (std::size_t i = 0; i < txns.size() && todo.size() < consensus::kMaxVerdictsPerExtension; ++i) {
         const consensus::RoutingRequest& q = requests[i];
         const std::size_t reach = std::min<std::size_t>(q.ranking.size(), std::size_t{q.failover} + rc.top_k);
         std::vector<std::uint32_t> duties(q.ranking.begin(), q.ranking.begin() + static_cast<std::ptrdiff_t>(reach));
         duties.insert(duties.end(), plan.experts[i].begin(), plan.experts[i].end());
         std::sort(duties.begin(), duties.end());
         duties.erase(std::unique(duties.begin(), duties.end()), duties.end());
-        const PooledTransaction& p = txns[i];
         for (std::uint32_t e : duties) {
             if (!std::binary_search(mine.begin(), mine.end(), e)) continue;
-            auto score = models_->expert_score(e, rows[i]);
-            if (!score) return std::unexpected(score.error());
+            if (todo.size() == consensus::kMaxVerdictsPerExtension) break;
+            todo.emplace_back(e, i);
+        }
+    }
+    // One batch per expert through its own layers.
+    std::sort(todo.begin(), todo.end());
+    for (std::size_t a = 0; a < todo.size();) {
+        std::size_t b = a;
+        std::vector<nn::FraudFeatures> batch;
+        while (b < todo.size() && todo[b].first == todo[a].first) batch.push_back(rows[todo[b++].second]);
+        auto scores = models_->expert_scores(todo[a].first, batch);
+        if (!scores) return std::unexpected(scores.error());
+        for (std::size_t j = a; j < b; ++j) {
+            const PooledTransaction& p = txns[todo[j].second];
             std::uint8_t cls = 255;
             if (p.txn.to) {
                 if (auto c = read_contract_class(state, *p.txn.to)) cls = static_cast<std::uint8_t>(c->contract_class);
             }
-            out.verdicts.push_back({p.hash, e, *score, cls});
-            if (out.verdicts.size() == consensus::kMaxVerdictsPerExtension) break;
+            out.verdicts.push_back({p.hash, todo[a].first, (*scores)[j - a], cls});
         }
+        a = b;
     }
     if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
     out.normalize();

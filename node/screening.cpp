@@ -161,13 +161,25 @@ std::expected<std::vector<std::int32_t>, std::string> ChainModels::gate_logits(c
 }
 
 std::expected<std::uint32_t, std::string> ChainModels::expert_score(std::uint32_t expert, const nn::FraudFeatures& row) {
+    auto scores = expert_scores(expert, std::span(&row, 1));
+    if (!scores) return std::unexpected(scores.error());
+    return scores->front();
+}
+
+std::expected<std::vector<std::uint32_t>, std::string> ChainModels::expert_scores(std::uint32_t expert,
+                                                                                std::span<const nn::FraudFeatures> rows) {
     std::lock_guard lock(mutex_);
     const nn::MoeModel& m = fraud_->model();
     if (expert >= m.experts.size()) return std::unexpected("the fraud model has no expert " + std::to_string(expert));
-    if (m.num_features != static_cast<int>(row.size()) || m.output_dim != 2) return std::unexpected("the fraud model's shape");
-    std::array<std::int32_t, 2> out{};
-    fraud_->run_expert(static_cast<int>(expert), row.data(), 1, out.data());
-    return nn::class_probability(m, out, 1);
+    if (m.num_features != nn::kFraudFeatures || m.output_dim != 2) return std::unexpected("the fraud model's shape");
+    std::vector<std::uint32_t> out;
+    if (rows.empty()) return out;
+    // FraudFeatures rows are contiguous bytes: the batch the expert's matmuls take.
+    static_assert(sizeof(nn::FraudFeatures) == nn::kFraudFeatures);
+    std::vector<std::int32_t> logits(rows.size() * 2);
+    fraud_->run_expert(static_cast<int>(expert), rows.front().data(), static_cast<int>(rows.size()), logits.data());
+    for (std::size_t r = 0; r < rows.size(); ++r) out.push_back(nn::class_probability(m, std::span(logits).subspan(2 * r, 2), 1));
+    return out;
 }
 
 std::expected<ContractClassRecord, std::string> ChainModels::classify(core::ByteView runtime_code) {

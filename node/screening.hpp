@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,6 +85,9 @@ class ChainModels {
     /// Expert `expert`'s own verdict on a row: the class-1 probability (0..10000) of its output
     /// alone, integer and identical on every node (screens() must hold).
     [[nodiscard]] std::expected<std::uint32_t, std::string> expert_score(std::uint32_t expert, const nn::FraudFeatures& row);
+    /// expert_score of each row, in one batch through the expert (the same integers).
+    [[nodiscard]] std::expected<std::vector<std::uint32_t>, std::string> expert_scores(std::uint32_t expert,
+                                                                                      std::span<const nn::FraudFeatures> rows);
     /// The class of runtime code (classifies() must hold).
     [[nodiscard]] std::expected<ContractClassRecord, std::string> classify(core::ByteView runtime_code);
 

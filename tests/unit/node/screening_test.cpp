@@ -153,6 +153,22 @@ TEST(ChainModels, AnExpertsScoreIsItsOwnAndRepeatable) {
     }
     EXPECT_GT(distinct.size(), 1u) << "every expert gave the same score: not their own outputs";
     EXPECT_FALSE((*m)->expert_score(8, row));
+
+    // A batch gives each row the score it gets alone (integer matmuls, zero-padded buckets).
+    std::vector<nn::FraudFeatures> rows(37);
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+        rows[r][r % nn::kTxTypes] = 127;
+        for (std::size_t i = nn::kTxTypes; i < rows[r].size(); ++i) rows[r][i] = static_cast<std::uint8_t>((i * 29 + r * 71) % 128);
+    }
+    for (std::uint32_t e : {0u, 5u}) {
+        auto batch = (*m)->expert_scores(e, rows);
+        ASSERT_TRUE(batch) << batch.error();
+        ASSERT_EQ(batch->size(), rows.size());
+        for (std::size_t r = 0; r < rows.size(); ++r) EXPECT_EQ((*batch)[r], *(*m)->expert_score(e, rows[r])) << "row " << r;
+    }
+    auto none = (*m)->expert_scores(0, {});
+    ASSERT_TRUE(none);
+    EXPECT_TRUE(none->empty());
 }
 
 TEST(TransactionVerdict, RoundTripsAndRefusesDamage) {
