@@ -1,0 +1,203 @@
+// Expert routing through a real Node (decision 004, the node): a one-validator chain whose
+// validator hosts every expert. Its precommit's extension answers a pooled transfer, the next
+// block carries the aggregated verdicts, and a block whose routing is tampered with is refused.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "consensus/vote.hpp"
+#include "core/keccak.hpp"
+#include "node/home.hpp"
+#include "node/node.hpp"
+
+namespace moe::node {
+namespace {
+
+namespace fs = std::filesystem;
+
+const core::Address kStaking = *core::Address::from_hex("0x0000000000000000000000000000000000001000");
+
+core::Bytes register_experts_call(const std::vector<std::uint32_t>& ids) {
+    // registerExperts(uint32[]): selector, offset 32, length, the ids (ABI).
+    core::Bytes data = {0, 0, 0, 0};
+    const core::Hash sel = core::keccak256(core::as_bytes("registerExperts(uint32[])"));
+    std::copy(sel.bytes.begin(), sel.bytes.begin() + 4, data.begin());
+    auto word = [&](std::uint64_t v) {
+        core::Bytes w(32, 0);
+        for (int i = 0; i < 8; ++i) w[31 - i] = static_cast<std::uint8_t>(v >> (8 * i));
+        data.insert(data.end(), w.begin(), w.end());
+    };
+    word(32);
+    word(ids.size());
+    for (std::uint32_t id : ids) word(id);
+    return data;
+}
+
+class NodeRouting : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("moe_routing_node_" + std::to_string(::getpid()));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        auto doc = preset_genesis("localnet", {ValidatorEntry{validator_.public_key(), 10}});
+        ASSERT_TRUE(doc) << doc.error();
+        (*doc)["epoch_length"] = 1;  // committees follow every block
+        (*doc)["routing"] = {{"top_k", 2}};
+        (*doc)["alloc"][validator_.address().hex()] = "1000000000000000000000";
+        (*doc)["alloc"][user_.address().hex()] = "1000000000000000000000";
+        auto chain = parse_chain_config(*doc);
+        ASSERT_TRUE(chain) << chain.error();
+        auto node = Node::open(HomeLayout{dir_}, NodeConfig{}, *chain, validator_);
+        ASSERT_TRUE(node) << node.error();
+        node_ = std::move(*node);
+    }
+    void TearDown() override {
+        node_.reset();
+        fs::remove_all(dir_);
+    }
+
+    core::Bytes signed_txn(const core::PrivateKey& key, std::uint64_t nonce, std::optional<core::Address> to, core::Bytes data,
+                           std::uint64_t value) {
+        core::Transaction t;
+        t.chain_id = node_->chain().chain_id;
+        t.nonce = nonce;
+        t.max_priority_fee_per_gas = 1'000'000'000u;
+        t.max_fee_per_gas = 100'000'000'000ull;
+        t.gas_limit = 300'000;
+        t.to = to;
+        t.value = value;
+        t.data = std::move(data);
+        t.sign(key);
+        return t.encode();
+    }
+
+    /// The certificate of an executed block: this validator's precommit with `extension`.
+    consensus::CommitCertificate certify(const ExecutedBlock& b, core::Bytes extension) {
+        consensus::Vote v;
+        v.type = consensus::VoteType::kPrecommit;
+        v.height = b.block.header.number;
+        v.round = 0;
+        v.block_hash = b.block.header.hash();
+        v.validator = validator_.address();
+        v.extension = std::move(extension);
+        const std::uint64_t id = node_->chain().chain_id;
+        v.signature = validator_.sign(v.signing_digest(id));
+        v.extension_signature = validator_.sign(v.extension_digest(id));
+        return consensus::CommitCertificate{v.height, 0, v.block_hash, {{v.validator, v.signature, v.extension, v.extension_signature}}};
+    }
+
+    ExecutedBlock build_and_commit(core::Bytes extension = {}) {
+        consensus::ConsensusData data;
+        if (node_->head().number > 0) data.last_commit = *node_->certificate(node_->head().number);
+        auto b = node_->build_block(validator_.address(), data, node_->head_header().timestamp + 1);
+        EXPECT_TRUE(b) << b.error();
+        auto r = node_->commit_block(*b, certify(*b, std::move(extension)));
+        EXPECT_TRUE(r) << r.error();
+        return *b;
+    }
+
+    fs::path dir_;
+    core::PrivateKey validator_ = core::PrivateKey::from_seed(core::keccak256(core::as_bytes("routing validator")));
+    core::PrivateKey user_ = core::PrivateKey::from_seed(core::keccak256(core::as_bytes("routing user")));
+    std::unique_ptr<Node> node_;
+};
+
+TEST_F(NodeRouting, VerdictsFromThePrecommitRouteTheTransactionAndTamperingIsRefused) {
+    // Block 1: the validator hosts every expert; committees of height 2 on.
+    std::vector<std::uint32_t> all = {0, 1, 2, 3, 4, 5, 6, 7};
+    ASSERT_TRUE(node_->submit_raw_transaction(signed_txn(validator_, 0, kStaking, register_experts_call(all), 0)));
+    const ExecutedBlock b1 = build_and_commit();
+    ASSERT_EQ(b1.block.body.transactions.size(), 1u);
+    auto committees = node_->committees(2);
+    ASSERT_TRUE(committees) << committees.error();
+    EXPECT_EQ(committees->served_experts(), all);
+    EXPECT_TRUE(node_->committees(1)->served_experts().empty());
+
+    // Block 2 (routing still off: the committees of height 1 are empty); while it is
+    // precommitted, a transfer waits in the pool and the extension answers it.
+    consensus::ConsensusData d2;
+    d2.last_commit = *node_->certificate(1);
+    auto b2 = node_->build_block(validator_.address(), d2, node_->head_header().timestamp + 1);
+    ASSERT_TRUE(b2) << b2.error();
+    EXPECT_TRUE(b2->consensus_data.routed.empty());
+    const core::Address recipient = core::PrivateKey::from_seed(core::keccak256(core::as_bytes("recipient"))).address();
+    auto txn = node_->submit_raw_transaction(signed_txn(user_, 0, recipient, {}, 12345));
+    ASSERT_TRUE(txn);
+    auto ext = node_->expert_verdicts(validator_.address(), 2, node_->pending_by_hash(512), {}, b2->block.header.timestamp + 1);
+    ASSERT_TRUE(ext) << ext.error();
+    ASSERT_EQ(ext->verdicts.size(), 2u);  // top-k = 2 of the experts it hosts
+    for (const consensus::Verdict& v : ext->verdicts) {
+        EXPECT_EQ(v.txn_hash, *txn);
+        EXPECT_EQ(v.contract_class, 255);  // a transfer to an account
+    }
+    ASSERT_TRUE(node_->commit_block(*b2, certify(*b2, ext->encode())));
+
+    // Block 3 carries the aggregated verdicts of the planned experts.
+    consensus::ConsensusData d3;
+    d3.last_commit = *node_->certificate(2);
+    RoutingInput input;
+    for (auto& v : consensus::aggregate_certificate(*d3.last_commit, *committees, 6667)) input.verdicts.emplace(std::pair{v.txn_hash, v.expert}, v);
+    auto b3 = node_->build_block(validator_.address(), d3, node_->head_header().timestamp + 1, &input);
+    ASSERT_TRUE(b3) << b3.error();
+    ASSERT_EQ(b3->block.body.transactions.size(), 1u);
+    const consensus::RoutedVerdicts routed = b3->consensus_data.routed;
+    ASSERT_EQ(routed.verdicts.size(), 2u);
+    EXPECT_TRUE(routed.failovers.empty());
+    EXPECT_EQ(routed.verdicts[0].answered, std::vector<core::Address>{validator_.address()});
+
+    // The block as built is valid; every tampering of its routing is not.
+    auto check = [&](consensus::ConsensusData data) {
+        core::Block block = b3->block;
+        block.header.extra_data = data.hash().to_bytes();
+        return node_->execute_block(block, std::move(data), 0);
+    };
+    EXPECT_TRUE(check(b3->consensus_data));
+    {
+        consensus::ConsensusData bad = b3->consensus_data;
+        bad.routed.verdicts[0].score = (bad.routed.verdicts[0].score + 1) % 10001;
+        auto r = check(bad);
+        ASSERT_FALSE(r);
+        EXPECT_NE(r.error().find("routed verdicts"), std::string::npos) << r.error();
+    }
+    {
+        consensus::ConsensusData bad = b3->consensus_data;
+        bad.routed.verdicts.pop_back();
+        auto r = check(bad);
+        ASSERT_FALSE(r);
+        EXPECT_NE(r.error().find("routing"), std::string::npos) << r.error();
+    }
+    {
+        consensus::ConsensusData bad = b3->consensus_data;
+        bad.routed = {};
+        EXPECT_FALSE(check(bad)) << "a routed transaction without verdicts";
+    }
+    {
+        consensus::ConsensusData bad = b3->consensus_data;
+        bad.routed.failovers.push_back({*txn, 1});  // a failover no committee's answers support
+        EXPECT_FALSE(check(bad));
+    }
+
+    ASSERT_TRUE(node_->commit_block(*b3, certify(*b3, {})));
+    auto routing = node_->routing_of(*txn);
+    ASSERT_TRUE(routing);
+    EXPECT_EQ(routing->block_number, 3u);
+    EXPECT_EQ(routing->ranking.size(), 8u);
+    EXPECT_EQ(routing->failover, 0u);
+    EXPECT_EQ(routing->verdicts, routed.verdicts);
+    std::vector<std::uint32_t> planned = {routing->ranking[0], routing->ranking[1]};
+    std::sort(planned.begin(), planned.end());
+    EXPECT_EQ(planned, (std::vector<std::uint32_t>{routed.verdicts[0].expert, routed.verdicts[1].expert}));
+    const auto activity = node_->expert_activity();
+    std::uint64_t verdicts = 0;
+    for (const auto& [e, a] : activity) {
+        verdicts += a.verdicts;
+        EXPECT_EQ(a.agreeing, a.answers);
+        EXPECT_TRUE(a.missed.empty());
+    }
+    EXPECT_EQ(verdicts, 2u);
+}
+
+}  // namespace
+}  // namespace moe::node
