@@ -4,6 +4,7 @@
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
 
+#include "bench/sample_transaction.hpp"
 #include "core/account.hpp"
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
@@ -34,20 +35,7 @@ void BM_Keccak256_RawCryptopp(benchmark::State& state) {
 }
 BENCHMARK(BM_Keccak256_RawCryptopp)->Arg(32)->Arg(1024);
 
-Transaction sample_transaction() {
-    Transaction t;
-    t.type = TxType::kDynamicFee;
-    t.chain_id = 4224;
-    t.nonce = 42;
-    t.max_priority_fee_per_gas = 1'000'000'000;
-    t.max_fee_per_gas = 30'000'000'000ull;
-    t.gas_limit = 60'000;
-    t.to = Address::from_hex("0x70997970c51812dc3a010c7d01b50e0d17dc79c8").value();
-    t.value = 1'000'000'000'000'000ull;
-    t.data = from_hex("0xa9059cbb0000000000000000000000003c44cdddb6a900fa2b585dd299e03d12fa4293bc00000000000000000000000000000000000000000000000000000000000003e8").value();
-    t.sign(PrivateKey::from_seed(keccak256(as_bytes("bench"))));
-    return t;
-}
+using moe::bench::sample_transaction;
 
 void BM_TxDecode(benchmark::State& state) {
     const Bytes raw = sample_transaction().encode();
