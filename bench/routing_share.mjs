@@ -50,7 +50,8 @@ const validatorKey = (dir, i) => {
   return { address: k.address.toLowerCase(), key: k.private_key.startsWith('0x') ? k.private_key : '0x' + k.private_key };
 };
 
-async function register(dir, base, n) {
+async function register(dir, base, count) {
+  const n = Number(count);
   const p0 = provider(url(base, 0));
   const funder = new ethers.NonceManager(new ethers.Wallet(FUNDER_KEY, p0));
   const wallets = [...Array(n).keys()].map((i) => new ethers.Wallet(validatorKey(dir, i).key, provider(url(base, i))));
@@ -100,12 +101,19 @@ async function report(dir, base, from) {
   let transactions = 0;
   let routed = 0;
   let failovers = 0;
+  const unrouted = {};
+  const unroutedBlocks = new Set();
   for (let h = Number(from); h <= head; ++h) {
-    const block = await rpc(u, 'eth_getBlockByNumber', ['0x' + h.toString(16), false]);
-    for (const hash of block.transactions) {
+    const block = await rpc(u, 'eth_getBlockByNumber', ['0x' + h.toString(16), true]);
+    for (const t of block.transactions) {
       ++transactions;
-      const r = await rpc(u, 'moe_getRouting', [hash]);
-      if (!r || r.verdicts.length === 0) continue;
+      const r = await rpc(u, 'moe_getRouting', [t.hash]);
+      if (!r || r.verdicts.length === 0) {
+        const kind = t.to === null ? 'deployment' : t.input === '0x' ? 'transfer' : 'call';
+        unrouted[kind] = (unrouted[kind] ?? 0) + 1;
+        unroutedBlocks.add(h);
+        continue;
+      }
       ++routed;
       if (r.failover > 0) ++failovers;
       const key = r.verdicts.map((v) => v.expert).sort((a, b) => a - b).join('+');
@@ -122,7 +130,7 @@ async function report(dir, base, from) {
     }
   }
   const share = (xs) => xs.map((x) => (routed ? (100 * x) / routed : 0));
-  console.log(JSON.stringify({ validators: n, from: Number(from), head, transactions, routed, failovers, plannedExperts: types,
+  console.log(JSON.stringify({ validators: n, from: Number(from), head, transactions, routed, unrouted, unroutedBlocks: [...unroutedBlocks], failovers, plannedExperts: types,
     dutyShare: share(duties), answerShare: share(answers) }));
 }
 

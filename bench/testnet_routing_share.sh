@@ -83,7 +83,10 @@ for n in "$@"; do
   wait_for 60 "block 2" above 2
   node "$repo/bench/routing_share.mjs" register "$DIR" "$rpc_base" "$n" | sed 's/^/   /'
   wait_for 90 "every expert to be served by its 2 registered hosts" all_served
-  from=$(($(height "$rpc_base") + 1))
+  # A block is routed with the committees of its parent's height (its certificate's): the
+  # window starts at the first block whose parent already had them.
+  from=$(($(height "$rpc_base") + 2))
+  wait_for 30 "block $((from - 1))" above $((from - 1))
 
   urls="$(for ((i = 0; i < n; ++i)); do printf 'http://127.0.0.1:%d,' $((rpc_base + i)); done)"
   "$MOED" load --rpc "${urls%,}" --rate "$rate" --seconds "$seconds" --accounts 8 2>&1 | sed 's/^/   /'
@@ -97,7 +100,7 @@ for n in "$@"; do
     "validators=\(.validators): \(.routed) routed of \(.transactions) transactions (blocks \(.from)..\(.head), \(.failovers) failed over);" +
     " scored (duty) mean \(.dutyShare | mean | pct), max \(.dutyShare | max | pct);" +
     " answered mean \(.answerShare | mean | pct), max \(.answerShare | max | pct)" +
-    " [per validator: \(.dutyShare | map(round | tostring + "%") | join(" "))]; planned experts: \(.plannedExperts | tojson)"' <<<"$r")"
+    " [per validator: \(.dutyShare | map(round | tostring + "%") | join(" "))]; planned experts: \(.plannedExperts | tojson); not routed: \(.unrouted | tojson) in blocks \(.unroutedBlocks | tojson)"' <<<"$r")"
   echo "   $line ($((SECONDS - started)) s)"
   summary+=("$line")
   bash "$repo/scripts/testnet.sh" down >/dev/null
