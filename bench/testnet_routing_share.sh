@@ -9,12 +9,14 @@
 #
 #   bench/testnet_routing_share.sh [VALIDATORS...]   (default 4 7)
 #
-# Environment: MOED (build/node/moed/moed), RATE (20 transfers/s), LOAD_SECONDS (5), CALLS (20).
+# Environment: MOED (build/node/moed/moed), RATE (20 transfers/s), LOAD_SECONDS (5), CALLS (20),
+# CAPACITY (routing.capacity_per_block, 0 = none: the gate alone decides, so the committees of
+# its favourite experts score most transactions; a capacity spreads the overflow).
 # Needs jq, node and tests/e2e's ethers (cd tests/e2e && npm ci). 127.0.0.1, free ports only.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 export MOED="${MOED:-$repo/build/node/moed/moed}"
-rate=${RATE:-20} seconds=${LOAD_SECONDS:-5} calls=${CALLS:-20}
+rate=${RATE:-20} seconds=${LOAD_SECONDS:-5} calls=${CALLS:-20} capacity=${CAPACITY:-0}
 (($# > 0)) || set -- 4 7
 epoch=8
 
@@ -73,12 +75,12 @@ for n in "$@"; do
   "$MOED" testnet --validators "$n" --out "$DIR" --rpc-base "$rpc_base" --p2p-base "$p2p_base" >/dev/null
   # A short epoch, so that the registrations make committees soon; one of a committee of two
   # answering is a quorum, so a precommit that misses a certificate does not hold a block back.
-  jq --argjson e "$epoch" '.epoch_length = $e |
-      .routing = {min_committee_size: 2, top_k: 2, capacity_per_block: 0, failover_heights: 3, quorum_bps: 5000}' \
+  jq --argjson e "$epoch" --argjson c "$capacity" '.epoch_length = $e |
+      .routing = {min_committee_size: 2, top_k: 2, capacity_per_block: $c, failover_heights: 3, quorum_bps: 5000}' \
     "$DIR/node0/genesis.json" >"$tmp/genesis.json"
   for ((i = 0; i < n; ++i)); do cp "$tmp/genesis.json" "$DIR/node$i/genesis.json"; done
 
-  echo "== $n validators (rpc $rpc_base+, p2p $p2p_base+, epoch $epoch blocks)"
+  echo "== $n validators (rpc $rpc_base+, p2p $p2p_base+, epoch $epoch blocks, capacity per expert and block $capacity)"
   bash "$repo/scripts/testnet.sh" up "$n" "$DIR" >/dev/null
   wait_for 60 "block 2" above 2
   node "$repo/bench/routing_share.mjs" register "$DIR" "$rpc_base" "$n" | sed 's/^/   /'
