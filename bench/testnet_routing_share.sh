@@ -31,11 +31,13 @@ cleanup() { bash "$repo/scripts/testnet.sh" down >/dev/null 2>&1 || true; rm -rf
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# free_base COUNT: a base port with COUNT ports after it that nobody listens on.
+# free_base COUNT: a base port with COUNT ports after it that nobody listens on, below the
+# kernel's ephemeral range (an outgoing connection may hold a port in it at any time).
 free_base() {
-  local base p ok
+  local base p ok low
+  low="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
   for _ in $(seq 1 100); do
-    base=$((20000 + RANDOM % 40000)) ok=1
+    base=$((20000 + RANDOM % (low - 20000 - $1))) ok=1
     for ((p = base; p < base + $1; ++p)); do
       if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then ok=0; break; fi
     done
@@ -69,19 +71,23 @@ summary=()
 for n in "$@"; do
   [[ $n =~ ^[0-9]+$ && $n -ge 2 ]] || { echo "routing share: N must be at least 2 (got $n)" >&2; exit 2; }
   started=$SECONDS
-  rm -rf "$DIR"
-  rpc_base="$(free_base "$n")" p2p_base="$(free_base "$n")"
-  export TESTNET_RPC_BASE=$rpc_base TESTNET_P2P_BASE=$p2p_base
-  "$MOED" testnet --validators "$n" --out "$DIR" --rpc-base "$rpc_base" --p2p-base "$p2p_base" >/dev/null
-  # A short epoch, so that the registrations make committees soon; one of a committee of two
-  # answering is a quorum, so a precommit that misses a certificate does not hold a block back.
-  jq --argjson e "$epoch" --argjson c "$capacity" '.epoch_length = $e |
-      .routing = {min_committee_size: 2, top_k: 2, capacity_per_block: $c, failover_heights: 3, quorum_bps: 5000}' \
-    "$DIR/node0/genesis.json" >"$tmp/genesis.json"
-  for ((i = 0; i < n; ++i)); do cp "$tmp/genesis.json" "$DIR/node$i/genesis.json"; done
-
+  # Another process may take a port between the probe and the bind: then new ports, 3 tries.
+  for attempt in 1 2 3; do
+    bash "$repo/scripts/testnet.sh" down >/dev/null 2>&1 || true
+    rm -rf "$DIR"
+    rpc_base="$(free_base "$n")" p2p_base="$(free_base "$n")"
+    export TESTNET_RPC_BASE=$rpc_base TESTNET_P2P_BASE=$p2p_base
+    "$MOED" testnet --validators "$n" --out "$DIR" --rpc-base "$rpc_base" --p2p-base "$p2p_base" >/dev/null
+    # A short epoch, so that the registrations make committees soon; one of a committee of two
+    # answering is a quorum, so a precommit that misses a certificate does not hold a block back.
+    jq --argjson e "$epoch" --argjson c "$capacity" '.epoch_length = $e |
+        .routing = {min_committee_size: 2, top_k: 2, capacity_per_block: $c, failover_heights: 3, quorum_bps: 5000}' \
+      "$DIR/node0/genesis.json" >"$tmp/genesis.json"
+    for ((i = 0; i < n; ++i)); do cp "$tmp/genesis.json" "$DIR/node$i/genesis.json"; done
+    bash "$repo/scripts/testnet.sh" up "$n" "$DIR" >/dev/null && break
+    ((attempt < 3)) || { echo "routing share: the $n nodes did not start" >&2; exit 1; }
+  done
   echo "== $n validators (rpc $rpc_base+, p2p $p2p_base+, epoch $epoch blocks, capacity per expert and block $capacity)"
-  bash "$repo/scripts/testnet.sh" up "$n" "$DIR" >/dev/null
   wait_for 60 "block 2" above 2
   node "$repo/bench/routing_share.mjs" register "$DIR" "$rpc_base" "$n" | sed 's/^/   /'
   wait_for 90 "every expert to be served by its 2 registered hosts" all_served
