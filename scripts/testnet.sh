@@ -8,6 +8,9 @@
 #   scripts/testnet.sh start I      start node I again
 #   scripts/testnet.sh logs I [-f]  the last 50 lines of node I's log (or follow it)
 #   scripts/testnet.sh down         stop every node
+#   scripts/testnet.sh experts      per expert (moe_getExperts of the first node that answers):
+#                                   served, committee (node indexes), power, verdicts carried,
+#                                   answers, agreement %, failovers, missed duties per member
 #
 # Environment: MOED (default build/node/moed/moed), DIR (default ./testnet),
 # TESTNET_RPC_BASE (8545), TESTNET_P2P_BASE (26656). Node I answers JSON-RPC on RPC_BASE + I.
@@ -20,7 +23,7 @@ RPC_BASE="${TESTNET_RPC_BASE:-8545}"
 P2P_BASE="${TESTNET_P2P_BASE:-26656}"
 
 die() { echo "testnet: $*" >&2; exit 1; }
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 node_dir() { echo "$DIR/node$1"; }
 node_pid() { local f; f="$(node_dir "$1")/moed.pid"; [[ -f $f ]] && cat "$f" || true; }
@@ -101,6 +104,52 @@ status() {
   done
 }
 
+# node_names: {"0xaddress": "nI"} for the validator keys of DIR, to name committee members.
+node_names() {
+  local i f
+  for i in $(nodes); do
+    f="$(node_dir "$i")/keys/validator_key.json"
+    [[ -f $f ]] && jq -c --arg n "n$i" '{((.address // "") | ascii_downcase): $n}' "$f" 2>/dev/null
+  done | jq -s 'add // {}'
+}
+
+# The table of decision 004's observability: what each expert's committee did in the blocks
+# the answering node committed since it started (its counters are in memory).
+experts() {
+  [[ -d $DIR ]] || die "no testnet in $DIR (run: $0 up N)"
+  command -v jq >/dev/null 2>&1 || die "jq is missing: run scripts/install-deps.sh"
+  local i res="" from=""
+  for i in $(nodes); do
+    res="$(rpc "$(rpc_port "$i")" moe_getExperts)"
+    [[ -n $res ]] && { from="node$i"; break; }
+  done
+  [[ -n $from ]] || die "no node answers JSON-RPC (is the testnet up? $0 status)"
+  if [[ -n "$(field "$res" .error.code)" ]]; then
+    echo "$from has no moe_getExperts ($(field "$res" .error.message)): expert routing is not in this moed" >&2
+    return 1
+  fi
+  jq -r --argjson names "$(node_names)" --arg from "$from" --arg height "$(hex_to_dec "$(field "$res" .result.height)")" '
+    def who: (.address // "" | ascii_downcase) as $a | ($names[$a] // ($a[0:6] + ".." + $a[-4:]));
+    def pct(a; b): if b > 0 then "\((a * 100 / b) | floor)%" else "-" end;
+    .result as $r
+    | "\($from), committees of height \($height), routing " +
+      (if $r.routing == null then "off (no routing object in the genesis)"
+       else "top_k \($r.routing.topK), min committee \($r.routing.minCommitteeSize), quorum \($r.routing.quorumBps) bps, failover after \($r.routing.failoverHeights) heights" end),
+      (["expert", "served", "committee", "power", "verdicts", "answers", "agree", "failovers", "missed"] | @tsv),
+      ($r.experts[] | [
+        .expert, (if .served then "yes" else "no" end),
+        ([.committee[] | who] | if length == 0 then "-" else join(",") end),
+        .power, .verdicts, .answers, pct(.agreeing; .answers), .failedOver,
+        ((.missed // {}) | to_entries | map(select(.value > 0) | "\(.key | ascii_downcase as $a | $names[$a] // ($a[0:6] + ".." + $a[-4:])):\(.value)")
+         | if length == 0 then "0" else join(",") end)
+      ] | @tsv)
+  ' <<<"$res" | awk -F '\t' '
+    NR == 1 { print; next }
+    { rows[NR] = $0; for (c = 1; c <= NF; ++c) if (length($c) > w[c]) w[c] = length($c); if (NF > nf) nf = NF }
+    END { for (r = 2; r <= NR; ++r) { n = split(rows[r], f, "\t"); line = "";
+            for (c = 1; c <= n; ++c) line = line (c < n ? sprintf("%-" w[c] + 2 "s", f[c]) : f[c]); print line } }'
+}
+
 cmd="${1:-}"; shift || true
 case "$cmd" in
   up)
@@ -129,5 +178,6 @@ case "$cmd" in
     if [[ ${2:-} == -f ]]; then exec tail -n 50 -f "$log"; else tail -n 50 "$log"; fi
     ;;
   down) for i in $(nodes); do stop_node "$i"; done ;;
+  experts) experts ;;
   *) usage ;;
 esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # 'moed testnet' writes N homes that share one genesis listing all N validators, with
 # consecutive ports and every other node as a persistent peer; it refuses a used folder.
-# Then scripts/testnet.sh starts, watches, kills, restarts and stops two of them.
+# Then scripts/testnet.sh starts, watches, lists the experts of, kills, restarts and stops two
+# of them.
 # Ports 28545+ (RPC) and 36656+ (P2P), never 8545.
 set -euo pipefail
 
@@ -52,6 +53,12 @@ wait_height() {
   bash "$ts" status >&2; bash "$ts" logs "$1" >&2; fail "node$1 made no block"
 }
 wait_height 0; wait_height 1
+# The experts table: no validator has registered an expert, so all 8 of the fraud model are
+# listed unserved, with no committee and nothing routed.
+experts="$(bash "$ts" experts)" || fail "testnet.sh experts failed: $experts"
+[[ $(sed -n 2p <<<"$experts") =~ ^expert\ +served\ +committee ]] || fail "testnet.sh experts printed no header: $experts"
+[[ $(awk 'NR > 2 && $2 == "no" && $3 == "-" && $5 == 0' <<<"$experts" | wc -l) == 8 ]] ||
+  fail "testnet.sh experts does not list the 8 experts unserved: $experts"
 row() { bash "$ts" status | awk -v n="node$1" '$1 == n'; }  # whole output read: no SIGPIPE under pipefail
 [[ $(row 1) =~ ^node1\ +[0-9]+\ +yes ]] || fail "status does not show node1 alive"
 bash "$ts" kill 1 >/dev/null
