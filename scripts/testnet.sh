@@ -100,7 +100,7 @@ status() {
     [[ -n $res ]] && peers="$(hex_to_dec "$(field "$res" .result)")"
     address="$(field "$(cat "$(node_dir "$i")/keys/validator_key.json")" .address)"
     printf '%-6s %-8s %-6s %-8s %-68s %-6s %s\n' "node$i" "${pid:--}" "$(alive "$i" && echo yes || echo no)" \
-      "$height" "${head:--}" "$peers" "$(validator_power "$port" "$address")"
+      "$height" "${head:--}" "$peers" "$(hex_to_dec "$(validator_power "$port" "$address")")"
   done
 }
 
