@@ -301,5 +301,45 @@ TEST_F(NodeRouting, AWrongVerdictIsRecomputedCheckedAndSlashesItsSigner) {
     EXPECT_NE(repeat.error().find("already included"), std::string::npos) << repeat.error();
 }
 
+TEST_F(NodeRouting, ASilentCommitteeThatFailsOverCostsItsMembersUptime) {
+    ASSERT_TRUE(node_->submit_raw_transaction(signed_txn(validator_, 0, kStaking, register_experts_call({0, 1, 2, 3, 4, 5, 6, 7}), 0)));
+    build_and_commit();
+    consensus::ConsensusData d2;
+    d2.last_commit = *node_->certificate(1);
+    auto b2 = node_->build_block(validator_.address(), d2, node_->head_header().timestamp + 1);
+    ASSERT_TRUE(b2) << b2.error();
+    const core::Address recipient = core::PrivateKey::from_seed(core::keccak256(core::as_bytes("recipient"))).address();
+    const core::Bytes raw = signed_txn(user_, 0, recipient, {}, 12345);
+    auto scored = node_->score_transaction(raw);
+    ASSERT_TRUE(scored);
+    const auto top = static_cast<std::uint32_t>(scored->experts.at(0).expert);  // the gate's first rank
+    auto txn = node_->submit_raw_transaction(raw);
+    ASSERT_TRUE(txn);
+    // The precommit answers for every expert but the first-ranked one: its committee is silent.
+    consensus::VerdictExtension ext;
+    for (std::uint32_t e = 0; e < 8; ++e) {
+        if (e != top) ext.verdicts.push_back({*txn, e, 1000, 255});
+    }
+    ext.normalize();
+    ASSERT_TRUE(node_->commit_block(*b2, certify(*b2, ext.encode())));
+
+    consensus::ConsensusData d3;
+    d3.last_commit = *node_->certificate(2);
+    RoutingInput input;
+    for (auto& v : consensus::aggregate_certificate(*d3.last_commit, *node_->committees(2), 6667)) input.verdicts.emplace(std::pair{v.txn_hash, v.expert}, v);
+    auto b3 = node_->build_block(validator_.address(), d3, node_->head_header().timestamp + 1, &input);
+    ASSERT_TRUE(b3) << b3.error();
+    ASSERT_EQ(b3->block.body.transactions.size(), 1u);
+    ASSERT_EQ(b3->consensus_data.routed.failovers, (std::vector<consensus::Failover>{{*txn, 1}}));
+    ASSERT_TRUE(node_->commit_block(*b3, certify(*b3, {})));
+
+    // It signed every commit, so its one missed count is the silent duty, in the staking
+    // contract's downtime counter as in moe_getExperts' missed duties.
+    const auto stakes = node_->stakes(3);
+    ASSERT_TRUE(stakes) << stakes.error();
+    EXPECT_EQ((*stakes)[0].missed, 1u);
+    EXPECT_EQ(node_->expert_activity().at(top).missed.at(validator_.address()), 1u);
+}
+
 }  // namespace
 }  // namespace moe::node
