@@ -486,4 +486,9 @@ void record_commit(State& state, std::uint64_t block_number, const std::vector<A
     store.clear_missed();
 }
 
+void record_missed_duties(State& state, const std::vector<Address>& silent) {
+    Store store(state);
+    for (const Address& v : silent) store.add_missed(v);
+}
+
 }  // namespace moe::evm

@@ -78,4 +78,9 @@ core::uint256 slash_and_jail(State& state, const core::Address& validator, std::
 void record_commit(State& state, std::uint64_t block_number, const std::vector<core::Address>& validators,
                    const std::vector<core::Address>& signers, const DowntimeRules& rules);
 
+/// Counts expert duties missed (decision 004, failover): each entry of `silent` (repeats
+/// count again) misses one more in the current downtime window, as a missed commit does, so a
+/// validator whose committee stays silent is judged with record_commit's window and limit.
+void record_missed_duties(State& state, const std::vector<core::Address>& silent);
+
 }  // namespace moe::evm

@@ -241,6 +241,16 @@ std::expected<void, std::string> Node::check_consensus_data(const core::BlockHea
         if (!set) return std::unexpected(set.error());
         if (auto v = e.verify(*set, chain_.chain_id); !v) return std::unexpected("evidence: " + v.error());
     }
+    // Wrong verdicts (decision 004): each is checked as its maker did, the model's score
+    // recomputed here on the committed transaction, so a proposer cannot slash an honest signer.
+    if (data.wrong_verdicts.size() > kMaxEvidencePerBlock) return std::unexpected("too many wrong verdicts");
+    for (const consensus::WrongVerdictEvidence& e : data.wrong_verdicts) {
+        const core::Hash id = e.hash();
+        if (std::find(seen.begin(), seen.end(), id) != seen.end()) return std::unexpected("evidence repeated");
+        seen.push_back(id);
+        if (evidence_block(id)) return std::unexpected("evidence already included");
+        if (auto v = check_wrong_verdict(e, false); !v) return std::unexpected("wrong-verdict evidence: " + v.error());
+    }
     return {};
 }
 
@@ -270,6 +280,15 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
         log::warn("consensus", "block ", h.number, " slashes ", e.first.validator.hex(), " by ", burned.str(),
                   " wei for double signing at height ", e.first.height);
     }
+    for (const consensus::WrongVerdictEvidence& e : data.wrong_verdicts) {
+        // Slashes and jails exactly like a double sign (DESIGN.md, Tasks, 3).
+        const consensus::Vote& v = e.precommit_with_extension;
+        const core::uint256 burned = evm::slash_and_jail(state, v.validator, chain_.slash_fraction_bps,
+                                                         h.number + chain_.jail_blocks);
+        log::warn("consensus", "block ", h.number, " slashes ", v.validator.hex(), " by ", burned.str(),
+                  " wei for a wrong verdict at height ", v.height, " (expert ", e.claimed.expert, " on ",
+                  e.claimed.txn_hash.hex(), ": signed ", e.claimed.score, ", the model gives ", e.recomputed_score, ")");
+    }
     if (data.last_commit) {
         auto signers_set = validator_set(h.number - 1);
         if (!signers_set) return std::unexpected(signers_set.error());
@@ -295,6 +314,7 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     std::vector<core::Hash> routed_txns;                      // block order
     std::set<core::Address> waiting;                          // senders with a transaction left to wait
     std::vector<consensus::RoutingRequest> requests;          // their rankings and failovers
+    std::vector<core::Address> silent;                        // a member per duty a failover skipped
     // Whether the block so far, with the candidate last in `requests`, gives every transaction
     // a verdict of each expert it is planned to. Without a capacity a transaction's plan is its
     // own (ranks failover..failover + k), so only the candidate needs checking.
@@ -478,11 +498,22 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
                     for (const consensus::CommitteeMember& m : committees->committee(e)) {
                         const bool spoke = it != answers.end() && std::any_of(it->second.begin(), it->second.end(),
                                                                               [&](const auto& x) { return x.first == m.validator; });
-                        if (!spoke) a.missed[m.validator] += 1;
+                        if (!spoke) {
+                            a.missed[m.validator] += 1;
+                            silent.push_back(m.validator);
+                        }
                     }
                 }
             }
         }
+    }
+    if (!silent.empty()) {
+        // The silence that made a transaction fail over counts against the silent members'
+        // uptime, in the staking contract's downtime window (decision 004): derived from the
+        // block's failovers, rankings and certificate alone, so every validator counts alike.
+        state.begin_transaction();
+        evm::record_missed_duties(state, silent);
+        state.finalize_transaction();
     }
 
     // The set of the next height: at an epoch's last block, from the staking contract.
@@ -547,6 +578,9 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
         out.write.extra.push_back({Column::kVerdicts, {routing_key(routed_txns[i]), encode_routing(requests[i].ranking, requests[i].failover)}});
     }
     for (const consensus::DuplicateVoteEvidence& e : data.evidence) {
+        out.write.extra.push_back({Column::kEvidence, {e.hash().to_bytes(), be64(h.number)}});
+    }
+    for (const consensus::WrongVerdictEvidence& e : data.wrong_verdicts) {
         out.write.extra.push_back({Column::kEvidence, {e.hash().to_bytes(), be64(h.number)}});
     }
     out.block = std::move(block);
@@ -631,6 +665,7 @@ std::vector<CommittedEvidence> Node::committed_evidence(std::uint64_t from, std:
         auto data = consensus_data(header->hash());
         if (!data) continue;
         for (auto& e : data->evidence) out.push_back({std::move(e), n});
+        for (auto& e : data->wrong_verdicts) out.push_back({std::move(e), n});
     }
     return out;
 }

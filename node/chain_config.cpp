@@ -115,13 +115,13 @@ std::expected<void, std::string> model_fields(const json& doc, ChainConfig& c) {
 }
 
 /// The "routing" object (decision 004): {"min_committee_size", "top_k", "capacity_per_block",
-/// "failover_heights", "quorum_bps"}, each optional; the object needs the fraud model.
+/// "failover_heights", "quorum_bps", "sample_percent"}, each optional; the object needs the fraud model.
 std::expected<void, std::string> routing_fields(const json& doc, ChainConfig& c) {
     if (!doc.contains("routing")) return {};
     const json& r = doc["routing"];
     if (!r.is_object()) return Error("field 'routing' must be an object");
     static const std::vector<std::string> kFields = {"min_committee_size", "top_k", "capacity_per_block",
-                                                     "failover_heights", "quorum_bps"};
+                                                     "failover_heights", "quorum_bps", "sample_percent"};
     for (const auto& [key, value] : r.items()) {
         if (std::find(kFields.begin(), kFields.end(), key) == kFields.end()) return Error("routing: unknown field '" + key + "'");
     }
@@ -130,7 +130,8 @@ std::expected<void, std::string> routing_fields(const json& doc, ChainConfig& c)
                     optional_u64(r, "top_k", 1, 16, rc.top_k),
                     optional_u64(r, "capacity_per_block", 0, 1'000'000, rc.capacity_per_block),
                     optional_u64(r, "failover_heights", 0, 1'000'000, rc.failover_heights),
-                    optional_u64(r, "quorum_bps", 1, 10'000, rc.quorum_bps)}) {
+                    optional_u64(r, "quorum_bps", 1, 10'000, rc.quorum_bps),
+                    optional_u64(r, "sample_percent", 0, 100, rc.sample_percent)}) {
         if (!ok) return Error("routing: " + ok.error());
     }
     if (!c.fraud_model) return Error("routing needs the fraud model (models.fraud): its experts are the ones routed to");

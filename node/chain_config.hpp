@@ -51,6 +51,9 @@ struct RoutingConfig {
     std::uint32_t capacity_per_block = 0;  ///< transactions per expert per block, 0: no limit
     std::uint32_t failover_heights = 3;    ///< silent heights before the next-ranked expert takes over
     std::uint32_t quorum_bps = 6667;       ///< committee power whose answers make a verdict
+    /// Share (percent) of signed verdicts each validator recomputes with the protocol model to
+    /// catch a wrong one (decision 004, Wrong-verdict evidence); 0: none.
+    std::uint32_t sample_percent = 10;
 };
 
 /// The parameters of a chain: what its genesis says, identical on every node.

@@ -430,6 +430,9 @@ core::Bytes ConsensusDriver::routing_extension(std::uint64_t height, const core:
         log::warn("routing", "no verdicts at height ", height, ": ", ext.error());
         return {};
     }
+    if (options_.byzantine_wrong_verdicts) {
+        for (consensus::Verdict& v : ext->verdicts) v.score = v.score < 5000 ? v.score + 5000 : v.score - 5000;
+    }
     if (!ext->verdicts.empty()) log::debug("routing", "height ", height, ": ", ext->verdicts.size(), " verdicts");
     return ext->encode();
 }
@@ -482,6 +485,12 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
         for (const auto& [id, e] : evidence_pool_) {
             if (data.evidence.size() == Node::kMaxEvidencePerBlock) break;
             if (!node_.evidence_block(id) && e.first.height + Node::kMaxEvidenceAge >= height) data.evidence.push_back(e);
+        }
+        // A wrong verdict waits until its transaction is committed: block validity recomputes
+        // it on the chain alone.
+        for (const auto& [id, e] : wrong_verdict_pool_) {
+            if (data.wrong_verdicts.size() == Node::kMaxEvidencePerBlock) break;
+            if (!node_.evidence_block(id) && node_.check_wrong_verdict(e, false)) data.wrong_verdicts.push_back(e);
         }
         const std::optional<RoutingInput> routing = routing_input(height, data);
         auto built = node_.build_block(options_.validator_key.address(), data, unix_seconds(), routing ? &*routing : nullptr);
@@ -548,10 +557,67 @@ void ConsensusDriver::commit(const consensus::Commit& c) {
         for (auto e = evidence_pool_.begin(); e != evidence_pool_.end();) {
             e = node_.evidence_block(e->first) ? evidence_pool_.erase(e) : std::next(e);
         }
+        for (auto e = wrong_verdict_pool_.begin(); e != wrong_verdict_pool_.end();) {
+            const bool stale = e->second.precommit_with_extension.height + Node::kMaxEvidenceAge < c.height + 1;
+            e = stale || node_.evidence_block(e->first) ? wrong_verdict_pool_.erase(e) : std::next(e);
+        }
+        std::vector<consensus::Vote> due;
+        due.swap(unchecked_precommits_);
+        for (const consensus::Vote& v : due) {
+            if (v.height == c.height) check_precommit(v);
+        }
     }
     last_progress_ = Clock::now();
     timers_.push(Timer{Clock::now() + std::chrono::milliseconds(options_.commit_timeout_ms), {c.height + 1, 0, {}}, true});
     send_status();
+}
+
+void ConsensusDriver::add_wrong_verdict(const consensus::WrongVerdictEvidence& e, std::optional<p2p::PeerId> from) {
+    const core::Hash id = e.hash();
+    if (wrong_verdict_pool_.contains(id) || node_.evidence_block(id)) return;
+    if (wrong_verdict_pool_.size() >= 1024) return;
+    wrong_verdict_pool_[id] = e;
+    send(MessageType::kEvidence, e.encode(), from);
+}
+
+void ConsensusDriver::queue_precommit_check(const consensus::Vote& vote) {
+    const auto& routing = node_.chain().routing;
+    if (!routing || routing->sample_percent == 0 || replaying_) return;
+    if (vote.type != consensus::VoteType::kPrecommit || vote.is_nil() || vote.extension.empty()) return;
+    if (vote.validator == options_.validator_key.address()) return;
+    const std::uint64_t head = node_.head().number;
+    if (vote.height < head || vote.height > head + 1) return;
+    const core::Hash id = core::keccak256(vote.encode());
+    if (checked_precommits_.contains(id)) return;
+    auto set = node_.validator_set(vote.height);
+    if (!set || !consensus::verify_vote(vote, *set, node_.chain().chain_id)) return;
+    if (checked_precommits_.size() >= 65'536) checked_precommits_.clear();
+    checked_precommits_.insert(id);
+    if (vote.height <= head) {
+        check_precommit(vote);
+    } else if (unchecked_precommits_.size() < kMaxFutureMessages) {
+        unchecked_precommits_.push_back(vote);
+    }
+}
+
+void ConsensusDriver::check_precommit(const consensus::Vote& vote) {
+    auto ext = consensus::VerdictExtension::decode(vote.extension);
+    if (!ext) return;  // counts as no answer (decision 004)
+    for (const consensus::Verdict& claimed : ext->verdicts) {
+        if (!node_.verdict_sampled(claimed.txn_hash, vote.validator)) continue;
+        auto score = node_.recompute_verdict(vote, claimed, true);
+        if (!score) {
+            log::debug("routing", "cannot recompute ", vote.validator.hex(), "'s verdict on ", claimed.txn_hash.hex(), ": ",
+                       score.error());
+            continue;
+        }
+        if (*score == claimed.score) continue;
+        log::warn("routing", "validator ", vote.validator.hex(), " signed score ", claimed.score, " for expert ",
+                  claimed.expert, " on ", claimed.txn_hash.hex(), " at height ", vote.height, "; the model gives ", *score);
+        // One evidence per precommit: every honest validator picks the same first one.
+        add_wrong_verdict(consensus::WrongVerdictEvidence{vote, claimed, *score}, std::nullopt);
+        return;
+    }
 }
 
 void ConsensusDriver::add_evidence(const consensus::DuplicateVoteEvidence& e, std::optional<p2p::PeerId> from) {
@@ -613,6 +679,8 @@ void ConsensusDriver::on_vote_message(const p2p::PeerId& peer, core::ByteView pa
         if (p2p_) p2p_->disconnect(peer, "vote: " + vote.error());
         return;
     }
+    // Every precommit with verdicts, also one arriving after the certificate (decision 004).
+    queue_precommit_check(*vote);
     const std::uint64_t height = machine_.height();
     if (vote->height > height) {
         if (vote->height <= height + 2 && future_.size() < kMaxFutureMessages) {
@@ -634,9 +702,30 @@ void ConsensusDriver::on_vote_message(const p2p::PeerId& peer, core::ByteView pa
 }
 
 void ConsensusDriver::on_evidence_message(const p2p::PeerId& peer, core::ByteView payload) {
+    // Both kinds travel as kEvidence; their shapes differ (two items, three items).
     auto e = consensus::DuplicateVoteEvidence::decode(payload);
     if (!e) {
-        if (p2p_) p2p_->disconnect(peer, "evidence: " + e.error());
+        auto w = consensus::WrongVerdictEvidence::decode(payload);
+        if (!w) {
+            if (p2p_) p2p_->disconnect(peer, "evidence: " + e.error());
+            return;
+        }
+        const std::uint64_t at = w->precommit_with_extension.height;
+        const std::uint64_t head = node_.head().number;
+        if (at > head || at + Node::kMaxEvidenceAge < head + 1) return;
+        auto set = node_.validator_set(at);
+        if (!set) return;
+        if (auto v = w->verify(*set, node_.chain().chain_id); !v) {
+            if (p2p_) p2p_->disconnect(peer, "invalid evidence: " + v.error());
+            return;
+        }
+        // Recomputed here before it is passed on; one this node cannot confirm yet is dropped
+        // (it makes its own from the precommit it saw).
+        if (auto ok = node_.check_wrong_verdict(*w, true); !ok) {
+            log::debug("routing", "wrong-verdict evidence not confirmed: ", ok.error());
+            return;
+        }
+        add_wrong_verdict(*w, peer);
         return;
     }
     const std::uint64_t head = node_.head().number;
@@ -751,6 +840,7 @@ void ConsensusDriver::rebroadcast() {
         p2p_->broadcast(MessageType::kProposal, it->second);
     }
     for (const auto& [id, e] : evidence_pool_) p2p_->broadcast(MessageType::kEvidence, e.encode());
+    for (const auto& [id, e] : wrong_verdict_pool_) p2p_->broadcast(MessageType::kEvidence, e.encode());
     last_progress_ = Clock::now();
 }
 
@@ -765,6 +855,7 @@ void ConsensusDriver::publish_status() {
     s.votes = machine_.vote_counts();
     s.peer_heights = peer_heights_;
     for (const auto& [id, e] : evidence_pool_) s.pending_evidence.push_back(e);
+    for (const auto& [id, e] : wrong_verdict_pool_) s.pending_wrong_verdicts.push_back(e);
     const std::uint64_t head = node_.head().number;
     for (const auto& [peer, h] : peer_heights_) s.syncing = s.syncing || h > head + 1;
     if (head > 0) s.last_commit = node_.certificate(head);

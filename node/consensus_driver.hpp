@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <queue>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,6 +39,7 @@ struct ConsensusStatus {
     std::vector<p2p::PeerInfo> peers;
     std::map<core::Address, std::uint64_t> peer_heights;
     std::vector<consensus::DuplicateVoteEvidence> pending_evidence;  ///< seen, not yet in a block
+    std::vector<consensus::WrongVerdictEvidence> pending_wrong_verdicts;  ///< seen, not yet in a block
 };
 
 struct DriverOptions {
@@ -50,6 +52,9 @@ struct DriverOptions {
     /// Pause after a commit before the next height starts (CometBFT's timeout_commit): the
     /// block interval.
     std::uint64_t commit_timeout_ms = 1000;
+    /// For tests only (`moed start --byzantine-wrong-verdicts`): every score this validator
+    /// signs in its vote extensions is off by 5000, so that recomputing validators catch it.
+    bool byzantine_wrong_verdicts = false;
 };
 
 /// One thread that owns the consensus state: every input (peer messages, timers) is queued
@@ -117,6 +122,14 @@ class ConsensusDriver {
     /// Executes a proposed block (once per hash) and says whether it is valid.
     bool execute_proposed(const core::Hash& hash, core::ByteView block_rlp, const consensus::ConsensusData& data);
     void add_evidence(const consensus::DuplicateVoteEvidence& e, std::optional<p2p::PeerId> from);
+    /// Pools a wrong-verdict evidence (once) and gossips it.
+    void add_wrong_verdict(const consensus::WrongVerdictEvidence& e, std::optional<p2p::PeerId> from);
+    /// A peer's non-nil precommit with verdicts, of the current or the just committed height:
+    /// checked now if its height is committed, else when it is (decision 004).
+    void queue_precommit_check(const consensus::Vote& vote);
+    /// Recomputes the sampled verdicts of a precommit of a committed height; the first that
+    /// differs becomes wrong-verdict evidence.
+    void check_precommit(const consensus::Vote& vote);
     void commit(const consensus::Commit& c);
     void maybe_request_blocks();
     void send_status();
@@ -138,6 +151,9 @@ class ConsensusDriver {
     std::map<std::uint32_t, core::Bytes> signed_proposals_;        ///< round -> proposal message of this height
     std::map<std::uint32_t, core::Bytes> proposal_messages_;       ///< round -> a proposal message seen
     std::deque<PeerMessage> future_;                               ///< messages of the next heights
+    std::map<core::Hash, consensus::WrongVerdictEvidence> wrong_verdict_pool_;  ///< by evidence hash
+    std::vector<consensus::Vote> unchecked_precommits_;            ///< of the height being decided
+    std::set<core::Hash> checked_precommits_;                      ///< keccak of each vote queued or checked
     std::map<core::Hash, consensus::DuplicateVoteEvidence> evidence_pool_;
     std::map<p2p::PeerId, std::uint64_t> peer_heights_;
     std::map<core::Hash, std::uint64_t> first_seen_;  ///< pooled transaction -> height first planned

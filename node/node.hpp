@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/account.hpp"
@@ -146,9 +147,9 @@ struct ExecutedBlock {
     std::map<std::uint32_t, ExpertActivity> activity;        ///< per expert, from its routing
 };
 
-/// Evidence a block included, with what it did.
+/// Evidence a block included: a double sign or a wrong verdict, and the block.
 struct CommittedEvidence {
-    consensus::DuplicateVoteEvidence evidence;
+    std::variant<consensus::DuplicateVoteEvidence, consensus::WrongVerdictEvidence> evidence;
     std::uint64_t block_number = 0;
 };
 
@@ -268,6 +269,23 @@ class Node {
     [[nodiscard]] std::expected<consensus::VerdictExtension, std::string> expert_verdicts(
         const core::Address& me, std::uint64_t height, const std::vector<PooledTransaction>& txns,
         const std::map<core::Hash, std::uint64_t>& first_seen, std::uint64_t timestamp) const;
+    /// Whether a verdict of `validator` on `txn` is in the share every validator recomputes
+    /// (decision 004): the last 8 bytes of keccak(txn || validator), big-endian, mod 100, below
+    /// routing.sample_percent. False where routing is off.
+    [[nodiscard]] bool verdict_sampled(const core::Hash& txn, const core::Address& validator) const;
+    /// The score the protocol model gives where `precommit` (at height h, for the block committed
+    /// at h) claims `claimed`: expert claimed.expert on the transaction's row over the state after
+    /// block h - 1 at block h's timestamp + 1, the state and time its signer used (expert_verdicts).
+    /// The transaction is looked up among the committed ones, then, when `pool`, in the mempool.
+    [[nodiscard]] std::expected<std::uint32_t, std::string> recompute_verdict(const consensus::Vote& precommit,
+                                                                              const consensus::Verdict& claimed,
+                                                                              bool pool) const;
+    /// Everything a block checks of a wrong-verdict evidence at this head: its signatures by a
+    /// member of the set of its height, the signer in the committee of the claimed expert at
+    /// that height, its age, and the recomputed score (committed transactions only unless
+    /// `pool`) equal to the evidence's.
+    [[nodiscard]] std::expected<void, std::string> check_wrong_verdict(const consensus::WrongVerdictEvidence& e,
+                                                                       bool pool) const;
     /// How an included transaction was routed (nullopt: not included, or not routed).
     [[nodiscard]] std::optional<TransactionRouting> routing_of(const core::Hash& txn_hash) const;
     /// Per expert, what its committees did in the blocks committed since this node started.

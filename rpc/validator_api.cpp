@@ -51,8 +51,17 @@ json certificate_json(const consensus::CommitCertificate& c, const consensus::Va
 }
 
 json evidence_json(const consensus::DuplicateVoteEvidence& e) {
-    return {{"hash", e.hash().hex()}, {"validator", e.first.validator.hex()}, {"height", qty(e.first.height)},
-            {"round", qty(std::uint64_t{e.first.round})}, {"voteA", vote_json(e.first)}, {"voteB", vote_json(e.second)}};
+    return {{"kind", "duplicate-vote"}, {"hash", e.hash().hex()}, {"validator", e.first.validator.hex()},
+            {"height", qty(e.first.height)}, {"round", qty(std::uint64_t{e.first.round})},
+            {"voteA", vote_json(e.first)}, {"voteB", vote_json(e.second)}};
+}
+
+json evidence_json(const consensus::WrongVerdictEvidence& e) {
+    const consensus::Vote& v = e.precommit_with_extension;
+    return {{"kind", "wrong-verdict"}, {"hash", e.hash().hex()}, {"validator", v.validator.hex()},
+            {"height", qty(v.height)}, {"round", qty(std::uint64_t{v.round})}, {"precommit", vote_json(v)},
+            {"txHash", e.claimed.txn_hash.hex()}, {"expert", e.claimed.expert}, {"signedScore", e.claimed.score},
+            {"recomputedScore", e.recomputed_score}};
 }
 
 }  // namespace
@@ -111,7 +120,7 @@ void register_validator_api(Dispatcher& d, node::Node& node, const node::Consens
                       {"precommitPower", qty(s.votes.precommit_power)},
                       {"totalPower", qty(s.votes.total_power)}}},
                     {"peers", std::move(peers)},
-                    {"pendingEvidence", s.pending_evidence.size()}};
+                    {"pendingEvidence", s.pending_evidence.size() + s.pending_wrong_verdicts.size()}};
         if (s.last_commit) {
             auto set = node.validator_set(s.last_commit->height);
             out["lastCommit"] = certificate_json(*s.last_commit, set ? &*set : nullptr);
@@ -131,12 +140,14 @@ void register_validator_api(Dispatcher& d, node::Node& node, const node::Consens
         if (to - from > node::kMaxLogBlockRange) throw RpcError(-32005, "block range too large");
         json committed = json::array();
         for (const node::CommittedEvidence& c : node.committed_evidence(std::max<std::uint64_t>(from, 1), to)) {
-            json j = evidence_json(c.evidence);
+            json j = std::visit([](const auto& e) { return evidence_json(e); }, c.evidence);
             j["blockNumber"] = qty(c.block_number);
             committed.push_back(std::move(j));
         }
         json pending = json::array();
-        for (const auto& e : driver.status().pending_evidence) pending.push_back(evidence_json(e));
+        const node::ConsensusStatus status = driver.status();
+        for (const auto& e : status.pending_evidence) pending.push_back(evidence_json(e));
+        for (const auto& e : status.pending_wrong_verdicts) pending.push_back(evidence_json(e));
         return json{{"committed", std::move(committed)}, {"pending", std::move(pending)}};
     });
 

@@ -38,7 +38,9 @@ constexpr std::string_view kStartUsage =
     "  --rpc-port P            JSON-RPC HTTP and WebSocket port (default 8545)\n"
     "  --rpc-allow-external    allow binding an address other than loopback\n"
     "  --block-interval-ms N   block interval (default: the genesis's)\n"
-    "  --log-level L           trace|debug|info|warn|error\n";
+    "  --log-level L           trace|debug|info|warn|error\n"
+    "  --byzantine-wrong-verdicts  FOR TESTS ONLY: sign every expert verdict 5000 off the\n"
+    "                          model's score, so that recomputing validators slash this one\n";
 
 constexpr std::string_view kDevnetUsage =
     "usage: moed devnet [--home DIR] [start options]\n"
@@ -166,6 +168,8 @@ int run_home(const fs::path& dir, Args args) {
         pc.max_peers = config->p2p_max_peers;
         options.p2p = std::move(pc);
     }
+    options.byzantine_wrong_verdicts = has_flag(args, "--byzantine-wrong-verdicts");
+    if (options.byzantine_wrong_verdicts) log::warn("node", "signing wrong verdicts on purpose (--byzantine-wrong-verdicts, tests only)");
     auto driver = ConsensusDriver::create(n, std::move(options));
     if (!driver) {
         std::fprintf(stderr, "moed: %s\n", driver.error().c_str());

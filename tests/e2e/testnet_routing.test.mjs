@@ -3,15 +3,12 @@
 // the gate chose (issue 8, decision 004): moe_getRouting shows them and every node agrees.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ethers } from 'ethers';
 import { TEST_KEYS, connect } from './lib/devnet.mjs';
+import { EXPERTS, STAKING, fundedValidators, registerExperts, twoHostsEach, waitForCommittees } from './lib/routing.mjs';
 import { compileSolidity } from './lib/solidity.mjs';
 import { createTestnet, rpc, waitFor } from './lib/testnet.mjs';
 
-const STAKING = '0x0000000000000000000000000000000000001000';
-const EXPERTS = 8;  // of chain-config/models/fraud.moe
 const TOP_K = 2;
 const net = await createTestnet({
   validators: 5,
@@ -34,8 +31,7 @@ contract Coin {
     function poke(uint256 n) external { pokes += n; }
 }`;
 
-// Validator i hosts expert e when e % 5 == i or (e + 1) % 5 == i: two hosts per expert.
-const hostedBy = (i) => [...Array(EXPERTS).keys()].filter((e) => e % 5 === i || (e + 1) % 5 === i);
+const hostedBy = twoHostsEach;
 // In the failover test, one host each: expert e on validator e % 5.
 const soleHostOf = (e) => e % 5;
 const soleHosts = (i) => [...Array(EXPERTS).keys()].filter((e) => soleHostOf(e) === i);
@@ -47,34 +43,18 @@ test('transactions of each type carry the verdicts of the committees the gate ch
   await net.startAll();
   await net.waitHeight(2);
   providers = net.nodes.map((n) => connect(n));
-  const funder = new ethers.NonceManager(new ethers.Wallet(TEST_KEYS[0], providers[0]));
 
   // Routing is off until someone hosts an expert.
   const before = await rpc(net.nodes[0].url, 'moe_getExperts');
   assert.equal(before.experts.length, EXPERTS);
   assert.ok(before.experts.every((e) => !e.served));
 
-  validators = net.nodes.map((n, i) => {
-    const key = JSON.parse(readFileSync(join(n.home, 'keys', 'validator_key.json'), 'utf8')).private_key;
-    return new ethers.Wallet(key.startsWith('0x') ? key : '0x' + key, providers[i]);
-  });
-  for (const v of validators) await (await funder.sendTransaction({ to: v.address, value: ethers.parseEther('10') })).wait();
-  const abi = ['function registerExperts(uint32[] ids)', 'function expertsOf(address) view returns (uint32[])'];
-  await Promise.all(validators.map(async (v, i) => {
-    const staking = new ethers.Contract(STAKING, abi, v);
-    const receipt = await (await staking.registerExperts(hostedBy(i))).wait();
-    assert.equal(receipt.status, 1);
-    assert.deepEqual((await staking.expertsOf(v.address)).map(Number), hostedBy(i));
-  }));
+  validators = await fundedValidators(net, providers);
+  await registerExperts(validators, hostedBy);
 
   // At the next epoch (both of a registration straddling one) every expert is served by the
   // committee its hosts make, on every node.
-  const hostsOf = (e, hosts) => validators.filter((_, i) => hosts(i).includes(e)).map((v) => v.address.toLowerCase()).sort();
-  for (const n of net.nodes) {
-    await waitFor(`node ${n.i} to serve every expert with its registered hosts`, 90_000, async () =>
-      (await rpc(n.url, 'moe_getExperts')).experts.every((x) => x.served &&
-        JSON.stringify(x.committee.map((m) => m.address.toLowerCase()).sort()) === JSON.stringify(hostsOf(x.expert, hostedBy))));
-  }
+  await waitForCommittees(net.nodes, validators, hostedBy);
   const committees = (await rpc(net.nodes[0].url, 'moe_getExperts')).experts.map((e) => e.committee);
   for (let e = 0; e < EXPERTS; ++e) assert.equal(committees[e].length, 2, `expert ${e} has two hosts`);
 

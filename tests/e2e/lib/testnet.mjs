@@ -80,10 +80,11 @@ export async function createTestnet({ validators = 4, followers = 0, genesis = {
 
   const net = {
     dir, nodes,
-    start(i) {
+    /// Starts node `i`, with `args` after the testnet's own (e.g. a test-only option).
+    start(i, args = []) {
       const n = nodes[i];
       assert.equal(n.child, null, `node ${i} already runs`);
-      const child = spawn(MOED, ['start', '--home', n.home, '--block-interval-ms', String(blockIntervalMs), ...extraArgs],
+      const child = spawn(MOED, ['start', '--home', n.home, '--block-interval-ms', String(blockIntervalMs), ...extraArgs, ...args],
         { stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.on('data', (d) => appendFileSync(n.log, d));
       child.stderr.on('data', (d) => appendFileSync(n.log, d));

@@ -261,6 +261,26 @@ TEST_F(StakingTest, DowntimeDoesNotDependOnTheOrderOfTheLists) {
     EXPECT_TRUE(jail_of(addr(3)).first);
 }
 
+TEST_F(StakingTest, MissedDutiesCountInTheDowntimeWindow) {
+    // A window of 4 blocks, at most 50%: 2 missed commits are tolerated; one more missed duty
+    // (a silent committee) makes 3 and jails at the window's end.
+    const DowntimeRules rules{4, 5000, 4};
+    stake(addr(1), 10 * kEther);
+    stake(addr(2), 10 * kEther);
+    const std::vector<Address> set = {addr(1), addr(2)};
+    record_commit(state, 1, set, {addr(2)}, rules);
+    record_commit(state, 2, set, {addr(2)}, rules);
+    record_missed_duties(state, {addr(1), addr(2), addr(2)});
+    EXPECT_EQ(missed_of(addr(1)), 3);
+    EXPECT_EQ(missed_of(addr(2)), 2);
+    record_commit(state, 3, set, set, rules);
+    record_commit(state, 4, set, set, rules);
+    EXPECT_EQ(jail_of(addr(1)), std::make_pair(true, uint256(8)));
+    EXPECT_FALSE(jail_of(addr(2)).first);
+    record_missed_duties(state, {});
+    EXPECT_EQ(missed_of(addr(2)), 0);
+}
+
 TEST_F(StakingTest, JailedValidatorCanStillUnstakeAndWithdraw) {
     stake(addr(1), 10 * kEther);
     (void)slash_and_jail(state, addr(1), 1000, 100);

@@ -199,5 +199,147 @@ TEST_F(NodeRouting, VerdictsFromThePrecommitRouteTheTransactionAndTamperingIsRef
     EXPECT_EQ(verdicts, 2u);
 }
 
+TEST_F(NodeRouting, AWrongVerdictIsRecomputedCheckedAndSlashesItsSigner) {
+    // Committees from height 2; block 2 is precommitted with verdicts on a pooled transfer,
+    // block 3 includes the transfer.
+    ASSERT_TRUE(node_->submit_raw_transaction(signed_txn(validator_, 0, kStaking, register_experts_call({0, 1, 2, 3, 4, 5, 6, 7}), 0)));
+    build_and_commit();
+    consensus::ConsensusData d2;
+    d2.last_commit = *node_->certificate(1);
+    auto b2 = node_->build_block(validator_.address(), d2, node_->head_header().timestamp + 1);
+    ASSERT_TRUE(b2) << b2.error();
+    const core::Address recipient = core::PrivateKey::from_seed(core::keccak256(core::as_bytes("recipient"))).address();
+    auto txn = node_->submit_raw_transaction(signed_txn(user_, 0, recipient, {}, 12345));
+    ASSERT_TRUE(txn);
+    auto ext = node_->expert_verdicts(validator_.address(), 2, node_->pending_by_hash(512), {}, b2->block.header.timestamp + 1);
+    ASSERT_TRUE(ext) << ext.error();
+    ASSERT_FALSE(ext->verdicts.empty());
+    ASSERT_TRUE(node_->commit_block(*b2, certify(*b2, ext->encode())));
+    const consensus::Vote honest = [&] {
+        const consensus::CommitCertificate c = *node_->certificate(2);
+        consensus::Vote v;
+        v.type = consensus::VoteType::kPrecommit;
+        v.height = 2;
+        v.block_hash = c.block_hash;
+        v.validator = c.signatures[0].validator;
+        v.signature = c.signatures[0].signature;
+        v.extension = c.signatures[0].extension;
+        v.extension_signature = c.signatures[0].extension_signature;
+        return v;
+    }();
+    const consensus::Verdict right = ext->verdicts[0];
+
+    // The honest verdict recomputes bit for bit, from the pool while the transfer waits there.
+    EXPECT_FALSE(node_->recompute_verdict(honest, right, false)) << "not committed yet";
+    auto again = node_->recompute_verdict(honest, right, true);
+    ASSERT_TRUE(again) << again.error();
+    EXPECT_EQ(*again, right.score);
+
+    consensus::ConsensusData d3;
+    d3.last_commit = *node_->certificate(2);
+    RoutingInput input;
+    for (auto& v : consensus::aggregate_certificate(*d3.last_commit, *node_->committees(2), 6667)) input.verdicts.emplace(std::pair{v.txn_hash, v.expert}, v);
+    auto b3 = node_->build_block(validator_.address(), d3, node_->head_header().timestamp + 1, &input);
+    ASSERT_TRUE(b3) << b3.error();
+    ASSERT_EQ(b3->block.body.transactions.size(), 1u);
+    ASSERT_TRUE(node_->commit_block(*b3, certify(*b3, {})));
+    again = node_->recompute_verdict(honest, right, false);
+    ASSERT_TRUE(again) << again.error();
+    EXPECT_EQ(*again, right.score);
+
+    // A second precommit of the same block whose extension signs a score 5000 off.
+    consensus::Vote wrong_vote = honest;
+    consensus::VerdictExtension wrong_ext = *ext;
+    wrong_ext.verdicts[0].score = right.score < 5000 ? right.score + 5000 : right.score - 5000;
+    wrong_vote.extension = wrong_ext.encode();
+    wrong_vote.extension_signature = validator_.sign(wrong_vote.extension_digest(node_->chain().chain_id));
+    const consensus::WrongVerdictEvidence evidence{wrong_vote, wrong_ext.verdicts[0], right.score};
+    EXPECT_TRUE(node_->check_wrong_verdict(evidence, false));
+    consensus::WrongVerdictEvidence lying = evidence;  // claims the model gives something else
+    lying.recomputed_score = (right.score + 1) % 10001;
+    if (lying.recomputed_score == lying.claimed.score) lying.recomputed_score = (lying.recomputed_score + 1) % 10001;
+    auto refused = node_->check_wrong_verdict(lying, false);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().find("the model gives"), std::string::npos) << refused.error();
+    // The sample (10 percent by default): keccak(txn || validator)'s last 8 bytes mod 100 < 10.
+    core::Bytes preimage = right.txn_hash.to_bytes();
+    const core::Bytes who = validator_.address().to_bytes();
+    preimage.insert(preimage.end(), who.begin(), who.end());
+    const core::Hash digest = core::keccak256(preimage);
+    std::uint64_t tail = 0;
+    for (std::size_t i = 24; i < 32; ++i) tail = (tail << 8) | digest.bytes[i];
+    EXPECT_EQ(node_->verdict_sampled(right.txn_hash, validator_.address()), tail % 100 < 10);
+
+    // A block carrying the lying evidence is invalid; one with the true evidence slashes and jails.
+    consensus::ConsensusData d4;
+    d4.last_commit = *node_->certificate(3);
+    d4.wrong_verdicts = {lying};
+    auto bad = node_->build_block(validator_.address(), d4, node_->head_header().timestamp + 1);
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().find("wrong-verdict evidence"), std::string::npos) << bad.error();
+    d4.wrong_verdicts = {evidence};
+    const auto stake_before = (*node_->stakes(3))[0].stake;
+    auto b4 = node_->build_block(validator_.address(), d4, node_->head_header().timestamp + 1);
+    ASSERT_TRUE(b4) << b4.error();
+    ASSERT_TRUE(node_->commit_block(*b4, certify(*b4, {})));
+    const auto stakes = node_->stakes(4);
+    ASSERT_TRUE(stakes) << stakes.error();
+    EXPECT_TRUE((*stakes)[0].jailed);
+    EXPECT_LT((*stakes)[0].stake, stake_before);
+    EXPECT_EQ(node_->evidence_block(evidence.hash()), std::optional<std::uint64_t>{4});
+    const auto committed = node_->committed_evidence(1, 4);
+    ASSERT_EQ(committed.size(), 1u);
+    ASSERT_TRUE(std::holds_alternative<consensus::WrongVerdictEvidence>(committed[0].evidence));
+    EXPECT_EQ(std::get<consensus::WrongVerdictEvidence>(committed[0].evidence).hash(), evidence.hash());
+
+    // Included once: never again.
+    consensus::ConsensusData d5;
+    d5.last_commit = *node_->certificate(4);
+    d5.wrong_verdicts = {evidence};
+    auto repeat = node_->build_block(validator_.address(), d5, node_->head_header().timestamp + 1);
+    ASSERT_FALSE(repeat);
+    EXPECT_NE(repeat.error().find("already included"), std::string::npos) << repeat.error();
+}
+
+TEST_F(NodeRouting, ASilentCommitteeThatFailsOverCostsItsMembersUptime) {
+    ASSERT_TRUE(node_->submit_raw_transaction(signed_txn(validator_, 0, kStaking, register_experts_call({0, 1, 2, 3, 4, 5, 6, 7}), 0)));
+    build_and_commit();
+    consensus::ConsensusData d2;
+    d2.last_commit = *node_->certificate(1);
+    auto b2 = node_->build_block(validator_.address(), d2, node_->head_header().timestamp + 1);
+    ASSERT_TRUE(b2) << b2.error();
+    const core::Address recipient = core::PrivateKey::from_seed(core::keccak256(core::as_bytes("recipient"))).address();
+    const core::Bytes raw = signed_txn(user_, 0, recipient, {}, 12345);
+    auto scored = node_->score_transaction(raw);
+    ASSERT_TRUE(scored);
+    const auto top = static_cast<std::uint32_t>(scored->experts.at(0).expert);  // the gate's first rank
+    auto txn = node_->submit_raw_transaction(raw);
+    ASSERT_TRUE(txn);
+    // The precommit answers for every expert but the first-ranked one: its committee is silent.
+    consensus::VerdictExtension ext;
+    for (std::uint32_t e = 0; e < 8; ++e) {
+        if (e != top) ext.verdicts.push_back({*txn, e, 1000, 255});
+    }
+    ext.normalize();
+    ASSERT_TRUE(node_->commit_block(*b2, certify(*b2, ext.encode())));
+
+    consensus::ConsensusData d3;
+    d3.last_commit = *node_->certificate(2);
+    RoutingInput input;
+    for (auto& v : consensus::aggregate_certificate(*d3.last_commit, *node_->committees(2), 6667)) input.verdicts.emplace(std::pair{v.txn_hash, v.expert}, v);
+    auto b3 = node_->build_block(validator_.address(), d3, node_->head_header().timestamp + 1, &input);
+    ASSERT_TRUE(b3) << b3.error();
+    ASSERT_EQ(b3->block.body.transactions.size(), 1u);
+    ASSERT_EQ(b3->consensus_data.routed.failovers, (std::vector<consensus::Failover>{{*txn, 1}}));
+    ASSERT_TRUE(node_->commit_block(*b3, certify(*b3, {})));
+
+    // It signed every commit, so its one missed count is the silent duty, in the staking
+    // contract's downtime counter as in moe_getExperts' missed duties.
+    const auto stakes = node_->stakes(3);
+    ASSERT_TRUE(stakes) << stakes.error();
+    EXPECT_EQ((*stakes)[0].missed, 1u);
+    EXPECT_EQ(node_->expert_activity().at(top).missed.at(validator_.address()), 1u);
+}
+
 }  // namespace
 }  // namespace moe::node

@@ -84,7 +84,8 @@ TEST(ChainConfigRouting, AbsentIsOffAndFieldsDefault) {
     EXPECT_EQ(c.routing->capacity_per_block, 0u);
     EXPECT_EQ(c.routing->failover_heights, 3u);
     EXPECT_EQ(c.routing->quorum_bps, 6667u);
-    doc["routing"] = {{"min_committee_size", 2}, {"top_k", 1}, {"capacity_per_block", 50}, {"failover_heights", 0}, {"quorum_bps", 10000}};
+    EXPECT_EQ(c.routing->sample_percent, 10u);
+    doc["routing"] = {{"min_committee_size", 2}, {"top_k", 1}, {"capacity_per_block", 50}, {"failover_heights", 0}, {"quorum_bps", 10000}, {"sample_percent", 100}};
     const ChainConfig d = chain_with(doc);
     ASSERT_TRUE(d.routing);
     EXPECT_EQ(d.routing->min_committee_size, 2u);
@@ -92,10 +93,11 @@ TEST(ChainConfigRouting, AbsentIsOffAndFieldsDefault) {
     EXPECT_EQ(d.routing->capacity_per_block, 50u);
     EXPECT_EQ(d.routing->failover_heights, 0u);
     EXPECT_EQ(d.routing->quorum_bps, 10000u);
+    EXPECT_EQ(d.routing->sample_percent, 100u);
 }
 
 TEST(ChainConfigRouting, BadRoutingSectionsAreClearErrors) {
-    for (const char* bad : {R"([])", R"({"top_k": 0})", R"({"top_k": 17})", R"({"quorum_bps": 10001})", R"({"quorum_bps": 0})",
+    for (const char* bad : {R"([])", R"({"top_k": 0})", R"({"top_k": 17})", R"({"quorum_bps": 10001})", R"({"quorum_bps": 0})", R"({"sample_percent": 101})",
                             R"({"min_committee_size": 0})", R"({"slack": 1})", R"({"top_k": "2"})"}) {
         nlohmann::json doc = preset();
         doc["routing"] = nlohmann::json::parse(bad);
