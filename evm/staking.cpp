@@ -46,6 +46,8 @@ enum Field : std::uint8_t {
     kMissed = 9,
 };
 const uint256 kListSlot = 100;
+// The routing gate: its length at kGateSlot, its bytes in 32-byte words from keccak(kGateSlot).
+const uint256 kGateSlot = 200;
 const uint256 kMissedListSlot = 101;
 constexpr std::uint32_t kBpsDenominator = 10'000;
 
@@ -249,6 +251,8 @@ Result StakingContract::call(State& state, const BlockEnv& block, const Message&
     static const std::uint32_t kSelUnjail = selector("unjail()");
     static const std::uint32_t kSelJailOf = selector("jailOf(address)");
     static const std::uint32_t kSelMissedOf = selector("missedOf(address)");
+    static const std::uint32_t kSelSetGate = selector("setRoutingGate(bytes)");
+    static const std::uint32_t kSelGate = selector("routingGate()");
 
     // Only a plain CALL or STATICCALL runs the contract on its own storage.
     if (msg.recipient != staking_address()) return {Status::kInvalidInstruction, 0, {}, {}};
@@ -260,7 +264,7 @@ Result StakingContract::call(State& state, const BlockEnv& block, const Message&
                               (std::uint32_t{msg.input[2]} << 8) | msg.input[3];
     const Args args(msg.input.subspan(4));
     const bool writes = sel == kSelStake || sel == kSelUnstake || sel == kSelWithdraw || sel == kSelRegister ||
-                        sel == kSelUnjail;
+                        sel == kSelUnjail || sel == kSelSetGate;
     if (writes && msg.is_static) return {Status::kStaticModeViolation, 0, {}, {}};
     if (sel != kSelStake && msg.value != 0) return revert("staking: function is not payable", 0);
 
@@ -370,6 +374,43 @@ Result StakingContract::call(State& state, const BlockEnv& block, const Message&
         return ok(kUnjailGas, {});
     }
 
+    if (sel == kSelSetGate) {
+        auto gate = args.dynamic(0);
+        if (!gate) return revert("staking: malformed calldata", 0);
+        const std::int64_t gas = kRegisterGas + kRegisterPerIdGas * static_cast<std::int64_t>(std::min<std::uint64_t>(gate->first / 32 + 1, 100'000));
+        if (!charge(gas)) return out_of_gas();
+        if (!rules_.routing_governance || caller != *rules_.routing_governance) {
+            return revert("staking: only the routing governance may set the gate", gas);
+        }
+        const std::uint64_t want = std::uint64_t{rules_.gate_features} * rules_.gate_experts + 4ull * rules_.gate_experts;
+        if (rules_.gate_experts == 0 || gate->first != want) {
+            return revert("staking: the gate must be " + std::to_string(want) + " bytes (int8 weights [features][experts], int32 biases)", gas);
+        }
+        const ByteView bytes = args.bytes(gate->second, gate->first);
+        if (bytes.size() != gate->first) return revert("staking: malformed calldata", gas);
+        store.set(kGateSlot, gate->first);
+        for (std::uint64_t i = 0; i * 32 < bytes.size(); ++i) {
+            std::array<std::uint8_t, 32> chunk{};
+            const std::size_t n = std::min<std::size_t>(32, bytes.size() - i * 32);
+            std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(i * 32), n, chunk.begin());
+            store.set(array_element_slot(kGateSlot, i), core::uint256_from_big_endian(chunk));
+        }
+        Bytes data;
+        put_word(data, core::uint256_from_big_endian(core::keccak256(bytes)));
+        emit(state, "RoutingGateSet(address,bytes32)", caller, std::move(data));
+        return ok(gas, {});
+    }
+    if (sel == kSelGate) {
+        if (!charge(kViewGas)) return out_of_gas();
+        const Bytes gate = read_routing_gate(state).value_or(Bytes{});
+        Bytes out;
+        put_word(out, 32);
+        put_word(out, gate.size());
+        out.insert(out.end(), gate.begin(), gate.end());
+        out.resize(out.size() + (32 - gate.size() % 32) % 32, 0);
+        return ok(kViewGas, std::move(out));
+    }
+
     // Views.
     auto address_arg = [&args]() -> std::optional<Address> {
         auto w = args.word_at(0);
@@ -418,6 +459,21 @@ Result StakingContract::call(State& state, const BlockEnv& block, const Message&
         return ok(gas, std::move(out));
     }
     return revert("staking: unknown function", 0);
+}
+
+std::optional<Bytes> read_routing_gate(State& state) {
+    Store store(state);
+    const uint256 length = store.get(kGateSlot);
+    if (length == 0 || length > 1'000'000) return std::nullopt;
+    const auto n = static_cast<std::size_t>(length);
+    Bytes out;
+    out.reserve(n + 32);
+    for (std::uint64_t i = 0; i * 32 < n; ++i) {
+        const core::Hash chunk = core::uint256_to_bytes32(store.get(array_element_slot(kGateSlot, i)));
+        out.insert(out.end(), chunk.bytes.begin(), chunk.bytes.end());
+    }
+    out.resize(n);
+    return out;
 }
 
 std::vector<StakeRecord> read_stakes(State& state) {

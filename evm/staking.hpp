@@ -19,6 +19,12 @@ inline constexpr std::uint8_t kStakingCode = 0xfe;
 /// Chain parameters the contract obeys.
 struct StakingRules {
     std::uint64_t unbonding_blocks = 100;
+    /// Who may replace the routing gate (`setRoutingGate`); none: nobody (decision 004).
+    std::optional<core::Address> routing_governance;
+    /// The shape a routing gate must have: the protocol model's experts and features (0: no
+    /// routing, and no gate is accepted).
+    std::uint32_t gate_experts = 0;
+    std::uint32_t gate_features = 0;
 };
 
 /// One validator as the contract's storage holds it.
@@ -51,6 +57,10 @@ class StakingContract final : public NativeContracts {
   private:
     StakingRules rules_;
 };
+
+/// The routing gate governance set, if any: int8 weights row-major [features][experts], then
+/// int32 big-endian biases [experts] (decision 004). None: the protocol model's own gate.
+[[nodiscard]] std::optional<core::Bytes> read_routing_gate(State& state);
 
 /// Every validator with a stake, in ascending address order (what consensus reads at an
 /// epoch boundary).

@@ -309,6 +309,9 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
         if (!c->served_experts().empty()) committees = std::move(*c);
     }
     if (!committees && !data.routed.empty()) return std::unexpected("routed verdicts in a block without routing");
+    // The gate as the parent state holds it (governance may replace it; decision 004): a
+    // replacement inside this block routes from the next one, as precommits on the head did.
+    const std::optional<core::Bytes> gate = committees ? evm::read_routing_gate(state) : std::nullopt;
     const std::uint32_t top_k = chain_.routing ? chain_.routing->top_k : 0;
     const std::uint32_t capacity = chain_.routing ? chain_.routing->capacity_per_block : 0;
     std::vector<core::Hash> routed_txns;                      // block order
@@ -367,7 +370,7 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
         if (committees) {
             auto row = screening->features(state, t, sender);
             if (!row) return std::unexpected("block aborted: " + row.error());
-            auto logits = models_->gate_logits(*row);
+            auto logits = models_->gate_logits(*row, gate);
             if (!logits) return std::unexpected("block aborted: " + logits.error());
             request.emplace();
             request->ranking = consensus::rank_experts(*logits, *committees);

@@ -121,7 +121,8 @@ std::expected<void, std::string> routing_fields(const json& doc, ChainConfig& c)
     const json& r = doc["routing"];
     if (!r.is_object()) return Error("field 'routing' must be an object");
     static const std::vector<std::string> kFields = {"min_committee_size", "top_k", "capacity_per_block",
-                                                     "failover_heights", "quorum_bps", "sample_percent"};
+                                                     "failover_heights", "quorum_bps", "sample_percent",
+                                                     "governance"};
     for (const auto& [key, value] : r.items()) {
         if (std::find(kFields.begin(), kFields.end(), key) == kFields.end()) return Error("routing: unknown field '" + key + "'");
     }
@@ -134,6 +135,12 @@ std::expected<void, std::string> routing_fields(const json& doc, ChainConfig& c)
                     optional_u64(r, "sample_percent", 0, 100, rc.sample_percent)}) {
         if (!ok) return Error("routing: " + ok.error());
     }
+    if (r.contains("governance")) {
+        auto a = r["governance"].is_string() ? core::parse_address(r["governance"].get<std::string>())
+                                             : std::expected<core::Address, core::AddressError>(std::unexpected(core::AddressError::kBadHex));
+        if (!a) return Error("routing.governance must be an address");
+        rc.governance = *a;
+    }
     if (!c.fraud_model) return Error("routing needs the fraud model (models.fraud): its experts are the ones routed to");
     c.routing = rc;
     return {};
@@ -145,7 +152,11 @@ core::uint256 genesis_stake_wei(const GenesisValidator& validator) {
     return core::uint256(validator.power) * core::uint256(1'000'000'000'000'000'000ull);
 }
 
-evm::StakingRules staking_rules(const ChainConfig& config) { return evm::StakingRules{config.unbonding_blocks}; }
+evm::StakingRules staking_rules(const ChainConfig& config) {
+    evm::StakingRules rules{config.unbonding_blocks};
+    if (config.routing) rules.routing_governance = config.routing->governance;
+    return rules;
+}
 
 evm::DowntimeRules downtime_rules(const ChainConfig& config) {
     return evm::DowntimeRules{config.downtime_window, config.downtime_max_missed_bps, config.jail_blocks};

@@ -54,6 +54,9 @@ struct RoutingConfig {
     /// Share (percent) of signed verdicts each validator recomputes with the protocol model to
     /// catch a wrong one (decision 004, Wrong-verdict evidence); 0: none.
     std::uint32_t sample_percent = 10;
+    /// Who may replace the routing gate with `setRoutingGate(bytes)` on the staking contract;
+    /// absent: nobody, the gate stays the genesis model's.
+    std::optional<core::Address> governance;
 };
 
 /// The parameters of a chain: what its genesis says, identical on every node.

@@ -27,6 +27,13 @@ std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& h
     auto models = ChainModels::load(node->chain_, home.root / "models");
     if (!models) return std::unexpected(models.error());
     node->models_ = std::move(*models);
+    if (node->chain_.routing && node->models_->screens()) {
+        // A routing gate governance sets must have the shape of the protocol model's gate.
+        evm::StakingRules rules = staking_rules(node->chain_);
+        rules.gate_experts = static_cast<std::uint32_t>(node->models_->fraud_experts());
+        rules.gate_features = static_cast<std::uint32_t>(nn::kFraudFeatures);
+        node->staking_ = evm::StakingContract(rules);
+    }
     auto db = ChainDb::open(home.data(), ChainIdentity{node->chain_.chain_id, node->genesis_hash_});
     if (!db) return std::unexpected(db.error());
     node->db_ = std::move(*db);
@@ -438,12 +445,13 @@ std::expected<consensus::VerdictExtension, std::string> Node::expert_verdicts(
     evm::State state(&store, nullptr, head.state_root);
     BlockScreening screening(*models_, *db_, timestamp);
     const RoutingConfig& rc = *chain_.routing;
+    const std::optional<core::Bytes> gate = evm::read_routing_gate(state);
     std::vector<nn::FraudFeatures> rows;
     std::vector<consensus::RoutingRequest> requests;
     for (const PooledTransaction& p : txns) {
         auto row = screening.features(state, p.txn, p.sender);
         if (!row) return std::unexpected(row.error());
-        auto logits = models_->gate_logits(*row);
+        auto logits = models_->gate_logits(*row, gate);
         if (!logits) return std::unexpected(logits.error());
         const auto seen = first_seen.find(p.hash);
         rows.push_back(*row);

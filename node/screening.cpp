@@ -148,8 +148,26 @@ std::expected<TransactionVerdict, std::string> ChainModels::screen(const nn::Fra
     return out;
 }
 
-std::expected<std::vector<std::int32_t>, std::string> ChainModels::gate_logits(const nn::FraudFeatures& row) {
+std::expected<std::vector<std::int32_t>, std::string> ChainModels::gate_logits(const nn::FraudFeatures& row,
+                                                                               const std::optional<core::Bytes>& gate) {
     const nn::MoeModel& m = fraud_->model();
+    if (gate) {
+        // A gate governance set (evm/staking.hpp): int8 weights [features][experts], then
+        // int32 big-endian biases; the contract accepted only this shape.
+        const std::size_t e = m.experts.size(), f = row.size();
+        if (gate->size() != f * e + 4 * e) return std::unexpected("the routing gate in the state has another shape");
+        std::vector<std::int8_t> weights(f * e);
+        std::transform(gate->begin(), gate->begin() + static_cast<std::ptrdiff_t>(f * e), weights.begin(),
+                       [](std::uint8_t b) { return static_cast<std::int8_t>(b); });
+        std::vector<std::int32_t> logits(e);
+        nn::reference_matmul(row.data(), 1, static_cast<int>(f), static_cast<int>(e), weights.data(), logits.data());
+        for (std::size_t j = 0; j < e; ++j) {
+            const std::uint8_t* b = gate->data() + f * e + 4 * j;
+            logits[j] += static_cast<std::int32_t>((std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) |
+                                                   (std::uint32_t{b[2]} << 8) | b[3]);
+        }
+        return logits;
+    }
     if (m.hierarchical()) return std::unexpected("the fraud model's gate is hierarchical: it cannot route to validators");
     const nn::QuantLinear& g = m.gate.linear;
     if (g.in != static_cast<int>(row.size())) return std::unexpected("the fraud gate does not take the feature row");

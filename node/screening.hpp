@@ -81,7 +81,10 @@ class ChainModels {
     [[nodiscard]] std::expected<TransactionVerdict, std::string> screen(const nn::FraudFeatures& row, nn::TxType type);
     /// The fraud gate's integer logits on a feature row, one per expert: the routing gate of
     /// decision 004 (screens() must hold; a hierarchical gate is refused).
-    [[nodiscard]] std::expected<std::vector<std::int32_t>, std::string> gate_logits(const nn::FraudFeatures& row);
+    [[nodiscard]] std::expected<std::vector<std::int32_t>, std::string> gate_logits(const nn::FraudFeatures& row,
+                                                                                    const std::optional<core::Bytes>& gate = std::nullopt);
+    /// How many experts the fraud model has (screens() must hold).
+    [[nodiscard]] std::size_t fraud_experts() const { return fraud_->model().experts.size(); }
     /// Expert `expert`'s own verdict on a row: the class-1 probability (0..10000) of its output
     /// alone, integer and identical on every node (screens() must hold).
     [[nodiscard]] std::expected<std::uint32_t, std::string> expert_score(std::uint32_t expert, const nn::FraudFeatures& row);

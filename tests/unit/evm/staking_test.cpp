@@ -301,3 +301,65 @@ TEST_F(StakingTest, ViewsRefuseMalformedAddresses) {
 
 }  // namespace
 }  // namespace moe::evm
+
+namespace moe::evm {
+namespace {
+
+/// The routing gate (decision 004): only the governance address of the chain config may
+/// replace it, only with a gate of the protocol model's shape.
+TEST(RoutingGate, OnlyGovernanceSetsAGateOfTheModelsShape) {
+    State state(nullptr, nullptr, core::kEmptyTrieRoot);
+    state.set_code(staking_address(), Bytes{kStakingCode});
+    state.begin_transaction();
+    const Address governance = addr(0x60);
+    StakingRules rules;
+    rules.routing_governance = governance;
+    rules.gate_experts = 2;
+    rules.gate_features = 3;
+    StakingContract contract(rules);
+    BlockEnv block;
+    block.number = 10;
+
+    auto set_gate = [&](const Address& sender, const Bytes& gate) {
+        Bytes input = calldata("setRoutingGate(bytes)", {word(32), word(gate.size())});
+        Bytes padded = gate;
+        padded.resize((gate.size() + 31) / 32 * 32, 0);
+        input.insert(input.end(), padded.begin(), padded.end());
+        Message msg;
+        msg.gas = 1'000'000;
+        msg.sender = sender;
+        msg.recipient = msg.code_address = staking_address();
+        msg.input = input;
+        return contract.call(state, block, msg);
+    };
+    // 3 features x 2 experts of int8 weights, then 2 big-endian int32 biases.
+    const Bytes gate = {1, 0xff, 2, 0xfe, 3, 0xfd, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xf9};
+    EXPECT_FALSE(read_routing_gate(state));
+
+    const Result stranger = set_gate(addr(0x61), gate);
+    EXPECT_EQ(stranger.status, Status::kRevert);
+    EXPECT_EQ(reason(stranger), "staking: only the routing governance may set the gate");
+    const Result short_gate = set_gate(governance, Bytes(gate.begin(), gate.end() - 1));
+    EXPECT_EQ(short_gate.status, Status::kRevert);
+    EXPECT_NE(reason(short_gate).find("must be 14 bytes"), std::string::npos) << reason(short_gate);
+    EXPECT_FALSE(read_routing_gate(state));
+
+    const Result ok = set_gate(governance, gate);
+    ASSERT_EQ(ok.status, Status::kSuccess) << reason(ok);
+    auto stored = read_routing_gate(state);
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(*stored, gate);
+
+    // A chain without routing governance accepts no gate at all.
+    StakingContract closed(StakingRules{});
+    Message msg;
+    msg.gas = 1'000'000;
+    msg.sender = governance;
+    msg.recipient = msg.code_address = staking_address();
+    const Bytes input = calldata("setRoutingGate(bytes)", {word(32), word(0)});
+    msg.input = input;
+    EXPECT_EQ(closed.call(state, block, msg).status, Status::kRevert);
+}
+
+}  // namespace
+}  // namespace moe::evm

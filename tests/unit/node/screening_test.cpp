@@ -209,3 +209,34 @@ TEST(TransactionFacts, TypesFollowTheTrainingRows) {
 
 }  // namespace
 }  // namespace moe::node
+
+namespace moe::node {
+namespace {
+
+TEST(ChainModels, AGateFromTheStateReplacesTheModelsGate) {
+    auto m = ChainModels::load(chain_with(preset()), fs::path("/nonexistent"));
+    ASSERT_TRUE(m) << m.error();
+    const std::size_t experts = (*m)->fraud_experts();
+    nn::FraudFeatures row{};
+    row[0] = 127;  // a transfer
+    row[10] = 40;
+    auto model_logits = (*m)->gate_logits(row);
+    ASSERT_TRUE(model_logits) << model_logits.error();
+    ASSERT_EQ(model_logits->size(), experts);
+
+    // Weights on feature 10 only, and biases that favour expert 5.
+    core::Bytes gate(row.size() * experts + 4 * experts, 0);
+    for (std::size_t e = 0; e < experts; ++e) gate[10 * experts + e] = static_cast<std::uint8_t>(e);
+    gate[row.size() * experts + 4 * 5 + 3] = 100;
+    auto logits = (*m)->gate_logits(row, gate);
+    ASSERT_TRUE(logits) << logits.error();
+    for (std::size_t e = 0; e < experts; ++e) {
+        EXPECT_EQ((*logits)[e], static_cast<std::int32_t>(40 * e + (e == 5 ? 100 : 0))) << "expert " << e;
+    }
+    EXPECT_NE(*logits, *model_logits);
+    gate.pop_back();
+    EXPECT_FALSE((*m)->gate_logits(row, gate));
+}
+
+}  // namespace
+}  // namespace moe::node
