@@ -85,6 +85,11 @@ consensus::ValidatorSetRules set_rules(const ChainConfig& chain) {
 
 }  // namespace
 
+std::uint64_t steady_ms() {
+    using namespace std::chrono;
+    return static_cast<std::uint64_t>(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
 std::uint64_t unix_seconds() {
     using namespace std::chrono;
     return static_cast<std::uint64_t>(duration_cast<seconds>(system_clock::now().time_since_epoch()).count());
@@ -159,6 +164,9 @@ void ExpertActivity::add(const ExpertActivity& other) {
     agreeing += other.agreeing;
     failed_over += other.failed_over;
     for (const auto& [a, n] : other.missed) missed[a] += n;
+    latency_count += other.latency_count;
+    latency_ms_sum += other.latency_ms_sum;
+    latency_ms_max = std::max(latency_ms_max, other.latency_ms_max);
 }
 
 std::expected<ExecutedBlock, std::string> Node::build_block(const core::Address& proposer, consensus::ConsensusData data,
@@ -610,6 +618,16 @@ std::expected<void, std::string> Node::commit_block(const ExecutedBlock& execute
         head_header_ = h;
         next_validators_ = executed.next_validators;
         for (const auto& [e, a] : executed.activity) activity_[e].add(a);
+        // How long each expert's verdict took, for the transactions this node had pooled.
+        const std::uint64_t now = steady_ms();
+        for (const consensus::AggregatedVerdict& v : executed.consensus_data.routed.verdicts) {
+            if (auto p = mempool_.get(v.txn_hash); p && p->arrival_ms != 0 && now >= p->arrival_ms) {
+                ExpertActivity& a = activity_[v.expert];
+                a.latency_count += 1;
+                a.latency_ms_sum += now - p->arrival_ms;
+                a.latency_ms_max = std::max(a.latency_ms_max, now - p->arrival_ms);
+            }
+        }
         for (const auto& d : executed.dropped) mempool_.remove(d);
         mempool_.prune([this](const core::Address& a) { return head_account(a); });
         stats_.head_number = h.number;

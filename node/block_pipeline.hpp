@@ -34,5 +34,7 @@ namespace moe::node {
 
 /// Seconds since the Unix epoch, from the system clock (block timestamps only).
 [[nodiscard]] std::uint64_t unix_seconds();
+/// Milliseconds of a steady clock (local latencies for observability, never in a block).
+[[nodiscard]] std::uint64_t steady_ms();
 
 }  // namespace moe::node

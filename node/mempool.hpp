@@ -27,6 +27,7 @@ struct PooledTransaction {
     core::Address sender;
     core::Hash hash;
     std::size_t size = 0;
+    std::uint64_t arrival_ms = 0;  ///< when this node pooled it (a steady clock; observability only)
 };
 
 /// The nonce and balance of an account in the head state.

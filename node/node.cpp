@@ -212,7 +212,7 @@ std::expected<core::Hash, SubmitError> Node::submit_raw_transaction(core::ByteVi
         std::lock_guard lock(mutex_);
         evm::State state(&store, nullptr, head_header_.state_root);
         if (state.code_hash(sender) != core::kEmptyCodeHash) return fail("sender not an eoa");  // EIP-3607
-        PooledTransaction entry{*txn, sender, txn->hash(), raw.size()};
+        PooledTransaction entry{*txn, sender, txn->hash(), raw.size(), steady_ms()};
         // Screening runs last, after every rule of the pool, so that every other error reads
         // as geth's would, and before the pool changes (decision 005).
         Mempool::AdmissionCheck screen;

@@ -116,6 +116,11 @@ struct ExpertActivity {
     std::uint64_t agreeing = 0;     ///< of those, answers whose score is the aggregated one
     std::uint64_t failed_over = 0;  ///< transactions that skipped it because its committee was silent
     std::map<core::Address, std::uint64_t> missed;  ///< duties each committee member left unanswered
+    /// From pooling a transaction here to committing the block with its verdict, over the
+    /// verdicts whose transaction this node had pooled (local clock: observability only).
+    std::uint64_t latency_count = 0;
+    std::uint64_t latency_ms_sum = 0;
+    std::uint64_t latency_ms_max = 0;
 
     /// Adds another block's counts to these.
     void add(const ExpertActivity& other);

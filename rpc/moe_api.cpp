@@ -173,13 +173,20 @@ void register_moe_api(Dispatcher& d, node::Node& node) {
             std::uint64_t power = 0;
             for (const auto& m : hosts) power += m.power;
             json entry = {{"expert", e}, {"served", committees->served(e)}, {"committee", members_json(hosts)}, {"power", power},
-                          {"verdicts", 0}, {"answers", 0}, {"agreeing", 0}, {"failedOver", 0}, {"missed", json::object()}};
+                          {"verdicts", 0}, {"answers", 0}, {"agreeing", 0}, {"failedOver", 0}, {"missed", json::object()},
+                          {"latencyMs", {{"count", 0}, {"mean", nullptr}, {"max", nullptr}}}};
             if (auto it = activity.find(e); it != activity.end()) {
                 entry["verdicts"] = it->second.verdicts;
                 entry["answers"] = it->second.answers;
                 entry["agreeing"] = it->second.agreeing;
                 entry["failedOver"] = it->second.failed_over;
                 for (const auto& [a, n] : it->second.missed) entry["missed"][a.hex()] = n;
+                const node::ExpertActivity& act = it->second;
+                if (act.latency_count != 0) {
+                    entry["latencyMs"] = {{"count", act.latency_count},
+                                          {"mean", act.latency_ms_sum / act.latency_count},
+                                          {"max", act.latency_ms_max}};
+                }
             }
             experts.push_back(std::move(entry));
         }

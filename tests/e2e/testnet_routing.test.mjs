@@ -113,6 +113,11 @@ test('transactions of each type carry the verdicts of the committees the gate ch
     // Every member runs the same integer model: every counted answer agrees with the aggregate.
     for (const e of experts) assert.equal(e.agreeing, e.answers, `node ${n.i}: expert ${e.expert}'s answers agree`);
     assert.ok(total >= Object.keys(sent).length * TOP_K, `node ${n.i} counted the verdicts`);
+    // Every transaction was gossiped into every pool, so every node timed its verdicts.
+    for (const e of experts.filter((x) => x.verdicts > 0)) {
+      assert.ok(e.latencyMs.count > 0 && e.latencyMs.mean > 0 && e.latencyMs.max >= e.latencyMs.mean,
+        `node ${n.i}: expert ${e.expert}'s latency ${JSON.stringify(e.latencyMs)}`);
+    }
     // The same counters as Prometheus metrics.
     const metrics = await (await fetch(`${n.url}/metrics`)).text();
     const exported = [...metrics.matchAll(/^moe_expert_verdicts_total\{expert="(\d+)"\} (\d+)$/gm)];
