@@ -1,5 +1,6 @@
 #include "node/p2p/p2p.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -14,8 +15,10 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "core/keccak.hpp"
 #include "node/log.hpp"
