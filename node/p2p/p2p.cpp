@@ -1,5 +1,6 @@
 #include "node/p2p/p2p.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -14,8 +15,10 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "core/keccak.hpp"
 #include "node/log.hpp"
@@ -34,6 +37,8 @@ namespace {
 constexpr std::string_view kLog = "p2p";
 /// How many gossip hashes are remembered for dedupe.
 constexpr std::size_t kSeenCapacity = 65536;
+/// How many queued frames one write gathers.
+constexpr std::size_t kMaxFramesPerWrite = 64;
 
 core::Hash random_challenge() {
     std::random_device rd;
@@ -157,6 +162,8 @@ class Session : public std::enable_shared_from_this<Session> {
     [[nodiscard]] bool outbound() const noexcept { return outbound_; }
     [[nodiscard]] std::optional<std::size_t> slot() const noexcept { return slot_; }
     [[nodiscard]] bool established() const noexcept { return established_; }
+    /// Marks the session as the one the peers map holds for its id.
+    void set_registered() noexcept { registered_ = true; }
     [[nodiscard]] bool closed() const noexcept { return closed_; }
     [[nodiscard]] const PeerId& id() const noexcept { return id_; }
     [[nodiscard]] const std::string& remote() const noexcept { return remote_; }
@@ -218,9 +225,12 @@ class Session : public std::enable_shared_from_this<Session> {
         boost::system::error_code ec;
         socket_.shutdown(tcp::socket::shutdown_both, ec);
         socket_.close(ec);
-        if (established_)
+        if (registered_)
             log::at(level, kLog, "peer ", id_.hex(), " (", remote_, ", ", outbound_ ? "outbound" : "inbound",
                     ") disconnected: ", reason);
+        else if (established_)
+            log::at(level, kLog, outbound_ ? "connection to " : "connection from ", remote_, " (peer ", id_.hex(),
+                    ") closed after its handshake: ", reason);
         else
             log::at(level, kLog, outbound_ ? "connection to " : "connection from ", remote_,
                     " closed before the handshake completed: ", reason);
@@ -350,19 +360,25 @@ class Session : public std::enable_shared_from_this<Session> {
         }
     }
 
+    /// Writes the queued frames, up to kMaxFramesPerWrite at a time in one gathered write.
     void write_next() {
         if (closed_ || queue_.empty()) {
             writing_ = false;
             return;
         }
         writing_ = true;
+        in_flight_.clear();
+        for (std::size_t i = 0; i < queue_.size() && i < kMaxFramesPerWrite; ++i)
+            in_flight_.push_back(net::buffer(*queue_[i]));
         auto self = shared_from_this();
-        net::async_write(socket_, net::buffer(*queue_.front()), [self](boost::system::error_code ec, std::size_t n) {
+        net::async_write(socket_, in_flight_, [self](boost::system::error_code ec, std::size_t n) {
             if (self->closed_) return;
             if (ec) return self->close("write failed: " + ec.message(), log::Level::kInfo);
             self->bytes_out_ += n;
-            self->queued_bytes_ -= self->queue_.front()->size();
-            self->queue_.pop_front();
+            for (std::size_t i = self->in_flight_.size(); i > 0; --i) {
+                self->queued_bytes_ -= self->queue_.front()->size();
+                self->queue_.pop_front();
+            }
             self->write_next();
         });
     }
@@ -385,9 +401,11 @@ class Session : public std::enable_shared_from_this<Session> {
     std::optional<wire::Hello> hello_;
     PeerId id_;
     bool established_ = false;
+    bool registered_ = false;  // held by the peers map at some point: its close is a disconnect
     bool closed_ = false;
 
     std::deque<Frame> queue_;
+    std::vector<net::const_buffer> in_flight_;  // the front of queue_, being written
     std::size_t queued_bytes_ = 0;
     bool writing_ = false;
     std::atomic<std::uint64_t> bytes_in_{0};
@@ -461,11 +479,13 @@ bool P2p::Impl::complete_handshake(const std::shared_ptr<Session>& s) {
             } else {
                 replaced = it->second;
                 it->second = s;
+                s->set_registered();
             }
         } else if (!s->outbound() && peers.size() >= config.max_peers) {
             replaced = s;
         } else {
             peers.emplace(id, s);
+            s->set_registered();
         }
     }
     if (replaced == s) {

@@ -44,6 +44,7 @@ struct P2pConfig {
     std::uint16_t port = 26656;  ///< 0: the OS picks one (tests); see P2p::listen_port()
     std::uint64_t chain_id = 0;
     core::Hash genesis_hash;
+    /// The node key that proves our id. Set it: the default (from a zero seed) is the same on every node.
     core::PrivateKey node_key = core::PrivateKey::from_seed(core::Hash{});
     std::vector<std::string> persistent_peers;  ///< "host:port", dialled and redialled forever
     std::size_t max_frame_bytes = 4 * 1024 * 1024;
