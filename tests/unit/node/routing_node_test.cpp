@@ -98,6 +98,21 @@ class NodeRouting : public ::testing::Test {
         return *b;
     }
 
+    /// Block 1 makes this validator host every expert (committees from height 2 on); block 2 is
+    /// built, not committed, so that a transaction submitted now waits in the pool while it is
+    /// precommitted.
+    ExecutedBlock host_every_expert_and_build_block2() {
+        EXPECT_TRUE(node_->submit_raw_transaction(signed_txn(validator_, 0, kStaking, register_experts_call(kAllExperts), 0)));
+        build_and_commit();
+        consensus::ConsensusData d2;
+        d2.last_commit = *node_->certificate(1);
+        auto b2 = node_->build_block(validator_.address(), d2, node_->head_header().timestamp + 1);
+        EXPECT_TRUE(b2) << b2.error();
+        return *b2;
+    }
+
+    const std::vector<std::uint32_t> kAllExperts = {0, 1, 2, 3, 4, 5, 6, 7};
+    const core::Address recipient_ = core::PrivateKey::from_seed(core::keccak256(core::as_bytes("recipient"))).address();
     fs::path dir_;
     core::PrivateKey validator_ = core::PrivateKey::from_seed(core::keccak256(core::as_bytes("routing validator")));
     core::PrivateKey user_ = core::PrivateKey::from_seed(core::keccak256(core::as_bytes("routing user")));
@@ -105,24 +120,18 @@ class NodeRouting : public ::testing::Test {
 };
 
 TEST_F(NodeRouting, VerdictsFromThePrecommitRouteTheTransactionAndTamperingIsRefused) {
-    // Block 1: the validator hosts every expert; committees of height 2 on.
-    std::vector<std::uint32_t> all = {0, 1, 2, 3, 4, 5, 6, 7};
-    ASSERT_TRUE(node_->submit_raw_transaction(signed_txn(validator_, 0, kStaking, register_experts_call(all), 0)));
-    const ExecutedBlock b1 = build_and_commit();
-    ASSERT_EQ(b1.block.body.transactions.size(), 1u);
+    // Block 1: the validator hosts every expert; committees of height 2 on. Block 2 (routing
+    // still off: the committees of height 1 are empty); while it is precommitted, a transfer
+    // waits in the pool and the extension answers it.
+    const ExecutedBlock built2 = host_every_expert_and_build_block2();
+    const std::optional<ExecutedBlock> b2 = built2;
+    ASSERT_EQ(node_->block_by_number(1)->body.transactions.size(), 1u);
     auto committees = node_->committees(2);
     ASSERT_TRUE(committees) << committees.error();
-    EXPECT_EQ(committees->served_experts(), all);
+    EXPECT_EQ(committees->served_experts(), kAllExperts);
     EXPECT_TRUE(node_->committees(1)->served_experts().empty());
-
-    // Block 2 (routing still off: the committees of height 1 are empty); while it is
-    // precommitted, a transfer waits in the pool and the extension answers it.
-    consensus::ConsensusData d2;
-    d2.last_commit = *node_->certificate(1);
-    auto b2 = node_->build_block(validator_.address(), d2, node_->head_header().timestamp + 1);
-    ASSERT_TRUE(b2) << b2.error();
     EXPECT_TRUE(b2->consensus_data.routed.empty());
-    const core::Address recipient = core::PrivateKey::from_seed(core::keccak256(core::as_bytes("recipient"))).address();
+    const core::Address recipient = recipient_;
     auto txn = node_->submit_raw_transaction(signed_txn(user_, 0, recipient, {}, 12345));
     ASSERT_TRUE(txn);
     auto ext = node_->expert_verdicts(validator_.address(), 2, node_->pending_by_hash(512), {}, b2->block.header.timestamp + 1);
@@ -202,13 +211,8 @@ TEST_F(NodeRouting, VerdictsFromThePrecommitRouteTheTransactionAndTamperingIsRef
 TEST_F(NodeRouting, AWrongVerdictIsRecomputedCheckedAndSlashesItsSigner) {
     // Committees from height 2; block 2 is precommitted with verdicts on a pooled transfer,
     // block 3 includes the transfer.
-    ASSERT_TRUE(node_->submit_raw_transaction(signed_txn(validator_, 0, kStaking, register_experts_call({0, 1, 2, 3, 4, 5, 6, 7}), 0)));
-    build_and_commit();
-    consensus::ConsensusData d2;
-    d2.last_commit = *node_->certificate(1);
-    auto b2 = node_->build_block(validator_.address(), d2, node_->head_header().timestamp + 1);
-    ASSERT_TRUE(b2) << b2.error();
-    const core::Address recipient = core::PrivateKey::from_seed(core::keccak256(core::as_bytes("recipient"))).address();
+    const std::optional<ExecutedBlock> b2 = host_every_expert_and_build_block2();
+    const core::Address recipient = recipient_;
     auto txn = node_->submit_raw_transaction(signed_txn(user_, 0, recipient, {}, 12345));
     ASSERT_TRUE(txn);
     auto ext = node_->expert_verdicts(validator_.address(), 2, node_->pending_by_hash(512), {}, b2->block.header.timestamp + 1);
@@ -302,13 +306,8 @@ TEST_F(NodeRouting, AWrongVerdictIsRecomputedCheckedAndSlashesItsSigner) {
 }
 
 TEST_F(NodeRouting, ASilentCommitteeThatFailsOverCostsItsMembersUptime) {
-    ASSERT_TRUE(node_->submit_raw_transaction(signed_txn(validator_, 0, kStaking, register_experts_call({0, 1, 2, 3, 4, 5, 6, 7}), 0)));
-    build_and_commit();
-    consensus::ConsensusData d2;
-    d2.last_commit = *node_->certificate(1);
-    auto b2 = node_->build_block(validator_.address(), d2, node_->head_header().timestamp + 1);
-    ASSERT_TRUE(b2) << b2.error();
-    const core::Address recipient = core::PrivateKey::from_seed(core::keccak256(core::as_bytes("recipient"))).address();
+    const std::optional<ExecutedBlock> b2 = host_every_expert_and_build_block2();
+    const core::Address recipient = recipient_;
     const core::Bytes raw = signed_txn(user_, 0, recipient, {}, 12345);
     auto scored = node_->score_transaction(raw);
     ASSERT_TRUE(scored);
