@@ -1,5 +1,8 @@
 #include "node/consensus_driver.hpp"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "consensus/verdicts.hpp"
@@ -210,7 +213,7 @@ void ConsensusDriver::run() {
             }
             if (t.timeout.height != machine_.height()) continue;
             core::Bytes body = numbers({t.timeout.height, t.timeout.round, static_cast<std::uint64_t>(t.timeout.step)});
-            log_wal(WalRecordType::kTimeout, std::move(body));
+            if (!log_wal(WalRecordType::kTimeout, std::move(body))) break;
             feed(t.timeout);
         }
         if (Clock::now() - last_status_ >= kStatusInterval) {
@@ -227,16 +230,26 @@ void ConsensusDriver::send(MessageType type, core::ByteView payload, std::option
     if (p2p_) p2p_->gossip(type, payload, from);
 }
 
-void ConsensusDriver::log_wal(WalRecordType type, core::Bytes body) {
+bool ConsensusDriver::log_wal(WalRecordType type, core::Bytes body) {
+    if (halted_) return false;
     // A replay does not log again what the WAL holds; what this validator signs anew
     // during a replay is logged like any signature.
-    if (replaying_ && type != WalRecordType::kOwnVote && type != WalRecordType::kOwnProposal) return;
+    if (replaying_ && type != WalRecordType::kOwnVote && type != WalRecordType::kOwnProposal) return true;
     if (auto r = wal_->append({type, std::move(body)}); !r) {
-        // Acting on a message the WAL does not hold could make a restart sign differently:
-        // a node that cannot log must stop rather than go on.
-        log::error("consensus", "cannot write the WAL: ", r.error(), "; stopping");
-        std::terminate();
+        halt("cannot write the WAL: " + r.error());
+        return false;
     }
+    return true;
+}
+
+void ConsensusDriver::halt(const std::string& why) {
+    // Acting on a message the WAL does not hold could make a restart sign differently: a node
+    // that cannot log stops acting at once and asks the process to shut down cleanly (the
+    // main thread takes SIGTERM, stops RPC and this driver, and closes the database).
+    if (halted_) return;
+    halted_ = true;
+    log::error("consensus", why, "; consensus stops and the node shuts down");
+    ::kill(::getpid(), SIGTERM);
 }
 
 // ---- Heights --------------------------------------------------------------------------------
@@ -255,8 +268,8 @@ void ConsensusDriver::start_height() {
     proposal_messages_.clear();
     if (!replaying_) {
         if (auto r = wal_->rewrite({{WalRecordType::kHeight, numbers({height})}}); !r) {
-            log::error("consensus", "cannot write the WAL: ", r.error(), "; stopping");
-            std::terminate();
+            halt("cannot write the WAL: " + r.error());
+            return;
         }
     }
     last_progress_ = Clock::now();
@@ -337,6 +350,7 @@ void ConsensusDriver::replay_wal() {
 // ---- The machine ------------------------------------------------------------------------------
 
 void ConsensusDriver::feed(consensus::Event event) {
+    if (halted_) return;
     std::deque<consensus::Event> pending;
     pending.push_back(std::move(event));
     while (!pending.empty()) {
@@ -379,7 +393,7 @@ std::optional<consensus::Vote> ConsensusDriver::sign_vote(const consensus::SignV
         v.extension_signature = options_.validator_key.sign(v.extension_digest(chain_id));
     }
     // Logged and synced before anyone can see it: after a crash the WAL says what was signed.
-    log_wal(WalRecordType::kOwnVote, v.encode());
+    if (!log_wal(WalRecordType::kOwnVote, v.encode())) return std::nullopt;
     signed_votes_[key] = v;
     send(MessageType::kVote, v.encode(), std::nullopt);
     return v;
@@ -511,7 +525,7 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
     proposal.proposer = options_.validator_key.address();
     proposal.signature = options_.validator_key.sign(proposal.signing_digest(node_.chain().chain_id));
     core::Bytes message = list_of({proposal.encode(), block_rlp, data.encode()});
-    log_wal(WalRecordType::kOwnProposal, message);
+    if (!log_wal(WalRecordType::kOwnProposal, message)) return;
     signed_proposals_[round] = message;
     proposal_messages_[round] = message;
     send(MessageType::kProposal, message, std::nullopt);
@@ -667,7 +681,7 @@ void ConsensusDriver::on_proposal_message(const p2p::PeerId& peer, core::ByteVie
     }
     const bool valid = execute_proposed(m->proposal.block_hash, m->block_rlp, m->data);
     core::Bytes record = list_of({payload, core::Bytes{static_cast<std::uint8_t>(valid ? 1 : 0)}});
-    log_wal(WalRecordType::kProposal, std::move(record));
+    if (!log_wal(WalRecordType::kProposal, std::move(record))) return;
     proposal_messages_[m->proposal.round] = core::Bytes(payload.begin(), payload.end());
     send(MessageType::kProposal, payload, peer);
     feed(consensus::ProposalReceived{m->proposal, valid});
@@ -697,7 +711,7 @@ void ConsensusDriver::on_vote_message(const p2p::PeerId& peer, core::ByteView pa
     }
     // Only votes not seen before are logged and passed on; a repeat is dropped here.
     if (p2p_ && !p2p_->gossip(MessageType::kVote, payload, peer)) return;
-    log_wal(WalRecordType::kVote, core::Bytes(payload.begin(), payload.end()));
+    if (!log_wal(WalRecordType::kVote, core::Bytes(payload.begin(), payload.end()))) return;
     feed(consensus::VoteReceived{*vote});
 }
 
@@ -858,8 +872,14 @@ void ConsensusDriver::publish_status() {
     for (const auto& [id, e] : wrong_verdict_pool_) s.pending_wrong_verdicts.push_back(e);
     const std::uint64_t head = node_.head().number;
     for (const auto& [peer, h] : peer_heights_) s.syncing = s.syncing || h > head + 1;
-    if (head > 0) s.last_commit = node_.certificate(head);
     std::lock_guard lock(status_mutex_);
+    // The last commit changes with the head only: read it from the database then, not on
+    // every turn of the loop.
+    if (status_.last_commit && status_.last_commit->height == head) {
+        s.last_commit = std::move(status_.last_commit);
+    } else if (head > 0) {
+        s.last_commit = node_.certificate(head);
+    }
     status_ = std::move(s);
 }
 

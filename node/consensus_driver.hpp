@@ -110,7 +110,10 @@ class ConsensusDriver {
     void carry_out(const consensus::Action& action);
     void start_height();
     void replay_wal();
-    void log_wal(WalRecordType type, core::Bytes body);
+    /// Logs a record before it is acted on; false: the WAL failed and the node halted.
+    [[nodiscard]] bool log_wal(WalRecordType type, core::Bytes body);
+    /// Stops acting and shuts the process down cleanly (the WAL cannot be written).
+    void halt(const std::string& why);
     [[nodiscard]] std::optional<consensus::Vote> sign_vote(const consensus::SignVote& s);
     /// The vote extension of a precommit for `block` at `height`: this validator's verdicts
     /// on the pooled transactions routed to the experts it hosts (decision 004, the node).
@@ -143,6 +146,7 @@ class ConsensusDriver {
     std::unique_ptr<p2p::P2p> p2p_;
     consensus::Tendermint machine_;
     bool replaying_ = false;
+    bool halted_ = false;  ///< the WAL failed: nothing more is signed or acted on
 
     // Consensus-thread state.
     std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;

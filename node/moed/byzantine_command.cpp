@@ -1,6 +1,7 @@
 // `moed byzantine`: a misbehaving validator on demand, for the tests of evidence and slashing.
 #include "node/moed/byzantine_command.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -41,7 +42,13 @@ int byzantine_main(Args args) {
         std::fputs(kUsage.data(), stderr);
         return 2;
     }
-    const std::uint32_t round = static_cast<std::uint32_t>(std::stoul(flag_value(args, "--round", "0")));
+    const std::string round_text = flag_value(args, "--round", "0");
+    std::uint32_t round = 0;
+    if (auto [end, ec] = std::from_chars(round_text.data(), round_text.data() + round_text.size(), round);
+        ec != std::errc() || end != round_text.data() + round_text.size()) {
+        std::fprintf(stderr, "moed byzantine: --round must be a round number, not '%s'\n", round_text.c_str());
+        return 2;
+    }
     const HomeLayout home{home_dir};
     auto chain = load_chain_config(home.genesis());
     auto validator = read_key_file(home.validator_key());

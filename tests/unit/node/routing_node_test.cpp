@@ -123,8 +123,7 @@ TEST_F(NodeRouting, VerdictsFromThePrecommitRouteTheTransactionAndTamperingIsRef
     // Block 1: the validator hosts every expert; committees of height 2 on. Block 2 (routing
     // still off: the committees of height 1 are empty); while it is precommitted, a transfer
     // waits in the pool and the extension answers it.
-    const ExecutedBlock built2 = host_every_expert_and_build_block2();
-    const std::optional<ExecutedBlock> b2 = built2;
+    const std::optional<ExecutedBlock> b2 = host_every_expert_and_build_block2();
     ASSERT_EQ(node_->block_by_number(1)->body.transactions.size(), 1u);
     auto committees = node_->committees(2);
     ASSERT_TRUE(committees) << committees.error();
