@@ -1,5 +1,7 @@
 #include "rpc/dispatcher.hpp"
 
+#include <algorithm>
+
 namespace moe::rpc {
 
 using nlohmann::json;
@@ -10,6 +12,32 @@ json error_response(const json& id, int code, const std::string& message, const 
     json err = {{"code", code}, {"message", message}};
     if (data) err["data"] = *data;
     return json{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(err)}};
+}
+
+std::size_t json_nesting_depth(std::string_view text, std::size_t limit) {
+    std::size_t depth = 0;
+    std::size_t deepest = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;  // the escaped character cannot end the string
+            } else if (c == '"') {
+                in_string = false;
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            deepest = std::max(deepest, ++depth);
+            if (deepest > limit) return limit + 1;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return deepest;
 }
 
 void Dispatcher::add(const std::string& name, Handler handler) { methods_[name] = std::move(handler); }
@@ -74,6 +102,11 @@ std::optional<json> Dispatcher::call(const json& request, CallContext& context) 
 }
 
 std::optional<std::string> Dispatcher::handle(std::string_view body, CallContext& context) {
+    if (json_nesting_depth(body, kMaxJsonDepth) > kMaxJsonDepth) {
+        return error_response(nullptr, kInvalidRequest,
+                              "invalid request: nested deeper than " + std::to_string(kMaxJsonDepth) + " levels")
+            .dump();
+    }
     json request = json::parse(body, nullptr, false);
     if (request.is_discarded()) return error_response(nullptr, kParseError, "parse error").dump();
     if (request.is_array()) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 /// JSON-RPC 2.0 (https://www.jsonrpc.org/specification) with Ethereum's error conventions.
 namespace moe::rpc {
@@ -21,6 +22,16 @@ inline constexpr int kInternalError = -32603;
 inline constexpr int kServerError = -32000;   ///< geth: most Ethereum errors (nonce too low, ...)
 inline constexpr int kExecutionReverted = 3;  ///< geth: eth_call and eth_estimateGas reverts
 inline constexpr int kLimitExceeded = -32005;
+
+/// The deepest nesting of arrays and objects a request may have. nlohmann::json copies and
+/// compares values recursively, so an unbounded depth lets one request exhaust the stack;
+/// no Ethereum method takes parameters nested more than a few levels.
+inline constexpr std::size_t kMaxJsonDepth = 64;
+
+/// The nesting depth of JSON text, counted without parsing it (brackets inside strings are
+/// skipped); stops counting and returns limit + 1 as soon as the depth passes limit, so the
+/// cost of a hostile body is one linear scan up to that point.
+[[nodiscard]] std::size_t json_nesting_depth(std::string_view text, std::size_t limit);
 
 /// An error a handler throws; the dispatcher turns it into the response's error object.
 struct RpcError : std::runtime_error {

@@ -67,3 +67,25 @@ TEST_F(DispatcherTest, CountsCallsAndErrorsPerMethod) {
     EXPECT_EQ(stats.at("echo").calls, 1u);
     EXPECT_EQ(stats.at("boom").errors, 1u);
 }
+
+TEST_F(DispatcherTest, DeepNestingIsAnErrorNotACrash) {
+    // One million '[' in a 1 MB body: parsing or copying it recursively would overflow the stack.
+    const std::string hostile(1'000'000, '[');
+    EXPECT_EQ(call(hostile)["error"]["code"], kInvalidRequest);
+    const std::string deep_params = R"({"jsonrpc":"2.0","id":1,"method":"echo","params":)" + std::string(200, '[') +
+                                    std::string(200, ']') + "}";
+    EXPECT_EQ(call(deep_params)["error"]["code"], kInvalidRequest);
+    // Brackets inside strings (escaped quotes too) are text, not nesting.
+    const std::string quoted = R"({"jsonrpc":"2.0","id":2,"method":"echo","params":[")" + std::string(500, '[') +
+                               R"(\"{{{"]})";
+    EXPECT_EQ(call(quoted)["id"], 2);
+    EXPECT_FALSE(call(quoted).contains("error"));
+}
+
+TEST(JsonNestingDepth, CountsArraysAndObjectsOutsideStrings) {
+    EXPECT_EQ(json_nesting_depth("1", 8), 0u);
+    EXPECT_EQ(json_nesting_depth(R"({"a":[1,{"b":[]}]})", 8), 4u);
+    EXPECT_EQ(json_nesting_depth(R"(["[[[", "\\", "]"])", 8), 1u);
+    EXPECT_EQ(json_nesting_depth(std::string(100, '{'), 8), 9u) << "stops at limit + 1";
+    EXPECT_EQ(json_nesting_depth(std::string(kMaxJsonDepth, '['), kMaxJsonDepth), kMaxJsonDepth);
+}
