@@ -106,6 +106,7 @@ Result Evm::call(const Message& msg) {
         return {Status::kInsufficientBalance, msg.gas, {}, {}};
     }
     const std::size_t snapshot = state_.snapshot();
+    const std::size_t created_before = created_.size();
     const auto precompile = precompile_at(msg.code_address);
     const bool native = natives_ && natives_->serves(msg.code_address);
 
@@ -132,6 +133,7 @@ Result Evm::call(const Message& msg) {
     }
     if (result.status != Status::kSuccess) {
         state_.revert(snapshot);
+        created_.resize(created_before);
         if (consumes_all_gas(result.status)) result.gas_left = 0;
     }
     return result;
@@ -155,6 +157,7 @@ Result Evm::create(const Message& msg) {
     }
 
     const std::size_t snapshot = state_.snapshot();
+    const std::size_t created_before = created_.size();
     state_.create_contract(address);
     state_.set_nonce(address, 1);  // EIP-161
     state_.sub_balance(msg.sender, msg.value);
@@ -180,10 +183,12 @@ Result Evm::create(const Message& msg) {
             result.gas_left -= static_cast<std::int64_t>(deposit);
             state_.set_code(address, std::move(result.output));
             result.output.clear();
+            created_.push_back(address);
         }
     }
     if (result.status != Status::kSuccess) {
         state_.revert(snapshot);
+        created_.resize(created_before);
         if (consumes_all_gas(result.status)) result.gas_left = 0;
     }
     return result;

@@ -128,6 +128,10 @@ class Evm {
     [[nodiscard]] const TxEnv& tx() const noexcept { return tx_; }
     /// How many calls reached a precompile this node cannot run (conformance must fail them).
     [[nodiscard]] int unimplemented_calls() const noexcept { return unimplemented_; }
+    /// Every contract whose code a creation set (CREATE and CREATE2 at any depth, the
+    /// transaction's own creation included), in the order their code was set; a creation
+    /// inside a frame that failed or reverted is dropped with the frame.
+    [[nodiscard]] const std::vector<core::Address>& created_contracts() const noexcept { return created_; }
 
   private:
     friend class Interpreter;
@@ -141,6 +145,7 @@ class Evm {
     JumpdestCache& jumpdests_;
     NativeContracts* natives_;
     int unimplemented_ = 0;
+    std::vector<core::Address> created_;
 };
 
 /// The address of a contract created by `sender` with `nonce` (CREATE).

@@ -66,6 +66,7 @@ MessageOutcome run_transaction_message(State& state, const ExecutionContext& ctx
     out.gas_before_refund = txn.gas_limit - static_cast<std::uint64_t>(out.result.gas_left);
     out.gas_used = out.gas_before_refund - std::min(state.refund(), out.gas_before_refund / 5);
     out.unimplemented_calls = evm.unimplemented_calls();
+    out.created_contracts = evm.created_contracts();
     return out;
 }
 
@@ -92,6 +93,7 @@ std::expected<TxOutcome, TxError> apply_transaction(State& state, const Executio
     out.output = std::move(run.result.output);
     if (txn.is_create() && out.status == Status::kSuccess) out.contract_address = run.result.created_address;
     out.unimplemented_calls = run.unimplemented_calls;
+    out.created_contracts = std::move(run.created_contracts);
     out.receipt.type = txn.type;
     out.receipt.success = out.status == Status::kSuccess;
     out.receipt.cumulative_gas_used = cumulative_gas_before + run.gas_used;

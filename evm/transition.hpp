@@ -4,6 +4,7 @@
 #include <expected>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/receipt.hpp"
 #include "core/transaction.hpp"
@@ -27,6 +28,9 @@ struct TxOutcome {
     Status status = Status::kSuccess;
     core::Bytes output;          ///< return data, or the revert data
     std::optional<core::Address> contract_address;
+    /// Every contract the transaction created (its own creation and those of CREATE and
+    /// CREATE2 inside it), in the order their code was set, without those of reverted frames.
+    std::vector<core::Address> created_contracts;
     int unimplemented_calls = 0;  ///< calls into precompiles this node cannot run
 };
 
@@ -57,6 +61,7 @@ struct MessageOutcome {
     std::uint64_t gas_before_refund = 0;
     std::uint64_t gas_used = 0;  ///< after the EIP-3529 refund (at most a fifth)
     int unimplemented_calls = 0;
+    std::vector<core::Address> created_contracts;  ///< as TxOutcome::created_contracts
 };
 
 /// Runs the message of a transaction whose checks are passed and gas bought (or, for

@@ -416,7 +416,7 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
         if (screening) {
             const std::optional<core::Address> created =
                 t.is_create() ? std::optional<core::Address>(evm::create_address(sender, t.nonce)) : std::nullopt;
-            if (auto r = screening->record(state, t, sender, receipt.success, created); !r) {
+            if (auto r = screening->record(state, t, sender, receipt.success, created, outcome->created_contracts); !r) {
                 return std::unexpected("block aborted: " + r.error());
             }
         }

@@ -138,6 +138,61 @@ TEST_F(EvmTest, ContractAddressesMatchTheYellowPaper) {
               *core::parse_address("0x4D1A2e2bB4F88F0250f26Ffff098B0b30B26BF38"));
 }
 
+// Init code returning the one-byte runtime 0x5b: CODECOPY(0, 12, 1) RETURN(0, 1) JUMPDEST.
+constexpr std::string_view kChildInit = "6001600c60003960016000f3" "5b";
+// A factory: the child's init code in memory (bytes 19..31 of word 0), then CREATE and
+// CREATE2 (salt 1) of it.
+constexpr std::string_view kFactory = "6c6001600c60003960016000f35b600052"
+                                      "600d60136000f050"
+                                      "6001600d60136000f550";
+
+TEST_F(EvmTest, CreationsInsideACallAreReportedInTheOrderTheirCodeIsSet) {
+    state.set_code(contract, hex(std::string(kFactory) + "00"));
+    state.finalize_transaction();
+    state.begin_transaction();
+    Evm evm(state, block, tx, jumpdests);
+    Message msg;
+    msg.gas = 1'000'000;
+    msg.sender = caller;
+    msg.recipient = msg.code_address = contract;
+    ASSERT_EQ(evm.execute(msg).status, Status::kSuccess);
+    core::Hash salt;
+    salt[31] = 1;
+    const std::vector<Address> expected = {create_address(contract, 0), create2_address(contract, salt, hex(kChildInit))};
+    EXPECT_EQ(evm.created_contracts(), expected);
+    for (const Address& a : expected) EXPECT_EQ(*state.code(a), Bytes{0x5b});
+}
+
+TEST_F(EvmTest, CreationsOfAFrameThatRevertsAreDropped) {
+    // The factory's frame reverts after both creations; its caller then creates one of its own.
+    const Address factory = addr(3);
+    state.set_code(factory, hex(std::string(kFactory) + "60006000fd"));
+    // CALL(gas, factory, 0, 0, 0, 0, 0) POP, then the same CREATE as the factory's.
+    Bytes caller_code = hex("6000600060006000600073");
+    caller_code.insert(caller_code.end(), factory.view().begin(), factory.view().end());
+    const Bytes tail = hex("5af150" "6c6001600c60003960016000f35b600052" "600d60136000f050" "00");
+    caller_code.insert(caller_code.end(), tail.begin(), tail.end());
+    state.set_code(contract, caller_code);
+    state.finalize_transaction();
+    state.begin_transaction();
+    Evm evm(state, block, tx, jumpdests);
+    Message msg;
+    msg.gas = 1'000'000;
+    msg.sender = caller;
+    msg.recipient = msg.code_address = contract;
+    ASSERT_EQ(evm.execute(msg).status, Status::kSuccess);
+    EXPECT_EQ(evm.created_contracts(), std::vector<Address>{create_address(contract, 0)});
+    EXPECT_TRUE(state.code(create_address(factory, 0))->empty());
+
+    // A top-level frame that reverts leaves nothing created.
+    state.set_code(contract, hex(std::string(kFactory) + "60006000fd"));
+    state.finalize_transaction();
+    state.begin_transaction();
+    Evm again(state, block, tx, jumpdests);
+    EXPECT_EQ(again.execute(msg).status, Status::kRevert);
+    EXPECT_TRUE(again.created_contracts().empty());
+}
+
 TEST_F(EvmTest, JournalRevertRestoresAccountsStorageAndLogs) {
     state.set_balance(caller, 100);
     state.finalize_transaction();
