@@ -59,7 +59,7 @@ struct Raw {
     core::Bytes code;
     ContractClass label;
     std::string source;
-    std::string salzer_skeleton;  ///< empty outside salzer's files
+    std::string named_group;  ///< salzer's skeleton_id ("s..."), our corpus's group ("t..."); else empty
 };
 
 /// Reads the listed columns of every row of one CSV.
@@ -95,18 +95,16 @@ ContractClass interface_class(core::ByteView code, ContractClass fallback) {
     const CodeSummary s = summarize_code(code);
     auto has = [&](std::uint32_t sel) { return s.selectors.contains(sel); };
     const bool nft_move = has(0x42842e0e) || has(0xb88d4fde) || has(0xa22cb465) || has(0x081812fc) || has(0xe985e9c5) || has(0x23b872dd);
+    if (has(0x4e1273f4) && has(0x2eb2c2d6)) return ContractClass::kErc1155;
+    if (has(0x0902f1ac) && has(0x022c0d9f)) return ContractClass::kDex;
+    if (has(0xc9c65396) && has(0xe6a43905)) return ContractClass::kFactory;
     if (has(0x6352211e) && nft_move) return ContractClass::kErc721;
     if (has(0xa9059cbb) && has(0x70a08231) && (has(0x23b872dd) || has(0x095ea7b3))) return ContractClass::kErc20;
     return fallback;
 }
 
 std::uint64_t code_skeleton(core::ByteView code) {
-    std::size_t end = code.size();
-    // Solidity's CBOR metadata: the last two bytes give its length; it opens with a map header.
-    if (end >= 2) {
-        const std::size_t len = (std::size_t{code[end - 2]} << 8) | code[end - 1];
-        if (len + 2 <= end && len >= 8 && code[end - 2 - len] >= 0xa1 && code[end - 2 - len] <= 0xa5) end -= len + 2;
-    }
+    const std::size_t end = metadata_start(code);
     core::Bytes sk(code.begin(), code.begin() + static_cast<std::ptrdiff_t>(end));
     for (std::size_t pc = 0; pc < sk.size(); ++pc) {
         const std::uint8_t op = sk[pc];
@@ -123,7 +121,24 @@ std::uint64_t code_skeleton(core::ByteView code) {
     return v;
 }
 
-std::expected<ContractCorpus, std::string> load_contract_corpus(const fs::path& dir) {
+std::expected<std::vector<LabelledCode>, std::string> load_labelled_codes(const fs::path& file) {
+    std::vector<LabelledCode> out;
+    std::map<std::string, std::uint64_t> groups;
+    auto r = each_row(file, {"label", "group", "name", "bytecode"}, [&](const auto& f, const std::string& where) -> std::expected<void, std::string> {
+        auto code = hex_code(f[3], where);
+        if (!code) return std::unexpected(code.error());
+        const auto label = contract_class_named(f[0]);
+        if (!label) return std::unexpected(where + ": unknown class '" + f[0] + "'");
+        const auto [it, inserted] = groups.emplace(f[1], groups.size());
+        out.push_back({std::move(*code), *label, it->second, where + " " + f[2]});
+        return {};
+    });
+    if (!r) return std::unexpected(r.error());
+    if (out.empty()) return std::unexpected(file.string() + ": no rows");
+    return out;
+}
+
+std::expected<ContractCorpus, std::string> load_contract_corpus(const fs::path& dir, const fs::path& templates) {
     std::vector<Raw> raw;
     ContractCorpus corpus;
     std::map<std::string, int> forwarders_as_proxy;
@@ -176,6 +191,16 @@ std::expected<ContractCorpus, std::string> load_contract_corpus(const fs::path& 
         return {};
     });
     if (!r) return std::unexpected(r.error());
+    // Our compiled corpus: its group (a family, or a subfamily) joins its rows like a skeleton.
+    r = each_row(templates, {"label", "group", "bytecode"}, [&](const auto& f, const std::string& where) -> std::expected<void, std::string> {
+        auto code = hex_code(f[2], where);
+        if (!code) return std::unexpected(code.error());
+        const auto label = contract_class_named(f[0]);
+        if (!label) return std::unexpected(where + ": unknown class '" + f[0] + "'");
+        raw.push_back({std::move(*code), *label, where, "t" + f[1]});
+        return {};
+    });
+    if (!r) return std::unexpected(r.error());
 
     // Exact duplicates: keep the first listing; count label conflicts.
     std::unordered_map<std::string, std::size_t> seen;
@@ -195,12 +220,12 @@ std::expected<ContractCorpus, std::string> load_contract_corpus(const fs::path& 
         }
         unique.push_back(std::move(x));
     }
-    // Groups: rows sharing a computed skeleton or a salzer skeleton_id are one group.
+    // Groups: rows sharing a computed skeleton or a named group are one group.
     std::vector<std::size_t> parent(unique.size());
     std::iota(parent.begin(), parent.end(), 0);
     std::vector<std::uint64_t> skeleton(unique.size());
     std::unordered_map<std::uint64_t, std::size_t> by_skeleton;
-    std::unordered_map<std::string, std::size_t> by_salzer;
+    std::unordered_map<std::string, std::size_t> by_named_group;
     for (std::size_t i = 0; i < unique.size(); ++i) {
         skeleton[i] = code_skeleton(unique[i].code);
         auto join = [&](std::size_t j) {
@@ -208,8 +233,8 @@ std::expected<ContractCorpus, std::string> load_contract_corpus(const fs::path& 
             if (a != b) parent[std::max(a, b)] = std::min(a, b);
         };
         if (auto [it, ins] = by_skeleton.emplace(skeleton[i], i); !ins) join(it->second);
-        if (!unique[i].salzer_skeleton.empty()) {
-            if (auto [it, ins] = by_salzer.emplace(unique[i].salzer_skeleton, i); !ins) join(it->second);
+        if (!unique[i].named_group.empty()) {
+            if (auto [it, ins] = by_named_group.emplace(unique[i].named_group, i); !ins) join(it->second);
         }
     }
     std::set<std::uint64_t> groups;

@@ -4,6 +4,7 @@
 #include <expected>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/bytes.hpp"
@@ -28,14 +29,26 @@ struct ContractCorpus {
     std::vector<std::string> notes;
 };
 
+/// The corpus we compile ourselves (scripts/contract_corpus/generate.mjs), beside the shared data.
+inline constexpr std::string_view kContractTemplatesFile = "chain-config/corpus/contract_templates.csv.gz";
+/// The live set: contracts no training family is a copy of, deployed on a devnet by the e2e test.
+inline constexpr std::string_view kContractLiveFile = "chain-config/corpus/contract_live.csv.gz";
+
 /// Reads, from a directory laid out like ../shared/data: sadponzi_bytecode/rq1_groundtruth.csv,
 /// salzer_wallets_proxies_bytecode/{wallets,proxies,verified_name_groups_codes}.csv and
-/// solmigrator_erc20_erc721_bytecode/solmigrator_contracts.csv. A missing file is an error.
-[[nodiscard]] std::expected<ContractCorpus, std::string> load_contract_corpus(const std::filesystem::path& data_dir);
+/// solmigrator_erc20_erc721_bytecode/solmigrator_contracts.csv; and `templates`, our compiled
+/// corpus (family,label,group,...,bytecode), whose `group` column joins its rows into groups.
+/// A missing file is an error.
+[[nodiscard]] std::expected<ContractCorpus, std::string> load_contract_corpus(const std::filesystem::path& data_dir,
+                                                                            const std::filesystem::path& templates);
 
-/// The class a contract's dispatcher declares: ERC-721 when it answers ownerOf and a transfer
-/// or approval-for-all selector, ERC-20 when it answers transfer, balanceOf and transferFrom or
-/// approve; otherwise `fallback`.
+/// Reads a file in the templates' layout as it is (the live set): every row, its label, no dedup.
+[[nodiscard]] std::expected<std::vector<LabelledCode>, std::string> load_labelled_codes(const std::filesystem::path& file);
+
+/// The class a contract's dispatcher declares: ERC-1155 when it answers balanceOfBatch and
+/// safeBatchTransferFrom, ERC-721 when it answers ownerOf and a transfer or approval-for-all
+/// selector, ERC-20 when it answers transfer, balanceOf and transferFrom or approve, dex when
+/// it answers getReserves and swap, factory when createPair and getPair; otherwise `fallback`.
 [[nodiscard]] ContractClass interface_class(core::ByteView code, ContractClass fallback);
 
 /// A code skeleton: keccak of the code with its Solidity metadata trailer removed and every

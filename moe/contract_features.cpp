@@ -65,11 +65,20 @@ constexpr std::array<std::uint8_t, 256> make_groups() {
 constexpr std::array<std::uint8_t, 256> kGroup = make_groups();
 
 constexpr std::uint8_t kEq = 0x14;
+constexpr std::uint8_t kCaller = 0x33;
 constexpr std::uint8_t kCalldataCopy = 0x37;
 constexpr std::uint8_t kReturndataCopy = 0x3e;
-constexpr std::uint8_t kDelegateCall = 0xf4;
+constexpr std::uint8_t kMstore = 0x52;
+constexpr std::uint8_t kPush1 = 0x60;
 constexpr std::uint8_t kPush4 = 0x63;
 constexpr std::uint8_t kPush32 = 0x7f;
+constexpr std::uint8_t kLog0 = 0xa0;
+constexpr std::uint8_t kLog4 = 0xa4;
+constexpr std::uint8_t kCreate = 0xf0;
+constexpr std::uint8_t kCall = 0xf1;
+constexpr std::uint8_t kDelegateCall = 0xf4;
+constexpr std::uint8_t kCreate2 = 0xf5;
+constexpr std::uint8_t kSelfDestruct = 0xff;
 
 // EIP-1167: 363d3d373d3d3d363d73 <address> 5af43d82803e903d91602b57fd5bf3.
 constexpr std::array<std::uint8_t, 10> kMinimalProxyHead = {0x36, 0x3d, 0x3d, 0x37, 0x3d, 0x3d, 0x3d, 0x36, 0x3d, 0x73};
@@ -85,7 +94,7 @@ constexpr std::array<std::uint64_t, 4> kProxySlots = {0x360894a13ba1a321ull, 0xb
 struct Family {
     std::initializer_list<std::uint32_t> selectors;
 };
-const std::array<Family, 10> kFamilies = {{
+const std::array<Family, 15> kFamilies = {{
     {{0x18160ddd, 0x70a08231, 0xa9059cbb, 0x23b872dd, 0x095ea7b3, 0xdd62ed3e}},  // ERC-20
     {{0x06fdde03, 0x95d89b41, 0x313ce567}},                                      // ERC-20 metadata
     {{0x6352211e, 0x42842e0e, 0xb88d4fde, 0xa22cb465, 0x081812fc, 0xe985e9c5}},  // ERC-721
@@ -96,8 +105,41 @@ const std::array<Family, 10> kFamilies = {{
     {{0x6a761202, 0xe75235b8, 0xaffed0e0, 0xb61d27f6, 0x1626ba7e}},              // Safe and smart wallets
     {{0x5c60da1b, 0x3659cfe6, 0x4f1ef286, 0xf851a440, 0x8f283970}},              // upgradeable proxy admin
     {{0x8da5cb5b, 0xf2fde38b, 0x715018a6}},                                      // Ownable
+    // A constant-product pair: getReserves, swap, mint, burn, skim, sync, token0, token1,
+    // price0CumulativeLast, kLast, initialize.
+    {{0x0902f1ac, 0x022c0d9f, 0x6a627842, 0x89afcb44, 0xbc25cf77, 0xfff6cae9, 0x0dfe1681, 0xd21220a7, 0x5909c0d5, 0x7464fc3d, 0x485cc955}},
+    // A router: swapExactTokensForTokens, swapTokensForExactTokens, swapExactETHForTokens,
+    // addLiquidity, addLiquidityETH, removeLiquidity, getAmountsOut, getAmountsIn, quote,
+    // getAmountOut, WETH.
+    {{0x38ed1739, 0x8803dbee, 0x7ff36ab5, 0xe8e33700, 0xf305d719, 0xbaa2abde, 0xd06ca61f, 0x1f00ca74, 0xad615dec, 0x054d50d4, 0xad5c4648}},
+    // A pool of another design: exchange, get_dy, add_liquidity, remove_liquidity, coins,
+    // balances, A, get_virtual_price, slot0, swap (v3), liquidity.
+    {{0x3df02124, 0x5e0d443f, 0x0b4c7e4d, 0x5b36389c, 0xc6610657, 0x4903b0d1, 0xf446c1d0, 0xbb7b8b80, 0x3850c7bd, 0x128acb08, 0x1a686502}},
+    // A factory: createPair, getPair, allPairs, allPairsLength, feeTo, setFeeTo, createPool,
+    // getPool, deploy(bytes,bytes32), clone().
+    {{0xc9c65396, 0xe6a43905, 0x1e3dd18b, 0x574f2ba3, 0x017e7e58, 0xf46901ed, 0xa1671295, 0x1698ee82, 0x4af63f02, 0x09ed4607}},
+    {{0xd0e30db0, 0x2e1a7d4d}},                                                  // wrapped ether: deposit, withdraw
 }};
 const std::initializer_list<std::uint32_t> kPayoutSelectors = {0x3ccfd60b, 0xd0e30db0, 0xe8b5e51f, 0xa6f2ae3a, 0x12065fe0};
+
+/// Event topic families (the first 8 bytes of keccak of the signature), pushed before LOGn.
+const std::array<std::initializer_list<std::uint64_t>, kEventFeatures - 1> kEventFamilies = {{
+    {0xddf252ad1be2c89bull, 0x8c5be1e5ebec7d5bull},                          // Transfer, Approval
+    {0x17307eab39ab6107ull},                                                 // ApprovalForAll
+    {0xc3d58168c5ae7397ull, 0x4a39dc06d4c0dbc6ull, 0x6bb7ff708619ba06ull},   // TransferSingle, TransferBatch, URI
+    {0xd78ad95fa46c994bull, 0x1c411e9a96e07124ull, 0x4c209b5fc8ad5075ull, 0xdccd412f0b125281ull},  // pair Swap, Sync, Mint, Burn
+    // pool TokenExchange, AddLiquidity, v3 Swap, v1 TokenPurchase, EthPurchase
+    {0x8b3e96f2b889fa77ull, 0x26f55a85081d2497ull, 0xc42079f94a6350d7ull, 0xcd60aa75dea3072full, 0x7f4091b46c33e918ull},
+    {0x0d3648bd0f6ba801ull, 0x783cca1c0412dd0dull, 0x9d42cb017eb05bd8ull},   // PairCreated, PoolCreated, NewExchange
+    {0xbc7cd75a20ee27fdull, 0x7e644d79422f17c0ull, 0x1cf3b03a6cf19fa2ull},   // Upgraded, AdminChanged, BeaconUpgraded
+    {0xe1fffcc4923d04b5ull, 0x7fcf532c15f0a6dbull},                          // Deposit, Withdrawal
+    {0xc0ba8fe4b176c171ull, 0x4a504a94899432a9ull, 0x33e13ecb54c3076dull},   // Submission, Confirmation, Execution
+    {0x442e715f626346e8ull, 0x23428b18acfb3ea6ull},                          // ExecutionSuccess, ExecutionFailure
+    {0x8be0079c53165914ull},                                                 // OwnershipTransferred
+}};
+
+static_assert(std::tuple_size_v<decltype(kFamilies)> + 2 == kInterfaceFeatures);
+static_assert(std::tuple_size_v<decltype(kEventFamilies)> + 1 == kEventFeatures);
 
 std::uint8_t share(std::uint64_t count, std::uint64_t total, std::uint64_t boost) {
     if (total == 0) return 0;
@@ -105,6 +147,10 @@ std::uint8_t share(std::uint64_t count, std::uint64_t total, std::uint64_t boost
 }
 
 std::uint8_t flag(bool b) { return b ? 127 : 0; }
+
+std::uint8_t scaled(std::uint64_t count, std::uint64_t per_unit) {
+    return static_cast<std::uint8_t>(std::min<std::uint64_t>(127, count * per_unit));
+}
 
 std::uint8_t width_code(std::size_t n) {
     return static_cast<std::uint8_t>(std::min<std::size_t>(127, std::bit_width(n) * 127 / 16));
@@ -115,17 +161,42 @@ std::uint32_t bigram_bucket(std::uint8_t prev, std::uint8_t op) {
     return mixed >> 27;                                                            // 32 buckets
 }
 
+bool is_prologue(core::ByteView code, std::size_t at) {
+    return at + 5 <= code.size() && code[at] == kPush1 && (code[at + 1] == 0x80 || code[at + 1] == 0x60) &&
+           code[at + 2] == kPush1 && code[at + 3] == 0x40 && code[at + 4] == kMstore;
+}
+
 }  // namespace
 
-CodeSummary summarize_code(core::ByteView code) {
+std::size_t metadata_start(core::ByteView code) {
+    const std::size_t end = code.size();
+    if (end < 2) return end;
+    const std::size_t len = (std::size_t{code[end - 2]} << 8) | code[end - 1];
+    if (len + 2 <= end && len >= 8 && code[end - 2 - len] >= 0xa1 && code[end - 2 - len] <= 0xa5) return end - len - 2;
+    return end;
+}
+
+std::size_t own_code_size(core::ByteView code) {
+    const std::size_t end = metadata_start(code);
+    for (std::size_t at = 1; at + 5 <= end; ++at) {
+        if (is_prologue(code, at)) return at;
+    }
+    return end;
+}
+
+CodeSummary summarize_code(core::ByteView whole) {
     CodeSummary s;
-    s.size = code.size();
-    s.minimal_proxy = code.size() == 45 && std::equal(kMinimalProxyHead.begin(), kMinimalProxyHead.end(), code.begin()) &&
-                      std::equal(kMinimalProxyTail.begin(), kMinimalProxyTail.end(), code.begin() + 30);
+    s.size = whole.size();
+    s.own_size = own_code_size(whole);
+    for (std::size_t at = s.own_size; at < whole.size(); ++at) s.carried_codes += is_prologue(whole, at) ? 1 : 0;
+    s.minimal_proxy = whole.size() == 45 && std::equal(kMinimalProxyHead.begin(), kMinimalProxyHead.end(), whole.begin()) &&
+                      std::equal(kMinimalProxyTail.begin(), kMinimalProxyTail.end(), whole.begin() + 30);
+    const core::ByteView code = whole.first(s.own_size);
     int forwarding_stage = 0;  // 1: CALLDATACOPY seen, 2: then DELEGATECALL, 3: then RETURNDATACOPY
     std::uint8_t prev = 0;
     std::uint32_t pending_selector = 0;
     int selector_window = 0;  // instructions left in which an EQ makes the last PUSH4 a selector
+    int caller_window = 0;    // instructions left in which an EQ compares CALLER
     for (std::size_t pc = 0; pc < code.size(); ++pc) {
         const std::uint8_t op = code[pc];
         ++s.instructions;
@@ -134,10 +205,19 @@ CodeSummary summarize_code(core::ByteView code) {
         prev = op;
 
         if (op == kEq && selector_window > 0) s.selectors.insert(pending_selector);
+        if (op == kEq && caller_window > 0) ++s.caller_checks;
         selector_window = selector_window > 0 ? selector_window - 1 : 0;
+        caller_window = caller_window > 0 ? caller_window - 1 : 0;
+        if (op == kCaller) caller_window = 6;
         if (op == kCalldataCopy && forwarding_stage == 0) forwarding_stage = 1;
         if (op == kDelegateCall && forwarding_stage == 1) forwarding_stage = 2;
         if (op == kReturndataCopy && forwarding_stage == 2) forwarding_stage = 3;
+        s.creates += op == kCreate ? 1 : 0;
+        s.creates2 += op == kCreate2 ? 1 : 0;
+        s.delegatecalls += op == kDelegateCall ? 1 : 0;
+        s.calls += op == kCall ? 1 : 0;
+        s.logs += op >= kLog0 && op <= kLog4 ? 1 : 0;
+        s.selfdestruct = s.selfdestruct || op == kSelfDestruct;
 
         if (op >= 0x60 && op <= 0x7f) {
             const std::size_t n = op - 0x5f;
@@ -150,6 +230,7 @@ CodeSummary summarize_code(core::ByteView code) {
             if (op == kPush32 && avail == 32) {
                 std::uint64_t head = 0;
                 for (int i = 0; i < 8; ++i) head = (head << 8) | code[pc + 1 + i];
+                s.topics.insert(head);
                 if (std::find(kProxySlots.begin(), kProxySlots.end(), head) != kProxySlots.end()) s.eip1967_slot = true;
             }
             pc += avail;
@@ -163,14 +244,25 @@ ContractFeatures contract_features(const CodeSummary& s) {
     ContractFeatures f{};
     std::size_t i = 0;
     // Shape.
-    f[i++] = width_code(s.size);
+    f[i++] = width_code(s.own_size);
     f[i++] = width_code(s.instructions);
     f[i++] = flag(s.minimal_proxy);
     f[i++] = flag(s.eip1967_slot);
     f[i++] = flag(s.forwards_calldata);
-    f[i++] = flag(s.groups[39] != 0);  // CALLCODE or DELEGATECALL
+    f[i++] = flag(s.delegatecalls != 0);
     f[i++] = flag(!s.selectors.empty());
     f[i++] = share(s.groups[27], s.instructions, 8);  // JUMPDEST density
+    f[i++] = scaled(s.carried_codes, 32);
+    f[i++] = share(s.size - s.own_size, s.size, 1);
+    // What creates, delegates, guards and logs.
+    f[i++] = flag(s.creates != 0);
+    f[i++] = flag(s.creates2 != 0);
+    f[i++] = scaled(s.creates + s.creates2, 16);
+    f[i++] = scaled(s.delegatecalls, 16);
+    f[i++] = flag(s.selfdestruct);
+    f[i++] = scaled(s.caller_checks, 8);
+    f[i++] = scaled(s.logs, 4);
+    f[i++] = scaled(s.calls, 4);
     // Opcode mix: the share of each group, a quarter of all instructions saturating.
     for (std::size_t g = 0; g < kOpcodeGroups; ++g) f[i++] = share(s.groups[g], s.instructions, 4);
     // Interfaces answered by the dispatcher.
@@ -182,7 +274,14 @@ ContractFeatures contract_features(const CodeSummary& s) {
     std::uint64_t payouts = 0;
     for (std::uint32_t sel : kPayoutSelectors) payouts += s.selectors.contains(sel) ? 1 : 0;
     f[i++] = share(payouts, kPayoutSelectors.size(), 1);
-    f[i++] = static_cast<std::uint8_t>(std::min<std::size_t>(127, s.selectors.size() * 4));
+    f[i++] = scaled(s.selectors.size(), 4);
+    // Events it can emit.
+    for (const auto& family : kEventFamilies) {
+        std::uint64_t present = 0;
+        for (std::uint64_t topic : family) present += s.topics.contains(topic) ? 1 : 0;
+        f[i++] = share(present, family.size(), 1);
+    }
+    f[i++] = scaled(s.topics.size(), 4);
     // Opcode bigrams, hashed.
     for (std::size_t b = 0; b < kBigramBuckets; ++b) f[i++] = share(s.bigrams[b], s.instructions, 8);
     return f;

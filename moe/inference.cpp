@@ -15,8 +15,18 @@ std::string_view to_string(ContractClass c) noexcept {
         case ContractClass::kWallet: return "wallet";
         case ContractClass::kPonzi: return "ponzi";
         case ContractClass::kOther: return "other";
+        case ContractClass::kErc1155: return "erc1155";
+        case ContractClass::kDex: return "dex";
+        case ContractClass::kFactory: return "factory";
     }
     return "other";
+}
+
+std::optional<ContractClass> contract_class_named(std::string_view name) noexcept {
+    for (int c = 0; c < kContractClasses; ++c) {
+        if (to_string(static_cast<ContractClass>(c)) == name) return static_cast<ContractClass>(c);
+    }
+    return std::nullopt;
 }
 
 std::string_view to_string(InferenceError e) noexcept {

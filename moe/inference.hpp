@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -15,11 +16,26 @@
 namespace moe::nn {
 
 /// The classes of the contract classifier (the model's output index).
-enum class ContractClass : std::uint8_t { kErc20 = 0, kErc721 = 1, kProxy = 2, kWallet = 3, kPonzi = 4, kOther = 5 };
-inline constexpr int kContractClasses = 6;
+/// The classes of the contract classifier. The numbers are stored in the registry and carried
+/// in verdicts, so a class keeps its number; new ones are appended.
+enum class ContractClass : std::uint8_t {
+    kErc20 = 0,
+    kErc721 = 1,
+    kProxy = 2,
+    kWallet = 3,  ///< wallets and multisigs
+    kPonzi = 4,
+    kOther = 5,
+    kErc1155 = 6,
+    kDex = 7,      ///< pairs, pools, routers
+    kFactory = 8,  ///< contracts whose job is to create contracts
+};
+inline constexpr int kContractClasses = 9;
 
-/// A short name for logs and RPC ("erc20", "erc721", "proxy", "wallet", "ponzi", "other").
+/// A short name for logs and RPC ("erc20", "erc721", "proxy", "wallet", "ponzi", "other",
+/// "erc1155", "dex", "factory").
 [[nodiscard]] std::string_view to_string(ContractClass c) noexcept;
+/// The class of a name to_string gives.
+[[nodiscard]] std::optional<ContractClass> contract_class_named(std::string_view name) noexcept;
 
 /// Why a model cannot do the job asked.
 enum class InferenceError { kWrongTask, kWrongSchema, kWrongShape };

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "core/keccak.hpp"
@@ -39,7 +40,11 @@ constexpr std::string_view kUsage =
     "                            held-out part of DIR: the 20% of skeleton groups (contract) or of\n"
     "                            accounts (fraud) that `moed train --seed N` never saw (N default 7,\n"
     "                            the shipped models' seed). Contract: per-class precision, recall, F1\n"
-    "                            and the confusion matrix, ending 'macro_f1=X'. Fraud: per account\n"
+    "                            and the confusion matrix, then the same on the live set (--live FILE,\n"
+    "                            default chain-config/corpus/contract_live.csv.gz: families never\n"
+    "                            trained on), ending 'live_macro_f1=X' and 'macro_f1=X' (held out);\n"
+    "                            --templates FILE: our compiled corpus (default\n"
+    "                            chain-config/corpus/contract_templates.csv.gz). Fraud: per account\n"
     "                            (the mean score of the rows screening its transactions, flagged at\n"
     "                            0.5) precision, recall, F1 and ROC-AUC, ending 'f1=X'.\n"
     "  features --task contract|fraud --data DIR --out CSV [--seed N] [--accounts N] [--with-gas-price]\n"
@@ -174,10 +179,10 @@ struct TaskData {
 };
 
 std::optional<TaskData> load_task(const std::string& cmd, const std::string& task, const std::string& dir, std::uint64_t seed, std::size_t accounts,
-                                  bool gas_price) {
+                                  bool gas_price, const std::string& templates) {
     TaskData t;
     if (task == "contract") {
-        auto corpus = nn::load_contract_corpus(dir);
+        auto corpus = nn::load_contract_corpus(dir, templates);
         if (!corpus) {
             std::fprintf(stderr, "moed moe %s: %s\n", cmd.c_str(), corpus.error().c_str());
             return std::nullopt;
@@ -204,6 +209,8 @@ std::optional<TaskData> load_task(const std::string& cmd, const std::string& tas
 
 struct TaskFlags {
     std::string task, data;
+    std::string templates{nn::kContractTemplatesFile};  ///< contract: our compiled corpus
+    std::string live{nn::kContractLiveFile};            ///< contract: the live set
     std::uint64_t seed = nn::kShippedSeed;
     std::size_t accounts = 0;
 };
@@ -220,6 +227,8 @@ std::optional<TaskFlags> task_flags(const std::string& cmd, Args args) {
         std::fprintf(stderr, "moed moe %s: --data DIR is required\n", cmd.c_str());
         return std::nullopt;
     }
+    f.templates = flag_value(args, "--templates", f.templates);
+    f.live = flag_value(args, "--live", f.live);
     if (const auto s = flag_value(args, "--seed"); !s.empty() && !parse_u64(s, f.seed)) {
         std::fprintf(stderr, "moed moe %s: --seed must be a non-negative integer\n", cmd.c_str());
         return std::nullopt;
@@ -255,7 +264,7 @@ int eval(Args args) {
         return 1;
     }
     const bool gas_price = f->task == "fraud" && model->num_features == nn::kFraudFeatures + 1;
-    auto data = load_task("eval", f->task, f->data, f->seed, f->accounts, gas_price);
+    auto data = load_task("eval", f->task, f->data, f->seed, f->accounts, gas_price, f->templates);
     if (!data) return 1;
     if (data->held.num_features != model->num_features) {
         std::fprintf(stderr, "moed moe eval: the model takes %d features, the task has %d\n", model->num_features, data->held.num_features);
@@ -269,7 +278,58 @@ int eval(Args args) {
         std::vector<std::string_view> names;
         for (int c = 0; c < nn::kContractClasses; ++c) names.push_back(nn::to_string(static_cast<nn::ContractClass>(c)));
         const auto r = nn::classification_report(data->held.y, nn::predicted_classes(p, nn::kContractClasses), nn::kContractClasses);
-        std::printf("%smacro_f1=%.4f\n", nn::format_report(r, names).c_str(), r.macro_f1);
+        std::printf("%s", nn::format_report(r, names).c_str());
+        std::vector<std::set<std::uint64_t>> groups(nn::kContractClasses);
+        for (int row = 0; row < data->held.rows(); ++row) {
+            groups[static_cast<std::size_t>(data->held.y[static_cast<std::size_t>(row)])].insert(data->held.groups[static_cast<std::size_t>(row)]);
+        }
+        std::printf("held-out groups per class:");
+        for (int c = 0; c < nn::kContractClasses; ++c) std::printf(" %s=%zu", std::string(names[static_cast<std::size_t>(c)]).c_str(), groups[static_cast<std::size_t>(c)].size());
+        std::printf("\n");
+        // The experts' specialities: of the held-out rows of each class, how many the gate sends
+        // first to each expert.
+        const std::vector<std::uint8_t> x = nn::quantize_features(data->held.x);
+        const nn::Inference inf = engine.forward(x.data(), data->held.rows());
+        const std::size_t experts = engine.model().experts.size();
+        std::vector<std::vector<int>> first(experts, std::vector<int>(nn::kContractClasses, 0));
+        for (int row = 0; row < inf.rows; ++row) {
+            ++first[static_cast<std::size_t>(inf.routes[static_cast<std::size_t>(row)].front().expert)]
+                   [static_cast<std::size_t>(data->held.y[static_cast<std::size_t>(row)])];
+        }
+        std::printf("first expert of held-out rows (rows: expert, columns: true class)\n%-8s", "expert");
+        for (std::string_view n : names) std::printf(" %8.8s", std::string(n).c_str());
+        std::printf("\n");
+        for (std::size_t e = 0; e < experts; ++e) {
+            std::printf("%-8zu", e);
+            for (int n : first[e]) std::printf(" %8d", n);
+            std::printf("\n");
+        }
+        // The live set: contracts of families never trained on, as the e2e test deploys them.
+        auto live = nn::load_labelled_codes(f->live);
+        if (!live) {
+            std::fprintf(stderr, "moed moe eval: %s\n", live.error().c_str());
+            return 1;
+        }
+        std::vector<core::ByteView> codes;
+        std::vector<int> truth;
+        for (const nn::LabelledCode& c : *live) {
+            codes.push_back(c.code);
+            truth.push_back(static_cast<int>(c.label));
+        }
+        auto verdicts = nn::classify_contracts(engine, codes);
+        if (!verdicts) {
+            std::fprintf(stderr, "moed moe eval: %s\n", std::string(nn::to_string(verdicts.error())).c_str());
+            return 1;
+        }
+        std::vector<int> predicted;
+        std::printf("live set %s: %zu contracts\n", f->live.c_str(), live->size());
+        for (std::size_t i = 0; i < live->size(); ++i) {
+            predicted.push_back(static_cast<int>((*verdicts)[i].contract_class));
+            std::printf("  %-48s %-8s -> %s\n", (*live)[i].source.c_str(), std::string(nn::to_string((*live)[i].label)).c_str(),
+                        std::string(nn::to_string((*verdicts)[i].contract_class)).c_str());
+        }
+        const auto lr = nn::classification_report(truth, predicted, nn::kContractClasses);
+        std::printf("live set:\n%slive_macro_f1=%.4f\nmacro_f1=%.4f\n", nn::format_report(lr, names).c_str(), lr.macro_f1, r.macro_f1);
     } else {
         const auto r = nn::fraud_report(*data->fraud, data->held_rows, p);
         std::printf("%sf1=%.4f\n", nn::format_fraud_report(r).c_str(), r.f1);
@@ -285,7 +345,7 @@ int features(Args args) {
         std::fputs("moed moe features: --out CSV is required\n", stderr);
         return 2;
     }
-    auto data = load_task("features", f->task, f->data, f->seed, f->accounts, has_flag(args, "--with-gas-price"));
+    auto data = load_task("features", f->task, f->data, f->seed, f->accounts, has_flag(args, "--with-gas-price"), f->templates);
     if (!data) return 1;
     std::ofstream csv(out, std::ios::trunc);
     if (!csv) {

@@ -595,13 +595,14 @@ std::optional<TransactionVerdict> Node::verdict(const core::Hash& txn_hash) cons
     return *v;
 }
 
-std::expected<std::optional<ContractClassRecord>, std::string> Node::contract_class(const core::Address& address,
-                                                                                    std::uint64_t number) const {
+std::expected<std::optional<ContractClassReport>, std::string> Node::contract_class(const core::Address& address,
+                                                                                     std::uint64_t number) const {
     auto header = header_by_number(number);
     if (!header) return std::unexpected("header not found");
     DbNodeStore store(*db_);
-    evm::State state(&store, nullptr, header->state_root);
-    auto c = read_contract_class(state, address);
+    DbCodeStore codes(*db_);
+    evm::State state(&store, &codes, header->state_root);
+    auto c = read_contract_class_report(state, address);
     if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
     return c;
 }

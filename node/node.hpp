@@ -254,8 +254,9 @@ class Node {
     [[nodiscard]] std::expected<TransactionVerdict, SubmitError> score_transaction(core::ByteView raw) const;
     /// The screening verdict stored with an included transaction.
     [[nodiscard]] std::optional<TransactionVerdict> verdict(const core::Hash& txn_hash) const;
-    /// The class of a contract at the state after block `number` (nullopt: none recorded).
-    [[nodiscard]] std::expected<std::optional<ContractClassRecord>, std::string> contract_class(const core::Address& address,
+    /// The class of a contract at the state after block `number` (nullopt: none recorded), and
+    /// for a proxy its implementation's at that state.
+    [[nodiscard]] std::expected<std::optional<ContractClassReport>, std::string> contract_class(const core::Address& address,
                                                                                               std::uint64_t number) const;
     /// An account's screening statistics at the state after block `number`.
     [[nodiscard]] std::expected<nn::AccountStats, std::string> account_stats(const core::Address& address,

@@ -1,5 +1,7 @@
 #include "node/screening.hpp"
 
+#include "moe/contract_features.hpp"
+
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
 #include "moe/int8_matmul.hpp"
@@ -227,6 +229,28 @@ std::optional<ContractClassRecord> read_contract_class(evm::State& state, const 
     return ContractClassRecord{static_cast<nn::ContractClass>(cls), static_cast<std::uint32_t>(w >> 8)};
 }
 
+std::optional<core::Address> proxy_implementation(evm::State& state, const core::Address& proxy) {
+    // EIP-1967: bytes32(uint256(keccak256("eip1967.proxy.implementation")) - 1).
+    static const core::uint256 kImplementationSlot = core::uint256_from_big_endian(
+        *core::Hash::from_hex("0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc"));
+    const core::uint256 word = state.storage(proxy, kImplementationSlot);
+    if (word != 0) return core::Address::right_aligned(core::uint256_to_bytes32(word).view().subspan(12));
+    // EIP-1167: 363d3d373d3d3d363d73 <address> 5af43d82803e903d91602b57fd5bf3.
+    const evm::Code code = state.code(proxy);
+    if (code && nn::summarize_code(*code).minimal_proxy) return core::Address::right_aligned(core::ByteView(*code).subspan(10, 20));
+    return std::nullopt;
+}
+
+std::optional<ContractClassReport> read_contract_class_report(evm::State& state, const core::Address& contract) {
+    const auto record = read_contract_class(state, contract);
+    if (!record) return std::nullopt;
+    ContractClassReport out{*record, std::nullopt, std::nullopt};
+    if (record->contract_class != nn::ContractClass::kProxy) return out;
+    out.implementation = proxy_implementation(state, contract);
+    if (out.implementation) out.implementation_class = read_contract_class(state, *out.implementation);
+    return out;
+}
+
 nn::TxFacts transaction_facts(const core::Transaction& txn, bool recipient_is_contract, std::uint64_t timestamp) {
     nn::TxFacts f;
     f.value_gwei = gwei_of(txn.value);
@@ -284,7 +308,8 @@ std::expected<TransactionVerdict, std::string> BlockScreening::screen(evm::State
 }
 
 std::expected<void, std::string> BlockScreening::record(evm::State& state, const core::Transaction& txn, const core::Address& sender,
-                                                        bool success, const std::optional<core::Address>& created) {
+                                                        bool success, const std::optional<core::Address>& created,
+                                                        std::span<const core::Address> contracts) {
     const core::Address recipient = created ? *created : txn.to.value_or(core::Address{});
     const bool contract = state.code_hash(recipient) != core::kEmptyCodeHash;
     const nn::TxFacts facts = transaction_facts(txn, contract, timestamp_);
@@ -298,13 +323,14 @@ std::expected<void, std::string> BlockScreening::record(evm::State& state, const
         (*to)->apply_received(facts, key_of(sender));
         changed_.insert(recipient);
     }
-    if (created && success && models_.classifies()) {
-        const evm::Code code = state.code(*created);
-        if (code && !code->empty()) {
-            auto cls = models_.classify(*code);
-            if (!cls) return std::unexpected(cls.error());
-            classes_.emplace_back(*created, *cls);
-        }
+    if (!models_.classifies()) return {};
+    // A contract created and self-destructed in the same transaction (EIP-6780) has no code left.
+    for (const core::Address& a : contracts) {
+        const evm::Code code = state.code(a);
+        if (!code || code->empty()) continue;
+        auto cls = models_.classify(*code);
+        if (!cls) return std::unexpected(cls.error());
+        classes_.emplace_back(a, *cls);
     }
     return {};
 }

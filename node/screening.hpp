@@ -55,6 +55,15 @@ struct ContractClassRecord {
     std::uint32_t confidence = 0;  ///< 0..10000
 };
 
+/// What moe_getContractClass reports: the class given at creation and, for a proxy, the
+/// implementation it delegates to now (read at query time, since it may be set or changed
+/// after the proxy was created) with that implementation's class.
+struct ContractClassReport {
+    ContractClassRecord record;
+    std::optional<core::Address> implementation;
+    std::optional<ContractClassRecord> implementation_class;
+};
+
 /// One model as moe_getModels reports it.
 struct ModelInfo {
     std::string name;
@@ -109,6 +118,12 @@ class ChainModels {
 /// The class the registry holds for a contract, if it was classified.
 [[nodiscard]] std::optional<ContractClassRecord> read_contract_class(evm::State& state, const core::Address& contract);
 
+/// The implementation a proxy delegates to: the EIP-1967 implementation slot when it is set,
+/// else the address inside an EIP-1167 forwarder's code; nullopt for anything else.
+[[nodiscard]] std::optional<core::Address> proxy_implementation(evm::State& state, const core::Address& proxy);
+/// The class the registry holds for a contract and, for a proxy, its implementation's.
+[[nodiscard]] std::optional<ContractClassReport> read_contract_class_report(evm::State& state, const core::Address& contract);
+
 /// The facts screening uses about a transaction, with the recipient's code known.
 [[nodiscard]] nn::TxFacts transaction_facts(const core::Transaction& txn, bool recipient_is_contract, std::uint64_t timestamp);
 
@@ -125,10 +140,13 @@ class BlockScreening {
     /// The verdict on the next transaction, from its parties' statistics before it.
     [[nodiscard]] std::expected<TransactionVerdict, std::string> screen(evm::State& state, const core::Transaction& txn,
                                                                         const core::Address& sender);
-    /// After the transaction ran: its parties' statistics, and the class of what it created.
+    /// After the transaction ran: its parties' statistics (`created`: the address a deployment
+    /// was given, even if it failed), and the class of every contract it created, however
+    /// (`contracts`: evm::TxOutcome::created_contracts, in execution order).
     [[nodiscard]] std::expected<void, std::string> record(evm::State& state, const core::Transaction& txn,
                                                           const core::Address& sender, bool success,
-                                                          const std::optional<core::Address>& created);
+                                                          const std::optional<core::Address>& created,
+                                                          std::span<const core::Address> contracts);
     /// Writes the changed statistics into the registry (inside a transaction of the state's
     /// own); returns the encoded statistics to store by hash beside the contract code.
     [[nodiscard]] std::vector<std::pair<core::Hash, core::Bytes>> finish(evm::State& state);

@@ -91,7 +91,8 @@ void register_moe_api(Dispatcher& d, node::Node& node) {
         return out;
     });
 
-    // moe_getContractClass(address[, block]): the class given at deployment.
+    // moe_getContractClass(address[, block]): the class given at creation (by a transaction or
+    // by a contract); a proxy adds the implementation it delegates to at that block and its class.
     d.add("moe_getContractClass", [&node](const json& params, CallContext&) {
         const core::Address a = address_param(param(params, 0, "address"));
         const std::uint64_t number = has_param(params, 1) ? block_number_param(node, params[1]) : node.head().number;
@@ -99,10 +100,16 @@ void register_moe_api(Dispatcher& d, node::Node& node) {
         if (!c) throw RpcError(-32000, c.error());
         if (!*c) return json(nullptr);
         const node::ModelInfo* m = model_named(node, "contract");
-        return json{{"address", a.hex()},
-                    {"class", std::string(nn::to_string((*c)->contract_class))},
-                    {"confidence", (*c)->confidence},
-                    {"modelHash", m ? json(m->sha256.hex()) : json(nullptr)}};
+        const node::ContractClassReport& r = **c;
+        json out{{"address", a.hex()},
+                 {"class", std::string(nn::to_string(r.record.contract_class))},
+                 {"confidence", r.record.confidence},
+                 {"modelHash", m ? json(m->sha256.hex()) : json(nullptr)}};
+        if (r.record.contract_class == nn::ContractClass::kProxy) {
+            out["implementation"] = r.implementation ? json(r.implementation->hex()) : json(nullptr);
+            out["implementationClass"] = r.implementation_class ? json(std::string(nn::to_string(r.implementation_class->contract_class))) : json(nullptr);
+        }
+        return out;
     });
 
     // moe_getAccountRisk(address[, block]): the account's statistics and the scores of a

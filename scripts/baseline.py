@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support, roc_auc_score
 
-CLASSES = ["erc20", "erc721", "proxy", "wallet", "ponzi", "other"]
+CLASSES = ["erc20", "erc721", "proxy", "wallet", "ponzi", "other", "erc1155", "dex", "factory"]
 
 
 def main():

@@ -121,6 +121,14 @@ TEST(ContractDataset, InterfaceNamesTokenStandards) {
     EXPECT_EQ(interface_class(dispatcher({"a9059cbb", "70a08231", "095ea7b3"}), ContractClass::kOther), ContractClass::kErc20);
     EXPECT_EQ(interface_class(dispatcher({"6352211e", "42842e0e", "70a08231"}), ContractClass::kOther), ContractClass::kErc721);
     EXPECT_EQ(interface_class(dispatcher({"12345678"}), ContractClass::kPonzi), ContractClass::kPonzi);
+    EXPECT_EQ(interface_class(dispatcher({"4e1273f4", "2eb2c2d6", "00fdd58e"}), ContractClass::kOther), ContractClass::kErc1155);
+    EXPECT_EQ(interface_class(dispatcher({"0902f1ac", "022c0d9f", "a9059cbb", "70a08231", "095ea7b3"}), ContractClass::kOther),
+              ContractClass::kDex);  // a pair is also its liquidity token, but a pair first
+    EXPECT_EQ(interface_class(dispatcher({"c9c65396", "e6a43905"}), ContractClass::kOther), ContractClass::kFactory);
+    for (int c = 0; c < kContractClasses; ++c) {
+        EXPECT_EQ(contract_class_named(to_string(static_cast<ContractClass>(c))), static_cast<ContractClass>(c));
+    }
+    EXPECT_EQ(contract_class_named("token"), std::nullopt);
 }
 
 TEST(CsvReader, ParsesDecimalsWithSaturationAndDroppedDigits) {

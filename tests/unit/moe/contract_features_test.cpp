@@ -1,6 +1,8 @@
 // Bytecode features: what the classifier sees of a contract, computed the same way everywhere.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "core/bytes.hpp"
 #include "moe/contract_features.hpp"
 
@@ -39,10 +41,52 @@ TEST(ContractFeatures, ReadsTheDispatcherSelectors) {
     const CodeSummary s = summarize_code(dispatcher({"18160ddd", "70a08231", "a9059cbb", "23b872dd", "095ea7b3", "dd62ed3e"}));
     EXPECT_EQ(s.selectors.size(), 6u);
     const ContractFeatures f = contract_features(s);
-    const int interfaces = kShapeFeatures + kOpcodeGroups;
-    EXPECT_EQ(f[interfaces + 0], 127);  // every ERC-20 selector
-    EXPECT_EQ(f[interfaces + 2], 0);    // no ERC-721 one
-    EXPECT_EQ(f[interfaces + 11], 24);  // six selectors, four codes each
+    const int interfaces = kShapeFeatures + kGuardFeatures + kOpcodeGroups;
+    EXPECT_EQ(f[interfaces + 0], 127);                      // every ERC-20 selector
+    EXPECT_EQ(f[interfaces + 2], 0);                        // no ERC-721 one
+    EXPECT_EQ(f[interfaces + kInterfaceFeatures - 1], 24);  // six selectors, four codes each
+}
+
+TEST(ContractFeatures, TheCreationCodeAFactoryCarriesIsNotItsInterface) {
+    // A factory answering createPair, then the creation code of its product (a Solidity
+    // prologue) whose dispatcher answers the ERC-20 selectors, then the factory's metadata.
+    const core::Bytes own = dispatcher({"c9c65396"});
+    const core::Bytes product = dispatcher({"a9059cbb", "70a08231", "23b872dd"});
+    core::Bytes code = own;
+    code.push_back(0xfe);
+    const core::Bytes prologue = hex("6080604052");
+    code.insert(code.end(), prologue.begin(), prologue.end());
+    code.insert(code.end(), product.begin(), product.end());
+    const core::Bytes metadata = hex("a2646970667358221220" "1111111111111111111111111111111111111111111111111111111111111111" "64736f6c634300081c0033");
+    code.insert(code.end(), metadata.begin(), metadata.end());
+
+    EXPECT_EQ(own_code_size(code), own.size() + 1);
+    EXPECT_EQ(metadata_start(code), code.size() - metadata.size());
+    const CodeSummary s = summarize_code(code);
+    EXPECT_EQ(s.selectors, std::set<std::uint32_t>{0xc9c65396});
+    EXPECT_EQ(s.carried_codes, 1u);
+    EXPECT_EQ(s.own_size, own.size() + 1);
+    // Without the product, the same factory gives the same interface but nothing carried.
+    EXPECT_EQ(summarize_code(own).selectors, s.selectors);
+    EXPECT_EQ(summarize_code(own).carried_codes, 0u);
+}
+
+TEST(ContractFeatures, SeesEventTopicsAndTheOpcodesThatCreateDelegateAndGuard) {
+    // PUSH32 Transfer's topic, LOG3; CALLER PUSH20 0 EQ; CREATE2; DELEGATECALL; STOP.
+    const core::Bytes code = hex("7fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef" "a3"
+                                 "3373" "0000000000000000000000000000000000000000" "14" "f5" "f4" "00");
+    const CodeSummary s = summarize_code(code);
+    EXPECT_TRUE(s.topics.contains(0xddf252ad1be2c89bull));
+    EXPECT_EQ(s.logs, 1u);
+    EXPECT_EQ(s.caller_checks, 1u);
+    EXPECT_EQ(s.creates2, 1u);
+    EXPECT_EQ(s.creates, 0u);
+    EXPECT_EQ(s.delegatecalls, 1u);
+    const ContractFeatures f = contract_features(s);
+    EXPECT_EQ(f[kShapeFeatures + 1], 127);  // CREATE2 present
+    EXPECT_EQ(f[kShapeFeatures + 0], 0);    // no CREATE
+    const int events = kShapeFeatures + kGuardFeatures + kOpcodeGroups + kInterfaceFeatures;
+    EXPECT_EQ(f[events + 0], 63);  // Transfer without Approval: half of the family
 }
 
 TEST(ContractFeatures, AConstantThatIsNotComparedIsNoSelector) {
