@@ -135,10 +135,10 @@ int load_main(Args args) {
         std::fputs(kLoadUsage.data(), stderr);
         return 2;
     }
-    LoadOptions o;
+    load::LoadOptions o;
     std::stringstream list(urls);
     for (std::string url; std::getline(list, url, ',');) {
-        auto e = parse_rpc_endpoint(url);
+        auto e = load::parse_rpc_endpoint(url);
         if (!e) return fail("load", e.error(), 2);
         o.endpoints.push_back(*e);
     }
@@ -162,7 +162,7 @@ int load_main(Args args) {
         log::warn("load", "only ", o.accounts, " senders for ", o.endpoints.size(), " URLs: some URLs get nothing");
     }
     try {
-        const LoadReport r = run_load(o);
+        const load::LoadReport r = load::run_load(o);
         std::printf("sent:                  %llu over %.2f s to %zu URL(s)\n", static_cast<unsigned long long>(r.sent),
                     r.send_seconds, o.endpoints.size());
         std::printf("accepted:              %llu\n", static_cast<unsigned long long>(r.accepted));
