@@ -181,7 +181,7 @@ int load_main(Args args) {
         if (!o.receipts_path.empty()) {
             std::printf("receipts recorded:     %llu in %s\n", static_cast<unsigned long long>(r.receipts), o.receipts_path.c_str());
         }
-        for (const EndpointReport& e : r.endpoints) {
+        for (const load::EndpointReport& e : r.endpoints) {
             std::printf("%s  posted %llu, accepted %llu, failures %llu, failed over %llu%s%s\n", e.url.c_str(),
                         static_cast<unsigned long long>(e.posted), static_cast<unsigned long long>(e.accepted),
                         static_cast<unsigned long long>(e.failures), static_cast<unsigned long long>(e.failed_over),
