@@ -6,7 +6,7 @@
 #include <set>
 
 #include "moe/account_stats.hpp"
-#include "moe/benign_traffic.hpp"
+#include "moe/offline/benign_traffic.hpp"
 
 namespace moe::nn {
 namespace {
