@@ -28,15 +28,21 @@ class EvmTest : public ::testing::Test {
   protected:
     Result run(const Bytes& code, std::int64_t gas = 1'000'000, bool is_static = false) {
         state.set_code(contract, code);
+        Message msg = call_contract(gas);
+        msg.is_static = is_static;
+        Evm evm(state, block, tx, jumpdests);
+        return evm.execute(msg);
+    }
+
+    /// Ends the transaction that set the code so far and returns a call from `caller` to `contract`.
+    Message call_contract(std::int64_t gas = 1'000'000) {
         state.finalize_transaction();
         state.begin_transaction();
-        Evm evm(state, block, tx, jumpdests);
         Message msg;
         msg.gas = gas;
-        msg.is_static = is_static;
         msg.sender = caller;
         msg.recipient = msg.code_address = contract;
-        return evm.execute(msg);
+        return msg;
     }
 
     core::MemoryNodeStore nodes;
@@ -148,13 +154,8 @@ constexpr std::string_view kFactory = "6c6001600c60003960016000f35b600052"
 
 TEST_F(EvmTest, CreationsInsideACallAreReportedInTheOrderTheirCodeIsSet) {
     state.set_code(contract, hex(std::string(kFactory) + "00"));
-    state.finalize_transaction();
-    state.begin_transaction();
+    const Message msg = call_contract();
     Evm evm(state, block, tx, jumpdests);
-    Message msg;
-    msg.gas = 1'000'000;
-    msg.sender = caller;
-    msg.recipient = msg.code_address = contract;
     ASSERT_EQ(evm.execute(msg).status, Status::kSuccess);
     core::Hash salt;
     salt[31] = 1;
@@ -173,23 +174,17 @@ TEST_F(EvmTest, CreationsOfAFrameThatRevertsAreDropped) {
     const Bytes tail = hex("5af150" "6c6001600c60003960016000f35b600052" "600d60136000f050" "00");
     caller_code.insert(caller_code.end(), tail.begin(), tail.end());
     state.set_code(contract, caller_code);
-    state.finalize_transaction();
-    state.begin_transaction();
+    const Message msg = call_contract();
     Evm evm(state, block, tx, jumpdests);
-    Message msg;
-    msg.gas = 1'000'000;
-    msg.sender = caller;
-    msg.recipient = msg.code_address = contract;
     ASSERT_EQ(evm.execute(msg).status, Status::kSuccess);
     EXPECT_EQ(evm.created_contracts(), std::vector<Address>{create_address(contract, 0)});
     EXPECT_TRUE(state.code(create_address(factory, 0))->empty());
 
     // A top-level frame that reverts leaves nothing created.
     state.set_code(contract, hex(std::string(kFactory) + "60006000fd"));
-    state.finalize_transaction();
-    state.begin_transaction();
+    const Message top = call_contract();
     Evm again(state, block, tx, jumpdests);
-    EXPECT_EQ(again.execute(msg).status, Status::kRevert);
+    EXPECT_EQ(again.execute(top).status, Status::kRevert);
     EXPECT_TRUE(again.created_contracts().empty());
 }
 
