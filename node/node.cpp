@@ -458,15 +458,16 @@ std::expected<consensus::VerdictExtension, std::string> Node::expert_verdicts(
         requests.push_back({consensus::rank_experts(*logits, *committees),
                             consensus::failover_rank(seen == first_seen.end() ? height : seen->second, height, rc.failover_heights)});
     }
-    // Each transaction is answered for the ranks its failover reached and the top k after them
-    // (decision 004: honest members answer only there), and for what the capacity plan over
-    // this canonical order overflows to.
-    const consensus::RoutingPlan plan = consensus::RoutingPlan::assign(requests, rc.top_k, rc.capacity_per_block);
+    // Each transaction is answered for its experts in the capacity plan of `txns` (in the
+    // order the next proposer takes them; decision 004, Balance), and for the ranks its
+    // failover skipped (a committee that comes back may still take it back).
+    const consensus::RoutingRule rule{rc.top_k, rc.capacity_percent, static_cast<std::uint32_t>(committees->served_experts().size())};
+    const consensus::RoutingPlan plan = consensus::RoutingPlan::assign(requests, rule);
     std::vector<std::pair<std::uint32_t, std::size_t>> todo;  // (expert, transaction) to answer
     for (std::size_t i = 0; i < txns.size() && todo.size() < consensus::kMaxVerdictsPerExtension; ++i) {
         const consensus::RoutingRequest& q = requests[i];
-        const std::size_t reach = std::min<std::size_t>(q.ranking.size(), std::size_t{q.failover} + rc.top_k);
-        std::vector<std::uint32_t> duties(q.ranking.begin(), q.ranking.begin() + static_cast<std::ptrdiff_t>(reach));
+        const std::size_t skipped = std::min<std::size_t>(q.ranking.size(), q.failover);
+        std::vector<std::uint32_t> duties(q.ranking.begin(), q.ranking.begin() + static_cast<std::ptrdiff_t>(skipped));
         duties.insert(duties.end(), plan.experts[i].begin(), plan.experts[i].end());
         std::sort(duties.begin(), duties.end());
         duties.erase(std::unique(duties.begin(), duties.end()), duties.end());

@@ -192,7 +192,7 @@ void register_moe_api(Dispatcher& d, node::Node& node) {
         }
         const auto& rc = node.chain().routing;
         json config = rc ? json{{"minCommitteeSize", rc->min_committee_size}, {"topK", rc->top_k},
-                                {"capacityPerBlock", rc->capacity_per_block}, {"failoverHeights", rc->failover_heights},
+                                {"capacityPercent", rc->capacity_percent}, {"failoverHeights", rc->failover_heights},
                                 {"quorumBps", rc->quorum_bps}}
                          : json(nullptr);
         return json{{"height", qty(next)}, {"routing", std::move(config)}, {"experts", std::move(experts)}};
