@@ -564,13 +564,14 @@ std::expected<void, std::string> Node::check_wrong_verdict(const consensus::Wron
     return {};
 }
 
-std::expected<TransactionVerdict, std::string> Node::screen_on_head(const core::Transaction& txn, const core::Address& sender) const {
+std::expected<TransactionVerdict, std::string> Node::screen_on_head(const core::Transaction& txn, const core::Address& sender,
+                                                                   Explain explain) const {
     if (!models_->screens()) return std::unexpected("this chain screens no transactions (its genesis names no fraud model)");
     const core::BlockHeader head = head_header();
     DbNodeStore store(*db_);
     evm::State state(&store, nullptr, head.state_root);
     BlockScreening screening(*models_, *db_, head.timestamp + 1);
-    auto v = screening.screen(state, txn, sender);
+    auto v = screening.screen(state, txn, sender, explain);
     if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
     return v;
 }
@@ -581,7 +582,7 @@ std::expected<TransactionVerdict, SubmitError> Node::score_transaction(core::Byt
     if (!txn) return fail(-32602, std::string(core::to_string(txn.error())));
     auto sender = txn->sender();
     if (!sender) return fail(-32602, "invalid sender");
-    auto v = screen_on_head(*txn, *sender);
+    auto v = screen_on_head(*txn, *sender, Explain::kAlways);
     if (!v) return fail(-32000, v.error());
     return *v;
 }

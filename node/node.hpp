@@ -262,7 +262,8 @@ class Node {
                                                                             std::uint64_t number) const;
     /// The verdict screening gives a transaction of `txn` from `sender` on the head state.
     [[nodiscard]] std::expected<TransactionVerdict, std::string> screen_on_head(const core::Transaction& txn,
-                                                                               const core::Address& sender) const;
+                                                                               const core::Address& sender,
+                                                                               Explain explain = Explain::kWhenFlagged) const;
     /// The expert committees of `height` (1 .. head + 1); empty ones where routing is off.
     [[nodiscard]] std::expected<consensus::ExpertCommittees, std::string> committees(std::uint64_t height) const;
     /// Up to `max` pooled transactions, by hash: the canonical order validators plan over.
