@@ -63,8 +63,19 @@ struct LoadOptions {
     double rate = 100;                 ///< transactions per second, over all endpoints
     double seconds = 10;
     std::uint32_t accounts = 10;       ///< senders: the first accounts of kTestMnemonic (beyond 10, funded by the first 10 before the run)
-    std::uint64_t chain_id = 0;        ///< 0: ask the first endpoint (eth_chainId)
+    std::uint64_t chain_id = 0;        ///< 0: ask the first endpoint that answers (eth_chainId)
     double inclusion_timeout_s = 60;   ///< how long to wait for inclusion after the last send
+    std::string receipts_path;         ///< when set, one line per receipt seen: "txhash block_number block_hash"
+};
+
+/// What happened at one endpoint during a load run.
+struct EndpointReport {
+    std::string url;
+    std::uint64_t posted = 0;       ///< transactions posted to it (first tries, failovers and rebroadcasts)
+    std::uint64_t accepted = 0;     ///< of those, the ones it took into its pool
+    std::uint64_t failures = 0;     ///< requests it did not answer (refused, reset, timed out, not JSON)
+    std::uint64_t failed_over = 0;  ///< transactions of its senders sent to another endpoint instead
+    std::string first_failure;
 };
 
 /// What a load run measured.
@@ -72,20 +83,27 @@ struct LoadReport {
     std::uint64_t sent = 0;
     std::uint64_t accepted = 0;
     std::uint64_t rejected = 0;
+    std::uint64_t unsent = 0;        ///< no endpoint answered before the inclusion deadline
     std::string first_rejection;     ///< the error message of the first rejected transaction
     std::uint64_t committed = 0;     ///< accepted transactions seen in a block before the timeout
     std::uint64_t blocks = 0;        ///< blocks that held at least one of them
+    std::uint64_t rebroadcast = 0;   ///< accepted transactions posted again because a block had not shown them
+    std::uint64_t receipts = 0;      ///< receipts written to LoadOptions::receipts_path
     double send_seconds = 0;         ///< from the first send to the last
     double committed_per_second = 0; ///< committed / (first send .. last inclusion seen)
     double latency_p50_ms = 0;       ///< send to inclusion seen, over the committed ones
     double latency_p99_ms = 0;
+    std::vector<EndpointReport> endpoints;
 };
 
 /// Sends `rate * seconds` transfers from the accounts of kTestMnemonic, nonces tracked locally
-/// from eth_getTransactionCount(pending); each sender always goes to the same endpoint
-/// (sender i to endpoint i mod n), so its nonces arrive in order even on nodes that share no
-/// mempool. Inclusion is observed by polling every endpoint's new blocks. Throws
-/// std::runtime_error when an endpoint cannot be reached.
+/// from eth_getTransactionCount(pending); each sender goes to one endpoint (sender i to
+/// endpoint i mod n), so its nonces arrive in order even on nodes that share no mempool.
+/// An endpoint that resets, refuses or stops answering is skipped: its senders' transactions
+/// go to the next endpoint that answers, it is tried again after a pause, and once any
+/// endpoint has failed, accepted transactions no block has shown after a few seconds are
+/// posted again (a killed node loses its pool). Inclusion is observed by polling every
+/// endpoint's new blocks. Throws std::runtime_error when no endpoint answers at the start.
 [[nodiscard]] LoadReport run_load(const LoadOptions& options);
 
 }  // namespace moe::node

@@ -53,8 +53,20 @@ start_node() {
   local i=$1 d; d="$(node_dir "$i")"
   [[ -d $d ]] || die "no node $i in $DIR"
   if alive "$i"; then echo "node$i already runs (pid $(node_pid "$i"))"; return; fi
-  nohup "$MOED" start --home "$d" >>"$d/moed.log" 2>&1 &
-  echo $! >"$d/moed.pid"
+  local old_pid; old_pid="$(node_pid "$i")"
+  # A watcher waits for the node and logs how it ended: a node that crashes on its own
+  # (a signal, an abort) would otherwise vanish without a line, as its parent is gone.
+  (
+    trap '' HUP
+    "$MOED" start --home "$d" >>"$d/moed.log" 2>&1 </dev/null &
+    pid=$!
+    echo "$pid" >"$d/moed.pid"
+    wait "$pid"
+    status=$?
+    if ((status > 128)); then how="killed by signal $((status - 128)) ($(kill -l $((status - 128)) 2>/dev/null))"; else how="exited with status $status"; fi
+    echo "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ) testnet.sh: moed (pid $pid) $how" >>"$d/moed.log"
+  ) >/dev/null 2>&1 &
+  for _ in $(seq 1 50); do [[ -s $d/moed.pid && $(cat "$d/moed.pid") != "${old_pid:-}" ]] && break; sleep 0.01; done
   sleep 0.3
   if ! alive "$i"; then
     echo "node$i exited at once; the end of its log:" >&2

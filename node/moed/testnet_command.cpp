@@ -38,10 +38,13 @@ constexpr std::string_view kLoadUsage =
     "Sends signed EIP-1559 transfers between the first accounts of the test mnemonic at the\n"
     "given rate for the given time, sender i always to URL i mod n, over keep-alive HTTP; then\n"
     "waits for them in blocks and prints sent/accepted/rejected, committed transfers/s and\n"
-    "the inclusion latency (send to block seen) p50 and p99.\n"
+    "the inclusion latency (send to block seen) p50 and p99, and per URL what it took and how\n"
+    "often it failed. A URL that resets, refuses or stops answering is skipped (its senders go\n"
+    "to the next URL) and tried again after a pause; the run goes on while any URL answers.\n"
     "  --accounts K      senders (default 10, what the presets fund; more are funded by those first)\n"
     "  --chain-id ID     chain id (default: eth_chainId of the first URL)\n"
-    "  --timeout S       how long to wait for inclusion after the last send (default 60)\n";
+    "  --timeout S       how long to wait for inclusion after the last send (default 60)\n"
+    "  --receipts FILE   append 'txhash block_number block_hash' for every receipt seen\n";
 
 /// An unsigned integer flag in [min, max], or the fallback when absent.
 std::expected<std::uint64_t, std::string> number_flag(Args args, std::string_view name, std::uint64_t fallback,
@@ -179,6 +182,7 @@ int load_main(Args args) {
     o.inclusion_timeout_s = *timeout;
     o.accounts = static_cast<std::uint32_t>(*accounts);
     o.chain_id = *chain_id;
+    o.receipts_path = flag_value(args, "--receipts");
     if (o.accounts < o.endpoints.size()) {
         log::warn("load", "only ", o.accounts, " senders for ", o.endpoints.size(), " URLs: some URLs get nothing");
     }
@@ -193,6 +197,17 @@ int load_main(Args args) {
                     static_cast<unsigned long long>(r.blocks));
         std::printf("committed transfers/s: %.1f\n", r.committed_per_second);
         std::printf("inclusion latency:     p50 %.0f ms, p99 %.0f ms\n", r.latency_p50_ms, r.latency_p99_ms);
+        if (r.unsent > 0) std::printf("unsent:                %llu (no URL answered)\n", static_cast<unsigned long long>(r.unsent));
+        if (r.rebroadcast > 0) std::printf("rebroadcast:           %llu\n", static_cast<unsigned long long>(r.rebroadcast));
+        if (!o.receipts_path.empty()) {
+            std::printf("receipts recorded:     %llu in %s\n", static_cast<unsigned long long>(r.receipts), o.receipts_path.c_str());
+        }
+        for (const EndpointReport& e : r.endpoints) {
+            std::printf("%s  posted %llu, accepted %llu, failures %llu, failed over %llu%s%s\n", e.url.c_str(),
+                        static_cast<unsigned long long>(e.posted), static_cast<unsigned long long>(e.accepted),
+                        static_cast<unsigned long long>(e.failures), static_cast<unsigned long long>(e.failed_over),
+                        e.first_failure.empty() ? "" : "  first failure: ", e.first_failure.c_str());
+        }
         return r.committed == r.accepted && r.accepted > 0 ? 0 : 1;
     } catch (const std::exception& e) {
         return fail("load", e.what());
