@@ -50,32 +50,37 @@ std::string_view to_string(Decision d) noexcept {
     return "unknown";
 }
 
+namespace {
+
+/// rlp([[a, b], ...]) of integer pairs, signed values as the uint32 of their two's complement.
+core::Bytes pair_list(const std::vector<std::pair<std::uint64_t, std::int32_t>>& pairs) {
+    core::Bytes list;
+    for (const auto& [a, b] : pairs) {
+        core::Bytes pair;
+        rlp::encode(pair, a);
+        rlp::encode(pair, static_cast<std::uint64_t>(static_cast<std::uint32_t>(b)));
+        const core::Bytes item = rlp::wrap_list(pair);
+        list.insert(list.end(), item.begin(), item.end());
+    }
+    return rlp::wrap_list(list);
+}
+
+}  // namespace
+
 core::Bytes TransactionVerdict::encode() const {
     core::Bytes payload;
     rlp::encode(payload, std::uint64_t{score});
     rlp::encode(payload, static_cast<std::uint64_t>(decision));
     rlp::encode(payload, static_cast<std::uint64_t>(type));
-    core::Bytes list;
-    for (const nn::ExpertWeight& e : experts) {
-        core::Bytes pair;
-        rlp::encode(pair, static_cast<std::uint64_t>(e.expert));
-        rlp::encode(pair, static_cast<std::uint64_t>(static_cast<std::uint32_t>(e.weight)));
-        const core::Bytes item = rlp::wrap_list(pair);
-        list.insert(list.end(), item.begin(), item.end());
-    }
-    const core::Bytes wrapped = rlp::wrap_list(list);
-    payload.insert(payload.end(), wrapped.begin(), wrapped.end());
+    std::vector<std::pair<std::uint64_t, std::int32_t>> pairs;
+    for (const nn::ExpertWeight& e : experts) pairs.emplace_back(static_cast<std::uint64_t>(e.expert), e.weight);
+    const core::Bytes chosen = pair_list(pairs);
+    payload.insert(payload.end(), chosen.begin(), chosen.end());
     if (!contributions.empty()) {
-        core::Bytes parts;
-        for (const nn::FeatureContribution& c : contributions) {
-            core::Bytes pair;
-            rlp::encode(pair, static_cast<std::uint64_t>(c.feature));
-            rlp::encode(pair, static_cast<std::uint64_t>(static_cast<std::uint32_t>(c.contribution)));
-            const core::Bytes item = rlp::wrap_list(pair);
-            parts.insert(parts.end(), item.begin(), item.end());
-        }
-        const core::Bytes item = rlp::wrap_list(parts);
-        payload.insert(payload.end(), item.begin(), item.end());
+        pairs.clear();
+        for (const nn::FeatureContribution& c : contributions) pairs.emplace_back(static_cast<std::uint64_t>(c.feature), c.contribution);
+        const core::Bytes parts = pair_list(pairs);
+        payload.insert(payload.end(), parts.begin(), parts.end());
     }
     return rlp::wrap_list(payload);
 }
