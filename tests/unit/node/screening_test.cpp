@@ -99,7 +99,7 @@ TEST(ChainConfigRouting, AbsentIsOffAndFieldsDefault) {
 
 TEST(ChainConfigRouting, BadRoutingSectionsAreClearErrors) {
     for (const char* bad : {R"([])", R"({"top_k": 0})", R"({"top_k": 17})", R"({"quorum_bps": 10001})", R"({"quorum_bps": 0})", R"({"sample_percent": 101})",
-                            R"({"min_committee_size": 0})", R"({"slack": 1})", R"({"top_k": "2"})"}) {
+                            R"({"min_committee_size": 0})", R"({"capacity_percent": 50})", R"({"slack": 1})", R"({"top_k": "2"})"}) {
         nlohmann::json doc = preset();
         doc["routing"] = nlohmann::json::parse(bad);
         auto c = parse_chain_config(doc);
