@@ -11,7 +11,7 @@
 
 #include "core/keccak.hpp"
 #include "node/chain_config.hpp"
-#include "node/load_generator.hpp"
+#include "tools/load/load_generator.hpp"
 #include "node/consensus_driver.hpp"
 #include "node/node.hpp"
 #include "rpc/eth_api.hpp"
@@ -71,8 +71,8 @@ int main(int argc, char** argv) {
     std::vector<core::Transaction> txns;
     for (std::size_t nonce = 0; nonce < per_sender; ++nonce) {
         for (std::size_t s = 0; s < senders; ++s) {
-            core::Transaction t = node::signed_transfer(keys[s], keys[(s + 1) % senders].address(), nonce, chain->chain_id);
-            bodies.push_back(node::send_raw_transaction_body(t));
+            core::Transaction t = load::signed_transfer(keys[s], keys[(s + 1) % senders].address(), nonce, chain->chain_id);
+            bodies.push_back(load::send_raw_transaction_body(t));
             txns.push_back(std::move(t));
         }
     }
@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
     std::vector<std::thread> clients;
     for (unsigned c = 0; c < connections; ++c) {
         clients.emplace_back([&] {
-            node::RpcClient client(node::RpcEndpoint{"127.0.0.1", server.port()});
+            load::RpcClient client(load::RpcEndpoint{"127.0.0.1", server.port()});
             for (std::size_t i = next++; i < bodies.size(); i = next++) {
                 // Senders are interleaved nonce by nonce, so a sender's nonces arrive in order
                 // unless two connections race; the mempool queues a gap until it fills.
@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
     clients.clear();
     for (unsigned c = 0; c < connections; ++c) {
         clients.emplace_back([&] {
-            node::RpcClient client(node::RpcEndpoint{"127.0.0.1", server.port()});
+            load::RpcClient client(load::RpcEndpoint{"127.0.0.1", server.port()});
             const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]})";
             while (Clock::now() < until) {
                 (void)client.post(body);

@@ -14,9 +14,9 @@
 #include "moe/engine.hpp"
 #include "moe/inference.hpp"
 #include "moe/model_file.hpp"
-#include "moe/perf_kernels.hpp"
-#include "moe/synthetic.hpp"
-#include "node/node_config.hpp"
+#include "moe/offline/perf_kernels.hpp"
+#include "moe/offline/synthetic.hpp"
+#include "node/files.hpp"
 
 namespace {
 

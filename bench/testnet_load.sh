@@ -5,7 +5,7 @@
 #   bench/testnet_load.sh [RATE] [SECONDS] [VALIDATORS]   (default 300 30 4)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-export MOED="${MOED:-$repo/build/node/moed/moed}"
+export MOED="${MOED:-$repo/build/cmd/moed/moed}"
 rate=${1:-300} seconds=${2:-30} validators=${3:-4}
 export DIR; DIR="$(mktemp -d)/testnet"
 export TESTNET_RPC_BASE=${TESTNET_RPC_BASE:-39545} TESTNET_P2P_BASE=${TESTNET_P2P_BASE:-39645}

@@ -9,13 +9,13 @@
 #
 #   bench/testnet_routing_share.sh [VALIDATORS...]   (default 4 7)
 #
-# Environment: MOED (build/node/moed/moed), RATE (20 transfers/s), LOAD_SECONDS (5), CALLS (20),
+# Environment: MOED (build/cmd/moed/moed), RATE (20 transfers/s), LOAD_SECONDS (5), CALLS (20),
 # CAPACITY (routing.capacity_per_block, 0 = none: the gate alone decides, so the committees of
 # its favourite experts score most transactions; a capacity spreads the overflow).
 # Needs jq, node and tests/e2e's ethers (cd tests/e2e && npm ci). 127.0.0.1, free ports only.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-export MOED="${MOED:-$repo/build/node/moed/moed}"
+export MOED="${MOED:-$repo/build/cmd/moed/moed}"
 rate=${RATE:-20} seconds=${LOAD_SECONDS:-5} calls=${CALLS:-20} capacity=${CAPACITY:-0}
 (($# > 0)) || set -- 4 7
 epoch=8

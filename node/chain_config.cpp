@@ -6,7 +6,7 @@
 #include "core/hd_wallet.hpp"
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
-#include "node/node_config.hpp"
+#include "node/files.hpp"
 #include "node/presets.hpp"
 
 namespace moe::node {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "node/files.hpp"
 #include "node/log.hpp"
 
 namespace moe::node {
@@ -46,13 +47,5 @@ struct HomeLayout {
     [[nodiscard]] std::filesystem::path validator_key() const { return root / "keys" / "validator_key.json"; }
     [[nodiscard]] std::filesystem::path data() const { return root / "data"; }
 };
-
-/// Writes a file atomically with the given permissions (0600 for keys).
-[[nodiscard]] std::expected<void, std::string> write_file_atomic(const std::filesystem::path& file,
-                                                                 std::string_view content, bool secret = false);
-
-/// Reads a whole file, with a clear error when it cannot.
-[[nodiscard]] std::expected<std::string, std::string> read_file(const std::filesystem::path& file,
-                                                                std::size_t max_bytes = 64 * 1024 * 1024);
 
 }  // namespace moe::node

@@ -4,7 +4,7 @@
 #include "core/rlp.hpp"
 #include "moe/int8_matmul.hpp"
 #include "moe/model_file.hpp"
-#include "node/node_config.hpp"
+#include "node/files.hpp"
 #include "node/storage/chain_db.hpp"
 
 namespace moe::node {
@@ -239,7 +239,7 @@ nn::TxFacts transaction_facts(const core::Transaction& txn, bool recipient_is_co
     f.is_create = txn.is_create();
     f.recipient_is_contract = recipient_is_contract;
     f.timestamp = timestamp;
-    // The same typing as the training rows (moe/fraud_dataset.cpp).
+    // The same typing as the training rows (moe/offline/fraud_dataset.cpp).
     if (f.is_create) {
         f.type = nn::TxType::kDeployment;
     } else if (f.data_size >= 4 && (f.selector == kTransferSelector || f.selector == kTransferFromSelector)) {

@@ -12,13 +12,13 @@
 #
 #   scripts/chaos.sh [ROUNDS]         (default 10)
 #
-# Environment: MOED (default build/node/moed/moed), DIR (default: a new temp folder, removed
+# Environment: MOED (default build/cmd/moed/moed), DIR (default: a new temp folder, removed
 # afterwards unless KEEP=1 or a check failed), RATE (transfers/s, default 40), SEED (for
 # $RANDOM, default: the pid), VALIDATORS (default 4). Ports: free ones on 127.0.0.1.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-MOED="${MOED:-$repo/build/node/moed/moed}"
+MOED="${MOED:-$repo/build/cmd/moed/moed}"
 ROUNDS="${1:-10}"
 RATE="${RATE:-40}"
 VALIDATORS="${VALIDATORS:-4}"

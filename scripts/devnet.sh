@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/build.sh
-exec build/node/moed/moed devnet "$@"
+exec build/cmd/moed/moed devnet "$@"

@@ -11,7 +11,7 @@ packages=(
   libboost-dev            # Multiprecision, Beast, Asio (headers)
   nlohmann-json3-dev      # JSON (RPC, configs, ethereum/tests)
   libdnnl-dev             # oneDNN: MoE inference and training
-  zlib1g-dev              # gzip training data (moe_data)
+  zlib1g-dev              # gzip training data (moe_offline)
   python3-sklearn         # scripts/baseline.py, the gradient-boosting baseline
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm              # end-to-end tests with ethers.js and solc-js

@@ -8,7 +8,7 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-MOED="${MOED:-$repo/build/node/moed/moed}"
+MOED="${MOED:-$repo/build/cmd/moed/moed}"
 DIR="${DIR:-./testnet}"
 RPC_BASE="${TESTNET_RPC_BASE:-8545}"
 

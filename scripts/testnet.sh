@@ -12,12 +12,12 @@
 #                                   served, committee (node indexes), power, verdicts carried,
 #                                   answers, agreement %, failovers, missed duties per member
 #
-# Environment: MOED (default build/node/moed/moed), DIR (default ./testnet),
+# Environment: MOED (default build/cmd/moed/moed), DIR (default ./testnet),
 # TESTNET_RPC_BASE (8545), TESTNET_P2P_BASE (26656). Node I answers JSON-RPC on RPC_BASE + I.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-MOED="${MOED:-$repo/build/node/moed/moed}"
+MOED="${MOED:-$repo/build/cmd/moed/moed}"
 DIR="${DIR:-./testnet}"
 RPC_BASE="${TESTNET_RPC_BASE:-8545}"
 P2P_BASE="${TESTNET_P2P_BASE:-26656}"

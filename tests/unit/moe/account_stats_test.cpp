@@ -2,10 +2,10 @@
 #include <gtest/gtest.h>
 
 #include "moe/account_stats.hpp"
-#include "moe/contract_dataset.hpp"
-#include "moe/csv_reader.hpp"
+#include "moe/offline/contract_dataset.hpp"
+#include "moe/offline/csv_reader.hpp"
 #include "moe/inference.hpp"
-#include "moe/metrics.hpp"
+#include "moe/offline/metrics.hpp"
 
 namespace moe::nn {
 namespace {

@@ -4,10 +4,10 @@
 
 #include "moe/engine.hpp"
 #include "moe/model_file.hpp"
-#include "moe/quantize.hpp"
+#include "moe/offline/quantize.hpp"
 #include "moe/requant.hpp"
 #include "moe/router.hpp"
-#include "moe/synthetic.hpp"
+#include "moe/offline/synthetic.hpp"
 
 using namespace moe::nn;
 

@@ -2,7 +2,7 @@
 
 #include "moe/engine.hpp"
 #include "moe/model_file.hpp"
-#include "moe/trainer.hpp"
+#include "moe/offline/trainer.hpp"
 
 using namespace moe::nn;
 

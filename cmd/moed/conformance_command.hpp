@@ -1,0 +1,10 @@
+#pragma once
+
+#include "cmd/moed/cli.hpp"
+
+namespace moe::node {
+
+/// `moed conformance [--verbose] [--min-pass-rate P] PATH...`: runs ethereum/tests files.
+int conformance_main(Args args);
+
+}  // namespace moe::node

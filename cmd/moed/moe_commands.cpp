@@ -1,0 +1,346 @@
+// `moed moe`: run the shipped models over seeded inputs (selftest), describe a model file
+// (info), and measure the engine (bench).
+#include "cmd/moed/moe_commands.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "core/keccak.hpp"
+#include "moe/account_stats.hpp"
+#include "moe/offline/contract_dataset.hpp"
+#include "moe/engine.hpp"
+#include "moe/offline/fraud_dataset.hpp"
+#include "moe/inference.hpp"
+#include "moe/model_file.hpp"
+#include "moe/offline/task_eval.hpp"
+#include "moe/tasks.hpp"
+#include "moe/offline/synthetic.hpp"
+#include "cmd/moed/moe_bench.hpp"
+#include "node/files.hpp"
+
+namespace moe::node {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kUsage =
+    "usage: moed moe COMMAND\n"
+    "  selftest [--models DIR]   run the seeded reference models and every *.moe model in DIR\n"
+    "                            (default chain-config/models, if present) over fixed seeded\n"
+    "                            inputs; print the SHA-256 of every output byte per model and\n"
+    "                            over all. The hashes are the same on every CPU and ISA.\n"
+    "  info MODEL                check a model file and print its structure and SHA-256\n"
+    "  eval --task contract|fraud --data DIR [--model MODEL] [--seed N] [--accounts N]\n"
+    "                            evaluate a model (default chain-config/models/TASK.moe) on the\n"
+    "                            held-out part of DIR: the 20% of skeleton groups (contract) or of\n"
+    "                            accounts (fraud) that `moed train --seed N` never saw (N default 7,\n"
+    "                            the shipped models' seed). Contract: per-class precision, recall, F1\n"
+    "                            and the confusion matrix, ending 'macro_f1=X'. Fraud: per account\n"
+    "                            (the mean score of the rows screening its transactions, flagged at\n"
+    "                            0.5) precision, recall, F1 and ROC-AUC, ending 'f1=X'.\n"
+    "  features --task contract|fraud --data DIR --out CSV [--seed N] [--accounts N] [--with-gas-price]\n"
+    "                            write the feature rows (7-bit codes), label, group and held-out flag\n"
+    "                            of the same split, for scripts/baseline.py\n"
+    "  bench [--threads N] [--seconds S]\n"
+    "                            int8 and f32 expert throughput against the naive loop and the\n"
+    "                            measured CPU peak, whole-MoE rows/s, MoE cost per transaction\n"
+    "                            beside sender recovery; ends with 'peak_ratio=R naive_ratio=N'\n";
+
+std::string isa_name(dnnl::cpu_isa isa) {
+    switch (isa) {
+        case dnnl::cpu_isa::sse41: return "SSE41";
+        case dnnl::cpu_isa::avx: return "AVX";
+        case dnnl::cpu_isa::avx2: return "AVX2";
+        case dnnl::cpu_isa::avx2_vnni: return "AVX2_VNNI";
+        case dnnl::cpu_isa::avx512_core: return "AVX512_CORE";
+        case dnnl::cpu_isa::avx512_core_vnni: return "AVX512_CORE_VNNI";
+        case dnnl::cpu_isa::avx512_core_bf16: return "AVX512_CORE_BF16";
+        case dnnl::cpu_isa::avx512_core_amx: return "AVX512_CORE_AMX";
+        default: return "other(" + std::to_string(static_cast<int>(isa)) + ")";
+    }
+}
+
+/// The seeded reference models: every routing mode the engine has.
+std::vector<std::pair<std::string, nn::MoeModel>> reference_models() {
+    std::vector<std::pair<std::string, nn::MoeModel>> out;
+    nn::SyntheticSpec soft;
+    soft.num_features = 48;
+    soft.hidden = {96, 48};
+    soft.output_dim = 1;
+    soft.num_experts = 8;
+    out.emplace_back("seeded-soft-top2", nn::synthetic_model(soft, 1));
+    nn::SyntheticSpec hard = soft;
+    hard.top_k = 1;
+    hard.combine = nn::Combine::kHard;
+    hard.output_kind = nn::OutputKind::kClass;
+    hard.output_dim = 8;
+    hard.num_experts = 16;
+    out.emplace_back("seeded-hard-top1-classes", nn::synthetic_model(hard, 2));
+    nn::SyntheticSpec tree = soft;
+    tree.num_experts = 32;
+    tree.num_groups = 4;
+    out.emplace_back("seeded-hierarchical", nn::synthetic_model(tree, 3));
+    return out;
+}
+
+int selftest(Args args) {
+    std::vector<std::pair<std::string, nn::MoeModel>> models = reference_models();
+    const fs::path dir = flag_value(args, "--models", "chain-config/models");
+    std::error_code ec;
+    if (fs::is_directory(dir, ec)) {
+        std::vector<fs::path> files;
+        for (const auto& e : fs::directory_iterator(dir, ec)) {
+            if (e.path().extension() == ".moe") files.push_back(e.path());
+        }
+        std::sort(files.begin(), files.end());
+        for (const fs::path& f : files) {
+            auto bytes = read_file(f);
+            if (!bytes) {
+                std::fprintf(stderr, "moed moe selftest: %s\n", bytes.error().c_str());
+                return 1;
+            }
+            auto m = nn::parse_model(core::as_bytes(*bytes));
+            if (!m) {
+                std::fprintf(stderr, "moed moe selftest: %s: %s\n", f.c_str(), m.error().c_str());
+                return 1;
+            }
+            models.emplace_back(f.filename().string(), std::move(*m));
+        }
+    }
+    std::fprintf(stderr, "oneDNN %d.%d.%d, effective ISA %s\n", dnnl::version()->major, dnnl::version()->minor,
+                 dnnl::version()->patch, isa_name(dnnl::get_effective_cpu_isa()).c_str());
+    core::Keccak256 all;  // hash of the per-model hashes, in order
+    for (auto& [name, model] : models) {
+        nn::MoeEngine engine(model);
+        std::vector<std::uint8_t> bytes;
+        // Several batch sizes, so every bucket and the routing under capacity pressure run.
+        for (int rows : {1, 7, 64, 333, 1024}) {
+            const auto x = nn::synthetic_inputs(rows, model.num_features, 1000u + static_cast<std::uint64_t>(rows));
+            const nn::Inference out = engine.forward(x.data(), rows);
+            for (std::int32_t v : out.outputs) {
+                for (int b = 0; b < 4; ++b) bytes.push_back(static_cast<std::uint8_t>(static_cast<std::uint32_t>(v) >> (8 * b)));
+            }
+            for (const auto& route : out.routes) {
+                for (const auto& c : route) bytes.push_back(static_cast<std::uint8_t>(c.expert));
+                bytes.push_back(0xff);
+            }
+        }
+        const core::Hash h = core::sha256(bytes);
+        all.update(h);
+        std::printf("model %-28s outputs=%zu sha256=%s\n", name.c_str(), bytes.size(), h.hex().c_str());
+    }
+    std::printf("selftest sha256=%s\n", all.finish().hex().c_str());
+    return 0;
+}
+
+int info(Args args) {
+    static constexpr std::string_view kValueFlags[] = {""};
+    const auto files = positional(args, std::span(kValueFlags, 0));
+    if (files.size() != 1) {
+        std::fputs(kUsage.data(), stderr);
+        return 2;
+    }
+    auto bytes = read_file(files[0]);
+    if (!bytes) {
+        std::fprintf(stderr, "moed moe info: %s\n", bytes.error().c_str());
+        return 1;
+    }
+    auto m = nn::parse_model(core::as_bytes(*bytes));
+    if (!m) {
+        std::fprintf(stderr, "moed moe info: %s: %s\n", files[0].c_str(), m.error().c_str());
+        return 1;
+    }
+    std::printf("%s", nn::describe_model(*m).c_str());
+    std::printf("size: %zu bytes\nsha256: %s\n", bytes->size(), nn::model_hash(core::as_bytes(*bytes)).hex().c_str());
+    return 0;
+}
+
+bool parse_u64(const std::string& s, std::uint64_t& out) {
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 18) return false;
+    out = std::stoull(s);
+    return true;
+}
+
+/// The task's corpus and split, shared by eval and features.
+struct TaskData {
+    nn::Dataset held;
+    nn::Dataset rest;
+    std::optional<nn::FraudCorpus> fraud;
+    std::vector<std::size_t> held_rows, rest_rows;
+};
+
+std::optional<TaskData> load_task(const std::string& cmd, const std::string& task, const std::string& dir, std::uint64_t seed, std::size_t accounts,
+                                  bool gas_price) {
+    TaskData t;
+    if (task == "contract") {
+        auto corpus = nn::load_contract_corpus(dir);
+        if (!corpus) {
+            std::fprintf(stderr, "moed moe %s: %s\n", cmd.c_str(), corpus.error().c_str());
+            return std::nullopt;
+        }
+        for (const auto& n : corpus->notes) std::fprintf(stderr, "%s\n", n.c_str());
+        t.held = nn::contract_dataset(*corpus, seed, true);
+        t.rest = nn::contract_dataset(*corpus, seed, false);
+        return t;
+    }
+    nn::FraudOptions fo;
+    fo.max_accounts = accounts;
+    fo.with_gas_price = gas_price;
+    auto corpus = nn::load_fraud_corpus(dir, fo);
+    if (!corpus) {
+        std::fprintf(stderr, "moed moe %s: %s\n", cmd.c_str(), corpus.error().c_str());
+        return std::nullopt;
+    }
+    for (const auto& n : corpus->notes) std::fprintf(stderr, "%s\n", n.c_str());
+    t.fraud = std::move(*corpus);
+    t.held = nn::fraud_split(*t.fraud, seed, true, &t.held_rows);
+    t.rest = nn::fraud_split(*t.fraud, seed, false, &t.rest_rows);
+    return t;
+}
+
+struct TaskFlags {
+    std::string task, data;
+    std::uint64_t seed = nn::kShippedSeed;
+    std::size_t accounts = 0;
+};
+
+std::optional<TaskFlags> task_flags(const std::string& cmd, Args args) {
+    TaskFlags f;
+    f.task = flag_value(args, "--task");
+    f.data = flag_value(args, "--data");
+    if (f.task != "contract" && f.task != "fraud") {
+        std::fprintf(stderr, "moed moe %s: --task must be contract or fraud\n", cmd.c_str());
+        return std::nullopt;
+    }
+    if (f.data.empty()) {
+        std::fprintf(stderr, "moed moe %s: --data DIR is required\n", cmd.c_str());
+        return std::nullopt;
+    }
+    if (const auto s = flag_value(args, "--seed"); !s.empty() && !parse_u64(s, f.seed)) {
+        std::fprintf(stderr, "moed moe %s: --seed must be a non-negative integer\n", cmd.c_str());
+        return std::nullopt;
+    }
+    std::uint64_t a = 0;
+    if (const auto s = flag_value(args, "--accounts"); !s.empty()) {
+        if (!parse_u64(s, a) || a == 0) {
+            std::fprintf(stderr, "moed moe %s: --accounts must be a positive integer\n", cmd.c_str());
+            return std::nullopt;
+        }
+        f.accounts = a;
+    }
+    return f;
+}
+
+int eval(Args args) {
+    const auto f = task_flags("eval", args);
+    if (!f) return 2;
+    const std::string model_path = flag_value(args, "--model", "chain-config/models/" + f->task + ".moe");
+    auto bytes = read_file(model_path);
+    if (!bytes) {
+        std::fprintf(stderr, "moed moe eval: %s\n", bytes.error().c_str());
+        return 1;
+    }
+    auto model = nn::parse_model(core::as_bytes(*bytes));
+    if (!model) {
+        std::fprintf(stderr, "moed moe eval: %s: %s\n", model_path.c_str(), model.error().c_str());
+        return 1;
+    }
+    const std::uint32_t want = f->task == "contract" ? nn::kTaskContract : nn::kTaskFraud;
+    if (model->task != want) {
+        std::fprintf(stderr, "moed moe eval: %s is a model for task %u, not %s\n", model_path.c_str(), model->task, f->task.c_str());
+        return 1;
+    }
+    const bool gas_price = f->task == "fraud" && model->num_features == nn::kFraudFeatures + 1;
+    auto data = load_task("eval", f->task, f->data, f->seed, f->accounts, gas_price);
+    if (!data) return 1;
+    if (data->held.num_features != model->num_features) {
+        std::fprintf(stderr, "moed moe eval: the model takes %d features, the task has %d\n", model->num_features, data->held.num_features);
+        return 1;
+    }
+    std::printf("model %s sha256=%s\nheld-out part of seed %llu: %d rows\n", model_path.c_str(), nn::model_hash(core::as_bytes(*bytes)).hex().c_str(),
+                static_cast<unsigned long long>(f->seed), data->held.rows());
+    nn::MoeEngine engine(std::move(*model));
+    const auto p = nn::quantized_probabilities(engine, data->held);
+    if (f->task == "contract") {
+        std::vector<std::string_view> names;
+        for (int c = 0; c < nn::kContractClasses; ++c) names.push_back(nn::to_string(static_cast<nn::ContractClass>(c)));
+        const auto r = nn::classification_report(data->held.y, nn::predicted_classes(p, nn::kContractClasses), nn::kContractClasses);
+        std::printf("%smacro_f1=%.4f\n", nn::format_report(r, names).c_str(), r.macro_f1);
+    } else {
+        const auto r = nn::fraud_report(*data->fraud, data->held_rows, p);
+        std::printf("%sf1=%.4f\n", nn::format_fraud_report(r).c_str(), r.f1);
+    }
+    return 0;
+}
+
+int features(Args args) {
+    const auto f = task_flags("features", args);
+    if (!f) return 2;
+    const std::string out = flag_value(args, "--out");
+    if (out.empty()) {
+        std::fputs("moed moe features: --out CSV is required\n", stderr);
+        return 2;
+    }
+    auto data = load_task("features", f->task, f->data, f->seed, f->accounts, has_flag(args, "--with-gas-price"));
+    if (!data) return 1;
+    std::ofstream csv(out, std::ios::trunc);
+    if (!csv) {
+        std::fprintf(stderr, "moed moe features: cannot write %s\n", out.c_str());
+        return 1;
+    }
+    const int F = data->held.num_features;
+    for (int i = 0; i < F; ++i) csv << 'f' << i << ',';
+    csv << "label,group,held_out" << (data->fraud ? ",account" : "") << '\n';
+    auto dump = [&](const nn::Dataset& d, bool held, const std::vector<std::size_t>& rows) {
+        const std::vector<std::uint8_t> codes = nn::quantize_features(d.x);
+        for (int r = 0; r < d.rows(); ++r) {
+            for (int i = 0; i < F; ++i) csv << static_cast<int>(codes[static_cast<std::size_t>(r * F + i)]) << ',';
+            csv << d.y[static_cast<std::size_t>(r)] << ',' << d.groups[static_cast<std::size_t>(r)] << ',' << (held ? 1 : 0);
+            if (data->fraud) csv << ',' << data->fraud->row_account[rows[static_cast<std::size_t>(r)]];
+            csv << '\n';
+        }
+    };
+    dump(data->rest, false, data->rest_rows);
+    dump(data->held, true, data->held_rows);
+    if (!csv.flush()) {
+        std::fprintf(stderr, "moed moe features: write to %s failed\n", out.c_str());
+        return 1;
+    }
+    std::printf("%s: %d rows, %d features (%d held out)\n", out.c_str(), data->rest.rows() + data->held.rows(), F, data->held.rows());
+    return 0;
+}
+
+}  // namespace
+
+int moe_main(Args args) {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+        std::fputs(kUsage.data(), args.empty() ? stderr : stdout);
+        return args.empty() ? 2 : 0;
+    }
+    if (wants_help(args)) {
+        std::fputs(kUsage.data(), stdout);
+        return 0;
+    }
+    const std::string& cmd = args[0];
+    if (cmd == "selftest") return selftest(args.subspan(1));
+    if (cmd == "info") return info(args.subspan(1));
+    if (cmd == "eval") return eval(args.subspan(1));
+    if (cmd == "features") return features(args.subspan(1));
+    if (cmd == "bench") {
+        const int threads = std::atoi(flag_value(args, "--threads", "1").c_str());
+        const double seconds = std::atof(flag_value(args, "--seconds", "0.3").c_str());
+        if (threads < 1 || threads > 256 || !(seconds > 0 && seconds < 60)) {
+            std::fputs("moed moe bench: --threads must be 1 to 256 and --seconds above 0 and below 60\n", stderr);
+            return 2;
+        }
+        return run_moe_bench(threads, seconds);
+    }
+    std::fprintf(stderr, "moed moe: unknown command '%s'\n\n%s", cmd.c_str(), kUsage.data());
+    return 2;
+}
+
+}  // namespace moe::node

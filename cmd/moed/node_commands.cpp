@@ -1,0 +1,262 @@
+// The commands that create and run a node: init, start, devnet.
+#include "cmd/moed/node_commands.hpp"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "node/chain_config.hpp"
+#include "node/consensus_driver.hpp"
+#include "node/home.hpp"
+#include "node/log.hpp"
+#include "node/node.hpp"
+#include "node/node_config.hpp"
+#include "rpc/eth_api.hpp"
+#include "rpc/server.hpp"
+#include "rpc/moe_api.hpp"
+#include "rpc/validator_api.hpp"
+
+namespace moe::node {
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr std::string_view kInitUsage =
+    "usage: moed init --preset devnet|localnet --home DIR\n"
+    "Creates DIR with a new validator key and node key (keys/, mode 0600), config.json and\n"
+    "genesis.json (the preset with this node as its validator). Refuses an existing home.\n";
+
+constexpr std::string_view kStartUsage =
+    "usage: moed start --home DIR [options]\n"
+    "Runs the node of DIR until SIGINT or SIGTERM, then finishes the block in hand and closes\n"
+    "the database cleanly. Options override config.json:\n"
+    "  --rpc-host H            JSON-RPC address (default 127.0.0.1)\n"
+    "  --rpc-port P            JSON-RPC HTTP and WebSocket port (default 8545)\n"
+    "  --rpc-allow-external    allow binding an address other than loopback\n"
+    "  --block-interval-ms N   block interval (default: the genesis's)\n"
+    "  --log-level L           trace|debug|info|warn|error\n"
+    "  --byzantine-wrong-verdicts  FOR TESTS ONLY: sign every expert verdict 5000 off the\n"
+    "                          model's score, so that recomputing validators slash this one\n";
+
+constexpr std::string_view kDevnetUsage =
+    "usage: moed devnet [--home DIR] [start options]\n"
+    "Starts a single-validator devnet: creates the home from the devnet preset when it does not\n"
+    "exist yet (default $HOME/.moechain/devnet), then runs it as 'moed start' does. The ten\n"
+    "accounts of the mnemonic 'test test ... junk' hold 10000 ETH each.\n";
+
+std::string default_devnet_home() {
+    const char* home = std::getenv("HOME");
+    return (fs::path(home != nullptr ? home : ".") / ".moechain" / "devnet").string();
+}
+
+int init_home(const std::string& preset, const fs::path& dir) {
+    const HomeLayout home{dir};
+    if (fs::exists(home.genesis()) || fs::exists(home.config())) {
+        std::fprintf(stderr, "moed init: %s already holds a node home; refusing to overwrite it\n", dir.c_str());
+        return 1;
+    }
+    auto keys = generate_node_keys();
+    if (!keys) {
+        std::fprintf(stderr, "moed init: %s\n", keys.error().c_str());
+        return 1;
+    }
+    auto genesis = preset_genesis(preset, {{keys->validator.public_key(), 1}});
+    if (!genesis) {
+        std::fprintf(stderr, "moed init: %s\n", genesis.error().c_str());
+        return 2;
+    }
+    if (auto r = create_home(home, *keys, NodeConfig{}, *genesis); !r) {
+        std::fprintf(stderr, "moed init: %s\n", r.error().c_str());
+        return 1;
+    }
+    log::info("init", "created ", preset, " home ", dir.string(), " with validator ",
+              core::to_checksum(keys->validator.address()));
+    return 0;
+}
+
+/// Applies the command-line overrides of `moed start` to a config.
+std::expected<void, std::string> apply_overrides(Args args, NodeConfig& c) {
+    const std::string host = flag_value(args, "--rpc-host");
+    if (!host.empty()) c.rpc_host = host;
+    const std::string port = flag_value(args, "--rpc-port");
+    if (!port.empty()) {
+        char* end = nullptr;
+        const unsigned long v = std::strtoul(port.c_str(), &end, 10);
+        if (*end != '\0' || v > 65535) return std::unexpected("--rpc-port must be a port number, got '" + port + "'");
+        c.rpc_port = static_cast<std::uint16_t>(v);
+    }
+    if (has_flag(args, "--rpc-allow-external")) c.rpc_allow_external = true;
+    const std::string interval = flag_value(args, "--block-interval-ms");
+    if (!interval.empty()) {
+        char* end = nullptr;
+        const unsigned long long v = std::strtoull(interval.c_str(), &end, 10);
+        if (*end != '\0' || v < 10 || v > 3'600'000) return std::unexpected("--block-interval-ms must be 10 to 3600000");
+        c.block_interval_ms = v;
+    }
+    const std::string level = flag_value(args, "--log-level");
+    if (!level.empty() && !log::parse_level(level, c.log_level)) {
+        return std::unexpected("--log-level must be trace, debug, info, warn or error");
+    }
+    return {};
+}
+
+int run_home(const fs::path& dir, Args args) {
+    const HomeLayout home{dir};
+    auto config = load_node_config(home.config());
+    if (!config) {
+        std::fprintf(stderr, "moed: %s\n", config.error().c_str());
+        return 1;
+    }
+    if (auto r = apply_overrides(args, *config); !r) {
+        std::fprintf(stderr, "moed: %s\n", r.error().c_str());
+        return 2;
+    }
+    log::set_level(config->log_level);
+    auto chain = load_chain_config(home.genesis());
+    if (!chain) {
+        std::fprintf(stderr, "moed: %s\n", chain.error().c_str());
+        return 1;
+    }
+    auto validator = read_key_file(home.validator_key());
+    if (!validator) {
+        std::fprintf(stderr, "moed: %s\n", validator.error().c_str());
+        return 1;
+    }
+    auto node_key = read_key_file(home.node_key());
+    if (!node_key) {
+        std::fprintf(stderr, "moed: %s\n", node_key.error().c_str());
+        return 1;
+    }
+
+    // SIGINT and SIGTERM are taken by sigwait below, so every thread started after this
+    // inherits the blocked mask and the main thread alone handles shutdown.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    auto node = Node::open(home, *config, *chain, *validator);
+    if (!node) {
+        std::fprintf(stderr, "moed: %s\n", node.error().c_str());
+        return 1;
+    }
+    Node& n = **node;
+    log::info("node", "chain ", n.chain().name, " id ", n.chain().chain_id, " genesis ", n.genesis_hash().hex(), " head ",
+              n.head().number);
+
+    DriverOptions options{*validator,
+                          *node_key,
+                          home.root / "wal" / "consensus.wal",
+                          std::nullopt,
+                          chain->consensus_timeouts,
+                          config->block_interval_ms != 0 ? config->block_interval_ms : chain->block_interval_ms};
+    // A chain of one validator with no peers to dial needs no network (the devnet); every
+    // other node joins the P2P network.
+    if (chain->validators.size() > 1 || !config->persistent_peers.empty()) {
+        p2p::P2pConfig pc;
+        pc.host = config->p2p_host;
+        pc.port = config->p2p_port;
+        pc.chain_id = chain->chain_id;
+        pc.genesis_hash = n.genesis_hash();
+        pc.node_key = *node_key;
+        pc.persistent_peers = config->persistent_peers;
+        pc.max_peers = config->p2p_max_peers;
+        options.p2p = std::move(pc);
+    }
+    options.byzantine_wrong_verdicts = has_flag(args, "--byzantine-wrong-verdicts");
+    if (options.byzantine_wrong_verdicts) log::warn("node", "signing wrong verdicts on purpose (--byzantine-wrong-verdicts, tests only)");
+    auto driver = ConsensusDriver::create(n, std::move(options));
+    if (!driver) {
+        std::fprintf(stderr, "moed: %s\n", driver.error().c_str());
+        return 1;
+    }
+
+    rpc::Dispatcher dispatcher(config->rpc_max_batch);
+    rpc::register_eth_api(dispatcher, n);
+    rpc::register_validator_api(dispatcher, n, **driver);
+    rpc::register_moe_api(dispatcher, n);
+    rpc::ServerConfig sc;
+    sc.host = config->rpc_host;
+    sc.port = config->rpc_port;
+    sc.allow_external = config->rpc_allow_external;
+    sc.max_body_bytes = config->rpc_max_body_bytes;
+    sc.max_connections = config->rpc_max_connections;
+    rpc::Server* server_ptr = nullptr;
+    rpc::Server server(
+        sc, dispatcher,
+        [&n] {
+            const auto head = n.head();
+            return rpc::Health{true, {{"status", "ok"}, {"block_number", head.number}, {"block_hash", head.hash.hex()}}};
+        },
+        [&n, &dispatcher, &server_ptr] { return rpc::render_metrics(n, dispatcher, *server_ptr); });
+    server_ptr = &server;
+    rpc::publish_new_heads(n, server);
+    if (auto r = server.start(); !r) {
+        std::fprintf(stderr, "moed: %s\n", r.error().c_str());
+        return 1;
+    }
+    log::info("rpc", "JSON-RPC on http://", sc.host, ":", server.port(), " and ws://", sc.host, ":", server.port());
+    if (auto r = (*driver)->start(); !r) {
+        std::fprintf(stderr, "moed: %s\n", r.error().c_str());
+        return 1;
+    }
+
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    log::info("node", "received ", signal_number == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down");
+    server.stop();
+    (*driver)->stop();  // finishes the block in hand
+    node->reset();  // closes the database
+    log::info("node", "stopped cleanly");
+    return 0;
+}
+
+}  // namespace
+
+int init_main(Args args) {
+    if (wants_help(args)) {
+        std::fputs(kInitUsage.data(), stdout);
+        return 0;
+    }
+    const std::string preset = flag_value(args, "--preset");
+    const std::string home = flag_value(args, "--home");
+    if (preset.empty() || home.empty()) {
+        std::fputs(kInitUsage.data(), stderr);
+        return 2;
+    }
+    return init_home(preset, home);
+}
+
+int start_main(Args args) {
+    if (wants_help(args)) {
+        std::fputs(kStartUsage.data(), stdout);
+        return 0;
+    }
+    const std::string home = flag_value(args, "--home");
+    if (home.empty()) {
+        std::fputs(kStartUsage.data(), stderr);
+        return 2;
+    }
+    return run_home(home, args);
+}
+
+int devnet_main(Args args) {
+    if (wants_help(args)) {
+        std::fputs(kDevnetUsage.data(), stdout);
+        std::fputs("\n", stdout);
+        std::fputs(kStartUsage.data(), stdout);
+        return 0;
+    }
+    const std::string home = flag_value(args, "--home", default_devnet_home());
+    if (!fs::exists(HomeLayout{home}.genesis())) {
+        if (const int rc = init_home("devnet", home); rc != 0) return rc;
+    }
+    return run_home(home, args);
+}
+
+}  // namespace moe::node

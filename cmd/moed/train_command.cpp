@@ -1,0 +1,294 @@
+#include "cmd/moed/train_command.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <cstdio>
+#include <functional>
+#include <fstream>
+#include <sstream>
+
+#include "core/bytes.hpp"
+#include "moe/account_stats.hpp"
+#include "moe/offline/contract_dataset.hpp"
+#include "moe/contract_features.hpp"
+#include "moe/engine.hpp"
+#include "moe/offline/fraud_dataset.hpp"
+#include "moe/model_file.hpp"
+#include "moe/offline/task_eval.hpp"
+#include "moe/tasks.hpp"
+#include "moe/offline/trainer.hpp"
+#include "node/files.hpp"
+
+namespace moe::node {
+
+namespace {
+
+constexpr std::string_view kUsage =
+    "usage: moed train --task synthetic|contract|fraud --out MODEL [options]\n"
+    "Trains a Mixture-of-Experts classifier in f32 on oneDNN (Adam, Switch load-balancing loss,\n"
+    "router z-loss, early stopping on a validation split), quantizes it to the integer model\n"
+    "consensus runs and writes MODEL. Same data, options and seed give the same file.\n"
+    "  --task synthetic        a generated task with known structure (regions x linear rules)\n"
+    "         contract         contract classes from runtime bytecode; --data DIR laid out like\n"
+    "                          ../shared/data (sadponzi, salzer, solmigrator); 20% of the skeleton\n"
+    "                          groups (by seed) are held out and evaluated, never trained on\n"
+    "         fraud            transaction screening; --data DIR laid out like\n"
+    "                          ../shared/data/eth_fraud_accounts_and_txns; 20% of the accounts held out\n"
+    "  --data FILE|DIR         synthetic: CSV of feature columns in [0, 1], then the integer class\n"
+    "                          label (optional header line); without it the task generates --rows rows\n"
+    "  --accounts N            fraud: only the first N labelled accounts (quick runs)\n"
+    "  --rows-per-account N    fraud: train on at most N screened rows per account (default 32);\n"
+    "                          the held-out accounts are evaluated on all their rows\n"
+    "  --with-gas-price        fraud: add the gas-price level, an era feature (to show its leak; never ship)\n"
+    "  --rows N                generated rows (default 12000)\n"
+    "  --seed N                seed of the initialisation, shuffles and split (default 1)\n"
+    "  --experts E --top-k K --hidden H --epochs N --patience N --batch N --learning-rate R\n"
+    "  --log FILE              CSV of the curves: epoch,train_loss,load_balance,z_loss,val_loss,val_acc\n";
+
+std::expected<nn::Dataset, std::string> read_csv(const std::string& path) {
+    auto text = read_file(path, 1ull << 31);
+    if (!text) return std::unexpected(text.error());
+    nn::Dataset d;
+    std::istringstream in(*text);
+    std::string line;
+    int line_no = 0;
+    while (std::getline(in, line)) {
+        ++line_no;
+        if (line.empty()) continue;
+        std::vector<double> values;
+        std::stringstream cells(line);
+        std::string cell;
+        bool numeric = true;
+        while (std::getline(cells, cell, ',')) {
+            char* end = nullptr;
+            const double v = std::strtod(cell.c_str(), &end);
+            if (end == cell.c_str() || *end != '\0') {
+                numeric = false;
+                break;
+            }
+            values.push_back(v);
+        }
+        if (!numeric) {
+            if (line_no == 1) continue;  // a header
+            return std::unexpected(path + ":" + std::to_string(line_no) + ": not a number");
+        }
+        if (values.size() < 2) return std::unexpected(path + ":" + std::to_string(line_no) + ": needs features and a label");
+        const int features = static_cast<int>(values.size()) - 1;
+        if (d.num_features == 0) d.num_features = features;
+        if (features != d.num_features) return std::unexpected(path + ":" + std::to_string(line_no) + ": wrong column count");
+        const double label = values.back();
+        if (label < 0 || label > 255 || label != std::floor(label)) {
+            return std::unexpected(path + ":" + std::to_string(line_no) + ": the label must be a class number 0..255");
+        }
+        for (int i = 0; i < features; ++i) {
+            const double v = values[static_cast<std::size_t>(i)];
+            if (!(v >= 0 && v <= 1)) return std::unexpected(path + ":" + std::to_string(line_no) + ": features must lie in [0, 1]");
+            d.x.push_back(static_cast<float>(v));
+        }
+        d.y.push_back(static_cast<int>(label));
+        d.num_classes = std::max(d.num_classes, static_cast<int>(label) + 1);
+    }
+    if (d.y.empty()) return std::unexpected(path + ": no rows");
+    return d;
+}
+
+bool parse_int(const std::string& s, long lo, long hi, long& out) {
+    char* end = nullptr;
+    const long v = std::strtol(s.c_str(), &end, 10);
+    if (s.empty() || *end != '\0' || v < lo || v > hi) return false;
+    out = v;
+    return true;
+}
+
+}  // namespace
+
+int train_main(Args args) {
+    if (wants_help(args)) {
+        std::fputs(kUsage.data(), stdout);
+        return 0;
+    }
+    const std::string task = flag_value(args, "--task");
+    const std::string out = flag_value(args, "--out");
+    if (task.empty() || out.empty()) {
+        std::fputs(kUsage.data(), stderr);
+        return 2;
+    }
+    if (task != "synthetic" && task != "contract" && task != "fraud") {
+        std::fprintf(stderr, "moed train: unknown task '%s' (synthetic, contract, fraud)\n", task.c_str());
+        return 2;
+    }
+    nn::TrainOptions o;
+    if (task == "contract") {
+        o.hidden = {64};
+        o.max_epochs = 80;
+        o.patience = 10;
+        o.batch = 128;
+        o.learning_rate = 3e-3f;
+        o.task = nn::kTaskContract;
+        o.feature_schema_version = nn::kContractFeatureSchema;
+        o.seed = nn::kShippedSeed;
+    } else if (task == "fraud") {
+        o.hidden = {32};
+        o.max_epochs = 15;
+        o.patience = 3;
+        o.batch = 256;
+        o.learning_rate = 3e-3f;
+        o.task = nn::kTaskFraud;
+        o.feature_schema_version = nn::kFraudFeatureSchema;
+        o.seed = nn::kShippedSeed;
+    }
+    long v = 0;
+    struct IntFlag {
+        const char* name;
+        long lo, hi;
+        std::function<void(long)> set;
+    };
+    long rows = 12000;
+    std::size_t accounts = 0;
+    int rows_per_account = 32;  // fraud: training rows per account, spread over its history
+    const IntFlag flags[] = {
+        {"--seed", 0, 1l << 62, [&](long x) { o.seed = static_cast<std::uint64_t>(x); }},
+        {"--experts", 1, 256, [&](long x) { o.experts = static_cast<int>(x); }},
+        {"--top-k", 1, 256, [&](long x) { o.top_k = static_cast<int>(x); }},
+        {"--hidden", 1, 4096, [&](long x) { o.hidden = {static_cast<int>(x)}; }},
+        {"--epochs", 1, 10000, [&](long x) { o.max_epochs = static_cast<int>(x); }},
+        {"--patience", 1, 10000, [&](long x) { o.patience = static_cast<int>(x); }},
+        {"--batch", 8, 65536, [&](long x) { o.batch = static_cast<int>(x); }},
+        {"--rows", 100, 10'000'000, [&](long x) { rows = x; }},
+        {"--accounts", 10, 10'000'000, [&](long x) { accounts = static_cast<std::size_t>(x); }},
+        {"--rows-per-account", 1, 100'000, [&](long x) { rows_per_account = static_cast<int>(x); }},
+    };
+    for (const IntFlag& f : flags) {
+        const std::string s = flag_value(args, f.name);
+        if (s.empty()) continue;
+        if (!parse_int(s, f.lo, f.hi, v)) {
+            std::fprintf(stderr, "moed train: %s must be an integer from %ld to %ld\n", f.name, f.lo, f.hi);
+            return 2;
+        }
+        f.set(v);
+    }
+    if (const std::string lr = flag_value(args, "--learning-rate"); !lr.empty()) {
+        char* end = nullptr;
+        const double x = std::strtod(lr.c_str(), &end);
+        if (*end != '\0' || !(x > 0 && x < 1)) {
+            std::fputs("moed train: --learning-rate must be a number in (0, 1)\n", stderr);
+            return 2;
+        }
+        o.learning_rate = static_cast<float>(x);
+    }
+    if (o.top_k > o.experts) {
+        std::fputs("moed train: --top-k cannot exceed --experts\n", stderr);
+        return 2;
+    }
+    nn::Dataset data;
+    const std::string data_path = flag_value(args, "--data");
+    // The real tasks: the held-out part is kept aside and evaluated after training.
+    nn::Dataset test;
+    std::optional<nn::FraudCorpus> fraud;
+    std::vector<std::size_t> test_rows;
+    if (task != "synthetic") {
+        if (data_path.empty()) {
+            std::fprintf(stderr, "moed train: --task %s needs --data DIR\n", task.c_str());
+            return 2;
+        }
+        if (task == "contract") {
+            auto corpus = nn::load_contract_corpus(data_path);
+            if (!corpus) {
+                std::fprintf(stderr, "moed train: %s\n", corpus.error().c_str());
+                return 1;
+            }
+            for (const auto& n : corpus->notes) std::fprintf(stderr, "%s\n", n.c_str());
+            data = nn::contract_dataset(*corpus, o.seed, false);
+            test = nn::contract_dataset(*corpus, o.seed, true);
+        } else {
+            nn::FraudOptions fo;
+            fo.with_gas_price = has_flag(args, "--with-gas-price");
+            fo.max_accounts = accounts;
+            auto corpus = nn::load_fraud_corpus(data_path, fo);
+            if (!corpus) {
+                std::fprintf(stderr, "moed train: %s\n", corpus.error().c_str());
+                return 1;
+            }
+            for (const auto& n : corpus->notes) std::fprintf(stderr, "%s\n", n.c_str());
+            fraud = std::move(*corpus);
+            data = nn::fraud_split(*fraud, o.seed, false, nullptr, rows_per_account);
+            test = nn::fraud_split(*fraud, o.seed, true, &test_rows);
+            if (fo.with_gas_price) o.feature_schema_version = 0;  // never a shippable schema
+        }
+        // Thin classes weigh more: inverse class frequency, capped at 20x.
+        std::vector<long> count(static_cast<std::size_t>(data.num_classes), 0);
+        for (int y : data.y) ++count[static_cast<std::size_t>(y)];
+        for (long n : count) {
+            const double w = n == 0 ? 1.0 : static_cast<double>(data.rows()) / (static_cast<double>(data.num_classes) * static_cast<double>(n));
+            o.class_weights.push_back(static_cast<float>(std::clamp(w, 0.05, 20.0)));
+        }
+        std::fprintf(stderr, "train %d rows, held out %d rows (seed %llu)\n", data.rows(), test.rows(), static_cast<unsigned long long>(o.seed));
+    } else if (!data_path.empty()) {
+        auto d = read_csv(data_path);
+        if (!d) {
+            std::fprintf(stderr, "moed train: %s\n", d.error().c_str());
+            return 1;
+        }
+        data = std::move(*d);
+    } else {
+        data = nn::synthetic_task(static_cast<int>(rows), o.seed + 1000);
+    }
+    std::fprintf(stderr, "training on %d rows, %d features, %d classes: %d experts, top-%d, hidden %d, seed %llu\n", data.rows(),
+                 data.num_features, data.num_classes, o.experts, o.top_k, o.hidden[0], static_cast<unsigned long long>(o.seed));
+
+    std::ofstream log;
+    const std::string log_path = flag_value(args, "--log");
+    if (!log_path.empty()) {
+        log.open(log_path, std::ios::trunc);
+        if (!log) {
+            std::fprintf(stderr, "moed train: cannot write %s\n", log_path.c_str());
+            return 1;
+        }
+        log << "epoch,train_loss,load_balance_loss,z_loss,val_loss,val_accuracy\n";
+    }
+    const auto started = std::chrono::steady_clock::now();
+    const auto result = nn::train_moe(data, o, [&](const nn::EpochReport& r) {
+        constexpr int kWidth = 30;
+        const int filled = kWidth * r.epoch / std::max(1, r.max_epochs);
+        std::fprintf(stderr, "\repoch %3d/%-3d [%-*s] loss %.4f lb %.4f z %.4f | val loss %.4f acc %.4f%s\n", r.epoch, r.max_epochs,
+                     kWidth, std::string(static_cast<std::size_t>(filled), '=').c_str(), r.train_loss, r.load_balance_loss,
+                     r.z_loss, r.validation_loss, r.validation_accuracy, r.best ? " *" : "");
+        if (log) log << r.epoch << ',' << r.train_loss << ',' << r.load_balance_loss << ',' << r.z_loss << ',' << r.validation_loss << ','
+                     << r.validation_accuracy << '\n';
+    }, test.rows() > 0 ? &test : nullptr);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const core::Bytes file = nn::serialize_model(result.model);
+    if (auto w = write_file_atomic(out, std::string_view(reinterpret_cast<const char*>(file.data()), file.size())); !w) {
+        std::fprintf(stderr, "moed train: %s\n", w.error().c_str());
+        return 1;
+    }
+    std::printf("epochs: %d (early stopping patience %d)\n", result.epochs_run, o.patience);
+    std::printf("validation accuracy: float %.4f, quantized %.4f\n", result.float_validation_accuracy,
+                result.quantized_validation_accuracy);
+    std::printf("training time: %.1f s\n", seconds);
+    if (test.rows() > 0) {
+        nn::MoeEngine engine(result.model);
+        const auto quantized = nn::quantized_probabilities(engine, test);
+        const auto floating = nn::float_probabilities(result.float_test_logits, data.num_classes);
+        if (task == "contract") {
+            std::vector<std::string_view> names;
+            for (int c = 0; c < nn::kContractClasses; ++c) names.push_back(nn::to_string(static_cast<nn::ContractClass>(c)));
+            const auto qf = nn::classification_report(test.y, nn::predicted_classes(quantized, data.num_classes), data.num_classes);
+            const auto ff = nn::classification_report(test.y, nn::predicted_classes(floating, data.num_classes), data.num_classes);
+            std::printf("held-out groups, quantized model:\n%s", nn::format_report(qf, names).c_str());
+            std::printf("held-out macro_f1: float %.4f, quantized %.4f\n", ff.macro_f1, qf.macro_f1);
+        } else {
+            const auto qf = nn::fraud_report(*fraud, test_rows, quantized);
+            const auto ff = nn::fraud_report(*fraud, test_rows, floating);
+            std::printf("held-out accounts, quantized model:\n%s", nn::format_fraud_report(qf).c_str());
+            std::printf("held-out accounts, float model:\n%s", nn::format_fraud_report(ff).c_str());
+            std::printf("held-out f1: float %.4f, quantized %.4f\n", ff.f1, qf.f1);
+        }
+    }
+    std::printf("model: %s (%zu bytes) sha256=%s\n", out.c_str(), file.size(), nn::model_hash(file).hex().c_str());
+    return 0;
+}
+
+}  // namespace moe::node

@@ -1,0 +1,249 @@
+#include "moe/offline/contract_dataset.hpp"
+
+#include <algorithm>
+#include <array>
+#include <functional>
+#include <map>
+#include <numeric>
+#include <set>
+#include <unordered_map>
+
+#include "core/keccak.hpp"
+#include "moe/contract_features.hpp"
+#include "moe/offline/csv_reader.hpp"
+#include "moe/tasks.hpp"
+
+namespace moe::nn {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uint8_t kDelegateCall = 0xf4;
+constexpr std::uint8_t kCallCode = 0xf2;
+
+/// Verified contract names (salzer's name groups) whose family is clear. Every other name is
+/// read from its interface, as the DApps are.
+const std::map<std::string, ContractClass, std::less<>> kNameFamilies = {
+    {"BNB", ContractClass::kErc20},           {"CCXTokenERC20", ContractClass::kErc20},
+    {"CommonERC20", ContractClass::kErc20},   {"Comp", ContractClass::kErc20},
+    {"DSToken", ContractClass::kErc20},       {"Dollar", ContractClass::kErc20},
+    {"ERC20", ContractClass::kErc20},         {"ERC20Token", ContractClass::kErc20},
+    {"ERC20ext", ContractClass::kErc20},      {"ERC223Token", ContractClass::kErc20},
+    {"FixedSupplyToken", ContractClass::kErc20}, {"JUST", ContractClass::kErc20},
+    {"MintableERC20", ContractClass::kErc20}, {"REFLECT", ContractClass::kErc20},
+    {"SimpleToken", ContractClass::kErc20},   {"SmartToken", ContractClass::kErc20},
+    {"SoloToken", ContractClass::kErc20},     {"Token", ContractClass::kErc20},
+    {"TokenContract", ContractClass::kErc20}, {"TokenMintERC20MintableToken", ContractClass::kErc20},
+    {"UFragments", ContractClass::kErc20},    {"VMembersCoin", ContractClass::kErc20},
+    {"YfinToken", ContractClass::kErc20},     {"Wallet", ContractClass::kWallet},
+    {"AuthereumAccount", ContractClass::kWallet}, {"EthPyramid", ContractClass::kPonzi},
+};
+
+/// A delegatecall forwarder: the whole code is a short stub around DELEGATECALL or CALLCODE.
+bool is_forwarder_stub(core::ByteView code, const CodeSummary& s) {
+    if (s.minimal_proxy) return true;
+    if (code.size() > 256) return false;
+    return std::find(code.begin(), code.end(), kDelegateCall) != code.end() ||
+           std::find(code.begin(), code.end(), kCallCode) != code.end();
+}
+
+std::expected<core::Bytes, std::string> hex_code(std::string_view text, const std::string& where) {
+    if (text.starts_with("0x")) text.remove_prefix(2);
+    auto bytes = core::from_hex(text, core::HexRules{.require_prefix = false, .allow_odd = false});
+    if (!bytes) return std::unexpected(where + ": bad bytecode hex (" + std::string(core::to_string(bytes.error())) + ")");
+    return std::move(*bytes);
+}
+
+struct Raw {
+    core::Bytes code;
+    ContractClass label;
+    std::string source;
+    std::string salzer_skeleton;  ///< empty outside salzer's files
+};
+
+/// Reads the listed columns of every row of one CSV.
+std::expected<void, std::string> each_row(const fs::path& file, const std::vector<std::string_view>& columns,
+                                          const std::function<std::expected<void, std::string>(const std::vector<std::string>&, const std::string&)>& f) {
+    auto reader = CsvReader::open(file);
+    if (!reader) return std::unexpected(reader.error());
+    std::vector<std::size_t> idx;
+    for (auto c : columns) {
+        auto i = reader->column(c);
+        if (!i) return std::unexpected(i.error());
+        idx.push_back(*i);
+    }
+    std::vector<std::string> row, picked(columns.size());
+    while (reader->next(row)) {
+        if (row.size() == 1 && row[0].empty()) continue;
+        const std::string where = file.filename().string() + ":" + std::to_string(reader->row_number());
+        if (row.size() != reader->header().size()) return std::unexpected(where + ": " + std::to_string(row.size()) + " fields, header has " + std::to_string(reader->header().size()));
+        for (std::size_t i = 0; i < idx.size(); ++i) picked[i] = row[idx[i]];
+        if (auto r = f(picked, where); !r) return r;
+    }
+    return {};
+}
+
+std::size_t find_root(std::vector<std::size_t>& parent, std::size_t i) {
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+}
+
+}  // namespace
+
+ContractClass interface_class(core::ByteView code, ContractClass fallback) {
+    const CodeSummary s = summarize_code(code);
+    auto has = [&](std::uint32_t sel) { return s.selectors.contains(sel); };
+    const bool nft_move = has(0x42842e0e) || has(0xb88d4fde) || has(0xa22cb465) || has(0x081812fc) || has(0xe985e9c5) || has(0x23b872dd);
+    if (has(0x6352211e) && nft_move) return ContractClass::kErc721;
+    if (has(0xa9059cbb) && has(0x70a08231) && (has(0x23b872dd) || has(0x095ea7b3))) return ContractClass::kErc20;
+    return fallback;
+}
+
+std::uint64_t code_skeleton(core::ByteView code) {
+    std::size_t end = code.size();
+    // Solidity's CBOR metadata: the last two bytes give its length; it opens with a map header.
+    if (end >= 2) {
+        const std::size_t len = (std::size_t{code[end - 2]} << 8) | code[end - 1];
+        if (len + 2 <= end && len >= 8 && code[end - 2 - len] >= 0xa1 && code[end - 2 - len] <= 0xa5) end -= len + 2;
+    }
+    core::Bytes sk(code.begin(), code.begin() + static_cast<std::ptrdiff_t>(end));
+    for (std::size_t pc = 0; pc < sk.size(); ++pc) {
+        const std::uint8_t op = sk[pc];
+        if (op >= 0x60 && op <= 0x7f) {
+            const std::size_t n = std::min<std::size_t>(op - 0x5f, sk.size() - pc - 1);
+            std::fill_n(sk.begin() + static_cast<std::ptrdiff_t>(pc + 1), n, 0);
+            pc += n;
+        }
+    }
+    while (!sk.empty() && sk.back() == 0) sk.pop_back();
+    const core::Hash h = core::keccak256(sk);
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v = (v << 8) | h[static_cast<std::size_t>(i)];
+    return v;
+}
+
+std::expected<ContractCorpus, std::string> load_contract_corpus(const fs::path& dir) {
+    std::vector<Raw> raw;
+    ContractCorpus corpus;
+    std::map<std::string, int> forwarders_as_proxy;
+    // Proxies first: where a code is listed twice, the first listing wins.
+    const fs::path salzer = dir / "salzer_wallets_proxies_bytecode";
+    auto r = each_row(salzer / "proxies.csv", {"skeleton_id", "bytecode"}, [&](const auto& f, const std::string& where) -> std::expected<void, std::string> {
+        auto code = hex_code(f[1], where);
+        if (!code) return std::unexpected(code.error());
+        raw.push_back({std::move(*code), ContractClass::kProxy, where, "s" + f[0]});
+        return {};
+    });
+    if (!r) return std::unexpected(r.error());
+    r = each_row(salzer / "wallets.csv", {"skeleton_id", "wallet_type", "bytecode"}, [&](const auto& f, const std::string& where) -> std::expected<void, std::string> {
+        auto code = hex_code(f[2], where);
+        if (!code) return std::unexpected(code.error());
+        // A wallet whose code is only a delegatecall stub keeps its wallet logic elsewhere: by its
+        // code it is a proxy. BitGo forwarders (Forwarder.sol) run their own code, CALLing the
+        // received ether on to the parent wallet, and stay wallets.
+        const CodeSummary s = summarize_code(*code);
+        const bool stub = is_forwarder_stub(*code, s);
+        if (stub) ++forwarders_as_proxy[f[1]];
+        raw.push_back({std::move(*code), stub ? ContractClass::kProxy : ContractClass::kWallet, where, "s" + f[0]});
+        return {};
+    });
+    if (!r) return std::unexpected(r.error());
+    r = each_row(dir / "sadponzi_bytecode" / "rq1_groundtruth.csv", {"label", "bytecode"}, [&](const auto& f, const std::string& where) -> std::expected<void, std::string> {
+        auto code = hex_code(f[1], where);
+        if (!code) return std::unexpected(code.error());
+        if (f[0] != "ponzi" && f[0] != "dapp_non_ponzi") return std::unexpected(where + ": unknown label '" + f[0] + "'");
+        const ContractClass c = f[0] == "ponzi" ? ContractClass::kPonzi : interface_class(*code, ContractClass::kOther);
+        raw.push_back({std::move(*code), c, where, {}});
+        return {};
+    });
+    if (!r) return std::unexpected(r.error());
+    r = each_row(dir / "solmigrator_erc20_erc721_bytecode" / "solmigrator_contracts.csv", {"label", "runtime_bytecode"},
+                 [&](const auto& f, const std::string& where) -> std::expected<void, std::string> {
+                     auto code = hex_code(f[1], where);
+                     if (!code) return std::unexpected(code.error());
+                     if (f[0] != "ERC20" && f[0] != "ERC721") return std::unexpected(where + ": unknown label '" + f[0] + "'");
+                     raw.push_back({std::move(*code), f[0] == "ERC20" ? ContractClass::kErc20 : ContractClass::kErc721, where, {}});
+                     return {};
+                 });
+    if (!r) return std::unexpected(r.error());
+    r = each_row(salzer / "verified_name_groups_codes.csv", {"name", "bin"}, [&](const auto& f, const std::string& where) -> std::expected<void, std::string> {
+        auto code = hex_code(f[1], where);
+        if (!code) return std::unexpected(code.error());
+        const auto it = kNameFamilies.find(f[0]);
+        const ContractClass c = it != kNameFamilies.end() ? it->second : interface_class(*code, ContractClass::kOther);
+        raw.push_back({std::move(*code), c, where, {}});
+        return {};
+    });
+    if (!r) return std::unexpected(r.error());
+
+    // Exact duplicates: keep the first listing; count label conflicts.
+    std::unordered_map<std::string, std::size_t> seen;
+    std::vector<Raw> unique;
+    int duplicates = 0, conflicts = 0, empty = 0;
+    for (Raw& x : raw) {
+        if (x.code.empty()) {
+            ++empty;
+            continue;
+        }
+        const std::string key(x.code.begin(), x.code.end());
+        auto [it, inserted] = seen.emplace(key, unique.size());
+        if (!inserted) {
+            ++duplicates;
+            conflicts += unique[it->second].label != x.label ? 1 : 0;
+            continue;
+        }
+        unique.push_back(std::move(x));
+    }
+    // Groups: rows sharing a computed skeleton or a salzer skeleton_id are one group.
+    std::vector<std::size_t> parent(unique.size());
+    std::iota(parent.begin(), parent.end(), 0);
+    std::vector<std::uint64_t> skeleton(unique.size());
+    std::unordered_map<std::uint64_t, std::size_t> by_skeleton;
+    std::unordered_map<std::string, std::size_t> by_salzer;
+    for (std::size_t i = 0; i < unique.size(); ++i) {
+        skeleton[i] = code_skeleton(unique[i].code);
+        auto join = [&](std::size_t j) {
+            const std::size_t a = find_root(parent, i), b = find_root(parent, j);
+            if (a != b) parent[std::max(a, b)] = std::min(a, b);
+        };
+        if (auto [it, ins] = by_skeleton.emplace(skeleton[i], i); !ins) join(it->second);
+        if (!unique[i].salzer_skeleton.empty()) {
+            if (auto [it, ins] = by_salzer.emplace(unique[i].salzer_skeleton, i); !ins) join(it->second);
+        }
+    }
+    std::set<std::uint64_t> groups;
+    std::array<int, kContractClasses> per_class{};
+    for (std::size_t i = 0; i < unique.size(); ++i) {
+        const std::uint64_t g = skeleton[find_root(parent, i)];
+        groups.insert(g);
+        ++per_class[static_cast<std::size_t>(unique[i].label)];
+        corpus.codes.push_back({std::move(unique[i].code), unique[i].label, g, std::move(unique[i].source)});
+    }
+    corpus.notes.push_back(std::to_string(raw.size()) + " listings, " + std::to_string(corpus.codes.size()) + " distinct codes (" +
+                           std::to_string(duplicates) + " duplicates dropped, " + std::to_string(conflicts) + " of them with another label; " +
+                           std::to_string(empty) + " empty codes), " + std::to_string(groups.size()) + " skeleton groups");
+    std::string counts = "per class:";
+    for (int c = 0; c < kContractClasses; ++c) {
+        counts += " " + std::string(to_string(static_cast<ContractClass>(c))) + "=" + std::to_string(per_class[static_cast<std::size_t>(c)]);
+    }
+    corpus.notes.push_back(counts);
+    for (const auto& [type, n] : forwarders_as_proxy) corpus.notes.push_back("wallets.csv '" + type + "': " + std::to_string(n) + " delegatecall stubs labelled proxy");
+    return corpus;
+}
+
+Dataset contract_dataset(const ContractCorpus& corpus, std::uint64_t seed, bool held_out_part) {
+    Dataset d;
+    d.num_features = kContractFeatures;
+    d.num_classes = kContractClasses;
+    for (const LabelledCode& c : corpus.codes) {
+        if (held_out(c.group, seed) != held_out_part) continue;
+        const ContractFeatures f = contract_features(c.code);
+        for (std::uint8_t v : f) d.x.push_back(static_cast<float>(v) / 127.0f);
+        d.y.push_back(static_cast<int>(c.label));
+        d.groups.push_back(c.group);
+    }
+    return d;
+}
+
+}  // namespace moe::nn

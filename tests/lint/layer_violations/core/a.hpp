@@ -1,0 +1,2 @@
+#include "core/bytes.hpp"
+#include "evm/state.hpp"  // violation: core uses nothing

@@ -1,0 +1,1 @@
+#include "moe/offline/metrics.hpp"  // violation: the engine may not use its offline part

@@ -1,0 +1,2 @@
+#include "moe/engine.hpp"
+#include "core/bytes.hpp"
