@@ -585,13 +585,15 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     return out;
 }
 
-std::expected<void, std::string> Node::commit_block(const ExecutedBlock& executed, const consensus::CommitCertificate& certificate) {
+std::expected<void, CommitError> Node::commit_block(const ExecutedBlock& executed, const consensus::CommitCertificate& certificate) {
     std::lock_guard produce(produce_mutex_);
     const core::BlockHeader& h = executed.block.header;
     if (certificate.height != h.number || certificate.block_hash != h.hash()) {
-        return std::unexpected("the certificate is not this block's");
+        return std::unexpected(CommitError{CommitError::Kind::kRejected, "the certificate is not this block's"});
     }
-    if (h.parent_hash != head_header().hash()) return std::unexpected("the block no longer follows the head");
+    if (h.parent_hash != head_header().hash()) {
+        return std::unexpected(CommitError{CommitError::Kind::kRejected, "the block no longer follows the head"});
+    }
     BlockWrite w = executed.write;
     w.certificate = certificate.encode();
     if (auto r = db_->commit_block(w); !r) return std::unexpected(r.error());

@@ -568,7 +568,9 @@ void ConsensusDriver::commit(const consensus::Commit& c) {
             return;
         }
         if (auto r = node_.commit_block(*it->second.executed, c.certificate); !r) {
-            log::error("consensus", "cannot commit block ", c.height, ": ", r.error());
+            // A decided block this node cannot store: going on would vote on heights it does not hold.
+            if (r.error().kind == CommitError::Kind::kStorage) return halt(r.error().message);
+            log::error("consensus", "cannot commit block ", c.height, ": ", r.error().message);
             return;
         }
         waiting_for_start_ = true;
@@ -839,7 +841,8 @@ void ConsensusDriver::on_block_response(const p2p::PeerId& peer, core::ByteView 
         return;
     }
     if (auto r = node_.commit_block(*executed, *cert); !r) {
-        log::error("sync", "cannot commit block ", number, ": ", r.error());
+        if (r.error().kind == CommitError::Kind::kStorage) return halt(r.error().message);
+        log::error("sync", "cannot commit block ", number, ": ", r.error().message);
         return;
     }
     log::info("sync", "caught up to block ", number, " from ", peer.hex());

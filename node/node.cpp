@@ -42,7 +42,7 @@ std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& h
         if (!first) return std::unexpected("the genesis validator set is invalid: " + first.error());
         BlockWrite w = block_write(genesis.block, {}, genesis.trie_nodes, genesis.code);
         w.extra.push_back({Column::kValidatorSets, {number_key(1), first->encode()}});
-        if (auto r = node->db_->commit_block(w); !r) return std::unexpected(r.error());
+        if (auto r = node->db_->commit_block(w); !r) return std::unexpected(r.error().message);
         log::info("node", "wrote genesis block ", node->genesis_hash_.hex());
     }
     node->head_ = *node->db_->head();

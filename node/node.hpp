@@ -230,8 +230,9 @@ class Node {
     [[nodiscard]] std::expected<ExecutedBlock, std::string> execute_block(const core::Block& block,
                                                                           consensus::ConsensusData data,
                                                                           std::uint64_t now);
-    /// Writes an executed block with its certificate in one batch and moves the head.
-    [[nodiscard]] std::expected<void, std::string> commit_block(const ExecutedBlock& executed,
+    /// Writes an executed block with its certificate in one batch and moves the head. A
+    /// kStorage error is a fault of this node's disk: the caller must stop.
+    [[nodiscard]] std::expected<void, CommitError> commit_block(const ExecutedBlock& executed,
                                                                 const consensus::CommitCertificate& certificate);
 
     /// The validator set that signs `height` (1 .. head + 1).

@@ -53,16 +53,22 @@ std::expected<void, std::string> check_peer_address(std::string_view peer) {
 std::expected<NodeConfig, std::string> load_node_config(const std::filesystem::path& file) {
     auto text = read_file(file, 1024 * 1024);
     if (!text) return std::unexpected(text.error());
+    auto config = parse_node_config(*text);
+    if (!config) return std::unexpected(file.string() + ": " + config.error());
+    return config;
+}
+
+std::expected<NodeConfig, std::string> parse_node_config(std::string_view text) {
     json j;
     try {
-        j = json::parse(*text);
+        j = json::parse(text);
     } catch (const json::exception& e) {
-        return std::unexpected(file.string() + ": invalid JSON: " + e.what());
+        return std::unexpected(std::string("invalid JSON: ") + e.what());
     }
-    if (!j.is_object()) return std::unexpected(file.string() + ": must be a JSON object");
+    if (!j.is_object()) return std::unexpected("must be a JSON object");
 
     NodeConfig c;
-    auto fail = [&](const std::string& why) { return std::unexpected(file.string() + ": " + why); };
+    auto fail = [](const std::string& why) { return std::unexpected(why); };
     for (const auto& [key, value] : j.items()) {
         if (key == "rpc_host" || key == "p2p_host") {
             if (!value.is_string() || value.get<std::string>().empty()) return fail("field '" + key + "' must be a host name or address");
@@ -84,6 +90,17 @@ std::expected<NodeConfig, std::string> load_node_config(const std::filesystem::p
             if (!v) return fail(v.error());
             if (*v < 1024) return fail("field 'rpc_max_body_bytes' must be at least 1024");
             c.rpc_max_body_bytes = *v;
+        } else if (key == "rpc_max_connections_per_address") {
+            auto v = unsigned_field<std::uint32_t>(j, key.c_str(), 1'000'000);
+            if (!v) return fail(v.error());
+            if (*v == 0) return fail("field '" + key + "' must be at least 1");
+            c.rpc_max_connections_per_address = *v;
+        } else if (key == "rpc_idle_timeout_ms" || key == "rpc_header_timeout_ms" || key == "rpc_body_timeout_ms") {
+            auto v = unsigned_field<std::uint64_t>(j, key.c_str(), 3'600'000);
+            if (!v) return fail(v.error());
+            if (*v < 100) return fail("field '" + key + "' must be at least 100");
+            (key == "rpc_idle_timeout_ms" ? c.rpc_idle_timeout_ms
+             : key == "rpc_header_timeout_ms" ? c.rpc_header_timeout_ms : c.rpc_body_timeout_ms) = *v;
         } else if (key == "block_interval_ms") {
             auto v = unsigned_field<std::uint64_t>(j, key.c_str(), 3'600'000);
             if (!v) return fail(v.error());
@@ -119,6 +136,10 @@ std::expected<void, std::string> save_node_config(const NodeConfig& c, const std
         {"rpc_max_connections", c.rpc_max_connections},
         {"rpc_max_body_bytes", c.rpc_max_body_bytes},
         {"rpc_max_batch", c.rpc_max_batch},
+        {"rpc_max_connections_per_address", c.rpc_max_connections_per_address},
+        {"rpc_idle_timeout_ms", c.rpc_idle_timeout_ms},
+        {"rpc_header_timeout_ms", c.rpc_header_timeout_ms},
+        {"rpc_body_timeout_ms", c.rpc_body_timeout_ms},
         {"p2p_host", c.p2p_host},
         {"p2p_port", c.p2p_port},
         {"persistent_peers", c.persistent_peers},

@@ -20,6 +20,10 @@ struct NodeConfig {
     std::uint32_t rpc_max_connections = 256;
     std::uint64_t rpc_max_body_bytes = 5 * 1024 * 1024;
     std::uint32_t rpc_max_batch = 1000;
+    std::uint32_t rpc_max_connections_per_address = 64;
+    std::uint64_t rpc_idle_timeout_ms = 60'000;    ///< keep-alive wait for the next request
+    std::uint64_t rpc_header_timeout_ms = 10'000;  ///< first byte of a request to its last header
+    std::uint64_t rpc_body_timeout_ms = 30'000;    ///< last header to the end of the body
     std::string p2p_host = "127.0.0.1";
     std::uint16_t p2p_port = 26656;
     std::vector<std::string> persistent_peers;  ///< "host:port" of peers to dial and keep dialling
@@ -33,6 +37,9 @@ struct NodeConfig {
 
 /// Reads a config file; every malformed or unknown field is a clear error.
 [[nodiscard]] std::expected<NodeConfig, std::string> load_node_config(const std::filesystem::path& file);
+/// Parses the text of a config file (what load_node_config reads), with the same errors
+/// without the file's name.
+[[nodiscard]] std::expected<NodeConfig, std::string> parse_node_config(std::string_view text);
 
 /// Writes a config file (pretty JSON), atomically (temp file then rename).
 [[nodiscard]] std::expected<void, std::string> save_node_config(const NodeConfig& config,

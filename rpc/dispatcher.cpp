@@ -40,6 +40,40 @@ std::size_t json_nesting_depth(std::string_view text, std::size_t limit) {
     return deepest;
 }
 
+std::size_t json_batch_items(std::string_view text, std::size_t limit) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos || text[first] != '[') return 0;
+    std::size_t depth = 0;
+    std::size_t items = 0;
+    bool in_string = false;
+    bool any = false;
+    for (std::size_t i = first; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                in_string = false;
+            }
+            continue;
+        }
+        if (depth == 1 && !any && c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != ']') {
+            any = true;
+            items = 1;
+        }
+        if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            ++depth;
+        } else if (c == ']' || c == '}') {
+            if (depth > 0 && --depth == 0) break;
+        } else if (c == ',' && depth == 1 && ++items > limit) {
+            return limit + 1;
+        }
+    }
+    return std::min(items, limit + 1);
+}
+
 void Dispatcher::add(const std::string& name, Handler handler) { methods_[name] = std::move(handler); }
 
 void Dispatcher::record(const std::string& method, bool error, double seconds) {
@@ -105,6 +139,11 @@ std::optional<std::string> Dispatcher::handle(std::string_view body, CallContext
     if (json_nesting_depth(body, kMaxJsonDepth) > kMaxJsonDepth) {
         return error_response(nullptr, kInvalidRequest,
                               "invalid request: nested deeper than " + std::to_string(kMaxJsonDepth) + " levels")
+            .dump();
+    }
+    if (const std::size_t n = json_batch_items(body, max_batch_); n > max_batch_) {
+        return error_response(nullptr, kLimitExceeded, "batch too large: more than " + std::to_string(max_batch_) +
+                                                           " requests, the limit is " + std::to_string(max_batch_))
             .dump();
     }
     json request = json::parse(body, nullptr, false);

@@ -33,6 +33,11 @@ inline constexpr std::size_t kMaxJsonDepth = 64;
 /// cost of a hostile body is one linear scan up to that point.
 [[nodiscard]] std::size_t json_nesting_depth(std::string_view text, std::size_t limit);
 
+/// The number of items of a top-level JSON array, counted without parsing it (commas at depth
+/// one, outside strings); 0 when the text is not an array. Stops at limit + 1, so an oversize
+/// batch is refused after one scan, before it costs a parse of every request in it.
+[[nodiscard]] std::size_t json_batch_items(std::string_view text, std::size_t limit);
+
 /// An error a handler throws; the dispatcher turns it into the response's error object.
 struct RpcError : std::runtime_error {
     RpcError(int c, std::string message, std::optional<nlohmann::json> d = std::nullopt)

@@ -33,20 +33,7 @@ bool is_loopback(const std::string& host) {
 
 namespace {
 class WsSession;
-
-/// Counts a connection for as long as it lives (moved from the HTTP to the WebSocket session).
-class ConnectionSlot {
-  public:
-    explicit ConnectionSlot(std::atomic<std::size_t>* counter) : counter_(counter) {}
-    ConnectionSlot(ConnectionSlot&& o) noexcept : counter_(std::exchange(o.counter_, nullptr)) {}
-    ConnectionSlot& operator=(ConnectionSlot&&) = delete;
-    ~ConnectionSlot() {
-        if (counter_) counter_->fetch_sub(1);
-    }
-
-  private:
-    std::atomic<std::size_t>* counter_;
-};
+class HttpSession;
 
 struct Subscription {
     std::weak_ptr<WsSession> session;
@@ -60,16 +47,27 @@ struct Server::Impl {
     Dispatcher& dispatcher;
     std::function<Health()> health;
     std::function<std::string()> metrics;
-    net::io_context ioc;
-    std::optional<tcp::acceptor> acceptor;
-    std::vector<std::thread> threads;
+
+    // Declared before the io_context: sessions it still holds when it is destroyed release
+    // their slots and subscriptions into these.
     std::atomic<std::size_t> connections{0};
-    std::uint16_t bound_port = 0;
+    // Admission (guarded by slots_mutex): open connections per remote address, and the HTTP
+    // sessions that are waiting for a request, by the sequence number of when they began to
+    // wait, so the longest waiting one is first.
+    std::mutex slots_mutex;
+    std::map<net::ip::address, std::size_t> per_address;
+    std::map<std::uint64_t, std::pair<net::ip::address, std::weak_ptr<HttpSession>>> waiting;
+    std::uint64_t next_wait = 0;
 
     std::mutex subs_mutex;
     std::map<std::string, Subscription> subs;  // ordered: notifications go out in a stable order
     std::uint64_t next_sub = 0;
     std::uint64_t sub_seed = 0;
+
+    net::io_context ioc;
+    std::optional<tcp::acceptor> acceptor;
+    std::vector<std::thread> threads;
+    std::uint16_t bound_port = 0;
 
     Impl(ServerConfig c, Dispatcher& d, std::function<Health()> h, std::function<std::string()> m)
         : config(std::move(c)), dispatcher(d), health(std::move(h)), metrics(std::move(m)) {
@@ -77,6 +75,13 @@ struct Server::Impl {
     }
 
     void accept();
+    /// Admits a connection from `address` within the limits, making room by closing the
+    /// longest-waiting session if needed; false: refuse it.
+    bool admit(const net::ip::address& address);
+    void release(const net::ip::address& address);
+    /// Registers a session as waiting for (the rest of) a request; returns its ticket.
+    std::uint64_t begin_wait(const net::ip::address& address, std::weak_ptr<HttpSession> session);
+    void end_wait(std::uint64_t ticket);
     std::string new_subscription_id() {
         // 16 bytes, unique per server run: a counter spread by an odd multiplier and a seed.
         const std::uint64_t n = ++next_sub;
@@ -90,6 +95,23 @@ struct Server::Impl {
 };
 
 namespace {
+
+/// Holds a connection's place in the limits for as long as it lives (moved from the HTTP to
+/// the WebSocket session).
+class ConnectionSlot {
+  public:
+    ConnectionSlot(Server::Impl* server, net::ip::address address) : server_(server), address_(std::move(address)) {}
+    ConnectionSlot(ConnectionSlot&& o) noexcept : server_(std::exchange(o.server_, nullptr)), address_(o.address_) {}
+    ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+    ~ConnectionSlot() {
+        if (server_) server_->release(address_);
+    }
+    [[nodiscard]] const net::ip::address& address() const noexcept { return address_; }
+
+  private:
+    Server::Impl* server_;
+    net::ip::address address_;
+};
 
 template <class Body>
 void add_common_headers(http::response<Body>& res, const ServerConfig& config, bool keep_alive) {
@@ -121,7 +143,14 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     }
 
     void run(http::request<http::string_body> req) {
-        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+        // A handshake gets the header timeout; a connection that sends nothing is pinged at
+        // half the idle timeout and closed when a whole idle timeout passes without a pong.
+        websocket::stream_base::timeout timeouts{};
+        timeouts.handshake_timeout = server_.config.header_timeout;
+        timeouts.idle_timeout = server_.config.idle_timeout;
+        timeouts.keep_alive_pings = true;
+        ws_.set_option(timeouts);
+        // A message over the limit closes the connection with code 1009 (message too big).
         ws_.read_message_max(server_.config.max_ws_message_bytes);
         ws_.async_accept(req, beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
     }
@@ -196,29 +225,64 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     HttpSession(tcp::socket&& socket, Server::Impl& server, ConnectionSlot slot)
         : stream_(std::move(socket)), server_(server), slot_(std::move(slot)) {}
 
-    void run() { net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::read, shared_from_this())); }
+    ~HttpSession() { stop_waiting(); }
+
+    void run() {
+        net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::wait_for_request, shared_from_this()));
+    }
+
+    /// Closes the connection to make room for a newcomer; safe from any thread.
+    void evict() {
+        net::post(stream_.get_executor(), [self = shared_from_this()] {
+            self->stop_waiting();
+            beast::error_code ignored;
+            self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+            self->stream_.close();
+        });
+    }
 
   private:
-    void read() {
+    void start_waiting() {
+        if (waiting_ == 0) waiting_ = server_.begin_wait(slot_.address(), weak_from_this());
+    }
+    void stop_waiting() {
+        if (waiting_ != 0) server_.end_wait(std::exchange(waiting_, 0));
+    }
+
+    // Between requests: the idle timeout runs until the first byte of the next one.
+    void wait_for_request() {
+        start_waiting();
+        if (buffer_.size() > 0) return read_header();
+        stream_.expires_after(server_.config.idle_timeout);
+        stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+            if (ec) return self->close();
+            self->buffer_.commit(n);
+            self->read_header();
+        });
+    }
+
+    void read_header() {
         parser_.emplace();
         parser_->body_limit(server_.config.max_body_bytes);
         parser_->header_limit(16 * 1024);
-        stream_.expires_after(std::chrono::seconds(server_.config.idle_timeout_seconds));
-        http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+        stream_.expires_after(server_.config.header_timeout);
+        http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->on_read(ec);
+            self->stream_.expires_after(self->server_.config.body_timeout);
+            http::async_read(self->stream_, self->buffer_, *self->parser_,
+                             [self](beast::error_code ec2, std::size_t) { self->on_read(ec2); });
+        });
     }
 
-    void on_read(beast::error_code ec, std::size_t) {
+    void on_read(beast::error_code ec) {
         if (ec == http::error::body_limit) {
             const json err = error_response(nullptr, kLimitExceeded, "request body too large (limit " +
                                                                        std::to_string(server_.config.max_body_bytes) + " bytes)");
             write(make_response(http::status::payload_too_large, err.dump(), "application/json", server_.config, false, 11));
             return;
         }
-        if (ec) {
-            beast::error_code ignored;
-            stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-            return;
-        }
+        if (ec) return close();
+        stop_waiting();
         http::request<http::string_body> req = parser_->release();
         if (websocket::is_upgrade(req)) {
             stream_.expires_never();
@@ -226,6 +290,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
             return;
         }
         write(respond(req));
+    }
+
+    void close() {
+        stop_waiting();
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     }
 
     http::response<http::string_body> respond(const http::request<http::string_body>& req) {
@@ -258,14 +328,32 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
 
     void write(http::response<http::string_body> res) {
+        stop_waiting();
         auto sp = std::make_shared<http::response<http::string_body>>(std::move(res));
+        stream_.expires_after(server_.config.body_timeout);  // a client that never reads its answer
         http::async_write(stream_, *sp, [self = shared_from_this(), sp](beast::error_code ec, std::size_t) {
-            if (ec || sp->need_eof()) {
-                beast::error_code ignored;
-                self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-                return;
-            }
-            self->read();
+            if (ec) return self->close();
+            if (sp->need_eof()) return self->linger();
+            self->wait_for_request();
+        });
+    }
+
+    // After a final answer with the request unread (a body over the limit): stop sending and
+    // read what the client still sends, so that closing with unread data does not reset the
+    // connection before the client has read the answer (a lingering close, as nginx does).
+    void linger() {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        start_waiting();
+        stream_.expires_after(std::min(server_.config.body_timeout, std::chrono::milliseconds(5000)));
+        drain();
+    }
+
+    void drain() {
+        buffer_.consume(buffer_.size());
+        stream_.async_read_some(buffer_.prepare(64 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->close();
+            self->drain();
         });
     }
 
@@ -274,6 +362,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     std::optional<http::request_parser<http::string_body>> parser_;
     Server::Impl& server_;
     ConnectionSlot slot_;
+    std::uint64_t waiting_ = 0;  // the ticket while waiting for a request, 0 otherwise
 };
 
 }  // namespace
@@ -282,9 +371,13 @@ void Server::Impl::accept() {
     acceptor->async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
         if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
         if (!ec) {
-            if (connections.fetch_add(1) >= config.max_connections) {
-                connections.fetch_sub(1);
-                // Over the limit: a short refusal, then close; everyone else is served as before.
+            beast::error_code addr_ec;
+            const auto remote = socket.remote_endpoint(addr_ec);
+            if (!addr_ec && admit(remote.address())) {
+                std::make_shared<HttpSession>(std::move(socket), *this, ConnectionSlot(this, remote.address()))->run();
+            } else {
+                // Over a limit with every slot busy: a short refusal, then close; everyone else
+                // is served as before.
                 const std::string body = error_response(nullptr, kLimitExceeded, "too many open connections").dump();
                 const std::string res = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
                                         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -292,12 +385,56 @@ void Server::Impl::accept() {
                 net::write(socket, net::buffer(res), ignored);
                 socket.shutdown(tcp::socket::shutdown_both, ignored);
                 socket.close(ignored);
-            } else {
-                std::make_shared<HttpSession>(std::move(socket), *this, ConnectionSlot(&connections))->run();
             }
         }
         accept();
     });
+}
+
+bool Server::Impl::admit(const net::ip::address& address) {
+    std::shared_ptr<HttpSession> evicted;
+    {
+        std::lock_guard lock(slots_mutex);
+        const bool total_full = connections.load() >= config.max_connections;
+        const bool address_full = per_address[address] >= config.max_connections_per_address;
+        if (total_full || address_full) {
+            // The longest waiting session: of this address when the address is at its limit,
+            // of anyone when only the total is.
+            auto it = waiting.begin();
+            if (address_full) {
+                while (it != waiting.end() && it->second.first != address) ++it;
+            }
+            while (it != waiting.end() && !(evicted = it->second.second.lock())) it = waiting.erase(it);
+            if (!evicted) {
+                if (per_address[address] == 0) per_address.erase(address);
+                return false;
+            }
+            waiting.erase(it);
+        }
+        ++per_address[address];
+        connections.fetch_add(1);
+    }
+    if (evicted) evicted->evict();
+    return true;
+}
+
+void Server::Impl::release(const net::ip::address& address) {
+    std::lock_guard lock(slots_mutex);
+    auto it = per_address.find(address);
+    if (it != per_address.end() && --it->second == 0) per_address.erase(it);
+    connections.fetch_sub(1);
+}
+
+std::uint64_t Server::Impl::begin_wait(const net::ip::address& address, std::weak_ptr<HttpSession> session) {
+    std::lock_guard lock(slots_mutex);
+    const std::uint64_t ticket = ++next_wait;
+    waiting.emplace(ticket, std::make_pair(address, std::move(session)));
+    return ticket;
+}
+
+void Server::Impl::end_wait(std::uint64_t ticket) {
+    std::lock_guard lock(slots_mutex);
+    waiting.erase(ticket);
 }
 
 Server::Server(ServerConfig config, Dispatcher& dispatcher, std::function<Health()> health, std::function<std::string()> metrics)

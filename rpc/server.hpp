@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -17,11 +18,22 @@ struct ServerConfig {
     std::uint16_t port = 8545;              ///< 0: any free port (tests)
     bool allow_external = false;            ///< binding a non-loopback address needs this
     std::size_t max_body_bytes = 5 * 1024 * 1024;
+    /// Open connections in total and from one remote address. At either limit a newcomer
+    /// takes the place of the connection that has waited longest without giving a whole
+    /// request (idle keep-alive, or headers or body still arriving); only when every slot is
+    /// serving a request or a WebSocket is it refused with a 503.
     std::size_t max_connections = 256;
+    std::size_t max_connections_per_address = 64;
     std::size_t max_subscriptions_per_connection = 128;
     std::size_t max_ws_message_bytes = 5 * 1024 * 1024;
     unsigned threads = 2;
-    unsigned idle_timeout_seconds = 120;
+    /// A keep-alive connection may wait this long for the first byte of its next request
+    /// (a WebSocket this long without a frame or an answered ping).
+    std::chrono::milliseconds idle_timeout{60'000};
+    /// From a request's first byte to the end of its headers (and a WebSocket handshake).
+    std::chrono::milliseconds header_timeout{10'000};
+    /// From the end of the headers to the end of the body.
+    std::chrono::milliseconds body_timeout{30'000};
     std::string cors_origin = "*";
 };
 

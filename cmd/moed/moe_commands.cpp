@@ -19,6 +19,7 @@
 #include "moe/tasks.hpp"
 #include "moe/offline/synthetic.hpp"
 #include "cmd/moed/moe_bench.hpp"
+#include "node/chain_config.hpp"
 #include "node/files.hpp"
 
 namespace moe::node {
@@ -34,14 +35,18 @@ constexpr std::string_view kUsage =
     "                            inputs; print the SHA-256 of every output byte per model and\n"
     "                            over all. The hashes are the same on every CPU and ISA.\n"
     "  info MODEL                check a model file and print its structure and SHA-256\n"
-    "  eval --task contract|fraud --data DIR [--model MODEL] [--seed N] [--accounts N]\n"
+    "  eval --task contract|fraud --data DIR [--model MODEL] [--seed N] [--accounts N] [--worlds N]\n"
     "                            evaluate a model (default chain-config/models/TASK.moe) on the\n"
     "                            held-out part of DIR: the 20% of skeleton groups (contract) or of\n"
     "                            accounts (fraud) that `moed train --seed N` never saw (N default 7,\n"
     "                            the shipped models' seed). Contract: per-class precision, recall, F1\n"
     "                            and the confusion matrix, ending 'macro_f1=X'. Fraud: per account\n"
     "                            (the mean score of the rows screening its transactions, flagged at\n"
-    "                            0.5) precision, recall, F1 and ROC-AUC, ending 'f1=X'.\n"
+    "                            0.5) precision, recall, F1 and ROC-AUC, ending 'f1=X'; then the verdicts\n"
+    "                            at the chain thresholds (--flag-score, --reject-score; default the devnet\n"
+    "                            preset's) on --worlds N (default 20) held-back generated worlds of\n"
+    "                            ordinary activity and on the held-out accounts' transactions, ending\n"
+    "                            'false_flag=X false_reject=Y fraud_recall_at_reject=Z'.\n"
     "  features --task contract|fraud --data DIR --out CSV [--seed N] [--accounts N] [--with-gas-price]\n"
     "                            write the feature rows (7-bit codes), label, group and held-out flag\n"
     "                            of the same split, for scripts/baseline.py\n"
@@ -271,6 +276,32 @@ int eval(Args args) {
         std::fprintf(stderr, "moed moe eval: %s is a model for task %u, not %s\n", model_path.c_str(), model->task, f->task.c_str());
         return 1;
     }
+    // The chain thresholds the traffic figures are counted at: the devnet preset's unless given.
+    std::optional<ScreeningThresholds> thresholds;
+    if (auto preset = parse_chain_config(nlohmann::json::parse(*preset_json("devnet"))); preset) thresholds = preset->screening;
+    std::uint64_t flag = 0, reject = 0, worlds = 20;
+    if (!thresholds) {
+        std::fputs("moed moe eval: the devnet preset does not parse\n", stderr);
+        return 1;
+    }
+    if (const auto s = flag_value(args, "--flag-score"); !s.empty()) {
+        if (!parse_u64(s, flag) || flag > 10001) {
+            std::fputs("moed moe eval: --flag-score must be an integer 0..10001\n", stderr);
+            return 2;
+        }
+        thresholds->flag_score = static_cast<std::uint32_t>(flag);
+    }
+    if (const auto s = flag_value(args, "--reject-score"); !s.empty()) {
+        if (!parse_u64(s, reject) || reject > 10001) {
+            std::fputs("moed moe eval: --reject-score must be an integer 0..10001\n", stderr);
+            return 2;
+        }
+        thresholds->reject_score = static_cast<std::uint32_t>(reject);
+    }
+    if (const auto s = flag_value(args, "--worlds"); !s.empty() && (!parse_u64(s, worlds) || worlds == 0 || worlds > 1000)) {
+        std::fputs("moed moe eval: --worlds must be an integer 1..1000\n", stderr);
+        return 2;
+    }
     const bool gas_price = f->task == "fraud" && model->num_features == nn::kFraudFeatures + 1;
     auto data = load_task("eval", f->task, f->data, f->seed, f->accounts, gas_price);
     if (!data) return 1;
@@ -290,6 +321,8 @@ int eval(Args args) {
     } else {
         const auto r = nn::fraud_report(*data->fraud, data->held_rows, p);
         std::printf("%sf1=%.4f\n", nn::format_fraud_report(r).c_str(), r.f1);
+        const auto t = nn::traffic_report(engine, *data->fraud, data->held_rows, p, thresholds->flag_score, thresholds->reject_score, static_cast<int>(worlds));
+        std::printf("%s", nn::format_traffic_report(t).c_str());
     }
     return 0;
 }

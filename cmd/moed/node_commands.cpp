@@ -186,6 +186,11 @@ int run_home(const fs::path& dir, Args args) {
     sc.allow_external = config->rpc_allow_external;
     sc.max_body_bytes = config->rpc_max_body_bytes;
     sc.max_connections = config->rpc_max_connections;
+    sc.max_connections_per_address = config->rpc_max_connections_per_address;
+    sc.max_ws_message_bytes = config->rpc_max_body_bytes;
+    sc.idle_timeout = std::chrono::milliseconds(config->rpc_idle_timeout_ms);
+    sc.header_timeout = std::chrono::milliseconds(config->rpc_header_timeout_ms);
+    sc.body_timeout = std::chrono::milliseconds(config->rpc_body_timeout_ms);
     rpc::Server* server_ptr = nullptr;
     rpc::Server server(
         sc, dispatcher,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
 #include <span>
 
 #include "moe/inference.hpp"
@@ -109,6 +110,87 @@ std::string format_fraud_report(const FraudReport& r) {
                   "per screened row: f1 %.4f roc_auc %.4f\n",
                   r.accounts, r.positives, r.tp, r.fp, r.fn, r.tn, r.precision, r.recall, r.f1, r.accuracy, r.roc_auc, r.row_f1, r.row_roc_auc);
     return buf;
+}
+
+namespace {
+
+void count(VerdictCounts& c, std::uint32_t score, std::uint32_t flag, std::uint32_t reject) {
+    ++c.rows;
+    c.flagged += score >= flag ? 1 : 0;
+    c.rejected += score >= reject ? 1 : 0;
+}
+
+std::uint32_t score_of(double probability) { return static_cast<std::uint32_t>(std::lround(probability * 10000)); }
+
+double rate(long part, long whole) { return whole == 0 ? 0 : static_cast<double>(part) / static_cast<double>(whole); }
+
+}  // namespace
+
+TrafficReport traffic_report(MoeEngine& engine, const FraudCorpus& corpus, const std::vector<std::size_t>& rows,
+                             const std::vector<double>& probabilities, std::uint32_t flag, std::uint32_t reject, int worlds) {
+    TrafficReport r;
+    r.flag_score = flag;
+    r.reject_score = reject;
+    r.worlds = worlds;
+    std::vector<BenignKind> kinds;
+    const Dataset generated = benign_rows(kHeldBackWorldSeed, worlds, kTransactionsPerWorld, &kinds);
+    const std::vector<double> p = quantized_probabilities(engine, generated);
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+        const std::uint32_t s = score_of(p[2 * i + 1]);
+        count(r.generated, s, flag, reject);
+        count(r.by_kind[static_cast<std::size_t>(kinds[i])], s, flag, reject);
+        r.generated_scores.push_back(s);
+    }
+    std::sort(r.generated_scores.begin(), r.generated_scores.end());
+    std::vector<int> rejected(corpus.accounts.size(), 0), flagged(corpus.accounts.size(), 0), seen(corpus.accounts.size(), 0);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const std::uint32_t a = corpus.row_account[rows[i]];
+        const std::uint32_t s = score_of(probabilities[2 * i + 1]);
+        count(corpus.account_label[a] == 1 ? r.fraud_account_rows : r.benign_account_rows, s, flag, reject);
+        seen[a] = 1;
+        flagged[a] |= s >= flag ? 1 : 0;
+        rejected[a] |= s >= reject ? 1 : 0;
+    }
+    for (std::size_t a = 0; a < seen.size(); ++a) {
+        if (seen[a] == 0 || corpus.account_label[a] != 1) continue;
+        ++r.fraud_accounts;
+        r.fraud_accounts_flagged += flagged[a];
+        r.fraud_accounts_rejected += rejected[a];
+    }
+    return r;
+}
+
+std::string format_traffic_report(const TrafficReport& r) {
+    std::string out;
+    char buf[512];
+    auto line = [&](const char* what, const VerdictCounts& c) {
+        std::snprintf(buf, sizeof buf, "  %-34s %7ld rows: flagged %6ld (%.5f), rejected %6ld (%.5f)\n", what, c.rows, c.flagged, rate(c.flagged, c.rows),
+                      c.rejected, rate(c.rejected, c.rows));
+        out += buf;
+    };
+    std::snprintf(buf, sizeof buf, "at flag_score %u, reject_score %u:\n", r.flag_score, r.reject_score);
+    out += buf;
+    std::snprintf(buf, sizeof buf, "held-back generated worlds (%d x %d transactions, never trained on):\n", r.worlds, kTransactionsPerWorld);
+    out += buf;
+    line("all", r.generated);
+    for (int k = 0; k < kBenignKinds; ++k) {
+        const std::string name = "  " + std::string(to_string(static_cast<BenignKind>(k)));
+        line(name.c_str(), r.by_kind[static_cast<std::size_t>(k)]);
+    }
+    const auto& g = r.generated_scores;
+    auto q = [&](double f) { return g.empty() ? 0u : g[std::min(g.size() - 1, static_cast<std::size_t>(f * static_cast<double>(g.size())))]; };
+    std::snprintf(buf, sizeof buf, "  generated scores: median %u, p99 %u, p99.9 %u, max %u\n", q(0.5), q(0.99), q(0.999), g.empty() ? 0u : g.back());
+    out += buf;
+    line("held-out benign accounts' txs", r.benign_account_rows);
+    line("held-out fraud accounts' txs", r.fraud_account_rows);
+    std::snprintf(buf, sizeof buf, "  held-out fraud accounts with a transaction flagged %ld/%ld (%.4f), rejected %ld/%ld (%.4f)\n", r.fraud_accounts_flagged,
+                  r.fraud_accounts, rate(r.fraud_accounts_flagged, r.fraud_accounts), r.fraud_accounts_rejected, r.fraud_accounts,
+                  rate(r.fraud_accounts_rejected, r.fraud_accounts));
+    out += buf;
+    std::snprintf(buf, sizeof buf, "false_flag=%.5f false_reject=%.5f fraud_recall_at_reject=%.4f\n", rate(r.generated.flagged, r.generated.rows),
+                  rate(r.generated.rejected, r.generated.rows), rate(r.fraud_accounts_rejected, r.fraud_accounts));
+    out += buf;
+    return out;
 }
 
 }  // namespace moe::nn

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "moe/offline/benign_traffic.hpp"
 #include "moe/engine.hpp"
 #include "moe/offline/fraud_dataset.hpp"
 #include "moe/offline/metrics.hpp"
@@ -36,5 +38,31 @@ struct FraudReport {
 
 /// The report as text (no trailing f1= line).
 [[nodiscard]] std::string format_fraud_report(const FraudReport& r);
+
+/// Verdict counts at a pair of thresholds.
+struct VerdictCounts {
+    long rows = 0, flagged = 0, rejected = 0;  ///< flagged counts rejected ones too
+};
+
+/// The screen on traffic it never trained on, at chain thresholds: the held-back generated
+/// worlds (per kind), the held-out labelled accounts' transactions, and fraud caught.
+struct TrafficReport {
+    std::uint32_t flag_score = 0, reject_score = 0;
+    int worlds = 0;
+    VerdictCounts generated;
+    std::array<VerdictCounts, kBenignKinds> by_kind{};
+    std::vector<std::uint32_t> generated_scores;  ///< ascending
+    VerdictCounts benign_account_rows, fraud_account_rows;
+    long fraud_accounts = 0, fraud_accounts_rejected = 0, fraud_accounts_flagged = 0;
+};
+
+/// Scores `worlds` held-back worlds (kHeldBackWorldSeed on) and the held-out rows (`rows`,
+/// `probabilities` as for fraud_report) at the thresholds.
+[[nodiscard]] TrafficReport traffic_report(MoeEngine& engine, const FraudCorpus& corpus, const std::vector<std::size_t>& rows,
+                                           const std::vector<double>& probabilities, std::uint32_t flag_score, std::uint32_t reject_score,
+                                           int worlds);
+
+/// The report as text, ending with a line `false_flag=X false_reject=Y fraud_recall_at_reject=Z`.
+[[nodiscard]] std::string format_traffic_report(const TrafficReport& r);
 
 }  // namespace moe::nn

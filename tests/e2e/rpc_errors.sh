@@ -45,6 +45,20 @@ batch=$(python3 -c 'import json; print(json.dumps([{"jsonrpc":"2.0","id":i,"meth
 out=$(curl -s -X POST -H 'content-type: application/json' --data "$batch" "$DEVNET_URL")
 check "oversize batch" '"code":-32005.*batch too large' "$out"; still_answers "oversize batch"
 
+# 100000 requests: over the body limit (curl sends Expect: 100-continue, so the node answers
+# from the headers) and under it (refused from a count before any request is parsed).
+huge=$(mktemp)
+python3 -c 'import json,sys; sys.stdout.write(json.dumps([{"jsonrpc":"2.0","id":i,"method":"eth_blockNumber","params":[]} for i in range(100000)]))' >"$huge"
+out=$(curl -s -w ' %{http_code}' -X POST -H 'content-type: application/json' --data-binary "@$huge" "$DEVNET_URL")
+check "batch of 100000 over the body limit" '"code":-32005.*too large.* 413$' "$out"; still_answers "batch of 100000 over the body limit"
+python3 -c 'import sys; sys.stdout.write("[" + ",".join(["{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_chainId\"}"] * 100000) + "]")' >"$huge"
+out=$(curl -s -X POST -H 'content-type: application/json' --data-binary "@$huge" "$DEVNET_URL")
+check "batch of 100000 under the body limit" '"code":-32005.*batch too large' "$out"; still_answers "batch of 100000 under the body limit"
+python3 -c 'import sys; sys.stdout.write("[" * 1000000)' >"$huge"
+out=$(curl -s -X POST -H 'content-type: application/json' --data-binary "@$huge" "$DEVNET_URL")
+check "a million nested brackets" '"code":-32600.*nested deeper' "$out"; still_answers "a million nested brackets"
+rm -f "$huge"
+
 out=$(curl -s -X POST -H 'content-type: application/json' \
   --data '[{"jsonrpc":"2.0","id":"a","method":"eth_chainId"},{"jsonrpc":"2.0","method":"eth_chainId"},{"jsonrpc":"2.0","id":3,"method":"net_version"},{"jsonrpc":"2.0","id":null,"method":"eth_blockNumber"}]' "$DEVNET_URL")
 n=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(len(r), sorted(str(x["id"]) for x in r))' "$out")

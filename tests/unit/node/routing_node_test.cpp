@@ -94,7 +94,7 @@ class NodeRouting : public ::testing::Test {
         auto b = node_->build_block(validator_.address(), data, node_->head_header().timestamp + 1);
         EXPECT_TRUE(b) << b.error();
         auto r = node_->commit_block(*b, certify(*b, std::move(extension)));
-        EXPECT_TRUE(r) << r.error();
+        EXPECT_TRUE(r) << r.error().message;
         return *b;
     }
 

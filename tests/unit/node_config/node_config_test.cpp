@@ -97,3 +97,23 @@ TEST_F(NodeConfigTest, SecretFilesAreWrittenOwnerOnly) {
     EXPECT_EQ(fs::status(key).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
     EXPECT_EQ(read_file(key).value(), "{}");
 }
+
+TEST(ParseNodeConfig, RpcLimitsAndTimeoutsAreReadAndChecked) {
+    auto c = parse_node_config(R"({"rpc_max_connections_per_address":8,"rpc_idle_timeout_ms":2000,)"
+                               R"("rpc_header_timeout_ms":1000,"rpc_body_timeout_ms":1500})");
+    ASSERT_TRUE(c.has_value()) << c.error();
+    EXPECT_EQ(c->rpc_max_connections_per_address, 8u);
+    EXPECT_EQ(c->rpc_idle_timeout_ms, 2000u);
+    EXPECT_EQ(c->rpc_header_timeout_ms, 1000u);
+    EXPECT_EQ(c->rpc_body_timeout_ms, 1500u);
+    const auto defaults = parse_node_config("{}");
+    ASSERT_TRUE(defaults.has_value());
+    EXPECT_EQ(defaults->rpc_max_connections_per_address, 64u);
+    EXPECT_EQ(defaults->rpc_header_timeout_ms, 10'000u);
+    for (const char* bad : {R"({"rpc_max_connections_per_address":0})", R"({"rpc_header_timeout_ms":99})",
+                            R"({"rpc_idle_timeout_ms":"60s"})", R"({"rpc_body_timeout_ms":-1})"}) {
+        auto r = parse_node_config(bad);
+        ASSERT_FALSE(r.has_value()) << bad;
+        EXPECT_NE(r.error().find("field 'rpc_"), std::string::npos) << r.error();
+    }
+}

@@ -89,3 +89,26 @@ TEST(JsonNestingDepth, CountsArraysAndObjectsOutsideStrings) {
     EXPECT_EQ(json_nesting_depth(std::string(100, '{'), 8), 9u) << "stops at limit + 1";
     EXPECT_EQ(json_nesting_depth(std::string(kMaxJsonDepth, '['), kMaxJsonDepth), kMaxJsonDepth);
 }
+
+TEST(JsonBatchItems, CountsTopLevelItemsOutsideStringsAndNesting) {
+    EXPECT_EQ(json_batch_items(R"({"a":[1,2,3]})", 8), 0u) << "not a batch";
+    EXPECT_EQ(json_batch_items(" [ ] ", 8), 0u);
+    EXPECT_EQ(json_batch_items("[1]", 8), 1u);
+    EXPECT_EQ(json_batch_items(R"( [{"a":[1,2]}, "x,y", [3,4], "\",", 5] )", 8), 5u);
+    EXPECT_EQ(json_batch_items("[" + std::string(100, ',') + "]", 8), 9u) << "stops at limit + 1";
+}
+
+TEST_F(DispatcherTest, AHugeBatchIsRefusedWithLimitExceededBeforeItIsParsed) {
+    // 100000 requests: over the limit of 3, answered -32005 from the count alone.
+    std::string batch = "[";
+    for (int i = 0; i < 100'000; ++i) batch += (i ? "," : "") + std::string(R"({"jsonrpc":"2.0","id":1,"method":"echo"})");
+    batch += "]";
+    const auto out = nlohmann::json::parse(*d_.handle(batch, ctx_));
+    EXPECT_EQ(out["error"]["code"], kLimitExceeded);
+    EXPECT_NE(out["error"]["message"].get<std::string>().find("batch too large"), std::string::npos);
+    // Exactly at the limit is served.
+    std::string full = "[";
+    for (int i = 0; i < 3; ++i) full += (i ? "," : "") + std::string(R"({"jsonrpc":"2.0","id":1,"method":"echo"})");
+    full += "]";
+    EXPECT_EQ(nlohmann::json::parse(*d_.handle(full, ctx_)).size(), 3u);
+}

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "moe/account_stats.hpp"
+#include "moe/offline/trainer.hpp"
+
+/// Ordinary activity of a dev or app chain, generated from a seed: what the labelled Ethereum
+/// accounts of ../shared/data do not show (fresh accounts deploying, minting, swapping and
+/// paying out within seconds). Every transaction is typed and described exactly as the node
+/// describes it (node/screening.cpp `transaction_facts`), and the parties' statistics move
+/// as a block moves them, so the rows are the rows a devnet gives. Labelled benign.
+namespace moe::nn {
+
+/// The activities a world mixes.
+enum class BenignKind : std::uint8_t {
+    kTransfers = 0,    ///< ether between the funded test accounts and users they fund
+    kDeployments = 1,  ///< contracts of every size, by anyone
+    kTokens = 2,       ///< an ERC-20: mint, transfer, approve, transferFrom
+    kNft = 3,          ///< an ERC-721 collection: paid mints, transfers, approvals for all
+    kAmm = 4,          ///< a constant-product pair and router: liquidity and swaps
+    kMultisig = 5,     ///< a multisig wallet: deposits, submissions, confirmations, executions
+    kPayroll = 6,      ///< one payer to many payees, in ether or tokens, back to back
+    kBursts = 7,       ///< one account sending dozens of transactions in a few blocks
+};
+inline constexpr int kBenignKinds = 8;
+[[nodiscard]] std::string_view to_string(BenignKind k) noexcept;
+
+/// One transaction of a world: its facts as screening sees them, its parties (address keys;
+/// `to` is 0 for a deployment, `created` the new contract), and whether it reverted.
+struct TrafficEvent {
+    std::uint64_t from = 0, to = 0, created = 0;
+    TxFacts facts;
+    bool failed = false;
+    BenignKind kind = BenignKind::kTransfers;
+};
+
+/// A world of `transactions` transactions mixing every kind, from `seed` (1-second blocks,
+/// one to six transactions a block).
+[[nodiscard]] std::vector<TrafficEvent> benign_world(std::uint64_t seed, int transactions);
+
+/// The seeds of the worlds training sees and of those held back for evaluation only.
+inline constexpr std::uint64_t kTrainWorldSeed = 1'000;
+inline constexpr std::uint64_t kHeldBackWorldSeed = 900'000;
+
+/// Replays worlds `first_seed` .. `first_seed + worlds - 1` (screen, then apply, as a block
+/// does) into feature rows labelled 0, grouped by world. `kinds`, when given, receives each
+/// row's kind.
+[[nodiscard]] Dataset benign_rows(std::uint64_t first_seed, int worlds, int transactions_per_world,
+                                  std::vector<BenignKind>* kinds = nullptr);
+
+/// The worlds `moed train --task fraud` adds to its training rows by default.
+inline constexpr int kTrainWorlds = 80;
+inline constexpr int kTransactionsPerWorld = 1'000;
+
+/// Appends the rows of `from` (same feature width) to `to`.
+void append_rows(Dataset& to, const Dataset& from);
+
+}  // namespace moe::nn
