@@ -1,13 +1,12 @@
 // The ethers steps of bench/testnet_routing_share.sh (issue 8, decision 004), on a running
 // localnet whose homes are in DIR and whose node I answers JSON-RPC on http://127.0.0.1:RPC_BASE+I:
 //
-//   node bench/routing_share.mjs register DIR RPC_BASE N   each validator registers its experts
 //   node bench/routing_share.mjs calls DIR RPC_BASE COUNT   deploys a counter, calls it COUNT times
 //   node bench/routing_share.mjs report DIR RPC_BASE FROM   shares of the routed transactions of
 //                                                           blocks FROM..head, as JSON
 //
-// Experts are seated round-robin: expert e's two seats go to validators (2e) % N and (2e+1) % N,
-// so each validator hosts about 16/N of the fraud model's 8 experts.
+// The experts are seated by `moed testnet` (its genesis): expert e on validators 2e and 2e + 1
+// (mod N), so each validator hosts about 16/N of the fraud model's 8 experts.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -16,20 +15,12 @@ import { fileURLToPath } from 'node:url';
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { ethers } = createRequire(join(repo, 'tests', 'e2e', 'package.json'))('ethers');
 
-const STAKING = '0x0000000000000000000000000000000000001000';
-const EXPERTS = 8;  // of chain-config/models/fraud.moe
-const SEATS = 2;    // hosts per expert
-// The first accounts of "test test ... junk", funded by the localnet genesis. moed load sends
-// from the first ones; the calls use the last one so that their nonces never collide.
-const FUNDER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
+// An account of "test test ... junk" funded by the localnet genesis: moed load sends from the
+// first ones, the calls from the last one, so that their nonces never collide.
 const CALLER_KEY = '0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6';
 // A counter: runtime `slot0 += 1` (PUSH1 0 SLOAD PUSH1 1 ADD PUSH1 0 SSTORE STOP), behind an
 // init code that returns it.
 const COUNTER_INIT = '0x600a600c600039600a6000f3' + '60005460010160005500';
-
-/// Expert ids validator `i` of `n` hosts.
-export const hostedBy = (i, n) =>
-  [...Array(EXPERTS).keys()].filter((e) => [...Array(SEATS).keys()].some((j) => (SEATS * e + j) % n === i));
 
 async function rpc(url, method, params = []) {
   const res = await fetch(url, {
@@ -49,24 +40,6 @@ const validatorKey = (dir, i) => {
   const k = JSON.parse(readFileSync(join(dir, `node${i}`, 'keys', 'validator_key.json'), 'utf8'));
   return { address: k.address.toLowerCase(), key: k.private_key.startsWith('0x') ? k.private_key : '0x' + k.private_key };
 };
-
-async function register(dir, base, count) {
-  const n = Number(count);
-  const p0 = provider(url(base, 0));
-  const funder = new ethers.NonceManager(new ethers.Wallet(FUNDER_KEY, p0));
-  const wallets = [...Array(n).keys()].map((i) => new ethers.Wallet(validatorKey(dir, i).key, provider(url(base, i))));
-  const funding = [];
-  for (const w of wallets) funding.push(await funder.sendTransaction({ to: w.address, value: ethers.parseEther('10') }));
-  for (const t of funding) await t.wait(1, 60_000);
-  const abi = ['function registerExperts(uint32[] ids)'];
-  await Promise.all(wallets.map(async (w, i) => {
-    const receipt = await (await new ethers.Contract(STAKING, abi, w).registerExperts(hostedBy(i, n))).wait(1, 60_000);
-    if (receipt.status !== 1) throw new Error(`validator ${i}: registerExperts reverted`);
-  }));
-  for (let i = 0; i < n; ++i) console.log(`node${i} ${wallets[i].address} hosts experts ${hostedBy(i, n).join(',')}`);
-  for (const w of wallets) w.provider.destroy();
-  p0.destroy();
-}
 
 async function calls(dir, base, count) {
   const n = Number(count);
@@ -135,9 +108,9 @@ async function report(dir, base, from) {
 }
 
 const [cmd, ...args] = process.argv.slice(2);
-const commands = { register, calls, report };
+const commands = { calls, report };
 if (!commands[cmd] || args.length !== 3) {
-  console.error('usage: node bench/routing_share.mjs register|calls|report DIR RPC_BASE N|COUNT|FROM');
+  console.error('usage: node bench/routing_share.mjs calls|report DIR RPC_BASE COUNT|FROM');
   process.exit(2);
 }
 try {

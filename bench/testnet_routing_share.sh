@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Per-validator screening work as validators are added (issue 8, decision 004): for each N, an
-# N-validator localnet where each of the fraud model's 8 experts is hosted by a committee of 2
-# validators, seated round-robin (each validator hosts about 16/N experts); after the epoch that
-# makes the committees, a burst of transfers ('moed load') and contract calls. Then, over the
+# Per-validator screening work as validators are added (issues 8 and 13, decision 004): for each
+# N, an N-validator localnet from `moed testnet`, whose genesis seats each of the fraud model's 8
+# experts on 2 validators round-robin (each hosts about 16/N experts), so it routes from block 2
+# without registration; a burst of transfers ('moed load') and contract calls. Then, over the
 # routed transactions of that window (moe_getRouting on node 0), the share of them each
 # validator had to score (it sits in the committee of one of the planned experts) and the share
 # whose block counted its answer, against everyone-scores-everything (100% each).
@@ -10,15 +10,14 @@
 #   bench/testnet_routing_share.sh [VALIDATORS...]   (default 4 7)
 #
 # Environment: MOED (build/cmd/moed/moed), RATE (20 transfers/s), LOAD_SECONDS (5), CALLS (20),
-# CAPACITY (routing.capacity_per_block, 0 = none: the gate alone decides, so the committees of
-# its favourite experts score most transactions; a capacity spreads the overflow).
+# CAPACITY (routing.capacity_percent; unset: the preset's; 0 = none: the gate alone decides, so
+# the committees of its favourite experts score most transactions).
 # Needs jq, node and tests/e2e's ethers (cd tests/e2e && npm ci). 127.0.0.1, free ports only.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 export MOED="${MOED:-$repo/build/cmd/moed/moed}"
-rate=${RATE:-20} seconds=${LOAD_SECONDS:-5} calls=${CALLS:-20} capacity=${CAPACITY:-0}
+rate=${RATE:-20} seconds=${LOAD_SECONDS:-5} calls=${CALLS:-20} capacity=${CAPACITY:-}
 (($# > 0)) || set -- 4 7
-epoch=8
 
 [[ -x $MOED ]] || { echo "routing share: no moed at $MOED (build it, or set MOED)" >&2; exit 1; }
 command -v jq >/dev/null || { echo "routing share: jq is missing: run scripts/install-deps.sh" >&2; exit 1; }
@@ -78,19 +77,18 @@ for n in "$@"; do
     rpc_base="$(free_base "$n")" p2p_base="$(free_base "$n")"
     export TESTNET_RPC_BASE=$rpc_base TESTNET_P2P_BASE=$p2p_base
     "$MOED" testnet --validators "$n" --out "$DIR" --rpc-base "$rpc_base" --p2p-base "$p2p_base" >/dev/null
-    # A short epoch, so that the registrations make committees soon; one of a committee of two
-    # answering is a quorum, so a precommit that misses a certificate does not hold a block back.
-    jq --argjson e "$epoch" --argjson c "$capacity" '.epoch_length = $e |
-        .routing = {min_committee_size: 2, top_k: 2, capacity_per_block: $c, failover_heights: 3, quorum_bps: 5000}' \
+    # One of a committee of two answering is a quorum, so a precommit that misses a
+    # certificate does not hold a block back.
+    jq --arg c "$capacity" '.routing += {min_committee_size: 2, top_k: 2, failover_heights: 3, quorum_bps: 5000} |
+        if $c == "" then . else .routing.capacity_percent = ($c | tonumber) end' \
       "$DIR/node0/genesis.json" >"$tmp/genesis.json"
     for ((i = 0; i < n; ++i)); do cp "$tmp/genesis.json" "$DIR/node$i/genesis.json"; done
     bash "$repo/scripts/testnet.sh" up "$n" "$DIR" >/dev/null && break
     ((attempt < 3)) || { echo "routing share: the $n nodes did not start" >&2; exit 1; }
   done
-  echo "== $n validators (rpc $rpc_base+, p2p $p2p_base+, epoch $epoch blocks, capacity per expert and block $capacity)"
+  echo "== $n validators (rpc $rpc_base+, p2p $p2p_base+, capacity_percent $(jq '.routing.capacity_percent' "$tmp/genesis.json"))"
   wait_for 60 "block 2" above 2
-  node "$repo/bench/routing_share.mjs" register "$DIR" "$rpc_base" "$n" | sed 's/^/   /'
-  wait_for 90 "every expert to be served by its 2 registered hosts" all_served
+  wait_for 30 "every expert to be served by its 2 genesis hosts" all_served
   # A block is routed with the committees of its parent's height (its certificate's): the
   # window starts at the first block whose parent already had them.
   from=$(($(height "$rpc_base") + 2))

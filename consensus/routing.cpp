@@ -23,30 +23,39 @@ std::uint32_t failover_rank(std::uint64_t first_seen_height, std::uint64_t heigh
     return static_cast<std::uint32_t>(std::min<std::uint64_t>(ranks, std::numeric_limits<std::uint32_t>::max()));
 }
 
-RoutingPlan RoutingPlan::assign(const std::vector<RoutingRequest>& requests, std::uint32_t k, std::uint32_t capacity) {
-    RoutingPlan plan;
-    plan.experts.resize(requests.size());
-    std::vector<std::size_t> cursor(requests.size());  // next rank to consider per transaction
-    for (std::size_t t = 0; t < requests.size(); ++t)
-        cursor[t] = std::min<std::size_t>(requests[t].failover, requests[t].ranking.size());
-    for (std::uint32_t choice = 0; choice < k; ++choice) {
-        bool any = false;
-        for (std::size_t t = 0; t < requests.size(); ++t) {
-            const auto& ranking = requests[t].ranking;
-            while (cursor[t] < ranking.size()) {
-                const std::uint32_t e = ranking[cursor[t]++];
-                auto& chosen = plan.experts[t];
-                if (std::find(chosen.begin(), chosen.end(), e) != chosen.end()) continue;  // listed twice
-                auto& load = plan.load[e];
-                if (capacity != 0 && load >= capacity) continue;  // full: overflow to the next-ranked expert
-                ++load;
-                chosen.push_back(e);
-                any = true;
-                break;
-            }
-        }
-        if (!any) break;  // every ranking is exhausted
+std::uint32_t RoutingRule::capacity(std::size_t index) const {
+    if (capacity_percent == 0 || served == 0) return 0;
+    using Wide = unsigned __int128;  // (2^64) * 2^32 * 2^32 fits: no overflow for any index
+    const Wide num = (static_cast<Wide>(index) + 1) * top_k * capacity_percent;
+    const Wide den = static_cast<Wide>(100) * served;
+    const Wide cap = std::max<Wide>(1, (num + den - 1) / den);
+    return static_cast<std::uint32_t>(std::min<Wide>(cap, std::numeric_limits<std::uint32_t>::max()));
+}
+
+std::vector<std::uint32_t> RoutingPlan::preview(const RoutingRequest& request) const {
+    const std::uint32_t capacity = rule.capacity(experts.size());
+    std::vector<std::uint32_t> chosen;
+    const auto& ranking = request.ranking;
+    for (std::size_t r = std::min<std::size_t>(request.failover, ranking.size()); r < ranking.size(); ++r) {
+        if (chosen.size() >= rule.top_k) break;
+        const std::uint32_t e = ranking[r];
+        if (std::find(chosen.begin(), chosen.end(), e) != chosen.end()) continue;  // listed twice
+        const auto it = load.find(e);
+        if (capacity != 0 && it != load.end() && it->second >= capacity) continue;  // full: overflow to the next rank
+        chosen.push_back(e);
     }
+    return chosen;
+}
+
+const std::vector<std::uint32_t>& RoutingPlan::add(const RoutingRequest& request) {
+    experts.push_back(preview(request));
+    for (std::uint32_t e : experts.back()) ++load[e];
+    return experts.back();
+}
+
+RoutingPlan RoutingPlan::assign(const std::vector<RoutingRequest>& requests, RoutingRule rule) {
+    RoutingPlan plan(rule);
+    for (const RoutingRequest& r : requests) plan.add(r);
     return plan;
 }
 

@@ -30,21 +30,42 @@ struct RoutingRequest {
     std::uint32_t failover = 0;
 };
 
-/// The experts each transaction of a block goes to, under a per-expert capacity per block.
+/// How a block spreads its transactions over experts (decision 004, Balance): each takes its
+/// top `top_k`, but an expert holds at most `capacity_percent`% of its fair share of the
+/// transactions placed so far, and a full one overflows to the next-ranked expert with room.
+struct RoutingRule {
+    std::uint32_t top_k = 2;
+    /// 0: no limit (the gate alone decides); otherwise at least 100, so that every transaction
+    /// whose ranking lists every served expert finds `top_k` of them with room.
+    std::uint32_t capacity_percent = 0;
+    std::uint32_t served = 0;  ///< the served experts, among whom the fair share is counted
+
+    /// The most transactions one expert may hold once the block's transaction at `index`
+    /// (0-based, block order) is placed: ceil((index + 1) * top_k * capacity_percent /
+    /// (100 * served)), at least 1. 0 means no limit (capacity_percent or served is 0).
+    [[nodiscard]] std::uint32_t capacity(std::size_t index) const;
+};
+
+/// The experts each transaction of a block goes to.
 ///
-/// Rank-major, as moe::nn::assign_with_capacity (moe/router.cpp; reimplemented here because
-/// consensus may not depend on the MoE engine): for choice 1..k in turn, every transaction in
-/// block order takes the next expert of its ranking (after the skipped ranks) that still has
-/// room; a full expert is passed over for the next-ranked one. A transaction gets fewer than k
-/// experts only when its ranking runs out.
+/// In block order, each transaction takes the experts of its ranking, after its skipped ranks,
+/// that have room under RoutingRule::capacity of its index, until it has `top_k` (a full
+/// expert is passed over for the next-ranked one). A transaction's experts depend only on the
+/// transactions before it, so a proposer plans a block one transaction at a time and a
+/// precommitting validator predicts the plan from the pool in the order the proposer takes it.
+/// A transaction gets fewer than top_k experts only when its ranking runs out of room.
 struct RoutingPlan {
+    RoutingRule rule;
     std::vector<std::vector<std::uint32_t>> experts;  ///< per transaction, in rank order
     std::map<std::uint32_t, std::uint32_t> load;      ///< transactions per expert
 
-    /// Plans `requests` (in block order) to up to `k` experts each; `capacity` is the most
-    /// transactions one expert takes per block, 0 meaning no limit.
-    [[nodiscard]] static RoutingPlan assign(const std::vector<RoutingRequest>& requests, std::uint32_t k,
-                                            std::uint32_t capacity);
+    explicit RoutingPlan(RoutingRule r) : rule(r) {}
+    /// The experts `request` would get as the block's next transaction.
+    [[nodiscard]] std::vector<std::uint32_t> preview(const RoutingRequest& request) const;
+    /// Appends `request` as the block's next transaction; returns its experts.
+    const std::vector<std::uint32_t>& add(const RoutingRequest& request);
+    /// Plans `requests`, in block order.
+    [[nodiscard]] static RoutingPlan assign(const std::vector<RoutingRequest>& requests, RoutingRule rule);
 };
 
 }  // namespace moe::consensus

@@ -332,7 +332,7 @@ std::expected<RoutedVerdicts, std::string> RoutedVerdicts::decode(core::ByteView
 
 std::expected<void, std::string> verify_routing(std::span<const core::Hash> txns,
                                                 const std::vector<std::vector<std::uint32_t>>& rankings,
-                                                std::uint32_t k, std::uint32_t capacity, const RoutedVerdicts& routed) {
+                                                const RoutingRule& rule, const RoutedVerdicts& routed) {
     if (rankings.size() != txns.size()) return std::unexpected("routing: one ranking per transaction is needed");
     std::map<core::Hash, std::size_t> index;
     for (std::size_t i = 0; i < txns.size(); ++i)
@@ -352,7 +352,7 @@ std::expected<void, std::string> verify_routing(std::span<const core::Hash> txns
         if (it == index.end()) return std::unexpected("routing: verdict on a transaction not in the block");
         carried[it->second].push_back(v.expert);  // ascending: the verdicts are sorted
     }
-    const auto plan = RoutingPlan::assign(requests, k, capacity);
+    const auto plan = RoutingPlan::assign(requests, rule);
     for (std::size_t i = 0; i < txns.size(); ++i) {
         auto planned = plan.experts[i];
         std::sort(planned.begin(), planned.end());

@@ -131,14 +131,13 @@ struct RoutedVerdicts {
                                                                    std::uint64_t quorum_bps);
 
 /// Checks a block's routing: `txns` are its transaction hashes in block order and
-/// `rankings[i]` the rank_experts of txns[i]. The RoutingPlan of the block (k, capacity, each
+/// `rankings[i]` the rank_experts of txns[i]. The RoutingPlan of the block under `rule` (each
 /// transaction's failover from `routed`) must give every transaction with a non-empty ranking
 /// at least one expert, and `routed` must hold a verdict for exactly the planned experts of
 /// each transaction; nothing for other transactions; a failover only where it leaves an expert.
 [[nodiscard]] std::expected<void, std::string> verify_routing(std::span<const core::Hash> txns,
                                                               const std::vector<std::vector<std::uint32_t>>& rankings,
-                                                              std::uint32_t k, std::uint32_t capacity,
-                                                              const RoutedVerdicts& routed);
+                                                              const RoutingRule& rule, const RoutedVerdicts& routed);
 
 /// A signed verdict that a recomputation of the (protocol) model contradicts: slashes like a
 /// double sign (DESIGN.md, Tasks, 3). The recomputation is the node's; this is the pure part.

@@ -191,6 +191,17 @@ class Store {
         set_field(a, kJailed, 1);
         set_field(a, kJailedUntil, std::max(field(a, kJailedUntil), uint256(until)));
     }
+    /// Replaces a validator's expert ids with `list`, sorted and deduplicated (at most kMaxExperts).
+    void set_experts(const Address& a, std::vector<std::uint32_t>& list) {
+        std::sort(list.begin(), list.end());
+        list.erase(std::unique(list.begin(), list.end()), list.end());
+        if (list.size() > kMaxExperts) list.resize(kMaxExperts);
+        const std::uint64_t old = static_cast<std::uint64_t>(field(a, kExperts));
+        for (std::uint64_t i = 0; i < std::max<std::uint64_t>(old, list.size()) && i < kMaxExperts; ++i) {
+            set_field(a, kExperts, i < list.size() ? uint256(list[i]) : uint256(0), i + 1);
+        }
+        set_field(a, kExperts, list.size());
+    }
     std::vector<std::uint32_t> experts(const Address& a) {
         std::vector<std::uint32_t> out;
         const std::uint64_t n = static_cast<std::uint64_t>(field(a, kExperts));
@@ -350,13 +361,7 @@ Result StakingContract::call(State& state, const BlockEnv& block, const Message&
             if (*w > UINT32_MAX) return revert("staking: expert id does not fit uint32", gas);
             list.push_back(static_cast<std::uint32_t>(*w));
         }
-        std::sort(list.begin(), list.end());
-        list.erase(std::unique(list.begin(), list.end()), list.end());
-        const std::uint64_t old = static_cast<std::uint64_t>(store.field(caller, kExperts));
-        for (std::uint64_t i = 0; i < std::max<std::uint64_t>(old, list.size()) && i < kMaxExperts; ++i) {
-            store.set_field(caller, kExperts, i < list.size() ? uint256(list[i]) : uint256(0), i + 1);
-        }
-        store.set_field(caller, kExperts, list.size());
+        store.set_experts(caller, list);
         emit(state, "ExpertsRegistered(address,uint32[])", caller, encode_u32_array(list));
         return ok(gas, {});
     }
@@ -502,6 +507,11 @@ void genesis_stake(State& state, const Address& validator, const core::FixedByte
     store.set_field(validator, kPubkeyTail, pubkey[32]);
     store.list_add(validator);
     state.add_balance(staking_address(), amount);
+}
+
+void genesis_register_experts(State& state, const Address& validator, std::vector<std::uint32_t> experts) {
+    Store store(state);
+    store.set_experts(validator, experts);
 }
 
 uint256 slash_and_jail(State& state, const Address& validator, std::uint32_t fraction_bps, std::uint64_t jailed_until) {

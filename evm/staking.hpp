@@ -74,6 +74,10 @@ class StakingContract final : public NativeContracts {
 void genesis_stake(State& state, const core::Address& validator, const core::FixedBytes<33>& pubkey,
                    const core::uint256& amount);
 
+/// Registers a genesis validator's expert ids, as registerExperts would (sorted, deduplicated,
+/// the 16 lowest kept), so that routing has committees from the first block (decision 004).
+void genesis_register_experts(State& state, const core::Address& validator, std::vector<std::uint32_t> experts);
+
 /// Burns `fraction_bps`/10000 (at most all) of the validator's stake and of its unbonding
 /// amount from the contract's balance and jails it until `jailed_until` (a later jail never
 /// shortens an earlier one). Returns the amount burned; a validator with neither stake nor

@@ -65,7 +65,7 @@ void MoeEngine::run_expert(int expert, const std::uint8_t* rows_in, int rows, st
     }
 }
 
-Inference MoeEngine::forward(const std::uint8_t* features, int rows) {
+Inference MoeEngine::forward(const std::uint8_t* features, int rows, Rows routing) {
     Inference result;
     result.rows = rows;
     result.output_dim = model_.output_dim;
@@ -110,7 +110,9 @@ Inference MoeEngine::forward(const std::uint8_t* features, int rows) {
     }
 
     // 2. Capacity-bounded top-k.
-    const int capacity = expert_capacity(rows, model_.top_k, num_experts, model_.capacity_percent);
+    // Alone, a row's top-k experts always have room (one row per expert); with room for every
+    // row at every expert, each row of a batch gets exactly that.
+    const int capacity = routing == Rows::kAlone ? rows : expert_capacity(rows, model_.top_k, num_experts, model_.capacity_percent);
     result.routes = assign_with_capacity(rankings, model_.top_k, num_experts, capacity);
     for (int r = 0; r < rows; ++r) {
         auto& route = result.routes[static_cast<std::size_t>(r)];

@@ -31,8 +31,14 @@ class MoeEngine {
   public:
     explicit MoeEngine(MoeModel model);
 
+    /// How the rows of one batch share the experts.
+    enum class Rows {
+        kShareCapacity,  ///< the model's per-expert capacity over the batch (what training saw)
+        kAlone,          ///< each row routed as if it were alone: its top-k, whatever the others
+    };
+
     /// `features` holds rows * num_features 7-bit values (0..127).
-    [[nodiscard]] Inference forward(const std::uint8_t* features, int rows);
+    [[nodiscard]] Inference forward(const std::uint8_t* features, int rows, Rows routing = Rows::kShareCapacity);
 
     [[nodiscard]] const MoeModel& model() const noexcept { return model_; }
 

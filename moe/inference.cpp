@@ -1,5 +1,7 @@
 #include "moe/inference.hpp"
 
+#include <algorithm>
+
 #include "moe/account_stats.hpp"
 #include "moe/contract_features.hpp"
 #include "moe/router.hpp"
@@ -122,6 +124,39 @@ std::expected<ScreeningVerdict, InferenceError> screen_transaction(MoeEngine& en
     auto v = screen_transactions(engine, row);
     if (!v) return std::unexpected(v.error());
     return std::move(v->front());
+}
+
+std::expected<std::vector<FeatureContribution>, InferenceError> explain_screening(MoeEngine& engine,
+                                                                                  std::span<const std::uint8_t> row,
+                                                                                  std::uint32_t score, std::size_t top) {
+    const MoeModel& m = engine.model();
+    if (auto ok = check(m, kTaskFraud, kFraudFeatureSchema, kFraudFeatures, 2); !ok) return std::unexpected(ok.error());
+    if (row.size() != static_cast<std::size_t>(kFraudFeatures)) return std::unexpected(InferenceError::kWrongShape);
+    // One batch of variants: variant i is the row with feature i at the baseline. Only
+    // features not already at it can move the score.
+    std::vector<int> varied;
+    std::vector<std::uint8_t> batch;
+    for (int i = 0; i < kFraudFeatures; ++i) {
+        if (row[static_cast<std::size_t>(i)] == 0) continue;
+        varied.push_back(i);
+        batch.insert(batch.end(), row.begin(), row.end());
+        batch[batch.size() - row.size() + static_cast<std::size_t>(i)] = 0;
+    }
+    std::vector<FeatureContribution> out;
+    if (varied.empty()) return out;
+    const Inference inf = engine.forward(batch.data(), static_cast<int>(varied.size()), MoeEngine::Rows::kAlone);
+    for (std::size_t v = 0; v < varied.size(); ++v) {
+        const auto without = static_cast<std::int32_t>(class_probability(m, std::span(inf.row(static_cast<int>(v)), 2), 1));
+        const std::int32_t c = static_cast<std::int32_t>(score) - without;
+        if (c != 0) out.push_back({varied[v], c});
+    }
+    std::sort(out.begin(), out.end(), [](const FeatureContribution& a, const FeatureContribution& b) {
+        const std::int32_t x = a.contribution < 0 ? -a.contribution : a.contribution;
+        const std::int32_t y = b.contribution < 0 ? -b.contribution : b.contribution;
+        return x != y ? x > y : a.feature < b.feature;
+    });
+    if (out.size() > top) out.resize(top);
+    return out;
 }
 
 std::expected<ScreeningVerdict, InferenceError> screen_transaction(const MoeModel& model, std::span<const std::uint8_t> row) {

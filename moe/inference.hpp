@@ -77,6 +77,22 @@ struct ScreeningVerdict {
 [[nodiscard]] std::expected<ScreeningVerdict, InferenceError> screen_transaction(const MoeModel& model,
                                                                                std::span<const std::uint8_t> row);
 
+/// One feature's push on a risk score: the score minus the score of the same row with this
+/// feature at the baseline 0 ("absent"), in score units (-10000..10000).
+struct FeatureContribution {
+    int feature = 0;
+    std::int32_t contribution = 0;
+
+    friend bool operator==(const FeatureContribution&, const FeatureContribution&) = default;
+};
+
+/// Why a row scores what it scores: leave-one-feature-out through the whole quantized model
+/// (gate, experts, combine), every variant routed alone so that each figure is exactly the
+/// score that row would get, in integers identical on every node. The `top` largest in
+/// magnitude, ties to the lower feature, zeros left out. `score` is the row's own score.
+[[nodiscard]] std::expected<std::vector<FeatureContribution>, InferenceError> explain_screening(
+    MoeEngine& engine, std::span<const std::uint8_t> row, std::uint32_t score, std::size_t top);
+
 /// The probability (0..10000) of class `cls` from integer logits: an integer softmax with the
 /// model's output temperature (the argmax gets 10000 when the model has none).
 [[nodiscard]] std::uint32_t class_probability(const MoeModel& model, std::span<const std::int32_t> logits, int cls);

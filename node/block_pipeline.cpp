@@ -320,29 +320,19 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     // The gate as the parent state holds it (governance may replace it; decision 004): a
     // replacement inside this block routes from the next one, as precommits on the head did.
     const std::optional<core::Bytes> gate = committees ? evm::read_routing_gate(state) : std::nullopt;
-    const std::uint32_t top_k = chain_.routing ? chain_.routing->top_k : 0;
-    const std::uint32_t capacity = chain_.routing ? chain_.routing->capacity_per_block : 0;
+    const consensus::RoutingRule rule{chain_.routing ? chain_.routing->top_k : 0, chain_.routing ? chain_.routing->capacity_percent : 0,
+                                      committees ? static_cast<std::uint32_t>(committees->served_experts().size()) : 0};
     std::vector<core::Hash> routed_txns;                      // block order
     std::set<core::Address> waiting;                          // senders with a transaction left to wait
     std::vector<consensus::RoutingRequest> requests;          // their rankings and failovers
+    consensus::RoutingPlan plan(rule);                        // building: the plan of the block so far
     std::vector<core::Address> silent;                        // a member per duty a failover skipped
-    // Whether the block so far, with the candidate last in `requests`, gives every transaction
-    // a verdict of each expert it is planned to. Without a capacity a transaction's plan is its
-    // own (ranks failover..failover + k), so only the candidate needs checking.
-    auto answered = [&]() {
-        const std::size_t last = requests.size() - 1;
-        const std::size_t from = capacity == 0 ? last : 0;
-        const consensus::RoutingPlan plan =
-            capacity == 0 ? consensus::RoutingPlan::assign({requests[last]}, top_k, 0)
-                          : consensus::RoutingPlan::assign(requests, top_k, capacity);
-        for (std::size_t i = from; i < requests.size(); ++i) {
-            const std::vector<std::uint32_t>& experts = plan.experts[i - (capacity == 0 ? last : 0)];
-            if (!requests[i].ranking.empty() && experts.empty()) return false;
-            for (std::uint32_t e : experts) {
-                if (!routing->verdicts.contains({routed_txns[i], e})) return false;
-            }
-        }
-        return true;
+    // Whether the candidate `hash`, appended to the block so far, gets a verdict of each expert
+    // it is planned to (a transaction's experts depend only on those before it).
+    auto answered = [&](const consensus::RoutingRequest& candidate, const core::Hash& hash) {
+        const std::vector<std::uint32_t> experts = plan.preview(candidate);
+        if (experts.empty()) return false;
+        return std::all_of(experts.begin(), experts.end(), [&](std::uint32_t e) { return routing->verdicts.contains({hash, e}); });
     };
     std::set<core::Hash> with_verdicts;  // transactions some committee answered
     if (routing) {
@@ -387,15 +377,10 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
                 // transaction waits in the pool for its committees to answer.
                 bool found = false;
                 if (with_verdicts.contains(hash)) {
-                    requests.push_back(*request);
-                    routed_txns.push_back(hash);
                     for (std::uint32_t f = 0; f < request->ranking.size() && !found; ++f) {
-                        requests.back().failover = f;
-                        found = answered();
+                        request->failover = f;
+                        found = answered(*request, hash);
                     }
-                    request->failover = requests.back().failover;
-                    requests.pop_back();
-                    routed_txns.pop_back();
                 }
                 if (!found) {
                     log::debug("producer", "leaving out ", hash.hex(), ": no verdict of its experts yet");
@@ -422,6 +407,7 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
         }
         if (verdict) verdicts.emplace_back(hash, std::move(*verdict));
         if (request) {
+            if (building) plan.add(*request);
             routed_txns.push_back(hash);
             requests.push_back(std::move(*request));
         }
@@ -459,7 +445,6 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
         const std::uint64_t quorum = chain_.routing->quorum_bps;
         if (building) {
             // The block carries the verdicts of exactly the planned experts, and the failovers.
-            const consensus::RoutingPlan plan = consensus::RoutingPlan::assign(requests, top_k, capacity);
             consensus::RoutedVerdicts routed;
             for (std::size_t i = 0; i < requests.size(); ++i) {
                 for (std::uint32_t e : plan.experts[i]) routed.verdicts.push_back(routing->verdicts.at({routed_txns[i], e}));
@@ -476,7 +461,7 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
         }
         std::vector<std::vector<std::uint32_t>> rankings;
         for (const consensus::RoutingRequest& r : requests) rankings.push_back(r.ranking);
-        if (auto v = consensus::verify_routing(routed_txns, rankings, top_k, capacity, data.routed); !v) {
+        if (auto v = consensus::verify_routing(routed_txns, rankings, rule, data.routed); !v) {
             return std::unexpected("routing: " + v.error());
         }
         if (auto v = consensus::verify_aggregations(data.routed, *data.last_commit, *committees, quorum); !v) {
@@ -600,13 +585,15 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     return out;
 }
 
-std::expected<void, std::string> Node::commit_block(const ExecutedBlock& executed, const consensus::CommitCertificate& certificate) {
+std::expected<void, CommitError> Node::commit_block(const ExecutedBlock& executed, const consensus::CommitCertificate& certificate) {
     std::lock_guard produce(produce_mutex_);
     const core::BlockHeader& h = executed.block.header;
     if (certificate.height != h.number || certificate.block_hash != h.hash()) {
-        return std::unexpected("the certificate is not this block's");
+        return std::unexpected(CommitError{CommitError::Kind::kRejected, "the certificate is not this block's"});
     }
-    if (h.parent_hash != head_header().hash()) return std::unexpected("the block no longer follows the head");
+    if (h.parent_hash != head_header().hash()) {
+        return std::unexpected(CommitError{CommitError::Kind::kRejected, "the block no longer follows the head"});
+    }
     BlockWrite w = executed.write;
     w.certificate = certificate.encode();
     if (auto r = db_->commit_block(w); !r) return std::unexpected(r.error());
@@ -695,10 +682,17 @@ std::expected<consensus::ExpertCommittees, std::string> Node::committees(std::ui
     const std::uint32_t min = chain_.routing ? chain_.routing->min_committee_size : 1;
     auto raw = db_->get(Column::kValidatorSets, committees_key(height));
     if (!raw) {
-        // Height 1 (genesis validators register no experts), or a chain without routing.
+        // Height 1: the experts the genesis gives its validators (the staking contract holds
+        // the same from genesis on); or a chain without routing, where none counts.
         auto set = validator_set(height);
         if (!set) return std::unexpected(set.error());
-        return consensus::ExpertCommittees::build(*set, {}, min);
+        std::vector<consensus::ExpertHost> hosts;
+        if (height == 1 && chain_.routing) {
+            for (const GenesisValidator& v : chain_.validators) {
+                if (!v.experts.empty()) hosts.push_back({v.address, 0, v.experts});
+            }
+        }
+        return consensus::ExpertCommittees::build(*set, hosts, min);
     }
     auto c = consensus::ExpertCommittees::decode(*raw);
     if (!c) return std::unexpected("the stored expert committees of height " + std::to_string(height) + " are corrupt: " + c.error());

@@ -114,13 +114,13 @@ std::expected<void, std::string> model_fields(const json& doc, ChainConfig& c) {
     return {};
 }
 
-/// The "routing" object (decision 004): {"min_committee_size", "top_k", "capacity_per_block",
+/// The "routing" object (decision 004): {"min_committee_size", "top_k", "capacity_percent",
 /// "failover_heights", "quorum_bps", "sample_percent"}, each optional; the object needs the fraud model.
 std::expected<void, std::string> routing_fields(const json& doc, ChainConfig& c) {
     if (!doc.contains("routing")) return {};
     const json& r = doc["routing"];
     if (!r.is_object()) return Error("field 'routing' must be an object");
-    static const std::vector<std::string> kFields = {"min_committee_size", "top_k", "capacity_per_block",
+    static const std::vector<std::string> kFields = {"min_committee_size", "top_k", "capacity_percent",
                                                      "failover_heights", "quorum_bps", "sample_percent",
                                                      "governance"};
     for (const auto& [key, value] : r.items()) {
@@ -129,11 +129,14 @@ std::expected<void, std::string> routing_fields(const json& doc, ChainConfig& c)
     RoutingConfig rc;
     for (auto ok : {optional_u64(r, "min_committee_size", 1, 1'000, rc.min_committee_size),
                     optional_u64(r, "top_k", 1, 16, rc.top_k),
-                    optional_u64(r, "capacity_per_block", 0, 1'000'000, rc.capacity_per_block),
+                    optional_u64(r, "capacity_percent", 0, 10'000, rc.capacity_percent),
                     optional_u64(r, "failover_heights", 0, 1'000'000, rc.failover_heights),
                     optional_u64(r, "quorum_bps", 1, 10'000, rc.quorum_bps),
                     optional_u64(r, "sample_percent", 0, 100, rc.sample_percent)}) {
         if (!ok) return Error("routing: " + ok.error());
+    }
+    if (rc.capacity_percent != 0 && rc.capacity_percent < 100) {
+        return Error("routing.capacity_percent must be 0 (no limit) or at least 100 (room for every transaction's top_k)");
     }
     if (r.contains("governance")) {
         auto a = r["governance"].is_string() ? core::parse_address(r["governance"].get<std::string>())
@@ -273,7 +276,18 @@ std::expected<ChainConfig, std::string> parse_chain_config(const json& doc) {
         if (!core::is_valid_public_key(*pk)) return Error("validator public_key is not a point of secp256k1");
         auto power = u64_field(v, "power", 1, 1ull << 40);
         if (!power) return Error("validator: " + power.error());
-        GenesisValidator gv{core::address_of(*pk), *pk, *power};
+        GenesisValidator gv{core::address_of(*pk), *pk, *power, {}};
+        if (v.contains("experts")) {
+            // Strictly increasing, 1..16 ids: what registerExperts stores, written plainly.
+            const json& ids = v["experts"];
+            if (!ids.is_array() || ids.empty() || ids.size() > 16) return Error("validator experts must be an array of 1 to 16 ids");
+            for (const json& id : ids) {
+                if (!id.is_number_unsigned() || id.get<std::uint64_t>() > UINT32_MAX) return Error("validator experts: each id is a uint32");
+                const auto e = static_cast<std::uint32_t>(id.get<std::uint64_t>());
+                if (!gv.experts.empty() && e <= gv.experts.back()) return Error("validator experts must be strictly increasing");
+                gv.experts.push_back(e);
+            }
+        }
         if (v.contains("address")) {
             auto a = v["address"].is_string() ? core::parse_address(v["address"].get<std::string>())
                                                : std::expected<core::Address, core::AddressError>(std::unexpected(core::AddressError::kBadHex));

@@ -29,6 +29,7 @@ struct GenesisValidator {
     core::Address address;     ///< of its validator key
     core::PublicKey public_key;
     std::uint64_t power = 1;
+    std::vector<std::uint32_t> experts;  ///< hosted from genesis (decision 004), as registerExperts
 };
 
 /// A protocol model the chain runs (DESIGN.md, Models and data): its file must hash to this.
@@ -48,7 +49,9 @@ struct ScreeningThresholds {
 struct RoutingConfig {
     std::uint32_t min_committee_size = 1;  ///< hosts an expert needs to be served
     std::uint32_t top_k = 2;               ///< experts each transaction is routed to
-    std::uint32_t capacity_per_block = 0;  ///< transactions per expert per block, 0: no limit
+    /// An expert's room in a block, in percent of its fair share of the transactions placed so
+    /// far (consensus::RoutingRule); 0: no limit, the gate alone decides. 0 or 100..10000.
+    std::uint32_t capacity_percent = 125;
     std::uint32_t failover_heights = 3;    ///< silent heights before the next-ranked expert takes over
     std::uint32_t quorum_bps = 6667;       ///< committee power whose answers make a verdict
     /// Share (percent) of signed verdicts each validator recomputes with the protocol model to

@@ -418,12 +418,13 @@ void ConsensusDriver::carry_out(const consensus::Action& action) {
 core::Bytes ConsensusDriver::routing_extension(std::uint64_t height, const core::Hash& block) {
     if (!node_.chain().routing) return {};
     std::vector<core::Hash> in_block;
-    std::uint64_t timestamp = node_.head_header().timestamp + 1;
+    core::BlockHeader precommitted = node_.head_header();
     if (auto it = blocks_.find(block); it != blocks_.end() && it->second.executed) {
         for (const core::Transaction& t : it->second.executed->block.body.transactions) in_block.push_back(t.hash());
         std::sort(in_block.begin(), in_block.end());
-        timestamp = it->second.executed->block.header.timestamp + 1;  // about the next block's
+        precommitted = it->second.executed->block.header;
     }
+    const std::uint64_t timestamp = precommitted.timestamp + 1;  // about the next block's
     // The pool in a canonical order: first seen first (so nothing starves under load), then by
     // hash; the first kMaxRoutedPending of it are answered.
     std::vector<PooledTransaction> txns;
@@ -439,6 +440,9 @@ core::Bytes ConsensusDriver::routing_extension(std::uint64_t height, const core:
         return first_seen_.at(a.hash) < first_seen_.at(b.hash);
     });
     if (txns.size() > kMaxRoutedPending) txns.resize(kMaxRoutedPending);
+    // Planned in the order the next proposer takes them, so that the capacity plan of its
+    // block (which depends only on the transactions before each) is the one answered here.
+    txns = block_order(txns, core::next_base_fee(precommitted, node_.chain().fee_rules), node_.chain().block_gas_limit);
     auto ext = node_.expert_verdicts(options_.validator_key.address(), height, txns, first_seen_, timestamp);
     if (!ext) {
         log::warn("routing", "no verdicts at height ", height, ": ", ext.error());
@@ -564,7 +568,9 @@ void ConsensusDriver::commit(const consensus::Commit& c) {
             return;
         }
         if (auto r = node_.commit_block(*it->second.executed, c.certificate); !r) {
-            log::error("consensus", "cannot commit block ", c.height, ": ", r.error());
+            // A decided block this node cannot store: going on would vote on heights it does not hold.
+            if (r.error().kind == CommitError::Kind::kStorage) return halt(r.error().message);
+            log::error("consensus", "cannot commit block ", c.height, ": ", r.error().message);
             return;
         }
         waiting_for_start_ = true;
@@ -835,7 +841,8 @@ void ConsensusDriver::on_block_response(const p2p::PeerId& peer, core::ByteView 
         return;
     }
     if (auto r = node_.commit_block(*executed, *cert); !r) {
-        log::error("sync", "cannot commit block ", number, ": ", r.error());
+        if (r.error().kind == CommitError::Kind::kStorage) return halt(r.error().message);
+        log::error("sync", "cannot commit block ", number, ": ", r.error().message);
         return;
     }
     log::info("sync", "caught up to block ", number, " from ", peer.hex());

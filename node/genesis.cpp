@@ -15,6 +15,7 @@ Genesis build_genesis(const ChainConfig& config) {
     state.set_code(moe_registry_address(), core::Bytes{evm::kStakingCode});
     for (const GenesisValidator& v : config.validators) {
         evm::genesis_stake(state, v.address, core::compress_public_key(v.public_key), genesis_stake_wei(v));
+        if (!v.experts.empty()) evm::genesis_register_experts(state, v.address, v.experts);
     }
     state.finalize_transaction();
     // A fresh state holds every node in memory, so the commit cannot miss one.

@@ -58,9 +58,11 @@ std::expected<json, std::string> preset_genesis(std::string_view preset, const s
     json genesis = json::parse(*text);
     genesis["validators"] = json::array();
     for (const ValidatorEntry& v : validators) {
-        genesis["validators"].push_back({{"address", core::to_checksum(core::address_of(v.public_key))},
-                                         {"public_key", v.public_key.hex()},
-                                         {"power", v.power}});
+        json entry = {{"address", core::to_checksum(core::address_of(v.public_key))},
+                      {"public_key", v.public_key.hex()},
+                      {"power", v.power}};
+        if (!v.experts.empty()) entry["experts"] = v.experts;
+        genesis["validators"].push_back(std::move(entry));
     }
     if (auto c = parse_chain_config(genesis); !c) return std::unexpected("the preset is invalid: " + c.error());
     return genesis;

@@ -100,6 +100,19 @@ void Mempool::erase(const core::Address& sender, std::uint64_t nonce) {
 
 std::vector<PooledTransaction> Mempool::select(const AccountReader& accounts, const uint256& base_fee,
                                                std::uint64_t gas_limit, std::size_t max_count) const {
+    return pick(by_sender_, [&](const core::Address& a) { return accounts(a).nonce; }, base_fee, gas_limit, max_count);
+}
+
+std::vector<PooledTransaction> block_order(const std::vector<PooledTransaction>& txns, const core::uint256& base_fee,
+                                           std::uint64_t gas_limit) {
+    Mempool::BySender by_sender;
+    for (const PooledTransaction& p : txns) by_sender[p.sender].emplace(p.txn.nonce, p);
+    return Mempool::pick(by_sender, [&](const core::Address& a) { return by_sender.at(a).begin()->first; }, base_fee,
+                         gas_limit, txns.size());
+}
+
+std::vector<PooledTransaction> Mempool::pick(const BySender& by_sender, const std::function<std::uint64_t(const core::Address&)>& first_nonce,
+                                             const uint256& base_fee, std::uint64_t gas_limit, std::size_t max_count) {
     struct Cursor {
         uint256 tip;
         const core::Address* sender;
@@ -117,8 +130,9 @@ std::vector<PooledTransaction> Mempool::select(const AccountReader& accounts, co
         if (!tip) return;
         heads.push(Cursor{*tip, sender, it, end});
     };
-    for (const auto& [sender, txns] : by_sender_) {
-        push(&sender, txns.lower_bound(accounts(sender).nonce), txns.end(), accounts(sender).nonce);
+    for (const auto& [sender, txns] : by_sender) {
+        const std::uint64_t nonce = first_nonce(sender);
+        push(&sender, txns.lower_bound(nonce), txns.end(), nonce);
     }
     std::vector<PooledTransaction> out;
     std::uint64_t gas = 0;

@@ -79,9 +79,25 @@ class Mempool {
     void erase(const core::Address& sender, std::uint64_t nonce);
 
     MempoolLimits limits_;
-    std::map<core::Address, std::map<std::uint64_t, PooledTransaction>> by_sender_;
+    using BySender = std::map<core::Address, std::map<std::uint64_t, PooledTransaction>>;
+    /// select's rule over any pool: each sender's run starts at `first_nonce`.
+    [[nodiscard]] static std::vector<PooledTransaction> pick(const BySender& by_sender,
+                                                             const std::function<std::uint64_t(const core::Address&)>& first_nonce,
+                                                             const core::uint256& base_fee, std::uint64_t gas_limit,
+                                                             std::size_t max_count);
+    friend std::vector<PooledTransaction> block_order(const std::vector<PooledTransaction>& txns,
+                                                      const core::uint256& base_fee, std::uint64_t gas_limit);
+
+    BySender by_sender_;
     std::map<core::Hash, std::pair<core::Address, std::uint64_t>> by_hash_;
     std::size_t bytes_ = 0;
 };
+
+/// `txns` in the order select() takes them for a block, each sender's run starting at its
+/// lowest nonce among them (a gap, or a fee cap below `base_fee`, ends it: those are left
+/// out). A precommitting validator plans the pool in this order because the next proposer
+/// builds its block in it (decision 004, Balance).
+[[nodiscard]] std::vector<PooledTransaction> block_order(const std::vector<PooledTransaction>& txns,
+                                                         const core::uint256& base_fee, std::uint64_t gas_limit);
 
 }  // namespace moe::node

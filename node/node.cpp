@@ -42,7 +42,7 @@ std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& h
         if (!first) return std::unexpected("the genesis validator set is invalid: " + first.error());
         BlockWrite w = block_write(genesis.block, {}, genesis.trie_nodes, genesis.code);
         w.extra.push_back({Column::kValidatorSets, {number_key(1), first->encode()}});
-        if (auto r = node->db_->commit_block(w); !r) return std::unexpected(r.error());
+        if (auto r = node->db_->commit_block(w); !r) return std::unexpected(r.error().message);
         log::info("node", "wrote genesis block ", node->genesis_hash_.hex());
     }
     node->head_ = *node->db_->head();
@@ -458,15 +458,16 @@ std::expected<consensus::VerdictExtension, std::string> Node::expert_verdicts(
         requests.push_back({consensus::rank_experts(*logits, *committees),
                             consensus::failover_rank(seen == first_seen.end() ? height : seen->second, height, rc.failover_heights)});
     }
-    // Each transaction is answered for the ranks its failover reached and the top k after them
-    // (decision 004: honest members answer only there), and for what the capacity plan over
-    // this canonical order overflows to.
-    const consensus::RoutingPlan plan = consensus::RoutingPlan::assign(requests, rc.top_k, rc.capacity_per_block);
+    // Each transaction is answered for its experts in the capacity plan of `txns` (in the
+    // order the next proposer takes them; decision 004, Balance), and for the ranks its
+    // failover skipped (a committee that comes back may still take it back).
+    const consensus::RoutingRule rule{rc.top_k, rc.capacity_percent, static_cast<std::uint32_t>(committees->served_experts().size())};
+    const consensus::RoutingPlan plan = consensus::RoutingPlan::assign(requests, rule);
     std::vector<std::pair<std::uint32_t, std::size_t>> todo;  // (expert, transaction) to answer
     for (std::size_t i = 0; i < txns.size() && todo.size() < consensus::kMaxVerdictsPerExtension; ++i) {
         const consensus::RoutingRequest& q = requests[i];
-        const std::size_t reach = std::min<std::size_t>(q.ranking.size(), std::size_t{q.failover} + rc.top_k);
-        std::vector<std::uint32_t> duties(q.ranking.begin(), q.ranking.begin() + static_cast<std::ptrdiff_t>(reach));
+        const std::size_t skipped = std::min<std::size_t>(q.ranking.size(), q.failover);
+        std::vector<std::uint32_t> duties(q.ranking.begin(), q.ranking.begin() + static_cast<std::ptrdiff_t>(skipped));
         duties.insert(duties.end(), plan.experts[i].begin(), plan.experts[i].end());
         std::sort(duties.begin(), duties.end());
         duties.erase(std::unique(duties.begin(), duties.end()), duties.end());
@@ -563,13 +564,14 @@ std::expected<void, std::string> Node::check_wrong_verdict(const consensus::Wron
     return {};
 }
 
-std::expected<TransactionVerdict, std::string> Node::screen_on_head(const core::Transaction& txn, const core::Address& sender) const {
+std::expected<TransactionVerdict, std::string> Node::screen_on_head(const core::Transaction& txn, const core::Address& sender,
+                                                                   Explain explain) const {
     if (!models_->screens()) return std::unexpected("this chain screens no transactions (its genesis names no fraud model)");
     const core::BlockHeader head = head_header();
     DbNodeStore store(*db_);
     evm::State state(&store, nullptr, head.state_root);
     BlockScreening screening(*models_, *db_, head.timestamp + 1);
-    auto v = screening.screen(state, txn, sender);
+    auto v = screening.screen(state, txn, sender, explain);
     if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
     return v;
 }
@@ -580,7 +582,7 @@ std::expected<TransactionVerdict, SubmitError> Node::score_transaction(core::Byt
     if (!txn) return fail(-32602, std::string(core::to_string(txn.error())));
     auto sender = txn->sender();
     if (!sender) return fail(-32602, "invalid sender");
-    auto v = screen_on_head(*txn, *sender);
+    auto v = screen_on_head(*txn, *sender, Explain::kAlways);
     if (!v) return fail(-32000, v.error());
     return *v;
 }

@@ -230,8 +230,9 @@ class Node {
     [[nodiscard]] std::expected<ExecutedBlock, std::string> execute_block(const core::Block& block,
                                                                           consensus::ConsensusData data,
                                                                           std::uint64_t now);
-    /// Writes an executed block with its certificate in one batch and moves the head.
-    [[nodiscard]] std::expected<void, std::string> commit_block(const ExecutedBlock& executed,
+    /// Writes an executed block with its certificate in one batch and moves the head. A
+    /// kStorage error is a fault of this node's disk: the caller must stop.
+    [[nodiscard]] std::expected<void, CommitError> commit_block(const ExecutedBlock& executed,
                                                                 const consensus::CommitCertificate& certificate);
 
     /// The validator set that signs `height` (1 .. head + 1).
@@ -263,7 +264,8 @@ class Node {
                                                                             std::uint64_t number) const;
     /// The verdict screening gives a transaction of `txn` from `sender` on the head state.
     [[nodiscard]] std::expected<TransactionVerdict, std::string> screen_on_head(const core::Transaction& txn,
-                                                                               const core::Address& sender) const;
+                                                                               const core::Address& sender,
+                                                                               Explain explain = Explain::kWhenFlagged) const;
     /// The expert committees of `height` (1 .. head + 1); empty ones where routing is off.
     [[nodiscard]] std::expected<consensus::ExpertCommittees, std::string> committees(std::uint64_t height) const;
     /// Up to `max` pooled transactions, by hash: the canonical order validators plan over.

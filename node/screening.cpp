@@ -52,21 +52,38 @@ std::string_view to_string(Decision d) noexcept {
     return "unknown";
 }
 
+namespace {
+
+/// rlp([[a, b], ...]) of integer pairs, signed values as the uint32 of their two's complement.
+core::Bytes pair_list(const std::vector<std::pair<std::uint64_t, std::int32_t>>& pairs) {
+    core::Bytes list;
+    for (const auto& [a, b] : pairs) {
+        core::Bytes pair;
+        rlp::encode(pair, a);
+        rlp::encode(pair, static_cast<std::uint64_t>(static_cast<std::uint32_t>(b)));
+        const core::Bytes item = rlp::wrap_list(pair);
+        list.insert(list.end(), item.begin(), item.end());
+    }
+    return rlp::wrap_list(list);
+}
+
+}  // namespace
+
 core::Bytes TransactionVerdict::encode() const {
     core::Bytes payload;
     rlp::encode(payload, std::uint64_t{score});
     rlp::encode(payload, static_cast<std::uint64_t>(decision));
     rlp::encode(payload, static_cast<std::uint64_t>(type));
-    core::Bytes list;
-    for (const nn::ExpertWeight& e : experts) {
-        core::Bytes pair;
-        rlp::encode(pair, static_cast<std::uint64_t>(e.expert));
-        rlp::encode(pair, static_cast<std::uint64_t>(static_cast<std::uint32_t>(e.weight)));
-        const core::Bytes item = rlp::wrap_list(pair);
-        list.insert(list.end(), item.begin(), item.end());
+    std::vector<std::pair<std::uint64_t, std::int32_t>> pairs;
+    for (const nn::ExpertWeight& e : experts) pairs.emplace_back(static_cast<std::uint64_t>(e.expert), e.weight);
+    const core::Bytes chosen = pair_list(pairs);
+    payload.insert(payload.end(), chosen.begin(), chosen.end());
+    if (!contributions.empty()) {
+        pairs.clear();
+        for (const nn::FeatureContribution& c : contributions) pairs.emplace_back(static_cast<std::uint64_t>(c.feature), c.contribution);
+        const core::Bytes parts = pair_list(pairs);
+        payload.insert(payload.end(), parts.begin(), parts.end());
     }
-    const core::Bytes wrapped = rlp::wrap_list(list);
-    payload.insert(payload.end(), wrapped.begin(), wrapped.end());
     return rlp::wrap_list(payload);
 }
 
@@ -79,9 +96,28 @@ std::expected<TransactionVerdict, std::string> TransactionVerdict::decode(core::
     auto decision = rlp::decode_u64(in);
     auto type = rlp::decode_u64(in);
     if (!score || !decision || !type || *score > 10'000 || *decision > 2 || *type >= nn::kTxTypes) return fail("bad fields");
-    TransactionVerdict v{static_cast<std::uint32_t>(*score), static_cast<Decision>(*decision), static_cast<nn::TxType>(*type), {}};
+    TransactionVerdict v{static_cast<std::uint32_t>(*score), static_cast<Decision>(*decision), static_cast<nn::TxType>(*type), {}, {}};
     auto experts = rlp::decode_list(in);
-    if (!experts || !in.empty()) return fail("bad experts");
+    if (!experts) return fail("bad experts");
+    if (!in.empty()) {
+        auto parts = rlp::decode_list(in);
+        if (!parts || !in.empty() || parts->empty()) return fail("bad contributions");
+        core::ByteView c = *parts;
+        while (!c.empty()) {
+            auto pair = rlp::decode_list(c);
+            if (!pair) return fail("bad contribution");
+            core::ByteView p = *pair;
+            auto feature = rlp::decode_u64(p);
+            auto value = rlp::decode_u64(p);
+            if (!feature || !value || !p.empty() || *feature >= static_cast<std::uint64_t>(nn::kFraudFeatures) || *value > UINT32_MAX) {
+                return fail("bad contribution");
+            }
+            const auto signed_value = static_cast<std::int32_t>(static_cast<std::uint32_t>(*value));
+            if (signed_value > 10'000 || signed_value < -10'000) return fail("bad contribution");
+            v.contributions.push_back({static_cast<int>(*feature), signed_value});
+        }
+        if (v.contributions.size() > kTopContributions) return fail("too many contributions");
+    }
     core::ByteView e = *experts;
     while (!e.empty()) {
         auto pair = rlp::decode_list(e);
@@ -137,15 +173,21 @@ std::expected<std::unique_ptr<ChainModels>, std::string> ChainModels::load(const
     return m;
 }
 
-std::expected<TransactionVerdict, std::string> ChainModels::screen(const nn::FraudFeatures& row, nn::TxType type) {
+std::expected<TransactionVerdict, std::string> ChainModels::screen(const nn::FraudFeatures& row, nn::TxType type,
+                                                                   Explain explain) {
     std::lock_guard lock(mutex_);
     auto v = nn::screen_transaction(*fraud_, row);
     if (!v) return std::unexpected("screening: " + std::string(nn::to_string(v.error())));
-    TransactionVerdict out{v->score, Decision::kAccept, type, std::move(v->experts)};
+    TransactionVerdict out{v->score, Decision::kAccept, type, std::move(v->experts), {}};
     if (out.score >= thresholds_.reject_score) {
         out.decision = Decision::kReject;
     } else if (out.score >= thresholds_.flag_score) {
         out.decision = Decision::kFlag;
+    }
+    if (explain == Explain::kAlways || out.decision != Decision::kAccept) {
+        auto c = nn::explain_screening(*fraud_, row, out.score, kTopContributions);
+        if (!c) return std::unexpected("screening: " + std::string(nn::to_string(c.error())));
+        out.contributions = std::move(*c);
     }
     return out;
 }
@@ -300,11 +342,11 @@ std::expected<nn::FraudFeatures, std::string> BlockScreening::features(evm::Stat
 }
 
 std::expected<TransactionVerdict, std::string> BlockScreening::screen(evm::State& state, const core::Transaction& txn,
-                                                                      const core::Address& sender) {
+                                                                      const core::Address& sender, Explain explain) {
     auto row = features(state, txn, sender);
     if (!row) return std::unexpected(row.error());
     const bool contract = txn.to && state.code_hash(*txn.to) != core::kEmptyCodeHash;
-    return models_.screen(*row, transaction_facts(txn, contract, timestamp_).type);
+    return models_.screen(*row, transaction_facts(txn, contract, timestamp_).type, explain);
 }
 
 std::expected<void, std::string> BlockScreening::record(evm::State& state, const core::Transaction& txn, const core::Address& sender,

@@ -37,13 +37,28 @@ class ChainDb;
 enum class Decision : std::uint8_t { kAccept = 0, kFlag = 1, kReject = 2 };
 [[nodiscard]] std::string_view to_string(Decision d) noexcept;
 
-/// A transaction's screening: its risk score, what the thresholds made of it, and the experts
-/// the gate chose.
+/// The most feature contributions a verdict carries.
+inline constexpr std::size_t kTopContributions = 5;
+
+/// Whether a verdict says which features pushed its score.
+enum class Explain : std::uint8_t {
+    kWhenFlagged,  ///< only a flagged or rejected one: what a block stores (a cost only the rare pay)
+    kAlways,       ///< every one (moe_scoreTransaction)
+};
+
+/// A transaction's screening: its risk score, what the thresholds made of it, the experts
+/// the gate chose, and (when explained) the features that pushed the score most.
 struct TransactionVerdict {
     std::uint32_t score = 0;
     Decision decision = Decision::kAccept;
     nn::TxType type = nn::TxType::kTransfer;
     std::vector<nn::ExpertWeight> experts;
+    /// nn::explain_screening: at most kTopContributions, largest push first.
+    std::vector<nn::FeatureContribution> contributions;
+
+    /// rlp([score, decision, type, [[expert, weight], ...]]) and, only when there are
+    /// contributions, a fifth item [[feature, contribution], ...] (weights and contributions
+    /// as the uint32 of their two's complement), so an unexplained record keeps its bytes.
 
     [[nodiscard]] core::Bytes encode() const;
     [[nodiscard]] static std::expected<TransactionVerdict, std::string> decode(core::ByteView bytes);
@@ -87,7 +102,8 @@ class ChainModels {
     [[nodiscard]] const std::vector<ModelInfo>& info() const noexcept { return info_; }
 
     /// The verdict on a feature row (screens() must hold).
-    [[nodiscard]] std::expected<TransactionVerdict, std::string> screen(const nn::FraudFeatures& row, nn::TxType type);
+    [[nodiscard]] std::expected<TransactionVerdict, std::string> screen(const nn::FraudFeatures& row, nn::TxType type,
+                                                                        Explain explain = Explain::kWhenFlagged);
     /// The fraud gate's integer logits on a feature row, one per expert: the routing gate of
     /// decision 004 (screens() must hold; a hierarchical gate is refused).
     [[nodiscard]] std::expected<std::vector<std::int32_t>, std::string> gate_logits(const nn::FraudFeatures& row,
@@ -139,7 +155,8 @@ class BlockScreening {
                                                                          const core::Address& sender);
     /// The verdict on the next transaction, from its parties' statistics before it.
     [[nodiscard]] std::expected<TransactionVerdict, std::string> screen(evm::State& state, const core::Transaction& txn,
-                                                                        const core::Address& sender);
+                                                                        const core::Address& sender,
+                                                                        Explain explain = Explain::kWhenFlagged);
     /// After the transaction ran: its parties' statistics (`created`: the address a deployment
     /// was given, even if it failed), and the class of every contract it created, however
     /// (`contracts`: evm::TxOutcome::created_contracts, in execution order).

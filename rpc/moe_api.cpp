@@ -25,10 +25,24 @@ json verdict_json(const node::TransactionVerdict& v, const node::ScreeningThresh
         // Q15 weights: 32768 is the whole output.
         experts.push_back({{"expert", e.expert}, {"weight", e.weight}, {"share", static_cast<double>(e.weight) / 32768.0}});
     }
+    // Leave-one-feature-out (nn::explain_screening): the score minus the score with the feature
+    // at 0, so positive pushed it up. Features 0..15 are the transaction's, then 23 of the
+    // sender's statistics, then 23 of the recipient's (moe/account_stats.hpp).
+    json contributions = json::array();
+    for (const nn::FeatureContribution& c : v.contributions) {
+        const bool tx = c.feature < nn::kTxFeatures;
+        const bool from = !tx && c.feature < nn::kTxFeatures + nn::kAccountFeatures;
+        const int index = tx ? c.feature : from ? c.feature - nn::kTxFeatures : c.feature - nn::kTxFeatures - nn::kAccountFeatures;
+        contributions.push_back({{"feature", c.feature},
+                                 {"of", tx ? "transaction" : from ? "sender" : "recipient"},
+                                 {"index", index},
+                                 {"contribution", c.contribution}});
+    }
     return {{"score", v.score},
             {"verdict", std::string(node::to_string(v.decision))},
             {"type", std::string(type_name(v.type))},
             {"experts", std::move(experts)},
+            {"contributions", std::move(contributions)},
             {"flagScore", t.flag_score},
             {"rejectScore", t.reject_score}};
 }
@@ -199,7 +213,7 @@ void register_moe_api(Dispatcher& d, node::Node& node) {
         }
         const auto& rc = node.chain().routing;
         json config = rc ? json{{"minCommitteeSize", rc->min_committee_size}, {"topK", rc->top_k},
-                                {"capacityPerBlock", rc->capacity_per_block}, {"failoverHeights", rc->failover_heights},
+                                {"capacityPercent", rc->capacity_percent}, {"failoverHeights", rc->failover_heights},
                                 {"quorumBps", rc->quorum_bps}}
                          : json(nullptr);
         return json{{"height", qty(next)}, {"routing", std::move(config)}, {"experts", std::move(experts)}};

@@ -139,6 +139,23 @@ int selftest(Args args) {
                 bytes.push_back(0xff);
             }
         }
+        // A fraud model's feature attributions are stored in verdict records (decision 005):
+        // they too must be the same bits on every CPU.
+        const auto x = nn::synthetic_inputs(16, model.num_features, 77);
+        for (int r = 0; r < 16; ++r) {
+            const std::span<const std::uint8_t> row(x.data() + static_cast<std::ptrdiff_t>(r) * model.num_features,
+                                                    static_cast<std::size_t>(model.num_features));
+            auto v = nn::screen_transaction(engine, row);
+            if (!v) break;  // not a fraud model
+            auto parts = nn::explain_screening(engine, row, v->score, 5);
+            if (!parts) break;
+            for (const nn::FeatureContribution& c : *parts) {
+                for (std::int32_t w : {c.feature, c.contribution}) {
+                    for (int b = 0; b < 4; ++b) bytes.push_back(static_cast<std::uint8_t>(static_cast<std::uint32_t>(w) >> (8 * b)));
+                }
+            }
+            bytes.push_back(0xfe);
+        }
         const core::Hash h = core::sha256(bytes);
         all.update(h);
         std::printf("model %-28s outputs=%zu sha256=%s\n", name.c_str(), bytes.size(), h.hex().c_str());

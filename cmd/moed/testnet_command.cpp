@@ -1,6 +1,7 @@
 // The commands of a local multi-validator testnet: testnet (create the homes) and load (drive it).
 #include "cmd/moed/testnet_command.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +11,8 @@
 #include "node/home.hpp"
 #include "tools/load/load_generator.hpp"
 #include "node/log.hpp"
+#include "node/screening.hpp"
+#include "moe/model_file.hpp"
 
 namespace moe::node {
 
@@ -106,8 +109,26 @@ int testnet_main(Args args) {
     for (std::uint64_t i = 0; i < total; ++i) {
         auto k = generate_node_keys();
         if (!k) return fail("testnet", k.error());
-        if (i < *n) validators.push_back({k->validator.public_key(), *power});
+        if (i < *n) validators.push_back({k->validator.public_key(), *power, {}});
         keys.push_back(std::move(*k));
+    }
+    // Routing out of the box (decision 004): with a routing preset, the genesis validators host
+    // the fraud model's experts, each on two validators (one when there is a single one), seated
+    // round-robin: expert e on validators 2e and 2e + 1 (mod N).
+    auto plain = preset_genesis(preset, validators);
+    if (!plain) return fail("testnet", plain.error());
+    if (plain->contains("routing")) {
+        auto model = nn::parse_model(embedded_model("fraud"));
+        if (!model) return fail("testnet", "the embedded fraud model: " + model.error());
+        const std::uint64_t experts = model->experts.size(), seats = std::min<std::uint64_t>(2, *n);
+        for (std::uint32_t e = 0; e < experts; ++e) {
+            for (std::uint64_t s = 0; s < seats; ++s) validators[(seats * e + s) % *n].experts.push_back(e);
+        }
+        for (ValidatorEntry& v : validators) {
+            std::sort(v.experts.begin(), v.experts.end());
+            v.experts.erase(std::unique(v.experts.begin(), v.experts.end()), v.experts.end());
+            if (v.experts.size() > 16) v.experts.resize(16);
+        }
     }
     auto genesis = preset_genesis(preset, validators);
     if (!genesis) return fail("testnet", genesis.error());

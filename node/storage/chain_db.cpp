@@ -181,12 +181,13 @@ ChainDb::~ChainDb() {
     db_->Close();
 }
 
-std::expected<void, std::string> ChainDb::commit_block(const BlockWrite& block) {
+std::expected<void, CommitError> ChainDb::commit_block(const BlockWrite& block) {
     const auto current = head();
     const std::uint64_t expected = current ? current->number + 1 : 0;
     if (block.number != expected) {
-        return std::unexpected("block " + std::to_string(block.number) + " does not follow the head (expected " +
-                               std::to_string(expected) + ")");
+        return std::unexpected(CommitError{CommitError::Kind::kRejected, "block " + std::to_string(block.number) +
+                                                                             " does not follow the head (expected " +
+                                                                             std::to_string(expected) + ")"});
     }
     auto col = [&](Column c) { return columns_[static_cast<std::size_t>(c)]; };
     rocksdb::WriteBatch batch;
@@ -210,7 +211,10 @@ std::expected<void, std::string> ChainDb::commit_block(const BlockWrite& block) 
     rocksdb::WriteOptions wo;
     wo.sync = true;  // a committed block survives a power loss
     const auto s = db_->Write(wo, &batch);
-    if (!s.ok()) return std::unexpected("cannot commit block " + std::to_string(block.number) + ": " + describe(s));
+    if (!s.ok()) {
+        return std::unexpected(CommitError{CommitError::Kind::kStorage,
+                                           "cannot commit block " + std::to_string(block.number) + ": " + describe(s)});
+    }
     return {};
 }
 

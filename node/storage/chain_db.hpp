@@ -80,6 +80,16 @@ struct BlockWrite {
     std::vector<std::pair<Column, std::pair<core::Bytes, core::Bytes>>> extra;
 };
 
+/// Why a block was not committed. Nothing is written in either case, but they call for
+/// opposite answers: a block that does not fit the head is the caller's race or mistake (go
+/// on), a database that refused the write is a fault of this node (stop, never go on as if
+/// the block were not there).
+struct CommitError {
+    enum class Kind { kRejected, kStorage };
+    Kind kind;
+    std::string message;
+};
+
 class ChainDb;
 
 /// A trie node store over the database: reads fall through to RocksDB, writes are kept
@@ -124,7 +134,7 @@ class ChainDb {
 
     /// Writes a block and everything that goes with it atomically (synced), and moves the head.
     /// The block must be head + 1 (or 0 on an empty database).
-    [[nodiscard]] std::expected<void, std::string> commit_block(const BlockWrite& block);
+    [[nodiscard]] std::expected<void, CommitError> commit_block(const BlockWrite& block);
 
     [[nodiscard]] std::optional<Head> head() const;
     [[nodiscard]] const ChainIdentity& identity() const noexcept { return identity_; }

@@ -1,6 +1,7 @@
-// Five validators host experts of the fraud model (registerExperts), committees form at the
-// next epoch, and transactions of each type reach blocks with the verdicts of the committees
-// the gate chose (issue 8, decision 004): moe_getRouting shows them and every node agrees.
+// Five validators host experts of the fraud model from genesis, then re-seat them
+// (registerExperts): committees form at the next epoch, and transactions of each type reach
+// blocks with the verdicts of the committees the gate chose (issues 8 and 13, decision 004):
+// moe_getRouting shows them and every node agrees.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ethers } from 'ethers';
@@ -12,7 +13,9 @@ import { createTestnet, rpc, waitFor } from './lib/testnet.mjs';
 const TOP_K = 2;
 const net = await createTestnet({
   validators: 5,
-  genesis: { epoch_length: 10, routing: { min_committee_size: 1, top_k: TOP_K, failover_heights: 3, quorum_bps: 5000 } },
+  // No capacity: these tests check the gate's own top-k and failover (the capacity plan is the
+  // unit tests' and bench/testnet_routing_share.sh's).
+  genesis: { epoch_length: 10, routing: { min_committee_size: 1, top_k: TOP_K, capacity_percent: 0, failover_heights: 3, quorum_bps: 5000 } },
 });
 after(async () => { await net.shutdown(); });
 
@@ -44,10 +47,10 @@ test('transactions of each type carry the verdicts of the committees the gate ch
   await net.waitHeight(2);
   providers = net.nodes.map((n) => connect(n));
 
-  // Routing is off until someone hosts an expert.
+  // Routing works from genesis: `moed testnet` seats every expert on two validators.
   const before = await rpc(net.nodes[0].url, 'moe_getExperts');
   assert.equal(before.experts.length, EXPERTS);
-  assert.ok(before.experts.every((e) => !e.served));
+  assert.ok(before.experts.every((e) => e.served && e.committee.length === 2), JSON.stringify(before.experts.map((e) => e.committee.length)));
 
   validators = await fundedValidators(net, providers);
   await registerExperts(validators, hostedBy);

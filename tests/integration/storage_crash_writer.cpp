@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     for (int i = 0; i < 1'000'000; ++i, ++next) {
         if (auto r = (*db)->commit_block(moe::test::make_block(next)); !r) {
-            std::fprintf(stderr, "storage_crash_writer: %s\n", r.error().c_str());
+            std::fprintf(stderr, "storage_crash_writer: %s\n", r.error().message.c_str());
             return 1;
         }
     }

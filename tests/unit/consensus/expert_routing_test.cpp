@@ -134,29 +134,92 @@ TEST(Routing, RankingIsDescendingLogitWithTiesToTheLowerId) {
     EXPECT_TRUE(rank_experts({}, c).empty());
 }
 
-TEST(Routing, FullExpertOverflowsToTheNextRank) {
-    // Three transactions all preferring expert 0, then 1, then 2; one slot per expert.
-    const std::vector<RoutingRequest> same(3, RoutingRequest{.ranking = {0, 1, 2}, .failover = 0});
-    const auto plan = RoutingPlan::assign(same, 1, 1);
-    EXPECT_EQ(plan.experts, (std::vector<std::vector<std::uint32_t>>{{0}, {1}, {2}}));
-    EXPECT_EQ(plan.load, (std::map<std::uint32_t, std::uint32_t>{{0, 1}, {1, 1}, {2, 1}}));
-    // A fourth finds every expert full and gets none.
-    const std::vector<RoutingRequest> four(4, RoutingRequest{.ranking = {0, 1, 2}, .failover = 0});
-    EXPECT_TRUE(RoutingPlan::assign(four, 1, 1).experts[3].empty());
-    // Capacity 0 is no limit: everyone gets its first choice.
-    EXPECT_EQ(RoutingPlan::assign(four, 1, 0).load, (std::map<std::uint32_t, std::uint32_t>{{0, 4}}));
+// Top-k without a capacity: the gate alone decides.
+RoutingRule no_limit(std::uint32_t k) { return RoutingRule{.top_k = k, .capacity_percent = 0, .served = 8}; }
+
+TEST(Routing, CapacityIsTheFairShareOfThePlacedTransactionsRoundedUp) {
+    const RoutingRule r{.top_k = 2, .capacity_percent = 125, .served = 8};
+    // ceil((i + 1) * 2 * 125 / 800): 1 until the 4th transaction, then 2, 3 at the 7th...
+    EXPECT_EQ(r.capacity(0), 1u);
+    EXPECT_EQ(r.capacity(2), 1u);
+    EXPECT_EQ(r.capacity(3), 2u);
+    EXPECT_EQ(r.capacity(6), 3u);
+    EXPECT_EQ(r.capacity(99), 32u);  // 200 slots over 8 experts is 25 each; 1.25x that, rounded up
+    EXPECT_EQ((RoutingRule{.top_k = 2, .capacity_percent = 0, .served = 8}.capacity(5)), 0u);  // no limit
+    EXPECT_EQ((RoutingRule{.top_k = 2, .capacity_percent = 125, .served = 0}.capacity(5)), 0u);
+    EXPECT_EQ((RoutingRule{.top_k = 1, .capacity_percent = 10000, .served = 1}.capacity(~std::size_t{0} >> 1)),
+              ~std::uint32_t{0});  // saturates
 }
 
-TEST(Routing, AssignmentIsRankMajorInBlockOrder) {
-    // Every first choice is placed before any second choice (as moe::nn::assign_with_capacity).
-    const std::vector<RoutingRequest> reqs{{.ranking = {0, 1, 2}, .failover = 0}, {.ranking = {1, 0, 2}, .failover = 0}};
-    const auto plan = RoutingPlan::assign(reqs, 2, 1);
-    // Round 1: tx0 -> 0, tx1 -> 1. Round 2: tx0's next (1) is full -> 2; tx1's 0 and 2 are full.
-    EXPECT_EQ(plan.experts, (std::vector<std::vector<std::uint32_t>>{{0, 2}, {1}}));
+TEST(Routing, FullExpertOverflowsToTheNextRank) {
+    // k = 1 over 3 served experts at 100%: capacity ceil((i + 1) / 3), 1 for the first three
+    // transactions. All prefer 0, then 1, then 2.
+    const RoutingRule one{.top_k = 1, .capacity_percent = 100, .served = 3};
+    const std::vector<RoutingRequest> same(3, RoutingRequest{.ranking = {0, 1, 2}, .failover = 0});
+    const auto plan = RoutingPlan::assign(same, one);
+    EXPECT_EQ(plan.experts, (std::vector<std::vector<std::uint32_t>>{{0}, {1}, {2}}));
+    EXPECT_EQ(plan.load, (std::map<std::uint32_t, std::uint32_t>{{0, 1}, {1, 1}, {2, 1}}));
+    // The fourth finds room again: the capacity grew to 2 with it.
+    const std::vector<RoutingRequest> four(4, RoutingRequest{.ranking = {0, 1, 2}, .failover = 0});
+    EXPECT_EQ(RoutingPlan::assign(four, one).experts[3], (std::vector<std::uint32_t>{0}));
+    // A ranking without room anywhere gets nothing: here it lists only the full expert 0.
+    RoutingPlan p(one);
+    p.add({.ranking = {0}, .failover = 0});
+    EXPECT_TRUE(p.preview({.ranking = {0}, .failover = 0}).empty());
+    // No limit: everyone gets its first choice.
+    EXPECT_EQ(RoutingPlan::assign(four, no_limit(1)).load, (std::map<std::uint32_t, std::uint32_t>{{0, 4}}));
+}
+
+TEST(Routing, OneTransactionTypeIsSpreadOverEveryExpert) {
+    // 100 transactions that the gate ranks alike (every transfer prefers 6, then 7, ...): top-2
+    // over 8 served experts at 125%. Without capacity experts 6 and 7 take all of them.
+    const std::vector<std::uint32_t> ranking{6, 7, 2, 0, 5, 1, 3, 4};
+    const std::vector<RoutingRequest> transfers(100, RoutingRequest{.ranking = ranking, .failover = 0});
+    const RoutingRule rule{.top_k = 2, .capacity_percent = 125, .served = 8};
+    const auto plan = RoutingPlan::assign(transfers, rule);
+    // The fair share is 25 each; no expert takes more than 1.25x (32), the gate's favourites
+    // fill first and the least favoured get the rest, and everyone gets two experts.
+    ASSERT_EQ(plan.load.size(), 8u);
+    std::uint32_t total = 0;
+    for (const auto& [e, n] : plan.load) {
+        EXPECT_LE(n, 32u) << "expert " << e;
+        total += n;
+    }
+    EXPECT_EQ(total, 200u);
+    EXPECT_EQ(plan.load.at(6), 32u);
+    EXPECT_EQ(plan.load.at(7), 32u);
+    for (const auto& experts : plan.experts) EXPECT_EQ(experts.size(), 2u);
+    // At 100% the plan is exactly fair: 25 each.
+    const auto fair = RoutingPlan::assign(transfers, RoutingRule{.top_k = 2, .capacity_percent = 100, .served = 8});
+    for (const auto& [e, n] : fair.load) EXPECT_EQ(n, 25u) << "expert " << e;
+    // Every prefix is balanced too: no expert ever holds more than the capacity of that prefix.
+    RoutingPlan prefix(rule);
+    for (std::size_t i = 0; i < transfers.size(); ++i) {
+        prefix.add(transfers[i]);
+        for (const auto& [e, n] : prefix.load) EXPECT_LE(n, rule.capacity(i));
+    }
+    EXPECT_EQ(RoutingPlan::assign(transfers, no_limit(2)).load,
+              (std::map<std::uint32_t, std::uint32_t>{{6, 100}, {7, 100}}));
+}
+
+TEST(Routing, ATransactionsExpertsDependOnlyOnThoseBeforeIt) {
+    // What lets a proposer plan its block one transaction at a time, and a validator predict it.
+    const RoutingRule rule{.top_k = 2, .capacity_percent = 100, .served = 4};
+    const std::vector<RoutingRequest> reqs{{.ranking = {0, 1, 2, 3}, .failover = 0},
+                                           {.ranking = {0, 1, 2, 3}, .failover = 0},
+                                           {.ranking = {1, 0, 3, 2}, .failover = 0}};
+    const auto whole = RoutingPlan::assign(reqs, rule);
+    // Token-major: each transaction takes its k before the next; tx1 finds 0 and 1 full.
+    EXPECT_EQ(whole.experts, (std::vector<std::vector<std::uint32_t>>{{0, 1}, {2, 3}, {1, 0}}));
+    RoutingPlan step(rule);
+    for (std::size_t i = 0; i < reqs.size(); ++i) {
+        EXPECT_EQ(step.preview(reqs[i]), whole.experts[i]);
+        step.add(reqs[i]);
+    }
     // Uncapped top-2 in rank order; a ranking listing an expert twice does not count it twice.
-    EXPECT_EQ(RoutingPlan::assign(reqs, 2, 0).experts, (std::vector<std::vector<std::uint32_t>>{{0, 1}, {1, 0}}));
+    EXPECT_EQ(RoutingPlan::assign(reqs, no_limit(2)).experts[2], (std::vector<std::uint32_t>{1, 0}));
     const std::vector<RoutingRequest> twice{{.ranking = {3, 3, 4}, .failover = 0}};
-    EXPECT_EQ(RoutingPlan::assign(twice, 2, 0).experts[0], (std::vector<std::uint32_t>{3, 4}));
+    EXPECT_EQ(RoutingPlan::assign(twice, no_limit(2)).experts[0], (std::vector<std::uint32_t>{3, 4}));
 }
 
 TEST(Routing, FailoverSkipsOneRankPerSilentPeriod) {
@@ -171,9 +234,9 @@ TEST(Routing, FailoverSkipsOneRankPerSilentPeriod) {
 
     // The skipped ranks are not used; the plan then continues down the ranking.
     const std::vector<RoutingRequest> reqs{{.ranking = {5, 6, 7, 8}, .failover = failover_rank(10, 16, 3)}};
-    EXPECT_EQ(RoutingPlan::assign(reqs, 2, 0).experts[0], (std::vector<std::uint32_t>{7, 8}));
+    EXPECT_EQ(RoutingPlan::assign(reqs, no_limit(2)).experts[0], (std::vector<std::uint32_t>{7, 8}));
     const std::vector<RoutingRequest> past_end{{.ranking = {5, 6}, .failover = 9}};
-    EXPECT_TRUE(RoutingPlan::assign(past_end, 2, 0).experts[0].empty());
+    EXPECT_TRUE(RoutingPlan::assign(past_end, no_limit(2)).experts[0].empty());
 }
 
 }  // namespace

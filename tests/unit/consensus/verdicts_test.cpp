@@ -312,25 +312,27 @@ RoutedVerdicts sorted(std::vector<AggregatedVerdict> vs, std::vector<Failover> f
 
 TEST(VerifyRouting, TheBlockMustCarryExactlyThePlannedExpertsVerdicts) {
     const std::vector<core::Hash> txns{txn("x"), txn("y"), txn("z")};
-    // x and y prefer expert 0, z has no served expert; k = 1, capacity 1: y overflows to 1.
+    // x and y prefer expert 0, z has no served expert; k = 1 over 3 experts at 100%, so
+    // capacity 1 for the first three transactions: y overflows to 1.
+    const RoutingRule one{.top_k = 1, .capacity_percent = 100, .served = 3};
     const std::vector<std::vector<std::uint32_t>> rankings{{0, 1, 2}, {0, 1, 2}, {}};
-    EXPECT_TRUE(verify_routing(txns, rankings, 1, 1, sorted({agg(txns[0], 0), agg(txns[1], 1)})));
-    EXPECT_FALSE(verify_routing(txns, rankings, 1, 1, sorted({agg(txns[0], 0), agg(txns[1], 0)})));  // over capacity
-    EXPECT_FALSE(verify_routing(txns, rankings, 1, 1, sorted({agg(txns[0], 0)})));                   // y unscreened
-    EXPECT_FALSE(verify_routing(txns, rankings, 1, 1,
+    EXPECT_TRUE(verify_routing(txns, rankings, one, sorted({agg(txns[0], 0), agg(txns[1], 1)})));
+    EXPECT_FALSE(verify_routing(txns, rankings, one, sorted({agg(txns[0], 0), agg(txns[1], 0)})));  // over capacity
+    EXPECT_FALSE(verify_routing(txns, rankings, one, sorted({agg(txns[0], 0)})));                   // y unscreened
+    EXPECT_FALSE(verify_routing(txns, rankings, one,
                                 sorted({agg(txns[0], 0), agg(txns[1], 1), agg(txns[1], 2)})));  // an extra verdict
-    EXPECT_FALSE(verify_routing(txns, rankings, 1, 1,
+    EXPECT_FALSE(verify_routing(txns, rankings, one,
                                 sorted({agg(txns[0], 0), agg(txns[1], 1), agg(txn("w"), 0)})));  // not in the block
     // A failover of x by one rank moves it to 1, and y keeps its first choice.
-    EXPECT_TRUE(verify_routing(txns, rankings, 1, 1, sorted({agg(txns[0], 1), agg(txns[1], 0)}, {{txns[0], 1}})));
+    EXPECT_TRUE(verify_routing(txns, rankings, one, sorted({agg(txns[0], 1), agg(txns[1], 0)}, {{txns[0], 1}})));
     // A failover past the last served expert, or for a transaction not in the block, is refused.
-    EXPECT_FALSE(verify_routing(txns, rankings, 1, 1, sorted({agg(txns[1], 0)}, {{txns[0], 3}})));
-    EXPECT_FALSE(verify_routing(txns, rankings, 1, 1,
+    EXPECT_FALSE(verify_routing(txns, rankings, one, sorted({agg(txns[1], 0)}, {{txns[0], 3}})));
+    EXPECT_FALSE(verify_routing(txns, rankings, one,
                                 sorted({agg(txns[0], 0), agg(txns[1], 1)}, {{txn("w"), 1}})));
-    // A transaction that finds every expert full cannot be in the block.
+    // A transaction that finds every expert of its ranking full cannot be in the block.
     const std::vector<core::Hash> two{txn("x"), txn("y")};
-    EXPECT_FALSE(verify_routing(two, {{0}, {0}}, 1, 1, sorted({agg(two[0], 0)})));
-    EXPECT_FALSE(verify_routing(two, {{0}}, 1, 1, sorted({agg(two[0], 0)})));  // a ranking missing
+    EXPECT_FALSE(verify_routing(two, {{0}, {0}}, one, sorted({agg(two[0], 0)})));
+    EXPECT_FALSE(verify_routing(two, {{0}}, one, sorted({agg(two[0], 0)})));  // a ranking missing
 }
 
 WrongVerdictEvidence wrong_verdict(const core::PrivateKey& k, const Verdict& claimed, std::uint32_t recomputed) {

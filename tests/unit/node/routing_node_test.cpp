@@ -41,7 +41,7 @@ class NodeRouting : public ::testing::Test {
         dir_ = fs::temp_directory_path() / ("moe_routing_node_" + std::to_string(::getpid()));
         fs::remove_all(dir_);
         fs::create_directories(dir_);
-        auto doc = preset_genesis("localnet", {ValidatorEntry{validator_.public_key(), 10}});
+        auto doc = preset_genesis("localnet", {ValidatorEntry{validator_.public_key(), 10, {}}});
         ASSERT_TRUE(doc) << doc.error();
         (*doc)["epoch_length"] = 1;  // committees follow every block
         (*doc)["routing"] = {{"top_k", 2}};
@@ -94,7 +94,7 @@ class NodeRouting : public ::testing::Test {
         auto b = node_->build_block(validator_.address(), data, node_->head_header().timestamp + 1);
         EXPECT_TRUE(b) << b.error();
         auto r = node_->commit_block(*b, certify(*b, std::move(extension)));
-        EXPECT_TRUE(r) << r.error();
+        EXPECT_TRUE(r) << r.error().message;
         return *b;
     }
 
@@ -337,6 +337,40 @@ TEST_F(NodeRouting, ASilentCommitteeThatFailsOverCostsItsMembersUptime) {
     ASSERT_TRUE(stakes) << stakes.error();
     EXPECT_EQ((*stakes)[0].missed, 1u);
     EXPECT_EQ(node_->expert_activity().at(top).missed.at(validator_.address()), 1u);
+}
+
+TEST_F(NodeRouting, ExpertsTheGenesisSeatsRouteFromTheFirstBlockWithoutRegistration) {
+    // Issue 13: `moed testnet` seats experts in the genesis. Here the one validator hosts all.
+    node_.reset();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    auto doc = preset_genesis("localnet", {ValidatorEntry{validator_.public_key(), 10, kAllExperts}});
+    ASSERT_TRUE(doc) << doc.error();
+    (*doc)["epoch_length"] = 1;  // block 1 rebuilds the committees from the staking contract
+    auto chain = parse_chain_config(*doc);
+    ASSERT_TRUE(chain) << chain.error();
+    auto node = Node::open(HomeLayout{dir_}, NodeConfig{}, *chain, validator_);
+    ASSERT_TRUE(node) << node.error();
+    node_ = std::move(*node);
+    auto first = node_->committees(1);
+    ASSERT_TRUE(first) << first.error();
+    EXPECT_EQ(first->served_experts(), kAllExperts);
+    ASSERT_EQ(first->committee(6).size(), 1u);
+    EXPECT_EQ(first->committee(6)[0].validator, validator_.address());
+    // The genesis state holds them too: the epoch boundary at block 1 keeps every expert served.
+    build_and_commit();
+    auto second = node_->committees(2);
+    ASSERT_TRUE(second) << second.error();
+    EXPECT_EQ(second->served_experts(), kAllExperts);
+
+    // Malformed expert lists are refused with a clear error.
+    for (const char* bad : {"[]", "[3, 3]", "[2, 1]", "[-1]", "[\"1\"]", "[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16]"}) {
+        nlohmann::json d = *doc;
+        d["validators"][0]["experts"] = nlohmann::json::parse(bad);
+        auto c = parse_chain_config(d);
+        EXPECT_FALSE(c) << bad;
+        if (!c) EXPECT_NE(c.error().find("experts"), std::string::npos) << c.error();
+    }
 }
 
 }  // namespace

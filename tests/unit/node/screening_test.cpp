@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/keccak.hpp"
+#include "core/rlp.hpp"
 
 namespace moe::node {
 namespace {
@@ -81,16 +82,16 @@ TEST(ChainConfigRouting, AbsentIsOffAndFieldsDefault) {
     ASSERT_TRUE(c.routing);
     EXPECT_EQ(c.routing->min_committee_size, 1u);
     EXPECT_EQ(c.routing->top_k, 2u);
-    EXPECT_EQ(c.routing->capacity_per_block, 0u);
+    EXPECT_EQ(c.routing->capacity_percent, 125u);
     EXPECT_EQ(c.routing->failover_heights, 3u);
     EXPECT_EQ(c.routing->quorum_bps, 6667u);
     EXPECT_EQ(c.routing->sample_percent, 10u);
-    doc["routing"] = {{"min_committee_size", 2}, {"top_k", 1}, {"capacity_per_block", 50}, {"failover_heights", 0}, {"quorum_bps", 10000}, {"sample_percent", 100}};
+    doc["routing"] = {{"min_committee_size", 2}, {"top_k", 1}, {"capacity_percent", 150}, {"failover_heights", 0}, {"quorum_bps", 10000}, {"sample_percent", 100}};
     const ChainConfig d = chain_with(doc);
     ASSERT_TRUE(d.routing);
     EXPECT_EQ(d.routing->min_committee_size, 2u);
     EXPECT_EQ(d.routing->top_k, 1u);
-    EXPECT_EQ(d.routing->capacity_per_block, 50u);
+    EXPECT_EQ(d.routing->capacity_percent, 150u);
     EXPECT_EQ(d.routing->failover_heights, 0u);
     EXPECT_EQ(d.routing->quorum_bps, 10000u);
     EXPECT_EQ(d.routing->sample_percent, 100u);
@@ -98,7 +99,7 @@ TEST(ChainConfigRouting, AbsentIsOffAndFieldsDefault) {
 
 TEST(ChainConfigRouting, BadRoutingSectionsAreClearErrors) {
     for (const char* bad : {R"([])", R"({"top_k": 0})", R"({"top_k": 17})", R"({"quorum_bps": 10001})", R"({"quorum_bps": 0})", R"({"sample_percent": 101})",
-                            R"({"min_committee_size": 0})", R"({"slack": 1})", R"({"top_k": "2"})"}) {
+                            R"({"min_committee_size": 0})", R"({"capacity_percent": 50})", R"({"slack": 1})", R"({"top_k": "2"})"}) {
         nlohmann::json doc = preset();
         doc["routing"] = nlohmann::json::parse(bad);
         auto c = parse_chain_config(doc);
@@ -173,8 +174,73 @@ TEST(ChainModels, AnExpertsScoreIsItsOwnAndRepeatable) {
     EXPECT_TRUE(none->empty());
 }
 
+TEST(ChainModels, ContributionsAreTheScoreLessTheScoreWithoutTheFeature) {
+    auto m = ChainModels::load(chain_with(preset()), fs::path("/nonexistent"));
+    ASSERT_TRUE(m) << m.error();
+    std::size_t explained = 0;
+    for (std::size_t r = 0; r < 24; ++r) {
+        nn::FraudFeatures row{};
+        row[r % nn::kTxTypes] = 127;
+        for (std::size_t i = nn::kTxTypes; i < row.size(); ++i) row[i] = static_cast<std::uint8_t>((i * 37 + r * 59) % 128 * ((i + r) % 3 != 0));
+        auto v = (*m)->screen(row, nn::TxType::kTransfer, Explain::kAlways);
+        ASSERT_TRUE(v) << v.error();
+        ASSERT_LE(v->contributions.size(), kTopContributions);
+        // Each figure is exactly the score minus the score of the row with that feature at 0,
+        // each row screened alone; largest magnitude first, then the lower feature.
+        std::vector<std::pair<std::int32_t, int>> all;
+        for (int f = 0; f < nn::kFraudFeatures; ++f) {
+            if (row[static_cast<std::size_t>(f)] == 0) continue;
+            nn::FraudFeatures without = row;
+            without[static_cast<std::size_t>(f)] = 0;
+            auto w = (*m)->screen(without, nn::TxType::kTransfer);
+            ASSERT_TRUE(w);
+            const std::int32_t c = static_cast<std::int32_t>(v->score) - static_cast<std::int32_t>(w->score);
+            if (c != 0) all.emplace_back(-std::abs(c), f);
+        }
+        std::sort(all.begin(), all.end());
+        ASSERT_EQ(v->contributions.size(), std::min(all.size(), kTopContributions)) << "row " << r;
+        for (std::size_t i = 0; i < v->contributions.size(); ++i) {
+            EXPECT_EQ(v->contributions[i].feature, all[i].second) << "row " << r;
+            EXPECT_EQ(std::abs(v->contributions[i].contribution), -all[i].first) << "row " << r;
+        }
+        explained += v->contributions.empty() ? 0 : 1;
+        // Accepted and not asked: no contributions (a block stores them only when flagged).
+        auto quiet = (*m)->screen(row, nn::TxType::kTransfer);
+        ASSERT_TRUE(quiet);
+        EXPECT_EQ(quiet->score, v->score);
+        EXPECT_EQ(quiet->contributions.empty(), quiet->decision == Decision::kAccept);
+    }
+    EXPECT_GT(explained, 0u) << "no row had a feature that moved its score: nothing was tested";
+}
+
+TEST(TransactionVerdict, ContributionsRoundTripAndAnUnexplainedRecordKeepsItsBytes) {
+    TransactionVerdict v{9123, Decision::kFlag, nn::TxType::kContractCall, {{3, 20000}}, {}};
+    const core::Bytes plain = v.encode();
+    v.contributions = {{17, 4100}, {2, -350}, {40, 12}};
+    const core::Bytes bytes = v.encode();
+    EXPECT_EQ(core::ByteView(bytes).size(), plain.size() + 16);  // one list of three pairs, appended
+    auto back = TransactionVerdict::decode(bytes);
+    ASSERT_TRUE(back) << back.error();
+    EXPECT_EQ(back->contributions, v.contributions);
+    auto old = TransactionVerdict::decode(plain);
+    ASSERT_TRUE(old);
+    EXPECT_TRUE(old->contributions.empty());
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+        EXPECT_FALSE(TransactionVerdict::decode(core::ByteView(bytes).subspan(0, n))) << "truncated to " << n;
+    }
+    // A feature out of range, a contribution beyond +-10000, an empty list: refused.
+    for (const auto& bad : std::vector<std::vector<nn::FeatureContribution>>{{{nn::kFraudFeatures, 1}}, {{1, 10001}}, {{1, -10001}}}) {
+        TransactionVerdict w = v;
+        w.contributions = bad;
+        EXPECT_FALSE(TransactionVerdict::decode(w.encode()));
+    }
+    core::Bytes payload(plain.begin() + 1, plain.end());
+    payload.push_back(0xc0);
+    EXPECT_FALSE(TransactionVerdict::decode(core::rlp::wrap_list(payload)));
+}
+
 TEST(TransactionVerdict, RoundTripsAndRefusesDamage) {
-    TransactionVerdict v{9123, Decision::kFlag, nn::TxType::kContractCall, {{3, 20000}, {5, 12768}}};
+    TransactionVerdict v{9123, Decision::kFlag, nn::TxType::kContractCall, {{3, 20000}, {5, 12768}}, {}};
     const core::Bytes bytes = v.encode();
     auto back = TransactionVerdict::decode(bytes);
     ASSERT_TRUE(back) << back.error();
