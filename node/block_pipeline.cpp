@@ -621,6 +621,7 @@ std::expected<void, CommitError> Node::commit_block(const ExecutedBlock& execute
         stats_.blocks_produced += 1;
         stats_.transactions_committed += executed.block.body.transactions.size();
         listeners = listeners_;
+        head_moved_.notify_all();
     }
     log::at(executed.block.body.transactions.empty() ? log::Level::kDebug : log::Level::kInfo, "consensus", "committed block ",
             h.number, " ", w.hash.hex(), " txs=", executed.block.body.transactions.size(), " gas=", h.gas_used,

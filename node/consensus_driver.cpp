@@ -125,6 +125,11 @@ std::expected<std::unique_ptr<ConsensusDriver>, std::string> ConsensusDriver::cr
     }
     node.on_transaction([self = d.get()](core::ByteView raw) {
         if (self->p2p_) self->p2p_->gossip(MessageType::kTransaction, raw, std::nullopt);
+        if (self->options_.instant_blocks) {
+            std::lock_guard lock(self->inbox_mutex_);
+            self->pooled_since_start_ = true;
+            self->inbox_cv_.notify_one();
+        }
     });
     return d;
 }
@@ -193,7 +198,9 @@ void ConsensusDriver::run() {
             std::unique_lock lock(inbox_mutex_);
             const auto next_due = timers_.empty() ? Clock::now() + std::chrono::milliseconds(200) : timers_.top().due;
             const auto wake = std::min(next_due, Clock::now() + std::chrono::milliseconds(200));
-            inbox_cv_.wait_until(lock, wake, [this] { return stopping_ || !inbox_.empty(); });
+            inbox_cv_.wait_until(lock, wake, [this] {
+                return stopping_ || !inbox_.empty() || (waiting_for_start_ && pooled_since_start_);
+            });
             if (stopping_) break;
             batch.swap(inbox_);
         }
@@ -216,6 +223,7 @@ void ConsensusDriver::run() {
             if (!log_wal(WalRecordType::kTimeout, std::move(body))) break;
             feed(t.timeout);
         }
+        if (waiting_for_start_ && start_early()) start_height();
         if (Clock::now() - last_status_ >= kStatusInterval) {
             last_status_ = Clock::now();
             send_status();
@@ -262,6 +270,10 @@ void ConsensusDriver::start_height() {
         return;
     }
     waiting_for_start_ = false;
+    {
+        std::lock_guard lock(inbox_mutex_);
+        pooled_since_start_ = false;
+    }
     blocks_.clear();
     signed_votes_.clear();
     signed_proposals_.clear();
@@ -278,6 +290,19 @@ void ConsensusDriver::start_height() {
     std::deque<PeerMessage> early;
     early.swap(future_);
     for (const PeerMessage& m : early) handle_message(m);
+}
+
+bool ConsensusDriver::start_early() {
+    if (!options_.instant_blocks) return false;
+    bool arrived = false;
+    {
+        std::lock_guard lock(inbox_mutex_);
+        arrived = pooled_since_start_;
+    }
+    // After an empty block only a new arrival starts a height early: a pooled transaction that
+    // no block takes (one a proposer left out) cannot spin the chain through empty blocks.
+    if (!arrived && !last_block_had_transactions_) return false;
+    return node_.has_executable_transactions();
 }
 
 void ConsensusDriver::replay_wal() {
@@ -574,6 +599,7 @@ void ConsensusDriver::commit(const consensus::Commit& c) {
             return;
         }
         waiting_for_start_ = true;
+        last_block_had_transactions_ = !it->second.executed->block.body.transactions.empty();
         for (auto e = evidence_pool_.begin(); e != evidence_pool_.end();) {
             e = node_.evidence_block(e->first) ? evidence_pool_.erase(e) : std::next(e);
         }
@@ -674,6 +700,9 @@ void ConsensusDriver::on_proposal_message(const p2p::PeerId& peer, core::ByteVie
     if (m->proposal.height > height) {
         if (m->proposal.height <= height + 2 && future_.size() < kMaxFutureMessages) {
             future_.push_back({peer, MessageType::kProposal, core::Bytes(payload.begin(), payload.end())});
+            // With instant blocks the proposer may start a height before this node has pooled
+            // anything: its proposal of the next height ends the wait here too.
+            if (options_.instant_blocks && waiting_for_start_ && m->proposal.height == node_.head().number + 1) start_height();
         }
         return;
     }

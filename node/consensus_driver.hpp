@@ -52,6 +52,11 @@ struct DriverOptions {
     /// Pause after a commit before the next height starts (CometBFT's timeout_commit): the
     /// block interval.
     std::uint64_t commit_timeout_ms = 1000;
+    /// Instant blocks (decision 007): the next height starts as soon as the pool holds a
+    /// transaction the next block can include, rather than commit_timeout_ms after a commit;
+    /// commit_timeout_ms still bounds the wait, so an idle chain makes an empty block at that
+    /// interval (geth --dev, CometBFT's create_empty_blocks_interval).
+    bool instant_blocks = false;
     /// For tests only (`moed start --byzantine-wrong-verdicts`): every score this validator
     /// signs in its vote extensions is off by 5000, so that recomputing validators catch it.
     bool byzantine_wrong_verdicts = false;
@@ -109,6 +114,9 @@ class ConsensusDriver {
     void feed(consensus::Event event);
     void carry_out(const consensus::Action& action);
     void start_height();
+    /// Instant blocks: whether the height after the head should start now rather than at the
+    /// end of the commit pause.
+    [[nodiscard]] bool start_early();
     void replay_wal();
     /// Logs a record before it is acted on; false: the WAL failed and the node halted.
     [[nodiscard]] bool log_wal(WalRecordType type, core::Bytes body);
@@ -164,6 +172,9 @@ class ConsensusDriver {
     std::optional<std::chrono::steady_clock::time_point> sync_requested_;
     std::uint64_t sync_until_ = 0;  ///< the last block of the outstanding request
     bool waiting_for_start_ = false;
+    /// Instant blocks: whether the block committed last carried transactions (a full block
+    /// leaves more behind, so the next starts at once without a new arrival).
+    bool last_block_had_transactions_ = false;
     std::chrono::steady_clock::time_point last_progress_;
     std::chrono::steady_clock::time_point last_status_;
 
@@ -172,6 +183,9 @@ class ConsensusDriver {
     std::condition_variable inbox_cv_;
     std::deque<PeerMessage> inbox_;
     bool stopping_ = false;
+    /// Instant blocks: a transaction was pooled since the current height started (set by the
+    /// node's pooling listener, on any thread).
+    bool pooled_since_start_ = false;
     std::thread thread_;
 
     // Transactions from peers: their own queue and thread, so that admitting them (sender

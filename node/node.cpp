@@ -140,6 +140,11 @@ std::optional<PooledTransaction> Node::pending_transaction(const core::Hash& txn
     return mempool_.get(txn_hash);
 }
 
+void Node::wait_until_unpooled(const core::Hash& txn_hash, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    head_moved_.wait_for(lock, timeout, [&] { return !mempool_.contains(txn_hash); });
+}
+
 std::expected<core::Account, std::string> Node::account(const core::Address& address, std::uint64_t number) const {
     auto header = header_by_number(number);
     if (!header) return std::unexpected("header not found");
@@ -185,6 +190,14 @@ AccountSnapshot Node::head_account(const core::Address& address) const {
 std::uint64_t Node::pending_nonce(const core::Address& address) const {
     std::lock_guard lock(mutex_);
     return mempool_.pending_nonce(address, head_account(address).nonce);
+}
+
+bool Node::has_executable_transactions() const {
+    std::lock_guard lock(mutex_);
+    if (mempool_.size() == 0) return false;
+    return !mempool_.select([this](const core::Address& a) { return head_account(a); },
+                            core::next_base_fee(head_header_, chain_.fee_rules), chain_.block_gas_limit, 1)
+                .empty();
 }
 
 core::uint256 Node::next_base_fee() const {

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -182,6 +184,10 @@ class Node {
     [[nodiscard]] std::optional<IncludedTransaction> transaction(const core::Hash& txn_hash) const;
     /// A transaction still in the mempool.
     [[nodiscard]] std::optional<PooledTransaction> pending_transaction(const core::Hash& txn_hash) const;
+    /// Waits until a pooled transaction leaves the pool (its block is committed, or it is
+    /// dropped), at most `timeout`; returns at once when it is not pooled. An instant-blocks
+    /// node answers a receipt asked for a moment after the send this way (decision 007).
+    void wait_until_unpooled(const core::Hash& txn_hash, std::chrono::milliseconds timeout) const;
 
     /// The account at the state after block `number`.
     [[nodiscard]] std::expected<core::Account, std::string> account(const core::Address& address, std::uint64_t number) const;
@@ -194,6 +200,9 @@ class Node {
     [[nodiscard]] std::uint64_t pending_nonce(const core::Address& address) const;
     /// The base fee of the next block.
     [[nodiscard]] core::uint256 next_base_fee() const;
+    /// Whether the pool holds a transaction the next block could include (its sender's next
+    /// nonce, a fee cap at the next base fee): what an instant-blocks proposer waits for.
+    [[nodiscard]] bool has_executable_transactions() const;
 
     /// Runs a call on the state after block `number`; an error is a call that could not
     /// start (intrinsic gas, funds) or a node failure.
@@ -328,6 +337,7 @@ class Node {
     std::unique_ptr<ChainModels> models_;
 
     mutable std::mutex mutex_;  ///< guards head_, mempool_ and stats_
+    mutable std::condition_variable head_moved_;  ///< notified (under mutex_) when a block is committed
     Head head_;
     core::BlockHeader head_header_;
     Mempool mempool_;

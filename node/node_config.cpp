@@ -77,9 +77,9 @@ std::expected<NodeConfig, std::string> parse_node_config(std::string_view text) 
             auto v = unsigned_field<std::uint16_t>(j, key.c_str(), 65535);
             if (!v) return fail(v.error());
             (key == "rpc_port" ? c.rpc_port : c.p2p_port) = *v;
-        } else if (key == "rpc_allow_external") {
-            if (!value.is_boolean()) return fail("field 'rpc_allow_external' must be true or false");
-            c.rpc_allow_external = value.get<bool>();
+        } else if (key == "rpc_allow_external" || key == "instant_blocks") {
+            if (!value.is_boolean()) return fail("field '" + key + "' must be true or false");
+            (key == "rpc_allow_external" ? c.rpc_allow_external : c.instant_blocks) = value.get<bool>();
         } else if (key == "rpc_max_connections" || key == "rpc_max_batch") {
             auto v = unsigned_field<std::uint32_t>(j, key.c_str(), 1'000'000);
             if (!v) return fail(v.error());
@@ -145,6 +145,7 @@ std::expected<void, std::string> save_node_config(const NodeConfig& c, const std
         {"persistent_peers", c.persistent_peers},
         {"p2p_max_peers", c.p2p_max_peers},
         {"block_interval_ms", c.block_interval_ms},
+        {"instant_blocks", c.instant_blocks},
         {"log_level", std::string(level_name(c.log_level))},
     };
     return write_file_atomic(file, j.dump(2) + "\n");

@@ -29,6 +29,9 @@ struct NodeConfig {
     std::vector<std::string> persistent_peers;  ///< "host:port" of peers to dial and keep dialling
     std::uint32_t p2p_max_peers = 50;           ///< inbound and outbound connections together
     std::uint64_t block_interval_ms = 0;  ///< 0: the chain's interval from the genesis
+    /// Propose as soon as a transaction is pooled; block_interval_ms then spaces only empty
+    /// blocks (decision 007). `moed init --preset devnet` writes true.
+    bool instant_blocks = false;
     log::Level log_level = log::Level::kInfo;
 };
 

@@ -1,8 +1,10 @@
 #include "rpc/eth_api.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <sstream>
 
 #include "core/keccak.hpp"
@@ -282,7 +284,7 @@ json block_json(const core::Block& block, bool full) {
     return j;
 }
 
-void register_eth_api(Dispatcher& d, node::Node& node) {
+void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
     const std::uint64_t chain_id = node.chain().chain_id;
 
     d.add("web3_clientVersion", [](const json&, CallContext&) { return json(std::string(kClientVersion)); });
@@ -468,9 +470,17 @@ void register_eth_api(Dispatcher& d, node::Node& node) {
         }
         return json(nullptr);
     });
-    d.add("eth_getTransactionReceipt", [&node](const json& p, CallContext&) {
+    auto waiters = std::make_shared<std::atomic<unsigned>>(0);
+    d.add("eth_getTransactionReceipt", [&node, options, waiters](const json& p, CallContext&) {
         const core::Hash h = hash_param(param(p, 0, "transaction hash"));
         auto t = node.transaction(h);
+        if (!t && options.receipt_wait.count() > 0 && node.pending_transaction(h)) {
+            if (waiters->fetch_add(1) < options.max_receipt_waiters) {
+                node.wait_until_unpooled(h, options.receipt_wait);
+                t = node.transaction(h);
+            }
+            waiters->fetch_sub(1);
+        }
         if (!t) return json(nullptr);
         return receipt_json(*t);
     });

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+
 #include "node/node.hpp"
 #include "rpc/dispatcher.hpp"
 #include "rpc/server.hpp"
@@ -9,8 +11,19 @@ namespace moe::rpc {
 /// The client version web3_clientVersion reports.
 inline constexpr std::string_view kClientVersion = "moed/v0.1.0/linux-x86_64/gcc12";
 
+/// How the eth_* methods behave beyond Ethereum's rules.
+struct EthApiOptions {
+    /// eth_getTransactionReceipt of a pooled transaction waits this long for its block before
+    /// answering null (0: never waits). An instant-blocks node commits within milliseconds of
+    /// a send, so a client's first poll gets its receipt (decision 007).
+    std::chrono::milliseconds receipt_wait{0};
+    /// At most this many requests wait at once; others answer at once, so waiting never takes
+    /// every server thread.
+    unsigned max_receipt_waiters = 1;
+};
+
 /// Registers web3_*, net_* and eth_* methods over a node's read and submit interfaces.
-void register_eth_api(Dispatcher& dispatcher, node::Node& node);
+void register_eth_api(Dispatcher& dispatcher, node::Node& node, EthApiOptions options = {});
 
 /// Publishes newHeads notifications to WebSocket subscribers for every block the node commits.
 void publish_new_heads(node::Node& node, Server& server);

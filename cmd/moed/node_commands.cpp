@@ -5,6 +5,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
 #include "node/chain_config.hpp"
@@ -37,7 +39,12 @@ constexpr std::string_view kStartUsage =
     "  --rpc-host H            JSON-RPC address (default 127.0.0.1)\n"
     "  --rpc-port P            JSON-RPC HTTP and WebSocket port (default 8545)\n"
     "  --rpc-allow-external    allow binding an address other than loopback\n"
-    "  --block-interval-ms N   block interval (default: the genesis's)\n"
+    "  --block-time SECONDS    block interval, e.g. 1 or 0.25 (default: the genesis's; with\n"
+    "                          instant blocks, the interval of empty blocks)\n"
+    "  --block-interval-ms N   the same in milliseconds\n"
+    "  --instant, --no-instant propose as soon as a transaction is pooled, or only at the\n"
+    "                          interval (default: config.json's instant_blocks, true in a\n"
+    "                          devnet home)\n"
     "  --log-level L           trace|debug|info|warn|error\n"
     "  --byzantine-wrong-verdicts  FOR TESTS ONLY: sign every expert verdict 5000 off the\n"
     "                          model's score, so that recomputing validators slash this one\n";
@@ -46,7 +53,12 @@ constexpr std::string_view kDevnetUsage =
     "usage: moed devnet [--home DIR] [start options]\n"
     "Starts a single-validator devnet: creates the home from the devnet preset when it does not\n"
     "exist yet (default $HOME/.moechain/devnet), then runs it as 'moed start' does. The ten\n"
-    "accounts of the mnemonic 'test test ... junk' hold 10000 ETH each.\n";
+    "accounts of the mnemonic 'test test ... junk' hold 10000 ETH each. Blocks are instant: a\n"
+    "transaction is mined as soon as it is pooled, and an empty block comes every second.\n";
+
+/// How long eth_getTransactionReceipt waits for a pooled transaction's block with instant
+/// blocks: far beyond the few milliseconds a block takes, far below ethers' 4 s poll.
+constexpr std::chrono::milliseconds kInstantReceiptWait{500};
 
 std::string default_devnet_home() {
     const char* home = std::getenv("HOME");
@@ -69,13 +81,37 @@ int init_home(const std::string& preset, const fs::path& dir) {
         std::fprintf(stderr, "moed init: %s\n", genesis.error().c_str());
         return 2;
     }
-    if (auto r = create_home(home, *keys, NodeConfig{}, *genesis); !r) {
+    NodeConfig config;
+    config.instant_blocks = preset == "devnet";  // a developer's chain mines at once (decision 007)
+    if (auto r = create_home(home, *keys, config, *genesis); !r) {
         std::fprintf(stderr, "moed init: %s\n", r.error().c_str());
         return 1;
     }
     log::info("init", "created ", preset, " home ", dir.string(), " with validator ",
               core::to_checksum(keys->validator.address()));
     return 0;
+}
+
+/// "1", "0.25", "2.5": decimal seconds with at most three decimals, in milliseconds.
+std::optional<std::uint64_t> parse_seconds_as_ms(std::string_view text) {
+    const auto dot = text.find('.');
+    const std::string_view whole = text.substr(0, dot);
+    const std::string_view fraction = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
+    if ((whole.empty() && fraction.empty()) || whole.size() > 7 || fraction.size() > 3) return std::nullopt;
+    if (dot != std::string_view::npos && fraction.empty()) return std::nullopt;
+    std::uint64_t ms = 0;
+    for (char ch : whole) {
+        if (ch < '0' || ch > '9') return std::nullopt;
+        ms = ms * 10 + static_cast<std::uint64_t>(ch - '0');
+    }
+    ms *= 1000;
+    std::uint64_t scale = 100;
+    for (char ch : fraction) {
+        if (ch < '0' || ch > '9') return std::nullopt;
+        ms += scale * static_cast<std::uint64_t>(ch - '0');
+        scale /= 10;
+    }
+    return ms;
 }
 
 /// Applies the command-line overrides of `moed start` to a config.
@@ -97,6 +133,19 @@ std::expected<void, std::string> apply_overrides(Args args, NodeConfig& c) {
         if (*end != '\0' || v < 10 || v > 3'600'000) return std::unexpected("--block-interval-ms must be 10 to 3600000");
         c.block_interval_ms = v;
     }
+    const std::string block_time = flag_value(args, "--block-time");
+    if (!block_time.empty()) {
+        auto ms = parse_seconds_as_ms(block_time);
+        if (!ms || *ms < 10 || *ms > 3'600'000) {
+            return std::unexpected("--block-time must be seconds from 0.01 to 3600 (e.g. 1 or 0.25), got '" + block_time + "'");
+        }
+        c.block_interval_ms = *ms;
+    }
+    if (has_flag(args, "--instant") && has_flag(args, "--no-instant")) {
+        return std::unexpected("--instant and --no-instant contradict each other");
+    }
+    if (has_flag(args, "--instant")) c.instant_blocks = true;
+    if (has_flag(args, "--no-instant")) c.instant_blocks = false;
     const std::string level = flag_value(args, "--log-level");
     if (!level.empty() && !log::parse_level(level, c.log_level)) {
         return std::unexpected("--log-level must be trace, debug, info, warn or error");
@@ -168,8 +217,11 @@ int run_home(const fs::path& dir, Args args) {
         pc.max_peers = config->p2p_max_peers;
         options.p2p = std::move(pc);
     }
+    options.instant_blocks = config->instant_blocks;
     options.byzantine_wrong_verdicts = has_flag(args, "--byzantine-wrong-verdicts");
     if (options.byzantine_wrong_verdicts) log::warn("node", "signing wrong verdicts on purpose (--byzantine-wrong-verdicts, tests only)");
+    log::info("node", options.instant_blocks ? "instant blocks, an empty block every " : "a block every ",
+              options.commit_timeout_ms, " ms");
     auto driver = ConsensusDriver::create(n, std::move(options));
     if (!driver) {
         std::fprintf(stderr, "moed: %s\n", driver.error().c_str());
@@ -177,7 +229,9 @@ int run_home(const fs::path& dir, Args args) {
     }
 
     rpc::Dispatcher dispatcher(config->rpc_max_batch);
-    rpc::register_eth_api(dispatcher, n);
+    rpc::EthApiOptions eth_options;
+    if (config->instant_blocks) eth_options.receipt_wait = kInstantReceiptWait;
+    rpc::register_eth_api(dispatcher, n, eth_options);
     rpc::register_validator_api(dispatcher, n, **driver);
     rpc::register_moe_api(dispatcher, n);
     rpc::ServerConfig sc;

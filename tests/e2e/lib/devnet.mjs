@@ -44,38 +44,31 @@ async function rpc(url, method, params = []) {
   return res.json();
 }
 
-/// Starts moed devnet in `home` (a new temp dir by default) and waits until it answers.
-export async function startDevnet({ home, port, extraArgs = [] } = {}) {
-  home ??= mkdtempSync(join(tmpdir(), 'moed-e2e-'));
-  port ??= await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(MOED, ['devnet', '--home', home, '--rpc-port', String(port), ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/// Spawns `command args` and waits until `url` answers eth_chainId (`name` in errors). Returns
+/// { log(), stop() }: stop sends SIGTERM, then SIGKILL after 10 s, and resolves with how it ended.
+export async function startProcess({ command, args, url, name, timeoutMs = 20_000 }) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => { log += d; });
   child.stderr.on('data', (d) => { log += d; });
   let exited = null;
   child.on('exit', (code, signal) => { exited = { code, signal }; });
 
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (exited) throw new Error(`moed exited early (${JSON.stringify(exited)}):\n${log}`);
+    if (exited) throw new Error(`${name} exited early (${JSON.stringify(exited)}):\n${log}`);
     try {
       const r = await rpc(url, 'eth_chainId');
       if (r.result) break;
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`moed did not answer on ${url} within 20 s:\n${log}`);
+      throw new Error(`${name} did not answer on ${url} within ${timeoutMs / 1000} s:\n${log}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-
   return {
-    home, port, url, wsUrl: `ws://127.0.0.1:${port}`,
     log: () => log,
-    /// SIGTERM, then SIGKILL after 10 s; resolves with how it ended.
     async stop() {
       if (exited) return exited;
       const done = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -85,6 +78,22 @@ export async function startDevnet({ home, port, extraArgs = [] } = {}) {
       clearTimeout(timer);
       return result;
     },
+  };
+}
+
+/// Starts moed devnet in `home` (a new temp dir by default) and waits until it answers.
+export async function startDevnet({ home, port, extraArgs = [] } = {}) {
+  home ??= mkdtempSync(join(tmpdir(), 'moed-e2e-'));
+  port ??= await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = await startProcess({
+    command: MOED, args: ['devnet', '--home', home, '--rpc-port', String(port), ...extraArgs], url, name: 'moed',
+  });
+  return {
+    home, port, url, wsUrl: `ws://127.0.0.1:${port}`,
+    log: proc.log,
+    /// SIGTERM, then SIGKILL after 10 s; resolves with how it ended.
+    stop: proc.stop,
     remove() { rmSync(home, { recursive: true, force: true }); },
   };
 }

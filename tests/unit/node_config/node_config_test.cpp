@@ -31,12 +31,14 @@ TEST_F(NodeConfigTest, SaveThenLoadGivesTheSameSettings) {
     NodeConfig c;
     c.rpc_port = 9545;
     c.block_interval_ms = 250;
+    c.instant_blocks = true;
     c.log_level = log::Level::kDebug;
     ASSERT_TRUE(save_node_config(c, dir_ / "config.json").has_value());
     auto loaded = load_node_config(dir_ / "config.json");
     ASSERT_TRUE(loaded.has_value()) << loaded.error();
     EXPECT_EQ(loaded->rpc_port, 9545);
     EXPECT_EQ(loaded->block_interval_ms, 250u);
+    EXPECT_TRUE(loaded->instant_blocks);
     EXPECT_EQ(loaded->log_level, log::Level::kDebug);
     EXPECT_EQ(loaded->rpc_host, "127.0.0.1");
 }
@@ -61,6 +63,7 @@ TEST_F(NodeConfigTest, EmptyObjectGivesDefaults) {
     ASSERT_TRUE(loaded.has_value());
     EXPECT_EQ(loaded->rpc_port, 8545);
     EXPECT_FALSE(loaded->rpc_allow_external);
+    EXPECT_FALSE(loaded->instant_blocks);  // on only where a devnet home says so
 }
 
 TEST_F(NodeConfigTest, MalformedFilesGetClearErrors) {
@@ -74,6 +77,7 @@ TEST_F(NodeConfigTest, MalformedFilesGetClearErrors) {
         {R"({"log_level": "loud"})", "log_level"},
         {R"({"rcp_port": 1})", "unknown field 'rcp_port'"},
         {R"({"rpc_allow_external": 1})", "true or false"},
+        {R"({"instant_blocks": "yes"})", "field 'instant_blocks' must be true or false"},
         {R"({"persistent_peers": "127.0.0.1:26656"})", "must be an array"},
         {R"({"persistent_peers": [26656]})", "must be an array"},
         {R"({"persistent_peers": ["127.0.0.1"]})", "is not host:port"},
