@@ -11,6 +11,7 @@
 
 #include "core/keccak.hpp"
 #include "moe/account_stats.hpp"
+#include "moe/contract_features.hpp"
 #include "moe/offline/contract_dataset.hpp"
 #include "moe/engine.hpp"
 #include "moe/offline/fraud_dataset.hpp"
@@ -43,7 +44,8 @@ constexpr std::string_view kUsage =
     "                            the shipped models' seed). Contract: per-class precision, recall, F1\n"
     "                            and the confusion matrix, then the same on the live set (--live FILE,\n"
     "                            default chain-config/corpus/contract_live.csv.gz: families never\n"
-    "                            trained on), ending 'live_macro_f1=X' and 'macro_f1=X' (held out);\n"
+    "                            trained on; 'live_in_corpus=N' counts those sharing a code skeleton with\n"
+    "                            the corpus), ending 'live_macro_f1=X' and 'macro_f1=X' (held out);\n"
     "                            --templates FILE: our compiled corpus (default\n"
     "                            chain-config/corpus/contract_templates.csv.gz). Fraud: per account\n"
     "                            (the mean score of the rows screening its transactions, flagged at\n"
@@ -198,6 +200,7 @@ struct TaskData {
     nn::Dataset rest;
     std::optional<nn::FraudCorpus> fraud;
     std::vector<std::size_t> held_rows, rest_rows;
+    std::vector<nn::LabelledCode> corpus_codes;  ///< contract: every code of the corpus, either side
 };
 
 std::optional<TaskData> load_task(const std::string& cmd, const std::string& task, const std::string& dir, std::uint64_t seed, std::size_t accounts,
@@ -212,6 +215,7 @@ std::optional<TaskData> load_task(const std::string& cmd, const std::string& tas
         for (const auto& n : corpus->notes) std::fprintf(stderr, "%s\n", n.c_str());
         t.held = nn::contract_dataset(*corpus, seed, true);
         t.rest = nn::contract_dataset(*corpus, seed, false);
+        t.corpus_codes = std::move(corpus->codes);
         return t;
     }
     nn::FraudOptions fo;
@@ -369,15 +373,33 @@ int eval(Args args) {
             std::fprintf(stderr, "moed moe eval: %s\n", std::string(nn::to_string(verdicts.error())).c_str());
             return 1;
         }
+        // A live contract is only live if no code of the corpus (trained on or held out) shares
+        // its skeleton: a near-copy would measure memory, not generalisation.
+        std::set<std::uint64_t> corpus_skeletons;
+        for (const nn::LabelledCode& c : data->corpus_codes) corpus_skeletons.insert(nn::code_skeleton(c.code));
+        // The experts the gate picks for each, to see which speciality a wrong answer came from.
+        std::vector<std::uint8_t> live_x;
+        for (core::ByteView c : codes) {
+            const nn::ContractFeatures row = nn::contract_features(c);
+            live_x.insert(live_x.end(), row.begin(), row.end());
+        }
+        const nn::Inference live_inf = engine.forward(live_x.data(), static_cast<int>(codes.size()));
         std::vector<int> predicted;
+        std::size_t in_corpus = 0;
         std::printf("live set %s: %zu contracts\n", f->live.c_str(), live->size());
         for (std::size_t i = 0; i < live->size(); ++i) {
             predicted.push_back(static_cast<int>((*verdicts)[i].contract_class));
-            std::printf("  %-48s %-8s -> %s\n", (*live)[i].source.c_str(), std::string(nn::to_string((*live)[i].label)).c_str(),
-                        std::string(nn::to_string((*verdicts)[i].contract_class)).c_str());
+            const bool known = corpus_skeletons.contains(nn::code_skeleton((*live)[i].code));
+            in_corpus += known ? 1 : 0;
+            std::string chosen;
+            for (const auto& c : live_inf.routes[i]) chosen += (chosen.empty() ? "" : ",") + std::to_string(c.expert);
+            std::printf("  %-48s %-8s -> %-8s confidence %5u experts %s%s\n", (*live)[i].source.c_str(),
+                        std::string(nn::to_string((*live)[i].label)).c_str(), std::string(nn::to_string((*verdicts)[i].contract_class)).c_str(),
+                        (*verdicts)[i].confidence, chosen.c_str(), known ? " (skeleton in the corpus)" : "");
         }
         const auto lr = nn::classification_report(truth, predicted, nn::kContractClasses);
-        std::printf("live set:\n%slive_macro_f1=%.4f\nmacro_f1=%.4f\n", nn::format_report(lr, names).c_str(), lr.macro_f1, r.macro_f1);
+        std::printf("live set:\n%slive_in_corpus=%zu\nlive_macro_f1=%.4f\nmacro_f1=%.4f\n", nn::format_report(lr, names).c_str(), in_corpus,
+                    lr.macro_f1, r.macro_f1);
     } else {
         const auto r = nn::fraud_report(*data->fraud, data->held_rows, p);
         std::printf("%sf1=%.4f\n", nn::format_fraud_report(r).c_str(), r.f1);

@@ -9,21 +9,21 @@
 // chain-config/corpus/contract_live.csv.gz (the live set: contracts no family trains on).
 // Columns: family,label,group,compiler,optimizer_runs,name,bytecode. The same inputs give the
 // same bytes (solc is deterministic; gzip without a timestamp).
-import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { compile, compilerVersion, requireE2e } from './compile.mjs';
+import { compile, compilerVersion } from './compile.mjs';
 import { ownSources } from './own_templates.mjs';
 import { ozSources } from './oz_templates.mjs';
-import { LAUNCHER, MULTISIG, OZ_LIVE, TRANSPARENT_PROXY, LIVE_CONTRACTS } from './live.mjs';
+import { LIVE_CONTRACTS, LIVE_SOLC, liveBuild } from './live.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(ROOT, 'chain-config', 'corpus');
 
 /// Compiler builds of our own sources (they compile from 0.6.12 on) and of OpenZeppelin's (0.8.20 on).
 // (Seven builds would triple the variety, but solc-js takes minutes a build on a shared machine.)
-const OWN_BUILDS = [['solc-0.6.12', 200], ['solc-0.8.20', 0], ['solc', 200]];
+const OWN_BUILDS = [['solc-0.6.12', 200], ['solc-0.7.6', 999999], ['solc-0.8.20', 0], ['solc', 200]];
 const OZ_BUILDS = [['solc', 0], ['solc', 200]];  // its proxies need 0.8.22
 
 function csvRows(rows) {
@@ -46,11 +46,6 @@ function build(sources, builds, rows) {
   }
 }
 
-function artifact(pkg, name) {
-  const a = JSON.parse(readFileSync(requireE2e.resolve(`${pkg}/build/${name}.json`), 'utf8'));
-  return a.evm.deployedBytecode.object;
-}
-
 const training = [];
 const only = process.argv[2];  // 'live': only the live set (quick)
 if (only !== 'live') {
@@ -59,16 +54,11 @@ if (only !== 'live') {
 }
 
 const live = [];
-const liveOut = compile('solc', { ...OZ_LIVE, 'Launcher.sol': LAUNCHER, 'Multisig.sol': MULTISIG, 'Transparent.sol': TRANSPARENT_PROXY }, 1000, 'cancun');
-const byName = {};
-for (const file of Object.values(liveOut)) Object.assign(byName, file);
+const byName = liveBuild();
 for (const [name, label, source] of LIVE_CONTRACTS) {
-  let bytecode;
-  if (source === 'uniswap-core') bytecode = artifact('@uniswap/v2-core', name);
-  else if (source === 'uniswap-periphery') bytecode = artifact('@uniswap/v2-periphery', name);
-  else bytecode = byName[name]?.deployedBytecode;
-  if (!bytecode) throw new Error(`live set: no runtime code for ${name}`);
-  live.push({ family: `live-${name}`, label, group: `live-${name}`, compiler: source.startsWith('uniswap') ? 'artifact' : compilerVersion('solc').split('+')[0], runs: source.startsWith('uniswap') ? 0 : 1000, name, bytecode });
+  const npm = source.startsWith('uniswap');
+  live.push({ family: `live-${name}`, label, group: `live-${name}`, compiler: npm ? 'artifact' : compilerVersion(LIVE_SOLC.pkg).split('+')[0],
+    runs: npm ? 0 : LIVE_SOLC.runs, name, bytecode: byName[name].deployedBytecode });
 }
 
 mkdirSync(OUT, { recursive: true });

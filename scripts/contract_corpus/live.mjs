@@ -1,27 +1,25 @@
 // The live evaluation set: real contracts the classifier never trained on, deployed on a devnet
 // by tests/e2e/contract_classes.test.mjs and scored from their code by
 // `moed moe eval --task contract` (chain-config/corpus/contract_live.csv.gz). None of their
-// families is in the training corpus (OpenZeppelin configurations, Uniswap v2, the launcher
-// and the multisig below are not), and no near-copy of them is.
+// families is in the training corpus (OpenZeppelin configurations and proxies, Uniswap v2, the
+// launcher and the multisig below are not), and no code of theirs shares a skeleton with one
+// there (`moed moe eval` counts them: live_in_corpus).
+import { readFileSync } from 'node:fs';
+import { compile, requireE2e } from './compile.mjs';
 import { ozErc20, ozErc721, ozErc1155 } from './oz_templates.mjs';
 
 const HEAD = '// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n';
 const OZ = '@openzeppelin/contracts';
 
-/// A token launcher: anyone creates a fixed-supply token (CREATE); the factory keeps a list.
+/// A token launcher: anyone creates a fixed-supply OpenZeppelin token, by CREATE (`launch`) or at
+/// an address known in advance by CREATE2 (`launchSalted`); the factory keeps a list. Its product
+/// is an ERC20 + ERC20Burnable + ERC20Permit configuration no training family has.
 export const LAUNCHER = `${HEAD}
-contract LaunchedToken {
-    string public name; string public symbol; uint8 public constant decimals = 18; uint256 public totalSupply;
-    mapping(address => uint256) public balanceOf; mapping(address => mapping(address => uint256)) public allowance;
-    event Transfer(address indexed from, address indexed to, uint256 value);
-    event Approval(address indexed owner, address indexed spender, uint256 value);
-    constructor(string memory n, string memory s, uint256 supply, address to) { name = n; symbol = s; totalSupply = supply; balanceOf[to] = supply; emit Transfer(address(0), to, supply); }
-    function transfer(address to, uint256 v) external returns (bool) { return transferFrom(msg.sender, to, v); }
-    function approve(address s, uint256 v) external returns (bool) { allowance[msg.sender][s] = v; emit Approval(msg.sender, s, v); return true; }
-    function transferFrom(address from, address to, uint256 v) public returns (bool) {
-        if (from != msg.sender) { uint256 a = allowance[from][msg.sender]; require(a >= v, "allowance"); if (a != type(uint256).max) allowance[from][msg.sender] = a - v; }
-        require(balanceOf[from] >= v, "balance"); unchecked { balanceOf[from] -= v; } balanceOf[to] += v; emit Transfer(from, to, v); return true;
-    }
+import "${OZ}/token/ERC20/ERC20.sol";
+import "${OZ}/token/ERC20/extensions/ERC20Burnable.sol";
+import "${OZ}/token/ERC20/extensions/ERC20Permit.sol";
+contract LaunchedToken is ERC20, ERC20Burnable, ERC20Permit {
+    constructor(string memory n, string memory s, uint256 supply, address to) ERC20(n, s) ERC20Permit(n) { _mint(to, supply); }
 }
 contract TokenLauncher {
     address[] public tokens;
@@ -29,6 +27,13 @@ contract TokenLauncher {
     event TokenLaunched(address indexed creator, address token, string symbol);
     function launch(string calldata name, string calldata symbol, uint256 supply) external returns (address token) {
         token = address(new LaunchedToken(name, symbol, supply, msg.sender));
+        _record(token, symbol);
+    }
+    function launchSalted(string calldata name, string calldata symbol, uint256 supply, bytes32 salt) external returns (address token) {
+        token = address(new LaunchedToken{salt: keccak256(abi.encode(msg.sender, salt))}(name, symbol, supply, msg.sender));
+        _record(token, symbol);
+    }
+    function _record(address token, string calldata symbol) private {
         tokens.push(token); tokensOf[msg.sender].push(token);
         emit TokenLaunched(msg.sender, token, symbol);
     }
@@ -58,7 +63,8 @@ contract TeamVault {
 }
 `;
 
-export const TRANSPARENT_PROXY = `${HEAD}import "${OZ}/proxy/transparent/TransparentUpgradeableProxy.sol";\n`;
+/// OpenZeppelin's proxies as they ship (ERC1967Proxy is no training family either).
+export const PROXIES = `${HEAD}import "${OZ}/proxy/ERC1967/ERC1967Proxy.sol";\nimport "${OZ}/proxy/transparent/TransparentUpgradeableProxy.sol";\n`;
 
 /// The OpenZeppelin configurations of the live set (none is among oz_templates' families).
 export const OZ_LIVE = {
@@ -67,12 +73,17 @@ export const OZ_LIVE = {
   'LiveItems.sol': ozErc1155('LiveItems', ['supply', 'uristorage', 'batch']),
 };
 
-/// What the live set holds: [name, class, where its runtime code comes from].
+/// What the live set holds: [name, class, where its code comes from]. Every one is deployed on a
+/// devnet by tests/e2e/contract_classes.test.mjs: LaunchedToken by the launcher (CREATE and
+/// CREATE2), UniswapV2Pair by the factory's createPair (CREATE2), ProxyAdmin by the
+/// TransparentUpgradeableProxy's constructor (CREATE), the rest by transactions.
 export const LIVE_CONTRACTS = [
   ['LiveGovToken', 'erc20', 'oz'],
   ['LiveCollection', 'erc721', 'oz'],
   ['LiveItems', 'erc1155', 'oz'],
+  ['ERC1967Proxy', 'proxy', 'oz'],
   ['TransparentUpgradeableProxy', 'proxy', 'oz'],
+  ['ProxyAdmin', 'other', 'oz'],
   ['TokenLauncher', 'factory', 'own'],
   ['LaunchedToken', 'erc20', 'own'],
   ['TeamVault', 'wallet', 'own'],
@@ -81,3 +92,28 @@ export const LIVE_CONTRACTS = [
   ['UniswapV2Router02', 'dex', 'uniswap-periphery'],
   ['WETH9', 'erc20', 'uniswap-periphery'],
 ];
+
+/// The live set's solc-js settings (the compiler pinned in tests/e2e as 'solc').
+export const LIVE_SOLC = { pkg: 'solc', runs: 1000, evmVersion: 'cancun' };
+
+function artifact(pkg, name) {
+  const a = JSON.parse(readFileSync(requireE2e.resolve(`${pkg}/build/${name}.json`), 'utf8'));
+  return { abi: a.abi, bytecode: a.evm.bytecode.object, deployedBytecode: a.evm.deployedBytecode.object };
+}
+
+/// Every contract of the live set, by name: { abi, bytecode, deployedBytecode } (hex without
+/// 0x), compiled by solc-js or read from the npm build artifacts of Uniswap v2.
+export function liveBuild() {
+  const out = compile(LIVE_SOLC.pkg, { ...OZ_LIVE, 'Launcher.sol': LAUNCHER, 'Multisig.sol': MULTISIG, 'Proxies.sol': PROXIES },
+    LIVE_SOLC.runs, LIVE_SOLC.evmVersion);
+  const compiled = {};
+  for (const file of Object.values(out)) Object.assign(compiled, file);
+  const byName = {};
+  for (const [name, , source] of LIVE_CONTRACTS) {
+    if (source === 'uniswap-core') byName[name] = artifact('@uniswap/v2-core', name);
+    else if (source === 'uniswap-periphery') byName[name] = artifact('@uniswap/v2-periphery', name);
+    else byName[name] = compiled[name];
+    if (!byName[name]?.deployedBytecode) throw new Error(`live set: no runtime code for ${name}`);
+  }
+  return byName;
+}

@@ -354,9 +354,20 @@ contract ${name} {
 }
 
 /// A router over pairs with Uniswap v2's interface: quotes along a path, swaps through pairs,
-/// adds and removes liquidity.
+/// adds and removes liquidity; optionally with ether in and out, exact-output swaps, addresses
+/// fixed at deployment (immutable), pair addresses computed (CREATE2) rather than asked for,
+/// swaps of tokens that take a fee on transfer, liquidity in ether, and removal with a permit.
 function router(name, opts) {
   const has = (o) => opts.includes(o);
+  const eth = has('eth');
+  const imm = has('immutable') ? ' immutable' : '';
+  const pairFor = has('computed')
+    ? `bytes32 private constant PAIR_CODE_HASH = keccak256("pair");
+    function _pair(address a, address b) internal view returns (address) {
+        (address t0, address t1) = a < b ? (a, b) : (b, a);
+        return address(uint160(uint256(keccak256(abi.encodePacked(hex"ff", factory, keccak256(abi.encodePacked(t0, t1)), PAIR_CODE_HASH)))));
+    }`
+    : 'function _pair(address a, address b) internal view returns (address) { return IFactoryLike(factory).getPair(a, b); }';
   return `${IERC20}
 interface IPairLike {
     function getReserves() external view returns (uint112, uint112, uint32);
@@ -366,18 +377,20 @@ interface IPairLike {
     function token0() external view returns (address);
 }
 interface IFactoryLike { function getPair(address, address) external view returns (address); function createPair(address, address) external returns (address); }
-${has('eth') ? 'interface IWrapped { function deposit() external payable; function withdraw(uint256) external; function transfer(address, uint256) external returns (bool); }' : ''}
+${has('permit') ? 'interface IPermitLike { function permit(address, address, uint256, uint256, uint8, bytes32, bytes32) external; }' : ''}
+${eth ? 'interface IWrapped { function deposit() external payable; function withdraw(uint256) external; function transfer(address, uint256) external returns (bool); }' : ''}
 contract ${name} {
-    address public factory;
-    ${has('eth') ? 'address public WETH;' : ''}
+    address public${imm} factory;
+    ${eth ? `address public${imm} WETH;` : ''}
     modifier ensure(uint256 deadline) { require(deadline >= block.timestamp, "expired"); _; }
-    constructor(address f${has('eth') ? ', address w' : ''}) public { factory = f; ${has('eth') ? 'WETH = w;' : ''} }
-    ${has('eth') ? 'receive() external payable { require(msg.sender == WETH); }' : ''}
+    constructor(address f${eth ? ', address w' : ''}) public { factory = f; ${eth ? 'WETH = w;' : ''} }
+    ${eth ? 'receive() external payable { require(msg.sender == WETH); }' : ''}
+    ${pairFor}
     function quote(uint256 a, uint256 ra, uint256 rb) public pure returns (uint256) { require(a > 0 && ra > 0 && rb > 0); return a * rb / ra; }
     function getAmountOut(uint256 amountIn, uint256 rin, uint256 rout) public pure returns (uint256) { uint256 f = amountIn * 997; return f * rout / (rin * 1000 + f); }
     function getAmountIn(uint256 amountOut, uint256 rin, uint256 rout) public pure returns (uint256) { return rin * amountOut * 1000 / ((rout - amountOut) * 997) + 1; }
     function _reserves(address a, address b) internal view returns (uint256 ra, uint256 rb, address p) {
-        p = IFactoryLike(factory).getPair(a, b);
+        p = _pair(a, b);
         (uint112 r0, uint112 r1,) = IPairLike(p).getReserves();
         (ra, rb) = a == IPairLike(p).token0() ? (uint256(r0), uint256(r1)) : (uint256(r1), uint256(r0));
     }
@@ -388,21 +401,91 @@ contract ${name} {
     ${has('exactout') ? 'function getAmountsIn(uint256 amountOut, address[] memory path) public view returns (uint256[] memory amounts) { amounts = new uint256[](path.length); amounts[path.length - 1] = amountOut; for (uint256 i = path.length - 1; i > 0; i--) { (uint256 ra, uint256 rb,) = _reserves(path[i - 1], path[i]); amounts[i - 1] = getAmountIn(amounts[i], ra, rb); } }' : ''}
     function _swap(uint256[] memory amounts, address[] memory path, address to) internal {
         for (uint256 i = 0; i + 1 < path.length; i++) {
-            address p = IFactoryLike(factory).getPair(path[i], path[i + 1]);
+            address p = _pair(path[i], path[i + 1]);
             uint256 out = amounts[i + 1];
             (uint256 o0, uint256 o1) = path[i] == IPairLike(p).token0() ? (uint256(0), out) : (out, uint256(0));
-            address next = i + 2 < path.length ? IFactoryLike(factory).getPair(path[i + 1], path[i + 2]) : to;
+            address next = i + 2 < path.length ? _pair(path[i + 1], path[i + 2]) : to;
             IPairLike(p).swap(o0, o1, next, new bytes(0));
         }
     }
     function swapExactTokensForTokens(uint256 amountIn, uint256 amountOutMin, address[] calldata path, address to, uint256 deadline) external ensure(deadline) returns (uint256[] memory amounts) {
         amounts = getAmountsOut(amountIn, path);
         require(amounts[amounts.length - 1] >= amountOutMin, "output");
-        IERC20Like(path[0]).transferFrom(msg.sender, IFactoryLike(factory).getPair(path[0], path[1]), amounts[0]);
+        IERC20Like(path[0]).transferFrom(msg.sender, _pair(path[0], path[1]), amounts[0]);
         _swap(amounts, path, to);
     }
-    ${has('exactout') ? 'function swapTokensForExactTokens(uint256 amountOut, uint256 amountInMax, address[] calldata path, address to, uint256 deadline) external ensure(deadline) returns (uint256[] memory amounts) { amounts = getAmountsIn(amountOut, path); require(amounts[0] <= amountInMax, "input"); IERC20Like(path[0]).transferFrom(msg.sender, IFactoryLike(factory).getPair(path[0], path[1]), amounts[0]); _swap(amounts, path, to); }' : ''}
-    ${has('eth') ? 'function swapExactETHForTokens(uint256 amountOutMin, address[] calldata path, address to, uint256 deadline) external payable ensure(deadline) returns (uint256[] memory amounts) { require(path[0] == WETH); amounts = getAmountsOut(msg.value, path); require(amounts[amounts.length - 1] >= amountOutMin); IWrapped(WETH).deposit{value: amounts[0]}(); IWrapped(WETH).transfer(IFactoryLike(factory).getPair(path[0], path[1]), amounts[0]); _swap(amounts, path, to); }' : ''}
+    ${has('exactout') ? 'function swapTokensForExactTokens(uint256 amountOut, uint256 amountInMax, address[] calldata path, address to, uint256 deadline) external ensure(deadline) returns (uint256[] memory amounts) { amounts = getAmountsIn(amountOut, path); require(amounts[0] <= amountInMax, "input"); IERC20Like(path[0]).transferFrom(msg.sender, _pair(path[0], path[1]), amounts[0]); _swap(amounts, path, to); }' : ''}
+    ${eth ? 'function swapExactETHForTokens(uint256 amountOutMin, address[] calldata path, address to, uint256 deadline) external payable ensure(deadline) returns (uint256[] memory amounts) { require(path[0] == WETH); amounts = getAmountsOut(msg.value, path); require(amounts[amounts.length - 1] >= amountOutMin); IWrapped(WETH).deposit{value: amounts[0]}(); IWrapped(WETH).transfer(_pair(path[0], path[1]), amounts[0]); _swap(amounts, path, to); }' : ''}
+    ${eth && has('ethout') ? `function swapExactTokensForETH(uint256 amountIn, uint256 amountOutMin, address[] calldata path, address to, uint256 deadline) external ensure(deadline) returns (uint256[] memory amounts) {
+        require(path[path.length - 1] == WETH, "path");
+        amounts = getAmountsOut(amountIn, path);
+        require(amounts[amounts.length - 1] >= amountOutMin, "output");
+        IERC20Like(path[0]).transferFrom(msg.sender, _pair(path[0], path[1]), amounts[0]);
+        _swap(amounts, path, address(this));
+        IWrapped(WETH).withdraw(amounts[amounts.length - 1]);
+        (bool ok,) = to.call{value: amounts[amounts.length - 1]}(new bytes(0)); require(ok, "eth");
+    }
+    function removeLiquidityETH(address token, uint256 liquidity, uint256 minToken, uint256 minEth, address to, uint256 deadline) external ensure(deadline) returns (uint256 amountToken, uint256 amountEth) {
+        address p = _pair(token, WETH);
+        IERC20Like(p).transferFrom(msg.sender, p, liquidity);
+        (uint256 x, uint256 y) = IPairLike(p).burn(address(this));
+        (amountToken, amountEth) = token < WETH ? (x, y) : (y, x);
+        require(amountToken >= minToken && amountEth >= minEth, "amounts");
+        IERC20Like(token).transfer(to, amountToken);
+        IWrapped(WETH).withdraw(amountEth);
+        (bool ok,) = to.call{value: amountEth}(new bytes(0)); require(ok, "eth");
+    }` : ''}
+    ${has('feeontransfer') ? `function _hopMeasured(address a, address b, address next) internal {
+        (uint256 ra, uint256 rb, address p) = _reserves(a, b);
+        uint256 out = getAmountOut(IERC20Like(a).balanceOf(p) - ra, ra, rb);
+        (uint256 o0, uint256 o1) = a == IPairLike(p).token0() ? (uint256(0), out) : (out, uint256(0));
+        IPairLike(p).swap(o0, o1, next, new bytes(0));
+    }
+    function swapExactTokensForTokensSupportingFeeOnTransferTokens(uint256 amountIn, uint256 amountOutMin, address[] calldata path, address to, uint256 deadline) external ensure(deadline) {
+        IERC20Like(path[0]).transferFrom(msg.sender, _pair(path[0], path[1]), amountIn);
+        uint256 before = IERC20Like(path[path.length - 1]).balanceOf(to);
+        for (uint256 i = 0; i + 1 < path.length; i++) _hopMeasured(path[i], path[i + 1], i + 2 < path.length ? _pair(path[i + 1], path[i + 2]) : to);
+        require(IERC20Like(path[path.length - 1]).balanceOf(to) - before >= amountOutMin, "output");
+    }` : ''}
+    ${eth && has('addeth') ? `function addLiquidityETH(address token, uint256 amountTokenDesired, uint256 amountTokenMin, uint256 amountETHMin, address to, uint256 deadline) external payable ensure(deadline) returns (uint256 amountToken, uint256 amountETH, uint256 liquidity) {
+        address p = IFactoryLike(factory).getPair(token, WETH);
+        if (p == address(0)) p = IFactoryLike(factory).createPair(token, WETH);
+        (uint256 rt, uint256 re,) = _reserves(token, WETH);
+        if (rt == 0 && re == 0) { (amountToken, amountETH) = (amountTokenDesired, msg.value); }
+        else {
+            uint256 optimal = quote(msg.value, re, rt);
+            if (optimal <= amountTokenDesired) { require(optimal >= amountTokenMin, "token"); (amountToken, amountETH) = (optimal, msg.value); }
+            else { amountETH = quote(amountTokenDesired, rt, re); require(amountETH >= amountETHMin, "eth"); amountToken = amountTokenDesired; }
+        }
+        IERC20Like(token).transferFrom(msg.sender, p, amountToken);
+        IWrapped(WETH).deposit{value: amountETH}();
+        require(IWrapped(WETH).transfer(p, amountETH), "weth");
+        liquidity = IPairLike(p).mint(to);
+        if (msg.value > amountETH) { (bool ok,) = msg.sender.call{value: msg.value - amountETH}(new bytes(0)); require(ok, "refund"); }
+    }` : ''}
+    ${eth && has('ethout') && has('exactout') ? `function swapTokensForExactETH(uint256 amountOut, uint256 amountInMax, address[] calldata path, address to, uint256 deadline) external ensure(deadline) returns (uint256[] memory amounts) {
+        require(path[path.length - 1] == WETH, "path");
+        amounts = getAmountsIn(amountOut, path);
+        require(amounts[0] <= amountInMax, "input");
+        IERC20Like(path[0]).transferFrom(msg.sender, _pair(path[0], path[1]), amounts[0]);
+        _swap(amounts, path, address(this));
+        IWrapped(WETH).withdraw(amounts[amounts.length - 1]);
+        (bool ok,) = to.call{value: amounts[amounts.length - 1]}(new bytes(0)); require(ok, "eth");
+    }
+    function swapETHForExactTokens(uint256 amountOut, address[] calldata path, address to, uint256 deadline) external payable ensure(deadline) returns (uint256[] memory amounts) {
+        require(path[0] == WETH, "path");
+        amounts = getAmountsIn(amountOut, path);
+        require(amounts[0] <= msg.value, "input");
+        IWrapped(WETH).deposit{value: amounts[0]}();
+        require(IWrapped(WETH).transfer(_pair(path[0], path[1]), amounts[0]), "weth");
+        _swap(amounts, path, to);
+        if (msg.value > amounts[0]) { (bool ok,) = msg.sender.call{value: msg.value - amounts[0]}(new bytes(0)); require(ok, "refund"); }
+    }` : ''}
+    ${has('permit') ? `function removeLiquidityWithPermit(address a, address b, uint256 liquidity, uint256 minA, uint256 minB, address to, uint256 deadline, bool approveMax, uint8 v, bytes32 r, bytes32 s) external returns (uint256 x, uint256 y) {
+        address p = _pair(a, b);
+        IPermitLike(p).permit(msg.sender, address(this), approveMax ? type(uint256).max : liquidity, deadline, v, r, s);
+        (x, y) = removeLiquidity(a, b, liquidity, minA, minB, to, deadline);
+    }` : ''}
     function addLiquidity(address a, address b, uint256 da, uint256 db, uint256 minA, uint256 minB, address to, uint256 deadline) external ensure(deadline) returns (uint256, uint256, uint256 liquidity) {
         address p = IFactoryLike(factory).getPair(a, b);
         if (p == address(0)) p = IFactoryLike(factory).createPair(a, b);
@@ -411,8 +494,8 @@ contract ${name} {
         liquidity = IPairLike(p).mint(to);
         return (da, db, liquidity);
     }
-    function removeLiquidity(address a, address b, uint256 liquidity, uint256 minA, uint256 minB, address to, uint256 deadline) external ensure(deadline) returns (uint256 x, uint256 y) {
-        address p = IFactoryLike(factory).getPair(a, b);
+    function removeLiquidity(address a, address b, uint256 liquidity, uint256 minA, uint256 minB, address to, uint256 deadline) public ensure(deadline) returns (uint256 x, uint256 y) {
+        address p = _pair(a, b);
         IERC20Like(p).transferFrom(msg.sender, p, liquidity);
         (x, y) = IPairLike(p).burn(to);
         require(x >= minA && y >= minB, "amounts");
@@ -759,7 +842,7 @@ export const FAMILIES = [
   ['own-erc1155', 'erc1155', erc1155, ['supply', 'uris', 'batchmint', 'burn'], 8],
   ['own-pair', 'dex', pair, ['lpmeta', 'lptransfer', 'twap', 'klast', 'callee', 'fee25', 'skim'], 8],
   ['own-pool', 'dex', pool, ['curve', 'ramp', 'virtualprice', 'oneside'], 8],
-  ['own-router', 'dex', router, ['eth', 'exactout'], 4],
+  ['own-router', 'dex', router, ['eth', 'exactout', 'immutable', 'computed', 'ethout', 'feeontransfer', 'addeth', 'permit'], 5],
   ['own-deployer', 'factory', deployer, ['salted', 'owned', 'create', 'init'], 8],
   ['own-clone-factory', 'factory', cloneFactory, ['list', 'who', 'salt', 'init', 'setimpl'], 8],
   ['own-proxy', 'proxy', proxy, ['eip1967', 'admin', 'views', 'receive'], 8],

@@ -1,5 +1,5 @@
 // OpenZeppelin Contracts 5.4 (npm, tests/e2e) in configurations people deploy: the training
-// families. live.mjs holds other configurations, never trained on.
+// families. live.mjs holds other configurations, and ERC1967Proxy as it ships, never trained on.
 const HEAD = '// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n';
 const OZ = '@openzeppelin/contracts';
 
@@ -89,7 +89,6 @@ export const OZ_FAMILIES = [
 
 /// Single OpenZeppelin contracts as they ship: [family, label, name, source].
 export const OZ_SINGLES = [
-  ['oz-erc1967-proxy', 'proxy', 'OzErc1967Proxy', `${HEAD}import "${OZ}/proxy/ERC1967/ERC1967Proxy.sol";\ncontract OzErc1967Proxy is ERC1967Proxy { constructor(address i) ERC1967Proxy(i, "") {} }\n`],
   ['oz-beacon-proxy', 'proxy', 'OzBeaconProxy', `${HEAD}import "${OZ}/proxy/beacon/BeaconProxy.sol";\ncontract OzBeaconProxy is BeaconProxy { constructor(address b) BeaconProxy(b, "") {} }\n`],
   ['oz-erc4626', 'erc20', 'OzVault', `${HEAD}import "${OZ}/token/ERC20/extensions/ERC4626.sol";\ncontract OzVault is ERC4626 { constructor(IERC20 a) ERC20("Vault", "V") ERC4626(a) {} }\n`],
   ['oz-erc20-wrapper', 'erc20', 'OzWrapper', `${HEAD}import "${OZ}/token/ERC20/extensions/ERC20Wrapper.sol";\ncontract OzWrapper is ERC20Wrapper { constructor(IERC20 a) ERC20("Wrapped", "W") ERC20Wrapper(a) {} }\n`],
