@@ -29,62 +29,63 @@ std::expected<core::Hash, std::string> Mempool::add(PooledTransaction entry, con
     const AccountSnapshot account = accounts(entry.sender);
     if (t.nonce < account.nonce) return fail("nonce too low");
 
-    auto& queue = by_sender_[entry.sender];
-    const auto existing = queue.find(t.nonce);
-    if (existing != queue.end()) {
-        const core::Transaction& old = existing->second.txn;
+    const auto queue = by_sender_.find(entry.sender);
+    const PooledTransaction* replaced = nullptr;
+    if (queue != by_sender_.end()) {
+        if (auto it = queue->second.find(t.nonce); it != queue->second.end()) replaced = &it->second;
+    }
+    const std::size_t pooled = queue == by_sender_.end() ? 0 : queue->second.size();
+    if (replaced != nullptr) {
+        const core::Transaction& old = replaced->txn;
         if (!bumped_enough(old.max_fee_per_gas, t.max_fee_per_gas, limits_.price_bump_percent) ||
             !bumped_enough(old.max_priority_fee_per_gas, t.max_priority_fee_per_gas, limits_.price_bump_percent)) {
-            if (queue.empty()) by_sender_.erase(entry.sender);
             return fail("replacement transaction underpriced");
         }
-    } else if (queue.size() >= limits_.max_per_sender) {
+    } else if (pooled >= limits_.max_per_sender) {
         return fail("txpool is full");
     }
 
-    // The sender must afford this transaction after those before it (geth's cumulative check).
+    // The sender must afford everything it has pooled with this transaction, the one it
+    // replaces left out (geth's overdraft check), from the sender's running total.
     uint512 cost = upfront_cost(t);
-    for (const auto& [nonce, pooled] : queue) {
-        if (nonce < t.nonce) cost += upfront_cost(pooled.txn);
-    }
-    if (cost > uint512(account.balance)) {
-        if (queue.empty()) by_sender_.erase(entry.sender);
-        return fail("insufficient funds for gas * price + value");
-    }
+    if (auto total = cost_by_sender_.find(entry.sender); total != cost_by_sender_.end()) cost += total->second;
+    if (replaced != nullptr) cost -= upfront_cost(replaced->txn);
+    if (cost > uint512(account.balance)) return fail("insufficient funds for gas * price + value");
 
     if (last_check) {
-        if (auto ok = last_check(); !ok) {
-            if (queue.empty()) by_sender_.erase(entry.sender);
-            return std::unexpected(ok.error());
-        }
+        if (auto ok = last_check(); !ok) return std::unexpected(ok.error());
     }
 
-    if (existing == queue.end() &&
-        (by_hash_.size() >= limits_.max_transactions || bytes_ + entry.size > limits_.max_bytes)) {
+    if (replaced == nullptr && (by_hash_.size() >= limits_.max_transactions || bytes_ + entry.size > limits_.max_bytes)) {
         // Make room by evicting the farthest-future transaction of the sender with the most
-        // pooled, never this sender's only chance at its next nonce.
-        const core::Address* victim = nullptr;
-        std::size_t most = 0;
-        for (const auto& [sender, txns] : by_sender_) {
-            if (txns.size() > most && !(sender == entry.sender && txns.empty())) {
-                most = txns.size();
-                victim = &sender;
-            }
-        }
-        if (victim == nullptr || most <= 1) {
-            if (queue.empty()) by_sender_.erase(entry.sender);
-            return fail("txpool is full");
-        }
-        const core::Address v = *victim;
-        erase(v, by_sender_[v].rbegin()->first);
+        // pooled (the lowest address among equals), never anyone's only transaction, and never
+        // one of this sender's own below the nonce it brings (that would open a gap).
+        if (by_count_.empty() || by_count_.begin()->first <= 1) return fail("txpool is full");
+        const core::Address victim = by_count_.begin()->second;
+        const std::uint64_t farthest = by_sender_.at(victim).rbegin()->first;
+        if (victim == entry.sender && farthest < t.nonce) return fail("txpool is full");
+        erase(victim, farthest);
     }
 
-    if (existing != queue.end()) erase(entry.sender, t.nonce);
+    if (replaced != nullptr) erase(entry.sender, t.nonce);
     const core::Hash hash = entry.hash;
-    bytes_ += entry.size;
-    by_hash_[hash] = {entry.sender, t.nonce};
-    by_sender_[entry.sender][t.nonce] = std::move(entry);
+    insert(std::move(entry));
     return hash;
+}
+
+void Mempool::recount(const core::Address& sender, std::size_t from, std::size_t to) {
+    if (from > 0) by_count_.erase({from, sender});
+    if (to > 0) by_count_.insert({to, sender});
+}
+
+void Mempool::insert(PooledTransaction entry) {
+    const core::Address sender = entry.sender;
+    auto& queue = by_sender_[sender];
+    recount(sender, queue.size(), queue.size() + 1);
+    cost_by_sender_[sender] += upfront_cost(entry.txn);
+    bytes_ += entry.size;
+    by_hash_[entry.hash] = {sender, entry.txn.nonce};
+    queue[entry.txn.nonce] = std::move(entry);
 }
 
 void Mempool::erase(const core::Address& sender, std::uint64_t nonce) {
@@ -92,10 +93,16 @@ void Mempool::erase(const core::Address& sender, std::uint64_t nonce) {
     if (s == by_sender_.end()) return;
     auto it = s->second.find(nonce);
     if (it == s->second.end()) return;
+    recount(sender, s->second.size(), s->second.size() - 1);
+    auto total = cost_by_sender_.find(sender);
+    total->second -= upfront_cost(it->second.txn);
     bytes_ -= it->second.size;
     by_hash_.erase(it->second.hash);
     s->second.erase(it);
-    if (s->second.empty()) by_sender_.erase(s);
+    if (s->second.empty()) {
+        by_sender_.erase(s);
+        cost_by_sender_.erase(total);
+    }
 }
 
 std::vector<PooledTransaction> Mempool::select(const AccountReader& accounts, const uint256& base_fee,

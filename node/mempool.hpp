@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,7 +13,7 @@
 
 namespace moe::node {
 
-/// Limits of the pool.
+/// Limits of the pool (config.json's mempool_*; a devnet home raises them).
 struct MempoolLimits {
     std::size_t max_transactions = 8192;
     std::size_t max_bytes = 64 * 1024 * 1024;
@@ -49,7 +50,9 @@ class Mempool {
 
     /// Admits a transaction whose signature and static rules were checked and whose sender
     /// was recovered. Replaces a pooled one of the same sender and nonce only for a fee at
-    /// least price_bump_percent higher (both fee cap and tip).
+    /// least price_bump_percent higher (both fee cap and tip). The sender must afford all its
+    /// pooled transactions with this one (geth's overdraft rule). Costs O(log n) of the pool,
+    /// whatever the sender's queue holds: running totals, no walk over the queue.
     [[nodiscard]] std::expected<core::Hash, std::string> add(PooledTransaction entry, const AccountReader& accounts,
                                                              const core::uint256& base_fee, std::uint64_t block_gas_limit,
                                                              const AdmissionCheck& last_check = {});
@@ -88,8 +91,22 @@ class Mempool {
     friend std::vector<PooledTransaction> block_order(const std::vector<PooledTransaction>& txns,
                                                       const core::uint256& base_fee, std::uint64_t gas_limit);
 
+    /// Adds a pooled transaction to every index and running total.
+    void insert(PooledTransaction entry);
+    /// Moves a sender from `from` pooled transactions to `to` in by_count_.
+    void recount(const core::Address& sender, std::size_t from, std::size_t to);
+
+    /// Senders by pooled count, most first, then by address: the eviction order.
+    struct MostPooledFirst {
+        bool operator()(const std::pair<std::size_t, core::Address>& a, const std::pair<std::size_t, core::Address>& b) const {
+            return a.first != b.first ? a.first > b.first : a.second < b.second;
+        }
+    };
+
     BySender by_sender_;
     std::map<core::Hash, std::pair<core::Address, std::uint64_t>> by_hash_;
+    std::map<core::Address, core::uint512> cost_by_sender_;  ///< sum of gas_limit * max_fee + value of its pooled
+    std::set<std::pair<std::size_t, core::Address>, MostPooledFirst> by_count_;
     std::size_t bytes_ = 0;
 };
 

@@ -15,7 +15,9 @@ namespace moe::node {
 
 Node::Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator)
     : config_(std::move(config)), chain_(std::move(chain)), validator_(validator),
-      staking_(staking_rules(chain_)) {}
+      staking_(staking_rules(chain_)),
+      mempool_(MempoolLimits{.max_transactions = config_.mempool_max_transactions,
+                             .max_per_sender = config_.mempool_max_per_sender}) {}
 
 Node::~Node() = default;
 

@@ -112,6 +112,11 @@ std::expected<NodeConfig, std::string> parse_node_config(std::string_view text) 
                 if (auto r = check_peer_address(p.get<std::string>()); !r) return fail("persistent_peers: " + r.error());
                 c.persistent_peers.push_back(p.get<std::string>());
             }
+        } else if (key == "mempool_max_transactions" || key == "mempool_max_per_sender") {
+            auto v = unsigned_field<std::uint32_t>(j, key.c_str(), kMaxPooledTransactions);
+            if (!v) return fail(v.error());
+            if (*v == 0) return fail("field '" + key + "' must be at least 1");
+            (key == "mempool_max_transactions" ? c.mempool_max_transactions : c.mempool_max_per_sender) = *v;
         } else if (key == "p2p_max_peers") {
             auto v = unsigned_field<std::uint32_t>(j, key.c_str(), 10'000);
             if (!v) return fail(v.error());
@@ -124,6 +129,9 @@ std::expected<NodeConfig, std::string> parse_node_config(std::string_view text) 
         } else {
             return fail("unknown field '" + key + "'");
         }
+    }
+    if (c.mempool_max_per_sender > c.mempool_max_transactions) {
+        return fail("field 'mempool_max_per_sender' must not exceed 'mempool_max_transactions'");
     }
     return c;
 }
@@ -146,6 +154,8 @@ std::expected<void, std::string> save_node_config(const NodeConfig& c, const std
         {"p2p_max_peers", c.p2p_max_peers},
         {"block_interval_ms", c.block_interval_ms},
         {"instant_blocks", c.instant_blocks},
+        {"mempool_max_transactions", c.mempool_max_transactions},
+        {"mempool_max_per_sender", c.mempool_max_per_sender},
         {"log_level", std::string(level_name(c.log_level))},
     };
     return write_file_atomic(file, j.dump(2) + "\n");

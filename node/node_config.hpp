@@ -32,8 +32,15 @@ struct NodeConfig {
     /// Propose as soon as a transaction is pooled; block_interval_ms then spaces only empty
     /// blocks (decision 007). `moed init --preset devnet` writes true.
     bool instant_blocks = false;
+    /// Pooled transactions in all and of one sender (`moed init --preset devnet` writes 65536
+    /// and 4096: a developer's script never meets them by accident).
+    std::uint32_t mempool_max_transactions = 8192;
+    std::uint32_t mempool_max_per_sender = 64;
     log::Level log_level = log::Level::kInfo;
 };
+
+/// The largest pool config.json may ask for (mempool_max_transactions).
+inline constexpr std::uint32_t kMaxPooledTransactions = 1'048'576;
 
 /// Checks a "host:port" peer address (a host name or IPv4 address, a port from 1 to 65535).
 [[nodiscard]] std::expected<void, std::string> check_peer_address(std::string_view peer);

@@ -45,6 +45,8 @@ constexpr std::string_view kStartUsage =
     "  --instant, --no-instant propose as soon as a transaction is pooled, or only at the\n"
     "                          interval (default: config.json's instant_blocks, true in a\n"
     "                          devnet home)\n"
+    "  --mempool-max-transactions N, --mempool-max-per-sender N\n"
+    "                          pool limits (default 8192 and 64; 65536 and 4096 in a devnet home)\n"
     "  --log-level L           trace|debug|info|warn|error\n"
     "  --byzantine-wrong-verdicts  FOR TESTS ONLY: sign every expert verdict 5000 off the\n"
     "                          model's score, so that recomputing validators slash this one\n";
@@ -82,7 +84,12 @@ int init_home(const std::string& preset, const fs::path& dir) {
         return 2;
     }
     NodeConfig config;
-    config.instant_blocks = preset == "devnet";  // a developer's chain mines at once (decision 007)
+    if (preset == "devnet") {
+        // A developer's chain mines at once (decision 007) and takes what a script sends.
+        config.instant_blocks = true;
+        config.mempool_max_transactions = 65'536;
+        config.mempool_max_per_sender = 4'096;
+    }
     if (auto r = create_home(home, *keys, config, *genesis); !r) {
         std::fprintf(stderr, "moed init: %s\n", r.error().c_str());
         return 1;
@@ -146,6 +153,21 @@ std::expected<void, std::string> apply_overrides(Args args, NodeConfig& c) {
     }
     if (has_flag(args, "--instant")) c.instant_blocks = true;
     if (has_flag(args, "--no-instant")) c.instant_blocks = false;
+    for (const auto& [flag, field] : {std::pair{"--mempool-max-transactions", &c.mempool_max_transactions},
+                                      std::pair{"--mempool-max-per-sender", &c.mempool_max_per_sender}}) {
+        const std::string value = flag_value(args, flag);
+        if (value.empty()) continue;
+        char* end = nullptr;
+        const unsigned long long v = std::strtoull(value.c_str(), &end, 10);
+        if (*end != '\0' || v < 1 || v > kMaxPooledTransactions) {
+            return std::unexpected(std::string(flag) + " must be 1 to " + std::to_string(kMaxPooledTransactions) + ", got '" + value + "'");
+        }
+        *field = static_cast<std::uint32_t>(v);
+    }
+    if (c.mempool_max_per_sender > c.mempool_max_transactions) {
+        return std::unexpected("the per-sender pool limit (" + std::to_string(c.mempool_max_per_sender) +
+                               ") must not exceed the total (" + std::to_string(c.mempool_max_transactions) + ")");
+    }
     const std::string level = flag_value(args, "--log-level");
     if (!level.empty() && !log::parse_level(level, c.log_level)) {
         return std::unexpected("--log-level must be trace, debug, info, warn or error");

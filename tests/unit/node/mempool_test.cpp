@@ -109,6 +109,66 @@ TEST(Mempool, CumulativeCostMustBeAffordable) {
     EXPECT_EQ(pool.add(make(0, 2), accounts.reader(), kBaseFee, kGasLimit).error(), "insufficient funds for gas * price + value");
 }
 
+TEST(Mempool, ReplacementLeavesTheReplacedCostOutOfTheSendersTotal) {
+    Accounts accounts;
+    // Exactly nonce 0 at a 10 gwei cap and nonce 1 at 11 gwei (values 1 each).
+    const core::uint256 wei_per_gas = 1'000'000'000;
+    accounts.state[key(0).address()] = {0, core::uint256{21000} * 21 * wei_per_gas + 2};
+    Mempool pool;
+    ASSERT_TRUE(pool.add(make(0, 0), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    ASSERT_TRUE(pool.add(make(0, 1), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    // Replacing nonce 1 (10 -> 11 gwei) fits only if the replaced cost leaves the total.
+    ASSERT_TRUE(pool.add(make(0, 1, 2, 11), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    EXPECT_EQ(pool.size(), 2u);
+    EXPECT_EQ(pool.add(make(0, 2), accounts.reader(), kBaseFee, kGasLimit).error(), "insufficient funds for gas * price + value");
+    // Once nonce 0 is in a block and pruned, its cost leaves the total: nonce 2 now fits the
+    // balance the block left.
+    accounts.state[key(0).address()] = {1, core::uint256{21000} * 21 * wei_per_gas + 2};
+    pool.prune(accounts.reader());
+    EXPECT_EQ(pool.size(), 1u);
+    EXPECT_TRUE(pool.add(make(0, 2), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    // Refused transactions leave nothing behind: a sender that could not pool has no total.
+    Accounts poor;
+    poor.state[key(5).address()] = {0, 1};
+    EXPECT_FALSE(pool.add(make(5, 0), poor.reader(), kBaseFee, kGasLimit).has_value());
+    EXPECT_EQ(pool.pending_nonce(key(5).address(), 0), 0u);
+    EXPECT_EQ(pool.all().size(), 2u);
+}
+
+TEST(Mempool, ADevnetSizedPoolTakesThousandsFromOneSender) {
+    Accounts accounts = rich(2);
+    node::MempoolLimits limits;
+    limits.max_transactions = 65'536;
+    limits.max_per_sender = 4'096;
+    Mempool pool(limits);
+    for (std::uint64_t n = 0; n < 4'096; ++n) {
+        ASSERT_TRUE(pool.add(make(0, n), accounts.reader(), kBaseFee, kGasLimit).has_value()) << n;
+    }
+    EXPECT_EQ(pool.add(make(0, 4'096), accounts.reader(), kBaseFee, kGasLimit).error(), "txpool is full");
+    EXPECT_EQ(pool.pending_nonce(key(0).address(), 0), 4'096u);
+    ASSERT_TRUE(pool.add(make(1, 0), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    // A block takes them in nonce order.
+    auto picked = pool.select(accounts.reader(), kBaseFee, kGasLimit, 2'000);
+    EXPECT_EQ(picked.size(), 1'428u);  // 30M gas holds 1428 transfers of 21000
+}
+
+TEST(Mempool, EvictionNeverOpensAGapInTheNewcomersOwnQueue) {
+    Accounts accounts = rich(2);
+    node::MempoolLimits limits;
+    limits.max_transactions = 3;
+    limits.max_per_sender = 8;
+    Mempool pool(limits);
+    for (std::uint64_t n = 0; n < 3; ++n) ASSERT_TRUE(pool.add(make(0, n), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    // Full, and the sender with the most is this one: dropping its nonce 2 for nonce 3 would
+    // leave nonce 3 behind a gap.
+    EXPECT_EQ(pool.add(make(0, 3), accounts.reader(), kBaseFee, kGasLimit).error(), "txpool is full");
+    EXPECT_TRUE(pool.contains(make(0, 2).hash));
+    // Another sender's first transaction takes the farthest nonce's place.
+    ASSERT_TRUE(pool.add(make(1, 0), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    EXPECT_FALSE(pool.contains(make(0, 2).hash));
+    EXPECT_EQ(pool.size(), 3u);
+}
+
 TEST(Mempool, LimitsEvictAndPrunesStaleNonces) {
     Accounts accounts = rich(3);
     node::MempoolLimits limits;

@@ -32,6 +32,8 @@ TEST_F(NodeConfigTest, SaveThenLoadGivesTheSameSettings) {
     c.rpc_port = 9545;
     c.block_interval_ms = 250;
     c.instant_blocks = true;
+    c.mempool_max_transactions = 65'536;
+    c.mempool_max_per_sender = 4'096;
     c.log_level = log::Level::kDebug;
     ASSERT_TRUE(save_node_config(c, dir_ / "config.json").has_value());
     auto loaded = load_node_config(dir_ / "config.json");
@@ -39,6 +41,8 @@ TEST_F(NodeConfigTest, SaveThenLoadGivesTheSameSettings) {
     EXPECT_EQ(loaded->rpc_port, 9545);
     EXPECT_EQ(loaded->block_interval_ms, 250u);
     EXPECT_TRUE(loaded->instant_blocks);
+    EXPECT_EQ(loaded->mempool_max_transactions, 65'536u);
+    EXPECT_EQ(loaded->mempool_max_per_sender, 4'096u);
     EXPECT_EQ(loaded->log_level, log::Level::kDebug);
     EXPECT_EQ(loaded->rpc_host, "127.0.0.1");
 }
@@ -64,6 +68,8 @@ TEST_F(NodeConfigTest, EmptyObjectGivesDefaults) {
     EXPECT_EQ(loaded->rpc_port, 8545);
     EXPECT_FALSE(loaded->rpc_allow_external);
     EXPECT_FALSE(loaded->instant_blocks);  // on only where a devnet home says so
+    EXPECT_EQ(loaded->mempool_max_transactions, 8'192u);
+    EXPECT_EQ(loaded->mempool_max_per_sender, 64u);
 }
 
 TEST_F(NodeConfigTest, MalformedFilesGetClearErrors) {
@@ -78,6 +84,9 @@ TEST_F(NodeConfigTest, MalformedFilesGetClearErrors) {
         {R"({"rcp_port": 1})", "unknown field 'rcp_port'"},
         {R"({"rpc_allow_external": 1})", "true or false"},
         {R"({"instant_blocks": "yes"})", "field 'instant_blocks' must be true or false"},
+        {R"({"mempool_max_per_sender": 0})", "at least 1"},
+        {R"({"mempool_max_transactions": 2000000})", "from 0 to 1048576"},
+        {R"({"mempool_max_transactions": 10, "mempool_max_per_sender": 11})", "must not exceed"},
         {R"({"persistent_peers": "127.0.0.1:26656"})", "must be an array"},
         {R"({"persistent_peers": [26656]})", "must be an array"},
         {R"({"persistent_peers": ["127.0.0.1"]})", "is not host:port"},
