@@ -199,7 +199,7 @@ void ConsensusDriver::run() {
             const auto next_due = timers_.empty() ? Clock::now() + std::chrono::milliseconds(200) : timers_.top().due;
             const auto wake = std::min(next_due, Clock::now() + std::chrono::milliseconds(200));
             inbox_cv_.wait_until(lock, wake, [this] {
-                return stopping_ || !inbox_.empty() || (waiting_for_start_ && pooled_since_start_);
+                return stopping_ || !inbox_.empty() || (waiting_for_start_ && (pooled_since_start_ || mine_requested_));
             });
             if (stopping_) break;
             batch.swap(inbox_);
@@ -273,6 +273,8 @@ void ConsensusDriver::start_height() {
     {
         std::lock_guard lock(inbox_mutex_);
         pooled_since_start_ = false;
+        mine_requested_ = false;
+        started_height_ = height;  // its block is built after this: an evm_mine asked so far is served by it
     }
     blocks_.clear();
     signed_votes_.clear();
@@ -293,12 +295,13 @@ void ConsensusDriver::start_height() {
 }
 
 bool ConsensusDriver::start_early() {
-    if (!options_.instant_blocks) return false;
     bool arrived = false;
     {
         std::lock_guard lock(inbox_mutex_);
+        if (mine_requested_) return true;
         arrived = pooled_since_start_;
     }
+    if (!options_.instant_blocks) return false;
     // After an empty block only a new arrival starts a height early: a pooled transaction that
     // no block takes (one a proposer left out) cannot spin the chain through empty blocks.
     if (!arrived && !last_block_had_transactions_) return false;
@@ -536,7 +539,7 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
             if (!node_.evidence_block(id) && node_.check_wrong_verdict(e, false)) data.wrong_verdicts.push_back(e);
         }
         const std::optional<RoutingInput> routing = routing_input(height, data);
-        auto built = node_.build_block(options_.validator_key.address(), data, unix_seconds(), routing ? &*routing : nullptr);
+        auto built = node_.build_block(options_.validator_key.address(), data, proposal_timestamp(), routing ? &*routing : nullptr);
         if (!built) {
             log::error("consensus", "cannot build block ", height, ": ", built.error());
             return;
@@ -560,6 +563,51 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
     send(MessageType::kProposal, message, std::nullopt);
     log::debug("consensus", "proposed block ", height, " round ", round, " ", hash.hex());
     feed(consensus::ProposalReceived{proposal, true});
+}
+
+std::uint64_t ConsensusDriver::proposal_timestamp() {
+    const auto now = static_cast<std::int64_t>(unix_seconds());
+    std::lock_guard lock(clock_mutex_);
+    if (next_timestamp_) {
+        // Hardhat's evm_setNextBlockTimestamp: this block gets it, later ones go on from it.
+        time_offset_s_ = static_cast<std::int64_t>(*next_timestamp_) - now;
+        next_timestamp_.reset();
+        min_next_timestamp_.reset();
+    }
+    auto timestamp = static_cast<std::uint64_t>(std::max<std::int64_t>(now + time_offset_s_, 0));
+    // Instant blocks can run ahead of the clock: a jump counts from the head's time.
+    if (min_next_timestamp_) timestamp = std::max(timestamp, *min_next_timestamp_);
+    min_next_timestamp_.reset();
+    return timestamp;
+}
+
+std::uint64_t ConsensusDriver::mine_now() {
+    const std::uint64_t head = node_.head().number;
+    std::lock_guard lock(inbox_mutex_);
+    mine_requested_ = true;
+    inbox_cv_.notify_one();
+    // A height started already may hold a block built before this call: the one after it
+    // serves the request.
+    return std::max(head, started_height_) + 1;
+}
+
+std::int64_t ConsensusDriver::increase_time(std::uint64_t seconds) {
+    const std::uint64_t head = node_.head_header().timestamp;
+    std::lock_guard lock(clock_mutex_);
+    time_offset_s_ += static_cast<std::int64_t>(seconds);
+    min_next_timestamp_ = std::max(min_next_timestamp_.value_or(0), head) + seconds;
+    return time_offset_s_;
+}
+
+std::expected<void, std::string> ConsensusDriver::set_next_timestamp(std::uint64_t timestamp) {
+    const std::uint64_t head = node_.head_header().timestamp;
+    if (timestamp <= head) {
+        return std::unexpected("timestamp " + std::to_string(timestamp) + " is lower than or equal to the head block's " +
+                               std::to_string(head));
+    }
+    std::lock_guard lock(clock_mutex_);
+    next_timestamp_ = timestamp;
+    return {};
 }
 
 bool ConsensusDriver::execute_proposed(const core::Hash& hash, core::ByteView block_rlp, const consensus::ConsensusData& data) {

@@ -76,6 +76,20 @@ class ConsensusDriver {
     void stop();
 
     [[nodiscard]] ConsensusStatus status() const;
+
+    // The dev RPC of a devnet (evm_mine, evm_increaseTime, evm_setNextBlockTimestamp), for the
+    // blocks this validator proposes. Thread-safe.
+
+    /// Asks for a block that starts after this call, with whatever the pool holds then (an
+    /// empty block if nothing); returns its height: the head reaching it answers evm_mine.
+    [[nodiscard]] std::uint64_t mine_now();
+    /// Moves the clock of the blocks this validator proposes forward: the next block is at
+    /// least `seconds` after the head's (after the last such jump's, when none has been mined
+    /// yet), and later ones keep the offset. Returns the total offset in seconds.
+    std::int64_t increase_time(std::uint64_t seconds);
+    /// The next block this validator proposes gets `timestamp`, and time goes on from there;
+    /// an error unless it is after the head's timestamp.
+    [[nodiscard]] std::expected<void, std::string> set_next_timestamp(std::uint64_t timestamp);
     /// The P2P port actually bound (0 without a network).
     [[nodiscard]] std::uint16_t p2p_port() const;
 
@@ -129,6 +143,8 @@ class ConsensusDriver {
     /// The verdicts the proposer of `height` may carry, from its last commit; nullopt when
     /// routing is off at that height.
     [[nodiscard]] std::optional<RoutingInput> routing_input(std::uint64_t height, const consensus::ConsensusData& data) const;
+    /// The timestamp of a block this validator proposes now: the clock, moved by the dev RPC.
+    [[nodiscard]] std::uint64_t proposal_timestamp();
     void propose(std::uint64_t height, std::uint32_t round, std::optional<core::Hash> valid_block, std::int32_t pol_round);
     /// Executes a proposed block (once per hash) and says whether it is valid.
     bool execute_proposed(const core::Hash& hash, core::ByteView block_rlp, const consensus::ConsensusData& data);
@@ -186,6 +202,13 @@ class ConsensusDriver {
     /// Instant blocks: a transaction was pooled since the current height started (set by the
     /// node's pooling listener, on any thread).
     bool pooled_since_start_ = false;
+    bool mine_requested_ = false;  ///< evm_mine: start the next height now
+    std::uint64_t started_height_ = 0;  ///< the last height start_height started
+
+    mutable std::mutex clock_mutex_;  ///< guards the dev RPC's clock
+    std::int64_t time_offset_s_ = 0;
+    std::optional<std::uint64_t> next_timestamp_;      ///< evm_setNextBlockTimestamp
+    std::optional<std::uint64_t> min_next_timestamp_;  ///< evm_increaseTime: the next block at least this
     std::thread thread_;
 
     // Transactions from peers: their own queue and thread, so that admitting them (sender

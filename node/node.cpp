@@ -147,6 +147,11 @@ void Node::wait_until_unpooled(const core::Hash& txn_hash, std::chrono::millisec
     head_moved_.wait_for(lock, timeout, [&] { return !mempool_.contains(txn_hash); });
 }
 
+bool Node::wait_for_head(std::uint64_t number, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    return head_moved_.wait_for(lock, timeout, [&] { return head_.number >= number; });
+}
+
 std::expected<core::Account, std::string> Node::account(const core::Address& address, std::uint64_t number) const {
     auto header = header_by_number(number);
     if (!header) return std::unexpected("header not found");

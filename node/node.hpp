@@ -188,6 +188,8 @@ class Node {
     /// dropped), at most `timeout`; returns at once when it is not pooled. An instant-blocks
     /// node answers a receipt asked for a moment after the send this way (decision 007).
     void wait_until_unpooled(const core::Hash& txn_hash, std::chrono::milliseconds timeout) const;
+    /// Waits until the head is at least block `number`, at most `timeout`; whether it is.
+    [[nodiscard]] bool wait_for_head(std::uint64_t number, std::chrono::milliseconds timeout) const;
 
     /// The account at the state after block `number`.
     [[nodiscard]] std::expected<core::Account, std::string> account(const core::Address& address, std::uint64_t number) const;

@@ -1,0 +1,64 @@
+#include "rpc/dev_api.hpp"
+
+#include <chrono>
+
+#include "rpc/params.hpp"
+
+namespace moe::rpc {
+
+using nlohmann::json;
+
+namespace {
+
+/// How long evm_mine waits for its block.
+constexpr std::chrono::milliseconds kMineWait{10'000};
+/// The largest time step a script may take (about 31.7 years), far from overflowing.
+constexpr std::uint64_t kMaxSeconds = 1'000'000'000;
+
+/// Seconds as Hardhat and Anvil take them: a JSON number or a hex quantity string.
+std::uint64_t seconds_param(const json& v, const char* name) {
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() <= kMaxSeconds) return v.get<std::uint64_t>();
+    if (v.is_number_integer() || v.is_number_float() || v.is_number_unsigned()) {
+        throw RpcError(-32602, std::string("invalid argument: ") + name + " must be an integer from 0 to " + std::to_string(kMaxSeconds));
+    }
+    const core::uint256 q = quantity_param(v, name);
+    if (q > kMaxSeconds) {
+        throw RpcError(-32602, std::string("invalid argument: ") + name + " must be at most " + std::to_string(kMaxSeconds));
+    }
+    return static_cast<std::uint64_t>(q);
+}
+
+/// A timestamp after the head's, for the next block; at most kMaxSeconds past the head's.
+std::uint64_t timestamp_param(node::Node& node, const json& v) {
+    const std::uint64_t head = node.head_header().timestamp;
+    if (v.is_number_unsigned() || v.is_string()) {
+        const core::uint256 q = v.is_string() ? quantity_param(v, "timestamp") : core::uint256{v.get<std::uint64_t>()};
+        if (q > head + kMaxSeconds) throw RpcError(-32602, "invalid argument: timestamp too far in the future");
+        return static_cast<std::uint64_t>(q);
+    }
+    throw RpcError(-32602, "invalid argument: timestamp must be a number or a hex quantity");
+}
+
+}  // namespace
+
+void register_dev_api(Dispatcher& d, node::Node& node, node::ConsensusDriver& driver) {
+    d.add("evm_mine", [&node, &driver](const json& p, CallContext&) {
+        if (has_param(p, 0)) {
+            if (auto r = driver.set_next_timestamp(timestamp_param(node, p[0])); !r) throw RpcError(-32602, r.error());
+        }
+        if (!node.wait_for_head(driver.mine_now(), kMineWait)) throw RpcError(-32000, "no block was committed within 10 s");
+        return json("0x0");
+    });
+    d.add("evm_increaseTime", [&driver](const json& p, CallContext&) {
+        const std::int64_t total = driver.increase_time(seconds_param(param(p, 0, "seconds"), "seconds"));
+        return json(std::to_string(total));  // Hardhat answers the total offset, in decimal
+    });
+    d.add("evm_setNextBlockTimestamp", [&node, &driver](const json& p, CallContext&) {
+        if (auto r = driver.set_next_timestamp(timestamp_param(node, param(p, 0, "timestamp"))); !r) {
+            throw RpcError(-32602, r.error());
+        }
+        return json(nullptr);
+    });
+}
+
+}  // namespace moe::rpc
