@@ -1,13 +1,15 @@
 // The contract classifier's features as schema 1 computed them (moe/contract_features.cpp at
 // commit 81bc102, frozen here): the baseline that bench_moe measures schema 2's cost against in
 // the same run (issue 14: classification may cost at most 2x per KiB of what it did). Not used
-// by the node; do not change it.
+// by the node; do not change it (its opcode groups are schema 2's, which kept them).
 #include "bench/contract_features_schema1.hpp"
 
 #include <algorithm>
 #include <bit>
 #include <cstring>
 #include <span>
+
+#include "moe/contract_features.hpp"
 
 namespace moe::bench::schema1 {
 
@@ -25,60 +27,13 @@ struct Summary {
 };
 
 
-/// The opcode group of each byte (kOpcodeGroups - 1 collects INVALID, SELFDESTRUCT and
-/// every undefined byte).
-constexpr std::array<std::uint8_t, 256> make_groups() {
+
+/// The opcode groups (schema 2 kept schema 1's), read into a table as schema 1 had it.
+const std::array<std::uint8_t, 256> kGroup = [] {
     std::array<std::uint8_t, 256> g{};
-    for (auto& x : g) x = kOpcodeGroups - 1;
-    auto range = [&g](int from, int to, int group) {
-        for (int op = from; op <= to; ++op) g[op] = static_cast<std::uint8_t>(group);
-    };
-    range(0x00, 0x00, 0);
-    range(0x01, 0x01, 1); range(0x03, 0x03, 1);
-    range(0x02, 0x02, 2); range(0x04, 0x07, 2);
-    range(0x08, 0x0b, 3);
-    range(0x10, 0x13, 4);
-    range(0x14, 0x14, 5);
-    range(0x15, 0x15, 6);
-    range(0x16, 0x19, 7);
-    range(0x1a, 0x1d, 8);
-    range(0x20, 0x20, 9);
-    range(0x30, 0x30, 10); range(0x32, 0x33, 10);
-    range(0x34, 0x34, 11);
-    range(0x35, 0x35, 12);
-    range(0x36, 0x37, 13);
-    range(0x38, 0x39, 14);
-    range(0x3a, 0x3a, 15);
-    range(0x3b, 0x3c, 16); range(0x3f, 0x3f, 16);
-    range(0x3d, 0x3e, 17);
-    range(0x31, 0x31, 18); range(0x47, 0x47, 18);
-    range(0x40, 0x46, 19); range(0x48, 0x4a, 19);
-    range(0x50, 0x50, 20);
-    range(0x51, 0x51, 21);
-    range(0x52, 0x53, 22);
-    range(0x54, 0x54, 23);
-    range(0x55, 0x55, 24);
-    range(0x56, 0x56, 25);
-    range(0x57, 0x57, 26);
-    range(0x5b, 0x5b, 27);
-    range(0x58, 0x5a, 28);
-    range(0x5c, 0x5f, 29);
-    range(0x60, 0x63, 30);
-    range(0x64, 0x7e, 31);
-    range(0x7f, 0x7f, 32);
-    range(0x80, 0x8f, 33);
-    range(0x90, 0x9f, 34);
-    range(0xa0, 0xa2, 35);
-    range(0xa3, 0xa4, 36);
-    range(0xf0, 0xf0, 37); range(0xf5, 0xf5, 37);
-    range(0xf1, 0xf1, 38);
-    range(0xf2, 0xf2, 39); range(0xf4, 0xf4, 39);
-    range(0xfa, 0xfa, 40);
-    range(0xf3, 0xf3, 41);
-    range(0xfd, 0xfd, 42);
+    for (int op = 0; op < 256; ++op) g[static_cast<std::size_t>(op)] = nn::opcode_group(static_cast<std::uint8_t>(op));
     return g;
-}
-constexpr std::array<std::uint8_t, 256> kGroup = make_groups();
+}();
 
 constexpr std::uint8_t kEq = 0x14;
 constexpr std::uint8_t kCalldataCopy = 0x37;

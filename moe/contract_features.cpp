@@ -164,6 +164,8 @@ std::uint32_t bigram_bucket(std::uint8_t prev, std::uint8_t op) {
 
 }  // namespace
 
+std::uint8_t opcode_group(std::uint8_t op) { return kGroup[op]; }
+
 std::size_t metadata_start(core::ByteView code) {
     const std::size_t end = code.size();
     if (end < 2) return end;
