@@ -6,6 +6,7 @@
 
 #include <optional>
 
+#include "bench/contract_features_schema1.hpp"
 #include "bench/sample_transaction.hpp"
 #include "core/keccak.hpp"
 #include "core/secp256k1.hpp"
@@ -14,6 +15,7 @@
 #include "moe/engine.hpp"
 #include "moe/inference.hpp"
 #include "moe/model_file.hpp"
+#include "moe/offline/contract_dataset.hpp"
 #include "moe/offline/perf_kernels.hpp"
 #include "moe/offline/synthetic.hpp"
 #include "node/files.hpp"
@@ -146,7 +148,31 @@ void BM_ScreenTransaction_SenderRecovery(benchmark::State& state) {
 }
 BENCHMARK(BM_ScreenTransaction_SenderRecovery)->Unit(benchmark::kMicrosecond);
 
-/// Classifying runtime bytecode with the shipped contract model: features plus inference, per KiB.
+/// Random bytes of `kib` KiB: a code of that size with no structure.
+moe::core::Bytes random_code(std::size_t kib) {
+    SplitMix64 rng(3);
+    moe::core::Bytes code(kib * 1024);
+    for (auto& b : code) b = static_cast<std::uint8_t>(rng.next());
+    return code;
+}
+
+/// The live set (chain-config/corpus/contract_live.csv.gz): real contracts of 0.2 to 21 KiB.
+const std::vector<LabelledCode>& live_codes() {
+    static const std::vector<LabelledCode> codes = [] {
+        auto c = load_labelled_codes(std::string(MOE_SOURCE_DIR) + "/" + std::string(kContractLiveFile));
+        return c ? std::move(*c) : std::vector<LabelledCode>{};
+    }();
+    return codes;
+}
+
+double total_kib(const std::vector<LabelledCode>& codes) {
+    std::size_t bytes = 0;
+    for (const auto& c : codes) bytes += c.code.size();
+    return static_cast<double>(bytes) / 1024.0;
+}
+
+/// Classifying runtime bytecode with the shipped contract model (schema 2): features plus
+/// inference, per KiB.
 void BM_ClassifyContract(benchmark::State& state) {
     const auto model = shipped_model("contract.moe");
     if (!model) {
@@ -155,13 +181,69 @@ void BM_ClassifyContract(benchmark::State& state) {
     }
     MoeEngine engine(*model);
     const auto kib = static_cast<std::size_t>(state.range(0));
-    SplitMix64 rng(3);
-    moe::core::Bytes code(kib * 1024);
-    for (auto& b : code) b = static_cast<std::uint8_t>(rng.next());
+    const moe::core::Bytes code = random_code(kib);
     for (auto _ : state) benchmark::DoNotOptimize(classify_contract(engine, code));
     state.counters["KiB"] = benchmark::Counter(static_cast<double>(kib), benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_ClassifyContract)->Arg(1)->Arg(8)->Arg(24)->Unit(benchmark::kMicrosecond);
+
+/// Schema 1's cost, the baseline of the 2x budget (issue 14): its features (frozen in
+/// bench/contract_features_schema1.cpp) and a model of its shape (96 -> 64 -> 6, 8 experts,
+/// top-2; the weights do not change the cost).
+struct Schema1Classifier {
+    MoeEngine engine;
+    Schema1Classifier() : engine(model()) {}
+    static MoeModel model() {
+        SyntheticSpec spec;
+        spec.num_features = moe::bench::schema1::kFeatures;
+        spec.hidden = {64};
+        spec.output_dim = moe::bench::schema1::kClasses;
+        spec.num_experts = 8;
+        spec.output_kind = OutputKind::kClass;
+        return synthetic_model(spec, 14);
+    }
+    int classify(moe::core::ByteView code) {
+        const moe::bench::schema1::Features f = moe::bench::schema1::features(code);
+        return engine.forward(f.data(), 1).argmax(0);
+    }
+};
+
+void BM_ClassifyContract_Schema1(benchmark::State& state) {
+    Schema1Classifier old;
+    const auto kib = static_cast<std::size_t>(state.range(0));
+    const moe::core::Bytes code = random_code(kib);
+    for (auto _ : state) benchmark::DoNotOptimize(old.classify(code));
+    state.counters["KiB"] = benchmark::Counter(static_cast<double>(kib), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_ClassifyContract_Schema1)->Arg(1)->Arg(8)->Arg(24)->Unit(benchmark::kMicrosecond);
+
+/// The live set's real contracts one at a time, as blocks classify what a transaction creates.
+void BM_ClassifyContract_Live(benchmark::State& state) {
+    const auto model = shipped_model("contract.moe");
+    if (!model || live_codes().empty()) {
+        state.SkipWithError("chain-config/models/contract.moe or the live set missing");
+        return;
+    }
+    MoeEngine engine(*model);
+    for (auto _ : state) {
+        for (const auto& c : live_codes()) benchmark::DoNotOptimize(classify_contract(engine, c.code));
+    }
+    state.counters["KiB"] = benchmark::Counter(total_kib(live_codes()), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_ClassifyContract_Live)->Unit(benchmark::kMicrosecond);
+
+void BM_ClassifyContract_Live_Schema1(benchmark::State& state) {
+    if (live_codes().empty()) {
+        state.SkipWithError("the live set is missing");
+        return;
+    }
+    Schema1Classifier old;
+    for (auto _ : state) {
+        for (const auto& c : live_codes()) benchmark::DoNotOptimize(old.classify(c.code));
+    }
+    state.counters["KiB"] = benchmark::Counter(total_kib(live_codes()), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_ClassifyContract_Live_Schema1)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

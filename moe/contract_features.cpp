@@ -161,12 +161,10 @@ std::uint32_t bigram_bucket(std::uint8_t prev, std::uint8_t op) {
     return mixed >> 27;                                                            // 32 buckets
 }
 
-bool is_prologue(core::ByteView code, std::size_t at) {
-    return at + 5 <= code.size() && code[at] == kPush1 && (code[at + 1] == 0x80 || code[at + 1] == 0x60) &&
-           code[at + 2] == kPush1 && code[at + 3] == 0x40 && code[at + 4] == kMstore;
-}
 
 }  // namespace
+
+std::uint8_t opcode_group(std::uint8_t op) { return kGroup[op]; }
 
 std::size_t metadata_start(core::ByteView code) {
     const std::size_t end = code.size();
@@ -176,48 +174,57 @@ std::size_t metadata_start(core::ByteView code) {
     return end;
 }
 
-std::size_t own_code_size(core::ByteView code) {
-    const std::size_t end = metadata_start(code);
-    for (std::size_t at = 1; at + 5 <= end; ++at) {
-        if (is_prologue(code, at)) return at;
+/// The first prologue (PUSH1 0x80|0x60 PUSH1 0x40 MSTORE) at or after `from` that ends by `end`,
+/// or `end`. memchr finds each MSTORE, the rarest of its bytes, and the four before it are
+/// compared: far faster than testing every byte.
+std::size_t next_prologue(core::ByteView code, std::size_t from, std::size_t end) {
+    for (std::size_t at = from + 4; at < end;) {
+        const void* hit = std::memchr(code.data() + at, kMstore, end - at);
+        if (hit == nullptr) break;
+        at = static_cast<std::size_t>(static_cast<const std::uint8_t*>(hit) - code.data());
+        const std::size_t start = at - 4;
+        if (code[start] == kPush1 && (code[start + 1] == 0x80 || code[start + 1] == 0x60) && code[start + 2] == kPush1 &&
+            code[start + 3] == 0x40) {
+            return start;
+        }
+        ++at;
     }
     return end;
 }
+
+std::size_t own_code_size(core::ByteView code) { return next_prologue(code, 1, metadata_start(code)); }
 
 CodeSummary summarize_code(core::ByteView whole) {
     CodeSummary s;
     s.size = whole.size();
     s.own_size = own_code_size(whole);
-    for (std::size_t at = s.own_size; at < whole.size(); ++at) s.carried_codes += is_prologue(whole, at) ? 1 : 0;
+    for (std::size_t at = next_prologue(whole, s.own_size, whole.size()); at < whole.size(); at = next_prologue(whole, at + 1, whole.size())) {
+        ++s.carried_codes;
+    }
     s.minimal_proxy = whole.size() == 45 && std::equal(kMinimalProxyHead.begin(), kMinimalProxyHead.end(), whole.begin()) &&
                       std::equal(kMinimalProxyTail.begin(), kMinimalProxyTail.end(), whole.begin() + 30);
     const core::ByteView code = whole.first(s.own_size);
     int forwarding_stage = 0;  // 1: CALLDATACOPY seen, 2: then DELEGATECALL, 3: then RETURNDATACOPY
     std::uint8_t prev = 0;
     std::uint32_t pending_selector = 0;
-    int selector_window = 0;  // instructions left in which an EQ makes the last PUSH4 a selector
-    int caller_window = 0;    // instructions left in which an EQ compares CALLER
-    for (std::size_t pc = 0; pc < code.size(); ++pc) {
+    // An EQ at most 3 instructions after a PUSH4 makes its value a selector (PUSH4 sel
+    // [DUP/SWAP] EQ); one at most 6 after CALLER is an owner guard.
+    std::int64_t at = 0, last_push4 = -100, last_caller = -100;
+    std::array<std::uint32_t, 256> ops{};  // instructions per opcode; the counts below come from it
+    for (std::size_t pc = 0; pc < code.size(); ++pc, ++at) {
         const std::uint8_t op = code[pc];
-        ++s.instructions;
-        ++s.groups[kGroup[op]];
+        ++ops[op];
         ++s.bigrams[bigram_bucket(prev, op)];
         prev = op;
 
-        if (op == kEq && selector_window > 0) s.selectors.insert(pending_selector);
-        if (op == kEq && caller_window > 0) ++s.caller_checks;
-        selector_window = selector_window > 0 ? selector_window - 1 : 0;
-        caller_window = caller_window > 0 ? caller_window - 1 : 0;
-        if (op == kCaller) caller_window = 6;
+        if (op == kEq) {
+            if (at - last_push4 <= 3) s.selectors.insert(pending_selector);
+            if (at - last_caller <= 6) ++s.caller_checks;
+        }
+        if (op == kCaller) last_caller = at;
         if (op == kCalldataCopy && forwarding_stage == 0) forwarding_stage = 1;
         if (op == kDelegateCall && forwarding_stage == 1) forwarding_stage = 2;
         if (op == kReturndataCopy && forwarding_stage == 2) forwarding_stage = 3;
-        s.creates += op == kCreate ? 1 : 0;
-        s.creates2 += op == kCreate2 ? 1 : 0;
-        s.delegatecalls += op == kDelegateCall ? 1 : 0;
-        s.calls += op == kCall ? 1 : 0;
-        s.logs += op >= kLog0 && op <= kLog4 ? 1 : 0;
-        s.selfdestruct = s.selfdestruct || op == kSelfDestruct;
 
         if (op >= 0x60 && op <= 0x7f) {
             const std::size_t n = op - 0x5f;
@@ -225,7 +232,7 @@ CodeSummary summarize_code(core::ByteView whole) {
             if (op == kPush4 && avail == 4) {
                 pending_selector = (std::uint32_t{code[pc + 1]} << 24) | (std::uint32_t{code[pc + 2]} << 16) |
                                    (std::uint32_t{code[pc + 3]} << 8) | code[pc + 4];
-                selector_window = 3;  // PUSH4 sel [DUP/SWAP] EQ
+                last_push4 = at;
             }
             if (op == kPush32 && avail == 32) {
                 std::uint64_t head = 0;
@@ -237,6 +244,16 @@ CodeSummary summarize_code(core::ByteView whole) {
         }
     }
     s.forwards_calldata = forwarding_stage == 3;
+    for (int op = 0; op < 256; ++op) {
+        s.instructions += ops[static_cast<std::size_t>(op)];
+        s.groups[kGroup[static_cast<std::size_t>(op)]] += ops[static_cast<std::size_t>(op)];
+    }
+    s.creates = ops[kCreate];
+    s.creates2 = ops[kCreate2];
+    s.delegatecalls = ops[kDelegateCall];
+    s.calls = ops[kCall];
+    for (int op = kLog0; op <= kLog4; ++op) s.logs += ops[static_cast<std::size_t>(op)];
+    s.selfdestruct = ops[kSelfDestruct] != 0;
     return s;
 }
 

@@ -53,6 +53,10 @@ struct CodeSummary {
     bool forwards_calldata = false;     ///< CALLDATACOPY ... DELEGATECALL ... RETURNDATACOPY
 };
 
+/// The opcode group a byte counts in (kOpcodeGroups - 1 collects INVALID, SELFDESTRUCT and
+/// every undefined byte).
+[[nodiscard]] std::uint8_t opcode_group(std::uint8_t op);
+
 /// Where a contract's own code ends: at the first Solidity prologue (PUSH1 0x80 PUSH1 0x40
 /// MSTORE, or 0x60 0x40 of older compilers) after offset 0, which opens a creation code it
 /// carries, or at its metadata trailer; else at the end.

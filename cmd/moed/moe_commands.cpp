@@ -56,7 +56,8 @@ constexpr std::string_view kUsage =
     "                            'false_flag=X false_reject=Y fraud_recall_at_reject=Z'.\n"
     "  features --task contract|fraud --data DIR --out CSV [--seed N] [--accounts N] [--with-gas-price]\n"
     "                            write the feature rows (7-bit codes), label, group and held-out flag\n"
-    "                            of the same split, for scripts/baseline.py\n"
+    "                            of the same split (contract: and the live set, held_out 2), for\n"
+    "                            scripts/baseline.py\n"
     "  bench [--threads N] [--seconds S]\n"
     "                            int8 and f32 expert throughput against the naive loop and the\n"
     "                            measured CPU peak, whole-MoE rows/s, MoE cost per transaction\n"
@@ -438,11 +439,26 @@ int features(Args args) {
     };
     dump(data->rest, false, data->rest_rows);
     dump(data->held, true, data->held_rows);
+    // Contract: the live set too (held_out 2), so a baseline is scored on it as eval scores the model.
+    std::size_t live_rows = 0;
+    if (f->task == "contract") {
+        auto live = nn::load_labelled_codes(f->live);
+        if (!live) {
+            std::fprintf(stderr, "moed moe features: %s\n", live.error().c_str());
+            return 1;
+        }
+        for (std::size_t r = 0; r < live->size(); ++r) {
+            for (std::uint8_t v : nn::contract_features((*live)[r].code)) csv << static_cast<int>(v) << ',';
+            csv << static_cast<int>((*live)[r].label) << ',' << r << ",2\n";
+        }
+        live_rows = live->size();
+    }
     if (!csv.flush()) {
         std::fprintf(stderr, "moed moe features: write to %s failed\n", out.c_str());
         return 1;
     }
-    std::printf("%s: %d rows, %d features (%d held out)\n", out.c_str(), data->rest.rows() + data->held.rows(), F, data->held.rows());
+    std::printf("%s: %d rows, %d features (%d held out, %zu live)\n", out.c_str(), data->rest.rows() + data->held.rows(), F, data->held.rows(),
+                live_rows);
     return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <vector>
 
 #include "core/bytes.hpp"
 #include "moe/contract_features.hpp"
@@ -106,6 +107,56 @@ TEST(ContractFeatures, EveryCodeGivesSevenBitCodesAndTruncatedPushesAreSafe) {
         EXPECT_EQ(f, contract_features(code));
     }
     EXPECT_EQ(contract_features(core::Bytes{}), ContractFeatures{});
+}
+
+TEST(ContractFeatures, FindsEveryCarriedPrologueWhereverItSits) {
+    // The search jumps from MSTORE to MSTORE; a byte-by-byte walk is the reference. Prologues at
+    // offset 1, at the very end, back to back, behind a near miss, and in random filler.
+    const auto walked = [](core::ByteView code, std::size_t from, std::size_t end) {
+        std::vector<std::size_t> at;
+        for (std::size_t i = from; i + 5 <= end; ++i) {
+            if (code[i] == 0x60 && (code[i + 1] == 0x80 || code[i + 1] == 0x60) && code[i + 2] == 0x60 && code[i + 3] == 0x40 &&
+                code[i + 4] == 0x52) {
+                at.push_back(i);
+            }
+        }
+        return at;
+    };
+    std::uint64_t seed = 14;
+    for (int round = 0; round < 200; ++round) {
+        core::Bytes code(static_cast<std::size_t>(6 + round * 7));
+        for (auto& b : code) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            b = static_cast<std::uint8_t>(seed >> 56);
+            if ((seed >> 40) % 5 == 0) b = 0x52;  // many MSTOREs, few of them prologues
+        }
+        const core::Bytes prologue = hex(round % 2 ? "6080604052" : "6060604052");
+        const auto plant = [&](std::size_t at) {
+            if (at + 5 <= code.size()) std::copy(prologue.begin(), prologue.end(), code.begin() + static_cast<std::ptrdiff_t>(at));
+        };
+        if (round % 3 == 0) plant(1);
+        if (round % 4 == 0) plant(code.size() - 5);
+        if (round % 5 == 0 && code.size() > 20) {
+            plant(8);
+            plant(13);
+            code[7] = 0x60;  // a PUSH1 0x60 before the first: 60 60 80 60 40 52
+        }
+        const auto reference = walked(code, 1, metadata_start(code));
+        EXPECT_EQ(own_code_size(code), reference.empty() ? metadata_start(code) : reference.front()) << "round " << round;
+        const std::size_t own = own_code_size(code);
+        EXPECT_EQ(summarize_code(code).carried_codes, walked(code, own, code.size()).size()) << "round " << round;
+    }
+}
+
+TEST(ContractFeatures, ASelectorIsComparedWithinThreeInstructionsAndAnOwnerWithinSix) {
+    // PUSH4 sel, then 2 or 3 instructions (DUP/SWAP), then EQ: a selector at a distance of 3, not 4.
+    EXPECT_EQ(summarize_code(hex("63a9059cbb808014")).selectors.size(), 1u);
+    EXPECT_EQ(summarize_code(hex("63a9059cbb80808014")).selectors.size(), 0u);
+    // A later PUSH4 restarts the count and is the one compared.
+    EXPECT_EQ(summarize_code(hex("63a9059cbb808063095ea7b314")).selectors, (std::set<std::uint32_t>{0x095ea7b3}));
+    // CALLER, then five instructions, then EQ: a guard at 6, not 7.
+    EXPECT_EQ(summarize_code(hex("338080808080" "14")).caller_checks, 1u);
+    EXPECT_EQ(summarize_code(hex("33808080808080" "14")).caller_checks, 0u);
 }
 
 }  // namespace
