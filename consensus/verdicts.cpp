@@ -129,7 +129,7 @@ void VerdictExtension::normalize() {
 
 std::optional<AggregatedVerdict> aggregate(const core::Hash& txn, std::uint32_t expert,
                                            const ExpertCommittees& committees, const std::vector<Answer>& answers,
-                                           std::uint64_t quorum_bps) {
+                                           std::uint64_t quorum_bps, const std::vector<core::Address>* present) {
     const auto& members = committees.committee(expert);
     if (members.empty()) return std::nullopt;
     // One slot per member, in address order: the first answer of each counts.
@@ -148,7 +148,7 @@ std::optional<AggregatedVerdict> aggregate(const core::Hash& txn, std::uint32_t 
     std::vector<std::pair<std::uint32_t, std::uint64_t>> scores;  // (score, power)
     std::array<std::uint64_t, 256> class_power{};
     for (std::size_t i = 0; i < members.size(); ++i) {
-        committee_power += members[i].power;
+        if (!present || std::binary_search(present->begin(), present->end(), members[i].validator)) committee_power += members[i].power;
         if (!counted[i]) continue;
         answered_power += members[i].power;
         out.answered.push_back(members[i].validator);
@@ -187,11 +187,22 @@ std::map<std::pair<core::Hash, std::uint32_t>, std::vector<Answer>> collect_answ
     return out;
 }
 
+namespace {
+
+std::vector<core::Address> sorted_signers(const CommitCertificate& certificate) {
+    std::vector<core::Address> out = certificate.signers();
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace
+
 std::vector<AggregatedVerdict> aggregate_certificate(const CommitCertificate& certificate,
                                                      const ExpertCommittees& committees, std::uint64_t quorum_bps) {
     std::vector<AggregatedVerdict> out;
+    const std::vector<core::Address> present = sorted_signers(certificate);
     for (const auto& [key, answers] : collect_answers(certificate))
-        if (auto agg = aggregate(key.first, key.second, committees, answers, quorum_bps)) out.push_back(std::move(*agg));
+        if (auto agg = aggregate(key.first, key.second, committees, answers, quorum_bps, &present)) out.push_back(std::move(*agg));
     return out;
 }
 
@@ -199,11 +210,12 @@ namespace {
 
 std::expected<void, std::string> check_one(const AggregatedVerdict& claimed,
                                            const std::map<std::pair<core::Hash, std::uint32_t>, std::vector<Answer>>& all,
-                                           const ExpertCommittees& committees, std::uint64_t quorum_bps) {
+                                           const ExpertCommittees& committees, std::uint64_t quorum_bps,
+                                           const std::vector<core::Address>& present) {
     const std::string what = "routed verdict " + claimed.txn_hash.hex() + "/" + std::to_string(claimed.expert) + ": ";
     const auto it = all.find({claimed.txn_hash, claimed.expert});
     if (it == all.end()) return std::unexpected(what + "no answer in the last commit");
-    const auto recomputed = aggregate(claimed.txn_hash, claimed.expert, committees, it->second, quorum_bps);
+    const auto recomputed = aggregate(claimed.txn_hash, claimed.expert, committees, it->second, quorum_bps, &present);
     if (!recomputed) return std::unexpected(what + "the committee's answers do not reach the quorum");
     if (recomputed->score != claimed.score) return std::unexpected(what + "score differs from the recomputed median");
     if (recomputed->contract_class != claimed.contract_class)
@@ -216,14 +228,15 @@ std::expected<void, std::string> check_one(const AggregatedVerdict& claimed,
 
 std::expected<void, std::string> verify_aggregation(const AggregatedVerdict& claimed, const CommitCertificate& certificate,
                                                     const ExpertCommittees& committees, std::uint64_t quorum_bps) {
-    return check_one(claimed, collect_answers(certificate), committees, quorum_bps);
+    return check_one(claimed, collect_answers(certificate), committees, quorum_bps, sorted_signers(certificate));
 }
 
 std::expected<void, std::string> verify_aggregations(const RoutedVerdicts& routed, const CommitCertificate& certificate,
                                                      const ExpertCommittees& committees, std::uint64_t quorum_bps) {
     const auto all = collect_answers(certificate);
+    const std::vector<core::Address> present = sorted_signers(certificate);
     for (const auto& v : routed.verdicts)
-        if (auto ok = check_one(v, all, committees, quorum_bps); !ok) return ok;
+        if (auto ok = check_one(v, all, committees, quorum_bps, present); !ok) return ok;
     return {};
 }
 

@@ -75,9 +75,15 @@ struct AggregatedVerdict {
 /// only when the counted power is at least `quorum_bps` / 10000 of the committee's power (and
 /// non-zero). The score is the lower stake-weighted median: the lowest score whose cumulative
 /// power, scores ascending, reaches half the counted power.
+/// With `present` (addresses, ascending): the quorum is of the power of the committee's
+/// members among them, the signers of the certificate the answers come from. A member whose
+/// precommit the certificate does not carry could not answer; a commit needs only 2/3 of the
+/// set, so under load one validator is left out of nearly every certificate, and a committee
+/// of two reached no quorum of its whole power (decision 004, Aggregation).
 [[nodiscard]] std::optional<AggregatedVerdict> aggregate(const core::Hash& txn, std::uint32_t expert,
                                                          const ExpertCommittees& committees,
-                                                         const std::vector<Answer>& answers, std::uint64_t quorum_bps);
+                                                         const std::vector<Answer>& answers, std::uint64_t quorum_bps,
+                                                         const std::vector<core::Address>* present = nullptr);
 
 /// The answers a commit certificate's extensions hold, grouped by (txn_hash, expert), each
 /// group in certificate (validator-set) order. An extension that does not decode counts as no

@@ -25,7 +25,7 @@ constexpr std::uint64_t kMaxBlocksPerRequest = 16;
 constexpr auto kStatusInterval = std::chrono::milliseconds(1000);
 constexpr auto kStallBeforeRebroadcast = std::chrono::milliseconds(2000);
 constexpr auto kSyncRequestTimeout = std::chrono::milliseconds(5000);
-constexpr std::size_t kMaxRoutedPending = 512;      // pooled transactions a precommit gives verdicts on
+constexpr std::size_t kMaxRoutedPending = 1024;      // pooled transactions a precommit gives verdicts on
 constexpr std::size_t kMaxPendingScanned = 65'536;  // of which it orders at most this many
 
 std::string_view step_name(consensus::Step s) {
@@ -453,8 +453,12 @@ core::Bytes ConsensusDriver::routing_extension(std::uint64_t height, const core:
         precommitted = it->second.executed->block.header;
     }
     const std::uint64_t timestamp = precommitted.timestamp + 1;  // about the next block's
-    // The pool in a canonical order: first seen first (so nothing starves under load), then by
-    // hash; the first kMaxRoutedPending of it are answered.
+    // The pool in the order the next proposer takes it (Mempool::pick: tip, then sender, each
+    // sender's nonces in turn), and the first kMaxRoutedPending of that answered: the capacity
+    // plan of its block depends only on the transactions before each, so the plan answered
+    // here is the block's wherever the pools agree. (Taking the pool by first-seen height and
+    // hash instead answered random nonces of each sender: a sender whose next nonce was not
+    // among them could send nothing, and the plans of the rest no longer matched the block.)
     std::vector<PooledTransaction> txns;
     std::map<core::Hash, std::uint64_t> seen;
     for (PooledTransaction& p : node_.pending_by_hash(kMaxPendingScanned)) {
@@ -464,13 +468,8 @@ core::Bytes ConsensusDriver::routing_extension(std::uint64_t height, const core:
         txns.push_back(std::move(p));
     }
     first_seen_ = std::move(seen);  // forgets what left the pool
-    std::stable_sort(txns.begin(), txns.end(), [this](const PooledTransaction& a, const PooledTransaction& b) {
-        return first_seen_.at(a.hash) < first_seen_.at(b.hash);
-    });
-    if (txns.size() > kMaxRoutedPending) txns.resize(kMaxRoutedPending);
-    // Planned in the order the next proposer takes them, so that the capacity plan of its
-    // block (which depends only on the transactions before each) is the one answered here.
     txns = block_order(txns, core::next_base_fee(precommitted, node_.chain().fee_rules), node_.chain().block_gas_limit);
+    if (txns.size() > kMaxRoutedPending) txns.resize(kMaxRoutedPending);
     auto ext = node_.expert_verdicts(options_.validator_key.address(), height, txns, first_seen_, timestamp);
     if (!ext) {
         log::warn("routing", "no verdicts at height ", height, ": ", ext.error());

@@ -150,7 +150,12 @@ done
 # Every receipt seen still there, in the same block, on every node (500 a batch).
 seen=$(wc -l <"$receipts")
 lost=0
+if [[ $seen -eq 0 ]]; then
+  echo "chaos: the load generator saw no receipt; the end of its output:" >&2
+  tail -n 20 "$DIR/load.out" >&2
+fi
 for i in $(seq 0 $((VALIDATORS - 1))); do
+  [[ $seen -gt 0 ]] || break
   split -l 500 "$receipts" "$DIR/batch."
   for f in "$DIR"/batch.*; do
     body=$(awk '{printf "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"eth_getTransactionReceipt\",\"params\":[\"%s\"]}\n", NR, $1}' "$f" | jq -sc .)

@@ -170,6 +170,21 @@ test('the TransparentUpgradeableProxy is a proxy and reports its implementation,
   assert.equal(c.implementationClass, 'erc721');
 });
 
+test('an upgrade through the ProxyAdmin moves the proxy to its new implementation from that block on', async () => {
+  const proxy = need(deployed.get('TransparentUpgradeableProxy'), 'the proxy').address;
+  const admin = new ethers.Contract(need(deployed.get('ProxyAdmin'), 'the ProxyAdmin').address, build.ProxyAdmin.abi, signer);
+  const before = await provider.getBlockNumber();
+  const upgraded = await mined(admin.upgradeAndCall(proxy, deployed.get('LiveGovToken').address, '0x'), 'upgradeAndCall');
+  const now = await rpc('moe_getContractClass', [proxy, ethers.toQuantity(upgraded.blockNumber)]);
+  assert.equal(now.class, 'proxy');
+  assert.equal(ethers.getAddress(now.implementation), deployed.get('LiveGovToken').address);
+  assert.equal(now.implementationClass, 'erc20');
+  // Read at the block asked: before the upgrade it was the collection.
+  const then = await rpc('moe_getContractClass', [proxy, ethers.toQuantity(before)]);
+  assert.equal(ethers.getAddress(then.implementation), deployed.get('LiveCollection').address);
+  assert.equal(then.implementationClass, 'erc721');
+});
+
 test('every contract of the live set was deployed here', () => {
   const names = new Set([...deployed.keys()].map((k) => k.replace(' (CREATE2)', '')));
   for (const [name] of LIVE_CONTRACTS) assert.ok(names.has(name), `${name} of the live set is not deployed by this test`);

@@ -35,6 +35,9 @@ done
 [[ $(jq '.validators | length' "$out/node0/genesis.json") == 4 ]] || fail "the genesis lists other than 4 validators"
 [[ $(jq -r .name "$out/node0/genesis.json") == localnet ]] || fail "the default preset is not localnet"
 [[ $(jq '[.validators[].address] | unique | length' "$out/node0/genesis.json") == 4 ]] || fail "validators repeat"
+# Every expert of the fraud model is hosted by exactly two of the four genesis validators.
+[[ $(jq '[.validators[].experts[]] | group_by(.) | map(length) == [2,2,2,2,2,2,2,2]' "$out/node0/genesis.json") == true ]] ||
+  fail "the genesis does not seat each of the 8 experts on two validators: $(jq -c '[.validators[].experts]' "$out/node0/genesis.json")"
 
 # A used folder, and bad arguments, are refused with an error.
 if "$MOED" testnet --validators 2 --out "$out" 2>/dev/null; then fail "a non-empty folder was overwritten"; fi
@@ -53,12 +56,12 @@ wait_height() {
   bash "$ts" status >&2; bash "$ts" logs "$1" >&2; fail "node$1 made no block"
 }
 wait_height 0; wait_height 1
-# The experts table: no validator has registered an expert, so all 8 of the fraud model are
-# listed unserved, with no committee and nothing routed.
+# The experts table: `moed testnet` seats each of the fraud model's 8 experts on two genesis
+# validators, so with two validators every expert is served by both from the first block.
 experts="$(bash "$ts" experts)" || fail "testnet.sh experts failed: $experts"
 [[ $(sed -n 2p <<<"$experts") =~ ^expert\ +served\ +committee ]] || fail "testnet.sh experts printed no header: $experts"
-[[ $(awk 'NR > 2 && $2 == "no" && $3 == "-" && $5 == 0' <<<"$experts" | wc -l) == 8 ]] ||
-  fail "testnet.sh experts does not list the 8 experts unserved: $experts"
+[[ $(awk 'NR > 2 && $1 ~ /^[0-7]$/ && $2 == "yes" && ($3 == "n0,n1" || $3 == "n1,n0")' <<<"$experts" | wc -l) == 8 ]] ||
+  fail "testnet.sh experts does not list the 8 experts served by n0 and n1: $experts"
 row() { bash "$ts" status | awk -v n="node$1" '$1 == n'; }  # whole output read: no SIGPIPE under pipefail
 [[ $(row 1) =~ ^node1\ +[0-9]+\ +yes ]] || fail "status does not show node1 alive"
 bash "$ts" kill 1 >/dev/null

@@ -157,6 +157,25 @@ TEST(Aggregate, PresentOnlyFromTheQuorumOfTheCommitteesPower) {
     EXPECT_TRUE(aggregate(txn("t"), 0, c.committees, answers_of({0, 1, 2}), 20000).has_value());
 }
 
+TEST(Aggregate, TheQuorumIsOfTheMembersTheCertificateCarries) {
+    const auto c = committee({1, 1});  // a committee of two, as `moed testnet` seats experts
+    const std::vector<Answer> one{{c.a(0), verdict(txn("t"), 0, 100)}};
+    // Both members signed the certificate: one answer is half the power, short of 6667 bps.
+    std::vector<core::Address> both{c.a(0), c.a(1)};
+    std::sort(both.begin(), both.end());
+    EXPECT_FALSE(aggregate(txn("t"), 0, c.committees, one, 6667, &both).has_value());
+    // The other member's precommit is not in the certificate (a commit needs only 2/3 of the
+    // set): the one that is there answers for the committee.
+    const std::vector<core::Address> first{c.a(0)};
+    const auto agg = aggregate(txn("t"), 0, c.committees, one, 6667, &first);
+    ASSERT_TRUE(agg.has_value());
+    EXPECT_EQ(agg->score, 100u);
+    EXPECT_EQ(agg->answered, first);
+    // An answer from a member the certificate does not carry is still no answer on its own.
+    const std::vector<core::Address> second{c.a(1)};
+    EXPECT_FALSE(aggregate(txn("t"), 0, c.committees, {}, 6667, &second).has_value());
+}
+
 TEST(Aggregate, OnlyOneAnswerOfEachMemberOfThatCommitteeCounts) {
     auto ring = keyring({1, 1, 1, 1});
     const auto& vs = ring.set.validators();
