@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "consensus/verdicts.hpp"
 #include "core/keccak.hpp"
@@ -299,7 +300,9 @@ bool ConsensusDriver::start_early() {
     {
         std::lock_guard lock(inbox_mutex_);
         if (mine_requested_) return true;
-        arrived = pooled_since_start_;
+        // Taken here, so that an arrival the next block cannot include yet (a nonce gap) does
+        // not wake this thread again and again; the next arrival sets it anew.
+        arrived = std::exchange(pooled_since_start_, false);
     }
     if (!options_.instant_blocks) return false;
     // After an empty block only a new arrival starts a height early: a pooled transaction that
