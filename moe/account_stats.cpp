@@ -203,7 +203,7 @@ std::expected<AccountStats, std::string> AccountStats::decode(core::ByteView byt
 
 namespace {
 
-/// The 23 features of one party.
+/// The 24 features of one party.
 void account_features(const AccountStats& a, std::uint64_t now, std::uint8_t* f) {
     int i = 0;
     const std::uint64_t active = std::uint64_t{a.sent} + a.received + a.tokens_sent + a.tokens_received;
@@ -229,6 +229,10 @@ void account_features(const AccountStats& a, std::uint64_t now, std::uint8_t* f)
     std::uint64_t gaps = 0;
     for (std::uint32_t g : a.gaps) gaps += g;
     for (int b = 0; b < kGapBuckets; b += 2) f[i++] = share(std::uint64_t{a.gaps[static_cast<std::size_t>(b)]} + a.gaps[static_cast<std::size_t>(b + 1)], gaps);
+    // How much of what came in has gone out again (schema 2): a drainer passes on nearly all it
+    // collects, a wallet funded for use spends a part. 0 without inflow; sums saturate alike.
+    const auto out = static_cast<unsigned __int128>(std::min(a.sent_gwei, a.received_gwei));
+    f[i++] = a.received_gwei == 0 ? 0 : static_cast<std::uint8_t>(out * 127 / a.received_gwei);
 }
 
 bool is_token_selector(std::uint32_t s) { return s == 0xa9059cbb || s == 0x23b872dd; }

@@ -13,7 +13,7 @@
 namespace moe::nn {
 
 /// Bumped whenever the meaning of a fraud feature changes (the model records it).
-inline constexpr std::uint32_t kFraudFeatureSchema = 1;
+inline constexpr std::uint32_t kFraudFeatureSchema = 2;
 
 /// What a transaction is, for the gate: experts specialise by type.
 enum class TxType : std::uint8_t { kTransfer = 0, kContractCall = 1, kDeployment = 2, kTokenTransfer = 3 };
@@ -83,7 +83,7 @@ struct AccountStats {
 };
 
 inline constexpr int kTxFeatures = 16;
-inline constexpr int kAccountFeatures = 23;
+inline constexpr int kAccountFeatures = 24;
 inline constexpr int kFraudFeatures = kTxFeatures + 2 * kAccountFeatures;
 
 /// The screening model's input: 7-bit codes (0..127).

@@ -308,10 +308,14 @@ evm::BlockEnv Node::block_env(const core::BlockHeader& header) const {
     return env;
 }
 
-std::expected<CallOutcome, std::string> Node::call(const CallRequest& request, std::uint64_t number) const {
+std::expected<CallOutcome, std::string> Node::call(const CallRequest& request, std::uint64_t number, bool next_block) const {
     auto header = header_by_number(number);
     if (!header) return std::unexpected("header not found");
-    const evm::BlockEnv env = block_env(*header);
+    evm::BlockEnv env = block_env(*header);
+    if (next_block) {
+        env.number += 1;
+        env.timestamp += 1;
+    }
     DbNodeStore store(*db_);
     DbCodeStore codes(*db_);
     evm::State state(&store, &codes, header->state_root);
@@ -358,7 +362,13 @@ std::expected<CallOutcome, std::string> Node::estimate_gas(const CallRequest& re
     CallRequest probe = request;
     const std::uint64_t cap = std::min(request.gas.value_or(kRpcGasCap), kRpcGasCap);
     probe.gas = cap;
-    auto first = call(probe, number);
+    // At the head, estimated inside the next block, as Anvil and Hardhat do: a transaction
+    // sent now runs there, and code that depends on time having passed since the head (a
+    // Uniswap v2 pair writes its price accumulators only when the timestamp moved) needs more
+    // gas than in the head's own block; estimated there, the second swap in a row ran out of
+    // gas.
+    const bool next_block = number == head().number;
+    auto first = call(probe, number, next_block);
     if (!first || first->status != evm::Status::kSuccess) return first;
 
     // The least gas that succeeds lies above what the call used before its refund; with
@@ -367,7 +377,7 @@ std::expected<CallOutcome, std::string> Node::estimate_gas(const CallRequest& re
     // gas, so a probe fails only by how the call runs.
     auto succeeds = [&](std::uint64_t gas) -> std::expected<bool, std::string> {
         probe.gas = gas;
-        auto r = call(probe, number);
+        auto r = call(probe, number, next_block);
         if (!r) return std::unexpected(r.error());
         return r->status == evm::Status::kSuccess;
     };

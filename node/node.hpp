@@ -207,8 +207,10 @@ class Node {
     [[nodiscard]] bool has_executable_transactions() const;
 
     /// Runs a call on the state after block `number`; an error is a call that could not
-    /// start (intrinsic gas, funds) or a node failure.
-    [[nodiscard]] std::expected<CallOutcome, std::string> call(const CallRequest& request, std::uint64_t number) const;
+    /// start (intrinsic gas, funds) or a node failure. With `next_block`, inside a block after
+    /// it (number + 1, one second later), where a transaction sent now will run.
+    [[nodiscard]] std::expected<CallOutcome, std::string> call(const CallRequest& request, std::uint64_t number,
+                                                               bool next_block = false) const;
     /// The least gas with which the call succeeds (binary search, as geth); a call that fails
     /// even with the cap returns its failing outcome.
     [[nodiscard]] std::expected<CallOutcome, std::string> estimate_gas(const CallRequest& request,

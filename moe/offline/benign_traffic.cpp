@@ -23,7 +23,10 @@ constexpr std::uint32_t kDisperseEther = 0xe63d38ed, kDisperseToken = 0xc73a2d60
 class World {
   public:
     explicit World(std::uint64_t seed) : rng_(seed * 0x2545f4914f6cdd1dull + 0x9b1d), clock_(1'767'225'600) {
-        for (int i = 0; i < 10; ++i) eoas_.push_back(new_key());  // the funded test accounts
+        for (int i = 0; i < 10; ++i) {
+            eoas_.push_back(new_key());  // the funded test accounts
+            balance_[eoas_.back()] = 10'000 * kEth;
+        }
     }
 
     std::vector<TrafficEvent> run(int transactions) {
@@ -87,6 +90,16 @@ class World {
 
     void emit(std::uint64_t from, std::uint64_t to, TxFacts facts, BenignKind kind, bool failed = false, std::uint64_t created = 0) {
         facts.timestamp = clock_;
+        // Nobody sends ether they do not have, and people spend a part of what they hold (at
+        // most half of it at once): without balances, users passed on more than they were
+        // given, which is what a drainer does.
+        if (facts.value_gwei > 0) {
+            std::uint64_t& have = balance_[from];
+            if (facts.value_gwei > have / 2) facts.value_gwei = have / 2 / static_cast<std::uint64_t>(range(1, 10));
+            have -= facts.value_gwei;
+            if (!failed) balance_[created != 0 ? created : to] += facts.value_gwei;
+            else have += facts.value_gwei;
+        }
         events_.push_back({from, to, created, facts, failed, kind});
         if (chance(35)) clock_ += static_cast<std::uint64_t>(chance(80) ? 1 : range(2, 30));
     }
@@ -313,6 +326,7 @@ class World {
     std::uint64_t clock_;
     std::vector<TrafficEvent> events_;
     std::vector<std::uint64_t> eoas_;
+    std::map<std::uint64_t, std::uint64_t> balance_;  // gwei
     std::map<std::uint64_t, std::uint64_t> contracts_;  // address -> deployer
     std::vector<Token> tokens_;
     std::vector<std::uint64_t> nfts_, counters_;

@@ -3,7 +3,8 @@
 #   reproducible: trains a small version of each model twice with one seed; the files must be
 #                 identical (anyone can rebuild the shipped models).
 #   shipped:      evaluates chain-config/models/{contract,fraud}.moe on their held-out split and
-#                 requires macro_f1 >= 0.90 (contract) and f1 >= 0.90 (fraud).
+#                 requires macro_f1 >= 0.90 (contract) and f1 >= 0.90 (fraud), and of the fraud
+#                 model at the preset thresholds at most 1% of ordinary traffic flagged, none rejected.
 set -euo pipefail
 moed=${MOED:?set MOED to the moed executable}
 shared=${MOE_SHARED_DIR:?set MOE_SHARED_DIR to the shared/ folder}
@@ -35,7 +36,14 @@ case "${1:-}" in
     macro=$(sed -n 's/^macro_f1=//p' "$tmp/contract.txt")
     f1=$(sed -n 's/^f1=//p' "$tmp/fraud.txt")
     [[ -n $macro && -n $f1 ]] || { echo "FAIL: an eval printed no final figure"; exit 1; }
-    awk -v m="$macro" -v f="$f1" 'BEGIN { if (m < 0.90 || f < 0.90) { print "FAIL: below the 0.90 bars"; exit 1 } print "above the bars" }'
+    # Ordinary traffic the model never trained on (held-back generated worlds), at the
+    # preset's thresholds: at most 1 in 100 flagged, none rejected (issue 13).
+    read -r false_flag false_reject < <(sed -n 's/^false_flag=\([0-9.]*\) false_reject=\([0-9.]*\).*/\1 \2/p' "$tmp/fraud.txt")
+    [[ -n $false_flag && -n $false_reject ]] || { echo "FAIL: the fraud eval printed no false_flag/false_reject"; exit 1; }
+    awk -v m="$macro" -v f="$f1" -v ff="$false_flag" -v fr="$false_reject" 'BEGIN {
+      if (m < 0.90 || f < 0.90) { print "FAIL: below the 0.90 bars"; exit 1 }
+      if (ff > 0.01 || fr > 0) { print "FAIL: ordinary traffic flagged " ff " or rejected " fr; exit 1 }
+      print "above the bars" }'
     ;;
   *)
     echo "usage: task_models.sh reproducible|shipped" >&2
