@@ -138,9 +138,9 @@ int train_main(Args args) {
     } else if (task == "fraud") {
         o.hidden = {64};
         o.max_epochs = 40;
-        o.patience = 5;
+        o.patience = 8;
         o.batch = 256;
-        o.learning_rate = 3e-3f;
+        o.learning_rate = 1e-3f;
         o.task = nn::kTaskFraud;
         o.feature_schema_version = nn::kFraudFeatureSchema;
         o.seed = nn::kShippedSeed;
