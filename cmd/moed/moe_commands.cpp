@@ -2,6 +2,7 @@
 // (info), and measure the engine (bench).
 #include "cmd/moed/moe_commands.hpp"
 
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -406,6 +407,41 @@ int eval(Args args) {
         std::printf("%sf1=%.4f\n", nn::format_fraud_report(r).c_str(), r.f1);
         const auto t = nn::traffic_report(engine, *data->fraud, data->held_rows, p, thresholds->flag_score, thresholds->reject_score, static_cast<int>(worlds));
         std::printf("%s", nn::format_traffic_report(t).c_str());
+        // The experts' specialities: of the held-out rows, by the transaction's type (the one-hot
+        // features the gate sees first) and by its account's label, the share the gate sends
+        // first to each expert, and each expert's mean score when first.
+        const std::vector<std::uint8_t> x = nn::quantize_features(data->held.x);
+        const nn::Inference inf = engine.forward(x.data(), data->held.rows());
+        const std::size_t experts = engine.model().experts.size();
+        constexpr int kColumns = nn::kTxTypes + 2;  // transfer, call, deployment, token, benign, fraud
+        std::vector<std::array<long, kColumns>> first(experts);
+        std::array<long, kColumns> total{};
+        std::vector<double> score_sum(experts, 0);
+        std::vector<long> rows_of(experts, 0);
+        const auto F = static_cast<std::size_t>(data->held.num_features);
+        for (int row = 0; row < inf.rows; ++row) {
+            const auto r = static_cast<std::size_t>(row);
+            const std::size_t e = inf.routes[r].front().expert;
+            int type = 0;
+            while (type < nn::kTxTypes - 1 && x[r * F + static_cast<std::size_t>(type)] == 0) ++type;
+            const int label = nn::kTxTypes + data->held.y[r];
+            ++first[e][static_cast<std::size_t>(type)];
+            ++first[e][static_cast<std::size_t>(label)];
+            ++total[static_cast<std::size_t>(type)];
+            ++total[static_cast<std::size_t>(label)];
+            score_sum[e] += p[2 * r + 1];
+            ++rows_of[e];
+        }
+        std::printf("first expert of held-out rows, share of each column (rows: expert)\n%-7s %9s %9s %9s %9s %9s %9s %11s\n", "expert", "transfer",
+                    "call", "deploy", "token", "benign", "fraud", "mean score");
+        for (std::size_t e = 0; e < experts; ++e) {
+            std::printf("%-7zu", e);
+            for (int c = 0; c < kColumns; ++c) {
+                const long n = total[static_cast<std::size_t>(c)];
+                std::printf(" %8.1f%%", n == 0 ? 0.0 : 100.0 * static_cast<double>(first[e][static_cast<std::size_t>(c)]) / static_cast<double>(n));
+            }
+            std::printf(" %11.0f\n", rows_of[e] == 0 ? 0.0 : 10000 * score_sum[e] / static_cast<double>(rows_of[e]));
+        }
     }
     return 0;
 }
