@@ -21,6 +21,12 @@ class Exposition {
         if (!labels.empty()) out_ << '{' << labels << '}';
         out_ << ' ' << value << '\n';
     }
+    /// A family of one unlabelled sample.
+    template <typename T>
+    void single(std::string_view name, std::string_view type, std::string_view help, T value) {
+        family(name, type, help);
+        sample(name, value);
+    }
     /// A histogram family with cumulative buckets, _sum and _count.
     void histogram(std::string_view name, std::string_view help, const node::LatencyHistogram& h) {
         family(name, "histogram", help);
@@ -52,34 +58,30 @@ std::string render_metrics(const node::Node& node, const node::ConsensusStatus& 
                            const Server& server) {
     const node::NodeStats s = node.stats();
     Exposition out;
-    out.family("moe_block_height", "gauge", "Number of the last committed block.");
-    out.sample("moe_block_height", s.head_number);
-    out.family("moe_transactions_committed_total", "counter", "Transactions committed in blocks (rate() gives txs/s).");
-    out.sample("moe_transactions_committed_total", s.transactions_committed);
-    out.family("moe_blocks_produced_total", "counter", "Blocks this node committed since it started.");
-    out.sample("moe_blocks_produced_total", s.blocks_produced);
+    out.single("moe_block_height", "gauge", "Number of the last committed block.", s.head_number);
+    out.single("moe_transactions_committed_total", "counter", "Transactions committed in blocks (rate() gives txs/s).",
+               s.transactions_committed);
+    out.single("moe_blocks_produced_total", "counter", "Blocks this node committed since it started.",
+               s.blocks_produced);
     out.histogram("moe_transaction_finality_seconds",
                   "From this node pooling a transaction to committing the block that holds it.", s.finality);
     out.histogram("moe_consensus_height_seconds", "From the start of a height to its commit (consensus latency).",
                   consensus.height_latency);
-    out.family("moe_consensus_round", "gauge", "Round of the height being decided (above 0: a proposer failed).");
-    out.sample("moe_consensus_round", consensus.round);
-    out.family("moe_consensus_halted", "gauge", "1 once consensus halted on a failed write (the process is stopping).");
-    out.sample("moe_consensus_halted", consensus.halted ? 1 : 0);
-    out.family("moe_consensus_syncing", "gauge", "1 while a peer is ahead by more than one block.");
-    out.sample("moe_consensus_syncing", consensus.syncing ? 1 : 0);
+    out.single("moe_consensus_round", "gauge", "Round of the height being decided (above 0: a proposer failed).",
+               consensus.round);
+    out.single("moe_consensus_halted", "gauge", "1 once consensus halted on a failed write (the process is stopping).",
+               consensus.halted ? 1 : 0);
+    out.single("moe_consensus_syncing", "gauge", "1 while a peer is ahead by more than one block.",
+               consensus.syncing ? 1 : 0);
 
-    out.family("moe_p2p_peers", "gauge", "Connected peers.");
-    out.sample("moe_p2p_peers", consensus.peers.size());
-    out.family("moe_p2p_persistent_peers", "gauge", "Peers configured in persistent_peers.");
-    out.sample("moe_p2p_persistent_peers", consensus.persistent_peers);
+    out.single("moe_p2p_peers", "gauge", "Connected peers.", consensus.peers.size());
+    out.single("moe_p2p_persistent_peers", "gauge", "Peers configured in persistent_peers.",
+               consensus.persistent_peers);
 
-    out.family("moe_mempool_transactions", "gauge", "Transactions waiting in the mempool.");
-    out.sample("moe_mempool_transactions", s.mempool_transactions);
-    out.family("moe_mempool_capacity_transactions", "gauge", "The mempool's limit on transactions (mempool_max_transactions).");
-    out.sample("moe_mempool_capacity_transactions", s.mempool_capacity);
-    out.family("moe_mempool_bytes", "gauge", "Bytes of transactions in the mempool.");
-    out.sample("moe_mempool_bytes", s.mempool_bytes);
+    out.single("moe_mempool_transactions", "gauge", "Transactions waiting in the mempool.", s.mempool_transactions);
+    out.single("moe_mempool_capacity_transactions", "gauge", "The mempool's limit on transactions (mempool_max_transactions).",
+               s.mempool_capacity);
+    out.single("moe_mempool_bytes", "gauge", "Bytes of transactions in the mempool.", s.mempool_bytes);
     out.family("moe_mempool_refused_total", "counter", "Submitted transactions the pool refused, by reason.");
     for (std::size_t r = 0; r < node::kRefusals; ++r) {
         out.sample("moe_mempool_refused_total", s.refused[r], label("reason", node::to_string(static_cast<node::Refusal>(r))));
@@ -118,10 +120,8 @@ std::string render_metrics(const node::Node& node, const node::ConsensusStatus& 
         }
     }
 
-    out.family("moe_rpc_open_connections", "gauge", "Open HTTP and WebSocket connections.");
-    out.sample("moe_rpc_open_connections", server.open_connections());
-    out.family("moe_rpc_subscriptions", "gauge", "Active WebSocket subscriptions.");
-    out.sample("moe_rpc_subscriptions", server.subscriptions());
+    out.single("moe_rpc_open_connections", "gauge", "Open HTTP and WebSocket connections.", server.open_connections());
+    out.single("moe_rpc_subscriptions", "gauge", "Active WebSocket subscriptions.", server.subscriptions());
     const auto stats = dispatcher.stats();
     std::map<std::string, MethodStats, std::less<>> by_class;
     for (const auto& [m, st] : stats) {
