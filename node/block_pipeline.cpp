@@ -638,6 +638,12 @@ std::expected<void, CommitError> Node::commit_block(const ExecutedBlock& execute
                 a.latency_ms_max = std::max(a.latency_ms_max, now - p->arrival_ms);
             }
         }
+        // Finality as a sender sees it: from pooling here to this commit (local clock).
+        for (const core::Transaction& t : executed.block.body.transactions) {
+            if (auto arrival = mempool_.arrival_ms(t.hash()); arrival && *arrival != 0 && now >= *arrival) {
+                stats_.finality.observe(static_cast<double>(now - *arrival) / 1000.0);
+            }
+        }
         for (const auto& d : executed.dropped) mempool_.remove(d);
         mempool_.prune([this](const core::Address& a) { return head_account(a); });
         stats_.head_number = h.number;

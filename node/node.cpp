@@ -55,7 +55,47 @@ std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& h
     if (!next) return std::unexpected(next.error());
     node->next_validators_ = std::move(*next);
     node->stats_.head_number = node->head_.number;
+    node->stats_.mempool_capacity = node->config_.mempool_max_transactions;
+    if (node->models_->screens()) node->stats_.expert_selections.assign(node->models_->fraud_experts(), 0);
     return node;
+}
+
+void LatencyHistogram::observe(double seconds) {
+    count += 1;
+    sum += seconds;
+    for (std::size_t i = 0; i < kBounds.size(); ++i) {
+        if (seconds <= kBounds[i]) {
+            buckets[i] += 1;
+            break;
+        }
+    }
+}
+
+std::string_view to_string(Refusal r) noexcept {
+    switch (r) {
+        case Refusal::kInvalid: return "invalid";
+        case Refusal::kKnown: return "known";
+        case Refusal::kNonce: return "nonce";
+        case Refusal::kFee: return "fee";
+        case Refusal::kFunds: return "funds";
+        case Refusal::kFull: return "full";
+        case Refusal::kScreening: return "screening";
+        case Refusal::kOther: return "other";
+    }
+    return "other";
+}
+
+Refusal refusal_of(std::string_view message) noexcept {
+    if (message == "txpool is full") return Refusal::kFull;
+    if (message.starts_with("transaction rejected by fraud screening")) return Refusal::kScreening;
+    if (message == "already known") return Refusal::kKnown;
+    if (message == "nonce too low") return Refusal::kNonce;
+    if (message == "replacement transaction underpriced" || message == "max fee per gas less than block base fee") {
+        return Refusal::kFee;
+    }
+    if (message.starts_with("insufficient funds")) return Refusal::kFunds;
+    if (message.starts_with("fraud screening failed")) return Refusal::kOther;
+    return Refusal::kInvalid;  // undecodable, unsigned, another chain, oversized, intrinsic gas, ...
 }
 
 Head Node::head() const {
@@ -213,6 +253,15 @@ core::uint256 Node::next_base_fee() const {
 }
 
 std::expected<core::Hash, SubmitError> Node::submit_raw_transaction(core::ByteView raw) {
+    auto result = admit_raw_transaction(raw);
+    if (!result) {
+        std::lock_guard lock(mutex_);
+        stats_.refused[static_cast<std::size_t>(refusal_of(result.error().message))] += 1;
+    }
+    return result;
+}
+
+std::expected<core::Hash, SubmitError> Node::admit_raw_transaction(core::ByteView raw) {
     auto fail = [](std::string m) { return std::unexpected(SubmitError{-32000, std::move(m)}); };
     if (raw.size() > 128 * 1024) return fail("oversized data");
     auto txn = core::decode_transaction(raw);
@@ -241,6 +290,12 @@ std::expected<core::Hash, SubmitError> Node::submit_raw_transaction(core::ByteVi
                 BlockScreening screening(*models_, *db_, head_header_.timestamp + 1);
                 auto verdict = screening.screen(state, *txn, sender);
                 if (!verdict) return std::unexpected("fraud screening failed: " + verdict.error());
+                stats_.screened[static_cast<std::size_t>(verdict->decision)] += 1;  // mutex_ is held
+                for (const nn::ExpertWeight& e : verdict->experts) {
+                    if (e.expert >= 0 && static_cast<std::size_t>(e.expert) < stats_.expert_selections.size()) {
+                        stats_.expert_selections[static_cast<std::size_t>(e.expert)] += 1;
+                    }
+                }
                 if (verdict->decision == Decision::kReject) {
                     return std::unexpected("transaction rejected by fraud screening: risk score " + std::to_string(verdict->score) +
                                            " >= reject threshold " + std::to_string(models_->thresholds().reject_score));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -109,13 +111,39 @@ struct SubmitError {
     std::string message;
 };
 
-/// Counters the node exports as metrics.
+/// A Prometheus-style histogram of durations in seconds, with fixed bucket bounds so that
+/// every series exists (at zero) from start-up.
+struct LatencyHistogram {
+    static constexpr std::array<double, 12> kBounds{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+    std::array<std::uint64_t, kBounds.size()> buckets{};  ///< per bound, not cumulative
+    std::uint64_t count = 0;
+    double sum = 0;
+
+    void observe(double seconds);
+};
+
+/// Why the pool refused a submitted transaction (moe_mempool_refused_total{reason}).
+enum class Refusal : std::uint8_t { kInvalid, kKnown, kNonce, kFee, kFunds, kFull, kScreening, kOther };
+inline constexpr std::size_t kRefusals = 8;
+[[nodiscard]] std::string_view to_string(Refusal r) noexcept;
+/// The refusal a submission error message stands for (the messages are geth's).
+[[nodiscard]] Refusal refusal_of(std::string_view message) noexcept;
+
+/// Counters the node exports as metrics; every one exists from start-up.
 struct NodeStats {
     std::uint64_t head_number = 0;
     std::size_t mempool_transactions = 0;
     std::size_t mempool_bytes = 0;
+    std::size_t mempool_capacity = 0;  ///< the pool's limit on transactions
     std::uint64_t transactions_committed = 0;
     std::uint64_t blocks_produced = 0;
+    std::array<std::uint64_t, kRefusals> refused{};  ///< submissions refused, by Refusal
+    /// Screening verdicts on transactions offered to the pool, by Decision (accept, flag, reject).
+    std::array<std::uint64_t, 3> screened{};
+    /// How often the fraud gate chose each expert in those verdicts (the local expert load).
+    std::vector<std::uint64_t> expert_selections;
+    /// From this node pooling a transaction to committing the block that holds it.
+    LatencyHistogram finality;
 };
 
 /// What one expert did (moe_getExperts): counted from the blocks this node committed since it
@@ -335,6 +363,9 @@ class Node {
     static constexpr std::size_t kMaxEvidencePerBlock = 16;
 
   private:
+    /// submit_raw_transaction without counting its refusal.
+    [[nodiscard]] std::expected<core::Hash, SubmitError> admit_raw_transaction(core::ByteView raw);
+
     Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator);
     /// Runs `block`'s transactions (or, when building, the mempool's) on the head's state.
     [[nodiscard]] std::expected<ExecutedBlock, std::string> run_block(core::Block block, consensus::ConsensusData data,

@@ -31,9 +31,6 @@ void register_eth_api(Dispatcher& dispatcher, node::Node& node, EthApiOptions op
 /// Publishes newHeads notifications to WebSocket subscribers for every block the node commits.
 void publish_new_heads(node::Node& node, Server& server);
 
-/// The Prometheus text of the node's and the server's metrics.
-[[nodiscard]] std::string render_metrics(const node::Node& node, const Dispatcher& dispatcher, const Server& server);
-
 /// A block as eth_getBlockBy* returns it (full: transaction objects, else hashes).
 [[nodiscard]] nlohmann::json block_json(const core::Block& block, bool full);
 

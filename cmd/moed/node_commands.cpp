@@ -18,6 +18,7 @@
 #include "rpc/debug_api.hpp"
 #include "rpc/dev_api.hpp"
 #include "rpc/eth_api.hpp"
+#include "rpc/metrics.hpp"
 #include "rpc/server.hpp"
 #include "rpc/moe_api.hpp"
 #include "rpc/validator_api.hpp"
@@ -277,13 +278,12 @@ int run_home(const fs::path& dir, Args args) {
     sc.header_timeout = std::chrono::milliseconds(config->rpc_header_timeout_ms);
     sc.body_timeout = std::chrono::milliseconds(config->rpc_body_timeout_ms);
     rpc::Server* server_ptr = nullptr;
+    node::ConsensusDriver& consensus = **driver;
     rpc::Server server(
         sc, dispatcher,
-        [&n] {
-            const auto head = n.head();
-            return rpc::Health{true, {{"status", "ok"}, {"block_number", head.number}, {"block_hash", head.hash.hex()}}};
-        },
-        [&n, &dispatcher, &server_ptr] { return rpc::render_metrics(n, dispatcher, *server_ptr); });
+        rpc::HealthChecks{[&n] { return rpc::liveness(n.head()); },
+                          [&n, &consensus] { return rpc::readiness(consensus.status(), n.head()); }},
+        [&n, &consensus, &dispatcher, &server_ptr] { return rpc::render_metrics(n, consensus.status(), dispatcher, *server_ptr); });
     server_ptr = &server;
     rpc::publish_new_heads(n, server);
     if (auto r = server.start(); !r) {
