@@ -27,6 +27,15 @@ fi
 
 tmp="$(mktemp -d /tmp/moe_prometheus_XXXXXX)"
 prom_pid=
+
+# The systemd unit, with this build's moed as ExecStart: systemd reads every key (it only
+# warns, and exits 0, on an unknown key or a bad value, so any output fails).
+if command -v systemd-analyze >/dev/null; then
+  sed "s|/usr/local/bin/moed|$(realpath "$MOED")|" "$deploy/moed.service" >"$tmp/moed.service"
+  out=$(systemd-analyze verify "$tmp/moed.service" 2>&1) || fail "systemd-analyze verify moed.service: $out"
+  [[ -z $out ]] || fail "systemd-analyze verify moed.service: $out"
+  echo "systemd-analyze: moed.service verified"
+fi
 cleanup() {
   [[ -n $prom_pid ]] && { kill -TERM "$prom_pid" 2>/dev/null || true; wait "$prom_pid" 2>/dev/null || true; }
   devnet_stop >/dev/null 2>&1 || true
