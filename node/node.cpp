@@ -363,7 +363,8 @@ evm::BlockEnv Node::block_env(const core::BlockHeader& header) const {
     return env;
 }
 
-std::expected<CallOutcome, std::string> Node::call(const CallRequest& request, std::uint64_t number, bool next_block) const {
+std::expected<CallOutcome, std::string> Node::call(const CallRequest& request, std::uint64_t number, bool next_block,
+                                                   evm::Tracer* tracer) const {
     auto header = header_by_number(number);
     if (!header) return std::unexpected("header not found");
     evm::BlockEnv env = block_env(*header);
@@ -391,7 +392,7 @@ std::expected<CallOutcome, std::string> Node::call(const CallRequest& request, s
     if (request.gas_price != 0) state.sub_balance(from, request.gas_price * t.gas_limit);
 
     t.nonce = state.nonce(from);
-    const evm::ExecutionContext ctx{env, jumpdests_, &staking_};
+    const evm::ExecutionContext ctx{env, jumpdests_, &staking_, tracer};
     evm::MessageOutcome run = evm::run_transaction_message(state, ctx, t, from, request.gas_price);
     if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
 
@@ -410,6 +411,44 @@ std::expected<CallOutcome, std::string> Node::call(const CallRequest& request, s
     }
     for (const auto& [a, key] : state.warm_slots()) touched[a].push_back(core::uint256_to_bytes32(key));
     for (auto& [a, keys] : touched) out.access_list.push_back({a, std::move(keys)});
+    return out;
+}
+
+std::expected<TracedTransaction, std::string> Node::trace_transaction(const core::Hash& txn_hash, evm::Tracer& tracer) const {
+    auto included = transaction(txn_hash);
+    if (!included) return std::unexpected("transaction " + txn_hash.hex() + " not found");
+    auto block = block_by_hash(included->block_hash);
+    auto parent = header_by_number(included->block_number - 1);
+    auto data = consensus_data(included->block_hash);
+    if (!block || !parent || !data) return std::unexpected("block " + std::to_string(included->block_number) + " is unreadable");
+
+    DbNodeStore store(*db_);
+    DbCodeStore codes(*db_);
+    evm::State state(&store, &codes, parent->state_root);
+    if (auto ok = apply_protocol_operations(state, block->header, *data, true); !ok) return std::unexpected(ok.error());
+    const evm::BlockEnv env = block_env(block->header);
+    evm::ExecutionContext ctx{env, jumpdests_, &staking_};
+    std::uint64_t gas = 0;
+    for (std::uint32_t i = 0; i < included->index; ++i) {
+        const core::Transaction& t = block->body.transactions[i];
+        auto sender = t.sender();
+        if (!sender) return std::unexpected("transaction " + std::to_string(i) + " of the block has no valid signature");
+        auto outcome = evm::apply_transaction(state, ctx, t, *sender, gas);
+        if (!outcome) return std::unexpected("replaying transaction " + std::to_string(i) + " of the block: " + outcome.error().message);
+        gas = outcome->receipt.cumulative_gas_used;
+    }
+    ctx.tracer = &tracer;
+    auto outcome = evm::apply_transaction(state, ctx, included->txn, included->sender, gas);
+    if (!outcome) return std::unexpected("replaying the transaction: " + outcome.error().message);
+    if (outcome->gas_used != included->gas_used || outcome->receipt.success != included->receipt.success) {
+        return std::unexpected("the replay used " + std::to_string(outcome->gas_used) + " gas where the receipt says " +
+                               std::to_string(included->gas_used) + ": this node's state disagrees with its block");
+    }
+    TracedTransaction out;
+    out.status = outcome->status;
+    out.output = std::move(outcome->output);
+    out.gas_used = outcome->gas_used;
+    out.gas_limit = included->txn.gas_limit;
     return out;
 }
 

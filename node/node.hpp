@@ -70,6 +70,14 @@ struct CallOutcome {
     core::AccessList access_list;        ///< what it touched, beside sender, recipient and precompiles
 };
 
+/// What re-running an included transaction gave (debug_traceTransaction).
+struct TracedTransaction {
+    evm::Status status = evm::Status::kSuccess;
+    core::Bytes output;          ///< return data, or the revert data
+    std::uint64_t gas_used = 0;  ///< equal to its receipt's
+    std::uint64_t gas_limit = 0;
+};
+
 /// A filter of eth_getLogs and of logs subscriptions. An empty address list matches any
 /// address; topic position i matches any of topics[i] (empty: anything).
 struct LogFilter {
@@ -237,8 +245,15 @@ class Node {
     /// Runs a call on the state after block `number`; an error is a call that could not
     /// start (intrinsic gas, funds) or a node failure. With `next_block`, inside a block after
     /// it (number + 1, one second later), where a transaction sent now will run.
+    /// `tracer` (debug_traceCall) sees every frame and step of the call.
     [[nodiscard]] std::expected<CallOutcome, std::string> call(const CallRequest& request, std::uint64_t number,
-                                                               bool next_block = false) const;
+                                                               bool next_block = false,
+                                                               evm::Tracer* tracer = nullptr) const;
+    /// Re-runs an included transaction under `tracer`, as geth's debug_traceTransaction: on its
+    /// block's parent state, after the block's protocol operations and earlier transactions.
+    /// An error: not included, or the replay did not give its receipt's gas and status.
+    [[nodiscard]] std::expected<TracedTransaction, std::string> trace_transaction(const core::Hash& txn_hash,
+                                                                                  evm::Tracer& tracer) const;
     /// The least gas with which the call succeeds (binary search, as geth); a call that fails
     /// even with the cap returns its failing outcome.
     [[nodiscard]] std::expected<CallOutcome, std::string> estimate_gas(const CallRequest& request,
@@ -359,6 +374,12 @@ class Node {
     /// Checks the certificate of the parent and the evidence a block carries.
     [[nodiscard]] std::expected<void, std::string> check_consensus_data(const core::BlockHeader& header,
                                                                         const consensus::ConsensusData& data) const;
+    /// What a block does to the state before its transactions (decision 003): evidence
+    /// slashes and jails, and the parent's certificate counts who signed. `quiet`: a replay,
+    /// that logs nothing.
+    [[nodiscard]] std::expected<void, std::string> apply_protocol_operations(evm::State& state, const core::BlockHeader& header,
+                                                                             const consensus::ConsensusData& data,
+                                                                             bool quiet) const;
     [[nodiscard]] AccountSnapshot head_account(const core::Address& address) const;
     [[nodiscard]] evm::BlockEnv block_env(const core::BlockHeader& header) const;
 

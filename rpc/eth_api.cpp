@@ -9,6 +9,7 @@
 
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
+#include "evm/tracing.hpp"
 #include "rpc/params.hpp"
 
 namespace moe::rpc {
@@ -43,22 +44,10 @@ core::AccessList access_list_param(const json& v) {
     return list;
 }
 
-/// The Error(string) reason of revert data, when it is one.
-std::optional<std::string> revert_reason(core::ByteView data) {
-    if (data.size() < 68 || data[0] != 0x08 || data[1] != 0xc3 || data[2] != 0x79 || data[3] != 0xa0) return std::nullopt;
-    const uint256 offset = core::uint256_from_big_endian(data.subspan(4, 32));
-    if (offset + 32 > data.size() - 4) return std::nullopt;
-    const std::size_t at = 4 + static_cast<std::size_t>(offset);
-    const uint256 length = core::uint256_from_big_endian(data.subspan(at, 32));
-    if (length > data.size() - at - 32) return std::nullopt;
-    const auto text = data.subspan(at + 32, static_cast<std::size_t>(length));
-    return std::string(text.begin(), text.end());
-}
-
 /// geth's message for a call that did not succeed.
 std::string failure_message(const node::CallOutcome& out) {
     if (out.status != evm::Status::kRevert) return std::string(evm::to_string(out.status));
-    auto reason = revert_reason(out.output);
+    auto reason = evm::decode_revert_reason(out.output);
     return reason ? "execution reverted: " + *reason : "execution reverted";
 }
 
@@ -284,6 +273,35 @@ json block_json(const core::Block& block, bool full) {
     return j;
 }
 
+node::CallRequest call_request_param(node::Node& node, const json& call) {
+    if (!call.is_object()) invalid_params("transaction call object must be an object");
+    node::CallRequest r;
+    auto has = [&call](const char* key) { return call.contains(key) && !call[key].is_null(); };
+    if (has("from")) r.from = address_param(call["from"]);
+    if (has("to")) r.to = address_param(call["to"]);
+    if (has("gas")) {
+        const uint256 gas = quantity_param(call["gas"], "gas");
+        r.gas = gas > node::kRpcGasCap ? node::kRpcGasCap : static_cast<std::uint64_t>(gas);
+    }
+    if (has("value")) r.value = quantity_param(call["value"], "value");
+    if (has("gasPrice")) {
+        r.gas_price = quantity_param(call["gasPrice"], "gasPrice");
+    } else if (has("maxFeePerGas")) {
+        const uint256 cap = quantity_param(call["maxFeePerGas"], "maxFeePerGas");
+        const uint256 tip = has("maxPriorityFeePerGas") ? quantity_param(call["maxPriorityFeePerGas"], "maxPriorityFeePerGas") : uint256{};
+        if (tip > cap) invalid_params("maxPriorityFeePerGas above maxFeePerGas");
+        r.gas_price = std::min(cap, node.next_base_fee() + tip);
+    }
+    if (has("input") && has("data") && call["input"] != call["data"]) {
+        invalid_params("both \"data\" and \"input\" are set and not equal");
+    }
+    for (const char* key : {"data", "input"}) {
+        if (has(key)) r.data = data_param(call[key], key);
+    }
+    if (has("accessList")) r.access_list = access_list_param(call["accessList"]);
+    return r;
+}
+
 void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
     const std::uint64_t chain_id = node.chain().chain_id;
 
@@ -381,35 +399,7 @@ void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
         return out;
     });
 
-    auto call_request = [&node](const json& p) {
-        const json& call = param(p, 0, "transaction call object");
-        if (!call.is_object()) invalid_params("transaction call object must be an object");
-        node::CallRequest r;
-        auto has = [&call](const char* key) { return call.contains(key) && !call[key].is_null(); };
-        if (has("from")) r.from = address_param(call["from"]);
-        if (has("to")) r.to = address_param(call["to"]);
-        if (has("gas")) {
-            const uint256 gas = quantity_param(call["gas"], "gas");
-            r.gas = gas > node::kRpcGasCap ? node::kRpcGasCap : static_cast<std::uint64_t>(gas);
-        }
-        if (has("value")) r.value = quantity_param(call["value"], "value");
-        if (has("gasPrice")) {
-            r.gas_price = quantity_param(call["gasPrice"], "gasPrice");
-        } else if (has("maxFeePerGas")) {
-            const uint256 cap = quantity_param(call["maxFeePerGas"], "maxFeePerGas");
-            const uint256 tip = has("maxPriorityFeePerGas") ? quantity_param(call["maxPriorityFeePerGas"], "maxPriorityFeePerGas") : uint256{};
-            if (tip > cap) invalid_params("maxPriorityFeePerGas above maxFeePerGas");
-            r.gas_price = std::min(cap, node.next_base_fee() + tip);
-        }
-        if (has("input") && has("data") && call["input"] != call["data"]) {
-            invalid_params("both \"data\" and \"input\" are set and not equal");
-        }
-        for (const char* key : {"data", "input"}) {
-            if (has(key)) r.data = data_param(call[key], key);
-        }
-        if (has("accessList")) r.access_list = access_list_param(call["accessList"]);
-        return r;
-    };
+    auto call_request = [&node](const json& p) { return call_request_param(node, param(p, 0, "transaction call object")); };
     auto block_of = [&node](const json& p, std::size_t i) {
         return block_number_param(node, has_param(p, i) ? p[i] : json("latest"));
     };

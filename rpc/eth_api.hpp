@@ -22,6 +22,9 @@ struct EthApiOptions {
     unsigned max_receipt_waiters = 1;
 };
 
+/// A transaction call object (eth_call, eth_estimateGas, debug_traceCall) as geth reads it.
+[[nodiscard]] node::CallRequest call_request_param(node::Node& node, const nlohmann::json& call);
+
 /// Registers web3_*, net_* and eth_* methods over a node's read and submit interfaces.
 void register_eth_api(Dispatcher& dispatcher, node::Node& node, EthApiOptions options = {});
 

@@ -15,6 +15,7 @@
 #include "node/log.hpp"
 #include "node/node.hpp"
 #include "node/node_config.hpp"
+#include "rpc/debug_api.hpp"
 #include "rpc/dev_api.hpp"
 #include "rpc/eth_api.hpp"
 #include "rpc/metrics.hpp"
@@ -258,6 +259,7 @@ int run_home(const fs::path& dir, Args args) {
     rpc::register_eth_api(dispatcher, n, eth_options);
     rpc::register_validator_api(dispatcher, n, **driver);
     rpc::register_moe_api(dispatcher, n);
+    rpc::register_debug_api(dispatcher, n);
     // The dev RPC moves the devnet's clock and mines on request: only on a devnet home (the
     // devnet preset, one validator, no peers), never on a chain others validate.
     if (chain->name == "devnet" && chain->validators.size() == 1 && config->persistent_peers.empty()) {
