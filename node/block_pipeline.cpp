@@ -621,6 +621,10 @@ std::expected<void, CommitError> Node::commit_block(const ExecutedBlock& execute
     w.certificate = certificate.encode();
     if (auto r = db_->commit_block(w); !r) return std::unexpected(r.error());
 
+    // Hashed before taking the lock that RPC reads wait on.
+    std::vector<core::Hash> included;
+    included.reserve(executed.block.body.transactions.size());
+    for (const core::Transaction& t : executed.block.body.transactions) included.push_back(t.hash());
     std::vector<std::function<void(const core::Block&, const std::vector<core::Receipt>&)>> listeners;
     {
         std::lock_guard lock(mutex_);
@@ -639,8 +643,8 @@ std::expected<void, CommitError> Node::commit_block(const ExecutedBlock& execute
             }
         }
         // Finality as a sender sees it: from pooling here to this commit (local clock).
-        for (const core::Transaction& t : executed.block.body.transactions) {
-            if (auto arrival = mempool_.arrival_ms(t.hash()); arrival && *arrival != 0 && now >= *arrival) {
+        for (const core::Hash& t : included) {
+            if (auto arrival = mempool_.arrival_ms(t); arrival && *arrival != 0 && now >= *arrival) {
                 stats_.finality.observe(static_cast<double>(now - *arrival) / 1000.0);
             }
         }

@@ -81,6 +81,10 @@ value() {  # value EXPR -> the first series' value
   query "$1" | jq -r '.data.result[0].value[1] // "none"'
 }
 
+# A scrape before the load, so that rate() sees the counters move.
+for _ in $(seq 1 100); do [[ $(value 'up{job="moed"}') == 1 ]] && break; sleep 0.1; done
+[[ $(value 'up{job="moed"}') == 1 ]] || fail "prometheus has not scraped the devnet within 10 s"
+
 # Real transactions: signed transfers through the project's load generator.
 "$MOED" load --rpc "$DEVNET_URL" --rate 10 --seconds 2 >"$tmp/load.log" 2>&1 || { cat "$tmp/load.log" >&2; fail "moed load"; }
 committed=0
@@ -92,7 +96,12 @@ done
 (( committed >= 20 )) || fail "no scrape shows the 20 transfers committed (moe_transactions_committed_total: $v)"
 accepted=$(value 'moe_screening_verdicts_total{job="moed",decision="accept"}')
 [[ $accepted != none ]] && (( accepted >= 20 )) || fail "screening verdicts (accept) scraped: $accepted, want >= 20"
+finality=$(value 'moe_transaction_finality_seconds_count{job="moed"}')
+[[ $finality != none ]] && (( finality >= 20 )) || fail "finality observations scraped: $finality, want >= 20 (one per committed transfer)"
 sleep 3  # rate() over the dashboard's windows needs a few samples after the load
+p99=$(value 'histogram_quantile(0.99, rate(moe_transaction_finality_seconds_bucket{job="moed"}[1m]))')
+[[ $p99 != NaN && $p99 != none ]] || fail "no finality p99 through Prometheus: $p99"
+echo "finality of the transfers, p99 from the histogram through Prometheus: ${p99} s"
 
 # Every panel expression of the dashboard, with its variables set as Grafana would for "All".
 dashboard="$deploy/grafana/moed-dashboard.json"
