@@ -91,6 +91,8 @@ class StructLogger final : public Tracer {
     [[nodiscard]] const std::vector<StructLog>& logs() const noexcept { return logs_; }
     /// Whether the steps outgrew config.max_bytes (the logs are then incomplete).
     [[nodiscard]] bool too_large() const noexcept { return too_large_; }
+    /// The bytes the steps kept take as JSON, as counted against config.max_bytes.
+    [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }
 
   private:
     struct Frame {

@@ -25,7 +25,8 @@ bool bool_option(const json& options, const char* key) {
     return options[key].get<bool>();
 }
 
-ChosenTracer tracer_param(const json& params, std::size_t i) {
+/// The tracer of parameter i; a struct logger may keep `max_bytes` of steps.
+ChosenTracer tracer_param(const json& params, std::size_t i, std::size_t max_bytes = kMaxTraceBytes) {
     const json options = has_param(params, i) ? params[i] : json::object();
     if (!options.is_object()) invalid_params("trace options must be an object");
     std::string name;
@@ -53,7 +54,7 @@ ChosenTracer tracer_param(const json& params, std::size_t i) {
         }
         config.limit = options["limit"].get<std::size_t>();
     }
-    config.max_bytes = kMaxTraceBytes;
+    config.max_bytes = max_bytes;
     return evm::StructLogger(config);
 }
 
@@ -142,6 +143,34 @@ evm::Tracer& as_tracer(ChosenTracer& t) {
     return std::visit([](auto& x) -> evm::Tracer& { return x; }, t);
 }
 
+/// debug_traceBlockBy*: every transaction of a block, each with a tracer of its own; struct
+/// loggers share one budget of kMaxTraceBytes.
+json trace_block(node::Node& node, const core::Hash& hash, const json& params) {
+    (void)tracer_param(params, 1);  // bad options are refused before anything runs
+    auto block = node.block_by_hash(hash);
+    if (!block) throw RpcError(kServerError, "block " + hash.hex() + " not found");
+    const std::size_t count = block->body.transactions.size();
+    json out = json::array();
+    if (count == 0) return out;
+    std::vector<ChosenTracer> tracers;
+    tracers.reserve(count);  // the node holds pointers to them
+    std::size_t used = 0;
+    auto traced = node.trace_block(hash, count - 1, [&](std::size_t) -> evm::Tracer* {
+        if (!tracers.empty()) {
+            if (const auto* logger = std::get_if<evm::StructLogger>(&tracers.back())) used += logger->bytes();
+        }
+        tracers.push_back(tracer_param(params, 1, used < kMaxTraceBytes ? kMaxTraceBytes - used : 0));
+        return &as_tracer(tracers.back());
+    });
+    if (!traced) throw RpcError(kServerError, traced.error());
+    for (std::size_t i = 0; i < count; ++i) {
+        const node::TracedTransaction& t = (*traced)[i];
+        out.push_back({{"txHash", block->body.transactions[i].hash().hex()},
+                       {"result", trace_json(tracers[i], t.status, t.gas_limit, t.gas_used, t.output)}});
+    }
+    return out;
+}
+
 }  // namespace
 
 void register_debug_api(Dispatcher& d, node::Node& node) {
@@ -151,6 +180,15 @@ void register_debug_api(Dispatcher& d, node::Node& node) {
         auto traced = node.trace_transaction(hash, as_tracer(tracer));
         if (!traced) throw RpcError(kServerError, traced.error());
         return trace_json(tracer, traced->status, traced->gas_limit, traced->gas_used, traced->output);
+    });
+    d.add("debug_traceBlockByNumber", [&node](const json& p, CallContext&) {
+        const std::uint64_t number = block_number_param(node, param(p, 0, "block number"));
+        auto header = node.header_by_number(number);
+        if (!header) throw RpcError(kServerError, "block " + std::to_string(number) + " not found");
+        return trace_block(node, header->hash(), p);
+    });
+    d.add("debug_traceBlockByHash", [&node](const json& p, CallContext&) {
+        return trace_block(node, hash_param(param(p, 0, "block hash")), p);
     });
     d.add("debug_traceCall", [&node](const json& p, CallContext&) {
         const node::CallRequest request = call_request_param(node, param(p, 0, "transaction call object"));
