@@ -81,7 +81,14 @@ Result Evm::execute(const Message& msg) {
     if (!tracer_) return dispatch(msg);
     tracer_->on_enter(msg);
     Result result = dispatch(msg);
-    tracer_->on_exit(msg, result);
+    const bool created = (msg.kind == CallKind::kCreate || msg.kind == CallKind::kCreate2) && result.status == Status::kSuccess;
+    if (created) {
+        Result shown = result;  // a creation's output is the code it set, as geth's tracers see it
+        shown.output = *state_.code(result.created_address);
+        tracer_->on_exit(msg, shown);
+    } else {
+        tracer_->on_exit(msg, result);
+    }
     return result;
 }
 

@@ -1,9 +1,14 @@
 // debug_traceTransaction and debug_traceCall (issue 16, item 3) against a real devnet through
 // ethers: geth's struct logger and callTracer outputs for a call that reverts two frames deep,
 // replayed on its block's parent state after the block's earlier transactions, with the
-// receipt's gas and status; and bad requests answered with errors.
+// receipt's gas and status; Foundry's cast (npm @foundry-rs/cast) replaying the same calls with
+// `cast run` and `cast call --trace`; and bad requests answered with errors.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { ethers } from 'ethers';
 import { startDevnet, connect, shutdown, TEST_KEYS } from './lib/devnet.mjs';
 import { compileSolidity } from './lib/solidity.mjs';
@@ -57,6 +62,12 @@ async function forward(signer, amount) {
 }
 
 const lower = (a) => a.toLowerCase();
+
+const CAST = join(dirname(fileURLToPath(import.meta.url)), 'node_modules', '.bin', 'cast');
+async function cast(...args) {
+  const { stdout } = await promisify(execFile)(CAST, [...args, '--rpc-url', devnet.url], { timeout: 60_000 });
+  return stdout;
+}
 
 test('the struct logger of a reverted call shows REVERT at depth 2, with the receipt gas', async () => {
   const receipt = await forward(signers[0], 1000);
@@ -123,6 +134,17 @@ test('the callTracer nests the vault call under the forwarder with its revert re
   assert.equal(only.revertReason, 'amount too large');
 });
 
+test('the callTracer of a deployment is a CREATE whose output is the code it set', async () => {
+  const deployment = vault.deploymentTransaction();
+  const receipt = await provider.getTransactionReceipt(deployment.hash);
+  const top = await provider.send('debug_traceTransaction', [deployment.hash, { tracer: 'callTracer' }]);
+  assert.equal(top.type, 'CREATE');
+  assert.equal(top.to, lower(await vault.getAddress()));
+  assert.equal(top.output, await provider.getCode(await vault.getAddress()));
+  assert.equal(BigInt(top.gasUsed), receipt.gasUsed);
+  assert.equal(top.error, undefined);
+});
+
 test('a transaction is traced after the earlier ones of its block, with their effects', async () => {
   // Sent together, 100 and 60 share a block; whichever runs second overfills the vault and
   // fails only because the other went in before it.
@@ -178,4 +200,16 @@ test('bad trace requests get a JSON-RPC error', async () => {
   await assert.rejects(provider.send('debug_traceTransaction', [receipt.hash, { limit: -1 }]), /limit/);
   await assert.rejects(provider.send('debug_traceTransaction', [receipt.hash, { disableStack: 'yes' }]), /boolean/);
   await assert.rejects(provider.send('debug_traceCall', [{ to: 7 }, 'latest']), /invalid argument|address/i);
+});
+
+test('cast run and cast call --trace replay the reverted call from this node\'s state', async () => {
+  const receipt = await forward(signers[0], 1000);
+  const vaultCall = new RegExp(`${await vault.getAddress()}::b6b55f25\\(0+3e8\\)\\s+│\\s+└─ ← \\[Revert\\] amount too large`);
+  // cast run forks the parent block over eth_get* at that number and re-runs the block's
+  // earlier transactions first, as debug_traceTransaction does.
+  const run = await cast('run', receipt.hash);
+  assert.match(run, vaultCall);
+  assert.match(run, new RegExp(`Gas used: ${receipt.gasUsed}\\b`));
+  const call = await cast('call', '--trace', await forwarder.getAddress(), 'forward(uint256)', '1000');
+  assert.match(call, vaultCall);
 });
