@@ -28,6 +28,13 @@ fi
 tmp="$(mktemp -d /tmp/moe_prometheus_XXXXXX)"
 prom_pid=
 
+cleanup() {
+  [[ -n $prom_pid ]] && { kill -TERM "$prom_pid" 2>/dev/null || true; wait "$prom_pid" 2>/dev/null || true; }
+  devnet_stop >/dev/null 2>&1 || true
+  rm -rf "$tmp" "${DEVNET_HOME:-/nonexistent}" "${DEVNET_HOME:-/nonexistent}.log"
+}
+trap cleanup EXIT
+
 # The systemd unit, with this build's moed as ExecStart: systemd reads every key (it only
 # warns, and exits 0, on an unknown key or a bad value, so any output fails).
 if command -v systemd-analyze >/dev/null; then
@@ -36,12 +43,6 @@ if command -v systemd-analyze >/dev/null; then
   [[ -z $out ]] || fail "systemd-analyze verify moed.service: $out"
   echo "systemd-analyze: moed.service verified"
 fi
-cleanup() {
-  [[ -n $prom_pid ]] && { kill -TERM "$prom_pid" 2>/dev/null || true; wait "$prom_pid" 2>/dev/null || true; }
-  devnet_stop >/dev/null 2>&1 || true
-  rm -rf "$tmp" "${DEVNET_HOME:-/nonexistent}" "${DEVNET_HOME:-/nonexistent}.log"
-}
-trap cleanup EXIT
 
 devnet_start
 
