@@ -12,8 +12,8 @@ using nlohmann::json;
 
 namespace {
 
-/// The most bytes one struct-logger trace may take as JSON: a 30M-gas transaction can take
-/// millions of steps, and one request must not exhaust the node's memory.
+/// The most bytes one trace may take as JSON: a 30M-gas transaction can take millions of
+/// steps or hundreds of thousands of calls, and one request must not exhaust the node's memory.
 constexpr std::size_t kMaxTraceBytes = 32u << 20;
 
 /// A tracer chosen by a request's trace options, geth's TraceConfig.
@@ -38,7 +38,7 @@ ChosenTracer tracer_param(const json& params, std::size_t i, std::size_t max_byt
         const json config = options.contains("tracerConfig") && !options["tracerConfig"].is_null() ? options["tracerConfig"]
                                                                                                    : json::object();
         if (!config.is_object()) invalid_params("tracerConfig must be an object");
-        return evm::CallTracer(bool_option(config, "onlyTopCall"));
+        return evm::CallTracer(bool_option(config, "onlyTopCall"), max_bytes);
     }
     if (!name.empty()) {
         throw RpcError(kServerError, "tracer not found: " + name + " (this node serves the struct logger and callTracer)");
@@ -132,6 +132,10 @@ json trace_json(ChosenTracer& tracer, evm::Status status, std::uint64_t gas_limi
                 core::ByteView output) {
     if (auto* logger = std::get_if<evm::StructLogger>(&tracer)) return struct_logs_json(*logger, status, gas_used, output);
     evm::CallTracer& calls = std::get<evm::CallTracer>(tracer);
+    if (calls.too_large()) {
+        throw RpcError(kServerError, "trace too large: its calls pass " + std::to_string(kMaxTraceBytes >> 20) +
+                                         " MiB; use tracerConfig.onlyTopCall");
+    }
     if (calls.empty()) throw RpcError(kServerError, "the trace recorded no call");
     evm::CallFrame& top = calls.top();
     top.gas = gas_limit;
@@ -143,8 +147,8 @@ evm::Tracer& as_tracer(ChosenTracer& t) {
     return std::visit([](auto& x) -> evm::Tracer& { return x; }, t);
 }
 
-/// debug_traceBlockBy*: every transaction of a block, each with a tracer of its own; struct
-/// loggers share one budget of kMaxTraceBytes.
+/// debug_traceBlockBy*: every transaction of a block, each with a tracer of its own; they
+/// share one budget of kMaxTraceBytes.
 json trace_block(node::Node& node, const core::Hash& hash, const json& params) {
     (void)tracer_param(params, 1);  // bad options are refused before anything runs
     auto block = node.block_by_hash(hash);
@@ -156,9 +160,7 @@ json trace_block(node::Node& node, const core::Hash& hash, const json& params) {
     tracers.reserve(count);  // the node holds pointers to them
     std::size_t used = 0;
     auto traced = node.trace_block(hash, count - 1, [&](std::size_t) -> evm::Tracer* {
-        if (!tracers.empty()) {
-            if (const auto* logger = std::get_if<evm::StructLogger>(&tracers.back())) used += logger->bytes();
-        }
+        if (!tracers.empty()) used += std::visit([](const auto& t) { return t.bytes(); }, tracers.back());
         tracers.push_back(tracer_param(params, 1, used < kMaxTraceBytes ? kMaxTraceBytes - used : 0));
         return &as_tracer(tracers.back());
     });

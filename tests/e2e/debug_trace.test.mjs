@@ -214,6 +214,21 @@ test('bad trace requests get a JSON-RPC error', async () => {
   await assert.rejects(provider.send('debug_traceBlockByNumber', ['latest', { tracer: 'nope' }]), /tracer not found/);
 });
 
+test('a trace is bounded: a loop to 50M gas is refused whole and served with a limit', async () => {
+  // Init code that loops until its gas runs out: JUMPDEST PUSH1 0 JUMP.
+  const loop = { from: await signers[0].getAddress(), data: '0x5b600056', gas: ethers.toQuantity(50_000_000) };
+  await assert.rejects(provider.send('debug_traceCall', [loop, 'latest']), /trace too large.*limit/);
+  const first = await provider.send('debug_traceCall', [loop, 'latest', { limit: 10 }]);
+  assert.equal(first.structLogs.length, 10);
+  assert.equal(first.failed, true);
+  assert.equal(first.returnValue, '');
+  assert.equal(first.gas, 50_000_000);
+  const calls = await provider.send('debug_traceCall', [loop, 'latest', { tracer: 'callTracer' }]);
+  assert.equal(calls.type, 'CREATE');
+  assert.equal(calls.error, 'out of gas');
+  assert.equal(calls.to, undefined);
+});
+
 test('cast run and cast call --trace replay the reverted call from this node\'s state', async () => {
   const receipt = await forward(signers[0], 1000);
   const vaultCall = new RegExp(`${await vault.getAddress()}::b6b55f25\\(0+3e8\\)\\s+│\\s+└─ ← \\[Revert\\] amount too large`);
