@@ -2,7 +2,8 @@
 // ethers: geth's struct logger and callTracer outputs for a call that reverts two frames deep,
 // replayed on its block's parent state after the block's earlier transactions, with the
 // receipt's gas and status; Foundry's cast (npm @foundry-rs/cast) replaying the same calls with
-// `cast run` and `cast call --trace`; and bad requests answered with errors.
+// `cast run` and `cast call --trace`; the same steps and calls as Anvil's tracer gives for the
+// same transactions; and bad requests answered with errors.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ethers } from 'ethers';
 import { startDevnet, connect, shutdown, TEST_KEYS } from './lib/devnet.mjs';
+import { startAnvil } from './lib/anvil.mjs';
 import { compileSolidity } from './lib/solidity.mjs';
 
 const SOURCE = `// SPDX-License-Identifier: MIT
@@ -239,4 +241,60 @@ test('cast run and cast call --trace replay the reverted call from this node\'s 
   assert.match(run, new RegExp(`Gas used: ${receipt.gasUsed}\\b`));
   const call = await cast('call', '--trace', await forwarder.getAddress(), 'forward(uint256)', '1000');
   assert.match(call, vaultCall);
+});
+
+/// Deploys the vault and forwarder from a fresh account and traces forward(1000) (reverts) and
+/// forward(100) with both tracers.
+async function traceSession(url) {
+  const p = new ethers.JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
+  try {
+    const owner = new ethers.NonceManager(new ethers.Wallet(TEST_KEYS[5], p));
+    const { Vault, Forwarder } = compileSolidity({ 'Vault.sol': SOURCE }).contracts;
+    const v = await new ethers.ContractFactory(Vault.abi, Vault.bytecode, owner).deploy();
+    await v.waitForDeployment();
+    const f = await new ethers.ContractFactory(Forwarder.abi, Forwarder.bytecode, owner).deploy(await v.getAddress());
+    await f.waitForDeployment();
+    const out = [];
+    for (const amount of [1000, 100]) {
+      const tx = await f.forward(amount, { gasLimit: 200_000 });
+      await p.waitForTransaction(tx.hash);
+      out.push({
+        steps: await p.send('debug_traceTransaction', [tx.hash, {}]),
+        calls: await p.send('debug_traceTransaction', [tx.hash, { tracer: 'callTracer' }]),
+      });
+    }
+    return out;
+  } finally {
+    p.destroy();
+  }
+}
+
+test('the steps and calls are those Anvil\'s tracer gives for the same transactions', async () => {
+  const anvil = await startAnvil(['--steps-tracing']);
+  let theirs;
+  try {
+    theirs = await traceSession(anvil.url);
+  } finally {
+    await anvil.stop();
+  }
+  const ours = await traceSession(devnet.url);
+  const strip = (m) => m && Object.fromEntries(Object.entries(m).map(([k, v]) => [k.replace(/^0x/, ''), v.replace(/^0x/, '')]));
+  const call = (c) => ({ type: c.type, from: c.from, to: c.to, input: c.input, output: c.output, error: c.error,
+                         revertReason: c.revertReason, gasUsed: c.gasUsed, calls: c.calls?.map((x) => ({ ...call(x), gas: x.gas })) });
+  for (let t = 0; t < 2; t++) {
+    const [a, m] = [theirs[t], ours[t]];
+    assert.equal(m.steps.gas, a.steps.gas);
+    assert.equal(m.steps.failed, a.steps.failed);
+    assert.equal(m.steps.structLogs.length, a.steps.structLogs.length);
+    a.steps.structLogs.forEach((x, i) => {
+      const y = m.steps.structLogs[i];
+      // Anvil always writes refund and prefixes storage words with 0x; geth (and moed) do neither.
+      assert.deepEqual([y.pc, y.op, y.gas, y.gasCost, y.depth, y.error, y.stack], [x.pc, x.op, x.gas, x.gasCost, x.depth, x.error, x.stack], `step ${i}`);
+      assert.deepEqual(strip(y.storage), strip(x.storage), `storage at step ${i}`);
+      assert.equal(y.refund ?? 0, x.refund ?? 0);
+    });
+    // The transaction's own gas is where the two differ: geth (and moed) report its gas limit,
+    // Anvil what is left after the intrinsic gas.
+    assert.deepEqual(call(m.calls), call(a.calls));
+  }
 });
