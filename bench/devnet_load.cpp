@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
     rpc::register_eth_api(dispatcher, n);
     rpc::ServerConfig sc;
     sc.port = 0;
-    rpc::Server server(sc, dispatcher, [] { return rpc::Health{}; }, [] { return std::string(); });
+    rpc::Server server(sc, dispatcher, rpc::HealthChecks{}, [] { return std::string(); });
     if (auto r = server.start(); !r) {
         std::fprintf(stderr, "rpc: %s\n", r.error().c_str());
         return 1;

@@ -3,6 +3,7 @@
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
 #include "evm/precompiles.hpp"
+#include "evm/tracing.hpp"
 
 namespace moe::evm {
 
@@ -77,6 +78,21 @@ Address create2_address(const Address& sender, const Hash& salt, core::ByteView 
 }
 
 Result Evm::execute(const Message& msg) {
+    if (!tracer_) return dispatch(msg);
+    tracer_->on_enter(msg);
+    Result result = dispatch(msg);
+    const bool created = (msg.kind == CallKind::kCreate || msg.kind == CallKind::kCreate2) && result.status == Status::kSuccess;
+    if (created) {
+        Result shown = result;  // a creation's output is the code it set, as geth's tracers see it
+        shown.output = *state_.code(result.created_address);
+        tracer_->on_exit(msg, shown);
+    } else {
+        tracer_->on_exit(msg, result);
+    }
+    return result;
+}
+
+Result Evm::dispatch(const Message& msg) {
     if (msg.kind == CallKind::kCreate || msg.kind == CallKind::kCreate2) return create(msg);
     return call(msg);
 }

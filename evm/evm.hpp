@@ -112,12 +112,16 @@ class NativeContracts {
     [[nodiscard]] virtual Result call(State& state, const BlockEnv& block, const Message& msg) = 0;
 };
 
+class Tracer;
+
 /// Runs messages against a State: the interpreter, the call and create rules, precompiles.
 class Evm {
   public:
+    /// `tracer` (evm/tracing.hpp) sees every frame and step; null in normal execution, where
+    /// the interpreter runs a loop without hooks.
     Evm(State& state, const BlockEnv& block, const TxEnv& tx, JumpdestCache& jumpdests,
-        NativeContracts* natives = nullptr)
-        : state_(state), block_(block), tx_(tx), jumpdests_(jumpdests), natives_(natives) {}
+        NativeContracts* natives = nullptr, Tracer* tracer = nullptr)
+        : state_(state), block_(block), tx_(tx), jumpdests_(jumpdests), natives_(natives), tracer_(tracer) {}
 
     /// Runs a message (a call or a creation) with Cancun's rules: value transfer, account
     /// creation, precompiles, code, and the revert of everything on failure.
@@ -135,6 +139,7 @@ class Evm {
 
   private:
     friend class Interpreter;
+    [[nodiscard]] Result dispatch(const Message& msg);
     [[nodiscard]] Result call(const Message& msg);
     [[nodiscard]] Result create(const Message& msg);
     [[nodiscard]] Result run_code(const Message& msg, const Code& code, const JumpdestCache::Map& jumpdests);
@@ -144,6 +149,7 @@ class Evm {
     const TxEnv& tx_;
     JumpdestCache& jumpdests_;
     NativeContracts* natives_;
+    Tracer* tracer_;
     int unimplemented_ = 0;
     std::vector<core::Address> created_;
 };

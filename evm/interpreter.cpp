@@ -6,6 +6,7 @@
 
 #include "core/keccak.hpp"
 #include "evm/evm.hpp"
+#include "evm/tracing.hpp"
 
 namespace moe::evm {
 
@@ -119,9 +120,13 @@ class Interpreter {
         : evm_(evm), state_(evm.state_), msg_(msg), code_(code), jumpdests_(jumpdests), gas_(msg.gas),
           stack_(std::make_unique<uint256[]>(kMaxStackSize)) {}
 
-    Result run();
+    /// Runs the frame; with a tracer, the loop that calls its hooks around every step.
+    Result run() { return evm_.tracer_ ? loop<true>() : loop<false>(); }
 
   private:
+    template <bool kTraced>
+    Result loop();
+
     uint256& top(std::size_t i = 0) noexcept { return stack_[sp_ - 1 - i]; }
     uint256 pop() noexcept { return std::move(stack_[--sp_]); }
     void push(uint256 v) noexcept { stack_[sp_++] = std::move(v); }
@@ -475,15 +480,22 @@ Status Interpreter::op_return(Status s) {
     return s;
 }
 
-Result Interpreter::run() {
+template <bool kTraced>
+Result Interpreter::loop() {
     const std::size_t size = code_.size();
     std::size_t pc = 0;
     Status status = Status::kSuccess;
     bool halted = false;  // STOP, RETURN, REVERT, SELFDESTRUCT
+    [[maybe_unused]] bool step_open = false;  // traced: a step began and has not ended
     while (!halted && status == Status::kSuccess) {
         if (pc >= size) break;  // running off the end is STOP
         const std::uint8_t op = code_[pc];
         const OpInfo& info = kOps[op];
+        if constexpr (kTraced) {
+            evm_.tracer_->on_step({pc, op, gas_, msg_.depth, {stack_.get(), sp_}, memory_, return_data_,
+                                   msg_.recipient, state_});
+            step_open = true;
+        }
         if (!info.defined) {
             status = Status::kInvalidInstruction;
             break;
@@ -686,6 +698,13 @@ Result Interpreter::run() {
                 }
                 break;
         }
+        if constexpr (kTraced) {
+            evm_.tracer_->on_step_end(gas_, status);
+            step_open = false;
+        }
+    }
+    if constexpr (kTraced) {
+        if (step_open) evm_.tracer_->on_step_end(gas_, status);  // the step failed its checks
     }
     Result result;
     result.status = status;

@@ -52,7 +52,7 @@ MessageOutcome run_transaction_message(State& state, const ExecutionContext& ctx
     warm_transaction_access(state, sender, txn.to, ctx.block.coinbase, txn.access_list);
 
     const TxEnv tx_env{sender, gas_price};
-    Evm evm(state, ctx.block, tx_env, ctx.jumpdests, ctx.natives);
+    Evm evm(state, ctx.block, tx_env, ctx.jumpdests, ctx.natives, ctx.tracer);
     Message msg;
     msg.kind = txn.is_create() ? CallKind::kCreate : CallKind::kCall;
     msg.gas = static_cast<std::int64_t>(txn.gas_limit - core::intrinsic_gas(txn));

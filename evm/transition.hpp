@@ -39,6 +39,7 @@ struct ExecutionContext {
     const BlockEnv& block;
     JumpdestCache& jumpdests;
     NativeContracts* natives = nullptr;
+    Tracer* tracer = nullptr;  ///< debug_trace*: sees every frame and step (evm/tracing.hpp)
 };
 
 /// The checks a transaction must pass against a state before it runs (mempool admission

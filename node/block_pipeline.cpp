@@ -262,6 +262,38 @@ std::expected<void, std::string> Node::check_consensus_data(const core::BlockHea
     return {};
 }
 
+std::expected<void, std::string> Node::apply_protocol_operations(evm::State& state, const core::BlockHeader& h,
+                                                                const consensus::ConsensusData& data, bool quiet) const {
+    state.begin_transaction();
+    for (const consensus::DuplicateVoteEvidence& e : data.evidence) {
+        const core::uint256 burned = evm::slash_and_jail(state, e.first.validator, chain_.slash_fraction_bps,
+                                                         h.number + chain_.jail_blocks);
+        if (quiet) continue;
+        log::warn("consensus", "block ", h.number, " slashes ", e.first.validator.hex(), " by ", burned.str(),
+                  " wei for double signing at height ", e.first.height);
+    }
+    for (const consensus::WrongVerdictEvidence& e : data.wrong_verdicts) {
+        // Slashes and jails exactly like a double sign (DESIGN.md, Tasks, 3).
+        const consensus::Vote& v = e.precommit_with_extension;
+        const core::uint256 burned = evm::slash_and_jail(state, v.validator, chain_.slash_fraction_bps,
+                                                         h.number + chain_.jail_blocks);
+        if (quiet) continue;
+        log::warn("consensus", "block ", h.number, " slashes ", v.validator.hex(), " by ", burned.str(),
+                  " wei for a wrong verdict at height ", v.height, " (expert ", e.claimed.expert, " on ",
+                  e.claimed.txn_hash.hex(), ": signed ", e.claimed.score, ", the model gives ", e.recomputed_score, ")");
+    }
+    if (data.last_commit) {
+        // The parent's certificate counts who signed (downtime).
+        auto signers_set = validator_set(h.number - 1);
+        if (!signers_set) return std::unexpected(signers_set.error());
+        std::vector<core::Address> members;
+        for (const consensus::Validator& v : signers_set->validators()) members.push_back(v.address);
+        evm::record_commit(state, h.number, members, data.last_commit->signers(), downtime_rules(chain_));
+    }
+    state.finalize_transaction();
+    return {};
+}
+
 std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, consensus::ConsensusData data,
                                                           const std::vector<PooledTransaction>* candidates,
                                                           const RoutingInput* routing) {
@@ -279,33 +311,8 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     DbCodeStore codes(*db_);
     evm::State state(&store, &codes, parent.state_root);
 
-    // Protocol operations come before the transactions: evidence slashes and jails, and the
-    // parent's certificate counts who signed (downtime). Decision 003.
-    state.begin_transaction();
-    for (const consensus::DuplicateVoteEvidence& e : data.evidence) {
-        const core::uint256 burned = evm::slash_and_jail(state, e.first.validator, chain_.slash_fraction_bps,
-                                                         h.number + chain_.jail_blocks);
-        log::warn("consensus", "block ", h.number, " slashes ", e.first.validator.hex(), " by ", burned.str(),
-                  " wei for double signing at height ", e.first.height);
-    }
-    for (const consensus::WrongVerdictEvidence& e : data.wrong_verdicts) {
-        // Slashes and jails exactly like a double sign (DESIGN.md, Tasks, 3).
-        const consensus::Vote& v = e.precommit_with_extension;
-        const core::uint256 burned = evm::slash_and_jail(state, v.validator, chain_.slash_fraction_bps,
-                                                         h.number + chain_.jail_blocks);
-        log::warn("consensus", "block ", h.number, " slashes ", v.validator.hex(), " by ", burned.str(),
-                  " wei for a wrong verdict at height ", v.height, " (expert ", e.claimed.expert, " on ",
-                  e.claimed.txn_hash.hex(), ": signed ", e.claimed.score, ", the model gives ", e.recomputed_score, ")");
-    }
-    if (data.last_commit) {
-        auto signers_set = validator_set(h.number - 1);
-        if (!signers_set) return std::unexpected(signers_set.error());
-        std::vector<core::Address> members;
-        for (const consensus::Validator& v : signers_set->validators()) members.push_back(v.address);
-        evm::record_commit(state, h.number, members, data.last_commit->signers(),
-                           downtime_rules(chain_));
-    }
-    state.finalize_transaction();
+    // Protocol operations come before the transactions. Decision 003.
+    if (auto ok = apply_protocol_operations(state, h, data, false); !ok) return std::unexpected(ok.error());
 
     // Expert routing (decision 004, the node): at block H, the committees of H - 1 (whose
     // precommits carry the verdicts) and each transaction's ranking by the fraud gate on its
@@ -614,6 +621,10 @@ std::expected<void, CommitError> Node::commit_block(const ExecutedBlock& execute
     w.certificate = certificate.encode();
     if (auto r = db_->commit_block(w); !r) return std::unexpected(r.error());
 
+    // Hashed before taking the lock that RPC reads wait on.
+    std::vector<core::Hash> included;
+    included.reserve(executed.block.body.transactions.size());
+    for (const core::Transaction& t : executed.block.body.transactions) included.push_back(t.hash());
     std::vector<std::function<void(const core::Block&, const std::vector<core::Receipt>&)>> listeners;
     {
         std::lock_guard lock(mutex_);
@@ -629,6 +640,12 @@ std::expected<void, CommitError> Node::commit_block(const ExecutedBlock& execute
                 a.latency_count += 1;
                 a.latency_ms_sum += now - p->arrival_ms;
                 a.latency_ms_max = std::max(a.latency_ms_max, now - p->arrival_ms);
+            }
+        }
+        // Finality as a sender sees it: from pooling here to this commit (local clock).
+        for (const core::Hash& t : included) {
+            if (auto arrival = mempool_.arrival_ms(t); arrival && *arrival != 0 && now >= *arrival) {
+                stats_.finality.observe(static_cast<double>(now - *arrival) / 1000.0);
             }
         }
         for (const auto& d : executed.dropped) mempool_.remove(d);

@@ -257,6 +257,7 @@ void ConsensusDriver::halt(const std::string& why) {
     // main thread takes SIGTERM, stops RPC and this driver, and closes the database).
     if (halted_) return;
     halted_ = true;
+    publish_status();  // /health/ready answers "halted" until the process is down
     log::error("consensus", why, "; consensus stops and the node shuts down");
     ::kill(::getpid(), SIGTERM);
 }
@@ -288,6 +289,7 @@ void ConsensusDriver::start_height() {
         }
     }
     last_progress_ = Clock::now();
+    height_started_ = last_progress_;
     feed(consensus::StartHeight{height, std::move(*set)});
     // Messages of this height that arrived early.
     std::deque<PeerMessage> early;
@@ -649,6 +651,7 @@ void ConsensusDriver::commit(const consensus::Commit& c) {
             return;
         }
         waiting_for_start_ = true;
+        if (!replaying_) height_latency_.observe(std::chrono::duration<double>(Clock::now() - height_started_).count());
         last_block_had_transactions_ = !it->second.executed->block.body.transactions.empty();
         for (auto e = evidence_pool_.begin(); e != evidence_pool_.end();) {
             e = node_.evidence_block(e->first) ? evidence_pool_.erase(e) : std::next(e);
@@ -954,6 +957,10 @@ void ConsensusDriver::publish_status() {
     s.is_validator = set && set->index_of(options_.validator_key.address()).has_value();
     s.votes = machine_.vote_counts();
     s.peer_heights = peer_heights_;
+    s.started = true;
+    s.halted = halted_;
+    s.persistent_peers = options_.p2p ? options_.p2p->persistent_peers.size() : 0;
+    s.height_latency = height_latency_;
     for (const auto& [id, e] : evidence_pool_) s.pending_evidence.push_back(e);
     for (const auto& [id, e] : wrong_verdict_pool_) s.pending_wrong_verdicts.push_back(e);
     const std::uint64_t head = node_.head().number;

@@ -40,6 +40,11 @@ struct ConsensusStatus {
     std::map<core::Address, std::uint64_t> peer_heights;
     std::vector<consensus::DuplicateVoteEvidence> pending_evidence;  ///< seen, not yet in a block
     std::vector<consensus::WrongVerdictEvidence> pending_wrong_verdicts;  ///< seen, not yet in a block
+    bool started = false;  ///< the consensus thread runs
+    bool halted = false;   ///< the WAL or the database failed: nothing more is signed (the process is stopping)
+    std::size_t persistent_peers = 0;  ///< configured peers: a node with some is not ready without one
+    /// From the start of a height to its commit here: the consensus latency of each block.
+    LatencyHistogram height_latency;
 };
 
 struct DriverOptions {
@@ -192,6 +197,8 @@ class ConsensusDriver {
     /// leaves more behind, so the next starts at once without a new arrival).
     bool last_block_had_transactions_ = false;
     std::chrono::steady_clock::time_point last_progress_;
+    std::chrono::steady_clock::time_point height_started_;  ///< when start_height last ran
+    LatencyHistogram height_latency_;
     std::chrono::steady_clock::time_point last_status_;
 
     // The inbox.

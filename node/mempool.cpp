@@ -172,6 +172,12 @@ void Mempool::remove(const core::Hash& hash) {
     erase(sender, nonce);
 }
 
+std::optional<std::uint64_t> Mempool::arrival_ms(const core::Hash& hash) const {
+    const auto it = by_hash_.find(hash);
+    if (it == by_hash_.end()) return std::nullopt;
+    return by_sender_.at(it->second.first).at(it->second.second).arrival_ms;
+}
+
 std::optional<PooledTransaction> Mempool::get(const core::Hash& hash) const {
     auto it = by_hash_.find(hash);
     if (it == by_hash_.end()) return std::nullopt;

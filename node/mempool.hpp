@@ -71,6 +71,8 @@ class Mempool {
 
     [[nodiscard]] std::optional<PooledTransaction> get(const core::Hash& hash) const;
     [[nodiscard]] bool contains(const core::Hash& hash) const { return by_hash_.contains(hash); }
+    /// When a pooled transaction arrived (PooledTransaction::arrival_ms), without copying it.
+    [[nodiscard]] std::optional<std::uint64_t> arrival_ms(const core::Hash& hash) const;
     /// The next nonce of a sender counting its pooled transactions (for "pending" queries).
     [[nodiscard]] std::uint64_t pending_nonce(const core::Address& sender, std::uint64_t account_nonce) const;
     [[nodiscard]] std::size_t size() const noexcept { return by_hash_.size(); }

@@ -55,7 +55,47 @@ std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& h
     if (!next) return std::unexpected(next.error());
     node->next_validators_ = std::move(*next);
     node->stats_.head_number = node->head_.number;
+    node->stats_.mempool_capacity = node->config_.mempool_max_transactions;
+    if (node->models_->screens()) node->stats_.expert_selections.assign(node->models_->fraud_experts(), 0);
     return node;
+}
+
+void LatencyHistogram::observe(double seconds) {
+    count += 1;
+    sum += seconds;
+    for (std::size_t i = 0; i < kBounds.size(); ++i) {
+        if (seconds <= kBounds[i]) {
+            buckets[i] += 1;
+            break;
+        }
+    }
+}
+
+std::string_view to_string(Refusal r) noexcept {
+    switch (r) {
+        case Refusal::kInvalid: return "invalid";
+        case Refusal::kKnown: return "known";
+        case Refusal::kNonce: return "nonce";
+        case Refusal::kFee: return "fee";
+        case Refusal::kFunds: return "funds";
+        case Refusal::kFull: return "full";
+        case Refusal::kScreening: return "screening";
+        case Refusal::kOther: return "other";
+    }
+    return "other";
+}
+
+Refusal refusal_of(std::string_view message) noexcept {
+    if (message == "txpool is full") return Refusal::kFull;
+    if (message.starts_with("transaction rejected by fraud screening")) return Refusal::kScreening;
+    if (message == "already known") return Refusal::kKnown;
+    if (message == "nonce too low") return Refusal::kNonce;
+    if (message == "replacement transaction underpriced" || message == "max fee per gas less than block base fee") {
+        return Refusal::kFee;
+    }
+    if (message.starts_with("insufficient funds")) return Refusal::kFunds;
+    if (message.starts_with("fraud screening failed")) return Refusal::kOther;
+    return Refusal::kInvalid;  // undecodable, unsigned, another chain, oversized, intrinsic gas, ...
 }
 
 Head Node::head() const {
@@ -213,6 +253,15 @@ core::uint256 Node::next_base_fee() const {
 }
 
 std::expected<core::Hash, SubmitError> Node::submit_raw_transaction(core::ByteView raw) {
+    auto result = admit_raw_transaction(raw);
+    if (!result) {
+        std::lock_guard lock(mutex_);
+        stats_.refused[static_cast<std::size_t>(refusal_of(result.error().message))] += 1;
+    }
+    return result;
+}
+
+std::expected<core::Hash, SubmitError> Node::admit_raw_transaction(core::ByteView raw) {
     auto fail = [](std::string m) { return std::unexpected(SubmitError{-32000, std::move(m)}); };
     if (raw.size() > 128 * 1024) return fail("oversized data");
     auto txn = core::decode_transaction(raw);
@@ -241,6 +290,12 @@ std::expected<core::Hash, SubmitError> Node::submit_raw_transaction(core::ByteVi
                 BlockScreening screening(*models_, *db_, head_header_.timestamp + 1);
                 auto verdict = screening.screen(state, *txn, sender);
                 if (!verdict) return std::unexpected("fraud screening failed: " + verdict.error());
+                stats_.screened[static_cast<std::size_t>(verdict->decision)] += 1;  // mutex_ is held
+                for (const nn::ExpertWeight& e : verdict->experts) {
+                    if (e.expert >= 0 && static_cast<std::size_t>(e.expert) < stats_.expert_selections.size()) {
+                        stats_.expert_selections[static_cast<std::size_t>(e.expert)] += 1;
+                    }
+                }
                 if (verdict->decision == Decision::kReject) {
                     return std::unexpected("transaction rejected by fraud screening: risk score " + std::to_string(verdict->score) +
                                            " >= reject threshold " + std::to_string(models_->thresholds().reject_score));
@@ -308,7 +363,8 @@ evm::BlockEnv Node::block_env(const core::BlockHeader& header) const {
     return env;
 }
 
-std::expected<CallOutcome, std::string> Node::call(const CallRequest& request, std::uint64_t number, bool next_block) const {
+std::expected<CallOutcome, std::string> Node::call(const CallRequest& request, std::uint64_t number, bool next_block,
+                                                   evm::Tracer* tracer) const {
     auto header = header_by_number(number);
     if (!header) return std::unexpected("header not found");
     evm::BlockEnv env = block_env(*header);
@@ -336,7 +392,7 @@ std::expected<CallOutcome, std::string> Node::call(const CallRequest& request, s
     if (request.gas_price != 0) state.sub_balance(from, request.gas_price * t.gas_limit);
 
     t.nonce = state.nonce(from);
-    const evm::ExecutionContext ctx{env, jumpdests_, &staking_};
+    const evm::ExecutionContext ctx{env, jumpdests_, &staking_, tracer};
     evm::MessageOutcome run = evm::run_transaction_message(state, ctx, t, from, request.gas_price);
     if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
 
@@ -355,6 +411,44 @@ std::expected<CallOutcome, std::string> Node::call(const CallRequest& request, s
     }
     for (const auto& [a, key] : state.warm_slots()) touched[a].push_back(core::uint256_to_bytes32(key));
     for (auto& [a, keys] : touched) out.access_list.push_back({a, std::move(keys)});
+    return out;
+}
+
+std::expected<TracedTransaction, std::string> Node::trace_transaction(const core::Hash& txn_hash, evm::Tracer& tracer) const {
+    auto included = transaction(txn_hash);
+    if (!included) return std::unexpected("transaction " + txn_hash.hex() + " not found");
+    auto block = block_by_hash(included->block_hash);
+    auto parent = header_by_number(included->block_number - 1);
+    auto data = consensus_data(included->block_hash);
+    if (!block || !parent || !data) return std::unexpected("block " + std::to_string(included->block_number) + " is unreadable");
+
+    DbNodeStore store(*db_);
+    DbCodeStore codes(*db_);
+    evm::State state(&store, &codes, parent->state_root);
+    if (auto ok = apply_protocol_operations(state, block->header, *data, true); !ok) return std::unexpected(ok.error());
+    const evm::BlockEnv env = block_env(block->header);
+    evm::ExecutionContext ctx{env, jumpdests_, &staking_};
+    std::uint64_t gas = 0;
+    for (std::uint32_t i = 0; i < included->index; ++i) {
+        const core::Transaction& t = block->body.transactions[i];
+        auto sender = t.sender();
+        if (!sender) return std::unexpected("transaction " + std::to_string(i) + " of the block has no valid signature");
+        auto outcome = evm::apply_transaction(state, ctx, t, *sender, gas);
+        if (!outcome) return std::unexpected("replaying transaction " + std::to_string(i) + " of the block: " + outcome.error().message);
+        gas = outcome->receipt.cumulative_gas_used;
+    }
+    ctx.tracer = &tracer;
+    auto outcome = evm::apply_transaction(state, ctx, included->txn, included->sender, gas);
+    if (!outcome) return std::unexpected("replaying the transaction: " + outcome.error().message);
+    if (outcome->gas_used != included->gas_used || outcome->receipt.success != included->receipt.success) {
+        return std::unexpected("the replay used " + std::to_string(outcome->gas_used) + " gas where the receipt says " +
+                               std::to_string(included->gas_used) + ": this node's state disagrees with its block");
+    }
+    TracedTransaction out;
+    out.status = outcome->status;
+    out.output = std::move(outcome->output);
+    out.gas_used = outcome->gas_used;
+    out.gas_limit = included->txn.gas_limit;
     return out;
 }
 

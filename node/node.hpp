@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -68,6 +70,14 @@ struct CallOutcome {
     core::AccessList access_list;        ///< what it touched, beside sender, recipient and precompiles
 };
 
+/// What re-running an included transaction gave (debug_traceTransaction).
+struct TracedTransaction {
+    evm::Status status = evm::Status::kSuccess;
+    core::Bytes output;          ///< return data, or the revert data
+    std::uint64_t gas_used = 0;  ///< equal to its receipt's
+    std::uint64_t gas_limit = 0;
+};
+
 /// A filter of eth_getLogs and of logs subscriptions. An empty address list matches any
 /// address; topic position i matches any of topics[i] (empty: anything).
 struct LogFilter {
@@ -101,13 +111,39 @@ struct SubmitError {
     std::string message;
 };
 
-/// Counters the node exports as metrics.
+/// A Prometheus-style histogram of durations in seconds, with fixed bucket bounds so that
+/// every series exists (at zero) from start-up.
+struct LatencyHistogram {
+    static constexpr std::array<double, 12> kBounds{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+    std::array<std::uint64_t, kBounds.size()> buckets{};  ///< per bound, not cumulative
+    std::uint64_t count = 0;
+    double sum = 0;
+
+    void observe(double seconds);
+};
+
+/// Why the pool refused a submitted transaction (moe_mempool_refused_total{reason}).
+enum class Refusal : std::uint8_t { kInvalid, kKnown, kNonce, kFee, kFunds, kFull, kScreening, kOther };
+inline constexpr std::size_t kRefusals = 8;
+[[nodiscard]] std::string_view to_string(Refusal r) noexcept;
+/// The refusal a submission error message stands for (the messages are geth's).
+[[nodiscard]] Refusal refusal_of(std::string_view message) noexcept;
+
+/// Counters the node exports as metrics; every one exists from start-up.
 struct NodeStats {
     std::uint64_t head_number = 0;
     std::size_t mempool_transactions = 0;
     std::size_t mempool_bytes = 0;
+    std::size_t mempool_capacity = 0;  ///< the pool's limit on transactions
     std::uint64_t transactions_committed = 0;
     std::uint64_t blocks_produced = 0;
+    std::array<std::uint64_t, kRefusals> refused{};  ///< submissions refused, by Refusal
+    /// Screening verdicts on transactions offered to the pool, by Decision (accept, flag, reject).
+    std::array<std::uint64_t, 3> screened{};
+    /// How often the fraud gate chose each expert in those verdicts (the local expert load).
+    std::vector<std::uint64_t> expert_selections;
+    /// From this node pooling a transaction to committing the block that holds it.
+    LatencyHistogram finality;
 };
 
 /// What one expert did (moe_getExperts): counted from the blocks this node committed since it
@@ -209,8 +245,15 @@ class Node {
     /// Runs a call on the state after block `number`; an error is a call that could not
     /// start (intrinsic gas, funds) or a node failure. With `next_block`, inside a block after
     /// it (number + 1, one second later), where a transaction sent now will run.
+    /// `tracer` (debug_traceCall) sees every frame and step of the call.
     [[nodiscard]] std::expected<CallOutcome, std::string> call(const CallRequest& request, std::uint64_t number,
-                                                               bool next_block = false) const;
+                                                               bool next_block = false,
+                                                               evm::Tracer* tracer = nullptr) const;
+    /// Re-runs an included transaction under `tracer`, as geth's debug_traceTransaction: on its
+    /// block's parent state, after the block's protocol operations and earlier transactions.
+    /// An error: not included, or the replay did not give its receipt's gas and status.
+    [[nodiscard]] std::expected<TracedTransaction, std::string> trace_transaction(const core::Hash& txn_hash,
+                                                                                  evm::Tracer& tracer) const;
     /// The least gas with which the call succeeds (binary search, as geth); a call that fails
     /// even with the cap returns its failing outcome.
     [[nodiscard]] std::expected<CallOutcome, std::string> estimate_gas(const CallRequest& request,
@@ -320,6 +363,9 @@ class Node {
     static constexpr std::size_t kMaxEvidencePerBlock = 16;
 
   private:
+    /// submit_raw_transaction without counting its refusal.
+    [[nodiscard]] std::expected<core::Hash, SubmitError> admit_raw_transaction(core::ByteView raw);
+
     Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator);
     /// Runs `block`'s transactions (or, when building, the mempool's) on the head's state.
     [[nodiscard]] std::expected<ExecutedBlock, std::string> run_block(core::Block block, consensus::ConsensusData data,
@@ -328,6 +374,12 @@ class Node {
     /// Checks the certificate of the parent and the evidence a block carries.
     [[nodiscard]] std::expected<void, std::string> check_consensus_data(const core::BlockHeader& header,
                                                                         const consensus::ConsensusData& data) const;
+    /// What a block does to the state before its transactions (decision 003): evidence
+    /// slashes and jails, and the parent's certificate counts who signed. `quiet`: a replay,
+    /// that logs nothing.
+    [[nodiscard]] std::expected<void, std::string> apply_protocol_operations(evm::State& state, const core::BlockHeader& header,
+                                                                             const consensus::ConsensusData& data,
+                                                                             bool quiet) const;
     [[nodiscard]] AccountSnapshot head_account(const core::Address& address) const;
     [[nodiscard]] evm::BlockEnv block_env(const core::BlockHeader& header) const;
 

@@ -74,7 +74,17 @@ std::size_t json_batch_items(std::string_view text, std::size_t limit) {
     return std::min(items, limit + 1);
 }
 
-void Dispatcher::add(const std::string& name, Handler handler) { methods_[name] = std::move(handler); }
+Dispatcher::Dispatcher(std::size_t max_batch) : max_batch_(max_batch) { stats_.try_emplace(std::string(kUnknownMethod)); }
+
+void Dispatcher::add(const std::string& name, Handler handler) {
+    methods_[name] = std::move(handler);
+    std::lock_guard lock(stats_mutex_);
+    stats_.try_emplace(name);  // at zero until called: dashboards see every method from start-up
+}
+
+std::string_view method_class(std::string_view method) noexcept {
+    return method.substr(0, method.find('_'));
+}
 
 void Dispatcher::record(const std::string& method, bool error, double seconds) {
     std::lock_guard lock(stats_mutex_);
@@ -110,7 +120,7 @@ std::optional<json> Dispatcher::call(const json& request, CallContext& context) 
     }
     auto it = methods_.find(method);
     if (it == methods_.end()) {
-        record("unknown", true, 0);
+        record(std::string(kUnknownMethod), true, 0);
         if (!has_id) return std::nullopt;
         return error_response(id, kMethodNotFound, "the method " + method + " does not exist/is not available");
     }

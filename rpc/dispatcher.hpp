@@ -67,10 +67,17 @@ struct MethodStats {
     double seconds = 0;
 };
 
+/// The statistics key of calls to methods that are not registered.
+inline constexpr std::string_view kUnknownMethod = "unknown";
+
+/// A method's class for metrics: its namespace ("eth" of eth_call, "debug", "evm", "unknown").
+[[nodiscard]] std::string_view method_class(std::string_view method) noexcept;
+
 /// Maps method names to handlers and runs requests, single or batched.
 class Dispatcher {
   public:
-    explicit Dispatcher(std::size_t max_batch = 1000) : max_batch_(max_batch) {}
+    /// Every method it will register, and kUnknownMethod, has statistics at zero from the start.
+    explicit Dispatcher(std::size_t max_batch = 1000);
 
     /// Registers a method (replacing one of the same name).
     void add(const std::string& name, Handler handler);

@@ -9,6 +9,7 @@
 
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
+#include "evm/tracing.hpp"
 #include "rpc/params.hpp"
 
 namespace moe::rpc {
@@ -43,22 +44,10 @@ core::AccessList access_list_param(const json& v) {
     return list;
 }
 
-/// The Error(string) reason of revert data, when it is one.
-std::optional<std::string> revert_reason(core::ByteView data) {
-    if (data.size() < 68 || data[0] != 0x08 || data[1] != 0xc3 || data[2] != 0x79 || data[3] != 0xa0) return std::nullopt;
-    const uint256 offset = core::uint256_from_big_endian(data.subspan(4, 32));
-    if (offset + 32 > data.size() - 4) return std::nullopt;
-    const std::size_t at = 4 + static_cast<std::size_t>(offset);
-    const uint256 length = core::uint256_from_big_endian(data.subspan(at, 32));
-    if (length > data.size() - at - 32) return std::nullopt;
-    const auto text = data.subspan(at + 32, static_cast<std::size_t>(length));
-    return std::string(text.begin(), text.end());
-}
-
 /// geth's message for a call that did not succeed.
 std::string failure_message(const node::CallOutcome& out) {
     if (out.status != evm::Status::kRevert) return std::string(evm::to_string(out.status));
-    auto reason = revert_reason(out.output);
+    auto reason = evm::decode_revert_reason(out.output);
     return reason ? "execution reverted: " + *reason : "execution reverted";
 }
 
@@ -284,6 +273,35 @@ json block_json(const core::Block& block, bool full) {
     return j;
 }
 
+node::CallRequest call_request_param(node::Node& node, const json& call) {
+    if (!call.is_object()) invalid_params("transaction call object must be an object");
+    node::CallRequest r;
+    auto has = [&call](const char* key) { return call.contains(key) && !call[key].is_null(); };
+    if (has("from")) r.from = address_param(call["from"]);
+    if (has("to")) r.to = address_param(call["to"]);
+    if (has("gas")) {
+        const uint256 gas = quantity_param(call["gas"], "gas");
+        r.gas = gas > node::kRpcGasCap ? node::kRpcGasCap : static_cast<std::uint64_t>(gas);
+    }
+    if (has("value")) r.value = quantity_param(call["value"], "value");
+    if (has("gasPrice")) {
+        r.gas_price = quantity_param(call["gasPrice"], "gasPrice");
+    } else if (has("maxFeePerGas")) {
+        const uint256 cap = quantity_param(call["maxFeePerGas"], "maxFeePerGas");
+        const uint256 tip = has("maxPriorityFeePerGas") ? quantity_param(call["maxPriorityFeePerGas"], "maxPriorityFeePerGas") : uint256{};
+        if (tip > cap) invalid_params("maxPriorityFeePerGas above maxFeePerGas");
+        r.gas_price = std::min(cap, node.next_base_fee() + tip);
+    }
+    if (has("input") && has("data") && call["input"] != call["data"]) {
+        invalid_params("both \"data\" and \"input\" are set and not equal");
+    }
+    for (const char* key : {"data", "input"}) {
+        if (has(key)) r.data = data_param(call[key], key);
+    }
+    if (has("accessList")) r.access_list = access_list_param(call["accessList"]);
+    return r;
+}
+
 void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
     const std::uint64_t chain_id = node.chain().chain_id;
 
@@ -381,35 +399,7 @@ void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
         return out;
     });
 
-    auto call_request = [&node](const json& p) {
-        const json& call = param(p, 0, "transaction call object");
-        if (!call.is_object()) invalid_params("transaction call object must be an object");
-        node::CallRequest r;
-        auto has = [&call](const char* key) { return call.contains(key) && !call[key].is_null(); };
-        if (has("from")) r.from = address_param(call["from"]);
-        if (has("to")) r.to = address_param(call["to"]);
-        if (has("gas")) {
-            const uint256 gas = quantity_param(call["gas"], "gas");
-            r.gas = gas > node::kRpcGasCap ? node::kRpcGasCap : static_cast<std::uint64_t>(gas);
-        }
-        if (has("value")) r.value = quantity_param(call["value"], "value");
-        if (has("gasPrice")) {
-            r.gas_price = quantity_param(call["gasPrice"], "gasPrice");
-        } else if (has("maxFeePerGas")) {
-            const uint256 cap = quantity_param(call["maxFeePerGas"], "maxFeePerGas");
-            const uint256 tip = has("maxPriorityFeePerGas") ? quantity_param(call["maxPriorityFeePerGas"], "maxPriorityFeePerGas") : uint256{};
-            if (tip > cap) invalid_params("maxPriorityFeePerGas above maxFeePerGas");
-            r.gas_price = std::min(cap, node.next_base_fee() + tip);
-        }
-        if (has("input") && has("data") && call["input"] != call["data"]) {
-            invalid_params("both \"data\" and \"input\" are set and not equal");
-        }
-        for (const char* key : {"data", "input"}) {
-            if (has(key)) r.data = data_param(call[key], key);
-        }
-        if (has("accessList")) r.access_list = access_list_param(call["accessList"]);
-        return r;
-    };
+    auto call_request = [&node](const json& p) { return call_request_param(node, param(p, 0, "transaction call object")); };
     auto block_of = [&node](const json& p, std::size_t i) {
         return block_number_param(node, has_param(p, i) ? p[i] : json("latest"));
     };
@@ -571,60 +561,6 @@ void publish_new_heads(node::Node& node, Server& server) {
             }
         }
     });
-}
-
-std::string render_metrics(const node::Node& node, const Dispatcher& dispatcher, const Server& server) {
-    const node::NodeStats s = node.stats();
-    std::ostringstream out;
-    out << "# HELP moe_block_height Number of the last committed block.\n# TYPE moe_block_height gauge\n"
-        << "moe_block_height " << s.head_number << "\n"
-        << "# HELP moe_mempool_transactions Transactions waiting in the mempool.\n# TYPE moe_mempool_transactions gauge\n"
-        << "moe_mempool_transactions " << s.mempool_transactions << "\n"
-        << "# HELP moe_mempool_bytes Bytes of transactions in the mempool.\n# TYPE moe_mempool_bytes gauge\n"
-        << "moe_mempool_bytes " << s.mempool_bytes << "\n"
-        << "# HELP moe_transactions_committed_total Transactions committed in blocks (rate() gives txs/s).\n"
-        << "# TYPE moe_transactions_committed_total counter\n"
-        << "moe_transactions_committed_total " << s.transactions_committed << "\n"
-        << "# HELP moe_blocks_produced_total Blocks this node produced.\n# TYPE moe_blocks_produced_total counter\n"
-        << "moe_blocks_produced_total " << s.blocks_produced << "\n"
-        << "# HELP moe_rpc_open_connections Open HTTP and WebSocket connections.\n# TYPE moe_rpc_open_connections gauge\n"
-        << "moe_rpc_open_connections " << server.open_connections() << "\n"
-        << "# HELP moe_rpc_subscriptions Active WebSocket subscriptions.\n# TYPE moe_rpc_subscriptions gauge\n"
-        << "moe_rpc_subscriptions " << server.subscriptions() << "\n";
-    if (node.chain().routing) {
-        // Expert routing (decision 004), per expert of the fraud model, since the node started.
-        const auto activity = node.expert_activity();
-        out << "# HELP moe_expert_verdicts_total Aggregated verdicts of the expert's committee carried in blocks.\n"
-            << "# TYPE moe_expert_verdicts_total counter\n";
-        for (const auto& [e, a] : activity) out << "moe_expert_verdicts_total{expert=\"" << e << "\"} " << a.verdicts << "\n";
-        out << "# HELP moe_expert_answers_total Committee members' answers counted in those verdicts.\n"
-            << "# TYPE moe_expert_answers_total counter\n";
-        for (const auto& [e, a] : activity) out << "moe_expert_answers_total{expert=\"" << e << "\"} " << a.answers << "\n";
-        out << "# HELP moe_expert_agreeing_answers_total Counted answers whose score is the aggregated one.\n"
-            << "# TYPE moe_expert_agreeing_answers_total counter\n";
-        for (const auto& [e, a] : activity) out << "moe_expert_agreeing_answers_total{expert=\"" << e << "\"} " << a.agreeing << "\n";
-        out << "# HELP moe_expert_failovers_total Transactions that skipped the expert because its committee was silent.\n"
-            << "# TYPE moe_expert_failovers_total counter\n";
-        for (const auto& [e, a] : activity) out << "moe_expert_failovers_total{expert=\"" << e << "\"} " << a.failed_over << "\n";
-        out << "# HELP moe_expert_missed_duties_total Duties a committee member left unanswered.\n"
-            << "# TYPE moe_expert_missed_duties_total counter\n";
-        for (const auto& [e, a] : activity) {
-            for (const auto& [v, n] : a.missed) {
-                out << "moe_expert_missed_duties_total{expert=\"" << e << "\",validator=\"" << v.hex() << "\"} " << n << "\n";
-            }
-        }
-    }
-    const auto stats = dispatcher.stats();
-    out << "# HELP moe_rpc_calls_total JSON-RPC calls by method.\n# TYPE moe_rpc_calls_total counter\n";
-    for (const auto& [m, st] : stats) out << "moe_rpc_calls_total{method=\"" << m << "\"} " << st.calls << "\n";
-    out << "# HELP moe_rpc_errors_total JSON-RPC calls that returned an error, by method.\n# TYPE moe_rpc_errors_total counter\n";
-    for (const auto& [m, st] : stats) out << "moe_rpc_errors_total{method=\"" << m << "\"} " << st.errors << "\n";
-    out << "# HELP moe_rpc_duration_seconds Time spent in JSON-RPC methods.\n# TYPE moe_rpc_duration_seconds summary\n";
-    for (const auto& [m, st] : stats) {
-        out << "moe_rpc_duration_seconds_sum{method=\"" << m << "\"} " << st.seconds << "\n"
-            << "moe_rpc_duration_seconds_count{method=\"" << m << "\"} " << st.calls << "\n";
-    }
-    return out.str();
 }
 
 }  // namespace moe::rpc

@@ -22,14 +22,14 @@ struct EthApiOptions {
     unsigned max_receipt_waiters = 1;
 };
 
+/// A transaction call object (eth_call, eth_estimateGas, debug_traceCall) as geth reads it.
+[[nodiscard]] node::CallRequest call_request_param(node::Node& node, const nlohmann::json& call);
+
 /// Registers web3_*, net_* and eth_* methods over a node's read and submit interfaces.
 void register_eth_api(Dispatcher& dispatcher, node::Node& node, EthApiOptions options = {});
 
 /// Publishes newHeads notifications to WebSocket subscribers for every block the node commits.
 void publish_new_heads(node::Node& node, Server& server);
-
-/// The Prometheus text of the node's and the server's metrics.
-[[nodiscard]] std::string render_metrics(const node::Node& node, const Dispatcher& dispatcher, const Server& server);
 
 /// A block as eth_getBlockBy* returns it (full: transaction objects, else hashes).
 [[nodiscard]] nlohmann::json block_json(const core::Block& block, bool full);

@@ -45,7 +45,7 @@ struct Subscription {
 struct Server::Impl {
     ServerConfig config;
     Dispatcher& dispatcher;
-    std::function<Health()> health;
+    HealthChecks health;
     std::function<std::string()> metrics;
 
     // Declared before the io_context: sessions it still holds when it is destroyed release
@@ -69,7 +69,7 @@ struct Server::Impl {
     std::vector<std::thread> threads;
     std::uint16_t bound_port = 0;
 
-    Impl(ServerConfig c, Dispatcher& d, std::function<Health()> h, std::function<std::string()> m)
+    Impl(ServerConfig c, Dispatcher& d, HealthChecks h, std::function<std::string()> m)
         : config(std::move(c)), dispatcher(d), health(std::move(h)), metrics(std::move(m)) {
         sub_seed = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) | 1;
     }
@@ -304,8 +304,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         const ServerConfig& c = server_.config;
         const std::string_view target(req.target().data(), req.target().size());
         if (req.method() == http::verb::options) return make_response(http::status::no_content, "", "", c, keep, v);
-        if (req.method() == http::verb::get && target == "/health") {
-            const Health h = server_.health();
+        if (req.method() == http::verb::get && (target == "/health" || target == "/health/live" || target == "/health/ready")) {
+            const HealthChecks& checks = server_.health;
+            const auto& probe = target == "/health/ready" && checks.ready ? checks.ready : checks.live;
+            const Health h = probe ? probe() : Health{true, {{"status", "ok"}}};
             return make_response(h.ok ? http::status::ok : http::status::service_unavailable, h.body.dump(),
                                  "application/json", c, keep, v);
         }
@@ -313,7 +315,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
             return make_response(http::status::ok, server_.metrics(), "text/plain; version=0.0.4", c, keep, v);
         }
         if (req.method() != http::verb::post) {
-            return make_response(http::status::method_not_allowed, "use POST for JSON-RPC, GET /health or GET /metrics\n",
+            return make_response(http::status::method_not_allowed, "use POST for JSON-RPC, GET /health, /health/live, /health/ready or /metrics\n",
                                  "text/plain", c, keep, v);
         }
         CallContext context;  // no subscriptions over HTTP
@@ -437,7 +439,7 @@ void Server::Impl::end_wait(std::uint64_t ticket) {
     waiting.erase(ticket);
 }
 
-Server::Server(ServerConfig config, Dispatcher& dispatcher, std::function<Health()> health, std::function<std::string()> metrics)
+Server::Server(ServerConfig config, Dispatcher& dispatcher, HealthChecks health, std::function<std::string()> metrics)
     : impl_(std::make_unique<Impl>(std::move(config), dispatcher, std::move(health), std::move(metrics))) {}
 
 Server::~Server() { stop(); }

@@ -43,11 +43,17 @@ struct Health {
     nlohmann::json body;
 };
 
-/// HTTP and WebSocket JSON-RPC on one port (Boost.Beast), plus GET /health and GET /metrics.
+/// The probes of GET /health/live (and /health, as before) and GET /health/ready.
+struct HealthChecks {
+    std::function<Health()> live;   ///< the process serves; empty: always ok
+    std::function<Health()> ready;  ///< it can take traffic; empty: as live
+};
+
+/// HTTP and WebSocket JSON-RPC on one port (Boost.Beast), plus GET /health, /health/live,
+/// /health/ready and /metrics.
 class Server {
   public:
-    Server(ServerConfig config, Dispatcher& dispatcher, std::function<Health()> health,
-           std::function<std::string()> metrics);
+    Server(ServerConfig config, Dispatcher& dispatcher, HealthChecks health, std::function<std::string()> metrics);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

@@ -17,6 +17,7 @@ packages=(
   nodejs npm              # end-to-end tests with ethers.js and solc-js
   curl                    # RPC tests from the shell
   jq                      # scripts/testnet.sh reads JSON-RPC answers
+  prometheus              # integration.prometheus scrapes a devnet with deploy/'s config and rules (and promtool)
   clang-16 libclang-rt-16-dev libomp-16-dev  # scripts/fuzz.sh: libFuzzer, ASan/UBSan runtimes, OpenMP for oneDNN
 )
 

@@ -15,8 +15,10 @@
 #include "node/log.hpp"
 #include "node/node.hpp"
 #include "node/node_config.hpp"
+#include "rpc/debug_api.hpp"
 #include "rpc/dev_api.hpp"
 #include "rpc/eth_api.hpp"
+#include "rpc/metrics.hpp"
 #include "rpc/server.hpp"
 #include "rpc/moe_api.hpp"
 #include "rpc/validator_api.hpp"
@@ -257,6 +259,7 @@ int run_home(const fs::path& dir, Args args) {
     rpc::register_eth_api(dispatcher, n, eth_options);
     rpc::register_validator_api(dispatcher, n, **driver);
     rpc::register_moe_api(dispatcher, n);
+    rpc::register_debug_api(dispatcher, n);
     // The dev RPC moves the devnet's clock and mines on request: only on a devnet home (the
     // devnet preset, one validator, no peers), never on a chain others validate.
     if (chain->name == "devnet" && chain->validators.size() == 1 && config->persistent_peers.empty()) {
@@ -275,13 +278,12 @@ int run_home(const fs::path& dir, Args args) {
     sc.header_timeout = std::chrono::milliseconds(config->rpc_header_timeout_ms);
     sc.body_timeout = std::chrono::milliseconds(config->rpc_body_timeout_ms);
     rpc::Server* server_ptr = nullptr;
+    node::ConsensusDriver& consensus = **driver;
     rpc::Server server(
         sc, dispatcher,
-        [&n] {
-            const auto head = n.head();
-            return rpc::Health{true, {{"status", "ok"}, {"block_number", head.number}, {"block_hash", head.hash.hex()}}};
-        },
-        [&n, &dispatcher, &server_ptr] { return rpc::render_metrics(n, dispatcher, *server_ptr); });
+        rpc::HealthChecks{[&n] { return rpc::liveness(n.head()); },
+                          [&n, &consensus] { return rpc::readiness(consensus.status(), n.head()); }},
+        [&n, &consensus, &dispatcher, &server_ptr] { return rpc::render_metrics(n, consensus.status(), dispatcher, *server_ptr); });
     server_ptr = &server;
     rpc::publish_new_heads(n, server);
     if (auto r = server.start(); !r) {

@@ -7,6 +7,7 @@
 #include "evm/evm.hpp"
 #include "evm/state.hpp"
 #include "evm/transition.hpp"
+#include "test_code.hpp"
 
 namespace moe::evm {
 namespace {
@@ -15,14 +16,8 @@ using core::Address;
 using core::Bytes;
 using core::uint256;
 
-Address addr(std::uint8_t b) {
-    Address a;
-    a[0] = 0xcc;
-    a[19] = b;
-    return a;
-}
-
-Bytes hex(std::string_view h) { return *core::from_hex(h, {.require_prefix = false}); }
+using test::addr;
+using test::hex;
 
 class EvmTest : public ::testing::Test {
   protected:

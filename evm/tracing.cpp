@@ -1,0 +1,209 @@
+#include "evm/tracing.hpp"
+
+#include <array>
+#include <cstdio>
+
+namespace moe::evm {
+
+namespace {
+
+constexpr std::array<std::string_view, 256> make_names() {
+    std::array<std::string_view, 256> n{};
+    n[0x00] = "STOP"; n[0x01] = "ADD"; n[0x02] = "MUL"; n[0x03] = "SUB"; n[0x04] = "DIV"; n[0x05] = "SDIV";
+    n[0x06] = "MOD"; n[0x07] = "SMOD"; n[0x08] = "ADDMOD"; n[0x09] = "MULMOD"; n[0x0a] = "EXP";
+    n[0x0b] = "SIGNEXTEND";
+    n[0x10] = "LT"; n[0x11] = "GT"; n[0x12] = "SLT"; n[0x13] = "SGT"; n[0x14] = "EQ"; n[0x15] = "ISZERO";
+    n[0x16] = "AND"; n[0x17] = "OR"; n[0x18] = "XOR"; n[0x19] = "NOT"; n[0x1a] = "BYTE"; n[0x1b] = "SHL";
+    n[0x1c] = "SHR"; n[0x1d] = "SAR";
+    n[0x20] = "KECCAK256";
+    n[0x30] = "ADDRESS"; n[0x31] = "BALANCE"; n[0x32] = "ORIGIN"; n[0x33] = "CALLER"; n[0x34] = "CALLVALUE";
+    n[0x35] = "CALLDATALOAD"; n[0x36] = "CALLDATASIZE"; n[0x37] = "CALLDATACOPY"; n[0x38] = "CODESIZE";
+    n[0x39] = "CODECOPY"; n[0x3a] = "GASPRICE"; n[0x3b] = "EXTCODESIZE"; n[0x3c] = "EXTCODECOPY";
+    n[0x3d] = "RETURNDATASIZE"; n[0x3e] = "RETURNDATACOPY"; n[0x3f] = "EXTCODEHASH";
+    n[0x40] = "BLOCKHASH"; n[0x41] = "COINBASE"; n[0x42] = "TIMESTAMP"; n[0x43] = "NUMBER";
+    n[0x44] = "DIFFICULTY";  // geth's name for PREVRANDAO's opcode
+    n[0x45] = "GASLIMIT"; n[0x46] = "CHAINID"; n[0x47] = "SELFBALANCE"; n[0x48] = "BASEFEE";
+    n[0x49] = "BLOBHASH"; n[0x4a] = "BLOBBASEFEE";
+    n[0x50] = "POP"; n[0x51] = "MLOAD"; n[0x52] = "MSTORE"; n[0x53] = "MSTORE8"; n[0x54] = "SLOAD";
+    n[0x55] = "SSTORE"; n[0x56] = "JUMP"; n[0x57] = "JUMPI"; n[0x58] = "PC"; n[0x59] = "MSIZE"; n[0x5a] = "GAS";
+    n[0x5b] = "JUMPDEST"; n[0x5c] = "TLOAD"; n[0x5d] = "TSTORE"; n[0x5e] = "MCOPY"; n[0x5f] = "PUSH0";
+    constexpr std::array<std::string_view, 32> push = {
+        "PUSH1", "PUSH2", "PUSH3", "PUSH4", "PUSH5", "PUSH6", "PUSH7", "PUSH8", "PUSH9", "PUSH10", "PUSH11",
+        "PUSH12", "PUSH13", "PUSH14", "PUSH15", "PUSH16", "PUSH17", "PUSH18", "PUSH19", "PUSH20", "PUSH21",
+        "PUSH22", "PUSH23", "PUSH24", "PUSH25", "PUSH26", "PUSH27", "PUSH28", "PUSH29", "PUSH30", "PUSH31", "PUSH32"};
+    constexpr std::array<std::string_view, 16> dup = {"DUP1", "DUP2", "DUP3", "DUP4", "DUP5", "DUP6", "DUP7", "DUP8",
+                                                      "DUP9", "DUP10", "DUP11", "DUP12", "DUP13", "DUP14", "DUP15", "DUP16"};
+    constexpr std::array<std::string_view, 16> swap = {"SWAP1", "SWAP2", "SWAP3", "SWAP4", "SWAP5", "SWAP6",
+                                                       "SWAP7", "SWAP8", "SWAP9", "SWAP10", "SWAP11", "SWAP12",
+                                                       "SWAP13", "SWAP14", "SWAP15", "SWAP16"};
+    for (int i = 0; i < 32; ++i) n[0x60 + i] = push[i];
+    for (int i = 0; i < 16; ++i) n[0x80 + i] = dup[i];
+    for (int i = 0; i < 16; ++i) n[0x90 + i] = swap[i];
+    n[0xa0] = "LOG0"; n[0xa1] = "LOG1"; n[0xa2] = "LOG2"; n[0xa3] = "LOG3"; n[0xa4] = "LOG4";
+    n[0xf0] = "CREATE"; n[0xf1] = "CALL"; n[0xf2] = "CALLCODE"; n[0xf3] = "RETURN"; n[0xf4] = "DELEGATECALL";
+    n[0xf5] = "CREATE2"; n[0xfa] = "STATICCALL"; n[0xfd] = "REVERT"; n[0xfe] = "INVALID"; n[0xff] = "SELFDESTRUCT";
+    return n;
+}
+
+constexpr std::array<std::string_view, 256> kNames = make_names();
+
+bool is_call_op(std::uint8_t op) { return op == 0xf1 || op == 0xf2 || op == 0xf4 || op == 0xfa; }
+bool is_create_op(std::uint8_t op) { return op == 0xf0 || op == 0xf5; }
+
+/// Bytes a hex string of `n` bytes takes in JSON, with its quotes and comma.
+std::size_t hex_json_bytes(std::size_t n) { return 2 * n + 5; }
+
+}  // namespace
+
+std::string opcode_name(std::uint8_t op) {
+    if (!kNames[op].empty()) return std::string(kNames[op]);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "opcode 0x%02x not defined", op);
+    return buf;
+}
+
+void StructLogger::on_enter(const Message& msg) {
+    if (!frames_.empty()) frames_.back().child_gas = msg.gas;
+    frames_.push_back({});
+}
+
+void StructLogger::on_exit(const Message&, const Result& result) {
+    frames_.pop_back();
+    if (!frames_.empty()) frames_.back().child_gas_left = result.gas_left;
+}
+
+void StructLogger::on_step(const StepView& step) {
+    Frame& frame = frames_.back();
+    frame.open_step.reset();
+    if (too_large_ || (config_.limit != 0 && logs_.size() >= config_.limit)) return;
+    frame.gas_before = step.gas;
+    frame.op = step.op;
+    frame.child_gas = frame.child_gas_left = 0;
+
+    StructLog log;
+    log.pc = step.pc;
+    log.op = step.op;
+    log.gas = static_cast<std::uint64_t>(step.gas);
+    log.depth = step.depth + 1;
+    log.refund = step.state.refund();
+    std::size_t bytes = 120;  // the fixed fields
+    if (!config_.disable_stack) {
+        log.stack.emplace(step.stack.begin(), step.stack.end());
+        bytes += hex_json_bytes(32) * step.stack.size();
+    }
+    if (config_.enable_memory) {
+        log.memory.emplace(step.memory.begin(), step.memory.end());
+        bytes += hex_json_bytes(32) * (step.memory.size() / 32);
+    }
+    if (config_.enable_return_data) {
+        log.return_data.assign(step.return_data.begin(), step.return_data.end());
+        bytes += hex_json_bytes(step.return_data.size());
+    }
+    const bool sload = step.op == 0x54 && !step.stack.empty();
+    const bool sstore = step.op == 0x55 && step.stack.size() >= 2;
+    if (!config_.disable_storage && (sload || sstore)) {
+        auto& slots = storage_[step.address];
+        const core::uint256& key = step.stack.back();
+        slots[key] = sload ? step.state.storage(step.address, key) : step.stack[step.stack.size() - 2];
+        log.storage.emplace(slots.begin(), slots.end());
+        bytes += 2 * hex_json_bytes(32) * slots.size();
+    }
+    bytes_ += bytes;
+    if (bytes_ > config_.max_bytes) {
+        too_large_ = true;
+        logs_.clear();
+        logs_.shrink_to_fit();
+        storage_.clear();
+        return;
+    }
+    frame.open_step = logs_.size();
+    logs_.push_back(std::move(log));
+}
+
+void StructLogger::on_step_end(std::int64_t gas_left, Status status) {
+    Frame& frame = frames_.back();
+    if (!frame.open_step) return;
+    StructLog& log = logs_[*frame.open_step];
+    // geth's cost of a call includes the gas it gave its callee (less any stipend); that of a
+    // creation does not.
+    std::int64_t cost = frame.gas_before - gas_left;
+    if (is_call_op(frame.op)) cost += frame.child_gas_left;
+    if (is_create_op(frame.op)) cost += frame.child_gas_left - frame.child_gas;
+    log.gas_cost = static_cast<std::uint64_t>(cost);
+    if (status != Status::kSuccess && status != Status::kRevert) log.error = status;
+    frame.open_step.reset();
+}
+
+void CallTracer::on_enter(const Message& msg) {
+    if (only_top_call_ && msg.depth > 0) return;
+    CallFrame f;
+    f.kind = msg.kind;
+    f.from = msg.sender;
+    const bool creation = msg.kind == CallKind::kCreate || msg.kind == CallKind::kCreate2;
+    if (!creation) f.to = msg.code_address;  // geth: the code's address for DELEGATECALL and CALLCODE
+    if (msg.kind != CallKind::kDelegateCall && msg.kind != CallKind::kStaticCall) f.value = msg.value;
+    f.gas = static_cast<std::uint64_t>(msg.gas);
+    f.input.assign(msg.input.begin(), msg.input.end());
+    stack_.push_back(std::move(f));
+}
+
+void CallTracer::on_exit(const Message& msg, const Result& result) {
+    if (only_top_call_ && msg.depth > 0) return;
+    CallFrame& f = stack_.back();
+    const bool creation = f.kind == CallKind::kCreate || f.kind == CallKind::kCreate2;
+    f.gas_used = static_cast<std::uint64_t>(msg.gas - result.gas_left);
+    if (result.status == Status::kSuccess) {
+        f.output = result.output;
+        if (creation) f.to = result.created_address;
+    } else {
+        f.error = result.status;
+        if (result.status == Status::kRevert && !result.output.empty()) {
+            f.output = result.output;
+            f.revert_reason = decode_revert_reason(result.output);
+        }
+    }
+    if (stack_.size() == 1) return;  // the transaction's frame stays
+    CallFrame done = std::move(stack_.back());
+    stack_.pop_back();
+    stack_.back().calls.push_back(std::move(done));
+}
+
+std::optional<std::string> decode_revert_reason(core::ByteView data) {
+    if (data.size() < 4) return std::nullopt;
+    const core::ByteView body = data.subspan(4);
+    auto selector_is = [&data](std::uint32_t s) {
+        return data[0] == (s >> 24) && data[1] == ((s >> 16) & 0xff) && data[2] == ((s >> 8) & 0xff) && data[3] == (s & 0xff);
+    };
+    if (selector_is(0x08c379a0)) {  // Error(string)
+        if (body.size() < 64) return std::nullopt;
+        const core::uint256 offset = core::uint256_from_big_endian(body.subspan(0, 32));
+        if (offset > body.size() - 32) return std::nullopt;
+        const std::size_t at = static_cast<std::size_t>(offset);
+        const core::uint256 length = core::uint256_from_big_endian(body.subspan(at, 32));
+        if (length > body.size() - at - 32) return std::nullopt;
+        const auto text = body.subspan(at + 32, static_cast<std::size_t>(length));
+        return std::string(text.begin(), text.end());
+    }
+    if (selector_is(0x4e487b71) && body.size() == 32) {  // Panic(uint256), Solidity's codes
+        const core::uint256 code = core::uint256_from_big_endian(body);
+        static const std::map<unsigned, std::string_view> kPanics = {
+            {0x00, "generic panic"},
+            {0x01, "assert(false)"},
+            {0x11, "arithmetic underflow or overflow"},
+            {0x12, "division or modulo by zero"},
+            {0x21, "enum overflow"},
+            {0x22, "invalid encoded storage byte array accessed"},
+            {0x31, "out-of-bounds array access; popping on an empty array"},
+            {0x32, "out-of-bounds access of an array or bytesN"},
+            {0x41, "out of memory"},
+            {0x51, "uninitialized function"},
+        };
+        if (code <= 0xff) {
+            if (auto it = kPanics.find(static_cast<unsigned>(code)); it != kPanics.end()) return std::string(it->second);
+        }
+        return "unknown panic code: " + core::to_hex_quantity(code);
+    }
+    return std::nullopt;
+}
+
+}  // namespace moe::evm
