@@ -143,7 +143,9 @@ void CallTracer::on_enter(const Message& msg) {
     if (!creation) f.to = msg.code_address;  // geth: the code's address for DELEGATECALL and CALLCODE
     if (msg.kind != CallKind::kDelegateCall && msg.kind != CallKind::kStaticCall) f.value = msg.value;
     f.gas = static_cast<std::uint64_t>(msg.gas);
-    f.input.assign(msg.input.begin(), msg.input.end());
+    bytes_ += 300 + 2 * msg.input.size();  // the fixed fields, and the input as hex
+    too_large_ = too_large_ || bytes_ > max_bytes_;
+    if (!too_large_) f.input.assign(msg.input.begin(), msg.input.end());
     stack_.push_back(std::move(f));
 }
 
@@ -162,9 +164,15 @@ void CallTracer::on_exit(const Message& msg, const Result& result) {
             f.revert_reason = decode_revert_reason(result.output);
         }
     }
+    bytes_ += 2 * f.output.size();
+    too_large_ = too_large_ || bytes_ > max_bytes_;
     if (stack_.size() == 1) return;  // the transaction's frame stays
     CallFrame done = std::move(stack_.back());
     stack_.pop_back();
+    if (too_large_) {
+        stack_.back().calls.clear();  // abandoned: free what was kept
+        return;
+    }
     stack_.back().calls.push_back(std::move(done));
 }
 

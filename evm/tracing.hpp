@@ -91,6 +91,8 @@ class StructLogger final : public Tracer {
     [[nodiscard]] const std::vector<StructLog>& logs() const noexcept { return logs_; }
     /// Whether the steps outgrew config.max_bytes (the logs are then incomplete).
     [[nodiscard]] bool too_large() const noexcept { return too_large_; }
+    /// The bytes the steps kept take as JSON, as counted against config.max_bytes.
+    [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }
 
   private:
     struct Frame {
@@ -127,7 +129,10 @@ struct CallFrame {
 /// geth's callTracer: the tree of calls and creations, with tracerConfig.onlyTopCall.
 class CallTracer final : public Tracer {
   public:
-    explicit CallTracer(bool only_top_call) : only_top_call_(only_top_call) {}
+    /// `max_bytes`: the most the frames may take as JSON (a call's input is free to repeat, so
+    /// a loop of calls could otherwise fill the memory); past it the trace is abandoned.
+    explicit CallTracer(bool only_top_call, std::size_t max_bytes = 64u << 20)
+        : only_top_call_(only_top_call), max_bytes_(max_bytes) {}
 
     void on_enter(const Message& msg) override;
     void on_exit(const Message& msg, const Result& result) override;
@@ -138,9 +143,16 @@ class CallTracer final : public Tracer {
     /// transaction's (geth reports the gas limit and the receipt's gas there).
     [[nodiscard]] CallFrame& top() { return stack_.front(); }
     [[nodiscard]] bool empty() const noexcept { return stack_.empty(); }
+    /// Whether the frames outgrew max_bytes (the tree is then incomplete).
+    [[nodiscard]] bool too_large() const noexcept { return too_large_; }
+    /// The bytes the frames take as JSON, as counted against max_bytes.
+    [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }
 
   private:
     bool only_top_call_;
+    std::size_t max_bytes_;
+    std::size_t bytes_ = 0;
+    bool too_large_ = false;
     std::vector<CallFrame> stack_;  ///< the frames under way, outermost first (kept at the end)
 };
 

@@ -415,40 +415,50 @@ std::expected<CallOutcome, std::string> Node::call(const CallRequest& request, s
 }
 
 std::expected<TracedTransaction, std::string> Node::trace_transaction(const core::Hash& txn_hash, evm::Tracer& tracer) const {
-    auto included = transaction(txn_hash);
-    if (!included) return std::unexpected("transaction " + txn_hash.hex() + " not found");
-    auto block = block_by_hash(included->block_hash);
-    auto parent = header_by_number(included->block_number - 1);
-    auto data = consensus_data(included->block_hash);
-    if (!block || !parent || !data) return std::unexpected("block " + std::to_string(included->block_number) + " is unreadable");
+    auto loc = db_->tx_location(txn_hash);
+    if (!loc || loc->block_number > head().number) return std::unexpected("transaction " + txn_hash.hex() + " not found");
+    auto hash = db_->hash_by_number(loc->block_number);
+    if (!hash) return std::unexpected("block " + std::to_string(loc->block_number) + " is unreadable");
+    auto traced = trace_block(*hash, loc->index, [&](std::size_t i) { return i == loc->index ? &tracer : nullptr; });
+    if (!traced) return std::unexpected(traced.error());
+    return std::move(traced->back());
+}
+
+std::expected<std::vector<TracedTransaction>, std::string> Node::trace_block(
+    const core::Hash& block_hash, std::size_t last, const std::function<evm::Tracer*(std::size_t)>& tracer_of) const {
+    auto block = block_by_hash(block_hash);
+    if (!block) return std::unexpected("block " + block_hash.hex() + " not found");
+    const std::uint64_t number = block->header.number;
+    auto parent = number == 0 ? std::nullopt : header_by_number(number - 1);
+    auto data = consensus_data(block_hash);
+    auto receipts = this->receipts(block_hash);
+    if (!parent || !data || !receipts || receipts->size() != block->body.transactions.size()) {
+        return std::unexpected("block " + std::to_string(number) + " cannot be replayed");
+    }
+    if (last >= block->body.transactions.size()) return std::unexpected("no transaction " + std::to_string(last) + " in the block");
 
     DbNodeStore store(*db_);
     DbCodeStore codes(*db_);
     evm::State state(&store, &codes, parent->state_root);
     if (auto ok = apply_protocol_operations(state, block->header, *data, true); !ok) return std::unexpected(ok.error());
     const evm::BlockEnv env = block_env(block->header);
-    evm::ExecutionContext ctx{env, jumpdests_, &staking_};
+    std::vector<TracedTransaction> out;
     std::uint64_t gas = 0;
-    for (std::uint32_t i = 0; i < included->index; ++i) {
+    for (std::size_t i = 0; i <= last; ++i) {
         const core::Transaction& t = block->body.transactions[i];
+        const core::Receipt& receipt = (*receipts)[i];
         auto sender = t.sender();
         if (!sender) return std::unexpected("transaction " + std::to_string(i) + " of the block has no valid signature");
+        const evm::ExecutionContext ctx{env, jumpdests_, &staking_, tracer_of(i)};
         auto outcome = evm::apply_transaction(state, ctx, t, *sender, gas);
         if (!outcome) return std::unexpected("replaying transaction " + std::to_string(i) + " of the block: " + outcome.error().message);
-        gas = outcome->receipt.cumulative_gas_used;
+        if (outcome->receipt.cumulative_gas_used != receipt.cumulative_gas_used || outcome->receipt.success != receipt.success) {
+            return std::unexpected("replaying transaction " + std::to_string(i) + " of block " + std::to_string(number) +
+                                   " gave another gas or status than its receipt: this node's state disagrees with its block");
+        }
+        gas = receipt.cumulative_gas_used;
+        out.push_back({outcome->status, std::move(outcome->output), outcome->gas_used, t.gas_limit});
     }
-    ctx.tracer = &tracer;
-    auto outcome = evm::apply_transaction(state, ctx, included->txn, included->sender, gas);
-    if (!outcome) return std::unexpected("replaying the transaction: " + outcome.error().message);
-    if (outcome->gas_used != included->gas_used || outcome->receipt.success != included->receipt.success) {
-        return std::unexpected("the replay used " + std::to_string(outcome->gas_used) + " gas where the receipt says " +
-                               std::to_string(included->gas_used) + ": this node's state disagrees with its block");
-    }
-    TracedTransaction out;
-    out.status = outcome->status;
-    out.output = std::move(outcome->output);
-    out.gas_used = outcome->gas_used;
-    out.gas_limit = included->txn.gas_limit;
     return out;
 }
 

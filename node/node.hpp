@@ -254,6 +254,11 @@ class Node {
     /// An error: not included, or the replay did not give its receipt's gas and status.
     [[nodiscard]] std::expected<TracedTransaction, std::string> trace_transaction(const core::Hash& txn_hash,
                                                                                   evm::Tracer& tracer) const;
+    /// Re-runs the transactions of a block up to index `last`, each under `tracer_of(index)`
+    /// (null: untraced), as trace_transaction does (debug_traceBlockBy*); asked just before
+    /// each runs, so a tracer may be sized by what the earlier ones took.
+    [[nodiscard]] std::expected<std::vector<TracedTransaction>, std::string> trace_block(
+        const core::Hash& block_hash, std::size_t last, const std::function<evm::Tracer*(std::size_t index)>& tracer_of) const;
     /// The least gas with which the call succeeds (binary search, as geth); a call that fails
     /// even with the cap returns its failing outcome.
     [[nodiscard]] std::expected<CallOutcome, std::string> estimate_gas(const CallRequest& request,

@@ -12,8 +12,8 @@ using nlohmann::json;
 
 namespace {
 
-/// The most bytes one struct-logger trace may take as JSON: a 30M-gas transaction can take
-/// millions of steps, and one request must not exhaust the node's memory.
+/// The most bytes one trace may take as JSON: a 30M-gas transaction can take millions of
+/// steps or hundreds of thousands of calls, and one request must not exhaust the node's memory.
 constexpr std::size_t kMaxTraceBytes = 32u << 20;
 
 /// A tracer chosen by a request's trace options, geth's TraceConfig.
@@ -25,7 +25,8 @@ bool bool_option(const json& options, const char* key) {
     return options[key].get<bool>();
 }
 
-ChosenTracer tracer_param(const json& params, std::size_t i) {
+/// The tracer of parameter i; a struct logger may keep `max_bytes` of steps.
+ChosenTracer tracer_param(const json& params, std::size_t i, std::size_t max_bytes = kMaxTraceBytes) {
     const json options = has_param(params, i) ? params[i] : json::object();
     if (!options.is_object()) invalid_params("trace options must be an object");
     std::string name;
@@ -37,7 +38,7 @@ ChosenTracer tracer_param(const json& params, std::size_t i) {
         const json config = options.contains("tracerConfig") && !options["tracerConfig"].is_null() ? options["tracerConfig"]
                                                                                                    : json::object();
         if (!config.is_object()) invalid_params("tracerConfig must be an object");
-        return evm::CallTracer(bool_option(config, "onlyTopCall"));
+        return evm::CallTracer(bool_option(config, "onlyTopCall"), max_bytes);
     }
     if (!name.empty()) {
         throw RpcError(kServerError, "tracer not found: " + name + " (this node serves the struct logger and callTracer)");
@@ -53,7 +54,7 @@ ChosenTracer tracer_param(const json& params, std::size_t i) {
         }
         config.limit = options["limit"].get<std::size_t>();
     }
-    config.max_bytes = kMaxTraceBytes;
+    config.max_bytes = max_bytes;
     return evm::StructLogger(config);
 }
 
@@ -131,6 +132,10 @@ json trace_json(ChosenTracer& tracer, evm::Status status, std::uint64_t gas_limi
                 core::ByteView output) {
     if (auto* logger = std::get_if<evm::StructLogger>(&tracer)) return struct_logs_json(*logger, status, gas_used, output);
     evm::CallTracer& calls = std::get<evm::CallTracer>(tracer);
+    if (calls.too_large()) {
+        throw RpcError(kServerError, "trace too large: its calls pass " + std::to_string(kMaxTraceBytes >> 20) +
+                                         " MiB; use tracerConfig.onlyTopCall");
+    }
     if (calls.empty()) throw RpcError(kServerError, "the trace recorded no call");
     evm::CallFrame& top = calls.top();
     top.gas = gas_limit;
@@ -142,6 +147,32 @@ evm::Tracer& as_tracer(ChosenTracer& t) {
     return std::visit([](auto& x) -> evm::Tracer& { return x; }, t);
 }
 
+/// debug_traceBlockBy*: every transaction of a block, each with a tracer of its own; they
+/// share one budget of kMaxTraceBytes.
+json trace_block(node::Node& node, const core::Hash& hash, const json& params) {
+    (void)tracer_param(params, 1);  // bad options are refused before anything runs
+    auto block = node.block_by_hash(hash);
+    if (!block) throw RpcError(kServerError, "block " + hash.hex() + " not found");
+    const std::size_t count = block->body.transactions.size();
+    json out = json::array();
+    if (count == 0) return out;
+    std::vector<ChosenTracer> tracers;
+    tracers.reserve(count);  // the node holds pointers to them
+    std::size_t used = 0;
+    auto traced = node.trace_block(hash, count - 1, [&](std::size_t) -> evm::Tracer* {
+        if (!tracers.empty()) used += std::visit([](const auto& t) { return t.bytes(); }, tracers.back());
+        tracers.push_back(tracer_param(params, 1, used < kMaxTraceBytes ? kMaxTraceBytes - used : 0));
+        return &as_tracer(tracers.back());
+    });
+    if (!traced) throw RpcError(kServerError, traced.error());
+    for (std::size_t i = 0; i < count; ++i) {
+        const node::TracedTransaction& t = (*traced)[i];
+        out.push_back({{"txHash", block->body.transactions[i].hash().hex()},
+                       {"result", trace_json(tracers[i], t.status, t.gas_limit, t.gas_used, t.output)}});
+    }
+    return out;
+}
+
 }  // namespace
 
 void register_debug_api(Dispatcher& d, node::Node& node) {
@@ -151,6 +182,15 @@ void register_debug_api(Dispatcher& d, node::Node& node) {
         auto traced = node.trace_transaction(hash, as_tracer(tracer));
         if (!traced) throw RpcError(kServerError, traced.error());
         return trace_json(tracer, traced->status, traced->gas_limit, traced->gas_used, traced->output);
+    });
+    d.add("debug_traceBlockByNumber", [&node](const json& p, CallContext&) {
+        const std::uint64_t number = block_number_param(node, param(p, 0, "block number"));
+        auto header = node.header_by_number(number);
+        if (!header) throw RpcError(kServerError, "block " + std::to_string(number) + " not found");
+        return trace_block(node, header->hash(), p);
+    });
+    d.add("debug_traceBlockByHash", [&node](const json& p, CallContext&) {
+        return trace_block(node, hash_param(param(p, 0, "block hash")), p);
     });
     d.add("debug_traceCall", [&node](const json& p, CallContext&) {
         const node::CallRequest request = call_request_param(node, param(p, 0, "transaction call object"));

@@ -169,6 +169,15 @@ test('a transaction is traced after the earlier ones of its block, with their ef
   const steps = await provider.send('debug_traceTransaction', [bad.hash, { disableStack: true }]);
   assert.equal(steps.gas, Number(bad.gasUsed));
   assert.equal(steps.failed, true);
+
+  // The whole block, each transaction with a tracer of its own, as geth answers it.
+  const block = await provider.send('debug_traceBlockByNumber', [ethers.toQuantity(bad.blockNumber), { tracer: 'callTracer' }]);
+  const txs = (await provider.getBlock(bad.blockNumber)).transactions;
+  assert.deepEqual(block.map((t) => t.txHash), txs);
+  const mine = block.find((t) => t.txHash === bad.hash).result;
+  assert.deepEqual(mine, failed);
+  const byHash = await provider.send('debug_traceBlockByHash', [bad.blockHash, { disableStack: true }]);
+  assert.deepEqual(byHash.find((t) => t.txHash === bad.hash).result, steps);
 });
 
 test('debug_traceCall traces a call at a block with the same tracers and options', async () => {
@@ -200,6 +209,24 @@ test('bad trace requests get a JSON-RPC error', async () => {
   await assert.rejects(provider.send('debug_traceTransaction', [receipt.hash, { limit: -1 }]), /limit/);
   await assert.rejects(provider.send('debug_traceTransaction', [receipt.hash, { disableStack: 'yes' }]), /boolean/);
   await assert.rejects(provider.send('debug_traceCall', [{ to: 7 }, 'latest']), /invalid argument|address/i);
+  await assert.rejects(provider.send('debug_traceBlockByNumber', ['0xffffff']), /not found|block/);
+  await assert.rejects(provider.send('debug_traceBlockByHash', [missing]), /not found/);
+  await assert.rejects(provider.send('debug_traceBlockByNumber', ['latest', { tracer: 'nope' }]), /tracer not found/);
+});
+
+test('a trace is bounded: a loop to 50M gas is refused whole and served with a limit', async () => {
+  // Init code that loops until its gas runs out: JUMPDEST PUSH1 0 JUMP.
+  const loop = { from: await signers[0].getAddress(), data: '0x5b600056', gas: ethers.toQuantity(50_000_000) };
+  await assert.rejects(provider.send('debug_traceCall', [loop, 'latest']), /trace too large.*limit/);
+  const first = await provider.send('debug_traceCall', [loop, 'latest', { limit: 10 }]);
+  assert.equal(first.structLogs.length, 10);
+  assert.equal(first.failed, true);
+  assert.equal(first.returnValue, '');
+  assert.equal(first.gas, 50_000_000);
+  const calls = await provider.send('debug_traceCall', [loop, 'latest', { tracer: 'callTracer' }]);
+  assert.equal(calls.type, 'CREATE');
+  assert.equal(calls.error, 'out of gas');
+  assert.equal(calls.to, undefined);
 });
 
 test('cast run and cast call --trace replay the reverted call from this node\'s state', async () => {

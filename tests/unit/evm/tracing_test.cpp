@@ -197,6 +197,19 @@ TEST_F(TracingTest, CallTracerNestsTheRevertedCallWithItsReason) {
     EXPECT_TRUE(only_top.top().calls.empty());
 }
 
+TEST_F(TracingTest, CallTracerAbandonsATreePastItsBound) {
+    state.set_code(callee, hex("00"));
+    CallTracer small(false, 500);  // room for the transaction's frame, not for its call too
+    ASSERT_EQ(run(call_code(callee), &small).status, Status::kSuccess);
+    EXPECT_TRUE(small.too_large());
+    EXPECT_TRUE(small.top().calls.empty());
+
+    CallTracer enough(false, 10'000);
+    ASSERT_EQ(run(call_code(callee), &enough).status, Status::kSuccess);
+    EXPECT_FALSE(enough.too_large());
+    EXPECT_EQ(enough.top().calls.size(), 1u);
+}
+
 TEST(RevertReason, DecodesErrorStringsAndSolidityPanics) {
     EXPECT_EQ(decode_revert_reason(hex("4e487b71" "0000000000000000000000000000000000000000000000000000000000000011")),
               "arithmetic underflow or overflow");
