@@ -34,7 +34,11 @@ seconds="${2:-60}"
 [[ " ${targets[*]} " == *" $target "* ]] || { echo "fuzz: unknown target '$target' (scripts/fuzz.sh --list)" >&2; exit 2; }
 [[ $seconds =~ ^[0-9]+$ && $seconds -ge 1 ]] || { echo "fuzz: SECONDS must be a whole number >= 1" >&2; exit 2; }
 binary="$out/fuzz/fuzz_$target"
-[[ -x $binary ]] || build >/dev/null
+# Several targets may start at once (ctest -j): one builds, the others wait for it.
+if [[ ! -x $binary ]]; then
+  mkdir -p "$out"
+  (flock 9; [[ -x $binary ]] || build >/dev/null) 9>"$out/.build.lock"
+fi
 corpus="$out/corpus/$target"
 findings="$out/findings/$target"
 mkdir -p "$corpus" "$findings"
