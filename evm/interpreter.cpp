@@ -91,7 +91,7 @@ void copy_padded(std::uint8_t* dst, std::uint64_t size, core::ByteView src, cons
         copied = std::min<std::uint64_t>(size, src.size() - start);
         std::memcpy(dst, src.data() + start, copied);
     }
-    std::memset(dst + copied, 0, size - copied);
+    if (size > copied) std::memset(dst + copied, 0, size - copied);
 }
 
 uint256 signextend(const uint256& b, const uint256& x) {
@@ -449,7 +449,9 @@ Status Interpreter::op_call(CallKind kind) {
     push(r.status == Status::kSuccess ? uint256{1} : uint256{});
     if ((r.status == Status::kSuccess || r.status == Status::kRevert) && out_size != 0) {
         const std::size_t n = std::min<std::size_t>(low64(out_size), r.output.size());
-        std::memcpy(memory_.data() + low64(out_offset), r.output.data(), n);
+        // An empty output has no buffer: memcpy from null is undefined even for 0 bytes
+        // (UBSan, fuzz_evm: STATICCALL of code that returns nothing).
+        if (n != 0) std::memcpy(memory_.data() + low64(out_offset), r.output.data(), n);
     }
     return_data_ = std::move(r.output);
     return Status::kSuccess;

@@ -3,7 +3,7 @@
 
 Each folder may include the headers of the folders listed for it, and its own; anything else
 is a violation, printed as FILE:LINE and counted, and the exit status is 1. System and library
-headers (<...>) are not checked. tests/ and bench/ may use everything and are not scanned.
+headers (<...>) are not checked. tests/, bench/ and fuzz/ may use everything and are not scanned.
 
 usage: check_layers.py [ROOT]   (ROOT: the repository, by default the parent of scripts/)
 """

@@ -18,6 +18,7 @@ packages=(
   curl                    # RPC tests from the shell
   jq                      # scripts/testnet.sh reads JSON-RPC answers
   prometheus              # integration.prometheus scrapes a devnet with deploy/'s config and rules (and promtool)
+  clang-16 libclang-rt-16-dev libomp-16-dev  # scripts/fuzz.sh: libFuzzer, ASan/UBSan runtimes, OpenMP for oneDNN
 )
 
 missing=()

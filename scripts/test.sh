@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/build.sh
+bash scripts/fuzz.sh --build  # the fuzz targets (clang 16, ASan + UBSan) the `fuzz` label runs
 if [[ -f tests/e2e/package-lock.json ]]; then
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi
