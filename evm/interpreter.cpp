@@ -466,6 +466,7 @@ Status Interpreter::op_selfdestruct() {
     state_.sub_balance(msg_.recipient, balance);
     state_.add_balance(beneficiary, balance);
     if (state_.created_in_transaction(msg_.recipient)) state_.destruct(msg_.recipient);  // EIP-6780
+    if (evm_.tracer_) evm_.tracer_->on_selfdestruct(msg_.recipient, beneficiary, balance);
     return Status::kSuccess;
 }
 

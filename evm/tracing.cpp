@@ -176,6 +176,18 @@ void CallTracer::on_exit(const Message& msg, const Result& result) {
     stack_.back().calls.push_back(std::move(done));
 }
 
+void CallTracer::on_selfdestruct(const core::Address& contract, const core::Address& beneficiary,
+                                 const core::uint256& balance) {
+    if (only_top_call_ || stack_.empty() || too_large_) return;  // geth: never the top call
+    CallFrame f;  // as geth: a frame of no gas and no input under the one that self-destructed
+    f.selfdestruct = true;
+    f.from = contract;
+    f.to = beneficiary;
+    f.value = balance;
+    bytes_ += 300;
+    stack_.back().calls.push_back(std::move(f));
+}
+
 std::optional<std::string> decode_revert_reason(core::ByteView data) {
     if (data.size() < 4) return std::nullopt;
     const core::ByteView body = data.subspan(4);

@@ -47,6 +47,9 @@ class Tracer {
     /// `gas_left`: the frame's gas after the step (below zero when it ran out); a status other
     /// than kSuccess ends the frame at this step.
     virtual void on_step_end(std::int64_t gas_left, Status status) = 0;
+    /// A SELFDESTRUCT of the contract sent its balance to the beneficiary.
+    virtual void on_selfdestruct(const core::Address& /*contract*/, const core::Address& /*beneficiary*/,
+                                 const core::uint256& /*balance*/) {}
 };
 
 /// geth's struct logger options (disableStack, disableStorage, enableMemory,
@@ -114,6 +117,7 @@ class StructLogger final : public Tracer {
 /// One frame as geth's callTracer reports it.
 struct CallFrame {
     CallKind kind = CallKind::kCall;
+    bool selfdestruct = false;  ///< geth's SELFDESTRUCT frame (kind is then meaningless)
     core::Address from;
     std::optional<core::Address> to;  ///< absent for a creation that failed before its address
     std::optional<core::uint256> value;  ///< absent for DELEGATECALL and STATICCALL
@@ -138,6 +142,8 @@ class CallTracer final : public Tracer {
     void on_exit(const Message& msg, const Result& result) override;
     void on_step(const StepView&) override {}
     void on_step_end(std::int64_t, Status) override {}
+    void on_selfdestruct(const core::Address& contract, const core::Address& beneficiary,
+                         const core::uint256& balance) override;
 
     /// The transaction's frame; its gas and gasUsed are the caller's to set to the
     /// transaction's (geth reports the gas limit and the receipt's gas there).

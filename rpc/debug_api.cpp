@@ -109,7 +109,7 @@ std::string_view call_type(evm::CallKind kind) {
 }
 
 json call_frame_json(const evm::CallFrame& f) {
-    json j = {{"type", call_type(f.kind)},
+    json j = {{"type", f.selfdestruct ? std::string_view("SELFDESTRUCT") : call_type(f.kind)},
               {"from", core::to_hex(f.from)},
               {"gas", qty(f.gas)},
               {"gasUsed", qty(f.gas_used)},

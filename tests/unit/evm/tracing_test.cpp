@@ -210,6 +210,22 @@ TEST_F(TracingTest, CallTracerAbandonsATreePastItsBound) {
     EXPECT_EQ(enough.top().calls.size(), 1u);
 }
 
+TEST_F(TracingTest, CallTracerShowsASelfdestructAsGethsFrameUnderItsContract) {
+    state.add_balance(callee, 7);
+    state.set_code(callee, hex("73" + caller.hex().substr(2) + "ff"));  // SELFDESTRUCT to the caller
+    CallTracer tracer(false);
+    ASSERT_EQ(run(call_code(callee), &tracer).status, Status::kSuccess);
+    ASSERT_EQ(tracer.top().calls.size(), 1u);
+    const CallFrame& inner = tracer.top().calls[0];
+    ASSERT_EQ(inner.calls.size(), 1u);
+    const CallFrame& gone = inner.calls[0];
+    EXPECT_TRUE(gone.selfdestruct);
+    EXPECT_EQ(gone.from, callee);
+    EXPECT_EQ(gone.to, caller);
+    EXPECT_EQ(gone.value, uint256{7});
+    EXPECT_EQ(gone.gas, 0u);
+}
+
 TEST(RevertReason, DecodesErrorStringsAndSolidityPanics) {
     EXPECT_EQ(decode_revert_reason(hex("4e487b71" "0000000000000000000000000000000000000000000000000000000000000011")),
               "arithmetic underflow or overflow");
