@@ -130,17 +130,20 @@ test('an ordinary developer session is accepted, and at most 1 in 100 of its tra
 
   // The verdicts the chain stored for all of it.
   const flagged = [];
-  const counts = { accept: 0, flag: 0, reject: 0 };
+  // A rejected transaction never reaches a block: eth_sendRawTransaction refuses it and sent()
+  // throws, so a stored verdict is only ever accept or flag.
+  const counts = { accept: 0, flag: 0 };
   for (const [what, hash] of hashes) {
     const v = await rpc('moe_getTransactionVerdict', [hash]);
     assert.ok(v, `${what}: no verdict stored`);
+    assert.ok(v.verdict in counts, `${what}: stored verdict ${v.verdict}`);
     counts[v.verdict] += 1;
     if (v.verdict !== 'accept') flagged.push(`${what}: ${v.verdict} ${v.type} score ${v.score} ${JSON.stringify(v.contributions ?? [])}`);
   }
   const n = hashes.length;
-  console.log(`ordinary session: ${n} transactions, accepted ${counts.accept}, flagged ${counts.flag}, rejected ${counts.reject}`);
+  console.log(`ordinary session: ${n} transactions, all accepted into blocks, flagged ${counts.flag}`);
   for (const f of flagged) console.log(`  ${f}`);
   assert.ok(n >= 130, `the session sent ${n} transactions`);
-  assert.equal(counts.reject, 0);
+  assert.equal(counts.accept + counts.flag, n, 'a stored verdict other than accept or flag');
   assert.ok(counts.flag * 100 <= n, `${counts.flag} of ${n} flagged:\n${flagged.join('\n')}`);
 });
