@@ -338,29 +338,39 @@ LoadReport run_load(const LoadOptions& o) {
                 sent_at[i] = now_s();
                 // Its own endpoint first, then the others in turn; when none answers, wait and
                 // go round again (a restarted node comes back), until the deadline.
-                std::optional<json> res;
+                // A refusal goes on to the next endpoint too: a node restarted behind the others
+                // refuses what its head cannot pay for yet ("insufficient funds"), and a refused
+                // nonce would leave every later nonce of its sender waiting for good. Refused
+                // only when every endpoint that answers refuses.
+                std::optional<json> res, refusal;
                 bool retried = false;
-                while (!res && now_s() < give_up_s) {
+                while (!res && !refusal && now_s() < give_up_s) {
                     for (std::size_t k = 0; k < n_endpoints && !res; ++k) {
                         const std::size_t target = (e + k) % n_endpoints;
                         if (!connections.usable(target) && k + 1 < n_endpoints) continue;
                         ++health[target].posted;
-                        res = connections.post(target, bodies[i]);
-                        if (res && target != e) ++health[e].failed_over;
-                        if (res && (res->contains("result") || (retried && already_known(*res)))) ++health[target].accepted;
-                        retried = retried || !res;
+                        auto r = connections.post(target, bodies[i]);
+                        if (r && target != e) ++health[e].failed_over;
+                        if (!r) {
+                            retried = true;
+                        } else if (r->contains("result") || ((retried || refusal) && already_known(*r))) {
+                            ++health[target].accepted;
+                            res = std::move(r);
+                        } else {
+                            refusal = std::move(r);
+                        }
                     }
-                    if (!res) std::this_thread::sleep_for(kRetryPause);
+                    if (!res && !refusal) std::this_thread::sleep_for(kRetryPause);
                 }
-                if (!res) {
-                    ++unsent_count;
-                } else if (res->contains("result") || (retried && already_known(*res))) {
+                if (res) {
                     accepted[i] = 1;
                     ++accepted_count;
-                } else {
+                } else if (refusal) {
                     ++rejected_count;
                     const std::lock_guard lock(errors_mutex);
-                    if (first_rejection.empty()) first_rejection = res->contains("error") ? (*res)["error"].dump() : "malformed response";
+                    if (first_rejection.empty()) first_rejection = refusal->contains("error") ? (*refusal)["error"].dump() : "malformed response";
+                } else {
+                    ++unsent_count;
                 }
             }
         });
