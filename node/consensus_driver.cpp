@@ -28,6 +28,10 @@ constexpr auto kStallBeforeRebroadcast = std::chrono::milliseconds(2000);
 constexpr auto kSyncRequestTimeout = std::chrono::milliseconds(5000);
 constexpr std::size_t kMaxRoutedPending = 1024;      // pooled transactions a precommit gives verdicts on
 constexpr std::size_t kMaxPendingScanned = 65'536;  // of which it orders at most this many
+// A peer that connects gets our pool in batches of this many bytes, at most kMaxPoolSyncBytes
+// in all (a burst well inside its 8 MiB/s byte bucket).
+constexpr std::size_t kPoolSyncBatchBytes = 512 * 1024;
+constexpr std::size_t kMaxPoolSyncBytes = 4 * 1024 * 1024;
 
 std::string_view step_name(consensus::Step s) {
     switch (s) {
@@ -77,6 +81,20 @@ auto numbers_of(core::ByteView in, std::size_t n) {
     return items_of(in, n, [](core::ByteView& from) { return rlp::decode_u64(from); });
 }
 
+/// Pooled transactions on the wire: rlp([raw transaction, ...]), each as a byte string.
+std::expected<std::vector<core::Bytes>, std::string> pooled_transactions_of(core::ByteView in) {
+    auto list = rlp::decode_list(in);
+    if (!list) return std::unexpected(std::string(rlp::to_string(list.error())));
+    if (!in.empty()) return std::unexpected("trailing bytes");
+    std::vector<core::Bytes> out;
+    for (core::ByteView items = *list; !items.empty();) {
+        auto t = rlp::decode_string(items);
+        if (!t) return std::unexpected(std::string(rlp::to_string(t.error())));
+        out.emplace_back(t->begin(), t->end());
+    }
+    return out;
+}
+
 /// A proposal on the wire: rlp([proposal, block, consensus data]).
 struct ProposalMessage {
     consensus::Proposal proposal;
@@ -120,8 +138,29 @@ std::expected<std::unique_ptr<ConsensusDriver>, std::string> ConsensusDriver::cr
                     self->transactions_cv_.notify_one();
                     return;
                 }
+                if (type == MessageType::kPooledTransactions) {
+                    auto raw = pooled_transactions_of(payload);
+                    if (!raw) {
+                        self->p2p_->disconnect(peer, "bad pooled transactions: " + raw.error());
+                        return;
+                    }
+                    for (core::Bytes& t : *raw) {
+                        if (self->transactions_.size() >= kMaxInbox) break;
+                        self->transactions_.push_back({peer, MessageType::kTransaction, std::move(t)});
+                    }
+                    self->transactions_cv_.notify_one();
+                    return;
+                }
                 self->inbox_.push_back({peer, type, std::move(payload)});
                 self->inbox_cv_.notify_one();
+            },
+            [self](const p2p::PeerId& peer, bool connected) {
+                // A peer that was down missed the gossip of what we pooled meanwhile, and every
+                // later nonce of those senders waits behind it in its pool: send it ours.
+                if (!connected) return;
+                std::lock_guard lock(self->inbox_mutex_);
+                self->pool_sync_.push_back(peer);
+                self->transactions_cv_.notify_one();
             });
     }
     node.on_transaction([self = d.get()](core::ByteView raw) {
@@ -177,8 +216,15 @@ void ConsensusDriver::admit_transactions() {
         PeerMessage m;
         {
             std::unique_lock lock(inbox_mutex_);
-            transactions_cv_.wait(lock, [this] { return stopping_ || !transactions_.empty(); });
+            transactions_cv_.wait(lock, [this] { return stopping_ || !transactions_.empty() || !pool_sync_.empty(); });
             if (stopping_) return;
+            if (!pool_sync_.empty()) {
+                const p2p::PeerId peer = pool_sync_.front();
+                pool_sync_.erase(pool_sync_.begin());
+                lock.unlock();
+                send_pool(peer);
+                continue;
+            }
             m = std::move(transactions_.front());
             transactions_.pop_front();
         }
@@ -189,6 +235,31 @@ void ConsensusDriver::admit_transactions() {
         // listener gossips what it pooled.
         (void)node_.submit_raw_transaction(m.payload);
     }
+}
+
+void ConsensusDriver::send_pool(const p2p::PeerId& peer) {
+    if (!p2p_) return;
+    // Executable transactions first: they are what the peer's blocks and verdicts wait for.
+    const Mempool::Content content = node_.pool_content();
+    core::Bytes batch;
+    std::size_t sent = 0, bytes = 0;
+    auto flush = [&] {
+        if (batch.empty()) return;
+        p2p_->send(peer, MessageType::kPooledTransactions, rlp::wrap_list(batch));
+        batch.clear();
+    };
+    for (const auto* list : {&content.pending, &content.queued}) {
+        for (const PooledTransaction& p : *list) {
+            const core::Bytes raw = p.txn.encode();
+            if (bytes + raw.size() > kMaxPoolSyncBytes) break;
+            if (batch.size() + raw.size() > kPoolSyncBatchBytes) flush();
+            rlp::encode(batch, raw);
+            bytes += raw.size();
+            ++sent;
+        }
+    }
+    flush();
+    if (sent > 0) log::info("p2p", "sent ", sent, " pooled transaction(s) to ", peer.hex());
 }
 
 void ConsensusDriver::run() {

@@ -166,6 +166,8 @@ class ConsensusDriver {
     void maybe_request_blocks();
     void send_status();
     void rebroadcast();
+    /// Sends our pool to a peer that just connected (the transaction thread).
+    void send_pool(const p2p::PeerId& peer);
     void publish_status();
     void send(p2p::MessageType type, core::ByteView payload, std::optional<p2p::PeerId> from);
 
@@ -222,6 +224,7 @@ class ConsensusDriver {
     // recovery, screening) never delays a vote.
     std::condition_variable transactions_cv_;
     std::deque<PeerMessage> transactions_;
+    std::vector<p2p::PeerId> pool_sync_;  ///< peers that connected and wait for our pool (inbox_mutex_)
     std::thread transaction_thread_;
     void admit_transactions();
 

@@ -200,4 +200,20 @@ std::vector<PooledTransaction> Mempool::all() const {
     return out;
 }
 
+Mempool::Content Mempool::content(const AccountReader& accounts) const {
+    Content out;
+    for (const auto& [sender, txns] : by_sender_) {
+        std::uint64_t next = accounts(sender).nonce;
+        for (const auto& [nonce, p] : txns) {
+            if (nonce == next) {
+                out.pending.push_back(p);
+                ++next;
+            } else {
+                out.queued.push_back(p);
+            }
+        }
+    }
+    return out;
+}
+
 }  // namespace moe::node

@@ -79,6 +79,14 @@ class Mempool {
     [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }
     /// All pooled transactions, by sender then nonce.
     [[nodiscard]] std::vector<PooledTransaction> all() const;
+    /// The pool as geth's txpool_* methods show it, by sender then nonce: `pending` holds each
+    /// sender's run of nonces from its account nonce without a gap, `queued` the rest (a gap
+    /// before them; they wait for the missing nonce).
+    struct Content {
+        std::vector<PooledTransaction> pending;
+        std::vector<PooledTransaction> queued;
+    };
+    [[nodiscard]] Content content(const AccountReader& accounts) const;
 
   private:
     void erase(const core::Address& sender, std::uint64_t nonce);

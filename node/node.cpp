@@ -239,6 +239,11 @@ std::uint64_t Node::pending_nonce(const core::Address& address) const {
     return mempool_.pending_nonce(address, head_account(address).nonce);
 }
 
+Mempool::Content Node::pool_content() const {
+    std::lock_guard lock(mutex_);
+    return mempool_.content([this](const core::Address& a) { return head_account(a); });
+}
+
 bool Node::has_executable_transactions() const {
     std::lock_guard lock(mutex_);
     if (mempool_.size() == 0) return false;

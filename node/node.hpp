@@ -236,6 +236,8 @@ class Node {
                                                                  std::uint64_t number) const;
     /// The next nonce of an account counting its pooled transactions.
     [[nodiscard]] std::uint64_t pending_nonce(const core::Address& address) const;
+    /// The mempool split against the head's nonces (txpool_content, txpool_status).
+    [[nodiscard]] Mempool::Content pool_content() const;
     /// The base fee of the next block.
     [[nodiscard]] core::uint256 next_base_fee() const;
     /// Whether the pool holds a transaction the next block could include (its sender's next

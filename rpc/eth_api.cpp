@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -318,7 +319,7 @@ void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
     d.add("eth_mining", [](const json&, CallContext&) { return json(false); });
     d.add("eth_blockNumber", [&node](const json&, CallContext&) { return json(qty(node.head().number)); });
     d.add("rpc_modules", [](const json&, CallContext&) {
-        return json{{"eth", "1.0"}, {"net", "1.0"}, {"web3", "1.0"}, {"rpc", "1.0"}};
+        return json{{"eth", "1.0"}, {"net", "1.0"}, {"web3", "1.0"}, {"rpc", "1.0"}, {"txpool", "1.0"}};
     });
 
     d.add("eth_getBalance", [&node](const json& p, CallContext&) {
@@ -459,6 +460,34 @@ void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
             return transaction_json(pending->txn, pending->sender, std::nullopt, std::nullopt, std::nullopt, std::nullopt);
         }
         return json(nullptr);
+    });
+    // The pool as geth shows it: executable runs under "pending", transactions behind a nonce
+    // gap under "queued", keyed by sender then decimal nonce.
+    auto pool_view = [&node](const std::function<json(const node::PooledTransaction&)>& show) {
+        const node::Mempool::Content content = node.pool_content();
+        json out = {{"pending", json::object()}, {"queued", json::object()}};
+        for (const auto& [key, list] : {std::pair{"pending", &content.pending}, std::pair{"queued", &content.queued}}) {
+            for (const node::PooledTransaction& p : *list) {
+                out[key][core::to_checksum(p.sender)][std::to_string(p.txn.nonce)] = show(p);
+            }
+        }
+        return out;
+    };
+    d.add("txpool_content", [pool_view](const json&, CallContext&) {
+        return pool_view([](const node::PooledTransaction& p) {
+            return transaction_json(p.txn, p.sender, std::nullopt, std::nullopt, std::nullopt, std::nullopt);
+        });
+    });
+    d.add("txpool_inspect", [pool_view](const json&, CallContext&) {
+        return pool_view([](const node::PooledTransaction& p) {
+            const std::string to = p.txn.to ? core::to_checksum(*p.txn.to) : std::string("contract creation");
+            return json(to + ": " + p.txn.value.str() + " wei + " + std::to_string(p.txn.gas_limit) + " gas \u00d7 " +
+                        (p.txn.type == core::TxType::kDynamicFee ? p.txn.max_fee_per_gas : p.txn.gas_price()).str() + " wei");
+        });
+    });
+    d.add("txpool_status", [&node](const json&, CallContext&) {
+        const node::Mempool::Content content = node.pool_content();
+        return json{{"pending", qty(std::uint64_t{content.pending.size()})}, {"queued", qty(std::uint64_t{content.queued.size()})}};
     });
     auto waiters = std::make_shared<std::atomic<unsigned>>(0);
     d.add("eth_getTransactionReceipt", [&node, options, waiters](const json& p, CallContext&) {

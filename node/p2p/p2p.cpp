@@ -91,7 +91,7 @@ std::expected<DialSlot, std::string> parse_peer(const std::string& text) {
 
 bool is_message_type(std::uint8_t type) noexcept {
     return type >= static_cast<std::uint8_t>(MessageType::kTransaction) &&
-           type <= static_cast<std::uint8_t>(MessageType::kBlockResponse);
+           type <= static_cast<std::uint8_t>(MessageType::kPooledTransactions);
 }
 
 class Session;

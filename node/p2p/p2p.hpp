@@ -33,6 +33,7 @@ enum class MessageType : std::uint8_t {
     kStatus = 6,
     kBlockRequest = 7,
     kBlockResponse = 8,
+    kPooledTransactions = 9,  ///< a batch of pooled transactions sent to a peer that just connected
 };
 
 /// Whether `type` is one of the MessageType values (anything else from a peer disconnects it).

@@ -94,3 +94,24 @@ test('a WebSocket newHeads subscription sees a new block', async () => {
     await ws.destroy();
   }
 });
+
+test('txpool_status, txpool_content and txpool_inspect show a transaction behind a nonce gap as queued until the gap fills', async () => {
+  const wallet = new ethers.Wallet(TEST_KEYS[3], provider);
+  const to = new ethers.Wallet(TEST_KEYS[4]).address;
+  const nonce = await provider.getTransactionCount(wallet.address);
+  const ahead = await wallet.sendTransaction({ to, value: 7n, nonce: nonce + 1 });
+  const status = await provider.send('txpool_status', []);
+  assert.equal(status.queued, '0x1');
+  const content = await provider.send('txpool_content', []);
+  const queued = content.queued[wallet.address]?.[String(nonce + 1)];
+  assert.ok(queued, `queued under the sender and decimal nonce: ${JSON.stringify(content)}`);
+  assert.equal(queued.hash, ahead.hash);
+  assert.equal(queued.blockNumber, null);
+  assert.equal(content.pending[wallet.address], undefined);
+  const inspect = await provider.send('txpool_inspect', []);
+  assert.match(inspect.queued[wallet.address][String(nonce + 1)], new RegExp(`^${to}: 7 wei \\+ 21000 gas × \\d+ wei$`));
+
+  await (await wallet.sendTransaction({ to, value: 1n, nonce })).wait(1, 30_000);
+  assert.equal((await ahead.wait(1, 30_000)).status, 1);
+  assert.deepEqual(await provider.send('txpool_status', []), { pending: '0x0', queued: '0x0' });
+});

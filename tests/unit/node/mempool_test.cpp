@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include "core/keccak.hpp"
@@ -67,6 +68,24 @@ TEST(Mempool, GapsWaitUntilFilled) {
     ASSERT_TRUE(pool.add(make(0, 2), accounts.reader(), kBaseFee, kGasLimit).has_value());
     EXPECT_TRUE(pool.select(accounts.reader(), kBaseFee, kGasLimit, 100).empty());
     EXPECT_EQ(pool.pending_nonce(key(0).address(), 0), 0u);
+}
+
+TEST(Mempool, ContentSplitsExecutableRunsFromTransactionsBehindAGap) {
+    Accounts accounts = rich(2);
+    accounts.state[key(1).address()].nonce = 3;
+    Mempool pool;
+    for (std::uint64_t n : {0, 1, 3}) ASSERT_TRUE(pool.add(make(0, n), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    for (std::uint64_t n : {3, 4}) ASSERT_TRUE(pool.add(make(1, n), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    const Mempool::Content content = pool.content(accounts.reader());
+    std::vector<std::pair<core::Address, std::uint64_t>> pending, queued;
+    for (const auto& p : content.pending) pending.emplace_back(p.sender, p.txn.nonce);
+    for (const auto& p : content.queued) queued.emplace_back(p.sender, p.txn.nonce);
+    std::sort(pending.begin(), pending.end());
+    std::vector<std::pair<core::Address, std::uint64_t>> want_pending{
+        {key(0).address(), 0}, {key(0).address(), 1}, {key(1).address(), 3}, {key(1).address(), 4}};
+    std::sort(want_pending.begin(), want_pending.end());
+    EXPECT_EQ(pending, want_pending);
+    EXPECT_EQ(queued, (std::vector<std::pair<core::Address, std::uint64_t>>{{key(0).address(), 3}})) << "nonce 2 is missing";
 }
 
 TEST(Mempool, RejectsWithGethMessages) {
