@@ -39,9 +39,36 @@ std::uint64_t timestamp_param(node::Node& node, const json& v) {
     throw RpcError(-32602, "invalid argument: timestamp must be a number or a hex quantity");
 }
 
+/// A snapshot id as Hardhat and Anvil take it: a hex quantity (or a JSON number).
+std::uint64_t snapshot_id_param(const json& v) {
+    if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+    if (!v.is_string()) throw RpcError(-32602, "invalid argument: the snapshot id must be a hex quantity such as \"0x1\"");
+    const core::uint256 q = quantity_param(v, "snapshot id");
+    if (q > UINT64_MAX) return 0;  // no such snapshot
+    return static_cast<std::uint64_t>(q);
+}
+
 }  // namespace
 
+void register_dev_refusals(Dispatcher& d, std::string why) {
+    for (const char* method : kDevMethods) {
+        d.add(method, [method, why](const json&, CallContext&) -> json {
+            throw RpcError(-32601, std::string("the method ") + method + " is served only on a single-validator devnet home: " + why);
+        });
+    }
+}
+
 void register_dev_api(Dispatcher& d, node::Node& node, node::ConsensusDriver& driver) {
+    d.add("evm_snapshot", [&driver](const json&, CallContext&) {
+        auto id = driver.snapshot();
+        if (!id) throw RpcError(-32000, id.error());
+        return json(qty(*id));
+    });
+    d.add("evm_revert", [&driver](const json& p, CallContext&) {
+        auto done = driver.revert(snapshot_id_param(param(p, 0, "snapshot id")));
+        if (!done) throw RpcError(-32000, done.error());
+        return json(*done);
+    });
     d.add("evm_mine", [&node, &driver](const json& p, CallContext&) {
         if (has_param(p, 0)) {
             if (auto r = driver.set_next_timestamp(timestamp_param(node, p[0])); !r) throw RpcError(-32602, r.error());

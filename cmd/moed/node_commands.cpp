@@ -264,7 +264,11 @@ int run_home(const fs::path& dir, Args args) {
     // devnet preset, one validator, no peers), never on a chain others validate.
     if (chain->name == "devnet" && chain->validators.size() == 1 && config->persistent_peers.empty()) {
         rpc::register_dev_api(dispatcher, n, **driver);
-        log::info("rpc", "dev methods on: evm_mine, evm_increaseTime, evm_setNextBlockTimestamp");
+        log::info("rpc", "dev methods on: evm_mine, evm_increaseTime, evm_setNextBlockTimestamp, evm_snapshot, evm_revert");
+    } else {
+        rpc::register_dev_refusals(dispatcher, chain->name != "devnet" ? "this chain is " + chain->name
+                                               : chain->validators.size() != 1 ? "this chain has " + std::to_string(chain->validators.size()) + " validators"
+                                                                               : "this node has persistent peers");
     }
     rpc::ServerConfig sc;
     sc.host = config->rpc_host;
