@@ -169,7 +169,7 @@ void ExpertActivity::add(const ExpertActivity& other) {
     latency_ms_max = std::max(latency_ms_max, other.latency_ms_max);
 }
 
-std::expected<ExecutedBlock, std::string> Node::build_block(const core::Address& proposer, consensus::ConsensusData data,
+std::expected<ExecutedBlock, BlockError> Node::build_block(const core::Address& proposer, consensus::ConsensusData data,
                                                             std::uint64_t timestamp, const RoutingInput* routing) {
     std::lock_guard produce(produce_mutex_);
     core::BlockHeader parent = head_header();
@@ -197,27 +197,28 @@ std::expected<ExecutedBlock, std::string> Node::build_block(const core::Address&
     return run_block(std::move(block), std::move(data), &candidates, routing);
 }
 
-std::expected<ExecutedBlock, std::string> Node::execute_block(const core::Block& block, consensus::ConsensusData data,
+std::expected<ExecutedBlock, BlockError> Node::execute_block(const core::Block& block, consensus::ConsensusData data,
                                                               std::uint64_t now) {
     std::lock_guard produce(produce_mutex_);
+    auto invalid = [this](std::string m) { return block_error(BlockError::Kind::kInvalid, std::move(m)); };
     const core::BlockHeader parent = head_header();
     const core::BlockHeader& h = block.header;
     if (h.number != parent.number + 1) {
-        return std::unexpected("block " + std::to_string(h.number) + " does not follow the head " + std::to_string(parent.number));
+        return invalid("block " + std::to_string(h.number) + " does not follow the head " + std::to_string(parent.number));
     }
-    if (h.parent_hash != parent.hash()) return std::unexpected("parent hash is not the head's");
-    if (h.timestamp <= parent.timestamp) return std::unexpected("timestamp not after the parent's");
-    if (now != 0 && h.timestamp > now + kMaxClockDriftSeconds) return std::unexpected("timestamp too far in the future");
-    if (h.gas_limit != chain_.block_gas_limit) return std::unexpected("gas limit differs from the chain's");
-    if (h.base_fee_per_gas != core::next_base_fee(parent, chain_.fee_rules)) return std::unexpected("wrong base fee");
-    if (h.mix_hash != core::keccak256(parent.hash())) return std::unexpected("wrong prev_randao");
-    if (h.extra_data != data.hash().to_bytes()) return std::unexpected("extra data is not the consensus data's hash");
+    if (h.parent_hash != parent.hash()) return invalid("parent hash is not the head's");
+    if (h.timestamp <= parent.timestamp) return invalid("timestamp not after the parent's");
+    if (now != 0 && h.timestamp > now + kMaxClockDriftSeconds) return invalid("timestamp too far in the future");
+    if (h.gas_limit != chain_.block_gas_limit) return invalid("gas limit differs from the chain's");
+    if (h.base_fee_per_gas != core::next_base_fee(parent, chain_.fee_rules)) return invalid("wrong base fee");
+    if (h.mix_hash != core::keccak256(parent.hash())) return invalid("wrong prev_randao");
+    if (h.extra_data != data.hash().to_bytes()) return invalid("extra data is not the consensus data's hash");
     if (h.ommers_hash != core::kEmptyListHash || h.difficulty != 0 || h.nonce != std::array<std::uint8_t, 8>{}) {
-        return std::unexpected("proof-of-work fields set");
+        return invalid("proof-of-work fields set");
     }
     if (h.withdrawals_root != core::kEmptyTrieRoot || h.blob_gas_used != 0 || h.excess_blob_gas != 0 ||
         h.parent_beacon_block_root != core::Hash{}) {
-        return std::unexpected("withdrawal, blob or beacon fields set");
+        return invalid("withdrawal, blob or beacon fields set");
     }
     return run_block(block, std::move(data), nullptr, nullptr);
 }
@@ -294,25 +295,27 @@ std::expected<void, std::string> Node::apply_protocol_operations(evm::State& sta
     return {};
 }
 
-std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, consensus::ConsensusData data,
+std::expected<ExecutedBlock, BlockError> Node::run_block(core::Block block, consensus::ConsensusData data,
                                                           const std::vector<PooledTransaction>* candidates,
                                                           const RoutingInput* routing) {
     const bool building = candidates != nullptr;
+    auto invalid = [this](std::string m) { return block_error(BlockError::Kind::kInvalid, std::move(m)); };
+    auto fault = [this](std::string m) { return block_error(BlockError::Kind::kFault, std::move(m)); };
     const core::BlockHeader parent = head_header();
     consensus::ValidatorSet current = [&] {
         std::lock_guard lock(mutex_);
         return *next_validators_;
     }();
     core::BlockHeader& h = block.header;
-    if (!current.index_of(h.beneficiary)) return std::unexpected("the proposer is not a validator of this height");
-    if (auto ok = check_consensus_data(h, data); !ok) return std::unexpected(ok.error());
+    if (!current.index_of(h.beneficiary)) return invalid("the proposer is not a validator of this height");
+    if (auto ok = check_consensus_data(h, data); !ok) return invalid(ok.error());
 
     DbNodeStore store(*db_);
     DbCodeStore codes(*db_);
     evm::State state(&store, &codes, parent.state_root);
 
     // Protocol operations come before the transactions. Decision 003.
-    if (auto ok = apply_protocol_operations(state, h, data, false); !ok) return std::unexpected(ok.error());
+    if (auto ok = apply_protocol_operations(state, h, data, false); !ok) return invalid(ok.error());
 
     // Expert routing (decision 004, the node): at block H, the committees of H - 1 (whose
     // precommits carry the verdicts) and each transaction's ranking by the fraud gate on its
@@ -320,10 +323,10 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     std::optional<consensus::ExpertCommittees> committees;
     if (chain_.routing && models_->screens() && data.last_commit) {
         auto c = this->committees(h.number - 1);
-        if (!c) return std::unexpected(c.error());
+        if (!c) return fault(c.error());
         if (!c->served_experts().empty()) committees = std::move(*c);
     }
-    if (!committees && !data.routed.empty()) return std::unexpected("routed verdicts in a block without routing");
+    if (!committees && !data.routed.empty()) return invalid("routed verdicts in a block without routing");
     const consensus::RoutingRule rule{chain_.routing ? chain_.routing->top_k : 0, chain_.routing ? chain_.routing->capacity_percent : 0,
                                       committees ? static_cast<std::uint32_t>(committees->served_experts().size()) : 0};
     std::vector<core::Hash> routed_txns;                      // block order
@@ -351,7 +354,7 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     std::optional<core::BlockHeader> routed_on;
     if (committees) {
         routed_on = header_by_number(parent.number - 1);
-        if (!routed_on) return std::unexpected("block aborted: no header at " + std::to_string(parent.number - 1));
+        if (!routed_on) return fault("no header at " + std::to_string(parent.number - 1));
     }
     DbNodeStore routed_store(*db_);
     evm::State routed_state(&routed_store, nullptr, routed_on ? routed_on->state_root : parent.state_root);
@@ -373,14 +376,14 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     std::vector<std::pair<core::Hash, TransactionVerdict>> verdicts;
     // Runs one transaction; false: it was left out (building only); an error: the block fails.
     auto run = [&](const core::Transaction& t, const core::Address& sender, const core::Hash& hash,
-                   std::size_t index) -> std::expected<bool, std::string> {
+                   std::size_t index) -> std::expected<bool, BlockError> {
         const std::string which = "transaction " + std::to_string(index) + " (" + hash.hex() + ")";
         std::optional<TransactionVerdict> verdict;
         if (screening && models_->screens()) {
             auto v = screening->screen(state, t, sender);
-            if (!v) return std::unexpected("block aborted: " + v.error());
+            if (!v) return fault(v.error());
             if (v->decision == Decision::kReject) {
-                if (!building) return std::unexpected(which + " is rejected by fraud screening (score " + std::to_string(v->score) + ")");
+                if (!building) return invalid(which + " is rejected by fraud screening (score " + std::to_string(v->score) + ")");
                 log::warn("producer", "leaving out ", hash.hex(), ": fraud screening score ", v->score);
                 return false;
             }
@@ -389,10 +392,10 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
         std::optional<consensus::RoutingRequest> request;
         if (committees) {
             auto row = routed_rows->features(routed_state, t, sender);
-            if (!row) return std::unexpected("block aborted: " + row.error());
-            if (auto e = routed_state.error()) return std::unexpected("block aborted: " + std::string(evm::to_string(*e)));
+            if (!row) return fault(row.error());
+            if (auto e = routed_state.error()) return fault(std::string(evm::to_string(*e)));
             auto logits = models_->gate_logits(*row, gate);
-            if (!logits) return std::unexpected("block aborted: " + logits.error());
+            if (!logits) return fault(logits.error());
             request.emplace();
             request->ranking = consensus::rank_experts(*logits, *committees);
             if (building && !request->ranking.empty()) {
@@ -418,14 +421,15 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
             return false;
         }
         if (!outcome) {
-            return std::unexpected((outcome.error().invalid ? which + ": " : "block aborted: ") + outcome.error().message);
+            if (outcome.error().invalid) return invalid(which + ": " + outcome.error().message);
+            return fault(which + ": " + outcome.error().message);
         }
         core::Receipt receipt = std::move(outcome->receipt);
         if (screening) {
             const std::optional<core::Address> created =
                 t.is_create() ? std::optional<core::Address>(evm::create_address(sender, t.nonce)) : std::nullopt;
             if (auto r = screening->record(state, t, sender, receipt.success, created, outcome->created_contracts); !r) {
-                return std::unexpected("block aborted: " + r.error());
+                return fault(r.error());
             }
         }
         if (verdict) verdicts.emplace_back(hash, std::move(*verdict));
@@ -455,7 +459,7 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
             const core::Transaction& t = block.body.transactions[i];
             auto sender = core::validate_static(t, chain_.chain_id);  // recovers the sender once
             if (!sender) {
-                return std::unexpected("transaction " + std::to_string(i) + ": " + std::string(core::to_string(sender.error())));
+                return invalid("transaction " + std::to_string(i) + ": " + std::string(core::to_string(sender.error())));
             }
             auto included = run(t, *sender, t.hash(), i);
             if (!included) return std::unexpected(included.error());
@@ -485,10 +489,10 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
         std::vector<std::vector<std::uint32_t>> rankings;
         for (const consensus::RoutingRequest& r : requests) rankings.push_back(r.ranking);
         if (auto v = consensus::verify_routing(routed_txns, rankings, rule, data.routed); !v) {
-            return std::unexpected("routing: " + v.error());
+            return invalid("routing: " + v.error());
         }
         if (auto v = consensus::verify_aggregations(data.routed, *data.last_commit, *committees, quorum); !v) {
-            return std::unexpected("routed verdicts: " + v.error());
+            return invalid("routed verdicts: " + v.error());
         }
         // What each committee did, for moe_getExperts.
         const auto answers = data.routed.empty() ? decltype(consensus::collect_answers(*data.last_commit)){}
@@ -557,13 +561,13 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     }
     if (chain_.routing && !next_committees) {
         auto same = this->committees(h.number);
-        if (!same) return std::unexpected(same.error());
+        if (!same) return fault(same.error());
         next_committees = std::move(*same);
     }
     next.advance(1);
 
     auto root = state.commit(store);
-    if (!root) return std::unexpected("state commit failed: " + std::string(evm::to_string(root.error())));
+    if (!root) return fault("state commit failed: " + std::string(evm::to_string(root.error())));
     core::Bloom bloom{};
     for (const core::Receipt& r : out.receipts) {
         for (std::size_t i = 0; i < bloom.size(); ++i) bloom[i] |= r.bloom[i];
@@ -577,11 +581,11 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
         h.logs_bloom = bloom;
         h.gas_used = gas;
     } else {
-        if (h.transactions_root != tx_root) return std::unexpected("transactions root mismatch");
-        if (h.gas_used != gas) return std::unexpected("gas used mismatch");
-        if (h.receipts_root != receipts_root) return std::unexpected("receipts root mismatch");
-        if (h.logs_bloom != bloom) return std::unexpected("logs bloom mismatch");
-        if (h.state_root != *root) return std::unexpected("state root mismatch");
+        if (h.transactions_root != tx_root) return invalid("transactions root mismatch");
+        if (h.gas_used != gas) return invalid("gas used mismatch");
+        if (h.receipts_root != receipts_root) return invalid("receipts root mismatch");
+        if (h.logs_bloom != bloom) return invalid("logs bloom mismatch");
+        if (h.state_root != *root) return invalid("state root mismatch");
     }
 
     std::vector<std::pair<core::Hash, core::Bytes>> new_code;
@@ -602,10 +606,19 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     for (const consensus::WrongVerdictEvidence& e : data.wrong_verdicts) {
         out.write.extra.push_back({Column::kEvidence, {e.hash().to_bytes(), be64(h.number)}});
     }
+    // A read that failed was answered as absent: nothing computed since can be trusted.
+    if (auto f = db_->fault()) return fault("block " + std::to_string(h.number) + " was executed on a failed read: " + *f);
     out.block = std::move(block);
     out.consensus_data = std::move(data);
     out.next_validators = std::move(next);
     return out;
+}
+
+std::unexpected<BlockError> Node::block_error(BlockError::Kind kind, std::string message) const {
+    if (auto f = db_->fault(); f && kind != BlockError::Kind::kFault) {
+        return std::unexpected(BlockError{BlockError::Kind::kFault, message + " (after a failed read: " + *f + ")"});
+    }
+    return std::unexpected(BlockError{kind, std::move(message)});
 }
 
 std::expected<void, CommitError> Node::commit_block(const ExecutedBlock& executed, const consensus::CommitCertificate& certificate) {

@@ -1,8 +1,5 @@
 #include "node/consensus_driver.hpp"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <future>
 #include <utility>
@@ -335,7 +332,7 @@ void ConsensusDriver::halt(const std::string& why) {
     halted_ = true;
     publish_status();  // /health/ready answers "halted" until the process is down
     log::error("consensus", why, "; consensus stops and the node shuts down");
-    ::kill(::getpid(), SIGTERM);
+    if (options_.on_fatal) options_.on_fatal(why);
 }
 
 // ---- Heights --------------------------------------------------------------------------------
@@ -621,7 +618,8 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
         const std::optional<RoutingInput> routing = routing_input(height, data);
         auto built = node_.build_block(options_.validator_key.address(), data, proposal_timestamp(), routing ? &*routing : nullptr);
         if (!built) {
-            log::error("consensus", "cannot build block ", height, ": ", built.error());
+            if (built.error().kind == BlockError::Kind::kFault) return halt("cannot build block " + std::to_string(height) + ": " + built.error().message);
+            log::error("consensus", "cannot build block ", height, ": ", built.error().message);
             return;
         }
         data = built->consensus_data;  // with the routed verdicts the block carries
@@ -838,8 +836,13 @@ bool ConsensusDriver::execute_proposed(const core::Hash& hash, core::ByteView bl
         auto executed = node_.execute_block(*block, data, replaying_ ? 0 : unix_seconds());
         if (executed) {
             entry.executed = std::move(*executed);
+        } else if (executed.error().kind == BlockError::Kind::kFault) {
+            // Not the proposer's doing: a nil prevote would count a valid block as invalid.
+            // Nothing is signed after a halt (log_wal refuses), so the caller's vote never goes out.
+            halt("cannot execute proposed block " + std::to_string(block->header.number) + ": " + executed.error().message);
+            return false;
         } else {
-            log::warn("consensus", "proposed block ", block->header.number, " is invalid: ", executed.error());
+            log::warn("consensus", "proposed block ", block->header.number, " is invalid: ", executed.error().message);
         }
     }
     const bool valid = entry.executed.has_value();
@@ -1128,10 +1131,13 @@ void ConsensusDriver::on_block_response(const p2p::PeerId& peer, core::ByteView 
         return;
     }
     auto executed = node_.execute_block(*block, std::move(*data), 0);
+    if (!executed && executed.error().kind == BlockError::Kind::kFault) {
+        return halt("cannot execute certified block " + std::to_string(number) + ": " + executed.error().message);
+    }
     if (!executed) {
         // A block with a valid certificate that we cannot execute means our state differs
         // from the quorum's: nothing to do but say so loudly.
-        log::error("sync", "block ", number, " certified by the validators does not execute here: ", executed.error());
+        log::error("sync", "block ", number, " certified by the validators does not execute here: ", executed.error().message);
         return;
     }
     if (auto r = node_.commit_block(*executed, *cert); !r) {

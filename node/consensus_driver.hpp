@@ -66,6 +66,10 @@ struct DriverOptions {
     /// For tests only (`moed start --byzantine-wrong-verdicts`): every score this validator
     /// signs in its vote extensions is off by 5000, so that recomputing validators catch it.
     bool byzantine_wrong_verdicts = false;
+    /// Told once, on the consensus thread, when the node halts: the WAL or the database failed
+    /// (a write, or a read a block depended on). Nothing is signed afterwards; whoever runs the
+    /// driver should stop the process (moed exits with status 3). Must not call stop().
+    std::function<void(const std::string& why)> on_fatal;
 };
 
 /// One thread that owns the consensus state: every input (peer messages, timers) is queued
@@ -207,7 +211,7 @@ class ConsensusDriver {
     std::unique_ptr<p2p::P2p> p2p_;
     consensus::Tendermint machine_;
     bool replaying_ = false;
-    bool halted_ = false;  ///< the WAL failed: nothing more is signed or acted on
+    bool halted_ = false;  ///< the WAL or the database failed: nothing more is signed or acted on
 
     // Consensus-thread state.
     std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;

@@ -179,6 +179,15 @@ struct TransactionRouting {
     std::optional<consensus::ExpertCommittees> committees;  ///< of the certificate's height
 };
 
+/// Why a block was not executed: it breaks a rule (kInvalid: its proposer's doing, a nil
+/// prevote), or this node could not run it (kFault: a storage read failed, the state or a
+/// model could not be read; the node must stop rather than vote on what it could not check).
+struct BlockError {
+    enum class Kind { kInvalid, kFault };
+    Kind kind = Kind::kInvalid;
+    std::string message;
+};
+
 /// A block executed on the head's state, ready to be committed once a certificate exists.
 struct ExecutedBlock {
     core::Block block;
@@ -283,16 +292,17 @@ class Node {
     /// With routing on at this height, `routing` holds the verdicts the proposer may carry: a
     /// routed transaction enters only with a verdict of every expert it is planned to, and
     /// the block's `routed` is filled (decision 004).
-    [[nodiscard]] std::expected<ExecutedBlock, std::string> build_block(const core::Address& proposer,
-                                                                        consensus::ConsensusData data,
-                                                                        std::uint64_t timestamp,
-                                                                        const RoutingInput* routing = nullptr);
-    /// Executes someone else's block on the head and checks every root and rule; an error
-    /// means the block is invalid (or the state could not be read). `now` bounds the
-    /// timestamp for a proposal (0: no bound, for a block that already has a certificate).
-    [[nodiscard]] std::expected<ExecutedBlock, std::string> execute_block(const core::Block& block,
-                                                                          consensus::ConsensusData data,
-                                                                          std::uint64_t now);
+    [[nodiscard]] std::expected<ExecutedBlock, BlockError> build_block(const core::Address& proposer,
+                                                                       consensus::ConsensusData data,
+                                                                       std::uint64_t timestamp,
+                                                                       const RoutingInput* routing = nullptr);
+    /// Executes someone else's block on the head and checks every root and rule; a kInvalid
+    /// error means the block is invalid, a kFault one that this node could not check it
+    /// (BlockError). `now` bounds the timestamp for a proposal (0: no bound, for a block that
+    /// already has a certificate).
+    [[nodiscard]] std::expected<ExecutedBlock, BlockError> execute_block(const core::Block& block,
+                                                                         consensus::ConsensusData data,
+                                                                         std::uint64_t now);
     /// Writes an executed block with its certificate in one batch and moves the head. A
     /// kStorage error is a fault of this node's disk: the caller must stop.
     [[nodiscard]] std::expected<void, CommitError> commit_block(const ExecutedBlock& executed,
@@ -382,9 +392,12 @@ class Node {
 
     Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator);
     /// Runs `block`'s transactions (or, when building, the mempool's) on the head's state.
-    [[nodiscard]] std::expected<ExecutedBlock, std::string> run_block(core::Block block, consensus::ConsensusData data,
-                                                                      const std::vector<PooledTransaction>* candidates,
-                                                                      const RoutingInput* routing);
+    [[nodiscard]] std::expected<ExecutedBlock, BlockError> run_block(core::Block block, consensus::ConsensusData data,
+                                                                     const std::vector<PooledTransaction>* candidates,
+                                                                     const RoutingInput* routing);
+    /// A block error of `kind`, or a fault whatever `kind` says once the database has seen
+    /// a failed read (what looked like a broken rule may be a value read as absent).
+    [[nodiscard]] std::unexpected<BlockError> block_error(BlockError::Kind kind, std::string message) const;
     /// Checks the certificate of the parent and the evidence a block carries.
     [[nodiscard]] std::expected<void, std::string> check_consensus_data(const core::BlockHeader& header,
                                                                         const consensus::ConsensusData& data) const;

@@ -10,6 +10,8 @@
 #include <array>
 #include <mutex>
 
+#include "node/log.hpp"
+
 namespace moe::node {
 
 namespace {
@@ -257,8 +259,20 @@ std::expected<void, CommitError> ChainDb::rewind(const Head& to, const std::vect
 std::optional<Bytes> ChainDb::read(Column column, ByteView key) const {
     std::string value;
     const auto s = db_->Get(rocksdb::ReadOptions(), columns_[static_cast<std::size_t>(column)], slice(key), &value);
-    if (!s.ok()) return std::nullopt;
-    return Bytes(value.begin(), value.end());
+    if (s.ok()) return Bytes(value.begin(), value.end());
+    if (!s.IsNotFound()) {
+        const std::lock_guard lock(fault_mutex_);
+        if (!fault_) {
+            fault_ = "database read failed (column " + std::to_string(static_cast<int>(column)) + "): " + s.ToString();
+            log::error("storage", *fault_);
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> ChainDb::fault() const {
+    const std::lock_guard lock(fault_mutex_);
+    return fault_;
 }
 
 std::optional<Head> ChainDb::head() const {

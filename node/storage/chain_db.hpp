@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -166,13 +167,23 @@ class ChainDb {
     /// A value of a column by raw key (for columns added by later features).
     [[nodiscard]] std::optional<core::Bytes> get(Column column, core::ByteView key) const;
 
+    /// The first read that failed for another reason than an absent key (an I/O error, a
+    /// corrupted file), or nothing. The readers above answer such a read as absent, so every
+    /// result computed since the fault is suspect: whoever is about to act on one (vote on a
+    /// block, commit it) asks here first and stops instead (a fault is not invalid data).
+    /// Sticky until the database is reopened.
+    [[nodiscard]] std::optional<std::string> fault() const;
+
   private:
     ChainDb() = default;
+    /// Absent when the key is not there, or when the read failed (recorded in fault()).
     [[nodiscard]] std::optional<core::Bytes> read(Column column, core::ByteView key) const;
 
     std::unique_ptr<rocksdb::DB> db_;
     std::vector<rocksdb::ColumnFamilyHandle*> columns_;
     ChainIdentity identity_;
+    mutable std::mutex fault_mutex_;
+    mutable std::optional<std::string> fault_;
 };
 
 /// The 8-byte big-endian key of a block number.

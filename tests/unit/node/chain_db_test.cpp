@@ -59,6 +59,7 @@ TEST_F(ChainDbTest, CommitsAndReadsBlocksAcrossReopen) {
     EXPECT_EQ((*db)->tx_location(b3.tx_hashes[7])->index, 7u);
     EXPECT_FALSE((*db)->hash_by_number(5).has_value());
     EXPECT_FALSE((*db)->tx_location(core::keccak256(core::as_bytes("nope"))).has_value());
+    EXPECT_FALSE((*db)->fault().has_value()) << "an absent key is not a fault";
 }
 
 TEST_F(ChainDbTest, BlocksMustFollowTheHead) {
@@ -249,4 +250,52 @@ TEST_F(ChainDbTest, ASecondOpenOfTheSameDatabaseIsRefused) {
     auto second = ChainDb::open(dir_, test::test_identity());
     ASSERT_FALSE(second.has_value());
     EXPECT_NE(second.error().find("lock"), std::string::npos) << second.error();
+}
+
+TEST_F(ChainDbTest, AReadOfACorruptedFileIsAFaultNotAnAbsentValue) {
+    std::vector<node::BlockWrite> blocks;
+    {
+        auto db = ChainDb::open(dir_, test::test_identity());
+        ASSERT_TRUE(db.has_value()) << db.error();
+        for (std::uint64_t n = 0; n < 5; ++n) {
+            blocks.push_back(test::make_block(n));
+            ASSERT_TRUE((*db)->commit_block(blocks.back()).has_value());
+        }
+    }
+    {
+        // Into table files, as a long-running node's data is (RocksDB's own API: flush every column).
+        std::vector<std::string> names;
+        ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_.string(), &names).ok());
+        std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+        for (const std::string& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
+        std::vector<rocksdb::ColumnFamilyHandle*> handles;
+        rocksdb::DB* raw = nullptr;
+        ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir_.string(), descriptors, &handles, &raw).ok());
+        ASSERT_TRUE(raw->Flush(rocksdb::FlushOptions(), handles).ok());
+        for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
+        delete raw;
+    }
+    // A disk that returns garbage: the data blocks at the front of every table file (the
+    // index and footer at the end stay readable, so the database opens).
+    int garbled = 0;
+    for (const auto& e : fs::directory_iterator(dir_)) {
+        if (e.path().extension() != ".sst" || e.file_size() < 4096) continue;
+        std::fstream f(e.path(), std::ios::binary | std::ios::in | std::ios::out);
+        f.seekp(64);
+        const std::string junk(e.file_size() / 4, '\x5a');
+        f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+        ++garbled;
+    }
+    ASSERT_GT(garbled, 0);
+    auto db = ChainDb::open(dir_, test::test_identity());
+    ASSERT_TRUE(db.has_value()) << db.error();
+    EXPECT_FALSE((*db)->fault().has_value());
+    bool missing = false;
+    for (const auto& b : blocks) {
+        missing = missing || !(*db)->header(b.hash) || !(*db)->body(b.hash) || !(*db)->receipts(b.hash);
+    }
+    ASSERT_TRUE(missing) << "no read reached a garbled block";
+    const auto fault = (*db)->fault();
+    ASSERT_TRUE(fault.has_value()) << "a block the database holds came back absent, and nothing says the read failed";
+    EXPECT_NE(fault->find("Corruption"), std::string::npos) << *fault;
 }
