@@ -252,6 +252,9 @@ std::expected<void, std::string> Node::check_consensus_data(const core::BlockHea
     }
     // Wrong verdicts (decision 004): each is checked as its maker did, the model's score
     // recomputed here on the committed transaction, so a proposer cannot slash an honest signer.
+    if (!data.dev.empty() && !chain_.is_dev_chain()) {
+        return std::unexpected("dev changes in a block of a chain that is not a single-validator devnet");
+    }
     if (data.wrong_verdicts.size() > kMaxEvidencePerBlock) return std::unexpected("too many wrong verdicts");
     for (const consensus::WrongVerdictEvidence& e : data.wrong_verdicts) {
         const core::Hash id = e.hash();
@@ -265,6 +268,19 @@ std::expected<void, std::string> Node::check_consensus_data(const core::BlockHea
 
 std::expected<void, std::string> Node::apply_protocol_operations(evm::State& state, const core::BlockHeader& h,
                                                                 const consensus::ConsensusData& data, bool quiet) const {
+    // A devnet's changes outside transactions (decision 008) come first, in their order, each
+    // a step of its own (an account they empty is removed as EIP-161 would).
+    using Kind = consensus::AccountChange::Kind;
+    for (const consensus::AccountChange& c : data.dev.changes) {
+        state.begin_transaction();
+        switch (c.kind) {
+            case Kind::kBalance: state.set_balance(c.address, c.value); break;
+            case Kind::kNonce: state.set_nonce(c.address, static_cast<std::uint64_t>(c.value)); break;
+            case Kind::kCode: state.set_code(c.address, c.code); break;
+            case Kind::kStorage: state.set_storage(c.address, core::uint256_from_big_endian(c.slot.view()), c.value); break;
+        }
+        state.finalize_transaction();
+    }
     state.begin_transaction();
     for (const consensus::DuplicateVoteEvidence& e : data.evidence) {
         const core::uint256 burned = evm::slash_and_jail(state, e.first.validator, chain_.slash_fraction_bps,

@@ -615,8 +615,17 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
             if (data.wrong_verdicts.size() == Node::kMaxEvidencePerBlock) break;
             if (!node_.evidence_block(id) && node_.check_wrong_verdict(e, false)) data.wrong_verdicts.push_back(e);
         }
+        {
+            std::lock_guard lock(inbox_mutex_);
+            data.dev.changes = std::exchange(dev_changes_, {});
+        }
         const std::optional<RoutingInput> routing = routing_input(height, data);
         auto built = node_.build_block(options_.validator_key.address(), data, proposal_timestamp(), routing ? &*routing : nullptr);
+        if (!built && !data.dev.changes.empty()) {
+            // Kept for the next block: they were never in a block.
+            std::lock_guard lock(inbox_mutex_);
+            dev_changes_.insert(dev_changes_.begin(), data.dev.changes.begin(), data.dev.changes.end());
+        }
         if (!built) {
             if (built.error().kind == BlockError::Kind::kFault) return halt("cannot build block " + std::to_string(height) + ": " + built.error().message);
             log::error("consensus", "cannot build block ", height, ": ", built.error().message);
@@ -709,15 +718,30 @@ std::expected<void, std::string> ConsensusDriver::on_consensus_thread(std::funct
 }
 
 std::expected<void, std::string> ConsensusDriver::check_single_validator() const {
-    if (p2p_) return std::unexpected("this node has a network: snapshots are only for a single-validator devnet");
+    constexpr std::string_view kOnly = ": the dev state methods are only for a single-validator devnet";
+    if (!node_.chain().is_dev_chain()) return std::unexpected("this chain is not a devnet of one validator" + std::string(kOnly));
+    if (p2p_) return std::unexpected("this node has a network" + std::string(kOnly));
     const std::uint64_t head = node_.head().number;
     auto set = node_.validator_set(head + 1);
     if (!set) return std::unexpected(set.error());
     if (set->validators().size() != 1 || !set->index_of(options_.validator_key.address())) {
-        return std::unexpected("the chain has " + std::to_string(set->validators().size()) +
-                               " validators: snapshots are only for a single-validator devnet");
+        return std::unexpected("the chain has " + std::to_string(set->validators().size()) + " validators" + std::string(kOnly));
     }
     return {};
+}
+
+std::expected<std::uint64_t, std::string> ConsensusDriver::queue_dev_changes(std::vector<consensus::AccountChange> changes) {
+    if (auto ok = check_single_validator(); !ok) return std::unexpected(ok.error());
+    const std::uint64_t head = node_.head().number;
+    std::lock_guard lock(inbox_mutex_);
+    if (dev_changes_.size() + changes.size() > consensus::kMaxDevChanges) {
+        return std::unexpected("more than " + std::to_string(consensus::kMaxDevChanges) + " changes wait for the next block");
+    }
+    dev_changes_.insert(dev_changes_.end(), std::make_move_iterator(changes.begin()), std::make_move_iterator(changes.end()));
+    mine_requested_ = true;
+    inbox_cv_.notify_one();
+    // As mine_now: a height started already may have built its block before this call.
+    return std::max(head, started_height_) + 1;
 }
 
 std::expected<std::uint64_t, std::string> ConsensusDriver::snapshot() {

@@ -108,6 +108,10 @@ class ConsensusDriver {
     /// (the blocks after it are removed) and forgets it and every later snapshot; false for an
     /// unknown id. The WAL and the signer start again at the snapshot's next height.
     [[nodiscard]] std::expected<bool, std::string> revert(std::uint64_t id);
+    /// hardhat_setBalance and the like (decision 008): `changes` go into the next block this
+    /// validator builds, which is asked for at once; returns its height (the head reaching it
+    /// answers the call). An error on anything but a single-validator devnet.
+    [[nodiscard]] std::expected<std::uint64_t, std::string> queue_dev_changes(std::vector<consensus::AccountChange> changes);
     /// The P2P port actually bound (0 without a network).
     [[nodiscard]] std::uint16_t p2p_port() const;
 
@@ -248,6 +252,7 @@ class ConsensusDriver {
     bool mine_requested_ = false;  ///< evm_mine: start the next height now
     std::uint64_t started_height_ = 0;  ///< the last height start_height started
     std::deque<std::function<void()>> tasks_;  ///< for the consensus thread (on_consensus_thread)
+    std::vector<consensus::AccountChange> dev_changes_;  ///< for the next block built here (decision 008)
 
     mutable std::mutex clock_mutex_;  ///< guards the dev RPC's clock
     std::int64_t time_offset_s_ = 0;

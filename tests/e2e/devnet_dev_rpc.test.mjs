@@ -248,6 +248,103 @@ test('a devnet stopped or killed after a revert restarts at the reverted head an
   }
 });
 
+test('*_setBalance, *_setCode, *_setStorageAt and *_setNonce change the state in a block of their own, under both names', async () => {
+  const { Counter } = compileSolidity({ 'Counter.sol': COUNTER_SOURCE }).contracts;
+  const fresh = ethers.Wallet.createRandom().connect(provider);
+  const before = await provider.getBlockNumber();
+  assert.equal(await provider.send('hardhat_setBalance', [fresh.address, ethers.toQuantity(ethers.parseEther('3'))]), true);
+  assert.equal(await provider.getBalance(fresh.address), ethers.parseEther('3'));
+  assert.ok((await provider.getBlockNumber()) > before);
+  // Leading zeros, as cast and some helpers write them.
+  assert.equal(await provider.send('anvil_setBalance', [fresh.address, '0x0000000000000000000000000000000000000000000000004563918244f40000']), null);
+  assert.equal(await provider.getBalance(fresh.address), ethers.parseEther('5'));
+  // The funded account sends like any other.
+  const paid = await (await fresh.sendTransaction({ to: ethers.ZeroAddress, value: 1n })).wait();
+  assert.equal(paid.status, 1);
+
+  const where = ethers.Wallet.createRandom().address;
+  assert.equal(await provider.send('hardhat_setCode', [where, Counter.deployedBytecode]), true);
+  assert.equal(await provider.getCode(where), Counter.deployedBytecode);
+  const counter = new ethers.Contract(where, Counter.abi, new ethers.NonceManager(new ethers.Wallet(TEST_KEYS[8], provider)));
+  assert.equal(await counter.count(), 0n);
+  assert.equal(await provider.send('anvil_setStorageAt', [where, '0x0', ethers.toBeHex(41n, 32)]), null);
+  assert.equal(await counter.count(), 41n);
+  assert.equal(await provider.send('hardhat_setStorageAt', [where, ethers.toBeHex(0n, 32), ethers.toBeHex(99n, 32)]), true);
+  assert.equal(await counter.count(), 99n);
+  const bumped = await (await counter.bump()).wait();
+  assert.equal(bumped.status, 1);
+  assert.equal(await counter.count(), 100n);
+
+  const nonce = await provider.getTransactionCount(fresh.address);
+  assert.equal(await provider.send('hardhat_setNonce', [fresh.address, ethers.toQuantity(nonce + 10)]), true);
+  assert.equal(await provider.getTransactionCount(fresh.address), nonce + 10);
+  assert.equal(await provider.send('anvil_setNonce', [fresh.address, ethers.toQuantity(nonce + 12)]), null);
+  assert.equal(await provider.getTransactionCount(fresh.address), nonce + 12);
+  const sent = await (await fresh.sendTransaction({ to: ethers.ZeroAddress, value: 1n, nonce: nonce + 12 })).wait();
+  assert.equal(sent.status, 1);
+});
+
+test('dev state methods refuse bad input with -32602 and change nothing', async () => {
+  const target = ethers.Wallet.createRandom().address;
+  const head = await provider.getBlockNumber();
+  const refusals = [
+    ['hardhat_setBalance', ['0x1234', '0x1']],
+    ['anvil_setBalance', [target]],
+    ['anvil_setBalance', [target, 'lots']],
+    ['hardhat_setBalance', [target, `0x1${'0'.repeat(64)}`]],
+    ['hardhat_setCode', [target, '0xzz']],
+    ['anvil_setStorageAt', [target, '0x0', '0x01']],
+    ['hardhat_setStorageAt', ['not an address', '0x0', ethers.toBeHex(1n, 32)]],
+    ['hardhat_setNonce', [target, `0x1${'0'.repeat(16)}`]],
+  ];
+  for (const [method, params] of refusals) {
+    const error = await rpcError(provider, method, params);
+    assert.equal(error.code, -32602, `${method} ${JSON.stringify(params)}: ${error.message}`);
+  }
+  // A nonce may not go down: an included transaction would run again.
+  const user = new ethers.Wallet(TEST_KEYS[8], provider).address;
+  const lower = await rpcError(provider, 'hardhat_setNonce', [user, '0x0']);
+  assert.match(lower.message, /must not be smaller than the existing nonce/);
+  assert.equal(await provider.getBlockNumber(), head);
+  assert.equal(await provider.getBalance(target), 0n);
+  assert.equal(await provider.getCode(target), '0x');
+});
+
+test('a block carrying dev changes and a transaction that depends on them replays to its receipts after a restart', async () => {
+  // Blocks every 30 s, so the pooled call and the change share the block evm_mine asks for.
+  const own = await startDevnet({ extraArgs: ['--no-instant', '--block-time', '30'] });
+  let p = new ethers.JsonRpcProvider(own.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  let restarted;
+  try {
+    const { Counter } = compileSolidity({ 'Counter.sol': COUNTER_SOURCE }).contracts;
+    const where = ethers.Wallet.createRandom().address;
+    const wallet = new ethers.Wallet(TEST_KEYS[2], p);
+    const iface = new ethers.Interface(Counter.abi);
+    // Pooled while `where` has no code: it runs the code the same block sets before it.
+    const call = await wallet.sendTransaction({ to: where, data: iface.encodeFunctionData('bump'), gasLimit: 100_000, nonce: 0 });
+    assert.equal(await p.send('hardhat_setCode', [where, Counter.deployedBytecode]), true);
+    const receipt = await p.getTransactionReceipt(call.hash);
+    assert.equal(receipt.status, 1);
+    assert.equal(receipt.logs.length, 1, 'the call ran the code set by its own block');
+    assert.equal(BigInt(await p.getStorage(where, 0)), 1n);
+    p.destroy();
+    assert.equal((await own.stop()).code, 0);
+    restarted = await startDevnet({ home: own.home, extraArgs: ['--no-instant', '--block-time', '30'] });
+    p = new ethers.JsonRpcProvider(restarted.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    // The replay applies the block's changes first, or the call's gas and logs would differ
+    // from its receipt and the trace would be refused.
+    const traced = await p.send('debug_traceTransaction', [call.hash, { tracer: 'callTracer' }]);
+    assert.equal(traced.to.toLowerCase(), where.toLowerCase());
+    assert.equal(BigInt(traced.gasUsed), receipt.gasUsed);
+    assert.equal(traced.error, undefined);
+  } finally {
+    p.destroy();
+    if (restarted) assert.equal((await restarted.stop()).code, 0);
+    else await own.stop();
+    own.remove();
+  }
+});
+
 test('a localnet home refuses the dev methods with a reason', async () => {
   const home = mkdtempSync(join(tmpdir(), 'moed-localnet-'));
   rmSync(home, { recursive: true });
@@ -256,7 +353,8 @@ test('a localnet home refuses the dev methods with a reason', async () => {
   const url = `http://127.0.0.1:${port}`;
   const node = await startProcess({ command: MOED, args: ['start', '--home', home, '--rpc-port', String(port)], url, name: 'moed' });
   try {
-    for (const method of ['evm_mine', 'evm_increaseTime', 'evm_setNextBlockTimestamp', 'evm_snapshot', 'evm_revert']) {
+    for (const method of ['evm_mine', 'evm_increaseTime', 'evm_setNextBlockTimestamp', 'evm_snapshot', 'evm_revert',
+      'hardhat_setBalance', 'anvil_setBalance', 'hardhat_setCode', 'anvil_setStorageAt', 'anvil_setNonce']) {
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
