@@ -252,6 +252,9 @@ std::expected<void, std::string> Node::check_consensus_data(const core::BlockHea
     }
     // Wrong verdicts (decision 004): each is checked as its maker did, the model's score
     // recomputed here on the committed transaction, so a proposer cannot slash an honest signer.
+    if (!data.dev.empty() && !chain_.is_dev_chain()) {
+        return std::unexpected("dev changes in a block of a chain that is not a single-validator devnet");
+    }
     if (data.wrong_verdicts.size() > kMaxEvidencePerBlock) return std::unexpected("too many wrong verdicts");
     for (const consensus::WrongVerdictEvidence& e : data.wrong_verdicts) {
         const core::Hash id = e.hash();
@@ -265,6 +268,19 @@ std::expected<void, std::string> Node::check_consensus_data(const core::BlockHea
 
 std::expected<void, std::string> Node::apply_protocol_operations(evm::State& state, const core::BlockHeader& h,
                                                                 const consensus::ConsensusData& data, bool quiet) const {
+    // A devnet's changes outside transactions (decision 008) come first, in their order, each
+    // a step of its own (an account they empty is removed as EIP-161 would).
+    using Kind = consensus::AccountChange::Kind;
+    for (const consensus::AccountChange& c : data.dev.changes) {
+        state.begin_transaction();
+        switch (c.kind) {
+            case Kind::kBalance: state.set_balance(c.address, c.value); break;
+            case Kind::kNonce: state.set_nonce(c.address, static_cast<std::uint64_t>(c.value)); break;
+            case Kind::kCode: state.set_code(c.address, c.code); break;
+            case Kind::kStorage: state.set_storage(c.address, core::uint256_from_big_endian(c.slot.view()), c.value); break;
+        }
+        state.finalize_transaction();
+    }
     state.begin_transaction();
     for (const consensus::DuplicateVoteEvidence& e : data.evidence) {
         const core::uint256 burned = evm::slash_and_jail(state, e.first.validator, chain_.slash_fraction_bps,
@@ -673,6 +689,68 @@ std::expected<void, CommitError> Node::commit_block(const ExecutedBlock& execute
             h.number, " ", w.hash.hex(), " txs=", executed.block.body.transactions.size(), " gas=", h.gas_used,
             " round=", certificate.round);
     for (const auto& l : listeners) l(executed.block, executed.receipts);
+    return {};
+}
+
+std::expected<void, CommitError> Node::rewind_to(std::uint64_t number, const std::vector<core::Bytes>& pool) {
+    auto reject = [](std::string m) { return std::unexpected(CommitError{CommitError::Kind::kRejected, std::move(m)}); };
+    {
+        std::lock_guard produce(produce_mutex_);
+        const Head old_head = head();
+        const core::BlockHeader old_header = head_header();
+        if (number > old_head.number) return reject("block " + std::to_string(number) + " is above the head");
+        auto target = db_->hash_by_number(number);
+        auto header = header_by_number(number);
+        if (!target || !header) return reject("block " + std::to_string(number) + " is unreadable");
+        auto next = validator_set(number + 1);
+        if (!next) return reject(next.error());
+        // Everything each removed block wrote beside itself (run_block's extra keys).
+        std::vector<BlockRemoval> removals;
+        for (std::uint64_t n = old_head.number; n > number; --n) {
+            auto hash = db_->hash_by_number(n);
+            auto block = hash ? block_by_hash(*hash) : std::nullopt;
+            auto data = hash ? consensus_data(*hash) : std::nullopt;
+            if (!block || !data) return reject("block " + std::to_string(n) + " is unreadable");
+            BlockRemoval r{*hash, n, {}, {}};
+            for (const core::Transaction& t : block->body.transactions) {
+                const core::Hash th = t.hash();
+                r.tx_hashes.push_back(th);
+                r.extra.push_back({Column::kVerdicts, th.to_bytes()});
+                r.extra.push_back({Column::kVerdicts, routing_key(th)});
+            }
+            r.extra.push_back({Column::kConsensusData, hash->to_bytes()});
+            r.extra.push_back({Column::kValidatorSets, be64(n + 1)});
+            r.extra.push_back({Column::kValidatorSets, committees_key(n + 1)});
+            for (const auto& e : data->evidence) r.extra.push_back({Column::kEvidence, e.hash().to_bytes()});
+            for (const auto& e : data->wrong_verdicts) r.extra.push_back({Column::kEvidence, e.hash().to_bytes()});
+            removals.push_back(std::move(r));
+        }
+        // Readers stop seeing the removed blocks before they leave the database.
+        {
+            std::lock_guard lock(mutex_);
+            head_ = Head{number, *target};
+            head_header_ = *header;
+            next_validators_ = std::move(*next);
+            stats_.head_number = number;
+            mempool_ = Mempool(MempoolLimits{.max_transactions = config_.mempool_max_transactions,
+                                             .max_per_sender = config_.mempool_max_per_sender});
+        }
+        if (auto r = db_->rewind(Head{number, *target}, removals); !r) {
+            std::lock_guard lock(mutex_);
+            head_ = old_head;
+            head_header_ = old_header;
+            stats_.head_number = old_head.number;
+            next_validators_ = validator_set(old_head.number + 1).value();
+            return std::unexpected(r.error());
+        }
+        log::info("node", "rewound the head from block ", old_head.number, " to ", number, " (", removals.size(),
+                  " block(s) removed)");
+    }
+    std::size_t refused = 0;
+    for (const core::Bytes& raw : pool) refused += admit_raw_transaction(raw) ? 0 : 1;
+    if (refused > 0) log::info("node", refused, " transaction(s) of the restored pool no longer fit the head and were dropped");
+    std::lock_guard lock(mutex_);
+    head_moved_.notify_all();
     return {};
 }
 

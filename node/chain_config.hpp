@@ -64,6 +64,10 @@ struct RoutingConfig {
 
 /// The parameters of a chain: what its genesis says, identical on every node.
 struct ChainConfig {
+    /// Whether this is a devnet of one validator: the only chain whose blocks may carry dev
+    /// changes and whose head may be rewound (decision 008).
+    [[nodiscard]] bool is_dev_chain() const noexcept { return name == "devnet" && validators.size() == 1; }
+
     std::string name;
     std::uint64_t chain_id = 0;
     std::uint64_t block_interval_ms = 1000;

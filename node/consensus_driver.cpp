@@ -1,6 +1,7 @@
 #include "node/consensus_driver.hpp"
 
 #include <algorithm>
+#include <future>
 #include <utility>
 
 #include "consensus/verdicts.hpp"
@@ -263,16 +264,20 @@ void ConsensusDriver::run() {
     if (!waiting_for_start_ && machine_.height() <= node_.head().number) start_height();
     for (;;) {
         std::deque<PeerMessage> batch;
+        std::deque<std::function<void()>> tasks;
         {
             std::unique_lock lock(inbox_mutex_);
             const auto next_due = timers_.empty() ? Clock::now() + std::chrono::milliseconds(200) : timers_.top().due;
             const auto wake = std::min(next_due, Clock::now() + std::chrono::milliseconds(200));
             inbox_cv_.wait_until(lock, wake, [this] {
-                return stopping_ || !inbox_.empty() || (waiting_for_start_ && (pooled_since_start_ || mine_requested_));
+                return stopping_ || !inbox_.empty() || !tasks_.empty() ||
+                       (waiting_for_start_ && (pooled_since_start_ || mine_requested_));
             });
             if (stopping_) break;
             batch.swap(inbox_);
+            tasks.swap(tasks_);
         }
+        for (const auto& task : tasks) task();
         for (const PeerMessage& m : batch) {
             try {
                 handle_message(m);
@@ -610,8 +615,17 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
             if (data.wrong_verdicts.size() == Node::kMaxEvidencePerBlock) break;
             if (!node_.evidence_block(id) && node_.check_wrong_verdict(e, false)) data.wrong_verdicts.push_back(e);
         }
+        {
+            std::lock_guard lock(inbox_mutex_);
+            data.dev.changes = std::exchange(dev_changes_, {});
+        }
         const std::optional<RoutingInput> routing = routing_input(height, data);
         auto built = node_.build_block(options_.validator_key.address(), data, proposal_timestamp(), routing ? &*routing : nullptr);
+        if (!built && !data.dev.changes.empty()) {
+            // Kept for the next block: they were never in a block.
+            std::lock_guard lock(inbox_mutex_);
+            dev_changes_.insert(dev_changes_.begin(), data.dev.changes.begin(), data.dev.changes.end());
+        }
         if (!built) {
             if (built.error().kind == BlockError::Kind::kFault) return halt("cannot build block " + std::to_string(height) + ": " + built.error().message);
             log::error("consensus", "cannot build block ", height, ": ", built.error().message);
@@ -681,6 +695,157 @@ std::expected<void, std::string> ConsensusDriver::set_next_timestamp(std::uint64
     std::lock_guard lock(clock_mutex_);
     next_timestamp_ = timestamp;
     return {};
+}
+
+// ---- Snapshots of a devnet (decision 008) ----------------------------------------------------
+
+std::expected<void, std::string> ConsensusDriver::on_consensus_thread(std::function<void()> task) {
+    auto done = std::make_shared<std::promise<void>>();
+    std::future<void> finished = done->get_future();
+    {
+        std::lock_guard lock(inbox_mutex_);
+        if (stopping_ || !thread_.joinable()) return std::unexpected("the consensus thread is not running");
+        tasks_.push_back([task = std::move(task), done] {
+            task();
+            done->set_value();
+        });
+    }
+    inbox_cv_.notify_one();
+    if (finished.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+        return std::unexpected("the consensus thread did not answer within 10 s");
+    }
+    return {};
+}
+
+std::expected<void, std::string> ConsensusDriver::check_single_validator() const {
+    constexpr std::string_view kOnly = ": the dev state methods are only for a single-validator devnet";
+    if (!node_.chain().is_dev_chain()) return std::unexpected("this chain is not a devnet of one validator" + std::string(kOnly));
+    if (p2p_) return std::unexpected("this node has a network" + std::string(kOnly));
+    const std::uint64_t head = node_.head().number;
+    auto set = node_.validator_set(head + 1);
+    if (!set) return std::unexpected(set.error());
+    if (set->validators().size() != 1 || !set->index_of(options_.validator_key.address())) {
+        return std::unexpected("the chain has " + std::to_string(set->validators().size()) + " validators" + std::string(kOnly));
+    }
+    return {};
+}
+
+std::expected<std::uint64_t, std::string> ConsensusDriver::queue_dev_changes(std::vector<consensus::AccountChange> changes) {
+    if (auto ok = check_single_validator(); !ok) return std::unexpected(ok.error());
+    const std::uint64_t head = node_.head().number;
+    std::lock_guard lock(inbox_mutex_);
+    if (dev_changes_.size() + changes.size() > consensus::kMaxDevChanges) {
+        return std::unexpected("more than " + std::to_string(consensus::kMaxDevChanges) + " changes wait for the next block");
+    }
+    dev_changes_.insert(dev_changes_.end(), std::make_move_iterator(changes.begin()), std::make_move_iterator(changes.end()));
+    mine_requested_ = true;
+    inbox_cv_.notify_one();
+    // As mine_now: a height started already may have built its block before this call.
+    return std::max(head, started_height_) + 1;
+}
+
+std::expected<std::uint64_t, std::string> ConsensusDriver::snapshot() {
+    std::expected<std::uint64_t, std::string> out = std::unexpected("not taken");
+    auto ran = on_consensus_thread([this, &out] {
+        if (auto ok = check_single_validator(); !ok) {
+            out = std::unexpected(ok.error());
+            return;
+        }
+        DevSnapshot s;
+        s.head = node_.head();
+        const Mempool::Content content = node_.pool_content();
+        for (const auto* list : {&content.pending, &content.queued}) {
+            for (const PooledTransaction& p : *list) s.pool.push_back(p.txn.encode());
+        }
+        {
+            std::lock_guard lock(clock_mutex_);
+            s.time_offset_s = time_offset_s_;
+            s.next_timestamp = next_timestamp_;
+            s.min_next_timestamp = min_next_timestamp_;
+        }
+        const std::uint64_t id = next_snapshot_id_++;
+        log::info("consensus", "snapshot ", id, " at block ", s.head.number, " with ", s.pool.size(), " pooled transaction(s)");
+        snapshots_[id] = std::move(s);
+        out = id;
+    });
+    if (!ran) return std::unexpected(ran.error());
+    return out;
+}
+
+std::expected<bool, std::string> ConsensusDriver::revert(std::uint64_t id) {
+    std::expected<bool, std::string> out = false;
+    auto ran = on_consensus_thread([this, id, &out] { out = revert_here(id); });
+    if (!ran) return std::unexpected(ran.error());
+    return out;
+}
+
+std::expected<bool, std::string> ConsensusDriver::revert_here(std::uint64_t id) {
+    const auto it = snapshots_.find(id);
+    if (it == snapshots_.end()) return false;
+    if (auto ok = check_single_validator(); !ok) return std::unexpected(ok.error());
+    const DevSnapshot s = it->second;
+    const Head head = node_.head();
+    auto kept = node_.header_by_number(s.head.number);
+    if (!kept || kept->hash() != s.head.hash) {
+        return std::unexpected("block " + std::to_string(s.head.number) + " of snapshot " + std::to_string(id) +
+                               " is no longer in the chain");
+    }
+    // The WAL first: it says "height snapshot + 1, nothing signed" before the database moves
+    // back. A crash before the rewind leaves the old chain with a WAL of no height of its own
+    // (ignored at start); a crash after it, the rewound chain whose next height has signed
+    // nothing. Either way no signature of a removed block is replayed.
+    if (auto r = wal_->rewrite({{WalRecordType::kHeight, numbers({s.head.number + 1})}}); !r) {
+        halt("cannot write the WAL: " + r.error());
+        return std::unexpected("cannot write the WAL: " + r.error());
+    }
+    if (auto r = node_.rewind_to(s.head.number, s.pool); !r) {
+        if (r.error().kind == CommitError::Kind::kStorage) {
+            halt(r.error().message);
+            return std::unexpected(r.error().message);
+        }
+        restart_at_head();  // nothing moved: the WAL is made to say the head's next height again
+        return std::unexpected("cannot revert: " + r.error().message);
+    }
+    restart_at_head();
+    {
+        std::lock_guard lock(clock_mutex_);
+        time_offset_s_ = s.time_offset_s;
+        next_timestamp_ = s.next_timestamp;
+        min_next_timestamp_ = s.min_next_timestamp;
+    }
+    snapshots_.erase(it, snapshots_.end());  // this one and every later one
+    log::info("consensus", "reverted to snapshot ", id, ": block ", s.head.number, " (was ", head.number, ")");
+    return true;
+}
+
+void ConsensusDriver::restart_at_head() {
+    const std::uint64_t next = node_.head().number + 1;
+    if (auto r = wal_->rewrite({{WalRecordType::kHeight, numbers({next})}}); !r) return halt("cannot write the WAL: " + r.error());
+    // A new state machine, as at process start: the old one's height is above the new head and
+    // would ignore the start of a lower height. The votes it signed for the removed blocks are
+    // forgotten on purpose; they were this chain's only signatures (decision 008).
+    machine_ = consensus::Tendermint(node_.chain().chain_id, options_.validator_key.address(), options_.timeouts);
+    blocks_.clear();
+    signed_votes_.clear();
+    signed_proposals_.clear();
+    proposal_messages_.clear();
+    future_.clear();
+    timers_ = {};
+    evidence_pool_.clear();
+    wrong_verdict_pool_.clear();
+    unchecked_precommits_.clear();
+    checked_precommits_.clear();
+    first_seen_.clear();
+    waiting_for_start_ = true;
+    last_block_had_transactions_ = false;
+    const bool pooled = node_.has_executable_transactions();
+    {
+        std::lock_guard lock(inbox_mutex_);
+        started_height_ = next - 1;
+        pooled_since_start_ = pooled;
+    }
+    timers_.push(Timer{Clock::now() + std::chrono::milliseconds(options_.commit_timeout_ms), {next, 0, {}}, true});
+    publish_status();
 }
 
 bool ConsensusDriver::execute_proposed(const core::Hash& hash, core::ByteView block_rlp, const consensus::ConsensusData& data) {

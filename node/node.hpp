@@ -308,6 +308,13 @@ class Node {
     [[nodiscard]] std::expected<void, CommitError> commit_block(const ExecutedBlock& executed,
                                                                 const consensus::CommitCertificate& certificate);
 
+    /// Moves the head back to block `number` (a devnet's evm_revert, decision 008): the blocks
+    /// above it leave the database with their transactions, receipts, logs, verdicts, consensus
+    /// data and validator sets, in one synced batch; the pool becomes `pool` (raw transactions,
+    /// admitted again on the new head; those it refuses now are dropped). The consensus thread
+    /// calls it between heights. A kStorage error is a fault of this node's disk: stop.
+    [[nodiscard]] std::expected<void, CommitError> rewind_to(std::uint64_t number, const std::vector<core::Bytes>& pool);
+
     /// The validator set that signs `height` (1 .. head + 1).
     [[nodiscard]] std::expected<consensus::ValidatorSet, std::string> validator_set(std::uint64_t height) const;
     /// The commit certificate stored with block `number` (this node's own precommits, or

@@ -39,9 +39,100 @@ std::uint64_t timestamp_param(node::Node& node, const json& v) {
     throw RpcError(-32602, "invalid argument: timestamp must be a number or a hex quantity");
 }
 
+/// A snapshot id as Hardhat and Anvil take it: a hex quantity (or a JSON number).
+std::uint64_t snapshot_id_param(const json& v) {
+    if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+    if (!v.is_string()) throw RpcError(-32602, "invalid argument: the snapshot id must be a hex quantity such as \"0x1\"");
+    const core::uint256 q = quantity_param(v, "snapshot id");
+    if (q > UINT64_MAX) return 0;  // no such snapshot
+    return static_cast<std::uint64_t>(q);
+}
+
+/// A 256-bit word as Hardhat and Anvil take balances and slots: "0x" and 1 to 64 hex digits
+/// (leading zeros allowed), or a JSON number.
+core::uint256 word_param(const json& v, const char* name) {
+    if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+    const std::string bad = std::string("invalid argument: ") + name + " must be a hex quantity of at most 256 bits";
+    if (!v.is_string()) throw RpcError(-32602, bad);
+    const std::string text = v.get<std::string>();
+    if (text.size() < 3 || text.size() > 66 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X')) throw RpcError(-32602, bad);
+    std::string digits = text.substr(2);
+    if (digits.size() % 2 == 1) digits.insert(digits.begin(), '0');
+    auto bytes = core::from_hex("0x" + digits);
+    if (!bytes) throw RpcError(-32602, bad);
+    return core::uint256_from_big_endian(*bytes);
+}
+
+/// Puts `changes` in the next block and answers once it is committed (decision 008).
+void commit_changes(node::Node& node, node::ConsensusDriver& driver, std::vector<consensus::AccountChange> changes) {
+    auto height = driver.queue_dev_changes(std::move(changes));
+    if (!height) throw RpcError(-32000, height.error());
+    if (!node.wait_for_head(*height, kMineWait)) throw RpcError(-32000, "no block was committed within 10 s");
+}
+
 }  // namespace
 
+void register_dev_refusals(Dispatcher& d, std::string why) {
+    for (const char* method : kDevMethods) {
+        d.add(method, [method, why](const json&, CallContext&) -> json {
+            throw RpcError(-32601, std::string("the method ") + method + " is served only on a single-validator devnet home: " + why);
+        });
+    }
+}
+
 void register_dev_api(Dispatcher& d, node::Node& node, node::ConsensusDriver& driver) {
+    // Each under Hardhat's and Anvil's names; Hardhat answers true, Anvil null.
+    using Kind = consensus::AccountChange::Kind;
+    for (const std::string prefix : {"hardhat_", "anvil_"}) {
+        const json done = prefix == "hardhat_" ? json(true) : json(nullptr);
+        d.add(prefix + "setBalance", [&node, &driver, done](const json& p, CallContext&) {
+            const core::Address who = address_param(param(p, 0, "address"));
+            const core::uint256 balance = word_param(param(p, 1, "balance"), "balance");
+            commit_changes(node, driver, {{Kind::kBalance, who, {}, balance, {}}});
+            return done;
+        });
+        d.add(prefix + "setNonce", [&node, &driver, done](const json& p, CallContext&) {
+            const core::Address who = address_param(param(p, 0, "address"));
+            const core::uint256 nonce = word_param(param(p, 1, "nonce"), "nonce");
+            if (nonce > UINT64_MAX) throw RpcError(-32602, "invalid argument: nonce must be below 2^64");
+            auto account = node.account(who, node.head().number);
+            if (!account) throw RpcError(-32000, account.error());
+            // A lower nonce would let a signed transaction already included run a second time.
+            if (nonce < account->nonce) {
+                throw RpcError(-32602, "new nonce (" + nonce.str() + ") must not be smaller than the existing nonce (" +
+                                           std::to_string(account->nonce) + ")");
+            }
+            commit_changes(node, driver, {{Kind::kNonce, who, {}, nonce, {}}});
+            return done;
+        });
+        d.add(prefix + "setCode", [&node, &driver, done](const json& p, CallContext&) {
+            const core::Address who = address_param(param(p, 0, "address"));
+            core::Bytes code = data_param(param(p, 1, "code"), "code");
+            if (code.size() > consensus::kMaxDevCodeSize) {
+                throw RpcError(-32602, "invalid argument: code larger than " + std::to_string(consensus::kMaxDevCodeSize) + " bytes");
+            }
+            commit_changes(node, driver, {{Kind::kCode, who, {}, 0, std::move(code)}});
+            return done;
+        });
+        d.add(prefix + "setStorageAt", [&node, &driver, done](const json& p, CallContext&) {
+            const core::Address who = address_param(param(p, 0, "address"));
+            const core::Hash slot = core::uint256_to_bytes32(word_param(param(p, 1, "slot"), "slot"));
+            const core::Bytes value = data_param(param(p, 2, "value"), "value");
+            if (value.size() != 32) throw RpcError(-32602, "invalid argument: the storage value must be exactly 32 bytes");
+            commit_changes(node, driver, {{Kind::kStorage, who, slot, core::uint256_from_big_endian(value), {}}});
+            return done;
+        });
+    }
+    d.add("evm_snapshot", [&driver](const json&, CallContext&) {
+        auto id = driver.snapshot();
+        if (!id) throw RpcError(-32000, id.error());
+        return json(qty(*id));
+    });
+    d.add("evm_revert", [&driver](const json& p, CallContext&) {
+        auto done = driver.revert(snapshot_id_param(param(p, 0, "snapshot id")));
+        if (!done) throw RpcError(-32000, done.error());
+        return json(*done);
+    });
     d.add("evm_mine", [&node, &driver](const json& p, CallContext&) {
         if (has_param(p, 0)) {
             if (auto r = driver.set_next_timestamp(timestamp_param(node, p[0])); !r) throw RpcError(-32602, r.error());

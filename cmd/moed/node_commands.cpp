@@ -274,9 +274,15 @@ int run_home(const fs::path& dir, Args args) {
     rpc::register_debug_api(dispatcher, n);
     // The dev RPC moves the devnet's clock and mines on request: only on a devnet home (the
     // devnet preset, one validator, no peers), never on a chain others validate.
-    if (chain->name == "devnet" && chain->validators.size() == 1 && config->persistent_peers.empty()) {
+    if (chain->is_dev_chain() && config->persistent_peers.empty()) {
         rpc::register_dev_api(dispatcher, n, **driver);
-        log::info("rpc", "dev methods on: evm_mine, evm_increaseTime, evm_setNextBlockTimestamp");
+        std::string methods;
+        for (const char* m : rpc::kDevMethods) methods += (methods.empty() ? "" : ", ") + std::string(m);
+        log::info("rpc", "dev methods on: ", methods);
+    } else {
+        rpc::register_dev_refusals(dispatcher, chain->name != "devnet" ? "this chain is " + chain->name
+                                               : chain->validators.size() != 1 ? "this chain has " + std::to_string(chain->validators.size()) + " validators"
+                                                                               : "this node has persistent peers");
     }
     rpc::ServerConfig sc;
     sc.host = config->rpc_host;

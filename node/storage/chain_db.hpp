@@ -81,6 +81,17 @@ struct BlockWrite {
     std::vector<std::pair<Column, std::pair<core::Bytes, core::Bytes>>> extra;
 };
 
+/// What removing one block from the top of the chain deletes (a devnet's evm_revert, decision
+/// 008): the block, its canonical number, certificate and transaction index entries, and the
+/// keys later features wrote for it. Trie nodes and code stay: they are addressed by hash and
+/// shared with the blocks that remain.
+struct BlockRemoval {
+    core::Hash hash;
+    std::uint64_t number = 0;
+    std::vector<core::Hash> tx_hashes;
+    std::vector<std::pair<Column, core::Bytes>> extra;  ///< keys to delete, by column
+};
+
 /// Why a block was not committed. Nothing is written in either case, but they call for
 /// opposite answers: a block that does not fit the head is the caller's race or mistake (go
 /// on), a database that refused the write is a fault of this node (stop, never go on as if
@@ -136,6 +147,11 @@ class ChainDb {
     /// Writes a block and everything that goes with it atomically (synced), and moves the head.
     /// The block must be head + 1 (or 0 on an empty database).
     [[nodiscard]] std::expected<void, CommitError> commit_block(const BlockWrite& block);
+
+    /// Removes the blocks above `to` and makes it the head, atomically (one synced batch).
+    /// `removals` must name every block from the head down to to.number + 1, in that order,
+    /// and `to` must be the canonical block at its number; otherwise nothing is written.
+    [[nodiscard]] std::expected<void, CommitError> rewind(const Head& to, const std::vector<BlockRemoval>& removals);
 
     [[nodiscard]] std::optional<Head> head() const;
     [[nodiscard]] const ChainIdentity& identity() const noexcept { return identity_; }

@@ -72,6 +72,78 @@ TEST_F(ChainDbTest, BlocksMustFollowTheHead) {
     EXPECT_EQ((*db)->head()->number, 0u);
 }
 
+namespace {
+
+/// The removal of a block made by test::make_block, with one extra key of a later feature.
+node::BlockRemoval removal_of(const node::BlockWrite& b) {
+    return {b.hash, b.number, b.tx_hashes, {{node::Column::kConsensusData, b.hash.to_bytes()}}};
+}
+
+}  // namespace
+
+TEST_F(ChainDbTest, RewindRemovesTheBlocksAboveTheNewHeadAndKeepsTheirTrieNodes) {
+    {
+        auto db = ChainDb::open(dir_, test::test_identity());
+        ASSERT_TRUE(db.has_value()) << db.error();
+        for (std::uint64_t n = 0; n < 6; ++n) {
+            node::BlockWrite b = test::make_block(n);
+            b.extra.push_back({node::Column::kConsensusData, {b.hash.to_bytes(), core::Bytes{1, 2, 3}}});
+            ASSERT_TRUE((*db)->commit_block(b).has_value());
+        }
+        const auto b2 = test::make_block(2);
+        std::vector<node::BlockRemoval> removals;
+        for (std::uint64_t n = 5; n > 2; --n) removals.push_back(removal_of(test::make_block(n)));
+        ASSERT_TRUE((*db)->rewind({2, b2.hash}, removals).has_value());
+    }
+    auto db = ChainDb::open(dir_, test::test_identity());  // the rewind is on disk
+    ASSERT_TRUE(db.has_value()) << db.error();
+    EXPECT_EQ((*db)->head()->number, 2u);
+    EXPECT_EQ((*db)->head()->hash, test::make_block(2).hash);
+    for (std::uint64_t n = 3; n < 6; ++n) {
+        const auto b = test::make_block(n);
+        EXPECT_FALSE((*db)->hash_by_number(n).has_value()) << n;
+        EXPECT_FALSE((*db)->header(b.hash).has_value());
+        EXPECT_FALSE((*db)->body(b.hash).has_value());
+        EXPECT_FALSE((*db)->receipts(b.hash).has_value());
+        EXPECT_FALSE((*db)->certificate(n).has_value());
+        EXPECT_FALSE((*db)->tx_location(b.tx_hashes[0]).has_value());
+        EXPECT_FALSE((*db)->get(node::Column::kConsensusData, b.hash.view()).has_value());
+        // Nodes are addressed by hash and may be shared with the blocks that stay.
+        EXPECT_TRUE((*db)->trie_node(b.trie_nodes[0].first).has_value());
+    }
+    const auto b2 = test::make_block(2);
+    EXPECT_EQ((*db)->tx_location(b2.tx_hashes[3])->block_number, 2u);
+    EXPECT_TRUE((*db)->get(node::Column::kConsensusData, b2.hash.view()).has_value());
+    // The chain grows again from the new head.
+    EXPECT_TRUE((*db)->commit_block(test::make_block(3)).has_value());
+    EXPECT_EQ((*db)->head()->number, 3u);
+}
+
+TEST_F(ChainDbTest, RewindRefusesRemovalsThatDoNotSpanTheBlocksAboveAndChangesNothing) {
+    auto db = ChainDb::open(dir_, test::test_identity());
+    ASSERT_TRUE(db.has_value()) << db.error();
+    for (std::uint64_t n = 0; n < 5; ++n) ASSERT_TRUE((*db)->commit_block(test::make_block(n)).has_value());
+    const auto b1 = test::make_block(1);
+    auto refused = [&](const node::Head& to, const std::vector<node::BlockRemoval>& removals) {
+        auto r = (*db)->rewind(to, removals);
+        return !r && r.error().kind == node::CommitError::Kind::kRejected;
+    };
+    // One block short, out of order, a foreign hash, a new head that is not canonical, above the head.
+    EXPECT_TRUE(refused({1, b1.hash}, {removal_of(test::make_block(4)), removal_of(test::make_block(3))}));
+    EXPECT_TRUE(refused({1, b1.hash}, {removal_of(test::make_block(2)), removal_of(test::make_block(3)),
+                                       removal_of(test::make_block(4))}));
+    node::BlockRemoval foreign = removal_of(test::make_block(4));
+    foreign.hash = core::keccak256(core::as_bytes("another block"));
+    EXPECT_TRUE(refused({3, test::make_block(3).hash}, {foreign}));
+    EXPECT_TRUE(refused({3, b1.hash}, {removal_of(test::make_block(4))}));
+    EXPECT_TRUE(refused({7, b1.hash}, {}));
+    EXPECT_EQ((*db)->head()->number, 4u);
+    for (std::uint64_t n = 0; n < 5; ++n) EXPECT_EQ((*db)->hash_by_number(n), test::make_block(n).hash);
+    // Rewinding to the head itself removes nothing.
+    EXPECT_TRUE((*db)->rewind({4, test::make_block(4).hash}, {}).has_value());
+    EXPECT_EQ((*db)->head()->number, 4u);
+}
+
 TEST_F(ChainDbTest, TrieNodesCommitWithTheirBlock) {
     auto db = ChainDb::open(dir_, test::test_identity());
     ASSERT_TRUE(db.has_value());
