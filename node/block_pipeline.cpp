@@ -469,17 +469,42 @@ std::expected<ExecutedBlock, BlockError> Node::run_block(core::Block block, cons
                 continue;
             }
             block.body.transactions.push_back(p.txn);
+            if (p.impersonated) data.dev.impersonated.emplace_back(p.hash, p.sender);
+        }
+        if (!data.dev.impersonated.empty()) {
+            // The block names the senders no signature names (decision 008).
+            std::sort(data.dev.impersonated.begin(), data.dev.impersonated.end());
+            h.extra_data = data.hash().to_bytes();
         }
     } else {
+        const auto& named = data.dev.impersonated;  // strictly increasing by hash
+        std::size_t found = 0;
         for (std::size_t i = 0; i < block.body.transactions.size(); ++i) {
             const core::Transaction& t = block.body.transactions[i];
-            auto sender = core::validate_static(t, chain_.chain_id);  // recovers the sender once
+            const core::Hash hash = t.hash();
+            const auto it = std::lower_bound(named.begin(), named.end(), hash,
+                                             [](const auto& entry, const core::Hash& x) { return entry.first < x; });
+            std::expected<core::Address, core::TxError> sender = std::unexpected(core::TxError::kInvalidSignature);
+            if (it != named.end() && it->first == hash) {
+                const core::Signature expected = impersonation_signature(it->second);
+                if (t.signature.r != expected.r || t.signature.s != expected.s || t.signature.y_parity != expected.y_parity) {
+                    return invalid("transaction " + std::to_string(i) + ": an impersonated transaction without the impersonation signature");
+                }
+                if (auto ok = core::validate_unsigned(t, chain_.chain_id); !ok) {
+                    return invalid("transaction " + std::to_string(i) + ": " + std::string(core::to_string(ok.error())));
+                }
+                sender = it->second;
+                ++found;
+            } else {
+                sender = core::validate_static(t, chain_.chain_id);  // recovers the sender once
+            }
             if (!sender) {
                 return invalid("transaction " + std::to_string(i) + ": " + std::string(core::to_string(sender.error())));
             }
-            auto included = run(t, *sender, t.hash(), i);
+            auto included = run(t, *sender, hash, i);
             if (!included) return std::unexpected(included.error());
         }
+        if (found != named.size()) return invalid("an impersonated sender names a transaction that is not in the block");
     }
     std::vector<std::pair<core::Hash, core::Bytes>> stats_blobs;
     if (screening) stats_blobs = screening->finish(state);
@@ -692,7 +717,7 @@ std::expected<void, CommitError> Node::commit_block(const ExecutedBlock& execute
     return {};
 }
 
-std::expected<void, CommitError> Node::rewind_to(std::uint64_t number, const std::vector<core::Bytes>& pool) {
+std::expected<void, CommitError> Node::rewind_to(std::uint64_t number, const std::vector<PooledTransaction>& pool) {
     auto reject = [](std::string m) { return std::unexpected(CommitError{CommitError::Kind::kRejected, std::move(m)}); };
     {
         std::lock_guard produce(produce_mutex_);
@@ -747,7 +772,11 @@ std::expected<void, CommitError> Node::rewind_to(std::uint64_t number, const std
                   " block(s) removed)");
     }
     std::size_t refused = 0;
-    for (const core::Bytes& raw : pool) refused += admit_raw_transaction(raw) ? 0 : 1;
+    for (const PooledTransaction& p : pool) {
+        const bool pooled = p.impersonated ? submit_impersonated(p.txn, p.sender).has_value()
+                                           : admit_raw_transaction(p.txn.encode()).has_value();
+        refused += pooled ? 0 : 1;
+    }
     if (refused > 0) log::info("node", refused, " transaction(s) of the restored pool no longer fit the head and were dropped");
     std::lock_guard lock(mutex_);
     head_moved_.notify_all();

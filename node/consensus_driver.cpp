@@ -755,7 +755,7 @@ std::expected<std::uint64_t, std::string> ConsensusDriver::snapshot() {
         s.head = node_.head();
         const Mempool::Content content = node_.pool_content();
         for (const auto* list : {&content.pending, &content.queued}) {
-            for (const PooledTransaction& p : *list) s.pool.push_back(p.txn.encode());
+            s.pool.insert(s.pool.end(), list->begin(), list->end());
         }
         {
             std::lock_guard lock(clock_mutex_);

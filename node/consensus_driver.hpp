@@ -137,7 +137,7 @@ class ConsensusDriver {
     /// What evm_snapshot recorded.
     struct DevSnapshot {
         Head head;
-        std::vector<core::Bytes> pool;  ///< raw pooled transactions, pending then queued
+        std::vector<PooledTransaction> pool;  ///< pending then queued
         std::int64_t time_offset_s = 0;
         std::optional<std::uint64_t> next_timestamp;
         std::optional<std::uint64_t> min_next_timestamp;

@@ -105,6 +105,11 @@ inline constexpr std::uint64_t kMaxLogBlockRange = 10'000;
 inline constexpr std::size_t kMaxLogResults = 10'000;
 inline constexpr std::uint64_t kRpcGasCap = 50'000'000;
 
+/// The signature an impersonated transaction carries (decision 008): r is the sender's address,
+/// s is 1. It recovers to no one in particular; it only makes the hashes of two senders' equal
+/// transactions differ.
+[[nodiscard]] core::Signature impersonation_signature(const core::Address& sender);
+
 /// A rejected submission: a JSON-RPC error code and geth's message.
 struct SubmitError {
     int code = -32000;
@@ -281,6 +286,13 @@ class Node {
 
     /// Decodes, checks and pools a raw transaction (eth_sendRawTransaction).
     [[nodiscard]] std::expected<core::Hash, SubmitError> submit_raw_transaction(core::ByteView raw);
+    /// Pools an unsigned transaction from an impersonated `sender` (eth_sendTransaction on a
+    /// devnet, decision 008): every rule of submit_raw_transaction but the signature, which is
+    /// set to impersonation_signature(sender); the block that includes it names its sender.
+    [[nodiscard]] std::expected<core::Hash, SubmitError> submit_impersonated(core::Transaction txn, const core::Address& sender);
+    /// The sender of a transaction of block `block_hash`: the one its block names for an
+    /// impersonated transaction (on a devnet), else the signer; nullopt for a bad signature.
+    [[nodiscard]] std::optional<core::Address> included_sender(const core::Transaction& txn, const core::Hash& block_hash) const;
 
     /// Called with each committed block, on the consensus thread (WebSocket newHeads).
     void on_block(std::function<void(const core::Block&, const std::vector<core::Receipt>&)> listener);
@@ -310,10 +322,10 @@ class Node {
 
     /// Moves the head back to block `number` (a devnet's evm_revert, decision 008): the blocks
     /// above it leave the database with their transactions, receipts, logs, verdicts, consensus
-    /// data and validator sets, in one synced batch; the pool becomes `pool` (raw transactions,
-    /// admitted again on the new head; those it refuses now are dropped). The consensus thread
+    /// data and validator sets, in one synced batch; the pool becomes `pool` (admitted again on
+    /// the new head; those it refuses now are dropped). The consensus thread
     /// calls it between heights. A kStorage error is a fault of this node's disk: stop.
-    [[nodiscard]] std::expected<void, CommitError> rewind_to(std::uint64_t number, const std::vector<core::Bytes>& pool);
+    [[nodiscard]] std::expected<void, CommitError> rewind_to(std::uint64_t number, const std::vector<PooledTransaction>& pool);
 
     /// The validator set that signs `height` (1 .. head + 1).
     [[nodiscard]] std::expected<consensus::ValidatorSet, std::string> validator_set(std::uint64_t height) const;
@@ -389,6 +401,8 @@ class Node {
   private:
     /// submit_raw_transaction without counting its refusal.
     [[nodiscard]] std::expected<core::Hash, SubmitError> admit_raw_transaction(core::ByteView raw);
+    /// The pool's and screening's rules against the head state, then pooling and the listeners.
+    [[nodiscard]] std::expected<core::Hash, SubmitError> pool_transaction(PooledTransaction entry, core::ByteView raw);
 
     Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator);
     /// Runs `block`'s transactions (or, when building, the mempool's) on the head's state.

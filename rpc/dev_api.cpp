@@ -1,7 +1,11 @@
 #include "rpc/dev_api.hpp"
 
 #include <chrono>
+#include <memory>
+#include <mutex>
+#include <set>
 
+#include "rpc/eth_api.hpp"
 #include "rpc/params.hpp"
 
 namespace moe::rpc {
@@ -123,6 +127,74 @@ void register_dev_api(Dispatcher& d, node::Node& node, node::ConsensusDriver& dr
             return done;
         });
     }
+    // Impersonation (decision 008): eth_sendTransaction from these accounts, unsigned.
+    struct Impersonated {
+        std::mutex mutex;
+        std::set<core::Address> accounts;
+    };
+    auto impersonated = std::make_shared<Impersonated>();
+    for (const std::string prefix : {"hardhat_", "anvil_"}) {
+        const json done = prefix == "hardhat_" ? json(true) : json(nullptr);
+        d.add(prefix + "impersonateAccount", [impersonated, done](const json& p, CallContext&) {
+            const core::Address who = address_param(param(p, 0, "address"));
+            std::lock_guard lock(impersonated->mutex);
+            impersonated->accounts.insert(who);
+            return done;
+        });
+        d.add(prefix + "stopImpersonatingAccount", [impersonated, done](const json& p, CallContext&) {
+            const core::Address who = address_param(param(p, 0, "address"));
+            std::lock_guard lock(impersonated->mutex);
+            impersonated->accounts.erase(who);
+            return done;
+        });
+    }
+    d.add("eth_sendTransaction", [&node, impersonated](const json& p, CallContext&) {
+        const json& call = param(p, 0, "transaction object");
+        if (!call.is_object() || !call.contains("from") || call["from"].is_null()) {
+            throw RpcError(-32602, "invalid argument: the transaction object needs \"from\"");
+        }
+        const node::CallRequest request = call_request_param(node, call);
+        const core::Address from = *request.from;
+        {
+            std::lock_guard lock(impersonated->mutex);
+            if (!impersonated->accounts.contains(from)) {
+                throw RpcError(-32000, "unknown account " + from.hex() +
+                                           ": eth_sendTransaction sends only from an account impersonated with "
+                                           "hardhat_impersonateAccount; sign others and use eth_sendRawTransaction");
+            }
+        }
+        auto has = [&call](const char* key) { return call.contains(key) && !call[key].is_null(); };
+        core::Transaction t;
+        t.to = request.to;
+        t.value = request.value;
+        t.data = request.data;
+        t.access_list = request.access_list;
+        t.nonce = has("nonce") ? static_cast<std::uint64_t>(word_param(call["nonce"], "nonce")) : node.pending_nonce(from);
+        if (has("gasPrice")) {
+            t.type = request.access_list.empty() ? core::TxType::kLegacy : core::TxType::kAccessList;
+            t.max_fee_per_gas = t.max_priority_fee_per_gas = request.gas_price;
+        } else {
+            // As ethers fills them: a 1 gwei tip over twice the next base fee.
+            t.type = core::TxType::kDynamicFee;
+            t.max_priority_fee_per_gas = has("maxPriorityFeePerGas") ? quantity_param(call["maxPriorityFeePerGas"], "maxPriorityFeePerGas")
+                                                                     : core::uint256{1'000'000'000};
+            t.max_fee_per_gas = has("maxFeePerGas") ? quantity_param(call["maxFeePerGas"], "maxFeePerGas")
+                                                    : node.next_base_fee() * 2 + t.max_priority_fee_per_gas;
+        }
+        if (request.gas) {
+            t.gas_limit = *request.gas;
+        } else {
+            node::CallRequest probe = request;
+            probe.gas_price = 0;
+            auto estimate = node.estimate_gas(probe, node.head().number);
+            if (!estimate) throw RpcError(-32000, estimate.error());
+            throw_if_call_failed(*estimate);
+            t.gas_limit = estimate->gas_used;
+        }
+        auto hash = node.submit_impersonated(std::move(t), from);
+        if (!hash) throw RpcError(hash.error().code, hash.error().message);
+        return json(hash->hex());
+    });
     d.add("evm_snapshot", [&driver](const json&, CallContext&) {
         auto id = driver.snapshot();
         if (!id) throw RpcError(-32000, id.error());

@@ -14,6 +14,8 @@ inline constexpr std::array kDevMethods{
     "evm_mine",           "evm_increaseTime",     "evm_setNextBlockTimestamp", "evm_snapshot",      "evm_revert",
     "hardhat_setBalance", "hardhat_setNonce",     "hardhat_setCode",           "hardhat_setStorageAt",
     "anvil_setBalance",   "anvil_setNonce",       "anvil_setCode",             "anvil_setStorageAt",
+    "hardhat_impersonateAccount", "hardhat_stopImpersonatingAccount", "anvil_impersonateAccount",
+    "anvil_stopImpersonatingAccount", "eth_sendTransaction",
 };
 
 /// Registers the dev methods Hardhat and Foundry scripts call on a devnet (decisions 007, 008):

@@ -25,13 +25,18 @@ struct EthApiOptions {
 /// A transaction call object (eth_call, eth_estimateGas, debug_traceCall) as geth reads it.
 [[nodiscard]] node::CallRequest call_request_param(node::Node& node, const nlohmann::json& call);
 
+/// Throws what eth_call answers for a call that did not succeed: error 3 with the revert data
+/// for a revert (what ethers decodes), -32000 for other failures; nothing for a success.
+void throw_if_call_failed(const node::CallOutcome& outcome);
+
 /// Registers web3_*, net_* and eth_* methods over a node's read and submit interfaces.
 void register_eth_api(Dispatcher& dispatcher, node::Node& node, EthApiOptions options = {});
 
 /// Publishes newHeads notifications to WebSocket subscribers for every block the node commits.
 void publish_new_heads(node::Node& node, Server& server);
 
-/// A block as eth_getBlockBy* returns it (full: transaction objects, else hashes).
-[[nodiscard]] nlohmann::json block_json(const core::Block& block, bool full);
+/// A block as eth_getBlockBy* returns it (full: transaction objects, their senders from
+/// `node`, else hashes).
+[[nodiscard]] nlohmann::json block_json(const core::Block& block, bool full, const node::Node* node = nullptr);
 
 }  // namespace moe::rpc

@@ -345,6 +345,46 @@ test('a block carrying dev changes and a transaction that depends on them replay
   }
 });
 
+test('an impersonated account sends unsigned through eth_sendTransaction; its blocks name it and replay', async () => {
+  const { Counter } = compileSolidity({ 'Counter.sol': COUNTER_SOURCE }).contracts;
+  const whale = ethers.Wallet.createRandom().address;  // nobody holds its key here
+  await provider.send('hardhat_setBalance', [whale, ethers.toQuantity(ethers.parseEther('10'))]);
+  const refused = await rpcError(provider, 'eth_sendTransaction', [{ from: whale, to: ethers.ZeroAddress, value: '0x1' }]);
+  assert.match(refused.message, /unknown account/);
+
+  assert.equal(await provider.send('hardhat_impersonateAccount', [whale]), true);
+  const signer = new ethers.JsonRpcSigner(provider, whale);
+  const counter = await new ethers.ContractFactory(Counter.abi, Counter.bytecode, signer).deploy();
+  await counter.waitForDeployment();
+  const receipt = await (await counter.bump()).wait();
+  assert.equal(receipt.status, 1);
+  assert.equal(receipt.from.toLowerCase(), whale.toLowerCase());
+  assert.equal(await counter.count(), 1n);
+  const sent = await provider.getTransaction(receipt.hash);
+  assert.equal(sent.from.toLowerCase(), whale.toLowerCase());
+  const block = await provider.send('eth_getBlockByNumber', [ethers.toQuantity(receipt.blockNumber), true]);
+  assert.equal(block.transactions[0].from.toLowerCase(), whale.toLowerCase());
+  const traced = await provider.send('debug_traceTransaction', [receipt.hash, { tracer: 'callTracer' }]);
+  assert.equal(traced.from.toLowerCase(), whale.toLowerCase());
+  assert.equal(BigInt(traced.gasUsed), receipt.gasUsed);
+
+  // A test account, through Anvil's names, with explicit fees and nonce.
+  const alice = new ethers.Wallet(TEST_KEYS[9]).address;
+  assert.equal(await provider.send('anvil_impersonateAccount', [alice]), null);
+  const nonce = await provider.getTransactionCount(alice);
+  const hash = await provider.send('eth_sendTransaction', [{
+    from: alice, to: whale, value: '0x2a', gas: '0x5208', maxFeePerGas: ethers.toQuantity(ethers.parseUnits('100', 'gwei')),
+    maxPriorityFeePerGas: '0x1', nonce: ethers.toQuantity(nonce),
+  }]);
+  const paid = await provider.getTransactionReceipt(hash);  // an instant devnet answers once it is mined
+  assert.equal(paid.status, 1);
+  assert.equal(await provider.send('anvil_stopImpersonatingAccount', [alice]), null);
+  assert.match((await rpcError(provider, 'eth_sendTransaction', [{ from: alice, to: whale, value: '0x1' }])).message, /unknown account/);
+  assert.equal(await provider.send('hardhat_stopImpersonatingAccount', [whale]), true);
+  assert.equal((await rpcError(provider, 'hardhat_impersonateAccount', ['0x12'])).code, -32602);
+  assert.equal((await rpcError(provider, 'eth_sendTransaction', [{ to: whale }])).code, -32602);
+});
+
 test('a localnet home refuses the dev methods with a reason', async () => {
   const home = mkdtempSync(join(tmpdir(), 'moed-localnet-'));
   rmSync(home, { recursive: true });
@@ -354,7 +394,8 @@ test('a localnet home refuses the dev methods with a reason', async () => {
   const node = await startProcess({ command: MOED, args: ['start', '--home', home, '--rpc-port', String(port)], url, name: 'moed' });
   try {
     for (const method of ['evm_mine', 'evm_increaseTime', 'evm_setNextBlockTimestamp', 'evm_snapshot', 'evm_revert',
-      'hardhat_setBalance', 'anvil_setBalance', 'hardhat_setCode', 'anvil_setStorageAt', 'anvil_setNonce']) {
+      'hardhat_setBalance', 'anvil_setBalance', 'hardhat_setCode', 'anvil_setStorageAt', 'anvil_setNonce',
+      'hardhat_impersonateAccount', 'eth_sendTransaction']) {
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
