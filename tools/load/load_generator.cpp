@@ -20,6 +20,7 @@
 #include <sys/time.h>
 
 #include "core/hd_wallet.hpp"
+#include "core/host_port.hpp"
 
 namespace moe::load {
 
@@ -68,21 +69,11 @@ std::expected<RpcEndpoint, std::string> parse_rpc_endpoint(std::string_view url)
     const std::string original(url);
     if (url.starts_with("http://")) url.remove_prefix(7);
     while (url.ends_with('/')) url.remove_suffix(1);
-    RpcEndpoint e{"127.0.0.1", 0};
-    std::string_view port = url;
-    if (const auto colon = url.rfind(':'); colon != std::string_view::npos) {
-        e.host = std::string(url.substr(0, colon));
-        port = url.substr(colon + 1);
-    }
-    unsigned long value = 0;
-    const bool digits = !port.empty() && port.size() <= 5 &&
-                        std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (digits) value = std::stoul(std::string(port));
-    if (!digits || value == 0 || value > 65535 || e.host.empty()) {
-        return std::unexpected("'" + original + "' is not an RPC address (http://host:port)");
-    }
-    e.port = static_cast<std::uint16_t>(value);
-    return e;
+    // A bare port is one on this machine.
+    const bool bare_port = !url.empty() && std::all_of(url.begin(), url.end(), [](char c) { return c >= '0' && c <= '9'; });
+    auto address = core::parse_host_port(bare_port ? "127.0.0.1:" + std::string(url) : std::string(url));
+    if (!address) return std::unexpected("'" + original + "' is not an RPC address (http://host:port): " + address.error());
+    return RpcEndpoint{std::move(address->host), address->port};
 }
 
 struct RpcClient::Impl {
