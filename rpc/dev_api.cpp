@@ -157,7 +157,7 @@ void register_dev_api(Dispatcher& d, node::Node& node, node::ConsensusDriver& dr
         keys.emplace(k.address(), k);
         accounts.push_back(k.address().hex());
     }
-    d.add("eth_accounts", [accounts](const json&, CallContext&) { return accounts; });
+    d.replace("eth_accounts", [accounts](const json&, CallContext&) { return accounts; });
     d.add("eth_sendTransaction", [&node, impersonated, keys](const json& p, CallContext&) {
         const json& call = param(p, 0, "transaction object");
         if (!call.is_object() || !call.contains("from") || call["from"].is_null()) {
