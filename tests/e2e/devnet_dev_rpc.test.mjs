@@ -399,6 +399,36 @@ test('an impersonated account sends unsigned through eth_sendTransaction; its bl
   assert.equal((await rpcError(provider, 'eth_sendTransaction', [{ to: whale }])).code, -32602);
 });
 
+test('a revert pools an impersonated transaction of its snapshot again, still unsigned and named by its block', async () => {
+  // Blocks every 30 s: the transaction waits in the pool until evm_mine.
+  const own = await startDevnet({ extraArgs: ['--no-instant', '--block-time', '30'] });
+  const p = new ethers.JsonRpcProvider(own.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  try {
+    const who = ethers.Wallet.createRandom().address;
+    await p.send('anvil_setBalance', [who, ethers.toQuantity(ethers.parseEther('1'))]);
+    await p.send('anvil_impersonateAccount', [who]);
+    const hash = await p.send('eth_sendTransaction', [{ from: who, to: ethers.ZeroAddress, value: '0x5', gas: '0x5208' }]);
+    const id = await p.send('evm_snapshot', []);
+    await p.send('evm_mine', []);
+    const first = await p.getTransactionReceipt(hash);
+    assert.equal(first.status, 1);
+    assert.equal(await p.send('evm_revert', [id]), true);
+    assert.equal(await p.getTransactionReceipt(hash), null);
+    const pool = await p.send('txpool_content', []);
+    const pending = Object.values(Object.entries(pool.pending).find(([a]) => a.toLowerCase() === who.toLowerCase())?.[1] ?? {});
+    assert.deepEqual(pending.map((t) => t.hash), [hash]);
+    await p.send('evm_mine', []);
+    const again = await p.getTransactionReceipt(hash);
+    assert.equal(again.status, 1);
+    assert.equal(again.from.toLowerCase(), who.toLowerCase());
+    assert.equal(again.blockNumber, first.blockNumber);  // the height the removed block had
+  } finally {
+    p.destroy();
+    assert.equal((await own.stop()).code, 0);
+    own.remove();
+  }
+});
+
 test('a localnet home refuses the dev methods with a reason', async () => {
   const home = mkdtempSync(join(tmpdir(), 'moed-localnet-'));
   rmSync(home, { recursive: true });
