@@ -391,8 +391,8 @@ std::expected<ExecutedBlock, BlockError> Node::run_block(core::Block block, cons
     if (models_->screens() || models_->classifies()) screening.emplace(*models_, *db_, h.timestamp);
     std::vector<std::pair<core::Hash, TransactionVerdict>> verdicts;
     // Runs one transaction; false: it was left out (building only); an error: the block fails.
-    auto run = [&](const core::Transaction& t, const core::Address& sender, const core::Hash& hash,
-                   std::size_t index) -> std::expected<bool, BlockError> {
+    auto run = [&](const core::Transaction& t, const core::Address& sender, const core::Hash& hash, std::size_t index,
+                   bool impersonated) -> std::expected<bool, BlockError> {
         const std::string which = "transaction " + std::to_string(index) + " (" + hash.hex() + ")";
         std::optional<TransactionVerdict> verdict;
         if (screening && models_->screens()) {
@@ -431,7 +431,9 @@ std::expected<ExecutedBlock, BlockError> Node::run_block(core::Block block, cons
                 }
             }
         }
-        auto outcome = evm::apply_transaction(state, ctx, t, sender, gas);
+        evm::ExecutionContext txn_ctx = ctx;
+        txn_ctx.sender_may_have_code = impersonated;  // decision 008
+        auto outcome = evm::apply_transaction(state, txn_ctx, t, sender, gas);
         if (!outcome && (building && outcome.error().invalid)) {
             log::warn("producer", "dropping ", hash.hex(), ": ", outcome.error().message);
             return false;
@@ -462,7 +464,7 @@ std::expected<ExecutedBlock, BlockError> Node::run_block(core::Block block, cons
         for (const PooledTransaction& p : *candidates) {
             // A sender's later nonces wait with its earlier one (they would fail, and be dropped).
             if (waiting.contains(p.sender)) continue;
-            auto included = run(p.txn, p.sender, p.hash, block.body.transactions.size());
+            auto included = run(p.txn, p.sender, p.hash, block.body.transactions.size(), p.impersonated);
             if (!included) return std::unexpected(included.error());
             if (!*included) {
                 if (!waiting.contains(p.sender)) out.dropped.push_back(p.hash);
@@ -485,7 +487,8 @@ std::expected<ExecutedBlock, BlockError> Node::run_block(core::Block block, cons
             const auto it = std::lower_bound(named.begin(), named.end(), hash,
                                              [](const auto& entry, const core::Hash& x) { return entry.first < x; });
             std::expected<core::Address, core::TxError> sender = std::unexpected(core::TxError::kInvalidSignature);
-            if (it != named.end() && it->first == hash) {
+            const bool impersonated = it != named.end() && it->first == hash;
+            if (impersonated) {
                 const core::Signature expected = impersonation_signature(it->second);
                 if (t.signature.r != expected.r || t.signature.s != expected.s || t.signature.y_parity != expected.y_parity) {
                     return invalid("transaction " + std::to_string(i) + ": an impersonated transaction without the impersonation signature");
@@ -501,7 +504,7 @@ std::expected<ExecutedBlock, BlockError> Node::run_block(core::Block block, cons
             if (!sender) {
                 return invalid("transaction " + std::to_string(i) + ": " + std::string(core::to_string(sender.error())));
             }
-            auto included = run(t, *sender, hash, i);
+            auto included = run(t, *sender, hash, i, impersonated);
             if (!included) return std::unexpected(included.error());
         }
         if (found != named.size()) return invalid("an impersonated sender names a transaction that is not in the block");

@@ -309,7 +309,8 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
         DbNodeStore store(*db_);
         std::lock_guard lock(mutex_);
         evm::State state(&store, nullptr, head_header_.state_root);
-        if (state.code_hash(sender) != core::kEmptyCodeHash) return fail("sender not an eoa");  // EIP-3607
+        // EIP-3607; an impersonated sender may be a contract, as on Anvil (decision 008).
+        if (!entry.impersonated && state.code_hash(sender) != core::kEmptyCodeHash) return fail("sender not an eoa");
         // Screening runs last, after every rule of the pool, so that every other error reads
         // as geth's would, and before the pool changes (decision 005).
         Mempool::AdmissionCheck screen;
@@ -492,9 +493,14 @@ std::expected<std::vector<TracedTransaction>, std::string> Node::trace_block(
     for (std::size_t i = 0; i <= last; ++i) {
         const core::Transaction& t = block->body.transactions[i];
         const core::Receipt& receipt = (*receipts)[i];
-        auto sender = included_sender(t, block_hash);
+        const core::Hash hash = t.hash();
+        const auto named = std::find_if(data->dev.impersonated.begin(), data->dev.impersonated.end(),
+                                        [&](const auto& entry) { return entry.first == hash; });
+        const bool impersonated = named != data->dev.impersonated.end();
+        auto sender = impersonated ? std::optional<core::Address>(named->second) : included_sender(t, block_hash);
         if (!sender) return std::unexpected("transaction " + std::to_string(i) + " of the block has no valid signature");
-        const evm::ExecutionContext ctx{env, jumpdests_, &staking_, tracer_of(i)};
+        evm::ExecutionContext ctx{env, jumpdests_, &staking_, tracer_of(i)};
+        ctx.sender_may_have_code = impersonated;
         auto outcome = evm::apply_transaction(state, ctx, t, *sender, gas);
         if (!outcome) return std::unexpected("replaying transaction " + std::to_string(i) + " of the block: " + outcome.error().message);
         if (outcome->receipt.cumulative_gas_used != receipt.cumulative_gas_used || outcome->receipt.success != receipt.success) {

@@ -394,6 +394,17 @@ test('an impersonated account sends unsigned through eth_sendTransaction; its bl
   assert.equal(recovered.from, alice);
   assert.equal(recovered.hash, signed);
   assert.equal((await provider.getTransactionReceipt(signed)).status, 1);
+  // A contract can be impersonated too (EIP-3607 is waived for it, as on Anvil and Hardhat).
+  const where = await counter.getAddress();
+  await provider.send('hardhat_setBalance', [where, ethers.toQuantity(ethers.parseEther('1'))]);
+  await provider.send('hardhat_impersonateAccount', [where]);
+  const fromContract = await (await new ethers.JsonRpcSigner(provider, where).sendTransaction({ to: whale, value: 3n })).wait();
+  assert.equal(fromContract.status, 1);
+  assert.equal(fromContract.from.toLowerCase(), where.toLowerCase());
+  const replayed = await provider.send('debug_traceTransaction', [fromContract.hash, { tracer: 'callTracer' }]);
+  assert.equal(replayed.from.toLowerCase(), where.toLowerCase());
+  assert.equal(await counter.count(), 1n, 'its code and storage are untouched');
+  await provider.send('hardhat_stopImpersonatingAccount', [where]);
   assert.equal(await provider.send('hardhat_stopImpersonatingAccount', [whale]), true);
   assert.equal((await rpcError(provider, 'hardhat_impersonateAccount', ['0x12'])).code, -32602);
   assert.equal((await rpcError(provider, 'eth_sendTransaction', [{ to: whale }])).code, -32602);
