@@ -76,6 +76,9 @@ struct ChainConfig {
     core::uint256 initial_base_fee;
     core::FeeRules fee_rules;
     std::vector<GenesisAccount> alloc;  ///< in address order, duplicates merged
+    /// The keys `alloc_mnemonic` derives, in order: on a devnet, the accounts eth_accounts lists
+    /// and eth_sendTransaction signs for, as Anvil's (decision 008).
+    std::vector<core::PrivateKey> mnemonic_keys;
     std::uint64_t epoch_length = 100;
     std::uint64_t unbonding_blocks = 100;  ///< blocks between unstake and withdraw (staking contract)
     core::uint256 min_stake_wei = core::uint256(1'000'000'000'000'000'000ull);  ///< to enter the validator set

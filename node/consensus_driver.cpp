@@ -803,7 +803,12 @@ std::expected<bool, std::string> ConsensusDriver::revert_here(std::uint64_t id) 
             halt(r.error().message);
             return std::unexpected(r.error().message);
         }
-        restart_at_head();  // nothing moved: the WAL is made to say the head's next height again
+        // Nothing moved: the WAL is made to say the head's next height again.
+        if (auto w = wal_->rewrite({{WalRecordType::kHeight, numbers({head.number + 1})}}); !w) {
+            halt("cannot write the WAL: " + w.error());
+            return std::unexpected("cannot write the WAL: " + w.error());
+        }
+        restart_at_head();
         return std::unexpected("cannot revert: " + r.error().message);
     }
     restart_at_head();
@@ -820,7 +825,6 @@ std::expected<bool, std::string> ConsensusDriver::revert_here(std::uint64_t id) 
 
 void ConsensusDriver::restart_at_head() {
     const std::uint64_t next = node_.head().number + 1;
-    if (auto r = wal_->rewrite({{WalRecordType::kHeight, numbers({next})}}); !r) return halt("cannot write the WAL: " + r.error());
     // A new state machine, as at process start: the old one's height is above the new head and
     // would ignore the start of a lower height. The votes it signed for the removed blocks are
     // forgotten on purpose; they were this chain's only signatures (decision 008).

@@ -154,7 +154,8 @@ class ConsensusDriver {
     /// revert() on the consensus thread.
     [[nodiscard]] std::expected<bool, std::string> revert_here(std::uint64_t id);
     /// Forgets everything of the heights being decided and waits to start head + 1, as a
-    /// process that just opened its database would (after a rewind).
+    /// process that just opened its database would (after a rewind; the WAL must already say
+    /// head + 1 with nothing signed).
     void restart_at_head();
 
     void run();

@@ -345,8 +345,10 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
 }
 
 std::optional<core::Address> Node::included_sender(const core::Transaction& txn, const core::Hash& block_hash) const {
-    if (chain_.is_dev_chain()) {
-        // An impersonated transaction's sender is named by its block, not by a signature.
+    // An impersonated transaction's sender is named by its block, not by a signature; its
+    // signature has s = 1 (impersonation_signature), which no real signature has in practice,
+    // so only those look at the block's consensus data.
+    if (chain_.is_dev_chain() && txn.signature.s == 1) {
         if (auto data = consensus_data(block_hash)) {
             const core::Hash hash = txn.hash();
             for (const auto& [h, sender] : data->dev.impersonated) {

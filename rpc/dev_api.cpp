@@ -1,6 +1,7 @@
 #include "rpc/dev_api.hpp"
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -148,20 +149,33 @@ void register_dev_api(Dispatcher& d, node::Node& node, node::ConsensusDriver& dr
             return done;
         });
     }
-    d.add("eth_sendTransaction", [&node, impersonated](const json& p, CallContext&) {
+    // The devnet's mnemonic accounts, as Anvil lists and signs for its own: a Hardhat or Foundry
+    // project pointed at the devnet with remote accounts uses them unchanged.
+    std::map<core::Address, core::PrivateKey> keys;
+    json accounts = json::array();
+    for (const core::PrivateKey& k : node.chain().mnemonic_keys) {
+        keys.emplace(k.address(), k);
+        accounts.push_back(k.address().hex());
+    }
+    d.replace("eth_accounts", [accounts](const json&, CallContext&) { return accounts; });
+    d.add("eth_sendTransaction", [&node, impersonated, keys](const json& p, CallContext&) {
         const json& call = param(p, 0, "transaction object");
         if (!call.is_object() || !call.contains("from") || call["from"].is_null()) {
             throw RpcError(-32602, "invalid argument: the transaction object needs \"from\"");
         }
         const node::CallRequest request = call_request_param(node, call);
         const core::Address from = *request.from;
-        {
+        const auto key = keys.find(from);
+        bool unsigned_from = false;  // a key here signs, even for an impersonated account
+        if (key == keys.end()) {
             std::lock_guard lock(impersonated->mutex);
-            if (!impersonated->accounts.contains(from)) {
-                throw RpcError(-32000, "unknown account " + from.hex() +
-                                           ": eth_sendTransaction sends only from an account impersonated with "
-                                           "hardhat_impersonateAccount; sign others and use eth_sendRawTransaction");
-            }
+            unsigned_from = impersonated->accounts.contains(from);
+        }
+        if (!unsigned_from && key == keys.end()) {
+            throw RpcError(-32000, "unknown account " + from.hex() +
+                                       ": eth_sendTransaction sends from the devnet's accounts (eth_accounts) and from "
+                                       "accounts impersonated with hardhat_impersonateAccount; sign others and use "
+                                       "eth_sendRawTransaction");
         }
         auto has = [&call](const char* key) { return call.contains(key) && !call[key].is_null(); };
         core::Transaction t;
@@ -191,7 +205,14 @@ void register_dev_api(Dispatcher& d, node::Node& node, node::ConsensusDriver& dr
             throw_if_call_failed(*estimate);
             t.gas_limit = estimate->gas_used;
         }
-        auto hash = node.submit_impersonated(std::move(t), from);
+        std::expected<core::Hash, node::SubmitError> hash = std::unexpected(node::SubmitError{});
+        if (unsigned_from) {
+            hash = node.submit_impersonated(std::move(t), from);
+        } else {
+            t.chain_id = node.chain().chain_id;
+            t.sign(key->second);
+            hash = node.submit_raw_transaction(t.encode());
+        }
         if (!hash) throw RpcError(hash.error().code, hash.error().message);
         return json(hash->hex());
     });

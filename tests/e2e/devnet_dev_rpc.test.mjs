@@ -368,21 +368,65 @@ test('an impersonated account sends unsigned through eth_sendTransaction; its bl
   assert.equal(traced.from.toLowerCase(), whale.toLowerCase());
   assert.equal(BigInt(traced.gasUsed), receipt.gasUsed);
 
-  // A test account, through Anvil's names, with explicit fees and nonce.
-  const alice = new ethers.Wallet(TEST_KEYS[9]).address;
-  assert.equal(await provider.send('anvil_impersonateAccount', [alice]), null);
-  const nonce = await provider.getTransactionCount(alice);
+  // Another, through Anvil's names, with explicit fees and nonce.
+  const bob = ethers.Wallet.createRandom().address;
+  assert.equal(await provider.send('anvil_setBalance', [bob, ethers.toQuantity(ethers.parseEther('1'))]), null);
+  assert.equal(await provider.send('anvil_impersonateAccount', [bob]), null);
   const hash = await provider.send('eth_sendTransaction', [{
-    from: alice, to: whale, value: '0x2a', gas: '0x5208', maxFeePerGas: ethers.toQuantity(ethers.parseUnits('100', 'gwei')),
-    maxPriorityFeePerGas: '0x1', nonce: ethers.toQuantity(nonce),
+    from: bob, to: whale, value: '0x2a', gas: '0x5208', maxFeePerGas: ethers.toQuantity(ethers.parseUnits('100', 'gwei')),
+    maxPriorityFeePerGas: '0x1', nonce: '0x0',
   }]);
   const paid = await provider.getTransactionReceipt(hash);  // an instant devnet answers once it is mined
   assert.equal(paid.status, 1);
-  assert.equal(await provider.send('anvil_stopImpersonatingAccount', [alice]), null);
-  assert.match((await rpcError(provider, 'eth_sendTransaction', [{ from: alice, to: whale, value: '0x1' }])).message, /unknown account/);
+  assert.equal(paid.from.toLowerCase(), bob.toLowerCase());
+  assert.equal(await provider.send('anvil_stopImpersonatingAccount', [bob]), null);
+  assert.match((await rpcError(provider, 'eth_sendTransaction', [{ from: bob, to: whale, value: '0x1' }])).message, /unknown account/);
+
+  // The devnet's own accounts, as Anvil's: listed, and signed for with their keys.
+  const alice = new ethers.Wallet(TEST_KEYS[9]).address;
+  const accounts = await provider.send('eth_accounts', []);
+  assert.equal(accounts.length, 10);
+  assert.equal(accounts[9].toLowerCase(), alice.toLowerCase());
+  const signed = await provider.send('eth_sendTransaction', [{ from: alice, to: whale, value: '0x7' }]);
+  const tx = await provider.getTransaction(signed);
+  const { type, chainId, nonce, to, value, data, gasLimit, maxFeePerGas, maxPriorityFeePerGas, accessList, signature } = tx;
+  const recovered = ethers.Transaction.from({ type, chainId, nonce, to, value, data, gasLimit, maxFeePerGas, maxPriorityFeePerGas, accessList, signature });
+  assert.equal(recovered.from, alice);
+  assert.equal(recovered.hash, signed);
+  assert.equal((await provider.getTransactionReceipt(signed)).status, 1);
   assert.equal(await provider.send('hardhat_stopImpersonatingAccount', [whale]), true);
   assert.equal((await rpcError(provider, 'hardhat_impersonateAccount', ['0x12'])).code, -32602);
   assert.equal((await rpcError(provider, 'eth_sendTransaction', [{ to: whale }])).code, -32602);
+});
+
+test('a revert pools an impersonated transaction of its snapshot again, still unsigned and named by its block', async () => {
+  // Blocks every 30 s: the transaction waits in the pool until evm_mine.
+  const own = await startDevnet({ extraArgs: ['--no-instant', '--block-time', '30'] });
+  const p = new ethers.JsonRpcProvider(own.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  try {
+    const who = ethers.Wallet.createRandom().address;
+    await p.send('anvil_setBalance', [who, ethers.toQuantity(ethers.parseEther('1'))]);
+    await p.send('anvil_impersonateAccount', [who]);
+    const hash = await p.send('eth_sendTransaction', [{ from: who, to: ethers.ZeroAddress, value: '0x5', gas: '0x5208' }]);
+    const id = await p.send('evm_snapshot', []);
+    await p.send('evm_mine', []);
+    const first = await p.getTransactionReceipt(hash);
+    assert.equal(first.status, 1);
+    assert.equal(await p.send('evm_revert', [id]), true);
+    assert.equal(await p.getTransactionReceipt(hash), null);
+    const pool = await p.send('txpool_content', []);
+    const pending = Object.values(Object.entries(pool.pending).find(([a]) => a.toLowerCase() === who.toLowerCase())?.[1] ?? {});
+    assert.deepEqual(pending.map((t) => t.hash), [hash]);
+    await p.send('evm_mine', []);
+    const again = await p.getTransactionReceipt(hash);
+    assert.equal(again.status, 1);
+    assert.equal(again.from.toLowerCase(), who.toLowerCase());
+    assert.equal(again.blockNumber, first.blockNumber);  // the height the removed block had
+  } finally {
+    p.destroy();
+    assert.equal((await own.stop()).code, 0);
+    own.remove();
+  }
 });
 
 test('a localnet home refuses the dev methods with a reason', async () => {
