@@ -309,7 +309,7 @@ node::CallRequest call_request_param(node::Node& node, const json& call) {
 void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
     const std::uint64_t chain_id = node.chain().chain_id;
 
-    d.add("web3_clientVersion", [](const json&, CallContext&) { return json(std::string(kClientVersion)); });
+    d.add("web3_clientVersion", [version = options.client_version](const json&, CallContext&) { return json(version); });
     d.add("web3_sha3", [](const json& p, CallContext&) {
         return json(core::keccak256(data_param(param(p, 0, "data"), "data")).hex());
     });

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 
 #include "node/node.hpp"
 #include "rpc/dispatcher.hpp"
@@ -8,8 +9,6 @@
 
 namespace moe::rpc {
 
-/// The client version web3_clientVersion reports.
-inline constexpr std::string_view kClientVersion = "moed/v0.1.0/linux-x86_64/gcc12";
 
 /// How the eth_* methods behave beyond Ethereum's rules.
 struct EthApiOptions {
@@ -20,6 +19,8 @@ struct EthApiOptions {
     /// At most this many requests wait at once; others answer at once, so waiting never takes
     /// every server thread.
     unsigned max_receipt_waiters = 1;
+    /// What web3_clientVersion answers (moed sets its version with the git revision).
+    std::string client_version = "moed/v0.1.0/linux-x86_64/gcc12";
 };
 
 /// A transaction call object (eth_call, eth_estimateGas, debug_traceCall) as geth reads it.

@@ -267,6 +267,7 @@ int run_home(const fs::path& dir, Args args) {
 
     rpc::Dispatcher dispatcher(config->rpc_max_batch);
     rpc::EthApiOptions eth_options;
+    eth_options.client_version = client_version();
     if (config->instant_blocks) eth_options.receipt_wait = kInstantReceiptWait;
     rpc::register_eth_api(dispatcher, n, eth_options);
     rpc::register_validator_api(dispatcher, n, **driver);
