@@ -183,7 +183,13 @@ void register_dev_api(Dispatcher& d, node::Node& node, node::ConsensusDriver& dr
         t.value = request.value;
         t.data = request.data;
         t.access_list = request.access_list;
-        t.nonce = has("nonce") ? static_cast<std::uint64_t>(word_param(call["nonce"], "nonce")) : node.pending_nonce(from);
+        if (has("nonce")) {
+            const core::uint256 nonce = word_param(call["nonce"], "nonce");
+            if (nonce >= UINT64_MAX) throw RpcError(-32602, "invalid argument: nonce must be below 2^64 - 1");  // EIP-2681
+            t.nonce = static_cast<std::uint64_t>(nonce);
+        } else {
+            t.nonce = node.pending_nonce(from);
+        }
         if (has("gasPrice")) {
             t.type = request.access_list.empty() ? core::TxType::kLegacy : core::TxType::kAccessList;
             t.max_fee_per_gas = t.max_priority_fee_per_gas = request.gas_price;

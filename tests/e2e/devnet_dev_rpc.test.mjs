@@ -408,6 +408,7 @@ test('an impersonated account sends unsigned through eth_sendTransaction; its bl
   assert.equal(await provider.send('hardhat_stopImpersonatingAccount', [whale]), true);
   assert.equal((await rpcError(provider, 'hardhat_impersonateAccount', ['0x12'])).code, -32602);
   assert.equal((await rpcError(provider, 'eth_sendTransaction', [{ to: whale }])).code, -32602);
+  assert.equal((await rpcError(provider, 'eth_sendTransaction', [{ from: alice, to: whale, nonce: `0x1${'0'.repeat(16)}` }])).code, -32602);
 });
 
 test('a revert pools an impersonated transaction of its snapshot again, still unsigned and named by its block', async () => {
