@@ -250,11 +250,12 @@ std::expected<void, std::string> Node::check_consensus_data(const core::BlockHea
         if (!set) return std::unexpected(set.error());
         if (auto v = e.verify(*set, chain_.chain_id); !v) return std::unexpected("evidence: " + v.error());
     }
-    // Wrong verdicts (decision 004): each is checked as its maker did, the model's score
-    // recomputed here on the committed transaction, so a proposer cannot slash an honest signer.
+    // Dev changes and impersonated senders (decision 008) belong to a single-validator devnet only.
     if (!data.dev.empty() && !chain_.is_dev_chain()) {
         return std::unexpected("dev changes in a block of a chain that is not a single-validator devnet");
     }
+    // Wrong verdicts (decision 004): each is checked as its maker did, the model's score
+    // recomputed here on the committed transaction, so a proposer cannot slash an honest signer.
     if (data.wrong_verdicts.size() > kMaxEvidencePerBlock) return std::unexpected("too many wrong verdicts");
     for (const consensus::WrongVerdictEvidence& e : data.wrong_verdicts) {
         const core::Hash id = e.hash();
