@@ -44,6 +44,26 @@ std::uint64_t timestamp_param(node::Node& node, const json& v) {
     throw RpcError(-32602, "invalid argument: timestamp must be a number or a hex quantity");
 }
 
+/// The most blocks one hardhat_mine / anvil_mine commits: each is a real block (executed,
+/// certified, synced to disk), a few milliseconds apiece.
+constexpr std::uint64_t kMaxMinedBlocks = 10'000;
+
+/// A block count as Hardhat and Anvil take it: a hex quantity or a JSON number, 1..kMaxMinedBlocks.
+std::uint64_t blocks_param(const json& v) {
+    core::uint256 q;
+    if (v.is_number_unsigned()) {
+        q = v.get<std::uint64_t>();
+    } else if (v.is_string()) {
+        q = quantity_param(v, "blocks");
+    } else {
+        throw RpcError(-32602, "invalid argument: blocks must be a number or a hex quantity");
+    }
+    if (q == 0 || q > kMaxMinedBlocks) {
+        throw RpcError(-32602, "invalid argument: blocks must be from 1 to " + std::to_string(kMaxMinedBlocks));
+    }
+    return static_cast<std::uint64_t>(q);
+}
+
 /// A snapshot id as Hardhat and Anvil take it: a hex quantity (or a JSON number).
 std::uint64_t snapshot_id_param(const json& v) {
     if (v.is_number_unsigned()) return v.get<std::uint64_t>();
@@ -238,6 +258,29 @@ void register_dev_api(Dispatcher& d, node::Node& node, node::ConsensusDriver& dr
         }
         if (!node.wait_for_head(driver.mine_now(), kMineWait)) throw RpcError(-32000, "no block was committed within 10 s");
         return json("0x0");
+    });
+    // hardhat_mine / anvil_mine(blocks = 1, interval = 1): that many blocks, the first at the
+    // usual next time, each later one `interval` seconds after the one before (viem's mine()).
+    auto mine_blocks = [&node, &driver](const json& p) {
+        const std::uint64_t blocks = has_param(p, 0) ? blocks_param(p[0]) : 1;
+        const std::uint64_t interval = has_param(p, 1) ? seconds_param(p[1], "interval") : 1;
+        if (interval == 0) throw RpcError(-32602, "invalid argument: interval must be at least 1 (each block's time is after its parent's)");
+        for (std::uint64_t i = 0; i < blocks; ++i) {
+            if (i > 0) {
+                if (auto r = driver.set_next_timestamp(node.head_header().timestamp + interval); !r) throw RpcError(-32602, r.error());
+            }
+            if (!node.wait_for_head(driver.mine_now(), kMineWait)) {
+                throw RpcError(-32000, "no block was committed within 10 s (" + std::to_string(i) + " of " + std::to_string(blocks) + " mined)");
+            }
+        }
+    };
+    d.add("hardhat_mine", [mine_blocks](const json& p, CallContext&) {
+        mine_blocks(p);
+        return json(true);
+    });
+    d.add("anvil_mine", [mine_blocks](const json& p, CallContext&) {
+        mine_blocks(p);
+        return json(nullptr);
     });
     d.add("evm_increaseTime", [&driver](const json& p, CallContext&) {
         const std::int64_t total = driver.increase_time(seconds_param(param(p, 0, "seconds"), "seconds"));

@@ -12,6 +12,7 @@ namespace moe::rpc {
 /// The dev methods (decisions 007 and 008), served on a single-validator devnet home only.
 inline constexpr std::array kDevMethods{
     "evm_mine",           "evm_increaseTime",     "evm_setNextBlockTimestamp", "evm_snapshot",      "evm_revert",
+    "hardhat_mine",       "anvil_mine",
     "hardhat_setBalance", "hardhat_setNonce",     "hardhat_setCode",           "hardhat_setStorageAt",
     "anvil_setBalance",   "anvil_setNonce",       "anvil_setCode",             "anvil_setStorageAt",
     "hardhat_impersonateAccount", "hardhat_stopImpersonatingAccount", "anvil_impersonateAccount",

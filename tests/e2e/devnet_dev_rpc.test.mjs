@@ -73,6 +73,29 @@ test('evm_mine commits a block before it answers, empty when nothing is pooled',
   assert.equal(mined.transactions.length, 0);
 });
 
+test('hardhat_mine and anvil_mine commit that many blocks, interval seconds apart; bad counts change nothing', async () => {
+  const start = await latest();
+  assert.equal(await provider.send('hardhat_mine', ['0x5', '0x3c']), true);
+  const afterHardhat = await latest();
+  assert.equal(afterHardhat.number, start.number + 5);
+  for (let n = start.number + 2; n <= afterHardhat.number; ++n) {
+    const [parent, block] = await Promise.all([provider.getBlock(n - 1), provider.getBlock(n)]);
+    assert.equal(block.timestamp - parent.timestamp, 60, `block ${n} is 60 s after its parent`);
+  }
+  assert.equal(await provider.send('anvil_mine', [2]), null);
+  const afterAnvil = await latest();
+  assert.equal(afterAnvil.number, afterHardhat.number + 2);
+  assert.equal(afterAnvil.timestamp - (await provider.getBlock(afterAnvil.number - 1)).timestamp, 1, 'the default interval is 1 s');
+  assert.equal(await provider.send('hardhat_mine', []), true, 'one block by default');
+  assert.equal(await provider.getBlockNumber(), afterAnvil.number + 1);
+  const head = await provider.getBlockNumber();
+  for (const params of [['0x0'], [10001], ['lots'], ['0x2', '0x0'], [-1]]) {
+    const error = await rpcError(provider, 'hardhat_mine', params);
+    assert.equal(error.code, -32602, `hardhat_mine ${JSON.stringify(params)}: ${error.message}`);
+  }
+  assert.equal(await provider.getBlockNumber(), head);
+});
+
 test('evm_increaseTime moves the next blocks forward; a time lock opens only after it', async () => {
   const { Lock } = compileSolidity({ 'Lock.sol': LOCK_SOURCE }).contracts;
   const owner = new ethers.NonceManager(new ethers.Wallet(TEST_KEYS[3], provider));
