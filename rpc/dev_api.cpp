@@ -20,57 +20,38 @@ constexpr std::chrono::milliseconds kMineWait{10'000};
 /// The largest time step a script may take (about 31.7 years), far from overflowing.
 constexpr std::uint64_t kMaxSeconds = 1'000'000'000;
 
-/// Seconds as Hardhat and Anvil take them: a JSON number or a hex quantity string.
-std::uint64_t seconds_param(const json& v, const char* name) {
-    if (v.is_number_unsigned() && v.get<std::uint64_t>() <= kMaxSeconds) return v.get<std::uint64_t>();
-    if (v.is_number_integer() || v.is_number_float() || v.is_number_unsigned()) {
-        throw RpcError(-32602, std::string("invalid argument: ") + name + " must be an integer from 0 to " + std::to_string(kMaxSeconds));
-    }
-    const core::uint256 q = quantity_param(v, name);
-    if (q > kMaxSeconds) {
-        throw RpcError(-32602, std::string("invalid argument: ") + name + " must be at most " + std::to_string(kMaxSeconds));
-    }
+/// A number as Hardhat and Anvil take one: a JSON number or a hex quantity string; -32602 saying
+/// `name` `must` for anything else (a negative or fractional number, another type).
+core::uint256 number_or_quantity(const json& v, const char* name, const std::string& must) {
+    if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+    if (v.is_string()) return quantity_param(v, name);
+    throw RpcError(-32602, std::string("invalid argument: ") + name + " must be " + must);
+}
+
+/// number_or_quantity from `low` to `high`.
+std::uint64_t bounded_param(const json& v, const char* name, std::uint64_t low, std::uint64_t high) {
+    const std::string range = "an integer from " + std::to_string(low) + " to " + std::to_string(high);
+    const core::uint256 q = number_or_quantity(v, name, range + " (a number or a hex quantity)");
+    if (q < low || q > high) throw RpcError(-32602, std::string("invalid argument: ") + name + " must be " + range);
     return static_cast<std::uint64_t>(q);
 }
 
-/// A timestamp after the head's, for the next block; at most kMaxSeconds past the head's.
+/// Seconds: at most kMaxSeconds.
+std::uint64_t seconds_param(const json& v, const char* name) { return bounded_param(v, name, 0, kMaxSeconds); }
+
+/// A timestamp for the next block, at most kMaxSeconds past the head's.
 std::uint64_t timestamp_param(node::Node& node, const json& v) {
-    const std::uint64_t head = node.head_header().timestamp;
-    if (v.is_number_unsigned() || v.is_string()) {
-        const core::uint256 q = v.is_string() ? quantity_param(v, "timestamp") : core::uint256{v.get<std::uint64_t>()};
-        if (q > head + kMaxSeconds) throw RpcError(-32602, "invalid argument: timestamp too far in the future");
-        return static_cast<std::uint64_t>(q);
-    }
-    throw RpcError(-32602, "invalid argument: timestamp must be a number or a hex quantity");
+    return bounded_param(v, "timestamp", 0, node.head_header().timestamp + kMaxSeconds);
 }
 
 /// The most blocks one hardhat_mine / anvil_mine commits: each is a real block (executed,
 /// certified, synced to disk), a few milliseconds apiece.
 constexpr std::uint64_t kMaxMinedBlocks = 10'000;
 
-/// A block count as Hardhat and Anvil take it: a hex quantity or a JSON number, 1..kMaxMinedBlocks.
-std::uint64_t blocks_param(const json& v) {
-    core::uint256 q;
-    if (v.is_number_unsigned()) {
-        q = v.get<std::uint64_t>();
-    } else if (v.is_string()) {
-        q = quantity_param(v, "blocks");
-    } else {
-        throw RpcError(-32602, "invalid argument: blocks must be a number or a hex quantity");
-    }
-    if (q == 0 || q > kMaxMinedBlocks) {
-        throw RpcError(-32602, "invalid argument: blocks must be from 1 to " + std::to_string(kMaxMinedBlocks));
-    }
-    return static_cast<std::uint64_t>(q);
-}
-
-/// A snapshot id as Hardhat and Anvil take it: a hex quantity (or a JSON number).
+/// A snapshot id: a number beyond 64 bits names no snapshot (0, which is never issued).
 std::uint64_t snapshot_id_param(const json& v) {
-    if (v.is_number_unsigned()) return v.get<std::uint64_t>();
-    if (!v.is_string()) throw RpcError(-32602, "invalid argument: the snapshot id must be a hex quantity such as \"0x1\"");
-    const core::uint256 q = quantity_param(v, "snapshot id");
-    if (q > UINT64_MAX) return 0;  // no such snapshot
-    return static_cast<std::uint64_t>(q);
+    const core::uint256 q = number_or_quantity(v, "snapshot id", "a hex quantity such as \"0x1\"");
+    return q > UINT64_MAX ? 0 : static_cast<std::uint64_t>(q);
 }
 
 /// A 256-bit word as Hardhat and Anvil take balances and slots: "0x" and 1 to 64 hex digits
@@ -262,7 +243,7 @@ void register_dev_api(Dispatcher& d, node::Node& node, node::ConsensusDriver& dr
     // hardhat_mine / anvil_mine(blocks = 1, interval = 1): that many blocks, the first at the
     // usual next time, each later one `interval` seconds after the one before (viem's mine()).
     auto mine_blocks = [&node, &driver](const json& p) {
-        const std::uint64_t blocks = has_param(p, 0) ? blocks_param(p[0]) : 1;
+        const std::uint64_t blocks = has_param(p, 0) ? bounded_param(p[0], "blocks", 1, kMaxMinedBlocks) : 1;
         const std::uint64_t interval = has_param(p, 1) ? seconds_param(p[1], "interval") : 1;
         if (interval == 0) throw RpcError(-32602, "invalid argument: interval must be at least 1 (each block's time is after its parent's)");
         for (std::uint64_t i = 0; i < blocks; ++i) {
