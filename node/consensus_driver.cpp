@@ -54,9 +54,9 @@ core::Bytes numbers(std::initializer_list<std::uint64_t> values) {
 }
 
 /// The items of an RLP list, each read by `read` (rlp::decode_string, rlp::decode_u64); an
-/// error unless the list holds exactly `n` and nothing follows it.
+/// error unless the list holds exactly `n` (any number when `n` is absent) and nothing follows it.
 template <typename Read>
-auto items_of(core::ByteView in, std::size_t n, Read read)
+auto items_of(core::ByteView in, std::optional<std::size_t> n, Read read)
     -> std::expected<std::vector<typename std::invoke_result_t<Read, core::ByteView&>::value_type>, std::string> {
     auto list = rlp::decode_list(in);
     if (!list) return std::unexpected(std::string(rlp::to_string(list.error())));
@@ -68,11 +68,11 @@ auto items_of(core::ByteView in, std::size_t n, Read read)
         if (!item) return std::unexpected(std::string(rlp::to_string(item.error())));
         out.push_back(*item);
     }
-    if (out.size() != n) return std::unexpected("expected " + std::to_string(n) + " items");
+    if (n && out.size() != *n) return std::unexpected("expected " + std::to_string(*n) + " items");
     return out;
 }
 
-auto strings_of(core::ByteView in, std::size_t n) {
+auto strings_of(core::ByteView in, std::optional<std::size_t> n) {
     return items_of(in, n, [](core::ByteView& from) { return rlp::decode_string(from); });
 }
 auto numbers_of(core::ByteView in, std::size_t n) {
@@ -80,18 +80,7 @@ auto numbers_of(core::ByteView in, std::size_t n) {
 }
 
 /// Pooled transactions on the wire: rlp([raw transaction, ...]), each as a byte string.
-std::expected<std::vector<core::Bytes>, std::string> pooled_transactions_of(core::ByteView in) {
-    auto list = rlp::decode_list(in);
-    if (!list) return std::unexpected(std::string(rlp::to_string(list.error())));
-    if (!in.empty()) return std::unexpected("trailing bytes");
-    std::vector<core::Bytes> out;
-    for (core::ByteView items = *list; !items.empty();) {
-        auto t = rlp::decode_string(items);
-        if (!t) return std::unexpected(std::string(rlp::to_string(t.error())));
-        out.emplace_back(t->begin(), t->end());
-    }
-    return out;
-}
+auto pooled_transactions_of(core::ByteView in) { return strings_of(in, std::nullopt); }
 
 /// A proposal on the wire: rlp([proposal, block, consensus data]).
 struct ProposalMessage {
@@ -142,9 +131,9 @@ std::expected<std::unique_ptr<ConsensusDriver>, std::string> ConsensusDriver::cr
                         self->p2p_->disconnect(peer, "bad pooled transactions: " + raw.error());
                         return;
                     }
-                    for (core::Bytes& t : *raw) {
+                    for (core::ByteView t : *raw) {
                         if (self->transactions_.size() >= kMaxInbox) break;
-                        self->transactions_.push_back({peer, MessageType::kTransaction, std::move(t)});
+                        self->transactions_.push_back({peer, MessageType::kTransaction, core::Bytes(t.begin(), t.end())});
                     }
                     self->transactions_cv_.notify_one();
                     return;
