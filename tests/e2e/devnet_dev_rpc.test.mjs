@@ -5,36 +5,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ethers } from 'ethers';
 import { MOED, freePort, startDevnet, startProcess, shutdown, TEST_KEYS } from './lib/devnet.mjs';
 import { compileSolidity } from './lib/solidity.mjs';
 
-const LOCK_SOURCE = `// SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
-
-contract Lock {
-    uint256 public unlockTime;
-    address payable public owner;
-
-    event Withdrawal(uint256 amount, uint256 when);
-
-    constructor(uint256 _unlockTime) payable {
-        require(block.timestamp < _unlockTime, "Unlock time should be in the future");
-        unlockTime = _unlockTime;
-        owner = payable(msg.sender);
-    }
-
-    function withdraw() public {
-        require(block.timestamp >= unlockTime, "You can't withdraw yet");
-        require(msg.sender == owner, "You aren't the owner");
-        emit Withdrawal(address(this).balance, block.timestamp);
-        owner.transfer(address(this).balance);
-    }
-}
-`;
+// Hardhat's tutorial time lock, the same source the Hardhat project of e2e.hardhat_project compiles.
+const LOCK_SOURCE = readFileSync(new URL('./hardhat_project/contracts/Lock.sol', import.meta.url), 'utf8');
 
 const COUNTER_SOURCE = `// SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
