@@ -167,7 +167,7 @@ std::expected<void, std::string> ConsensusDriver::start() {
     last_status_ = Clock::now() - kStatusInterval;
     replay_wal();
     if (p2p_) {
-        if (auto r = p2p_->start(); !r) return std::unexpected("p2p: " + r.error());
+        if (auto r = p2p_->start(); !r) return std::unexpected(r.error());  // already says "p2p: ..."
         log::info("p2p", "listening on ", options_.p2p->host, ":", p2p_->listen_port(), " as ", p2p_->id().hex());
     }
     thread_ = std::thread([this] { run(); });
