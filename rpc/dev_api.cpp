@@ -178,7 +178,7 @@ void register_dev_api(Dispatcher& d, node::Node& node, node::ConsensusDriver& dr
                                        "accounts impersonated with hardhat_impersonateAccount; sign others and use "
                                        "eth_sendRawTransaction");
         }
-        auto has = [&call](const char* key) { return call.contains(key) && !call[key].is_null(); };
+        auto has = [&call](const char* field) { return call.contains(field) && !call[field].is_null(); };
         core::Transaction t;
         t.to = request.to;
         t.value = request.value;
