@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 #include <nlohmann/json.hpp>
 
@@ -26,6 +27,7 @@
 #include "moe/offline/benign_traffic.hpp"
 #include "moe/offline/fraud_dataset.hpp"
 #include "moe/offline/task_eval.hpp"
+#include "moe/offline/trainer.hpp"
 #include "moe/tasks.hpp"
 #include "node/chain_config.hpp"
 #include "node/files.hpp"
@@ -101,7 +103,8 @@ struct Original {
 /// One transaction of the plan.
 struct Planned {
     int segment = 0;
-    std::uint64_t time = 0, dt = 0;
+    std::uint64_t block = 0;         ///< the block it goes in (numbered over the whole plan)
+    std::uint64_t time = 0, dt = 0;  ///< the block's time; dt: from the first block of its segment
     core::Address from;
     core::Hash key;
     std::uint64_t nonce = 0;
@@ -110,7 +113,8 @@ struct Planned {
     bool failed = false;
     nn::TxType type = nn::TxType::kTransfer;
     nn::FraudFeatures row{};
-    std::optional<std::uint32_t> offline;
+    std::optional<std::uint32_t> offline;        ///< `moed moe eval`'s score of its row (batches share capacity)
+    std::optional<std::uint32_t> offline_alone;  ///< the same row routed alone, as a block would
     json provenance;
 };
 
@@ -138,10 +142,13 @@ class ReplayChain {
         return key_of(domain, key).address();
     }
     void place_code(const core::Address& a) { code_.insert(a); }
+    /// A segment's first transaction opens a block at its own time.
+    void start_segment() { open_ = false; }
+    /// Transactions whose block is later than their original time (a block before was full).
+    [[nodiscard]] std::uint64_t moved() const noexcept { return moved_; }
 
     Planned plan(const std::string& domain, const Original& o) {
         Planned p;
-        p.time = o.facts.timestamp;
         p.from = address_of(domain, o.from);
         p.key = key_of(domain, o.from).bytes();
         p.nonce = nonce_[p.from]++;
@@ -169,6 +176,19 @@ class ReplayChain {
         std::uint64_t need = 21'000 + (o.facts.is_create ? 32'000 + 2 * ((t.data.size() + 31) / 32) + 3'000 : contract ? 100 : 0);
         for (std::uint8_t b : t.data) need += b == 0 ? 4 : 16;
         t.gas_limit = std::max(t.gas_limit, need);
+        // The transactions of one original time share a block, as long as their gas limits fit
+        // one; the rest takes the next second, and so does what follows until a gap absorbs it.
+        if (!open_ || o.facts.timestamp != original_time_ || block_gas_ + t.gas_limit > gas_cap_) {
+            block_time_ = open_ ? std::max(o.facts.timestamp, block_time_ + 1) : o.facts.timestamp;
+            original_time_ = o.facts.timestamp;
+            block_gas_ = 0;
+            ++block_;
+            open_ = true;
+        }
+        block_gas_ += t.gas_limit;
+        p.block = block_;
+        p.time = block_time_;
+        moved_ += p.time > o.facts.timestamp ? 1 : 0;
         // Screened against both parties' statistics before it, as a block does (a deployment's
         // recipient is the zero address), then recorded.
         const nn::TxFacts facts = transaction_facts(t, contract, p.time);
@@ -182,6 +202,8 @@ class ReplayChain {
 
   private:
     std::uint64_t gas_cap_;
+    bool open_ = false;
+    std::uint64_t block_ = 0, block_time_ = 0, block_gas_ = 0, original_time_ = 0, moved_ = 0;
     std::map<std::pair<std::string, std::uint64_t>, core::PrivateKey> keys_;
     std::map<std::pair<std::string, std::uint64_t>, core::Address> created_;
     std::set<core::Address> code_;
@@ -202,6 +224,188 @@ int fail(const std::string& message, int code = 2) {
     return code;
 }
 
+/// Scores of 7-bit feature rows, each routed alone as a block screens a transaction (batch 1).
+std::vector<std::uint32_t> alone_scores(nn::MoeEngine& engine, const std::vector<std::uint8_t>& x) {
+    std::vector<std::uint32_t> out;
+    constexpr std::size_t kBatch = 4096;
+    const std::size_t rows = x.size() / nn::kFraudFeatures;
+    for (std::size_t from = 0; from < rows; from += kBatch) {
+        const int n = static_cast<int>(std::min(kBatch, rows - from));
+        const nn::Inference inf = engine.forward(x.data() + from * nn::kFraudFeatures, n, nn::MoeEngine::Rows::kAlone);
+        for (int r = 0; r < n; ++r) out.push_back(nn::class_probability(engine.model(), std::span(inf.row(r), 2), 1));
+    }
+    return out;
+}
+
+/// The scores the chain gives the planned transactions.
+std::vector<std::uint32_t> chain_scores(nn::MoeEngine& engine, const std::vector<Planned>& txs) {
+    std::vector<std::uint8_t> x;
+    x.reserve(txs.size() * nn::kFraudFeatures);
+    for (const Planned& pl : txs) x.insert(x.end(), pl.row.begin(), pl.row.end());
+    return alone_scores(engine, x);
+}
+
+/// What the plan holds before it is written.
+struct Plan {
+    json header;
+    json accounts = json::array();  ///< the sampled labelled accounts, in the order rows name them
+    std::vector<Planned> txs;
+    int segments = 0;
+};
+
+/// (a) The first `worlds` held-back worlds, each a segment of its own (its parties are its own),
+/// with the scores `moed moe eval --worlds N` gives their rows (the same rows, the same batches).
+void plan_worlds(ReplayChain& chain, nn::MoeEngine& engine, std::uint64_t worlds, std::uint64_t transactions, Plan& plan) {
+    std::vector<nn::BenignKind> kinds;
+    const nn::Dataset rows = nn::benign_rows(nn::kHeldBackWorldSeed, static_cast<int>(worlds), static_cast<int>(transactions), &kinds);
+    const std::vector<double> p = nn::quantized_probabilities(engine, rows);
+    const std::vector<std::uint32_t> alone = alone_scores(engine, nn::quantize_features(rows.x));
+    std::size_t row = 0;
+    for (std::uint64_t w = 0; w < worlds; ++w, ++plan.segments) {
+        const std::uint64_t world_seed = nn::kHeldBackWorldSeed + w;
+        const std::string domain = "world " + std::to_string(world_seed);
+        const auto events = nn::benign_world(world_seed, static_cast<int>(transactions));
+        const std::uint64_t first = events.empty() ? 0 : events.front().facts.timestamp;
+        chain.start_segment();
+        for (const nn::TrafficEvent& e : events) {
+            Planned pl = chain.plan(domain, Original{e.from, e.created != 0 ? e.created : e.to, e.facts, e.failed});
+            pl.segment = plan.segments;
+            pl.dt = pl.time - first;
+            pl.offline_alone = alone[row];
+            pl.offline = score_of(p[2 * row++ + 1]);
+            pl.provenance = {{"world", world_seed}, {"kind", std::string(nn::to_string(e.kind))}};
+            plan.txs.push_back(std::move(pl));
+        }
+    }
+}
+
+/// (b), (c) `benign` and `fraud` held-out accounts of the split of `seed`, sampled evenly by
+/// address among those with rows: one segment, their transactions in block order (a token
+/// transfer event has no transaction of its own to send), with the eval's score of each row.
+std::expected<void, std::string> plan_accounts(ReplayChain& chain, nn::MoeEngine& engine, const std::string& data, std::uint64_t seed,
+                                               std::uint64_t benign, std::uint64_t fraud, Plan& plan) {
+    nn::FraudOptions fo;
+    fo.keep_events = true;
+    auto corpus = nn::load_fraud_corpus(data, fo);
+    if (!corpus) return std::unexpected(corpus.error());
+    std::vector<std::size_t> held_rows;
+    const nn::Dataset held = nn::fraud_split(*corpus, seed, true, &held_rows);
+    const std::vector<double> p = nn::quantized_probabilities(engine, held);
+    const std::vector<std::uint32_t> alone = alone_scores(engine, nn::quantize_features(held.x));
+    std::vector<std::vector<std::uint32_t>> scores_of(corpus->accounts.size());
+    std::map<std::uint32_t, std::pair<std::uint32_t, std::uint32_t>> event_score;  // event -> eval's score of its row, and routed alone
+    for (std::size_t i = 0; i < held_rows.size(); ++i) {
+        const std::uint32_t s = score_of(p[2 * i + 1]);
+        scores_of[corpus->row_account[held_rows[i]]].push_back(s);
+        event_score.emplace(corpus->row_event[held_rows[i]], std::make_pair(s, alone[i]));
+    }
+    std::vector<int> sampled(corpus->accounts.size(), -1);  // index in plan.accounts
+    for (int label : {0, 1}) {
+        const std::uint64_t want = label == 0 ? benign : fraud;
+        std::vector<std::uint32_t> pool;
+        for (std::uint32_t a = 0; a < corpus->accounts.size(); ++a) {
+            if (corpus->account_label[a] == label && !scores_of[a].empty()) pool.push_back(a);
+        }
+        if (want > pool.size()) {
+            return std::unexpected("asked for " + std::to_string(want) + (label == 0 ? " benign" : " fraud") +
+                                   " accounts; the held-out part has " + std::to_string(pool.size()));
+        }
+        for (std::uint64_t i = 0; i < want; ++i) {
+            const std::uint32_t a = pool[static_cast<std::size_t>(i * pool.size() / want)];
+            sampled[a] = static_cast<int>(plan.accounts.size());
+            plan.accounts.push_back({{"account", corpus->accounts[a]}, {"label", label}, {"offline_scores", scores_of[a]}});
+        }
+    }
+    std::vector<std::uint32_t> chosen;
+    std::set<std::uint64_t> senders, created;
+    for (std::uint32_t e = 0; e < corpus->events.size(); ++e) {
+        const nn::FraudEvent& ev = corpus->events[e];
+        if (ev.token_event || std::none_of(ev.accounts.begin(), ev.accounts.end(), [&](std::uint32_t a) { return sampled[a] >= 0; })) continue;
+        chosen.push_back(e);
+        senders.insert(ev.from);
+        if (ev.facts.is_create) created.insert(ev.to);
+    }
+    // What the data calls a contract, and no replayed transaction creates or sends from, gets
+    // code before the replay.
+    const std::string domain = "accounts";
+    std::set<core::Address> placed;
+    for (std::uint32_t e : chosen) {
+        const nn::FraudEvent& ev = corpus->events[e];
+        if (!ev.facts.is_create && ev.facts.recipient_is_contract && !senders.contains(ev.to) && !created.contains(ev.to)) {
+            placed.insert(chain.address_of(domain, ev.to));
+        }
+    }
+    plan.header["placed_code"] = json::array();
+    for (const core::Address& a : placed) {
+        chain.place_code(a);
+        plan.header["placed_code"].push_back(a.hex());
+    }
+    const std::uint64_t first = chosen.empty() ? 0 : corpus->events[chosen.front()].facts.timestamp;
+    chain.start_segment();
+    for (std::uint32_t e : chosen) {
+        const nn::FraudEvent& ev = corpus->events[e];
+        Planned pl = chain.plan(domain, Original{ev.from, ev.to, ev.facts, ev.failed});
+        pl.segment = plan.segments;
+        pl.dt = pl.time - first;
+        if (auto it = event_score.find(e); it != event_score.end()) std::tie(pl.offline, pl.offline_alone) = it->second;
+        json which = json::array();
+        for (std::uint32_t a : ev.accounts) {
+            if (sampled[a] >= 0) which.push_back(sampled[a]);
+        }
+        pl.provenance = {{"accounts", which}};
+        plan.txs.push_back(std::move(pl));
+    }
+    plan.header["corpus_notes"] = corpus->notes;
+    ++plan.segments;
+    return {};
+}
+
+/// The header line, a line per sampled account, a line per transaction (its calldata up to the
+/// last non-zero byte; the rest is zeros up to data_size).
+void write_plan(std::ostream& out, Plan& plan, const std::vector<std::uint32_t>& expected) {
+    plan.header["segments"] = plan.segments;
+    plan.header["transactions"] = plan.txs.size();
+    plan.header["runtime"] = core::to_hex(kRuntime);
+    out << json{{"plan", plan.header}}.dump() << '\n';
+    for (const json& a : plan.accounts) out << a.dump() << '\n';
+    for (std::size_t i = 0; i < plan.txs.size(); ++i) {
+        const Planned& pl = plan.txs[i];
+        std::size_t used = pl.txn.data.size();
+        while (used > 0 && pl.txn.data[used - 1] == 0) --used;
+        json line{{"i", i},
+                  {"segment", pl.segment},
+                  {"block", pl.block},
+                  {"dt", pl.dt},
+                  {"from", pl.from.hex()},
+                  {"key", pl.key.hex()},
+                  {"nonce", pl.nonce},
+                  {"to", pl.txn.to ? json(pl.txn.to->hex()) : json(nullptr)},
+                  {"created", pl.created ? json(pl.created->hex()) : json(nullptr)},
+                  {"value", core::to_hex_quantity(pl.txn.value)},
+                  {"gas", pl.txn.gas_limit},
+                  {"data", core::to_hex(core::ByteView(pl.txn.data).first(used))},
+                  {"data_size", pl.txn.data.size()},
+                  {"failed", pl.failed},
+                  {"type", type_name(pl.type)},
+                  {"offline", pl.offline ? json(*pl.offline) : json(nullptr)},
+                  {"offline_alone", pl.offline_alone ? json(*pl.offline_alone) : json(nullptr)},
+                  {"expected", expected[i]}};
+        line.update(pl.provenance);
+        out << line.dump() << '\n';
+    }
+}
+
+/// The embedded fraud model (the one `moed devnet` runs) or the file named.
+std::expected<core::Bytes, std::string> model_bytes(const std::string& path) {
+    if (path.empty()) {
+        const core::ByteView embedded = embedded_model("fraud");
+        return core::Bytes(embedded.begin(), embedded.end());
+    }
+    auto bytes = read_file(path);
+    if (!bytes) return std::unexpected(bytes.error());
+    return core::Bytes(bytes->begin(), bytes->end());
+}
+
 }  // namespace
 
 int replay_plan_main(Args args) {
@@ -215,7 +419,7 @@ int replay_plan_main(Args args) {
         if (std::find(std::begin(kFlags), std::end(kFlags), name) == std::end(kFlags)) {
             return fail("unknown argument '" + args[i] + "'\n" + std::string(kUsage));
         }
-        if (args[i].find('=') == std::string::npos) ++i;
+        if (args[i].find('=') == std::string::npos && ++i == args.size()) return fail(name + " needs a value");
     }
     std::uint64_t worlds = 0, transactions = nn::kTransactionsPerWorld, benign = 0, fraud = 0, seed = nn::kShippedSeed;
     const std::pair<const char*, std::pair<std::uint64_t*, std::uint64_t>> counts[] = {
@@ -233,185 +437,39 @@ int replay_plan_main(Args args) {
     if (!data.empty() && benign == 0 && fraud == 0) return fail("--data DIR needs --benign-accounts N or --fraud-accounts M");
     if (worlds == 0 && benign == 0 && fraud == 0) return fail("nothing to plan: give --worlds N and/or --data DIR with --benign-accounts/--fraud-accounts");
 
-    // The model: the embedded one the devnet runs, unless a file is named.
-    core::Bytes model_bytes;
     const std::string model_path = flag_value(args, "--model");
-    if (model_path.empty()) {
-        const core::ByteView embedded = embedded_model("fraud");
-        model_bytes.assign(embedded.begin(), embedded.end());
-    } else {
-        auto bytes = read_file(model_path);
-        if (!bytes) return fail(bytes.error(), 1);
-        model_bytes.assign(bytes->begin(), bytes->end());
-    }
-    auto model = nn::parse_model(model_bytes);
-    if (!model) return fail((model_path.empty() ? std::string("the embedded fraud model") : model_path) + ": " + model.error(), 1);
-    if (model->task != nn::kTaskFraud || model->num_features != nn::kFraudFeatures) return fail("the model is not a fraud model of this schema", 1);
-    const std::string model_hash = nn::model_hash(model_bytes).hex();
+    const std::string model_name = model_path.empty() ? std::string("the embedded fraud model") : model_path;
+    auto bytes = model_bytes(model_path);
+    if (!bytes) return fail(bytes.error(), 1);
+    auto model = nn::parse_model(*bytes);
+    if (!model) return fail(model_name + ": " + model.error(), 1);
+    if (model->task != nn::kTaskFraud || model->num_features != nn::kFraudFeatures) return fail(model_name + " is not a fraud model of this schema", 1);
     nn::MoeEngine engine(std::move(*model));
-
     auto preset = parse_chain_config(json::parse(*preset_json("devnet")));
     if (!preset) return fail("the devnet preset does not parse", 1);
+
     ReplayChain chain(preset->block_gas_limit);
-
-    std::vector<Planned> plan;
-    json header{{"model", model_hash}, {"worlds", worlds}, {"transactions_per_world", transactions},
-                {"first_world_seed", nn::kHeldBackWorldSeed}, {"split_seed", seed}, {"gas_cap", preset->block_gas_limit}};
-    json accounts_out = json::array();
-    int segment = 0;
-
-    // (a) Held-back worlds, each a segment of its own (its parties are its own).
-    if (worlds > 0) {
-        std::vector<nn::BenignKind> kinds;
-        const nn::Dataset rows = nn::benign_rows(nn::kHeldBackWorldSeed, static_cast<int>(worlds), static_cast<int>(transactions), &kinds);
-        const std::vector<double> p = nn::quantized_probabilities(engine, rows);
-        std::size_t row = 0;
-        for (std::uint64_t w = 0; w < worlds; ++w, ++segment) {
-            const std::uint64_t world_seed = nn::kHeldBackWorldSeed + w;
-            const std::string domain = "world " + std::to_string(world_seed);
-            const auto events = nn::benign_world(world_seed, static_cast<int>(transactions));
-            const std::uint64_t first = events.empty() ? 0 : events.front().facts.timestamp;
-            for (const nn::TrafficEvent& e : events) {
-                Original o{e.from, e.created != 0 ? e.created : e.to, e.facts, e.failed};
-                Planned pl = chain.plan(domain, o);
-                pl.segment = segment;
-                pl.dt = e.facts.timestamp - first;
-                pl.offline = score_of(p[2 * row + 1]);
-                pl.provenance = {{"world", world_seed}, {"kind", std::string(nn::to_string(e.kind))}};
-                plan.push_back(std::move(pl));
-                ++row;
-            }
-        }
-    }
-
-    // (b), (c) Held-out labelled accounts: one segment, their transactions in block order.
+    Plan plan;
+    plan.header = {{"model", nn::model_hash(*bytes).hex()}, {"worlds", worlds}, {"transactions_per_world", transactions},
+                   {"first_world_seed", nn::kHeldBackWorldSeed}, {"split_seed", seed}, {"gas_cap", preset->block_gas_limit}};
+    if (worlds > 0) plan_worlds(chain, engine, worlds, transactions, plan);
     if (benign > 0 || fraud > 0) {
-        nn::FraudOptions fo;
-        fo.keep_events = true;
-        auto corpus = nn::load_fraud_corpus(data, fo);
-        if (!corpus) return fail(corpus.error(), 1);
-        // The rows and scores of `moed moe eval` (the same split, the same batches).
-        std::vector<std::size_t> held_rows;
-        const nn::Dataset held = nn::fraud_split(*corpus, seed, true, &held_rows);
-        const std::vector<double> p = nn::quantized_probabilities(engine, held);
-        std::vector<std::vector<std::uint32_t>> scores_of(corpus->accounts.size());
-        std::map<std::uint32_t, std::uint32_t> event_score;  // event -> eval's score of its row
-        for (std::size_t i = 0; i < held_rows.size(); ++i) {
-            const std::size_t r = held_rows[i];
-            const std::uint32_t s = score_of(p[2 * i + 1]);
-            scores_of[corpus->row_account[r]].push_back(s);
-            event_score.emplace(corpus->row_event[r], s);
-        }
-        // An even sample of the held-out accounts of each label that have rows, by address.
-        std::vector<int> sampled(corpus->accounts.size(), -1);  // index in accounts_out
-        for (int label : {0, 1}) {
-            const std::uint64_t want = label == 0 ? benign : fraud;
-            std::vector<std::uint32_t> pool;
-            for (std::uint32_t a = 0; a < corpus->accounts.size(); ++a) {
-                if (corpus->account_label[a] == label && !scores_of[a].empty()) pool.push_back(a);
-            }
-            if (want > pool.size()) {
-                return fail("asked for " + std::to_string(want) + (label == 0 ? " benign" : " fraud") + " accounts; the held-out part has " +
-                            std::to_string(pool.size()));
-            }
-            for (std::uint64_t i = 0; i < want; ++i) {
-                const std::uint32_t a = pool[static_cast<std::size_t>(i * pool.size() / want)];
-                sampled[a] = static_cast<int>(accounts_out.size());
-                accounts_out.push_back({{"account", corpus->accounts[a]}, {"label", label}, {"offline_scores", scores_of[a]}});
-            }
-        }
-        // Their transactions (a token transfer event has no transaction of its own to send).
-        std::vector<std::uint32_t> chosen;
-        std::set<std::uint64_t> senders, created;
-        for (std::uint32_t e = 0; e < corpus->events.size(); ++e) {
-            const nn::FraudEvent& ev = corpus->events[e];
-            if (ev.token_event) continue;
-            if (std::none_of(ev.accounts.begin(), ev.accounts.end(), [&](std::uint32_t a) { return sampled[a] >= 0; })) continue;
-            chosen.push_back(e);
-            senders.insert(ev.from);
-            if (ev.facts.is_create) created.insert(ev.to);
-        }
-        // What the data calls a contract, and no replayed transaction creates or sends from,
-        // gets code before the replay.
-        const std::string domain = "accounts";
-        std::set<core::Address> placed;
-        for (std::uint32_t e : chosen) {
-            const nn::FraudEvent& ev = corpus->events[e];
-            if (!ev.facts.is_create && ev.facts.recipient_is_contract && !senders.contains(ev.to) && !created.contains(ev.to)) {
-                placed.insert(chain.address_of(domain, ev.to));
-            }
-        }
-        for (const core::Address& a : placed) chain.place_code(a);
-        header["placed_code"] = json::array();
-        for (const core::Address& a : placed) header["placed_code"].push_back(a.hex());
-        const std::uint64_t first = chosen.empty() ? 0 : corpus->events[chosen.front()].facts.timestamp;
-        for (std::uint32_t e : chosen) {
-            const nn::FraudEvent& ev = corpus->events[e];
-            Planned pl = chain.plan(domain, Original{ev.from, ev.to, ev.facts, ev.failed});
-            pl.segment = segment;
-            pl.dt = ev.facts.timestamp >= first ? ev.facts.timestamp - first : 0;
-            if (auto it = event_score.find(e); it != event_score.end()) pl.offline = it->second;
-            json which = json::array();
-            for (std::uint32_t a : ev.accounts) {
-                if (sampled[a] >= 0) which.push_back(sampled[a]);
-            }
-            pl.provenance = {{"accounts", which}};
-            plan.push_back(std::move(pl));
-        }
-        header["corpus_notes"] = corpus->notes;
-        ++segment;
+        if (auto r = plan_accounts(chain, engine, data, seed, benign, fraud, plan); !r) return fail(r.error(), 1);
     }
+    const std::vector<std::uint32_t> expected = chain_scores(engine, plan.txs);
+    plan.header["moved_later"] = chain.moved();
 
-    // The scores the chain gives: each transaction alone (batch 1 on the chain).
-    std::vector<std::uint8_t> x;
-    x.reserve(plan.size() * nn::kFraudFeatures);
-    for (const Planned& pl : plan) x.insert(x.end(), pl.row.begin(), pl.row.end());
-    std::vector<std::uint32_t> expected;
-    constexpr std::size_t kBatch = 4096;
-    for (std::size_t from = 0; from < plan.size(); from += kBatch) {
-        const int n = static_cast<int>(std::min(kBatch, plan.size() - from));
-        const nn::Inference inf = engine.forward(x.data() + from * nn::kFraudFeatures, n, nn::MoeEngine::Rows::kAlone);
-        for (int r = 0; r < n; ++r) expected.push_back(nn::class_probability(engine.model(), std::span(inf.row(r), 2), 1));
-    }
-
-    std::ofstream file;
     const std::string out_path = flag_value(args, "--out");
+    std::ofstream file;
     if (!out_path.empty()) {
         file.open(out_path, std::ios::trunc);
         if (!file) return fail("cannot write " + out_path, 1);
     }
     std::ostream& out = out_path.empty() ? std::cout : file;
-    header["segments"] = segment;
-    header["transactions"] = plan.size();
-    header["runtime"] = core::to_hex(kRuntime);
-    out << json{{"plan", header}}.dump() << '\n';
-    for (const json& a : accounts_out) out << a.dump() << '\n';
-    for (std::size_t i = 0; i < plan.size(); ++i) {
-        const Planned& pl = plan[i];
-        std::size_t used = pl.txn.data.size();
-        while (used > 0 && pl.txn.data[used - 1] == 0) --used;
-        json line{{"i", i},
-                  {"segment", pl.segment},
-                  {"dt", pl.dt},
-                  {"from", pl.from.hex()},
-                  {"key", pl.key.hex()},
-                  {"nonce", pl.nonce},
-                  {"to", pl.txn.to ? json(pl.txn.to->hex()) : json(nullptr)},
-                  {"created", pl.created ? json(pl.created->hex()) : json(nullptr)},
-                  {"value", core::to_hex_quantity(pl.txn.value)},
-                  {"gas", pl.txn.gas_limit},
-                  {"data", core::to_hex(core::ByteView(pl.txn.data).first(used))},
-                  {"data_size", pl.txn.data.size()},
-                  {"failed", pl.failed},
-                  {"type", type_name(pl.type)},
-                  {"offline", pl.offline ? json(*pl.offline) : json(nullptr)},
-                  {"expected", expected[i]}};
-        line.update(pl.provenance);
-        out << line.dump() << '\n';
-    }
+    write_plan(out, plan, expected);
     out.flush();
-    if (!out) return fail("write failed", 1);
-    std::fprintf(stderr, "moed moe replay-plan: %zu transactions in %d segments, %zu accounts\n", plan.size(), segment, accounts_out.size());
+    if (!out) return fail("write to " + (out_path.empty() ? std::string("stdout") : out_path) + " failed", 1);
+    std::fprintf(stderr, "moed moe replay-plan: %zu transactions in %d segments, %zu accounts\n", plan.txs.size(), plan.segments, plan.accounts.size());
     return 0;
 }
 

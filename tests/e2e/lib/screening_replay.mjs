@@ -69,7 +69,7 @@ const hex = (n) => ethers.toQuantity(n);
 /// Sends the plan to a fresh devnet and returns what happened to each transaction:
 /// outcome 'accept' | 'flag' | 'reject' (refused at admission with the screening message, or
 /// left out of its block) | 'error' (refused for anything else: the message is kept), the
-/// chain's score, and how the replay strayed from the plan (time drift, a split group).
+/// chain's score, and how the replay strayed from the plan (a planned block the chain split).
 export async function replayOnDevnet(plan, { log = () => {} } = {}) {
   const devnet = await startDevnet({ extraArgs: ['--no-instant', '--block-time', '3600'] });
   try {
@@ -101,22 +101,22 @@ export async function replayOnDevnet(plan, { log = () => {} } = {}) {
     const nonce = new Map();  // sender -> next nonce on the chain
     const results = new Array(txs.length);
     let head = Number((await rpc.call('eth_getBlockByNumber', ['latest', false])).timestamp);
-    let drifted = 0;
     let split = 0;
+    let late = 0;
     let segment = -1;
     let base = 0;
     const started = Date.now();
     for (let g = 0; g < txs.length;) {
-      // The group: consecutive transactions of one segment and one original time.
+      // One planned block: consecutive transactions with its number.
       let end = g;
-      while (end < txs.length && txs[end].segment === txs[g].segment && txs[end].dt === txs[g].dt) ++end;
+      while (end < txs.length && txs[end].block === txs[g].block) ++end;
       if (txs[g].segment !== segment) {
         segment = txs[g].segment;
         base = head + 2 - txs[g].dt;
       }
       let time = base + txs[g].dt;
       if (time <= head) {
-        drifted += end - g;
+        late += end - g;  // a block before it was split by the chain
         time = head + 1;
       }
       if (time - 1 > head) await rpc.call('evm_mine', [time - 1]);
@@ -171,7 +171,7 @@ export async function replayOnDevnet(plan, { log = () => {} } = {}) {
       if (Math.floor(end / 500) > Math.floor(g / 500)) log(`${end}/${txs.length} transactions, ${((Date.now() - started) / 1000).toFixed(0)} s`);
       g = end;
     }
-    return { results, flagScore: fraud.flagScore, rejectScore: fraud.rejectScore, drifted, split, seconds: (Date.now() - started) / 1000 };
+    return { results, flagScore: fraud.flagScore, rejectScore: fraud.rejectScore, split, late, seconds: (Date.now() - started) / 1000 };
   } finally {
     const how = await devnet.stop();
     devnet.remove();
@@ -187,7 +187,7 @@ function rate(part, whole) { return whole === 0 ? 0 : part / whole; }
 export function summarize(plan, run) {
   const { results, flagScore: F, rejectScore: R } = run;
   const txs = plan.transactions;
-  const blank = () => ({ rows: 0, flag: 0, reject: 0, error: 0, offFlag: 0, offReject: 0, offRows: 0 });
+  const blank = () => ({ rows: 0, flag: 0, reject: 0, error: 0, offFlag: 0, offReject: 0, offRows: 0, aloneFlag: 0, aloneReject: 0 });
   const groups = { worlds: blank(), benign: blank(), fraud: blank() };
   const add = (c, t, r) => {
     c.rows += 1;
@@ -198,9 +198,12 @@ export function summarize(plan, run) {
       c.offRows += 1;
       if (t.offline >= F) c.offFlag += 1;
       if (t.offline >= R) c.offReject += 1;
+      if (t.offline_alone >= F) c.aloneFlag += 1;
+      if (t.offline_alone >= R) c.aloneReject += 1;
     }
   };
-  const accountFlag = plan.accounts.map(() => ({ rows: 0, flag: false, reject: false }));
+  const accountFlag = plan.accounts.map(() => ({ rows: 0, flag: false, reject: false, offFlag: false, offReject: false }));
+  const flaggedKinds = {};
   // The plan's expected score assumes every transaction runs: a refused one leaves its
   // parties' statistics short of the plan's for the rest of the replay.
   let matched = 0;
@@ -221,13 +224,18 @@ export function summarize(plan, run) {
       else if (mismatches.length < 10) mismatches.push({ i, type: t.type, expected: t.expected, chain: r.score, at: r.at });
     }
     if (r.outcome === 'error' || r.outcome === 'reject') for (const p of parties) refusedParties.add(p);
-    if (t.world !== undefined) add(groups.worlds, t, r);
+    if (t.world !== undefined) {
+      add(groups.worlds, t, r);
+      if (r.outcome !== 'accept' && r.outcome !== 'error') flaggedKinds[t.kind] = (flaggedKinds[t.kind] ?? 0) + 1;
+    }
     for (const a of t.accounts ?? []) {
       add(plan.accounts[a].label === 1 ? groups.fraud : groups.benign, t, r);
       const s = accountFlag[a];
       s.rows += 1;
       s.flag ||= r.outcome === 'flag' || r.outcome === 'reject';
       s.reject ||= r.outcome === 'reject';
+      s.offFlag ||= t.offline !== null && t.offline >= F;
+      s.offReject ||= t.offline !== null && t.offline >= R;
     }
   });
   const fraudAccounts = plan.accounts.map((a, k) => ({ a, s: accountFlag[k] })).filter(({ a, s }) => a.label === 1 && s.rows > 0);
@@ -246,12 +254,15 @@ export function summarize(plan, run) {
   };
   return {
     flagScore: F, rejectScore: R, model: plan.header.model,
-    transactions: txs.length, seconds: run.seconds, drifted: run.drifted, splitGroups: run.split,
+    transactions: txs.length, seconds: run.seconds, movedLater: plan.header.moved_later, splitBlocks: run.split, late: run.late,
     groups,
+    flaggedKinds,
     fraudAccounts: {
       accounts: fraudAccounts.length,
       flagged: fraudAccounts.filter(({ s }) => s.flag).length,
       rejected: fraudAccounts.filter(({ s }) => s.reject).length,
+      offlineFlagged: fraudAccounts.filter(({ s }) => s.offFlag).length,
+      offlineRejected: fraudAccounts.filter(({ s }) => s.offReject).length,
     },
     offlineAllRows: { benign: offAll(0), fraud: offAll(1) },
     expected: { compared, matched, mismatches, afterRefusal },
@@ -264,16 +275,17 @@ export function formatSummary(s) {
   const pct = (a, b) => (b === 0 ? '-' : `${(100 * a / b).toFixed(2)}%`);
   const lines = [];
   lines.push(`model ${s.model}, flag_score ${s.flagScore}, reject_score ${s.rejectScore}`);
-  lines.push(`${s.transactions} transactions replayed in ${s.seconds.toFixed(0)} s; ${s.drifted} moved later than their gap (a block of their time was taken), ${s.splitGroups} groups over a block's gas`);
-  lines.push('| replayed on a devnet | rows | flagged | rejected | other refusals | offline, same rows: flagged | rejected |');
-  lines.push('| --- | --- | --- | --- | --- | --- | --- |');
-  const row = (name, c) => lines.push(`| ${name} | ${c.rows} | ${c.flag} (${pct(c.flag, c.rows - c.error)}) | ${c.reject} (${pct(c.reject, c.rows - c.error)}) | ${c.error} | ${c.offFlag} (${pct(c.offFlag, c.offRows)}) | ${c.offReject} (${pct(c.offReject, c.offRows)}) |`);
+  lines.push(`${s.transactions} transactions replayed in ${s.seconds.toFixed(0)} s; ${s.movedLater} in a block later than their original time (the block of their time was full), ${s.splitBlocks} planned blocks the chain split (${s.late} transactions later than planned)`);
+  lines.push('| replayed on a devnet | rows | flagged | rejected | other refusals | offline (eval), same rows: flagged | rejected | offline routed alone: flagged | rejected |');
+  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const row = (name, c) => lines.push(`| ${name} | ${c.rows} | ${c.flag} (${pct(c.flag, c.rows - c.error)}) | ${c.reject} (${pct(c.reject, c.rows - c.error)}) | ${c.error} | ${c.offFlag} (${pct(c.offFlag, c.offRows)}) | ${c.offReject} (${pct(c.offReject, c.offRows)}) | ${c.aloneFlag} (${pct(c.aloneFlag, c.offRows)}) | ${c.aloneReject} (${pct(c.aloneReject, c.offRows)}) |`);
   row('(a) held-back generated worlds', s.groups.worlds);
   row('(b) held-out benign accounts\' transactions', s.groups.benign);
   row('(c) held-out fraud accounts\' transactions', s.groups.fraud);
+  if (Object.keys(s.flaggedKinds).length > 0) lines.push(`(a) flagged or rejected by kind: ${JSON.stringify(s.flaggedKinds)}`);
   const f = s.fraudAccounts;
   const o = s.offlineAllRows.fraud;
-  lines.push(`(c) per account: ${f.accounts} fraud accounts, ${f.flagged} (${pct(f.flagged, f.accounts)}) with a transaction flagged or rejected, ${f.rejected} (${pct(f.rejected, f.accounts)}) with one rejected; offline on all their eval rows (token transfer events too): ${o.accountsFlag} (${pct(o.accountsFlag, o.accounts)}) flagged, ${o.accountsReject} (${pct(o.accountsReject, o.accounts)}) rejected`);
+  lines.push(`(c) per account: ${f.accounts} fraud accounts, ${f.flagged} (${pct(f.flagged, f.accounts)}) with a transaction flagged or rejected, ${f.rejected} (${pct(f.rejected, f.accounts)}) with one rejected; offline (eval) on the same rows ${f.offlineFlagged} (${pct(f.offlineFlagged, f.accounts)}) and ${f.offlineRejected} (${pct(f.offlineRejected, f.accounts)}); offline on all their eval rows (token transfer events too): ${o.accountsFlag} (${pct(o.accountsFlag, o.accounts)}) flagged, ${o.accountsReject} (${pct(o.accountsReject, o.accounts)}) rejected`);
   const b = s.offlineAllRows.benign;
   lines.push(`offline on all eval rows of the sampled accounts: benign ${b.rows} rows, ${b.flag} flagged (${pct(b.flag, b.rows)}), ${b.reject} rejected; fraud ${o.rows} rows, ${o.flag} flagged (${pct(o.flag, o.rows)}), ${o.reject} rejected (${pct(o.reject, o.rows)})`);
   lines.push(`chain score = the plan's expected score (same statistics, routed alone): ${s.expected.matched} of ${s.expected.compared} (not compared: ${s.expected.afterRefusal} sent by or to a party of an earlier refused transaction)`);
