@@ -221,6 +221,9 @@ export function summarize(plan, run) {
     const r = results[i];
     if (r.outcome === 'error') errors.set(r.message, (errors.get(r.message) ?? 0) + 1);
     const parties = [t.from, t.to ?? t.created];
+    // A sender with a refused transaction has a lower nonce than planned: what it deploys goes
+    // to another address than the plan's, and calls to the plan's find no code.
+    if (t.created && refusedParties.has(t.from)) refusedParties.add(t.created);
     if (parties.some((p) => refusedParties.has(p))) {
       afterRefusal += 1;
     } else if (r.score !== undefined && r.at !== 'block') {
