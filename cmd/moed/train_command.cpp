@@ -47,6 +47,8 @@ constexpr std::string_view kUsage =
     "  --worlds N              fraud: generated worlds of ordinary dev-chain activity added as benign\n"
     "                          training rows (default 80 x 1000 transactions; 0: none); evaluation\n"
     "                          replays other seeds\n"
+    "  --drainer-worlds N      fraud: generated worlds with drainers whose visible transactions are added\n"
+    "                          as fraud rows (default 500 x 1000 transactions; 0: none)\n"
     "  --with-gas-price        fraud: add the gas-price level, an era feature (to show its leak; never ship)\n"
     "  --rows N                generated rows (default 12000)\n"
     "  --seed N                seed of the initialisation, shuffles and split (default 1)\n"
@@ -155,6 +157,7 @@ int train_main(Args args) {
     std::size_t accounts = 0;
     int rows_per_account = 64;  // fraud: training rows per account, spread over its history
     int worlds = nn::kTrainWorlds;  // fraud: generated benign worlds added to the training rows
+    int drainer_worlds = nn::kTrainDrainerWorlds;  // fraud: generated worlds whose drainers' rows are added as fraud
     const IntFlag flags[] = {
         {"--seed", 0, 1l << 62, [&](long x) { o.seed = static_cast<std::uint64_t>(x); }},
         {"--experts", 1, 256, [&](long x) { o.experts = static_cast<int>(x); }},
@@ -167,6 +170,7 @@ int train_main(Args args) {
         {"--accounts", 10, 10'000'000, [&](long x) { accounts = static_cast<std::size_t>(x); }},
         {"--rows-per-account", 1, 100'000, [&](long x) { rows_per_account = static_cast<int>(x); }},
         {"--worlds", 0, 10'000, [&](long x) { worlds = static_cast<int>(x); }},
+        {"--drainer-worlds", 0, 10'000, [&](long x) { drainer_worlds = static_cast<int>(x); }},
     };
     for (const IntFlag& f : flags) {
         const std::string s = flag_value(args, f.name);
@@ -234,6 +238,14 @@ int train_main(Args args) {
                 const nn::Dataset benign = nn::benign_rows(nn::kTrainWorldSeed, worlds, nn::kTransactionsPerWorld);
                 nn::append_rows(data, benign);
                 std::fprintf(stderr, "with %d rows of %d generated benign worlds\n", benign.rows(), worlds);
+            }
+            // Drainers on a 1-second chain, as the labelled fraud accounts behave as recipients
+            // (many senders paying once, nearly all passed on): their rows labelled fraud. The
+            // labelled accounts show this only at Ethereum's pace and with senders of no history.
+            if (drainer_worlds > 0) {
+                const nn::Dataset drained = nn::drainer_rows(nn::kTrainDrainerSeed, drainer_worlds, nn::kTransactionsPerWorld);
+                nn::append_rows(data, drained);
+                std::fprintf(stderr, "with %d fraud rows of the drainers of %d generated worlds\n", drained.rows(), drainer_worlds);
             }
             if (fo.with_gas_price) o.feature_schema_version = 0;  // never a shippable schema
         }

@@ -142,6 +142,9 @@ TrafficReport traffic_report(MoeEngine& engine, const FraudCorpus& corpus, const
         r.generated_scores.push_back(s);
     }
     std::sort(r.generated_scores.begin(), r.generated_scores.end());
+    const Dataset drained = drainer_rows(kHeldBackDrainerSeed, worlds, kTransactionsPerWorld);
+    const std::vector<double> pd = quantized_probabilities(engine, drained);
+    for (int i = 0; i < drained.rows(); ++i) count(r.drainer_rows, score_of(pd[2 * static_cast<std::size_t>(i) + 1]), flag, reject);
     std::vector<int> rejected(corpus.accounts.size(), 0), flagged(corpus.accounts.size(), 0), seen(corpus.accounts.size(), 0);
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const std::uint32_t a = corpus.row_account[rows[i]];
@@ -187,8 +190,12 @@ std::string format_traffic_report(const TrafficReport& r) {
                   r.fraud_accounts, rate(r.fraud_accounts_flagged, r.fraud_accounts), r.fraud_accounts_rejected, r.fraud_accounts,
                   rate(r.fraud_accounts_rejected, r.fraud_accounts));
     out += buf;
-    std::snprintf(buf, sizeof buf, "false_flag=%.5f false_reject=%.5f fraud_recall_at_reject=%.4f\n", rate(r.generated.flagged, r.generated.rows),
-                  rate(r.generated.rejected, r.generated.rows), rate(r.fraud_accounts_rejected, r.fraud_accounts));
+    std::snprintf(buf, sizeof buf, "held-back drainer worlds (%d x %d transactions, never trained on):\n", r.worlds, kTransactionsPerWorld);
+    out += buf;
+    line("drainers' visible transactions", r.drainer_rows);
+    std::snprintf(buf, sizeof buf, "false_flag=%.5f false_reject=%.5f fraud_recall_at_reject=%.4f drainer_recall_at_reject=%.4f\n",
+                  rate(r.generated.flagged, r.generated.rows), rate(r.generated.rejected, r.generated.rows),
+                  rate(r.fraud_accounts_rejected, r.fraud_accounts), rate(r.drainer_rows.rejected, r.drainer_rows.rows));
     out += buf;
     return out;
 }

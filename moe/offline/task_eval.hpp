@@ -53,16 +53,19 @@ struct TrafficReport {
     std::array<VerdictCounts, kBenignKinds> by_kind{};
     std::vector<std::uint32_t> generated_scores;  ///< ascending
     VerdictCounts benign_account_rows, fraud_account_rows;
+    VerdictCounts drainer_rows;  ///< held-back drainer worlds: the drainers' visible transactions
     long fraud_accounts = 0, fraud_accounts_rejected = 0, fraud_accounts_flagged = 0;
 };
 
-/// Scores `worlds` held-back worlds (kHeldBackWorldSeed on) and the held-out rows (`rows`,
+/// Scores `worlds` held-back worlds (kHeldBackWorldSeed on), as many held-back drainer worlds
+/// (kHeldBackDrainerSeed on: their drainers' rows) and the held-out rows (`rows`,
 /// `probabilities` as for fraud_report) at the thresholds.
 [[nodiscard]] TrafficReport traffic_report(MoeEngine& engine, const FraudCorpus& corpus, const std::vector<std::size_t>& rows,
                                            const std::vector<double>& probabilities, std::uint32_t flag_score, std::uint32_t reject_score,
                                            int worlds);
 
-/// The report as text, ending with a line `false_flag=X false_reject=Y fraud_recall_at_reject=Z`.
+/// The report as text, ending with a line `false_flag=X false_reject=Y fraud_recall_at_reject=Z
+/// drainer_recall_at_reject=W`.
 [[nodiscard]] std::string format_traffic_report(const TrafficReport& r);
 
 }  // namespace moe::nn

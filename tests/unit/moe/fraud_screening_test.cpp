@@ -195,7 +195,8 @@ TEST_F(FraudScreening, SplitHistoryIsOrdinaryUse) {
     std::printf("split: lowest phisher score %u\n", lowest);
 }
 
-TEST_F(FraudScreening, TheSweepItselfIsFlaggedNotPaymentsToTheSweeper) {
+TEST_F(FraudScreening, PaymentsToASweeperAreRejectedAndTheSweepFlagged) {
+    std::uint32_t lowest = 10000;
     for (std::uint64_t spread : {0, 1}) {
         for (std::uint64_t age : {2, 3, 5}) {
             for (std::uint64_t wait : {1, 2, 3}) {
@@ -206,18 +207,22 @@ TEST_F(FraudScreening, TheSweepItselfIsFlaggedNotPaymentsToTheSweeper) {
                 net.mine(wait);
                 const std::uint32_t normal = net.screen(kSender, kFresh + 10, transfer(0));
                 const std::uint32_t phished = net.screen(kSender, kPhisher, transfer(0));
-                std::printf("sweep spread %llu age %llu wait %llu: setup max %u, 0 ETH to phisher %u, to fresh %u\n",
+                const std::uint32_t phished_value = net.screen(kSender, kPhisher, transfer(kEth / 100));
+                std::printf("sweep spread %llu age %llu wait %llu: setup max %u, 0 ETH to phisher %u, 0.01 ETH %u, to fresh %u\n",
                             static_cast<unsigned long long>(spread), static_cast<unsigned long long>(age),
-                            static_cast<unsigned long long>(wait), setup, phished, normal);
-                // The drainer's own sweep is what the model calls risky (it passes on nearly
-                // all it collected from eight accounts within seconds); paying it afterwards
-                // is not (issue 13: recall is on the drainer's transactions).
+                            static_cast<unsigned long long>(wait), setup, phished, phished_value, normal);
+                // Issue 13: the drainer's own sweep is flagged (it passes on nearly all it
+                // collected from eight accounts within seconds), and a payment to it afterwards
+                // is rejected, whatever its value; the same sender paying a fresh address is not.
                 EXPECT_GE(setup, kFlag) << "the sweep itself";
                 EXPECT_LT(normal, kFlag);
-                EXPECT_LT(phished, kFlag);
+                EXPECT_GE(phished, kReject);
+                EXPECT_GE(phished_value, kReject);
+                lowest = std::min({lowest, phished, phished_value});
             }
         }
     }
+    std::printf("sweep: lowest score of a payment to the sweeper %u\n", lowest);
 }
 
 }  // namespace
