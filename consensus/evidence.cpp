@@ -73,17 +73,21 @@ core::Bytes ConsensusData::encode() const {
     }
     codec::append_list(p, ev);
     // Decision 004: optional trailing items keep the encoding of data without routing unchanged.
-    if (!routed.empty() || !wrong_verdicts.empty()) {
+    if (!routed.empty() || !wrong_verdicts.empty() || !dev.empty()) {
         const core::Bytes r = routed.encode();
         p.insert(p.end(), r.begin(), r.end());
     }
-    if (!wrong_verdicts.empty()) {
+    if (!wrong_verdicts.empty() || !dev.empty()) {
         core::Bytes wv;
         for (const auto& w : wrong_verdicts) {
             const core::Bytes b = w.encode();
             wv.insert(wv.end(), b.begin(), b.end());
         }
         codec::append_list(p, wv);
+    }
+    if (!dev.empty()) {
+        const core::Bytes d = dev.encode();
+        p.insert(p.end(), d.begin(), d.end());
     }
     return rlp::wrap_list(p);
 }
@@ -124,7 +128,6 @@ std::expected<ConsensusData, std::string> ConsensusData::decode(core::ByteView b
     }
     auto wrong = rlp::decode_list(in);
     if (!wrong) return std::unexpected(codec::error("consensus data wrong verdicts", wrong.error()));
-    if (!in.empty()) return std::unexpected("consensus data: trailing items");
     core::ByteView wv = *wrong;
     while (!wv.empty()) {
         auto item = take_item(wv, "consensus data wrong verdict");
@@ -133,7 +136,16 @@ std::expected<ConsensusData, std::string> ConsensusData::decode(core::ByteView b
         if (!w) return std::unexpected("consensus data: " + w.error());
         data.wrong_verdicts.push_back(std::move(*w));
     }
-    if (data.wrong_verdicts.empty()) return std::unexpected("consensus data: empty wrong verdicts (leave the item out)");
+    if (in.empty()) {
+        if (data.wrong_verdicts.empty()) return std::unexpected("consensus data: empty wrong verdicts (leave the item out)");
+        return data;
+    }
+    auto dev = take_item(in, "consensus data dev changes");
+    if (!dev) return std::unexpected(dev.error());
+    if (!in.empty()) return std::unexpected("consensus data: trailing items");
+    auto d = DevChanges::decode(*dev);
+    if (!d) return std::unexpected("consensus data: " + d.error());
+    data.dev = std::move(*d);
     return data;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "consensus/certificate.hpp"
+#include "consensus/dev_changes.hpp"
 #include "consensus/validator_set.hpp"
 #include "consensus/verdicts.hpp"
 #include "consensus/vote.hpp"
@@ -44,10 +45,12 @@ struct ConsensusData {
     std::vector<DuplicateVoteEvidence> evidence;
     RoutedVerdicts routed;                          ///< aggregated from last_commit's extensions
     std::vector<WrongVerdictEvidence> wrong_verdicts;
+    DevChanges dev;                                 ///< a devnet's changes outside transactions (decision 008)
 
-    /// rlp([last_commit or [], [evidence, ...]]), then `routed` as a third item and
-    /// [wrong_verdict, ...] as a fourth, each written only when it or a later one is non-empty,
-    /// so data without routing encodes (and hashes) exactly as before decision 004.
+    /// rlp([last_commit or [], [evidence, ...]]), then `routed` as a third item,
+    /// [wrong_verdict, ...] as a fourth and `dev` as a fifth, each written only when it or a
+    /// later one is non-empty, so data without routing encodes (and hashes) exactly as before
+    /// decision 004, and data without dev changes as before decision 008.
     [[nodiscard]] core::Bytes encode() const;
     /// The strict inverse of encode(): a trailing item that encode() would have left out
     /// (an empty last item) is refused.

@@ -264,7 +264,7 @@ std::uint64_t intrinsic_gas(const Transaction& txn) noexcept {
     return gas > max ? max : static_cast<std::uint64_t>(gas);
 }
 
-std::expected<Address, TxError> validate_static(const Transaction& txn, std::optional<std::uint64_t> chain_id) {
+std::expected<void, TxError> validate_unsigned(const Transaction& txn, std::optional<std::uint64_t> chain_id) {
     if (txn.nonce == std::numeric_limits<std::uint64_t>::max()) return std::unexpected(TxError::kNonceMax);  // EIP-2681
     if (txn.max_priority_fee_per_gas > txn.max_fee_per_gas) return std::unexpected(TxError::kTipAboveFeeCap);
     if (txn.is_create() && txn.data.size() > kMaxInitCodeSize) return std::unexpected(TxError::kInitCodeTooLarge);
@@ -275,6 +275,11 @@ std::expected<Address, TxError> validate_static(const Transaction& txn, std::opt
         return std::unexpected(TxError::kGasLimitTooHigh);
     }
     if (chain_id && txn.chain_id && *txn.chain_id != *chain_id) return std::unexpected(TxError::kWrongChainId);
+    return {};
+}
+
+std::expected<Address, TxError> validate_static(const Transaction& txn, std::optional<std::uint64_t> chain_id) {
+    if (auto ok = validate_unsigned(txn, chain_id); !ok) return std::unexpected(ok.error());
     return txn.sender();
 }
 

@@ -113,8 +113,11 @@ inline constexpr std::size_t kMaxCodeSize = 24'576;                 // EIP-170
 /// so it is returned as uint256-free 64-bit with saturation).
 [[nodiscard]] std::uint64_t intrinsic_gas(const Transaction& txn) noexcept;
 
-/// Static validity under Cancun rules, independent of state: signature, fee fields, nonce
-/// bound, init code size, intrinsic gas, and the chain id when `chain_id` is given.
+/// Static validity under Cancun rules, independent of state and of the signature: fee fields,
+/// nonce bound, init code size, intrinsic gas, and the chain id when `chain_id` is given.
+[[nodiscard]] std::expected<void, TxError> validate_unsigned(const Transaction& txn,
+                                                            std::optional<std::uint64_t> chain_id = std::nullopt);
+/// validate_unsigned, then the signature: returns the recovered sender.
 [[nodiscard]] std::expected<Address, TxError> validate_static(const Transaction& txn,
                                                            std::optional<std::uint64_t> chain_id = std::nullopt);
 

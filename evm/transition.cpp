@@ -8,7 +8,8 @@ using core::uint256;
 using core::uint512;
 
 std::expected<void, TxError> check_transaction(State& state, const BlockEnv& block, const core::Transaction& txn,
-                                               const core::Address& sender, std::uint64_t gas_left_in_block) {
+                                               const core::Address& sender, std::uint64_t gas_left_in_block,
+                                               bool sender_may_have_code) {
     auto fail = [](std::string m) { return std::unexpected(TxError{std::move(m)}); };
     if (txn.chain_id && *txn.chain_id != block.chain_id) return fail("invalid chain id for signer");
     if (txn.nonce == UINT64_MAX) return fail("nonce has max value");
@@ -22,7 +23,7 @@ std::expected<void, TxError> check_transaction(State& state, const BlockEnv& blo
     const std::uint64_t nonce = state.nonce(sender);
     if (txn.nonce < nonce) return fail("nonce too low");
     if (txn.nonce > nonce) return fail("nonce too high");
-    if (state.code_hash(sender) != core::kEmptyCodeHash) return fail("sender not an eoa");  // EIP-3607
+    if (!sender_may_have_code && state.code_hash(sender) != core::kEmptyCodeHash) return fail("sender not an eoa");  // EIP-3607
     const uint512 cost = uint512(txn.gas_limit) * txn.max_fee_per_gas + txn.value;
     if (cost > uint512(state.balance(sender))) return fail("insufficient funds for gas * price + value");
     if (txn.gas_limit < core::intrinsic_gas(txn)) return fail("intrinsic gas too low");
@@ -76,7 +77,8 @@ std::expected<TxOutcome, TxError> apply_transaction(State& state, const Executio
     const BlockEnv& block = ctx.block;
     if (cumulative_gas_before > block.gas_limit) return std::unexpected(TxError{"gas limit reached"});
     state.begin_transaction();
-    if (auto ok = check_transaction(state, block, txn, sender, block.gas_limit - cumulative_gas_before); !ok) {
+    if (auto ok = check_transaction(state, block, txn, sender, block.gas_limit - cumulative_gas_before, ctx.sender_may_have_code);
+        !ok) {
         return std::unexpected(ok.error());
     }
 

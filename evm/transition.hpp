@@ -40,16 +40,21 @@ struct ExecutionContext {
     JumpdestCache& jumpdests;
     NativeContracts* natives = nullptr;
     Tracer* tracer = nullptr;  ///< debug_trace*: sees every frame and step (evm/tracing.hpp)
+    /// A devnet's impersonated transaction (decision 008): its sender may be a contract, as on
+    /// Anvil and Hardhat (EIP-3607 does not hold for it).
+    bool sender_may_have_code = false;
 };
 
 /// The checks a transaction must pass against a state before it runs (mempool admission
 /// and block validity): nonce, EOA sender (EIP-3607), fee cap against the base fee,
 /// intrinsic gas, init code size, the block's gas left and the balance for
-/// gas_limit * max_fee + value. The signature is the caller's business.
+/// gas_limit * max_fee + value. The signature is the caller's business. `sender_may_have_code`:
+/// a devnet's impersonated transaction, exempt from EIP-3607 (decision 008).
 [[nodiscard]] std::expected<void, TxError> check_transaction(State& state, const BlockEnv& block,
                                                              const core::Transaction& txn,
                                                              const core::Address& sender,
-                                                             std::uint64_t gas_left_in_block);
+                                                             std::uint64_t gas_left_in_block,
+                                                             bool sender_may_have_code = false);
 
 /// Warms what a transaction starts with: the sender, the recipient and the precompiles
 /// (EIP-2929), the coinbase (EIP-3651) and the transaction's access list (EIP-2930).

@@ -169,7 +169,7 @@ void ExpertActivity::add(const ExpertActivity& other) {
     latency_ms_max = std::max(latency_ms_max, other.latency_ms_max);
 }
 
-std::expected<ExecutedBlock, std::string> Node::build_block(const core::Address& proposer, consensus::ConsensusData data,
+std::expected<ExecutedBlock, BlockError> Node::build_block(const core::Address& proposer, consensus::ConsensusData data,
                                                             std::uint64_t timestamp, const RoutingInput* routing) {
     std::lock_guard produce(produce_mutex_);
     core::BlockHeader parent = head_header();
@@ -197,27 +197,28 @@ std::expected<ExecutedBlock, std::string> Node::build_block(const core::Address&
     return run_block(std::move(block), std::move(data), &candidates, routing);
 }
 
-std::expected<ExecutedBlock, std::string> Node::execute_block(const core::Block& block, consensus::ConsensusData data,
+std::expected<ExecutedBlock, BlockError> Node::execute_block(const core::Block& block, consensus::ConsensusData data,
                                                               std::uint64_t now) {
     std::lock_guard produce(produce_mutex_);
+    auto invalid = [this](std::string m) { return block_error(BlockError::Kind::kInvalid, std::move(m)); };
     const core::BlockHeader parent = head_header();
     const core::BlockHeader& h = block.header;
     if (h.number != parent.number + 1) {
-        return std::unexpected("block " + std::to_string(h.number) + " does not follow the head " + std::to_string(parent.number));
+        return invalid("block " + std::to_string(h.number) + " does not follow the head " + std::to_string(parent.number));
     }
-    if (h.parent_hash != parent.hash()) return std::unexpected("parent hash is not the head's");
-    if (h.timestamp <= parent.timestamp) return std::unexpected("timestamp not after the parent's");
-    if (now != 0 && h.timestamp > now + kMaxClockDriftSeconds) return std::unexpected("timestamp too far in the future");
-    if (h.gas_limit != chain_.block_gas_limit) return std::unexpected("gas limit differs from the chain's");
-    if (h.base_fee_per_gas != core::next_base_fee(parent, chain_.fee_rules)) return std::unexpected("wrong base fee");
-    if (h.mix_hash != core::keccak256(parent.hash())) return std::unexpected("wrong prev_randao");
-    if (h.extra_data != data.hash().to_bytes()) return std::unexpected("extra data is not the consensus data's hash");
+    if (h.parent_hash != parent.hash()) return invalid("parent hash is not the head's");
+    if (h.timestamp <= parent.timestamp) return invalid("timestamp not after the parent's");
+    if (now != 0 && h.timestamp > now + kMaxClockDriftSeconds) return invalid("timestamp too far in the future");
+    if (h.gas_limit != chain_.block_gas_limit) return invalid("gas limit differs from the chain's");
+    if (h.base_fee_per_gas != core::next_base_fee(parent, chain_.fee_rules)) return invalid("wrong base fee");
+    if (h.mix_hash != core::keccak256(parent.hash())) return invalid("wrong prev_randao");
+    if (h.extra_data != data.hash().to_bytes()) return invalid("extra data is not the consensus data's hash");
     if (h.ommers_hash != core::kEmptyListHash || h.difficulty != 0 || h.nonce != std::array<std::uint8_t, 8>{}) {
-        return std::unexpected("proof-of-work fields set");
+        return invalid("proof-of-work fields set");
     }
     if (h.withdrawals_root != core::kEmptyTrieRoot || h.blob_gas_used != 0 || h.excess_blob_gas != 0 ||
         h.parent_beacon_block_root != core::Hash{}) {
-        return std::unexpected("withdrawal, blob or beacon fields set");
+        return invalid("withdrawal, blob or beacon fields set");
     }
     return run_block(block, std::move(data), nullptr, nullptr);
 }
@@ -249,6 +250,10 @@ std::expected<void, std::string> Node::check_consensus_data(const core::BlockHea
         if (!set) return std::unexpected(set.error());
         if (auto v = e.verify(*set, chain_.chain_id); !v) return std::unexpected("evidence: " + v.error());
     }
+    // Dev changes and impersonated senders (decision 008) belong to a single-validator devnet only.
+    if (!data.dev.empty() && !chain_.is_dev_chain()) {
+        return std::unexpected("dev changes in a block of a chain that is not a single-validator devnet");
+    }
     // Wrong verdicts (decision 004): each is checked as its maker did, the model's score
     // recomputed here on the committed transaction, so a proposer cannot slash an honest signer.
     if (data.wrong_verdicts.size() > kMaxEvidencePerBlock) return std::unexpected("too many wrong verdicts");
@@ -264,6 +269,19 @@ std::expected<void, std::string> Node::check_consensus_data(const core::BlockHea
 
 std::expected<void, std::string> Node::apply_protocol_operations(evm::State& state, const core::BlockHeader& h,
                                                                 const consensus::ConsensusData& data, bool quiet) const {
+    // A devnet's changes outside transactions (decision 008) come first, in their order, each
+    // a step of its own (an account they empty is removed as EIP-161 would).
+    using Kind = consensus::AccountChange::Kind;
+    for (const consensus::AccountChange& c : data.dev.changes) {
+        state.begin_transaction();
+        switch (c.kind) {
+            case Kind::kBalance: state.set_balance(c.address, c.value); break;
+            case Kind::kNonce: state.set_nonce(c.address, static_cast<std::uint64_t>(c.value)); break;
+            case Kind::kCode: state.set_code(c.address, c.code); break;
+            case Kind::kStorage: state.set_storage(c.address, core::uint256_from_big_endian(c.slot.view()), c.value); break;
+        }
+        state.finalize_transaction();
+    }
     state.begin_transaction();
     for (const consensus::DuplicateVoteEvidence& e : data.evidence) {
         const core::uint256 burned = evm::slash_and_jail(state, e.first.validator, chain_.slash_fraction_bps,
@@ -294,25 +312,27 @@ std::expected<void, std::string> Node::apply_protocol_operations(evm::State& sta
     return {};
 }
 
-std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, consensus::ConsensusData data,
+std::expected<ExecutedBlock, BlockError> Node::run_block(core::Block block, consensus::ConsensusData data,
                                                           const std::vector<PooledTransaction>* candidates,
                                                           const RoutingInput* routing) {
     const bool building = candidates != nullptr;
+    auto invalid = [this](std::string m) { return block_error(BlockError::Kind::kInvalid, std::move(m)); };
+    auto fault = [this](std::string m) { return block_error(BlockError::Kind::kFault, std::move(m)); };
     const core::BlockHeader parent = head_header();
     consensus::ValidatorSet current = [&] {
         std::lock_guard lock(mutex_);
         return *next_validators_;
     }();
     core::BlockHeader& h = block.header;
-    if (!current.index_of(h.beneficiary)) return std::unexpected("the proposer is not a validator of this height");
-    if (auto ok = check_consensus_data(h, data); !ok) return std::unexpected(ok.error());
+    if (!current.index_of(h.beneficiary)) return invalid("the proposer is not a validator of this height");
+    if (auto ok = check_consensus_data(h, data); !ok) return invalid(ok.error());
 
     DbNodeStore store(*db_);
     DbCodeStore codes(*db_);
     evm::State state(&store, &codes, parent.state_root);
 
     // Protocol operations come before the transactions. Decision 003.
-    if (auto ok = apply_protocol_operations(state, h, data, false); !ok) return std::unexpected(ok.error());
+    if (auto ok = apply_protocol_operations(state, h, data, false); !ok) return invalid(ok.error());
 
     // Expert routing (decision 004, the node): at block H, the committees of H - 1 (whose
     // precommits carry the verdicts) and each transaction's ranking by the fraud gate on its
@@ -320,10 +340,10 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     std::optional<consensus::ExpertCommittees> committees;
     if (chain_.routing && models_->screens() && data.last_commit) {
         auto c = this->committees(h.number - 1);
-        if (!c) return std::unexpected(c.error());
+        if (!c) return fault(c.error());
         if (!c->served_experts().empty()) committees = std::move(*c);
     }
-    if (!committees && !data.routed.empty()) return std::unexpected("routed verdicts in a block without routing");
+    if (!committees && !data.routed.empty()) return invalid("routed verdicts in a block without routing");
     const consensus::RoutingRule rule{chain_.routing ? chain_.routing->top_k : 0, chain_.routing ? chain_.routing->capacity_percent : 0,
                                       committees ? static_cast<std::uint32_t>(committees->served_experts().size()) : 0};
     std::vector<core::Hash> routed_txns;                      // block order
@@ -351,7 +371,7 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     std::optional<core::BlockHeader> routed_on;
     if (committees) {
         routed_on = header_by_number(parent.number - 1);
-        if (!routed_on) return std::unexpected("block aborted: no header at " + std::to_string(parent.number - 1));
+        if (!routed_on) return fault("no header at " + std::to_string(parent.number - 1));
     }
     DbNodeStore routed_store(*db_);
     evm::State routed_state(&routed_store, nullptr, routed_on ? routed_on->state_root : parent.state_root);
@@ -372,15 +392,15 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     if (models_->screens() || models_->classifies()) screening.emplace(*models_, *db_, h.timestamp);
     std::vector<std::pair<core::Hash, TransactionVerdict>> verdicts;
     // Runs one transaction; false: it was left out (building only); an error: the block fails.
-    auto run = [&](const core::Transaction& t, const core::Address& sender, const core::Hash& hash,
-                   std::size_t index) -> std::expected<bool, std::string> {
+    auto run = [&](const core::Transaction& t, const core::Address& sender, const core::Hash& hash, std::size_t index,
+                   bool impersonated) -> std::expected<bool, BlockError> {
         const std::string which = "transaction " + std::to_string(index) + " (" + hash.hex() + ")";
         std::optional<TransactionVerdict> verdict;
         if (screening && models_->screens()) {
             auto v = screening->screen(state, t, sender);
-            if (!v) return std::unexpected("block aborted: " + v.error());
+            if (!v) return fault(v.error());
             if (v->decision == Decision::kReject) {
-                if (!building) return std::unexpected(which + " is rejected by fraud screening (score " + std::to_string(v->score) + ")");
+                if (!building) return invalid(which + " is rejected by fraud screening (score " + std::to_string(v->score) + ")");
                 log::warn("producer", "leaving out ", hash.hex(), ": fraud screening score ", v->score);
                 return false;
             }
@@ -389,10 +409,10 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
         std::optional<consensus::RoutingRequest> request;
         if (committees) {
             auto row = routed_rows->features(routed_state, t, sender);
-            if (!row) return std::unexpected("block aborted: " + row.error());
-            if (auto e = routed_state.error()) return std::unexpected("block aborted: " + std::string(evm::to_string(*e)));
+            if (!row) return fault(row.error());
+            if (auto e = routed_state.error()) return fault(std::string(evm::to_string(*e)));
             auto logits = models_->gate_logits(*row, gate);
-            if (!logits) return std::unexpected("block aborted: " + logits.error());
+            if (!logits) return fault(logits.error());
             request.emplace();
             request->ranking = consensus::rank_experts(*logits, *committees);
             if (building && !request->ranking.empty()) {
@@ -412,20 +432,23 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
                 }
             }
         }
-        auto outcome = evm::apply_transaction(state, ctx, t, sender, gas);
+        evm::ExecutionContext txn_ctx = ctx;
+        txn_ctx.sender_may_have_code = impersonated;  // decision 008
+        auto outcome = evm::apply_transaction(state, txn_ctx, t, sender, gas);
         if (!outcome && (building && outcome.error().invalid)) {
             log::warn("producer", "dropping ", hash.hex(), ": ", outcome.error().message);
             return false;
         }
         if (!outcome) {
-            return std::unexpected((outcome.error().invalid ? which + ": " : "block aborted: ") + outcome.error().message);
+            if (outcome.error().invalid) return invalid(which + ": " + outcome.error().message);
+            return fault(which + ": " + outcome.error().message);
         }
         core::Receipt receipt = std::move(outcome->receipt);
         if (screening) {
             const std::optional<core::Address> created =
                 t.is_create() ? std::optional<core::Address>(evm::create_address(sender, t.nonce)) : std::nullopt;
             if (auto r = screening->record(state, t, sender, receipt.success, created, outcome->created_contracts); !r) {
-                return std::unexpected("block aborted: " + r.error());
+                return fault(r.error());
             }
         }
         if (verdict) verdicts.emplace_back(hash, std::move(*verdict));
@@ -442,24 +465,50 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
         for (const PooledTransaction& p : *candidates) {
             // A sender's later nonces wait with its earlier one (they would fail, and be dropped).
             if (waiting.contains(p.sender)) continue;
-            auto included = run(p.txn, p.sender, p.hash, block.body.transactions.size());
+            auto included = run(p.txn, p.sender, p.hash, block.body.transactions.size(), p.impersonated);
             if (!included) return std::unexpected(included.error());
             if (!*included) {
                 if (!waiting.contains(p.sender)) out.dropped.push_back(p.hash);
                 continue;
             }
             block.body.transactions.push_back(p.txn);
+            if (p.impersonated) data.dev.impersonated.emplace_back(p.hash, p.sender);
+        }
+        if (!data.dev.impersonated.empty()) {
+            // The block names the senders no signature names (decision 008).
+            std::sort(data.dev.impersonated.begin(), data.dev.impersonated.end());
+            h.extra_data = data.hash().to_bytes();
         }
     } else {
+        const auto& named = data.dev.impersonated;  // strictly increasing by hash
+        std::size_t found = 0;
         for (std::size_t i = 0; i < block.body.transactions.size(); ++i) {
             const core::Transaction& t = block.body.transactions[i];
-            auto sender = core::validate_static(t, chain_.chain_id);  // recovers the sender once
-            if (!sender) {
-                return std::unexpected("transaction " + std::to_string(i) + ": " + std::string(core::to_string(sender.error())));
+            const core::Hash hash = t.hash();
+            const auto it = std::lower_bound(named.begin(), named.end(), hash,
+                                             [](const auto& entry, const core::Hash& x) { return entry.first < x; });
+            std::expected<core::Address, core::TxError> sender = std::unexpected(core::TxError::kInvalidSignature);
+            const bool impersonated = it != named.end() && it->first == hash;
+            if (impersonated) {
+                const core::Signature expected = impersonation_signature(it->second);
+                if (t.signature.r != expected.r || t.signature.s != expected.s || t.signature.y_parity != expected.y_parity) {
+                    return invalid("transaction " + std::to_string(i) + ": an impersonated transaction without the impersonation signature");
+                }
+                if (auto ok = core::validate_unsigned(t, chain_.chain_id); !ok) {
+                    return invalid("transaction " + std::to_string(i) + ": " + std::string(core::to_string(ok.error())));
+                }
+                sender = it->second;
+                ++found;
+            } else {
+                sender = core::validate_static(t, chain_.chain_id);  // recovers the sender once
             }
-            auto included = run(t, *sender, t.hash(), i);
+            if (!sender) {
+                return invalid("transaction " + std::to_string(i) + ": " + std::string(core::to_string(sender.error())));
+            }
+            auto included = run(t, *sender, hash, i, impersonated);
             if (!included) return std::unexpected(included.error());
         }
+        if (found != named.size()) return invalid("an impersonated sender names a transaction that is not in the block");
     }
     std::vector<std::pair<core::Hash, core::Bytes>> stats_blobs;
     if (screening) stats_blobs = screening->finish(state);
@@ -485,10 +534,10 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
         std::vector<std::vector<std::uint32_t>> rankings;
         for (const consensus::RoutingRequest& r : requests) rankings.push_back(r.ranking);
         if (auto v = consensus::verify_routing(routed_txns, rankings, rule, data.routed); !v) {
-            return std::unexpected("routing: " + v.error());
+            return invalid("routing: " + v.error());
         }
         if (auto v = consensus::verify_aggregations(data.routed, *data.last_commit, *committees, quorum); !v) {
-            return std::unexpected("routed verdicts: " + v.error());
+            return invalid("routed verdicts: " + v.error());
         }
         // What each committee did, for moe_getExperts.
         const auto answers = data.routed.empty() ? decltype(consensus::collect_answers(*data.last_commit)){}
@@ -557,13 +606,13 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     }
     if (chain_.routing && !next_committees) {
         auto same = this->committees(h.number);
-        if (!same) return std::unexpected(same.error());
+        if (!same) return fault(same.error());
         next_committees = std::move(*same);
     }
     next.advance(1);
 
     auto root = state.commit(store);
-    if (!root) return std::unexpected("state commit failed: " + std::string(evm::to_string(root.error())));
+    if (!root) return fault("state commit failed: " + std::string(evm::to_string(root.error())));
     core::Bloom bloom{};
     for (const core::Receipt& r : out.receipts) {
         for (std::size_t i = 0; i < bloom.size(); ++i) bloom[i] |= r.bloom[i];
@@ -577,11 +626,11 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
         h.logs_bloom = bloom;
         h.gas_used = gas;
     } else {
-        if (h.transactions_root != tx_root) return std::unexpected("transactions root mismatch");
-        if (h.gas_used != gas) return std::unexpected("gas used mismatch");
-        if (h.receipts_root != receipts_root) return std::unexpected("receipts root mismatch");
-        if (h.logs_bloom != bloom) return std::unexpected("logs bloom mismatch");
-        if (h.state_root != *root) return std::unexpected("state root mismatch");
+        if (h.transactions_root != tx_root) return invalid("transactions root mismatch");
+        if (h.gas_used != gas) return invalid("gas used mismatch");
+        if (h.receipts_root != receipts_root) return invalid("receipts root mismatch");
+        if (h.logs_bloom != bloom) return invalid("logs bloom mismatch");
+        if (h.state_root != *root) return invalid("state root mismatch");
     }
 
     std::vector<std::pair<core::Hash, core::Bytes>> new_code;
@@ -602,10 +651,19 @@ std::expected<ExecutedBlock, std::string> Node::run_block(core::Block block, con
     for (const consensus::WrongVerdictEvidence& e : data.wrong_verdicts) {
         out.write.extra.push_back({Column::kEvidence, {e.hash().to_bytes(), be64(h.number)}});
     }
+    // A read that failed was answered as absent: nothing computed since can be trusted.
+    if (auto f = db_->fault()) return fault("block " + std::to_string(h.number) + " was executed on a failed read: " + *f);
     out.block = std::move(block);
     out.consensus_data = std::move(data);
     out.next_validators = std::move(next);
     return out;
+}
+
+std::unexpected<BlockError> Node::block_error(BlockError::Kind kind, std::string message) const {
+    if (auto f = db_->fault(); f && kind != BlockError::Kind::kFault) {
+        return std::unexpected(BlockError{BlockError::Kind::kFault, message + " (after a failed read: " + *f + ")"});
+    }
+    return std::unexpected(BlockError{kind, std::move(message)});
 }
 
 std::expected<void, CommitError> Node::commit_block(const ExecutedBlock& executed, const consensus::CommitCertificate& certificate) {
@@ -660,6 +718,72 @@ std::expected<void, CommitError> Node::commit_block(const ExecutedBlock& execute
             h.number, " ", w.hash.hex(), " txs=", executed.block.body.transactions.size(), " gas=", h.gas_used,
             " round=", certificate.round);
     for (const auto& l : listeners) l(executed.block, executed.receipts);
+    return {};
+}
+
+std::expected<void, CommitError> Node::rewind_to(std::uint64_t number, const std::vector<PooledTransaction>& pool) {
+    auto reject = [](std::string m) { return std::unexpected(CommitError{CommitError::Kind::kRejected, std::move(m)}); };
+    {
+        std::lock_guard produce(produce_mutex_);
+        const Head old_head = head();
+        const core::BlockHeader old_header = head_header();
+        if (number > old_head.number) return reject("block " + std::to_string(number) + " is above the head");
+        auto target = db_->hash_by_number(number);
+        auto header = header_by_number(number);
+        if (!target || !header) return reject("block " + std::to_string(number) + " is unreadable");
+        auto next = validator_set(number + 1);
+        if (!next) return reject(next.error());
+        // Everything each removed block wrote beside itself (run_block's extra keys).
+        std::vector<BlockRemoval> removals;
+        for (std::uint64_t n = old_head.number; n > number; --n) {
+            auto hash = db_->hash_by_number(n);
+            auto block = hash ? block_by_hash(*hash) : std::nullopt;
+            auto data = hash ? consensus_data(*hash) : std::nullopt;
+            if (!block || !data) return reject("block " + std::to_string(n) + " is unreadable");
+            BlockRemoval r{*hash, n, {}, {}};
+            for (const core::Transaction& t : block->body.transactions) {
+                const core::Hash th = t.hash();
+                r.tx_hashes.push_back(th);
+                r.extra.push_back({Column::kVerdicts, th.to_bytes()});
+                r.extra.push_back({Column::kVerdicts, routing_key(th)});
+            }
+            r.extra.push_back({Column::kConsensusData, hash->to_bytes()});
+            r.extra.push_back({Column::kValidatorSets, be64(n + 1)});
+            r.extra.push_back({Column::kValidatorSets, committees_key(n + 1)});
+            for (const auto& e : data->evidence) r.extra.push_back({Column::kEvidence, e.hash().to_bytes()});
+            for (const auto& e : data->wrong_verdicts) r.extra.push_back({Column::kEvidence, e.hash().to_bytes()});
+            removals.push_back(std::move(r));
+        }
+        // Readers stop seeing the removed blocks before they leave the database.
+        {
+            std::lock_guard lock(mutex_);
+            head_ = Head{number, *target};
+            head_header_ = *header;
+            next_validators_ = std::move(*next);
+            stats_.head_number = number;
+            mempool_ = Mempool(MempoolLimits{.max_transactions = config_.mempool_max_transactions,
+                                             .max_per_sender = config_.mempool_max_per_sender});
+        }
+        if (auto r = db_->rewind(Head{number, *target}, removals); !r) {
+            std::lock_guard lock(mutex_);
+            head_ = old_head;
+            head_header_ = old_header;
+            stats_.head_number = old_head.number;
+            next_validators_ = validator_set(old_head.number + 1).value();
+            return std::unexpected(r.error());
+        }
+        log::info("node", "rewound the head from block ", old_head.number, " to ", number, " (", removals.size(),
+                  " block(s) removed)");
+    }
+    std::size_t refused = 0;
+    for (const PooledTransaction& p : pool) {
+        const bool pooled = p.impersonated ? submit_impersonated(p.txn, p.sender).has_value()
+                                           : admit_raw_transaction(p.txn.encode()).has_value();
+        refused += pooled ? 0 : 1;
+    }
+    if (refused > 0) log::info("node", refused, " transaction(s) of the restored pool no longer fit the head and were dropped");
+    std::lock_guard lock(mutex_);
+    head_moved_.notify_all();
     return {};
 }
 

@@ -251,6 +251,7 @@ std::expected<ChainConfig, std::string> parse_chain_config(const json& doc) {
             auto key = core::derive_key(seed, "m/44'/60'/0'/0/" + std::to_string(i));
             if (!key) return Error("alloc_mnemonic: " + std::string(core::to_string(key.error())));
             if (auto r = credit(key->address(), *balance); !r) return Error(r.error());
+            c.mnemonic_keys.push_back(*key);
         }
     }
     if (doc.contains("alloc")) {

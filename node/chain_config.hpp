@@ -64,6 +64,10 @@ struct RoutingConfig {
 
 /// The parameters of a chain: what its genesis says, identical on every node.
 struct ChainConfig {
+    /// Whether this is a devnet of one validator: the only chain whose blocks may carry dev
+    /// changes and whose head may be rewound (decision 008).
+    [[nodiscard]] bool is_dev_chain() const noexcept { return name == "devnet" && validators.size() == 1; }
+
     std::string name;
     std::uint64_t chain_id = 0;
     std::uint64_t block_interval_ms = 1000;
@@ -72,6 +76,9 @@ struct ChainConfig {
     core::uint256 initial_base_fee;
     core::FeeRules fee_rules;
     std::vector<GenesisAccount> alloc;  ///< in address order, duplicates merged
+    /// The keys `alloc_mnemonic` derives, in order: on a devnet, the accounts eth_accounts lists
+    /// and eth_sendTransaction signs for, as Anvil's (decision 008).
+    std::vector<core::PrivateKey> mnemonic_keys;
     std::uint64_t epoch_length = 100;
     std::uint64_t unbonding_blocks = 100;  ///< blocks between unstake and withdraw (staking contract)
     core::uint256 min_stake_wei = core::uint256(1'000'000'000'000'000'000ull);  ///< to enter the validator set

@@ -1,9 +1,7 @@
 #include "node/consensus_driver.hpp"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
+#include <future>
 #include <utility>
 
 #include "consensus/verdicts.hpp"
@@ -56,9 +54,9 @@ core::Bytes numbers(std::initializer_list<std::uint64_t> values) {
 }
 
 /// The items of an RLP list, each read by `read` (rlp::decode_string, rlp::decode_u64); an
-/// error unless the list holds exactly `n` and nothing follows it.
+/// error unless the list holds exactly `n` (any number when `n` is absent) and nothing follows it.
 template <typename Read>
-auto items_of(core::ByteView in, std::size_t n, Read read)
+auto items_of(core::ByteView in, std::optional<std::size_t> n, Read read)
     -> std::expected<std::vector<typename std::invoke_result_t<Read, core::ByteView&>::value_type>, std::string> {
     auto list = rlp::decode_list(in);
     if (!list) return std::unexpected(std::string(rlp::to_string(list.error())));
@@ -70,11 +68,11 @@ auto items_of(core::ByteView in, std::size_t n, Read read)
         if (!item) return std::unexpected(std::string(rlp::to_string(item.error())));
         out.push_back(*item);
     }
-    if (out.size() != n) return std::unexpected("expected " + std::to_string(n) + " items");
+    if (n && out.size() != *n) return std::unexpected("expected " + std::to_string(*n) + " items");
     return out;
 }
 
-auto strings_of(core::ByteView in, std::size_t n) {
+auto strings_of(core::ByteView in, std::optional<std::size_t> n) {
     return items_of(in, n, [](core::ByteView& from) { return rlp::decode_string(from); });
 }
 auto numbers_of(core::ByteView in, std::size_t n) {
@@ -82,18 +80,7 @@ auto numbers_of(core::ByteView in, std::size_t n) {
 }
 
 /// Pooled transactions on the wire: rlp([raw transaction, ...]), each as a byte string.
-std::expected<std::vector<core::Bytes>, std::string> pooled_transactions_of(core::ByteView in) {
-    auto list = rlp::decode_list(in);
-    if (!list) return std::unexpected(std::string(rlp::to_string(list.error())));
-    if (!in.empty()) return std::unexpected("trailing bytes");
-    std::vector<core::Bytes> out;
-    for (core::ByteView items = *list; !items.empty();) {
-        auto t = rlp::decode_string(items);
-        if (!t) return std::unexpected(std::string(rlp::to_string(t.error())));
-        out.emplace_back(t->begin(), t->end());
-    }
-    return out;
-}
+auto pooled_transactions_of(core::ByteView in) { return strings_of(in, std::nullopt); }
 
 /// A proposal on the wire: rlp([proposal, block, consensus data]).
 struct ProposalMessage {
@@ -144,9 +131,9 @@ std::expected<std::unique_ptr<ConsensusDriver>, std::string> ConsensusDriver::cr
                         self->p2p_->disconnect(peer, "bad pooled transactions: " + raw.error());
                         return;
                     }
-                    for (core::Bytes& t : *raw) {
+                    for (core::ByteView t : *raw) {
                         if (self->transactions_.size() >= kMaxInbox) break;
-                        self->transactions_.push_back({peer, MessageType::kTransaction, std::move(t)});
+                        self->transactions_.push_back({peer, MessageType::kTransaction, core::Bytes(t.begin(), t.end())});
                     }
                     self->transactions_cv_.notify_one();
                     return;
@@ -180,7 +167,7 @@ std::expected<void, std::string> ConsensusDriver::start() {
     last_status_ = Clock::now() - kStatusInterval;
     replay_wal();
     if (p2p_) {
-        if (auto r = p2p_->start(); !r) return std::unexpected("p2p: " + r.error());
+        if (auto r = p2p_->start(); !r) return std::unexpected(r.error());  // already says "p2p: ..."
         log::info("p2p", "listening on ", options_.p2p->host, ":", p2p_->listen_port(), " as ", p2p_->id().hex());
     }
     thread_ = std::thread([this] { run(); });
@@ -266,16 +253,20 @@ void ConsensusDriver::run() {
     if (!waiting_for_start_ && machine_.height() <= node_.head().number) start_height();
     for (;;) {
         std::deque<PeerMessage> batch;
+        std::deque<std::function<void()>> tasks;
         {
             std::unique_lock lock(inbox_mutex_);
             const auto next_due = timers_.empty() ? Clock::now() + std::chrono::milliseconds(200) : timers_.top().due;
             const auto wake = std::min(next_due, Clock::now() + std::chrono::milliseconds(200));
             inbox_cv_.wait_until(lock, wake, [this] {
-                return stopping_ || !inbox_.empty() || (waiting_for_start_ && (pooled_since_start_ || mine_requested_));
+                return stopping_ || !inbox_.empty() || !tasks_.empty() ||
+                       (waiting_for_start_ && (pooled_since_start_ || mine_requested_));
             });
             if (stopping_) break;
             batch.swap(inbox_);
+            tasks.swap(tasks_);
         }
+        for (const auto& task : tasks) task();
         for (const PeerMessage& m : batch) {
             try {
                 handle_message(m);
@@ -330,7 +321,7 @@ void ConsensusDriver::halt(const std::string& why) {
     halted_ = true;
     publish_status();  // /health/ready answers "halted" until the process is down
     log::error("consensus", why, "; consensus stops and the node shuts down");
-    ::kill(::getpid(), SIGTERM);
+    if (options_.on_fatal) options_.on_fatal(why);
 }
 
 // ---- Heights --------------------------------------------------------------------------------
@@ -613,10 +604,20 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
             if (data.wrong_verdicts.size() == Node::kMaxEvidencePerBlock) break;
             if (!node_.evidence_block(id) && node_.check_wrong_verdict(e, false)) data.wrong_verdicts.push_back(e);
         }
+        {
+            std::lock_guard lock(inbox_mutex_);
+            data.dev.changes = std::exchange(dev_changes_, {});
+        }
         const std::optional<RoutingInput> routing = routing_input(height, data);
         auto built = node_.build_block(options_.validator_key.address(), data, proposal_timestamp(), routing ? &*routing : nullptr);
+        if (!built && !data.dev.changes.empty()) {
+            // Kept for the next block: they were never in a block.
+            std::lock_guard lock(inbox_mutex_);
+            dev_changes_.insert(dev_changes_.begin(), data.dev.changes.begin(), data.dev.changes.end());
+        }
         if (!built) {
-            log::error("consensus", "cannot build block ", height, ": ", built.error());
+            if (built.error().kind == BlockError::Kind::kFault) return halt("cannot build block " + std::to_string(height) + ": " + built.error().message);
+            log::error("consensus", "cannot build block ", height, ": ", built.error().message);
             return;
         }
         data = built->consensus_data;  // with the routed verdicts the block carries
@@ -685,6 +686,161 @@ std::expected<void, std::string> ConsensusDriver::set_next_timestamp(std::uint64
     return {};
 }
 
+// ---- Snapshots of a devnet (decision 008) ----------------------------------------------------
+
+std::expected<void, std::string> ConsensusDriver::on_consensus_thread(std::function<void()> task) {
+    auto done = std::make_shared<std::promise<void>>();
+    std::future<void> finished = done->get_future();
+    {
+        std::lock_guard lock(inbox_mutex_);
+        if (stopping_ || !thread_.joinable()) return std::unexpected("the consensus thread is not running");
+        tasks_.push_back([task = std::move(task), done] {
+            task();
+            done->set_value();
+        });
+    }
+    inbox_cv_.notify_one();
+    if (finished.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+        return std::unexpected("the consensus thread did not answer within 10 s");
+    }
+    return {};
+}
+
+std::expected<void, std::string> ConsensusDriver::check_single_validator() const {
+    constexpr std::string_view kOnly = ": the dev state methods are only for a single-validator devnet";
+    if (!node_.chain().is_dev_chain()) return std::unexpected("this chain is not a devnet of one validator" + std::string(kOnly));
+    if (p2p_) return std::unexpected("this node has a network" + std::string(kOnly));
+    const std::uint64_t head = node_.head().number;
+    auto set = node_.validator_set(head + 1);
+    if (!set) return std::unexpected(set.error());
+    if (set->validators().size() != 1 || !set->index_of(options_.validator_key.address())) {
+        return std::unexpected("the chain has " + std::to_string(set->validators().size()) + " validators" + std::string(kOnly));
+    }
+    return {};
+}
+
+std::expected<std::uint64_t, std::string> ConsensusDriver::queue_dev_changes(std::vector<consensus::AccountChange> changes) {
+    if (auto ok = check_single_validator(); !ok) return std::unexpected(ok.error());
+    const std::uint64_t head = node_.head().number;
+    std::lock_guard lock(inbox_mutex_);
+    if (dev_changes_.size() + changes.size() > consensus::kMaxDevChanges) {
+        return std::unexpected("more than " + std::to_string(consensus::kMaxDevChanges) + " changes wait for the next block");
+    }
+    dev_changes_.insert(dev_changes_.end(), std::make_move_iterator(changes.begin()), std::make_move_iterator(changes.end()));
+    mine_requested_ = true;
+    inbox_cv_.notify_one();
+    // As mine_now: a height started already may have built its block before this call.
+    return std::max(head, started_height_) + 1;
+}
+
+std::expected<std::uint64_t, std::string> ConsensusDriver::snapshot() {
+    std::expected<std::uint64_t, std::string> out = std::unexpected("not taken");
+    auto ran = on_consensus_thread([this, &out] {
+        if (auto ok = check_single_validator(); !ok) {
+            out = std::unexpected(ok.error());
+            return;
+        }
+        DevSnapshot s;
+        s.head = node_.head();
+        const Mempool::Content content = node_.pool_content();
+        for (const auto* list : {&content.pending, &content.queued}) {
+            s.pool.insert(s.pool.end(), list->begin(), list->end());
+        }
+        {
+            std::lock_guard lock(clock_mutex_);
+            s.time_offset_s = time_offset_s_;
+            s.next_timestamp = next_timestamp_;
+            s.min_next_timestamp = min_next_timestamp_;
+        }
+        const std::uint64_t id = next_snapshot_id_++;
+        log::info("consensus", "snapshot ", id, " at block ", s.head.number, " with ", s.pool.size(), " pooled transaction(s)");
+        snapshots_[id] = std::move(s);
+        out = id;
+    });
+    if (!ran) return std::unexpected(ran.error());
+    return out;
+}
+
+std::expected<bool, std::string> ConsensusDriver::revert(std::uint64_t id) {
+    std::expected<bool, std::string> out = false;
+    auto ran = on_consensus_thread([this, id, &out] { out = revert_here(id); });
+    if (!ran) return std::unexpected(ran.error());
+    return out;
+}
+
+std::expected<bool, std::string> ConsensusDriver::revert_here(std::uint64_t id) {
+    const auto it = snapshots_.find(id);
+    if (it == snapshots_.end()) return false;
+    if (auto ok = check_single_validator(); !ok) return std::unexpected(ok.error());
+    const DevSnapshot s = it->second;
+    const Head head = node_.head();
+    auto kept = node_.header_by_number(s.head.number);
+    if (!kept || kept->hash() != s.head.hash) {
+        return std::unexpected("block " + std::to_string(s.head.number) + " of snapshot " + std::to_string(id) +
+                               " is no longer in the chain");
+    }
+    // The WAL first: it says "height snapshot + 1, nothing signed" before the database moves
+    // back. A crash before the rewind leaves the old chain with a WAL of no height of its own
+    // (ignored at start); a crash after it, the rewound chain whose next height has signed
+    // nothing. Either way no signature of a removed block is replayed.
+    if (auto r = wal_->rewrite({{WalRecordType::kHeight, numbers({s.head.number + 1})}}); !r) {
+        halt("cannot write the WAL: " + r.error());
+        return std::unexpected("cannot write the WAL: " + r.error());
+    }
+    if (auto r = node_.rewind_to(s.head.number, s.pool); !r) {
+        if (r.error().kind == CommitError::Kind::kStorage) {
+            halt(r.error().message);
+            return std::unexpected(r.error().message);
+        }
+        // Nothing moved: the WAL is made to say the head's next height again.
+        if (auto w = wal_->rewrite({{WalRecordType::kHeight, numbers({head.number + 1})}}); !w) {
+            halt("cannot write the WAL: " + w.error());
+            return std::unexpected("cannot write the WAL: " + w.error());
+        }
+        restart_at_head();
+        return std::unexpected("cannot revert: " + r.error().message);
+    }
+    restart_at_head();
+    {
+        std::lock_guard lock(clock_mutex_);
+        time_offset_s_ = s.time_offset_s;
+        next_timestamp_ = s.next_timestamp;
+        min_next_timestamp_ = s.min_next_timestamp;
+    }
+    snapshots_.erase(it, snapshots_.end());  // this one and every later one
+    log::info("consensus", "reverted to snapshot ", id, ": block ", s.head.number, " (was ", head.number, ")");
+    return true;
+}
+
+void ConsensusDriver::restart_at_head() {
+    const std::uint64_t next = node_.head().number + 1;
+    // A new state machine, as at process start: the old one's height is above the new head and
+    // would ignore the start of a lower height. The votes it signed for the removed blocks are
+    // forgotten on purpose; they were this chain's only signatures (decision 008).
+    machine_ = consensus::Tendermint(node_.chain().chain_id, options_.validator_key.address(), options_.timeouts);
+    blocks_.clear();
+    signed_votes_.clear();
+    signed_proposals_.clear();
+    proposal_messages_.clear();
+    future_.clear();
+    timers_ = {};
+    evidence_pool_.clear();
+    wrong_verdict_pool_.clear();
+    unchecked_precommits_.clear();
+    checked_precommits_.clear();
+    first_seen_.clear();
+    waiting_for_start_ = true;
+    last_block_had_transactions_ = false;
+    const bool pooled = node_.has_executable_transactions();
+    {
+        std::lock_guard lock(inbox_mutex_);
+        started_height_ = next - 1;
+        pooled_since_start_ = pooled;
+    }
+    timers_.push(Timer{Clock::now() + std::chrono::milliseconds(options_.commit_timeout_ms), {next, 0, {}}, true});
+    publish_status();
+}
+
 bool ConsensusDriver::execute_proposed(const core::Hash& hash, core::ByteView block_rlp, const consensus::ConsensusData& data) {
     if (auto it = blocks_.find(hash); it != blocks_.end()) return it->second.executed.has_value();
     ProposedBlock entry{core::Bytes(block_rlp.begin(), block_rlp.end()), data, std::nullopt};
@@ -697,8 +853,13 @@ bool ConsensusDriver::execute_proposed(const core::Hash& hash, core::ByteView bl
         auto executed = node_.execute_block(*block, data, replaying_ ? 0 : unix_seconds());
         if (executed) {
             entry.executed = std::move(*executed);
+        } else if (executed.error().kind == BlockError::Kind::kFault) {
+            // Not the proposer's doing: a nil prevote would count a valid block as invalid.
+            // Nothing is signed after a halt (log_wal refuses), so the caller's vote never goes out.
+            halt("cannot execute proposed block " + std::to_string(block->header.number) + ": " + executed.error().message);
+            return false;
         } else {
-            log::warn("consensus", "proposed block ", block->header.number, " is invalid: ", executed.error());
+            log::warn("consensus", "proposed block ", block->header.number, " is invalid: ", executed.error().message);
         }
     }
     const bool valid = entry.executed.has_value();
@@ -987,10 +1148,13 @@ void ConsensusDriver::on_block_response(const p2p::PeerId& peer, core::ByteView 
         return;
     }
     auto executed = node_.execute_block(*block, std::move(*data), 0);
+    if (!executed && executed.error().kind == BlockError::Kind::kFault) {
+        return halt("cannot execute certified block " + std::to_string(number) + ": " + executed.error().message);
+    }
     if (!executed) {
         // A block with a valid certificate that we cannot execute means our state differs
         // from the quorum's: nothing to do but say so loudly.
-        log::error("sync", "block ", number, " certified by the validators does not execute here: ", executed.error());
+        log::error("sync", "block ", number, " certified by the validators does not execute here: ", executed.error().message);
         return;
     }
     if (auto r = node_.commit_block(*executed, *cert); !r) {

@@ -6,6 +6,7 @@
 #include <deque>
 #include <expected>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -65,6 +66,10 @@ struct DriverOptions {
     /// For tests only (`moed start --byzantine-wrong-verdicts`): every score this validator
     /// signs in its vote extensions is off by 5000, so that recomputing validators catch it.
     bool byzantine_wrong_verdicts = false;
+    /// Told once, on the consensus thread, when the node halts: the WAL or the database failed
+    /// (a write, or a read a block depended on). Nothing is signed afterwards; whoever runs the
+    /// driver should stop the process (moed exits with status 3). Must not call stop().
+    std::function<void(const std::string& why)> on_fatal;
 };
 
 /// One thread that owns the consensus state: every input (peer messages, timers) is queued
@@ -95,6 +100,18 @@ class ConsensusDriver {
     /// The next block this validator proposes gets `timestamp`, and time goes on from there;
     /// an error unless it is after the head's timestamp.
     [[nodiscard]] std::expected<void, std::string> set_next_timestamp(std::uint64_t timestamp);
+    /// evm_snapshot (decision 008): records the head, the pool and the dev clock on the
+    /// consensus thread, between heights; returns the snapshot's id (1, 2, ...). An error on
+    /// anything but a single-validator devnet.
+    [[nodiscard]] std::expected<std::uint64_t, std::string> snapshot();
+    /// evm_revert (decision 008): puts the head, state, pool and clock back to snapshot `id`
+    /// (the blocks after it are removed) and forgets it and every later snapshot; false for an
+    /// unknown id. The WAL and the signer start again at the snapshot's next height.
+    [[nodiscard]] std::expected<bool, std::string> revert(std::uint64_t id);
+    /// hardhat_setBalance and the like (decision 008): `changes` go into the next block this
+    /// validator builds, which is asked for at once; returns its height (the head reaching it
+    /// answers the call). An error on anything but a single-validator devnet.
+    [[nodiscard]] std::expected<std::uint64_t, std::string> queue_dev_changes(std::vector<consensus::AccountChange> changes);
     /// The P2P port actually bound (0 without a network).
     [[nodiscard]] std::uint16_t p2p_port() const;
 
@@ -117,7 +134,29 @@ class ConsensusDriver {
         std::optional<ExecutedBlock> executed;  ///< empty: invalid
     };
 
+    /// What evm_snapshot recorded.
+    struct DevSnapshot {
+        Head head;
+        std::vector<PooledTransaction> pool;  ///< pending then queued
+        std::int64_t time_offset_s = 0;
+        std::optional<std::uint64_t> next_timestamp;
+        std::optional<std::uint64_t> min_next_timestamp;
+    };
+
     ConsensusDriver(Node& node, DriverOptions options);
+
+    /// Runs `task` on the consensus thread before its next event and waits for it (at most
+    /// 10 s): the dev RPC's changes of the chain never race a height.
+    [[nodiscard]] std::expected<void, std::string> on_consensus_thread(std::function<void()> task);
+    /// An error unless this is a single-validator devnet: no network, one validator now and
+    /// at the next height.
+    [[nodiscard]] std::expected<void, std::string> check_single_validator() const;
+    /// revert() on the consensus thread.
+    [[nodiscard]] std::expected<bool, std::string> revert_here(std::uint64_t id);
+    /// Forgets everything of the heights being decided and waits to start head + 1, as a
+    /// process that just opened its database would (after a rewind; the WAL must already say
+    /// head + 1 with nothing signed).
+    void restart_at_head();
 
     void run();
     void handle_message(const PeerMessage& m);
@@ -177,7 +216,7 @@ class ConsensusDriver {
     std::unique_ptr<p2p::P2p> p2p_;
     consensus::Tendermint machine_;
     bool replaying_ = false;
-    bool halted_ = false;  ///< the WAL failed: nothing more is signed or acted on
+    bool halted_ = false;  ///< the WAL or the database failed: nothing more is signed or acted on
 
     // Consensus-thread state.
     std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
@@ -213,12 +252,16 @@ class ConsensusDriver {
     bool pooled_since_start_ = false;
     bool mine_requested_ = false;  ///< evm_mine: start the next height now
     std::uint64_t started_height_ = 0;  ///< the last height start_height started
+    std::deque<std::function<void()>> tasks_;  ///< for the consensus thread (on_consensus_thread)
+    std::vector<consensus::AccountChange> dev_changes_;  ///< for the next block built here (decision 008)
 
     mutable std::mutex clock_mutex_;  ///< guards the dev RPC's clock
     std::int64_t time_offset_s_ = 0;
     std::optional<std::uint64_t> next_timestamp_;      ///< evm_setNextBlockTimestamp
     std::optional<std::uint64_t> min_next_timestamp_;  ///< evm_increaseTime: the next block at least this
     std::thread thread_;
+    std::map<std::uint64_t, DevSnapshot> snapshots_;  ///< by id; the consensus thread's
+    std::uint64_t next_snapshot_id_ = 1;
 
     // Transactions from peers: their own queue and thread, so that admitting them (sender
     // recovery, screening) never delays a vote.

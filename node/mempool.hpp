@@ -29,6 +29,7 @@ struct PooledTransaction {
     core::Hash hash;
     std::size_t size = 0;
     std::uint64_t arrival_ms = 0;  ///< when this node pooled it (a steady clock; observability only)
+    bool impersonated = false;     ///< sent unsigned from an impersonated account (decision 008)
 };
 
 /// The nonce and balance of an account in the head state.

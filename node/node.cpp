@@ -162,7 +162,7 @@ std::optional<IncludedTransaction> Node::transaction(const core::Hash& txn_hash)
     if (!receipts || loc->index >= receipts->size()) return std::nullopt;
     IncludedTransaction out;
     out.txn = block->body.transactions[loc->index];
-    auto sender = out.txn.sender();
+    auto sender = included_sender(out.txn, block->header.hash());
     if (!sender) return std::nullopt;
     out.sender = *sender;
     out.block_hash = block->header.hash();
@@ -279,21 +279,45 @@ std::expected<core::Hash, SubmitError> Node::admit_raw_transaction(core::ByteVie
         if (e == core::TxError::kInvalidSignature || e == core::TxError::kHighS) return fail("invalid sender");
         return fail(std::string(core::to_string(e)));
     }
-    const core::Address sender = *valid;
+    return pool_transaction(PooledTransaction{*txn, *valid, txn->hash(), raw.size(), steady_ms()}, raw);
+}
+
+core::Signature impersonation_signature(const core::Address& sender) {
+    return core::Signature{core::uint256_from_big_endian(sender.view()), 1, 0};
+}
+
+std::expected<core::Hash, SubmitError> Node::submit_impersonated(core::Transaction txn, const core::Address& sender) {
+    auto fail = [](std::string m) { return std::unexpected(SubmitError{-32000, std::move(m)}); };
+    if (!chain_.is_dev_chain()) return fail("impersonated transactions are only for a single-validator devnet");
+    txn.chain_id = chain_.chain_id;
+    if (auto ok = core::validate_unsigned(txn, chain_.chain_id); !ok) return fail(std::string(core::to_string(ok.error())));
+    txn.signature = impersonation_signature(sender);
+    const core::Bytes raw = txn.encode();
+    if (raw.size() > 128 * 1024) return fail("oversized data");
+    PooledTransaction entry{txn, sender, txn.hash(), raw.size(), steady_ms()};
+    entry.impersonated = true;
+    return pool_transaction(std::move(entry), raw);
+}
+
+std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction entry, core::ByteView raw) {
+    auto fail = [](std::string m) { return std::unexpected(SubmitError{-32000, std::move(m)}); };
+    const core::Address sender = entry.sender;
+    const core::Hash hash = entry.hash;
+    const core::Transaction txn = entry.txn;  // the entry moves into the pool before screening runs
     // The same rules as block building, against the head state, before pooling.
     {
         DbNodeStore store(*db_);
         std::lock_guard lock(mutex_);
         evm::State state(&store, nullptr, head_header_.state_root);
-        if (state.code_hash(sender) != core::kEmptyCodeHash) return fail("sender not an eoa");  // EIP-3607
-        PooledTransaction entry{*txn, sender, txn->hash(), raw.size(), steady_ms()};
+        // EIP-3607; an impersonated sender may be a contract, as on Anvil (decision 008).
+        if (!entry.impersonated && state.code_hash(sender) != core::kEmptyCodeHash) return fail("sender not an eoa");
         // Screening runs last, after every rule of the pool, so that every other error reads
         // as geth's would, and before the pool changes (decision 005).
         Mempool::AdmissionCheck screen;
         if (models_->screens()) {
             screen = [&]() -> std::expected<void, std::string> {
                 BlockScreening screening(*models_, *db_, head_header_.timestamp + 1);
-                auto verdict = screening.screen(state, *txn, sender);
+                auto verdict = screening.screen(state, txn, sender);
                 if (!verdict) return std::unexpected("fraud screening failed: " + verdict.error());
                 stats_.screened[static_cast<std::size_t>(verdict->decision)] += 1;  // mutex_ is held
                 for (const nn::ExpertWeight& e : verdict->experts) {
@@ -318,7 +342,24 @@ std::expected<core::Hash, SubmitError> Node::admit_raw_transaction(core::ByteVie
         listeners = transaction_listeners_;
     }
     for (const auto& l : listeners) l(raw);
-    return txn->hash();
+    return hash;
+}
+
+std::optional<core::Address> Node::included_sender(const core::Transaction& txn, const core::Hash& block_hash) const {
+    // An impersonated transaction's sender is named by its block, not by a signature; its
+    // signature has s = 1 (impersonation_signature), which no real signature has in practice,
+    // so only those look at the block's consensus data.
+    if (chain_.is_dev_chain() && txn.signature.s == 1) {
+        if (auto data = consensus_data(block_hash)) {
+            const core::Hash hash = txn.hash();
+            for (const auto& [h, sender] : data->dev.impersonated) {
+                if (h == hash) return sender;
+            }
+        }
+    }
+    auto sender = txn.sender();
+    if (!sender) return std::nullopt;
+    return *sender;
 }
 
 void Node::on_transaction(std::function<void(core::ByteView)> listener) {
@@ -452,9 +493,14 @@ std::expected<std::vector<TracedTransaction>, std::string> Node::trace_block(
     for (std::size_t i = 0; i <= last; ++i) {
         const core::Transaction& t = block->body.transactions[i];
         const core::Receipt& receipt = (*receipts)[i];
-        auto sender = t.sender();
+        const core::Hash hash = t.hash();
+        const auto named = std::find_if(data->dev.impersonated.begin(), data->dev.impersonated.end(),
+                                        [&](const auto& entry) { return entry.first == hash; });
+        const bool impersonated = named != data->dev.impersonated.end();
+        auto sender = impersonated ? std::optional<core::Address>(named->second) : included_sender(t, block_hash);
         if (!sender) return std::unexpected("transaction " + std::to_string(i) + " of the block has no valid signature");
-        const evm::ExecutionContext ctx{env, jumpdests_, &staking_, tracer_of(i)};
+        evm::ExecutionContext ctx{env, jumpdests_, &staking_, tracer_of(i)};
+        ctx.sender_may_have_code = impersonated;
         auto outcome = evm::apply_transaction(state, ctx, t, *sender, gas);
         if (!outcome) return std::unexpected("replaying transaction " + std::to_string(i) + " of the block: " + outcome.error().message);
         if (outcome->receipt.cumulative_gas_used != receipt.cumulative_gas_used || outcome->receipt.success != receipt.success) {

@@ -105,6 +105,11 @@ inline constexpr std::uint64_t kMaxLogBlockRange = 10'000;
 inline constexpr std::size_t kMaxLogResults = 10'000;
 inline constexpr std::uint64_t kRpcGasCap = 50'000'000;
 
+/// The signature an impersonated transaction carries (decision 008): r is the sender's address,
+/// s is 1. It recovers to no one in particular; it only makes the hashes of two senders' equal
+/// transactions differ.
+[[nodiscard]] core::Signature impersonation_signature(const core::Address& sender);
+
 /// A rejected submission: a JSON-RPC error code and geth's message.
 struct SubmitError {
     int code = -32000;
@@ -177,6 +182,15 @@ struct TransactionRouting {
     std::uint32_t failover = 0;                          ///< ranks skipped
     std::vector<consensus::AggregatedVerdict> verdicts;  ///< of its planned experts
     std::optional<consensus::ExpertCommittees> committees;  ///< of the certificate's height
+};
+
+/// Why a block was not executed: it breaks a rule (kInvalid: its proposer's doing, a nil
+/// prevote), or this node could not run it (kFault: a storage read failed, the state or a
+/// model could not be read; the node must stop rather than vote on what it could not check).
+struct BlockError {
+    enum class Kind { kInvalid, kFault };
+    Kind kind = Kind::kInvalid;
+    std::string message;
 };
 
 /// A block executed on the head's state, ready to be committed once a certificate exists.
@@ -272,6 +286,13 @@ class Node {
 
     /// Decodes, checks and pools a raw transaction (eth_sendRawTransaction).
     [[nodiscard]] std::expected<core::Hash, SubmitError> submit_raw_transaction(core::ByteView raw);
+    /// Pools an unsigned transaction from an impersonated `sender` (eth_sendTransaction on a
+    /// devnet, decision 008): every rule of submit_raw_transaction but the signature, which is
+    /// set to impersonation_signature(sender); the block that includes it names its sender.
+    [[nodiscard]] std::expected<core::Hash, SubmitError> submit_impersonated(core::Transaction txn, const core::Address& sender);
+    /// The sender of a transaction of block `block_hash`: the one its block names for an
+    /// impersonated transaction (on a devnet), else the signer; nullopt for a bad signature.
+    [[nodiscard]] std::optional<core::Address> included_sender(const core::Transaction& txn, const core::Hash& block_hash) const;
 
     /// Called with each committed block, on the consensus thread (WebSocket newHeads).
     void on_block(std::function<void(const core::Block&, const std::vector<core::Receipt>&)> listener);
@@ -283,20 +304,28 @@ class Node {
     /// With routing on at this height, `routing` holds the verdicts the proposer may carry: a
     /// routed transaction enters only with a verdict of every expert it is planned to, and
     /// the block's `routed` is filled (decision 004).
-    [[nodiscard]] std::expected<ExecutedBlock, std::string> build_block(const core::Address& proposer,
-                                                                        consensus::ConsensusData data,
-                                                                        std::uint64_t timestamp,
-                                                                        const RoutingInput* routing = nullptr);
-    /// Executes someone else's block on the head and checks every root and rule; an error
-    /// means the block is invalid (or the state could not be read). `now` bounds the
-    /// timestamp for a proposal (0: no bound, for a block that already has a certificate).
-    [[nodiscard]] std::expected<ExecutedBlock, std::string> execute_block(const core::Block& block,
-                                                                          consensus::ConsensusData data,
-                                                                          std::uint64_t now);
+    [[nodiscard]] std::expected<ExecutedBlock, BlockError> build_block(const core::Address& proposer,
+                                                                       consensus::ConsensusData data,
+                                                                       std::uint64_t timestamp,
+                                                                       const RoutingInput* routing = nullptr);
+    /// Executes someone else's block on the head and checks every root and rule; a kInvalid
+    /// error means the block is invalid, a kFault one that this node could not check it
+    /// (BlockError). `now` bounds the timestamp for a proposal (0: no bound, for a block that
+    /// already has a certificate).
+    [[nodiscard]] std::expected<ExecutedBlock, BlockError> execute_block(const core::Block& block,
+                                                                         consensus::ConsensusData data,
+                                                                         std::uint64_t now);
     /// Writes an executed block with its certificate in one batch and moves the head. A
     /// kStorage error is a fault of this node's disk: the caller must stop.
     [[nodiscard]] std::expected<void, CommitError> commit_block(const ExecutedBlock& executed,
                                                                 const consensus::CommitCertificate& certificate);
+
+    /// Moves the head back to block `number` (a devnet's evm_revert, decision 008): the blocks
+    /// above it leave the database with their transactions, receipts, logs, verdicts, consensus
+    /// data and validator sets, in one synced batch; the pool becomes `pool` (admitted again on
+    /// the new head; those it refuses now are dropped). The consensus thread
+    /// calls it between heights. A kStorage error is a fault of this node's disk: stop.
+    [[nodiscard]] std::expected<void, CommitError> rewind_to(std::uint64_t number, const std::vector<PooledTransaction>& pool);
 
     /// The validator set that signs `height` (1 .. head + 1).
     [[nodiscard]] std::expected<consensus::ValidatorSet, std::string> validator_set(std::uint64_t height) const;
@@ -372,12 +401,17 @@ class Node {
   private:
     /// submit_raw_transaction without counting its refusal.
     [[nodiscard]] std::expected<core::Hash, SubmitError> admit_raw_transaction(core::ByteView raw);
+    /// The pool's and screening's rules against the head state, then pooling and the listeners.
+    [[nodiscard]] std::expected<core::Hash, SubmitError> pool_transaction(PooledTransaction entry, core::ByteView raw);
 
     Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator);
     /// Runs `block`'s transactions (or, when building, the mempool's) on the head's state.
-    [[nodiscard]] std::expected<ExecutedBlock, std::string> run_block(core::Block block, consensus::ConsensusData data,
-                                                                      const std::vector<PooledTransaction>* candidates,
-                                                                      const RoutingInput* routing);
+    [[nodiscard]] std::expected<ExecutedBlock, BlockError> run_block(core::Block block, consensus::ConsensusData data,
+                                                                     const std::vector<PooledTransaction>* candidates,
+                                                                     const RoutingInput* routing);
+    /// A block error of `kind`, or a fault whatever `kind` says once the database has seen
+    /// a failed read (what looked like a broken rule may be a value read as absent).
+    [[nodiscard]] std::unexpected<BlockError> block_error(BlockError::Kind kind, std::string message) const;
     /// Checks the certificate of the parent and the evidence a block carries.
     [[nodiscard]] std::expected<void, std::string> check_consensus_data(const core::BlockHeader& header,
                                                                         const consensus::ConsensusData& data) const;

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/host_port.hpp"
+
 namespace moe::node {
 
 namespace {
@@ -31,22 +33,8 @@ std::string_view level_name(log::Level l) {
 }  // namespace
 
 std::expected<void, std::string> check_peer_address(std::string_view peer) {
-    const auto colon = peer.rfind(':');
-    const std::string quoted = "'" + std::string(peer) + "'";
-    if (colon == std::string_view::npos || colon == 0) return std::unexpected(quoted + " is not host:port");
-    const std::string_view host = peer.substr(0, colon);
-    const std::string_view port = peer.substr(colon + 1);
-    for (char ch : host) {
-        const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '-';
-        if (!ok) return std::unexpected(quoted + ": the host may hold only letters, digits, '.' and '-'");
-    }
-    unsigned long value = 0;
-    if (port.empty() || port.size() > 5) return std::unexpected(quoted + ": the port must be 1 to 65535");
-    for (char ch : port) {
-        if (ch < '0' || ch > '9') return std::unexpected(quoted + ": the port must be 1 to 65535");
-        value = value * 10 + static_cast<unsigned long>(ch - '0');
-    }
-    if (value == 0 || value > 65535) return std::unexpected(quoted + ": the port must be 1 to 65535");
+    auto parsed = core::parse_host_port(peer);
+    if (!parsed) return std::unexpected(parsed.error());
     return {};
 }
 

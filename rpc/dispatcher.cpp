@@ -1,6 +1,7 @@
 #include "rpc/dispatcher.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace moe::rpc {
 
@@ -77,9 +78,15 @@ std::size_t json_batch_items(std::string_view text, std::size_t limit) {
 Dispatcher::Dispatcher(std::size_t max_batch) : max_batch_(max_batch) { stats_.try_emplace(std::string(kUnknownMethod)); }
 
 void Dispatcher::add(const std::string& name, Handler handler) {
-    methods_[name] = std::move(handler);
+    if (!methods_.emplace(name, std::move(handler)).second) throw std::logic_error("RPC method " + name + " is registered twice");
     std::lock_guard lock(stats_mutex_);
     stats_.try_emplace(name);  // at zero until called: dashboards see every method from start-up
+}
+
+void Dispatcher::replace(const std::string& name, Handler handler) {
+    const auto it = methods_.find(name);
+    if (it == methods_.end()) throw std::logic_error("RPC method " + name + " is replaced but was never registered");
+    it->second = std::move(handler);
 }
 
 std::string_view method_class(std::string_view method) noexcept {

@@ -79,8 +79,13 @@ class Dispatcher {
     /// Every method it will register, and kUnknownMethod, has statistics at zero from the start.
     explicit Dispatcher(std::size_t max_batch = 1000);
 
-    /// Registers a method (replacing one of the same name).
+    /// Registers a method; a name registered already is a wiring mistake and throws
+    /// std::logic_error at start-up (two handlers of one name, one silently lost).
     void add(const std::string& name, Handler handler);
+    /// Replaces a method registered already, on purpose: a node with consensus answers
+    /// net_peerCount and eth_syncing from it rather than eth's defaults. Throws
+    /// std::logic_error when there is no such method.
+    void replace(const std::string& name, Handler handler);
     [[nodiscard]] bool has(const std::string& name) const { return methods_.contains(name); }
 
     /// Handles a request body; returns the response text, or nullopt when the body held only

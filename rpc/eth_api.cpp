@@ -227,14 +227,15 @@ constexpr std::uint64_t kSuggestedTip = 1'000'000'000;  // 1 gwei: what eth_maxP
 
 }  // namespace
 
-json block_json(const core::Block& block, bool full) {
+json block_json(const core::Block& block, bool full, const node::Node* node) {
     const core::BlockHeader& h = block.header;
     const core::Hash hash = h.hash();
     json txns = json::array();
     for (std::size_t i = 0; i < block.body.transactions.size(); ++i) {
         const core::Transaction& t = block.body.transactions[i];
         if (full) {
-            txns.push_back(transaction_json(t, t.sender().value_or(core::Address{}), hash, h.number,
+            const auto sender = node ? node->included_sender(t, hash) : std::optional<core::Address>(t.sender().value_or(core::Address{}));
+            txns.push_back(transaction_json(t, sender.value_or(core::Address{}), hash, h.number,
                                             static_cast<std::uint32_t>(i), h.base_fee_per_gas));
         } else {
             txns.push_back(t.hash().hex());
@@ -274,6 +275,8 @@ json block_json(const core::Block& block, bool full) {
     return j;
 }
 
+void throw_if_call_failed(const node::CallOutcome& outcome) { throw_if_failed(outcome); }
+
 node::CallRequest call_request_param(node::Node& node, const json& call) {
     if (!call.is_object()) invalid_params("transaction call object must be an object");
     node::CallRequest r;
@@ -306,7 +309,7 @@ node::CallRequest call_request_param(node::Node& node, const json& call) {
 void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
     const std::uint64_t chain_id = node.chain().chain_id;
 
-    d.add("web3_clientVersion", [](const json&, CallContext&) { return json(std::string(kClientVersion)); });
+    d.add("web3_clientVersion", [version = options.client_version](const json&, CallContext&) { return json(version); });
     d.add("web3_sha3", [](const json& p, CallContext&) {
         return json(core::keccak256(data_param(param(p, 0, "data"), "data")).hex());
     });
@@ -514,13 +517,13 @@ void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
         }
         const bool full = has_param(p, 1) && p[1].is_boolean() && p[1].get<bool>();
         auto b = node.block_by_number(n);
-        return b ? block_json(*b, full) : json(nullptr);
+        return b ? block_json(*b, full, &node) : json(nullptr);
     });
     d.add("eth_getBlockByHash", [&node](const json& p, CallContext&) {
         const core::Hash h = hash_param(param(p, 0, "block hash"));
         const bool full = has_param(p, 1) && p[1].is_boolean() && p[1].get<bool>();
         auto b = node.block_by_hash(h);
-        return b ? block_json(*b, full) : json(nullptr);
+        return b ? block_json(*b, full, &node) : json(nullptr);
     });
     d.add("eth_getBlockTransactionCountByNumber", [&node](const json& p, CallContext&) {
         std::uint64_t n = 0;

@@ -160,8 +160,9 @@ void register_validator_api(Dispatcher& d, node::Node& node, const node::Consens
         return certificate_json(*c, set ? &*set : nullptr);
     });
 
-    d.add("net_peerCount", [&driver](const json&, CallContext&) { return json(qty(std::uint64_t{driver.status().peers.size()})); });
-    d.add("eth_syncing", [&node, &driver](const json&, CallContext&) {
+    // eth's answers (no peers, never syncing) are for a node without consensus; this one knows.
+    d.replace("net_peerCount", [&driver](const json&, CallContext&) { return json(qty(std::uint64_t{driver.status().peers.size()})); });
+    d.replace("eth_syncing", [&node, &driver](const json&, CallContext&) {
         const node::ConsensusStatus s = driver.status();
         if (!s.syncing) return json(false);
         std::uint64_t highest = 0;

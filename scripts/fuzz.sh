@@ -8,8 +8,9 @@
 #   scripts/fuzz.sh --list             the targets
 #
 # Targets: rlp transaction block consensus p2p wal model config jsonrpc evm. The corpus of a
-# target lives in build-fuzz/corpus/TARGET (seeded from ../shared/ethereum-tests and the
-# repository by scripts/fuzz_seeds.py, grown by every run); a crashing input is written to
+# target lives in build-fuzz/corpus/TARGET (seeded from ../shared/ethereum-tests, the
+# repository and, for wal and consensus, a few seconds of build/cmd/moed/moed devnet, by
+# scripts/fuzz_seeds.py; grown by every run); a crashing input is written to
 # build-fuzz/findings/TARGET/. Environment: MOE_SHARED_DIR (default ../shared), MOE_JOBS (2).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"

@@ -69,8 +69,10 @@ start_node() {
   for _ in $(seq 1 50); do [[ -s $d/moed.pid && $(cat "$d/moed.pid") != "${old_pid:-}" ]] && break; sleep 0.01; done
   sleep 0.3
   if ! alive "$i"; then
+    # The watcher's line says how it ended; give it a moment to land.
+    for _ in $(seq 1 20); do grep -q "testnet.sh: moed (pid $(node_pid "$i"))" "$d/moed.log" && break; sleep 0.05; done
     echo "node$i exited at once; the end of its log:" >&2
-    tail -n 3 "$d/moed.log" >&2
+    tail -n 5 "$d/moed.log" >&2
     return 1
   fi
   echo "node$i started (pid $(node_pid "$i"), rpc http://127.0.0.1:$(rpc_port "$i"))"

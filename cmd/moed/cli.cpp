@@ -2,7 +2,11 @@
 
 #include <algorithm>
 
+#include "git_revision.hpp"  // generated (cmake/git_revision.cmake)
+
 namespace moe::node {
+
+std::string client_version() { return "moed/v0.1.0-" + std::string(kGitRevision) + "/linux-x86_64/gcc12"; }
 
 bool wants_help(Args args) {
     return std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "-h" || a == "--help"; });

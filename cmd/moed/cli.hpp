@@ -21,6 +21,10 @@ struct Command {
 /// True when the arguments ask for help (-h or --help anywhere).
 [[nodiscard]] bool wants_help(Args args);
 
+/// What `moed version` prints and web3_clientVersion answers, geth's shape with the git
+/// revision the binary was built from: "moed/v0.1.0-1b636a4c5e2f/linux-x86_64/gcc12".
+[[nodiscard]] std::string client_version();
+
 /// Reads `--name value` or `--name=value`; returns the fallback when absent.
 [[nodiscard]] std::string flag_value(Args args, std::string_view name, std::string fallback = {});
 

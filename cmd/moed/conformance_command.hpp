@@ -4,7 +4,7 @@
 
 namespace moe::node {
 
-/// `moed conformance [--verbose] [--min-pass-rate P] PATH...`: runs ethereum/tests files.
+/// `moed conformance [--verbose] [--expected-failures FILE] PATH...`: runs ethereum/tests files.
 int conformance_main(Args args);
 
 }  // namespace moe::node

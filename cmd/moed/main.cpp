@@ -16,10 +16,9 @@ namespace {
 
 using moe::node::Command;
 
-constexpr std::string_view kVersion = "moed/0.1.0";
-
 int run_version(moe::node::Args) {
-    std::printf("%.*s\n", static_cast<int>(kVersion.size()), kVersion.data());
+    const std::string v = moe::node::client_version();
+    std::printf("%s\n", v.c_str());
     return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "moe/offline/fraud_dataset.hpp"
 #include "moe/inference.hpp"
 #include "moe/model_file.hpp"
+#include "moe/offline/svg_plot.hpp"
 #include "moe/offline/task_eval.hpp"
 #include "moe/tasks.hpp"
 #include "moe/offline/synthetic.hpp"
@@ -55,6 +56,9 @@ constexpr std::string_view kUsage =
     "                            preset's) on --worlds N (default 20) held-back generated worlds of\n"
     "                            ordinary activity and on the held-out accounts' transactions, ending\n"
     "                            'false_flag=X false_reject=Y fraud_recall_at_reject=Z'.\n"
+    "                            --plots DIR: also write pictures there as SVG (contract: the\n"
+    "                            confusion matrix and each class's first expert; fraud: each\n"
+    "                            transaction type's and label's first expert).\n"
     "  features --task contract|fraud --data DIR --out CSV [--seed N] [--accounts N] [--with-gas-price]\n"
     "                            write the feature rows (7-bit codes), label, group and held-out flag\n"
     "                            of the same split (contract: and the live set, held_out 2), for\n"
@@ -272,6 +276,37 @@ std::optional<TaskFlags> task_flags(const std::string& cmd, Args args) {
     return f;
 }
 
+/// Writes one picture of `moed moe eval --plots DIR`; false (and says why) when it cannot.
+bool write_plot(const std::string& dir, const std::string& name, const std::string& svg) {
+    if (dir.empty()) return true;
+    const fs::path file = fs::path(dir) / name;
+    if (auto w = write_file_atomic(file, svg); !w) {
+        std::fprintf(stderr, "moed moe eval: %s\n", w.error().c_str());
+        return false;
+    }
+    std::printf("plot: %s\n", file.c_str());
+    return true;
+}
+
+/// Integer counts as a heatmap shaded by each row's share (a confusion matrix row sums to its class).
+nn::svg::Heatmap counts_heatmap(std::string title, std::string row_axis, std::string column_axis, std::vector<std::string> rows,
+                                std::vector<std::string> columns, const std::vector<std::vector<long>>& counts) {
+    nn::svg::Heatmap h{std::move(title), std::move(row_axis), std::move(column_axis), std::move(rows), std::move(columns), {}, {}};
+    for (const auto& row : counts) {
+        long sum = 0;
+        for (long n : row) sum += n;
+        std::vector<double> shade;
+        std::vector<std::string> text;
+        for (long n : row) {
+            shade.push_back(sum == 0 ? 0.0 : static_cast<double>(n) / static_cast<double>(sum));
+            text.push_back(std::to_string(n));
+        }
+        h.shade.push_back(std::move(shade));
+        h.text.push_back(std::move(text));
+    }
+    return h;
+}
+
 int eval(Args args) {
     const auto f = task_flags("eval", args);
     if (!f) return 2;
@@ -317,6 +352,15 @@ int eval(Args args) {
         std::fputs("moed moe eval: --worlds must be an integer 1..1000\n", stderr);
         return 2;
     }
+    const std::string plots = flag_value(args, "--plots");
+    if (!plots.empty()) {
+        std::error_code ec;
+        fs::create_directories(plots, ec);
+        if (ec) {
+            std::fprintf(stderr, "moed moe eval: cannot create %s: %s\n", plots.c_str(), ec.message().c_str());
+            return 1;
+        }
+    }
     const bool gas_price = f->task == "fraud" && model->num_features == nn::kFraudFeatures + 1;
     auto data = load_task("eval", f->task, f->data, f->seed, f->accounts, gas_price, f->templates);
     if (!data) return 1;
@@ -357,6 +401,26 @@ int eval(Args args) {
             std::printf("%-8zu", e);
             for (int n : first[e]) std::printf(" %8d", n);
             std::printf("\n");
+        }
+        if (!plots.empty()) {
+            const std::vector<std::string> classes(names.begin(), names.end());
+            if (!write_plot(plots, "contract_confusion.svg",
+                            nn::svg::heatmap(counts_heatmap("Contract classes, held-out codes (shade: share of the true class)", "true class",
+                                                            "predicted class", classes, classes, r.confusion)))) {
+                return 1;
+            }
+            // Transposed: per class, which expert the gate sends its rows to first.
+            std::vector<std::vector<long>> by_class(nn::kContractClasses, std::vector<long>(experts, 0));
+            std::vector<std::string> expert_names;
+            for (std::size_t e = 0; e < experts; ++e) {
+                expert_names.push_back("expert " + std::to_string(e));
+                for (int c = 0; c < nn::kContractClasses; ++c) by_class[static_cast<std::size_t>(c)][e] = first[e][static_cast<std::size_t>(c)];
+            }
+            if (!write_plot(plots, "contract_experts.svg",
+                            nn::svg::heatmap(counts_heatmap("First expert of held-out codes (shade: share of the class)", "true class",
+                                                            "expert the gate ranks first", classes, expert_names, by_class)))) {
+                return 1;
+            }
         }
         // The live set: contracts of families never trained on, as the e2e test deploys them.
         auto live = nn::load_labelled_codes(f->live);
@@ -441,6 +505,22 @@ int eval(Args args) {
                 std::printf(" %8.1f%%", n == 0 ? 0.0 : 100.0 * static_cast<double>(first[e][static_cast<std::size_t>(c)]) / static_cast<double>(n));
             }
             std::printf(" %11.0f\n", rows_of[e] == 0 ? 0.0 : 10000 * score_sum[e] / static_cast<double>(rows_of[e]));
+        }
+        if (!plots.empty()) {
+            // Per column (a transaction type, or the account's label), the share each expert takes first.
+            const std::vector<std::string> columns = {"transfer", "call", "deploy", "token", "benign", "fraud"};
+            std::vector<std::vector<long>> by_column(kColumns, std::vector<long>(experts, 0));
+            std::vector<std::string> expert_names;
+            for (std::size_t e = 0; e < experts; ++e) {
+                expert_names.push_back("expert " + std::to_string(e));
+                for (int c = 0; c < kColumns; ++c) by_column[static_cast<std::size_t>(c)][e] = first[e][static_cast<std::size_t>(c)];
+            }
+            if (!write_plot(plots, "fraud_experts.svg",
+                            nn::svg::heatmap(counts_heatmap("First expert of held-out transactions (shade: share of the row)",
+                                                            "transaction type / account", "expert the gate ranks first", columns,
+                                                            expert_names, by_column)))) {
+                return 1;
+            }
         }
     }
     return 0;

@@ -2,7 +2,9 @@
 #include "cmd/moed/node_commands.hpp"
 
 #include <signal.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -38,7 +40,8 @@ constexpr std::string_view kInitUsage =
 constexpr std::string_view kStartUsage =
     "usage: moed start --home DIR [options]\n"
     "Runs the node of DIR until SIGINT or SIGTERM, then finishes the block in hand and closes\n"
-    "the database cleanly. Options override config.json:\n"
+    "the database cleanly (exit status 0). A node whose WAL or database fails halts: it signs\n"
+    "nothing more, shuts down the same way and exits with status 3. Options override config.json:\n"
     "  --rpc-host H            JSON-RPC address (default 127.0.0.1)\n"
     "  --rpc-port P            JSON-RPC HTTP and WebSocket port (default 8545)\n"
     "  --rpc-allow-external    allow binding an address other than loopback\n"
@@ -64,6 +67,8 @@ constexpr std::string_view kDevnetUsage =
 /// How long eth_getTransactionReceipt waits for a pooled transaction's block with instant
 /// blocks: far beyond the few milliseconds a block takes, far below ethers' 4 s poll.
 constexpr std::chrono::milliseconds kInstantReceiptWait{500};
+/// `moed start`'s exit status after a halt (ConsensusDriver::on_fatal).
+constexpr int kExitHalted = 3;
 
 std::string default_devnet_home() {
     const char* home = std::getenv("HOME");
@@ -242,6 +247,13 @@ int run_home(const fs::path& dir, Args args) {
         pc.max_peers = config->p2p_max_peers;
         options.p2p = std::move(pc);
     }
+    // A halt (the WAL or the database failed) stops the process as SIGTERM does, and the exit
+    // status says it was not asked for (systemd's Restart=on-failure restarts it).
+    std::atomic<bool> halted{false};
+    options.on_fatal = [&halted](const std::string&) {
+        halted = true;
+        ::kill(::getpid(), SIGTERM);
+    };
     options.instant_blocks = config->instant_blocks;
     options.byzantine_wrong_verdicts = has_flag(args, "--byzantine-wrong-verdicts");
     if (options.byzantine_wrong_verdicts) log::warn("node", "signing wrong verdicts on purpose (--byzantine-wrong-verdicts, tests only)");
@@ -255,6 +267,7 @@ int run_home(const fs::path& dir, Args args) {
 
     rpc::Dispatcher dispatcher(config->rpc_max_batch);
     rpc::EthApiOptions eth_options;
+    eth_options.client_version = client_version();
     if (config->instant_blocks) eth_options.receipt_wait = kInstantReceiptWait;
     rpc::register_eth_api(dispatcher, n, eth_options);
     rpc::register_validator_api(dispatcher, n, **driver);
@@ -262,9 +275,15 @@ int run_home(const fs::path& dir, Args args) {
     rpc::register_debug_api(dispatcher, n);
     // The dev RPC moves the devnet's clock and mines on request: only on a devnet home (the
     // devnet preset, one validator, no peers), never on a chain others validate.
-    if (chain->name == "devnet" && chain->validators.size() == 1 && config->persistent_peers.empty()) {
+    if (chain->is_dev_chain() && config->persistent_peers.empty()) {
         rpc::register_dev_api(dispatcher, n, **driver);
-        log::info("rpc", "dev methods on: evm_mine, evm_increaseTime, evm_setNextBlockTimestamp");
+        std::string methods;
+        for (const char* m : rpc::kDevMethods) methods += (methods.empty() ? "" : ", ") + std::string(m);
+        log::info("rpc", "dev methods on: ", methods);
+    } else {
+        rpc::register_dev_refusals(dispatcher, chain->name != "devnet" ? "this chain is " + chain->name
+                                               : chain->validators.size() != 1 ? "this chain has " + std::to_string(chain->validators.size()) + " validators"
+                                                                               : "this node has persistent peers");
     }
     rpc::ServerConfig sc;
     sc.host = config->rpc_host;
@@ -298,12 +317,16 @@ int run_home(const fs::path& dir, Args args) {
 
     int signal_number = 0;
     sigwait(&signals, &signal_number);
-    log::info("node", "received ", signal_number == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down");
+    if (halted) {
+        log::info("node", "halted, shutting down");
+    } else {
+        log::info("node", "received ", signal_number == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down");
+    }
     server.stop();
     (*driver)->stop();  // finishes the block in hand
     node->reset();  // closes the database
     log::info("node", "stopped cleanly");
-    return 0;
+    return halted ? kExitHalted : 0;
 }
 
 }  // namespace

@@ -198,6 +198,10 @@ int load_main(Args args) {
         std::printf("committed transfers/s: %.1f\n", r.committed_per_second);
         std::printf("inclusion latency:     p50 %.0f ms, p99 %.0f ms\n", r.latency_p50_ms, r.latency_p99_ms);
         if (r.unsent > 0) std::printf("unsent:                %llu (no URL answered)\n", static_cast<unsigned long long>(r.unsent));
+        if (r.held_back > 0) {
+            std::printf("held back:             %llu (later nonces of senders with a refused transaction)\n",
+                        static_cast<unsigned long long>(r.held_back));
+        }
         if (r.rebroadcast > 0) std::printf("rebroadcast:           %llu\n", static_cast<unsigned long long>(r.rebroadcast));
         if (!o.receipts_path.empty()) {
             std::printf("receipts recorded:     %llu in %s\n", static_cast<unsigned long long>(r.receipts), o.receipts_path.c_str());

@@ -17,6 +17,7 @@
 #include "moe/offline/benign_traffic.hpp"
 #include "moe/offline/fraud_dataset.hpp"
 #include "moe/model_file.hpp"
+#include "moe/offline/svg_plot.hpp"
 #include "moe/offline/task_eval.hpp"
 #include "moe/tasks.hpp"
 #include "moe/offline/trainer.hpp"
@@ -53,7 +54,8 @@ constexpr std::string_view kUsage =
     "  --rows N                generated rows (default 12000)\n"
     "  --seed N                seed of the initialisation, shuffles and split (default 1)\n"
     "  --experts E --top-k K --hidden H --epochs N --patience N --batch N --learning-rate R\n"
-    "  --log FILE              CSV of the curves: epoch,train_loss,load_balance,z_loss,val_loss,val_acc\n";
+    "  --log FILE              CSV of the curves: epoch,train_loss,load_balance,z_loss,val_loss,val_acc\n"
+    "  --plot FILE             the same curves as an SVG picture\n";
 
 std::expected<nn::Dataset, std::string> read_csv(const std::string& path) {
     auto text = read_file(path, 1ull << 31);
@@ -280,8 +282,14 @@ int train_main(Args args) {
         }
         log << "epoch,train_loss,load_balance_loss,z_loss,val_loss,val_accuracy\n";
     }
+    const std::string plot_path = flag_value(args, "--plot");
+    nn::svg::LineChart curves{"Training curves", "epoch", "loss / accuracy", {}, {{"train loss", {}}, {"validation loss", {}}, {"validation accuracy", {}}}};
     const auto started = std::chrono::steady_clock::now();
     const auto result = nn::train_moe(data, o, [&](const nn::EpochReport& r) {
+        curves.x.push_back(r.epoch);
+        curves.series[0].y.push_back(r.train_loss);
+        curves.series[1].y.push_back(r.validation_loss);
+        curves.series[2].y.push_back(r.validation_accuracy);
         constexpr int kWidth = 30;
         const int filled = kWidth * r.epoch / std::max(1, r.max_epochs);
         std::fprintf(stderr, "\repoch %3d/%-3d [%-*s] loss %.4f lb %.4f z %.4f | val loss %.4f acc %.4f%s\n", r.epoch, r.max_epochs,
@@ -295,6 +303,13 @@ int train_main(Args args) {
     if (auto w = write_file_atomic(out, std::string_view(reinterpret_cast<const char*>(file.data()), file.size())); !w) {
         std::fprintf(stderr, "moed train: %s\n", w.error().c_str());
         return 1;
+    }
+    if (!plot_path.empty()) {
+        curves.title = "Training curves: " + (task.empty() ? std::string("synthetic task") : task) + " (" + std::to_string(o.experts) + " experts, top-" + std::to_string(o.top_k) + ")";
+        if (auto w = write_file_atomic(plot_path, nn::svg::line_chart(curves)); !w) {
+            std::fprintf(stderr, "moed train: %s\n", w.error().c_str());
+            return 1;
+        }
     }
     std::printf("epochs: %d (early stopping patience %d)\n", result.epochs_run, o.patience);
     std::printf("validation accuracy: float %.4f, quantized %.4f\n", result.float_validation_accuracy,

@@ -10,7 +10,6 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <charconv>
 #include <deque>
 #include <mutex>
 #include <random>
@@ -20,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/host_port.hpp"
 #include "core/keccak.hpp"
 #include "node/log.hpp"
 #include "node/p2p/limits.hpp"
@@ -71,19 +71,11 @@ struct DialSlot {
 };
 
 std::expected<DialSlot, std::string> parse_peer(const std::string& text) {
-    const auto colon = text.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
-        return std::unexpected("persistent peer \"" + text + "\" is not host:port");
-    std::string host = text.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    const std::string port = text.substr(colon + 1);
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 0xFFFF)
-        return std::unexpected("persistent peer \"" + text + "\" has a bad port");
+    auto address = core::parse_host_port(text);
+    if (!address) return std::unexpected("persistent peer " + address.error());
     DialSlot slot;
-    slot.host = std::move(host);
-    slot.port = port;
+    slot.host = std::move(address->host);
+    slot.port = std::to_string(address->port);
     return slot;
 }
 

@@ -10,6 +10,8 @@
 #include <array>
 #include <mutex>
 
+#include "node/log.hpp"
+
 namespace moe::node {
 
 namespace {
@@ -218,11 +220,59 @@ std::expected<void, CommitError> ChainDb::commit_block(const BlockWrite& block) 
     return {};
 }
 
+std::expected<void, CommitError> ChainDb::rewind(const Head& to, const std::vector<BlockRemoval>& removals) {
+    auto reject = [](std::string m) { return std::unexpected(CommitError{CommitError::Kind::kRejected, std::move(m)}); };
+    const auto current = head();
+    if (!current) return reject("the database has no head");
+    if (to.number > current->number) return reject("block " + std::to_string(to.number) + " is above the head");
+    if (hash_by_number(to.number) != to.hash) return reject("block " + std::to_string(to.number) + " is not the canonical one");
+    if (removals.size() != current->number - to.number) return reject("the removals do not span the blocks above the new head");
+    auto col = [&](Column c) { return columns_[static_cast<std::size_t>(c)]; };
+    rocksdb::WriteBatch batch;
+    std::uint64_t number = current->number;
+    for (const BlockRemoval& r : removals) {
+        if (r.number != number || hash_by_number(number) != r.hash) {
+            return reject("removal of block " + std::to_string(r.number) + " is not the canonical block " + std::to_string(number));
+        }
+        batch.Delete(col(Column::kHeaders), slice(r.hash.view()));
+        batch.Delete(col(Column::kBodies), slice(r.hash.view()));
+        batch.Delete(col(Column::kReceipts), slice(r.hash.view()));
+        batch.Delete(col(Column::kCanonical), slice(be64(r.number)));
+        batch.Delete(col(Column::kCertificates), slice(be64(r.number)));
+        for (const Hash& t : r.tx_hashes) batch.Delete(col(Column::kTxIndex), slice(t.view()));
+        for (const auto& [column, key] : r.extra) batch.Delete(col(column), slice(key));
+        --number;
+    }
+    Bytes head_value = be64(to.number);
+    head_value.insert(head_value.end(), to.hash.bytes.begin(), to.hash.bytes.end());
+    batch.Put(col(Column::kMeta), slice(kKeyHead), slice(head_value));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    const auto s = db_->Write(wo, &batch);
+    if (!s.ok()) {
+        return std::unexpected(CommitError{CommitError::Kind::kStorage,
+                                           "cannot rewind to block " + std::to_string(to.number) + ": " + describe(s)});
+    }
+    return {};
+}
+
 std::optional<Bytes> ChainDb::read(Column column, ByteView key) const {
     std::string value;
     const auto s = db_->Get(rocksdb::ReadOptions(), columns_[static_cast<std::size_t>(column)], slice(key), &value);
-    if (!s.ok()) return std::nullopt;
-    return Bytes(value.begin(), value.end());
+    if (s.ok()) return Bytes(value.begin(), value.end());
+    if (!s.IsNotFound()) {
+        const std::lock_guard lock(fault_mutex_);
+        if (!fault_) {
+            fault_ = "database read failed (column " + std::to_string(static_cast<int>(column)) + "): " + s.ToString();
+            log::error("storage", *fault_);
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> ChainDb::fault() const {
+    const std::lock_guard lock(fault_mutex_);
+    return fault_;
 }
 
 std::optional<Head> ChainDb::head() const {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -80,6 +81,17 @@ struct BlockWrite {
     std::vector<std::pair<Column, std::pair<core::Bytes, core::Bytes>>> extra;
 };
 
+/// What removing one block from the top of the chain deletes (a devnet's evm_revert, decision
+/// 008): the block, its canonical number, certificate and transaction index entries, and the
+/// keys later features wrote for it. Trie nodes and code stay: they are addressed by hash and
+/// shared with the blocks that remain.
+struct BlockRemoval {
+    core::Hash hash;
+    std::uint64_t number = 0;
+    std::vector<core::Hash> tx_hashes;
+    std::vector<std::pair<Column, core::Bytes>> extra;  ///< keys to delete, by column
+};
+
 /// Why a block was not committed. Nothing is written in either case, but they call for
 /// opposite answers: a block that does not fit the head is the caller's race or mistake (go
 /// on), a database that refused the write is a fault of this node (stop, never go on as if
@@ -136,6 +148,11 @@ class ChainDb {
     /// The block must be head + 1 (or 0 on an empty database).
     [[nodiscard]] std::expected<void, CommitError> commit_block(const BlockWrite& block);
 
+    /// Removes the blocks above `to` and makes it the head, atomically (one synced batch).
+    /// `removals` must name every block from the head down to to.number + 1, in that order,
+    /// and `to` must be the canonical block at its number; otherwise nothing is written.
+    [[nodiscard]] std::expected<void, CommitError> rewind(const Head& to, const std::vector<BlockRemoval>& removals);
+
     [[nodiscard]] std::optional<Head> head() const;
     [[nodiscard]] const ChainIdentity& identity() const noexcept { return identity_; }
 
@@ -150,13 +167,23 @@ class ChainDb {
     /// A value of a column by raw key (for columns added by later features).
     [[nodiscard]] std::optional<core::Bytes> get(Column column, core::ByteView key) const;
 
+    /// The first read that failed for another reason than an absent key (an I/O error, a
+    /// corrupted file), or nothing. The readers above answer such a read as absent, so every
+    /// result computed since the fault is suspect: whoever is about to act on one (vote on a
+    /// block, commit it) asks here first and stops instead (a fault is not invalid data).
+    /// Sticky until the database is reopened.
+    [[nodiscard]] std::optional<std::string> fault() const;
+
   private:
     ChainDb() = default;
+    /// Absent when the key is not there, or when the read failed (recorded in fault()).
     [[nodiscard]] std::optional<core::Bytes> read(Column column, core::ByteView key) const;
 
     std::unique_ptr<rocksdb::DB> db_;
     std::vector<rocksdb::ColumnFamilyHandle*> columns_;
     ChainIdentity identity_;
+    mutable std::mutex fault_mutex_;
+    mutable std::optional<std::string> fault_;
 };
 
 /// The 8-byte big-endian key of a block number.

@@ -20,13 +20,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; for i in 0 1; do [[ -f $tmp/node$i.log ]] && tail -20 "$tmp/node$i.log" >&2; done; exit 1; }
 
-# Two consecutive free ports each: try a few bases until both +1 ports are free too.
-for _ in $(seq 1 20); do
-  rpc_base=$(free_port); p2p_base=$(free_port)
-  python3 -c "import socket,sys
-for p in ($rpc_base+1,$p2p_base+1):
-    s=socket.socket(); s.bind(('127.0.0.1',p)); s.close()" 2>/dev/null && break
-done
+rpc_base=$(free_ports 4); p2p_base=$((rpc_base + 2))  # one run of four: the two bases cannot overlap
 "$MOED" testnet --validators 2 --out "$tmp/tn" --rpc-base "$rpc_base" --p2p-base "$p2p_base" >/dev/null
 url0="http://127.0.0.1:$rpc_base"
 start_node() {

@@ -115,3 +115,8 @@ test('txpool_status, txpool_content and txpool_inspect show a transaction behind
   assert.equal((await ahead.wait(1, 30_000)).status, 1);
   assert.deepEqual(await provider.send('txpool_status', []), { pending: '0x0', queued: '0x0' });
 });
+
+test('web3_clientVersion names the build: its version and git revision, as moed version prints them', async () => {
+  const version = await provider.send('web3_clientVersion', []);
+  assert.match(version, /^moed\/v0\.1\.0-([0-9a-f]{12}(-dirty)?|unknown)\/linux-x86_64\/gcc12$/);
+});

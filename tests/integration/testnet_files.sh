@@ -3,11 +3,13 @@
 # consecutive ports and every other node as a persistent peer; it refuses a used folder.
 # Then scripts/testnet.sh starts, watches, lists the experts of, kills, restarts and stops two
 # of them.
-# Ports 28545+ (RPC) and 36656+ (P2P), never 8545.
+# The files use fixed ports 28545+ (RPC) and 36656+ (P2P), never 8545; the nodes the script
+# starts take free ones.
 set -euo pipefail
 
 MOED="${MOED:?set MOED to the moed binary}"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$repo/tests/e2e/lib/devnet.sh"
 command -v jq >/dev/null || { echo "jq is missing: run scripts/install-deps.sh" >&2; exit 1; }
 tmp="$(mktemp -d /tmp/moe_testnet_XXXXXX)"
 cleanup() { DIR="$tmp/run" MOED="$MOED" bash "$repo/scripts/testnet.sh" down >/dev/null 2>&1 || true; rm -rf "$tmp"; }
@@ -47,7 +49,8 @@ if "$MOED" testnet --validators 2 --out "$tmp/q" --preset nope 2>/dev/null; then
 [[ ! -e $tmp/zero && ! -e $tmp/p && ! -e $tmp/q ]] || fail "a refused testnet left files behind"
 
 # The script: up, status, kill, start, stop, down.
-export DIR="$tmp/run" MOED TESTNET_RPC_BASE=28645 TESTNET_P2P_BASE=36756
+base="$(free_ports 4)"
+export DIR="$tmp/run" MOED TESTNET_RPC_BASE="$base" TESTNET_P2P_BASE="$((base + 2))"
 ts="$repo/scripts/testnet.sh"
 bash "$ts" up 2 >/dev/null
 height() { bash "$ts" status | awk -v n="node$1" '$1 == n { print $4 }'; }

@@ -78,6 +78,13 @@ export async function startProcess({ command, args, url, name, timeoutMs = 20_00
       clearTimeout(timer);
       return result;
     },
+    /// SIGKILL, as a crash would; resolves with how it ended.
+    async kill() {
+      if (exited) return exited;
+      const done = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      child.kill('SIGKILL');
+      return done;
+    },
   };
 }
 
@@ -94,6 +101,8 @@ export async function startDevnet({ home, port, extraArgs = [] } = {}) {
     log: proc.log,
     /// SIGTERM, then SIGKILL after 10 s; resolves with how it ended.
     stop: proc.stop,
+    /// SIGKILL (a crash); resolves with how it ended.
+    kill: proc.kill,
     remove() { rmSync(home, { recursive: true, force: true }); },
   };
 }

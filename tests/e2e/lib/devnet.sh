@@ -1,8 +1,31 @@
 # Shared by the shell end-to-end tests: start a devnet on a free port in a temp home, stop it.
 # Needs MOED (the moed executable). Sets DEVNET_HOME, DEVNET_PORT, DEVNET_URL, DEVNET_PID.
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+free_port() { free_ports 1; }
+
+# free_ports N: the first of N consecutive ports that are free on 127.0.0.1 now (a testnet's
+# nodes take BASE, BASE+1, ...). A fixed base can be held by another test's node or by an
+# outgoing connection's ephemeral port, so tests that start nodes never hard-code one.
+free_ports() {
+  python3 - "$1" <<'PY'
+import socket, sys
+n = int(sys.argv[1])
+def free(port):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+for _ in range(100):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); base = s.getsockname()[1]; s.close()
+    if base + n <= 65536 and all(free(base + i) for i in range(n)):
+        print(base)
+        sys.exit(0)
+sys.exit("no run of %d free ports found" % n)
+PY
 }
 
 rpc() {  # rpc METHOD PARAMS_JSON -> response body

@@ -214,5 +214,54 @@ TEST(ConsensusData, RoundTripsWithAndWithoutCommitAndHashesItsEncoding) {
         [](const ConsensusData& d) { return d.encode(); });
 }
 
+TEST(ConsensusData, CarriesDevChangesAsAFifthItemAndLeavesOtherDataEncodedAsBefore) {
+    const auto ring = keyring({1, 1, 1, 1});
+    ConsensusData plain;
+    plain.last_commit = certificate_of(ring, 3);
+    const core::Bytes before = plain.encode();
+    ConsensusData dev = plain;
+    core::Address who;
+    who.bytes[19] = 7;
+    dev.dev.changes.push_back({AccountChange::Kind::kBalance, who, {}, 1000, {}});
+    dev.dev.changes.push_back({AccountChange::Kind::kStorage, who, block("slot"), 42, {}});
+    dev.dev.changes.push_back({AccountChange::Kind::kCode, who, {}, 0, {0x60, 0x00}});
+    dev.dev.changes.push_back({AccountChange::Kind::kNonce, who, {}, 9, {}});
+    dev.dev.impersonated.push_back({block("txn"), who});
+    const auto decoded = ConsensusData::decode(dev.encode()).value();
+    EXPECT_EQ(decoded.dev, dev.dev);
+    EXPECT_TRUE(decoded.routed.empty());
+    EXPECT_TRUE(decoded.wrong_verdicts.empty());
+    EXPECT_NE(dev.hash(), plain.hash());
+    EXPECT_EQ(plain.encode(), before);
+    testing::expect_tamper_evident(
+        dev.encode(), [](const core::Bytes& b) { return ConsensusData::decode(b); },
+        [](const ConsensusData& d) { return d.encode(); });
+}
+
+TEST(DevChanges, RefusesWhatEncodeWouldNeverWrite) {
+    core::Address who;
+    DevChanges ok;
+    ok.changes.push_back({AccountChange::Kind::kNonce, who, {}, 1, {}});
+    EXPECT_TRUE(DevChanges::decode(ok.encode()).has_value());
+    auto refused = [](const DevChanges& d) { return !DevChanges::decode(d.encode()).has_value(); };
+    EXPECT_TRUE(refused(DevChanges{}));  // empty: the item is left out
+    DevChanges big_nonce;
+    big_nonce.changes.push_back({AccountChange::Kind::kNonce, who, {}, core::uint256(1) << 64, {}});
+    EXPECT_TRUE(refused(big_nonce));
+    DevChanges code_on_balance;
+    code_on_balance.changes.push_back({AccountChange::Kind::kBalance, who, {}, 1, {0x00}});
+    EXPECT_TRUE(refused(code_on_balance));
+    DevChanges value_on_code;
+    value_on_code.changes.push_back({AccountChange::Kind::kCode, who, {}, 1, {0x00}});
+    EXPECT_TRUE(refused(value_on_code));
+    DevChanges unordered;
+    unordered.impersonated = {{block("b"), who}, {block("a"), who}};
+    if (unordered.impersonated[0].first < unordered.impersonated[1].first) std::swap(unordered.impersonated[0], unordered.impersonated[1]);
+    EXPECT_TRUE(refused(unordered));
+    DevChanges huge;
+    huge.changes.push_back({AccountChange::Kind::kCode, who, {}, 0, core::Bytes(kMaxDevCodeSize + 1, 0x5b)});
+    EXPECT_TRUE(refused(huge));
+}
+
 }  // namespace
 }  // namespace moe::consensus

@@ -245,5 +245,34 @@ TEST(Transition, TransferChargesGasAndPaysTheTipToTheCoinbase) {
     EXPECT_EQ(again.error().message, "nonce too low");
 }
 
+TEST(Transition, AContractSenderIsRefusedUnlessADevnetImpersonatesIt) {
+    core::MemoryNodeStore nodes;
+    MemoryCodeStore codes;
+    State state(&nodes, &codes, core::kEmptyTrieRoot);
+    const Address contract = addr(1), to = addr(2);
+    state.set_balance(contract, uint256(1'000'000'000'000'000'000ull));
+    state.set_code(contract, core::Bytes{0x00});
+    state.finalize_transaction();
+    BlockEnv block;
+    block.gas_limit = 30'000'000;
+    block.chain_id = 1;
+    JumpdestCache jumpdests;
+    core::Transaction txn;
+    txn.chain_id = 1;
+    txn.to = to;
+    txn.value = 5;
+    txn.gas_limit = 21000;
+    txn.max_fee_per_gas = 10;
+    auto refused = apply_transaction(state, ExecutionContext{block, jumpdests, nullptr}, txn, contract, 0);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().message, "sender not an eoa");  // EIP-3607
+    ExecutionContext impersonated{block, jumpdests, nullptr};
+    impersonated.sender_may_have_code = true;  // decision 008
+    auto sent = apply_transaction(state, impersonated, txn, contract, 0);
+    ASSERT_TRUE(sent) << sent.error().message;
+    EXPECT_TRUE(sent->receipt.success);
+    EXPECT_EQ(state.balance(to), 5);
+}
+
 }  // namespace
 }  // namespace moe::evm

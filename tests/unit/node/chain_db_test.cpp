@@ -59,6 +59,7 @@ TEST_F(ChainDbTest, CommitsAndReadsBlocksAcrossReopen) {
     EXPECT_EQ((*db)->tx_location(b3.tx_hashes[7])->index, 7u);
     EXPECT_FALSE((*db)->hash_by_number(5).has_value());
     EXPECT_FALSE((*db)->tx_location(core::keccak256(core::as_bytes("nope"))).has_value());
+    EXPECT_FALSE((*db)->fault().has_value()) << "an absent key is not a fault";
 }
 
 TEST_F(ChainDbTest, BlocksMustFollowTheHead) {
@@ -69,6 +70,78 @@ TEST_F(ChainDbTest, BlocksMustFollowTheHead) {
     EXPECT_FALSE((*db)->commit_block(test::make_block(0)).has_value());
     EXPECT_FALSE((*db)->commit_block(test::make_block(2)).has_value());
     EXPECT_EQ((*db)->head()->number, 0u);
+}
+
+namespace {
+
+/// The removal of a block made by test::make_block, with one extra key of a later feature.
+node::BlockRemoval removal_of(const node::BlockWrite& b) {
+    return {b.hash, b.number, b.tx_hashes, {{node::Column::kConsensusData, b.hash.to_bytes()}}};
+}
+
+}  // namespace
+
+TEST_F(ChainDbTest, RewindRemovesTheBlocksAboveTheNewHeadAndKeepsTheirTrieNodes) {
+    {
+        auto db = ChainDb::open(dir_, test::test_identity());
+        ASSERT_TRUE(db.has_value()) << db.error();
+        for (std::uint64_t n = 0; n < 6; ++n) {
+            node::BlockWrite b = test::make_block(n);
+            b.extra.push_back({node::Column::kConsensusData, {b.hash.to_bytes(), core::Bytes{1, 2, 3}}});
+            ASSERT_TRUE((*db)->commit_block(b).has_value());
+        }
+        const auto b2 = test::make_block(2);
+        std::vector<node::BlockRemoval> removals;
+        for (std::uint64_t n = 5; n > 2; --n) removals.push_back(removal_of(test::make_block(n)));
+        ASSERT_TRUE((*db)->rewind({2, b2.hash}, removals).has_value());
+    }
+    auto db = ChainDb::open(dir_, test::test_identity());  // the rewind is on disk
+    ASSERT_TRUE(db.has_value()) << db.error();
+    EXPECT_EQ((*db)->head()->number, 2u);
+    EXPECT_EQ((*db)->head()->hash, test::make_block(2).hash);
+    for (std::uint64_t n = 3; n < 6; ++n) {
+        const auto b = test::make_block(n);
+        EXPECT_FALSE((*db)->hash_by_number(n).has_value()) << n;
+        EXPECT_FALSE((*db)->header(b.hash).has_value());
+        EXPECT_FALSE((*db)->body(b.hash).has_value());
+        EXPECT_FALSE((*db)->receipts(b.hash).has_value());
+        EXPECT_FALSE((*db)->certificate(n).has_value());
+        EXPECT_FALSE((*db)->tx_location(b.tx_hashes[0]).has_value());
+        EXPECT_FALSE((*db)->get(node::Column::kConsensusData, b.hash.view()).has_value());
+        // Nodes are addressed by hash and may be shared with the blocks that stay.
+        EXPECT_TRUE((*db)->trie_node(b.trie_nodes[0].first).has_value());
+    }
+    const auto b2 = test::make_block(2);
+    EXPECT_EQ((*db)->tx_location(b2.tx_hashes[3])->block_number, 2u);
+    EXPECT_TRUE((*db)->get(node::Column::kConsensusData, b2.hash.view()).has_value());
+    // The chain grows again from the new head.
+    EXPECT_TRUE((*db)->commit_block(test::make_block(3)).has_value());
+    EXPECT_EQ((*db)->head()->number, 3u);
+}
+
+TEST_F(ChainDbTest, RewindRefusesRemovalsThatDoNotSpanTheBlocksAboveAndChangesNothing) {
+    auto db = ChainDb::open(dir_, test::test_identity());
+    ASSERT_TRUE(db.has_value()) << db.error();
+    for (std::uint64_t n = 0; n < 5; ++n) ASSERT_TRUE((*db)->commit_block(test::make_block(n)).has_value());
+    const auto b1 = test::make_block(1);
+    auto refused = [&](const node::Head& to, const std::vector<node::BlockRemoval>& removals) {
+        auto r = (*db)->rewind(to, removals);
+        return !r && r.error().kind == node::CommitError::Kind::kRejected;
+    };
+    // One block short, out of order, a foreign hash, a new head that is not canonical, above the head.
+    EXPECT_TRUE(refused({1, b1.hash}, {removal_of(test::make_block(4)), removal_of(test::make_block(3))}));
+    EXPECT_TRUE(refused({1, b1.hash}, {removal_of(test::make_block(2)), removal_of(test::make_block(3)),
+                                       removal_of(test::make_block(4))}));
+    node::BlockRemoval foreign = removal_of(test::make_block(4));
+    foreign.hash = core::keccak256(core::as_bytes("another block"));
+    EXPECT_TRUE(refused({3, test::make_block(3).hash}, {foreign}));
+    EXPECT_TRUE(refused({3, b1.hash}, {removal_of(test::make_block(4))}));
+    EXPECT_TRUE(refused({7, b1.hash}, {}));
+    EXPECT_EQ((*db)->head()->number, 4u);
+    for (std::uint64_t n = 0; n < 5; ++n) EXPECT_EQ((*db)->hash_by_number(n), test::make_block(n).hash);
+    // Rewinding to the head itself removes nothing.
+    EXPECT_TRUE((*db)->rewind({4, test::make_block(4).hash}, {}).has_value());
+    EXPECT_EQ((*db)->head()->number, 4u);
 }
 
 TEST_F(ChainDbTest, TrieNodesCommitWithTheirBlock) {
@@ -177,4 +250,52 @@ TEST_F(ChainDbTest, ASecondOpenOfTheSameDatabaseIsRefused) {
     auto second = ChainDb::open(dir_, test::test_identity());
     ASSERT_FALSE(second.has_value());
     EXPECT_NE(second.error().find("lock"), std::string::npos) << second.error();
+}
+
+TEST_F(ChainDbTest, AReadOfACorruptedFileIsAFaultNotAnAbsentValue) {
+    std::vector<node::BlockWrite> blocks;
+    {
+        auto db = ChainDb::open(dir_, test::test_identity());
+        ASSERT_TRUE(db.has_value()) << db.error();
+        for (std::uint64_t n = 0; n < 5; ++n) {
+            blocks.push_back(test::make_block(n));
+            ASSERT_TRUE((*db)->commit_block(blocks.back()).has_value());
+        }
+    }
+    {
+        // Into table files, as a long-running node's data is (RocksDB's own API: flush every column).
+        std::vector<std::string> names;
+        ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_.string(), &names).ok());
+        std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+        for (const std::string& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
+        std::vector<rocksdb::ColumnFamilyHandle*> handles;
+        rocksdb::DB* raw = nullptr;
+        ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir_.string(), descriptors, &handles, &raw).ok());
+        ASSERT_TRUE(raw->Flush(rocksdb::FlushOptions(), handles).ok());
+        for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
+        delete raw;
+    }
+    // A disk that returns garbage: the data blocks at the front of every table file (the
+    // index and footer at the end stay readable, so the database opens).
+    int garbled = 0;
+    for (const auto& e : fs::directory_iterator(dir_)) {
+        if (e.path().extension() != ".sst" || e.file_size() < 4096) continue;
+        std::fstream f(e.path(), std::ios::binary | std::ios::in | std::ios::out);
+        f.seekp(64);
+        const std::string junk(e.file_size() / 4, '\x5a');
+        f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+        ++garbled;
+    }
+    ASSERT_GT(garbled, 0);
+    auto db = ChainDb::open(dir_, test::test_identity());
+    ASSERT_TRUE(db.has_value()) << db.error();
+    EXPECT_FALSE((*db)->fault().has_value());
+    bool missing = false;
+    for (const auto& b : blocks) {
+        missing = missing || !(*db)->header(b.hash) || !(*db)->body(b.hash) || !(*db)->receipts(b.hash);
+    }
+    ASSERT_TRUE(missing) << "no read reached a garbled block";
+    const auto fault = (*db)->fault();
+    ASSERT_TRUE(fault.has_value()) << "a block the database holds came back absent, and nothing says the read failed";
+    EXPECT_NE(fault->find("Corruption"), std::string::npos) << *fault;
 }

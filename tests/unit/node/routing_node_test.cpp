@@ -92,7 +92,7 @@ class NodeRouting : public ::testing::Test {
         consensus::ConsensusData data;
         if (node_->head().number > 0) data.last_commit = *node_->certificate(node_->head().number);
         auto b = node_->build_block(validator_.address(), data, node_->head_header().timestamp + 1);
-        EXPECT_TRUE(b) << b.error();
+        EXPECT_TRUE(b) << b.error().message;
         auto r = node_->commit_block(*b, certify(*b, std::move(extension)));
         EXPECT_TRUE(r) << r.error().message;
         return *b;
@@ -107,7 +107,7 @@ class NodeRouting : public ::testing::Test {
         consensus::ConsensusData d2;
         d2.last_commit = *node_->certificate(1);
         auto b2 = node_->build_block(validator_.address(), d2, node_->head_header().timestamp + 1);
-        EXPECT_TRUE(b2) << b2.error();
+        EXPECT_TRUE(b2) << b2.error().message;
         return *b2;
     }
 
@@ -148,7 +148,7 @@ TEST_F(NodeRouting, VerdictsFromThePrecommitRouteTheTransactionAndTamperingIsRef
     RoutingInput input;
     for (auto& v : consensus::aggregate_certificate(*d3.last_commit, *committees, 6667)) input.verdicts.emplace(std::pair{v.txn_hash, v.expert}, v);
     auto b3 = node_->build_block(validator_.address(), d3, node_->head_header().timestamp + 1, &input);
-    ASSERT_TRUE(b3) << b3.error();
+    ASSERT_TRUE(b3) << b3.error().message;
     ASSERT_EQ(b3->block.body.transactions.size(), 1u);
     const consensus::RoutedVerdicts routed = b3->consensus_data.routed;
     ASSERT_EQ(routed.verdicts.size(), 2u);
@@ -167,14 +167,16 @@ TEST_F(NodeRouting, VerdictsFromThePrecommitRouteTheTransactionAndTamperingIsRef
         bad.routed.verdicts[0].score = (bad.routed.verdicts[0].score + 1) % 10001;
         auto r = check(bad);
         ASSERT_FALSE(r);
-        EXPECT_NE(r.error().find("routed verdicts"), std::string::npos) << r.error();
+        EXPECT_NE(r.error().message.find("routed verdicts"), std::string::npos) << r.error().message;
+        EXPECT_EQ(r.error().kind, BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
     }
     {
         consensus::ConsensusData bad = b3->consensus_data;
         bad.routed.verdicts.pop_back();
         auto r = check(bad);
         ASSERT_FALSE(r);
-        EXPECT_NE(r.error().find("routing"), std::string::npos) << r.error();
+        EXPECT_NE(r.error().message.find("routing"), std::string::npos) << r.error().message;
+        EXPECT_EQ(r.error().kind, BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
     }
     {
         consensus::ConsensusData bad = b3->consensus_data;
@@ -243,7 +245,7 @@ TEST_F(NodeRouting, AWrongVerdictIsRecomputedCheckedAndSlashesItsSigner) {
     RoutingInput input;
     for (auto& v : consensus::aggregate_certificate(*d3.last_commit, *node_->committees(2), 6667)) input.verdicts.emplace(std::pair{v.txn_hash, v.expert}, v);
     auto b3 = node_->build_block(validator_.address(), d3, node_->head_header().timestamp + 1, &input);
-    ASSERT_TRUE(b3) << b3.error();
+    ASSERT_TRUE(b3) << b3.error().message;
     ASSERT_EQ(b3->block.body.transactions.size(), 1u);
     ASSERT_TRUE(node_->commit_block(*b3, certify(*b3, {})));
     again = node_->recompute_verdict(honest, right, false);
@@ -279,11 +281,12 @@ TEST_F(NodeRouting, AWrongVerdictIsRecomputedCheckedAndSlashesItsSigner) {
     d4.wrong_verdicts = {lying};
     auto bad = node_->build_block(validator_.address(), d4, node_->head_header().timestamp + 1);
     ASSERT_FALSE(bad);
-    EXPECT_NE(bad.error().find("wrong-verdict evidence"), std::string::npos) << bad.error();
+    EXPECT_NE(bad.error().message.find("wrong-verdict evidence"), std::string::npos) << bad.error().message;
+    EXPECT_EQ(bad.error().kind, BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
     d4.wrong_verdicts = {evidence};
     const auto stake_before = (*node_->stakes(3))[0].stake;
     auto b4 = node_->build_block(validator_.address(), d4, node_->head_header().timestamp + 1);
-    ASSERT_TRUE(b4) << b4.error();
+    ASSERT_TRUE(b4) << b4.error().message;
     ASSERT_TRUE(node_->commit_block(*b4, certify(*b4, {})));
     const auto stakes = node_->stakes(4);
     ASSERT_TRUE(stakes) << stakes.error();
@@ -301,7 +304,8 @@ TEST_F(NodeRouting, AWrongVerdictIsRecomputedCheckedAndSlashesItsSigner) {
     d5.wrong_verdicts = {evidence};
     auto repeat = node_->build_block(validator_.address(), d5, node_->head_header().timestamp + 1);
     ASSERT_FALSE(repeat);
-    EXPECT_NE(repeat.error().find("already included"), std::string::npos) << repeat.error();
+    EXPECT_NE(repeat.error().message.find("already included"), std::string::npos) << repeat.error().message;
+    EXPECT_EQ(repeat.error().kind, BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
 }
 
 TEST_F(NodeRouting, ASilentCommitteeThatFailsOverCostsItsMembersUptime) {
@@ -326,7 +330,7 @@ TEST_F(NodeRouting, ASilentCommitteeThatFailsOverCostsItsMembersUptime) {
     RoutingInput input;
     for (auto& v : consensus::aggregate_certificate(*d3.last_commit, *node_->committees(2), 6667)) input.verdicts.emplace(std::pair{v.txn_hash, v.expert}, v);
     auto b3 = node_->build_block(validator_.address(), d3, node_->head_header().timestamp + 1, &input);
-    ASSERT_TRUE(b3) << b3.error();
+    ASSERT_TRUE(b3) << b3.error().message;
     ASSERT_EQ(b3->block.body.transactions.size(), 1u);
     ASSERT_EQ(b3->consensus_data.routed.failovers, (std::vector<consensus::Failover>{{*txn, 1}}));
     ASSERT_TRUE(node_->commit_block(*b3, certify(*b3, {})));

@@ -115,6 +115,23 @@ TEST(ChainConfig, PresetsParse) {
     }
 }
 
+TEST(ChainConfig, TheDevnetKeepsTheKeysOfItsMnemonicAccountsAndIsADevChain) {
+    auto c = parse_chain_config(json::parse(*preset_json("devnet")));
+    ASSERT_TRUE(c) << c.error();
+    ASSERT_EQ(c->mnemonic_keys.size(), 10u);
+    // m/44'/60'/0'/0/0 of "test test ... junk", as every tutorial knows it.
+    EXPECT_EQ(c->mnemonic_keys[0].address(), core::Address::from_hex("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266").value());
+    auto one = parse_chain_config(devnet_with({{"a", 1}}));  // as moed init writes it
+    ASSERT_TRUE(one) << one.error();
+    EXPECT_TRUE(one->is_dev_chain());
+    auto local = parse_chain_config(json::parse(*preset_json("localnet")));
+    ASSERT_TRUE(local) << local.error();
+    EXPECT_FALSE(local->is_dev_chain());
+    auto two = parse_chain_config(devnet_with({{"a", 1}, {"b", 1}}));
+    ASSERT_TRUE(two) << two.error();
+    EXPECT_FALSE(two->is_dev_chain());
+}
+
 TEST(Genesis, StakesEveryGenesisValidator) {
     auto c = parse_chain_config(devnet_with({{"a", 3}, {"b", 100}}));
     ASSERT_TRUE(c) << c.error();

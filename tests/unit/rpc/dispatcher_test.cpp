@@ -112,3 +112,12 @@ TEST_F(DispatcherTest, AHugeBatchIsRefusedWithLimitExceededBeforeItIsParsed) {
     full += "]";
     EXPECT_EQ(nlohmann::json::parse(*d_.handle(full, ctx_)).size(), 3u);
 }
+
+TEST_F(DispatcherTest, AMethodRegisteredTwiceIsAWiringMistakeAndReplacingIsExplicit) {
+    EXPECT_THROW(d_.add("echo", [](const json&, CallContext&) { return json(0); }), std::logic_error);
+    EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":1,"method":"echo","params":[5]})")["result"], json::array({5})) << "the first stays";
+    d_.replace("echo", [](const json&, CallContext&) { return json("replaced"); });
+    EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":1,"method":"echo","params":[5]})")["result"], "replaced");
+    EXPECT_THROW(d_.replace("never_added", [](const json&, CallContext&) { return json(0); }), std::logic_error);
+    EXPECT_FALSE(d_.has("never_added"));
+}
