@@ -92,7 +92,9 @@ TEST(DrainerTraffic, DrainersCollectFromManySendersAndPassOnNearlyAllOfIt) {
                 drainer[e.to] = true;
                 ++payments;
                 // A payment is visible once its drainer has swept before it, and only then.
-                if (e.drainer_visible) EXPECT_GT(stats[e.to].sent, 0u);
+                if (e.drainer_visible) {
+                    EXPECT_GT(stats[e.to].sent, 0u);
+                }
             }
             visible += e.drainer_visible ? 1 : 0;
         }
