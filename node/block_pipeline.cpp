@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "consensus/codec.hpp"
 #include "consensus/routing.hpp"
 #include "consensus/staking_rules.hpp"
 #include "core/keccak.hpp"
@@ -22,20 +23,6 @@ namespace {
 constexpr std::uint64_t kMaxClockDriftSeconds = 15;
 
 core::Bytes be64(std::uint64_t v) { return number_key(v); }
-
-/// The raw bytes of the next RLP item of `from`, consumed.
-std::expected<core::ByteView, std::string> take_item(core::ByteView& from) {
-    core::ByteView probe = from;
-    auto header = core::rlp::decode_header(probe);
-    if (!header) return std::unexpected(std::string(core::rlp::to_string(header.error())));
-    const std::size_t header_size = from.size() - probe.size();
-    const std::size_t total = header_size + header->payload_length;
-    if (total > from.size() || (header_size == 0 && total == 0)) return std::unexpected("truncated item");
-    const std::size_t size = header_size == 0 ? 1 : total;  // a single byte below 0x80 is its own item
-    core::ByteView item = from.subspan(0, size);
-    from = from.subspan(size);
-    return item;
-}
 
 /// Where the expert committees of a height are stored: beside its validator set, in the same
 /// column under a 9-byte key (the set's 8-byte number and 'c'), decision 004.
@@ -144,10 +131,10 @@ std::expected<core::Block, std::string> decode_block(core::ByteView encoded) {
     if (!list) return std::unexpected("block: " + std::string(core::rlp::to_string(list.error())));
     if (!in.empty()) return std::unexpected("block: trailing bytes");
     core::ByteView items = *list;
-    auto header_raw = take_item(items);
-    if (!header_raw) return std::unexpected("block header: " + header_raw.error());
-    auto body_raw = take_item(items);
-    if (!body_raw) return std::unexpected("block body: " + body_raw.error());
+    auto header_raw = consensus::codec::take_item(items, "block header");
+    if (!header_raw) return std::unexpected(header_raw.error());
+    auto body_raw = consensus::codec::take_item(items, "block body");
+    if (!body_raw) return std::unexpected(body_raw.error());
     if (!items.empty()) return std::unexpected("block: extra items");
     auto header = core::decode_header(*header_raw);
     if (!header) return std::unexpected("block header: " + std::string(core::rlp::to_string(header.error())));
@@ -312,55 +299,130 @@ std::expected<void, std::string> Node::apply_protocol_operations(evm::State& sta
     return {};
 }
 
-std::expected<ExecutedBlock, BlockError> Node::run_block(core::Block block, consensus::ConsensusData data,
-                                                          const std::vector<PooledTransaction>* candidates,
-                                                          const RoutingInput* routing) {
-    const bool building = candidates != nullptr;
-    auto invalid = [this](std::string m) { return block_error(BlockError::Kind::kInvalid, std::move(m)); };
-    auto fault = [this](std::string m) { return block_error(BlockError::Kind::kFault, std::move(m)); };
-    const core::BlockHeader parent = head_header();
-    consensus::ValidatorSet current = [&] {
-        std::lock_guard lock(mutex_);
-        return *next_validators_;
-    }();
-    core::BlockHeader& h = block.header;
-    if (!current.index_of(h.beneficiary)) return invalid("the proposer is not a validator of this height");
-    if (auto ok = check_consensus_data(h, data); !ok) return invalid(ok.error());
+/// One block's transition on the head's state: the steps of Node::run_block, in order. The
+/// proposer builds (transactions from the pool, the header's roots filled in); every other
+/// validator, and block sync, executes (the body given, the header's roots checked). Each step
+/// answers kInvalid for a broken rule and kFault for what this node could not read.
+class Node::BlockRun {
+  public:
+    BlockRun(Node& node, core::Block block, consensus::ConsensusData data, const std::vector<PooledTransaction>* candidates,
+             const RoutingInput* routing)
+        : node_(node),
+          chain_(node.chain_),
+          building_(candidates != nullptr),
+          candidates_(candidates),
+          routing_(routing),
+          block_(std::move(block)),
+          data_(std::move(data)),
+          parent_(node.head_header()),
+          current_([&node] {
+              std::lock_guard lock(node.mutex_);
+              return *node.next_validators_;
+          }()),
+          store_(*node.db_),
+          codes_(*node.db_),
+          state_(&store_, &codes_, parent_.state_root),
+          routed_store_(*node.db_),
+          env_(node.block_env(block_.header)),
+          ctx_{env_, node.jumpdests_, &node.staking_},
+          next_(current_) {}
 
-    DbNodeStore store(*db_);
-    DbCodeStore codes(*db_);
-    evm::State state(&store, &codes, parent.state_root);
+    std::expected<void, BlockError> check_and_apply_protocol_operations();
+    std::expected<void, BlockError> prepare_routing();
+    std::expected<void, BlockError> include_from_pool();
+    std::expected<void, BlockError> run_body();
+    std::expected<void, BlockError> settle_routing();
+    std::expected<void, BlockError> choose_next_validators();
+    /// The statistics the block's transactions moved, written to the state (decision 005).
+    void finish_statistics();
+    std::expected<ExecutedBlock, BlockError> seal();
 
+  private:
+    std::unexpected<BlockError> invalid(std::string m) const { return node_.block_error(BlockError::Kind::kInvalid, std::move(m)); }
+    std::unexpected<BlockError> fault(std::string m) const { return node_.block_error(BlockError::Kind::kFault, std::move(m)); }
+    /// Runs one transaction; false: it was left out (building only).
+    std::expected<bool, BlockError> run_transaction(const core::Transaction& t, const core::Address& sender,
+                                                    const core::Hash& hash, std::size_t index, bool impersonated);
+    /// Its ranking by the fraud gate on the row its committees answered for; building, also
+    /// the fewest skipped ranks whose planned experts all answered (none: false, it waits).
+    std::expected<bool, BlockError> route(consensus::RoutingRequest& request, const core::Transaction& t,
+                                          const core::Address& sender, const core::Hash& hash);
+    /// Whether `candidate`, appended to the block so far, gets a verdict of each expert it is
+    /// planned to (a transaction's experts depend only on those before it).
+    bool answered(const consensus::RoutingRequest& candidate, const core::Hash& hash) const;
+    /// What each committee did (moe_getExperts), and the members whose silence made a
+    /// transaction fail over.
+    void count_expert_activity();
+
+    Node& node_;
+    const ChainConfig& chain_;
+    const bool building_;
+    const std::vector<PooledTransaction>* candidates_;
+    const RoutingInput* routing_;
+    core::Block block_;
+    consensus::ConsensusData data_;
+    const core::BlockHeader parent_;
+    const consensus::ValidatorSet current_;  // the set of this height
+
+    DbNodeStore store_;
+    DbCodeStore codes_;
+    evm::State state_;
+
+    // Expert routing (decision 004): the committees of the parent's height, the state and
+    // statistics the transactions are ranked on, and what the block's transactions asked for.
+    std::optional<consensus::ExpertCommittees> committees_;
+    consensus::RoutingRule rule_;
+    DbNodeStore routed_store_;
+    std::optional<evm::State> routed_state_;
+    std::optional<BlockScreening> routed_rows_;
+    std::optional<core::Bytes> gate_;
+    std::set<core::Hash> with_verdicts_;            // transactions some committee answered
+    std::optional<consensus::RoutingPlan> plan_;    // building: the plan of the block so far
+    std::vector<core::Hash> routed_txns_;           // block order
+    std::vector<consensus::RoutingRequest> requests_;  // their rankings and failovers
+    std::set<core::Address> waiting_;               // senders with a transaction left to wait
+    std::vector<core::Address> silent_;             // a member per duty a failover skipped
+
+    const evm::BlockEnv env_;
+    const evm::ExecutionContext ctx_;
+    std::optional<BlockScreening> screening_;
+    std::vector<std::pair<core::Hash, TransactionVerdict>> verdicts_;
+    std::vector<std::pair<core::Hash, core::Bytes>> stats_blobs_;  // by hash, stored beside the code
+    std::uint64_t gas_ = 0;
+    ExecutedBlock out_;
+
+    consensus::ValidatorSet next_;  // the set of the next height
+    std::optional<consensus::ExpertCommittees> next_committees_;
+};
+
+std::expected<void, BlockError> Node::BlockRun::check_and_apply_protocol_operations() {
+    const core::BlockHeader& h = block_.header;
+    if (!current_.index_of(h.beneficiary)) return invalid("the proposer is not a validator of this height");
+    if (auto ok = node_.check_consensus_data(h, data_); !ok) return invalid(ok.error());
     // Protocol operations come before the transactions. Decision 003.
-    if (auto ok = apply_protocol_operations(state, h, data, false); !ok) return invalid(ok.error());
+    if (auto ok = node_.apply_protocol_operations(state_, h, data_, false); !ok) return invalid(ok.error());
+    // Screening and classification (decision 005): each transaction against its parties'
+    // statistics before it; a rejected one never enters a block, a flagged one is included
+    // and its verdict record says so (moe_getTransactionVerdict); receipts stay Ethereum's.
+    if (node_.models_->screens() || node_.models_->classifies()) screening_.emplace(*node_.models_, *node_.db_, h.timestamp);
+    return {};
+}
 
-    // Expert routing (decision 004, the node): at block H, the committees of H - 1 (whose
-    // precommits carry the verdicts) and each transaction's ranking by the fraud gate on its
-    // row before it. Off without a routing config, at block 1 and while no expert is served.
-    std::optional<consensus::ExpertCommittees> committees;
-    if (chain_.routing && models_->screens() && data.last_commit) {
-        auto c = this->committees(h.number - 1);
+std::expected<void, BlockError> Node::BlockRun::prepare_routing() {
+    // At block H, the committees of H - 1 (whose precommits carry the verdicts) and each
+    // transaction's ranking by the fraud gate on its row before it. Off without a routing
+    // config, at block 1 and while no expert is served.
+    if (chain_.routing && node_.models_->screens() && data_.last_commit) {
+        auto c = node_.committees(block_.header.number - 1);
         if (!c) return fault(c.error());
-        if (!c->served_experts().empty()) committees = std::move(*c);
+        if (!c->served_experts().empty()) committees_ = std::move(*c);
     }
-    if (!committees && !data.routed.empty()) return invalid("routed verdicts in a block without routing");
-    const consensus::RoutingRule rule{chain_.routing ? chain_.routing->top_k : 0, chain_.routing ? chain_.routing->capacity_percent : 0,
-                                      committees ? static_cast<std::uint32_t>(committees->served_experts().size()) : 0};
-    std::vector<core::Hash> routed_txns;                      // block order
-    std::set<core::Address> waiting;                          // senders with a transaction left to wait
-    std::vector<consensus::RoutingRequest> requests;          // their rankings and failovers
-    consensus::RoutingPlan plan(rule);                        // building: the plan of the block so far
-    std::vector<core::Address> silent;                        // a member per duty a failover skipped
-    // Whether the candidate `hash`, appended to the block so far, gets a verdict of each expert
-    // it is planned to (a transaction's experts depend only on those before it).
-    auto answered = [&](const consensus::RoutingRequest& candidate, const core::Hash& hash) {
-        const std::vector<std::uint32_t> experts = plan.preview(candidate);
-        if (experts.empty()) return false;
-        return std::all_of(experts.begin(), experts.end(), [&](std::uint32_t e) { return routing->verdicts.contains({hash, e}); });
-    };
-    std::set<core::Hash> with_verdicts;  // transactions some committee answered
-    if (routing) {
-        for (const auto& [key, v] : routing->verdicts) with_verdicts.insert(key.first);
+    if (!committees_ && !data_.routed.empty()) return invalid("routed verdicts in a block without routing");
+    rule_ = consensus::RoutingRule{chain_.routing ? chain_.routing->top_k : 0, chain_.routing ? chain_.routing->capacity_percent : 0,
+                                   committees_ ? static_cast<std::uint32_t>(committees_->served_experts().size()) : 0};
+    plan_.emplace(rule_);
+    if (routing_) {
+        for (const auto& [key, v] : routing_->verdicts) with_verdicts_.insert(key.first);
     }
     // A transaction is ranked on the row its committees answered for: their precommits on the
     // parent were made with the grandparent's state as head and the parent's time + 1
@@ -369,231 +431,229 @@ std::expected<ExecutedBlock, BlockError> Node::run_block(core::Block block, cons
     // statistics) sent a busy sender's transactions to experts nobody had answered for, and
     // they waited for failovers: 2.8 committed transfers/s at 4 validators under 30/s offered.
     std::optional<core::BlockHeader> routed_on;
-    if (committees) {
-        routed_on = header_by_number(parent.number - 1);
-        if (!routed_on) return fault("no header at " + std::to_string(parent.number - 1));
+    if (committees_) {
+        routed_on = node_.header_by_number(parent_.number - 1);
+        if (!routed_on) return fault("no header at " + std::to_string(parent_.number - 1));
     }
-    DbNodeStore routed_store(*db_);
-    evm::State routed_state(&routed_store, nullptr, routed_on ? routed_on->state_root : parent.state_root);
-    std::optional<BlockScreening> routed_rows;
-    if (committees) routed_rows.emplace(*models_, *db_, parent.timestamp + 1);
+    routed_state_.emplace(&routed_store_, nullptr, routed_on ? routed_on->state_root : parent_.state_root);
+    if (committees_) routed_rows_.emplace(*node_.models_, *node_.db_, parent_.timestamp + 1);
     // The gate as that state holds it (governance may replace it; decision 004), as the
     // precommits read it on their head.
-    const std::optional<core::Bytes> gate = committees ? evm::read_routing_gate(routed_state) : std::nullopt;
+    if (committees_) gate_ = evm::read_routing_gate(*routed_state_);
+    return {};
+}
 
-    const evm::BlockEnv env = block_env(h);
-    const evm::ExecutionContext ctx{env, jumpdests_, &staking_};
-    ExecutedBlock out;
-    std::uint64_t gas = 0;
-    // Screening and classification (decision 005): each transaction against its parties'
-    // statistics before it; a rejected one never enters a block, a flagged one is included
-    // and its verdict record says so (moe_getTransactionVerdict); receipts stay Ethereum's.
-    std::optional<BlockScreening> screening;
-    if (models_->screens() || models_->classifies()) screening.emplace(*models_, *db_, h.timestamp);
-    std::vector<std::pair<core::Hash, TransactionVerdict>> verdicts;
-    // Runs one transaction; false: it was left out (building only); an error: the block fails.
-    auto run = [&](const core::Transaction& t, const core::Address& sender, const core::Hash& hash, std::size_t index,
-                   bool impersonated) -> std::expected<bool, BlockError> {
-        const std::string which = "transaction " + std::to_string(index) + " (" + hash.hex() + ")";
-        std::optional<TransactionVerdict> verdict;
-        if (screening && models_->screens()) {
-            auto v = screening->screen(state, t, sender);
-            if (!v) return fault(v.error());
-            if (v->decision == Decision::kReject) {
-                if (!building) return invalid(which + " is rejected by fraud screening (score " + std::to_string(v->score) + ")");
-                log::warn("producer", "leaving out ", hash.hex(), ": fraud screening score ", v->score);
-                return false;
-            }
-            verdict = std::move(*v);
+bool Node::BlockRun::answered(const consensus::RoutingRequest& candidate, const core::Hash& hash) const {
+    const std::vector<std::uint32_t> experts = plan_->preview(candidate);
+    if (experts.empty()) return false;
+    return std::all_of(experts.begin(), experts.end(), [&](std::uint32_t e) { return routing_->verdicts.contains({hash, e}); });
+}
+
+std::expected<bool, BlockError> Node::BlockRun::route(consensus::RoutingRequest& request, const core::Transaction& t,
+                                                      const core::Address& sender, const core::Hash& hash) {
+    auto row = routed_rows_->features(*routed_state_, t, sender);
+    if (!row) return fault(row.error());
+    if (auto e = routed_state_->error()) return fault(std::string(evm::to_string(*e)));
+    auto logits = node_.models_->gate_logits(*row, gate_);
+    if (!logits) return fault(logits.error());
+    request.ranking = consensus::rank_experts(*logits, *committees_);
+    if (!building_ || request.ranking.empty()) return true;
+    // The fewest skipped ranks whose planned experts all have verdicts; none: the transaction
+    // waits in the pool for its committees to answer.
+    if (with_verdicts_.contains(hash)) {
+        for (std::uint32_t f = 0; f < request.ranking.size(); ++f) {
+            request.failover = f;
+            if (answered(request, hash)) return true;
         }
-        std::optional<consensus::RoutingRequest> request;
-        if (committees) {
-            auto row = routed_rows->features(routed_state, t, sender);
-            if (!row) return fault(row.error());
-            if (auto e = routed_state.error()) return fault(std::string(evm::to_string(*e)));
-            auto logits = models_->gate_logits(*row, gate);
-            if (!logits) return fault(logits.error());
-            request.emplace();
-            request->ranking = consensus::rank_experts(*logits, *committees);
-            if (building && !request->ranking.empty()) {
-                // The fewest skipped ranks whose planned experts all have verdicts; none: the
-                // transaction waits in the pool for its committees to answer.
-                bool found = false;
-                if (with_verdicts.contains(hash)) {
-                    for (std::uint32_t f = 0; f < request->ranking.size() && !found; ++f) {
-                        request->failover = f;
-                        found = answered(*request, hash);
-                    }
-                }
-                if (!found) {
-                    log::debug("producer", "leaving out ", hash.hex(), ": no verdict of its experts yet");
-                    waiting.insert(sender);
-                    return false;
-                }
-            }
-        }
-        evm::ExecutionContext txn_ctx = ctx;
-        txn_ctx.sender_may_have_code = impersonated;  // decision 008
-        auto outcome = evm::apply_transaction(state, txn_ctx, t, sender, gas);
-        if (!outcome && (building && outcome.error().invalid)) {
-            log::warn("producer", "dropping ", hash.hex(), ": ", outcome.error().message);
+    }
+    log::debug("producer", "leaving out ", hash.hex(), ": no verdict of its experts yet");
+    waiting_.insert(sender);
+    return false;
+}
+
+std::expected<bool, BlockError> Node::BlockRun::run_transaction(const core::Transaction& t, const core::Address& sender,
+                                                                const core::Hash& hash, std::size_t index, bool impersonated) {
+    const std::string which = "transaction " + std::to_string(index) + " (" + hash.hex() + ")";
+    std::optional<TransactionVerdict> verdict;
+    if (screening_ && node_.models_->screens()) {
+        auto v = screening_->screen(state_, t, sender);
+        if (!v) return fault(v.error());
+        if (v->decision == Decision::kReject) {
+            if (!building_) return invalid(which + " is rejected by fraud screening (score " + std::to_string(v->score) + ")");
+            log::warn("producer", "leaving out ", hash.hex(), ": fraud screening score ", v->score);
             return false;
         }
-        if (!outcome) {
-            if (outcome.error().invalid) return invalid(which + ": " + outcome.error().message);
-            return fault(which + ": " + outcome.error().message);
-        }
-        core::Receipt receipt = std::move(outcome->receipt);
-        if (screening) {
-            const std::optional<core::Address> created =
-                t.is_create() ? std::optional<core::Address>(evm::create_address(sender, t.nonce)) : std::nullopt;
-            if (auto r = screening->record(state, t, sender, receipt.success, created, outcome->created_contracts); !r) {
-                return fault(r.error());
-            }
-        }
-        if (verdict) verdicts.emplace_back(hash, std::move(*verdict));
-        if (request) {
-            if (building) plan.add(*request);
-            routed_txns.push_back(hash);
-            requests.push_back(std::move(*request));
-        }
-        gas = receipt.cumulative_gas_used;
-        out.receipts.push_back(std::move(receipt));
-        return true;
-    };
-    if (building) {
-        for (const PooledTransaction& p : *candidates) {
-            // A sender's later nonces wait with its earlier one (they would fail, and be dropped).
-            if (waiting.contains(p.sender)) continue;
-            auto included = run(p.txn, p.sender, p.hash, block.body.transactions.size(), p.impersonated);
-            if (!included) return std::unexpected(included.error());
-            if (!*included) {
-                if (!waiting.contains(p.sender)) out.dropped.push_back(p.hash);
-                continue;
-            }
-            block.body.transactions.push_back(p.txn);
-            if (p.impersonated) data.dev.impersonated.emplace_back(p.hash, p.sender);
-        }
-        if (!data.dev.impersonated.empty()) {
-            // The block names the senders no signature names (decision 008).
-            std::sort(data.dev.impersonated.begin(), data.dev.impersonated.end());
-            h.extra_data = data.hash().to_bytes();
-        }
-    } else {
-        const auto& named = data.dev.impersonated;  // strictly increasing by hash
-        std::size_t found = 0;
-        for (std::size_t i = 0; i < block.body.transactions.size(); ++i) {
-            const core::Transaction& t = block.body.transactions[i];
-            const core::Hash hash = t.hash();
-            const auto it = std::lower_bound(named.begin(), named.end(), hash,
-                                             [](const auto& entry, const core::Hash& x) { return entry.first < x; });
-            std::expected<core::Address, core::TxError> sender = std::unexpected(core::TxError::kInvalidSignature);
-            const bool impersonated = it != named.end() && it->first == hash;
-            if (impersonated) {
-                const core::Signature expected = impersonation_signature(it->second);
-                if (t.signature.r != expected.r || t.signature.s != expected.s || t.signature.y_parity != expected.y_parity) {
-                    return invalid("transaction " + std::to_string(i) + ": an impersonated transaction without the impersonation signature");
-                }
-                if (auto ok = core::validate_unsigned(t, chain_.chain_id); !ok) {
-                    return invalid("transaction " + std::to_string(i) + ": " + std::string(core::to_string(ok.error())));
-                }
-                sender = it->second;
-                ++found;
-            } else {
-                sender = core::validate_static(t, chain_.chain_id);  // recovers the sender once
-            }
-            if (!sender) {
-                return invalid("transaction " + std::to_string(i) + ": " + std::string(core::to_string(sender.error())));
-            }
-            auto included = run(t, *sender, hash, i, impersonated);
-            if (!included) return std::unexpected(included.error());
-        }
-        if (found != named.size()) return invalid("an impersonated sender names a transaction that is not in the block");
+        verdict = std::move(*v);
     }
-    std::vector<std::pair<core::Hash, core::Bytes>> stats_blobs;
-    if (screening) stats_blobs = screening->finish(state);
+    std::optional<consensus::RoutingRequest> request;
+    if (committees_) {
+        request.emplace();
+        auto routed = route(*request, t, sender, hash);
+        if (!routed || !*routed) return routed;
+    }
+    evm::ExecutionContext txn_ctx = ctx_;
+    txn_ctx.sender_may_have_code = impersonated;  // decision 008
+    auto outcome = evm::apply_transaction(state_, txn_ctx, t, sender, gas_);
+    if (!outcome && (building_ && outcome.error().invalid)) {
+        log::warn("producer", "dropping ", hash.hex(), ": ", outcome.error().message);
+        return false;
+    }
+    if (!outcome) {
+        if (outcome.error().invalid) return invalid(which + ": " + outcome.error().message);
+        return fault(which + ": " + outcome.error().message);
+    }
+    core::Receipt receipt = std::move(outcome->receipt);
+    if (screening_) {
+        const std::optional<core::Address> created =
+            t.is_create() ? std::optional<core::Address>(evm::create_address(sender, t.nonce)) : std::nullopt;
+        if (auto r = screening_->record(state_, t, sender, receipt.success, created, outcome->created_contracts); !r) {
+            return fault(r.error());
+        }
+    }
+    if (verdict) verdicts_.emplace_back(hash, std::move(*verdict));
+    if (request) {
+        if (building_) plan_->add(*request);
+        routed_txns_.push_back(hash);
+        requests_.push_back(std::move(*request));
+    }
+    gas_ = receipt.cumulative_gas_used;
+    out_.receipts.push_back(std::move(receipt));
+    return true;
+}
 
-    if (committees) {
-        const std::uint64_t quorum = chain_.routing->quorum_bps;
-        if (building) {
-            // The block carries the verdicts of exactly the planned experts, and the failovers.
-            consensus::RoutedVerdicts routed;
-            for (std::size_t i = 0; i < requests.size(); ++i) {
-                for (std::uint32_t e : plan.experts[i]) routed.verdicts.push_back(routing->verdicts.at({routed_txns[i], e}));
-                if (requests[i].failover > 0) routed.failovers.push_back({routed_txns[i], requests[i].failover});
-            }
-            auto by_pair = [](const auto& a, const auto& b) { return std::tie(a.txn_hash, a.expert) < std::tie(b.txn_hash, b.expert); };
-            std::sort(routed.verdicts.begin(), routed.verdicts.end(), by_pair);
-            std::sort(routed.failovers.begin(), routed.failovers.end(),
-                      [](const auto& a, const auto& b) { return a.txn_hash < b.txn_hash; });
-            data.routed = std::move(routed);
-            h.extra_data = data.hash().to_bytes();
-        } else {
-            for (std::size_t i = 0; i < requests.size(); ++i) requests[i].failover = data.routed.failover_of(routed_txns[i]);
+std::expected<void, BlockError> Node::BlockRun::include_from_pool() {
+    for (const PooledTransaction& p : *candidates_) {
+        // A sender's later nonces wait with its earlier one (they would fail, and be dropped).
+        if (waiting_.contains(p.sender)) continue;
+        auto included = run_transaction(p.txn, p.sender, p.hash, block_.body.transactions.size(), p.impersonated);
+        if (!included) return std::unexpected(included.error());
+        if (!*included) {
+            if (!waiting_.contains(p.sender)) out_.dropped.push_back(p.hash);
+            continue;
         }
-        std::vector<std::vector<std::uint32_t>> rankings;
-        for (const consensus::RoutingRequest& r : requests) rankings.push_back(r.ranking);
-        if (auto v = consensus::verify_routing(routed_txns, rankings, rule, data.routed); !v) {
-            return invalid("routing: " + v.error());
-        }
-        if (auto v = consensus::verify_aggregations(data.routed, *data.last_commit, *committees, quorum); !v) {
-            return invalid("routed verdicts: " + v.error());
-        }
-        // What each committee did, for moe_getExperts.
-        const auto answers = data.routed.empty() ? decltype(consensus::collect_answers(*data.last_commit)){}
-                                                 : consensus::collect_answers(*data.last_commit);
-        for (const consensus::AggregatedVerdict& v : data.routed.verdicts) {
-            ExpertActivity& a = out.activity[v.expert];
-            a.verdicts += 1;
-            a.answers += v.answered.size();
-            for (const consensus::CommitteeMember& m : committees->committee(v.expert)) {
-                if (!std::binary_search(v.answered.begin(), v.answered.end(), m.validator)) a.missed[m.validator] += 1;
-            }
-            if (const auto it = answers.find({v.txn_hash, v.expert}); it != answers.end()) {
-                for (const auto& [who, answer] : it->second) {
-                    const bool counted = std::binary_search(v.answered.begin(), v.answered.end(), who);
-                    if (counted && answer.score == v.score) a.agreeing += 1;
-                }
-            }
-        }
-        if (!data.routed.failovers.empty()) {
-            for (std::size_t i = 0; i < requests.size(); ++i) {
-                for (std::uint32_t r = 0; r < requests[i].failover && r < requests[i].ranking.size(); ++r) {
-                    const std::uint32_t e = requests[i].ranking[r];
-                    ExpertActivity& a = out.activity[e];
-                    a.failed_over += 1;
-                    const auto it = answers.find({routed_txns[i], e});
-                    for (const consensus::CommitteeMember& m : committees->committee(e)) {
-                        const bool spoke = it != answers.end() && std::any_of(it->second.begin(), it->second.end(),
-                                                                              [&](const auto& x) { return x.first == m.validator; });
-                        if (!spoke) {
-                            a.missed[m.validator] += 1;
-                            silent.push_back(m.validator);
-                        }
-                    }
-                }
-            }
-        }
+        block_.body.transactions.push_back(p.txn);
+        if (p.impersonated) data_.dev.impersonated.emplace_back(p.hash, p.sender);
     }
-    if (!silent.empty()) {
+    if (!data_.dev.impersonated.empty()) {
+        // The block names the senders no signature names (decision 008).
+        std::sort(data_.dev.impersonated.begin(), data_.dev.impersonated.end());
+        block_.header.extra_data = data_.hash().to_bytes();
+    }
+    return {};
+}
+
+std::expected<void, BlockError> Node::BlockRun::run_body() {
+    const auto& named = data_.dev.impersonated;  // strictly increasing by hash
+    std::size_t found = 0;
+    for (std::size_t i = 0; i < block_.body.transactions.size(); ++i) {
+        const core::Transaction& t = block_.body.transactions[i];
+        const core::Hash hash = t.hash();
+        const auto it = std::lower_bound(named.begin(), named.end(), hash,
+                                         [](const auto& entry, const core::Hash& x) { return entry.first < x; });
+        std::expected<core::Address, core::TxError> sender = std::unexpected(core::TxError::kInvalidSignature);
+        const bool impersonated = it != named.end() && it->first == hash;
+        if (impersonated) {
+            const core::Signature expected = impersonation_signature(it->second);
+            if (t.signature.r != expected.r || t.signature.s != expected.s || t.signature.y_parity != expected.y_parity) {
+                return invalid("transaction " + std::to_string(i) + ": an impersonated transaction without the impersonation signature");
+            }
+            if (auto ok = core::validate_unsigned(t, chain_.chain_id); !ok) {
+                return invalid("transaction " + std::to_string(i) + ": " + std::string(core::to_string(ok.error())));
+            }
+            sender = it->second;
+            ++found;
+        } else {
+            sender = core::validate_static(t, chain_.chain_id);  // recovers the sender once
+        }
+        if (!sender) return invalid("transaction " + std::to_string(i) + ": " + std::string(core::to_string(sender.error())));
+        auto included = run_transaction(t, *sender, hash, i, impersonated);
+        if (!included) return std::unexpected(included.error());
+    }
+    if (found != named.size()) return invalid("an impersonated sender names a transaction that is not in the block");
+    return {};
+}
+
+std::expected<void, BlockError> Node::BlockRun::settle_routing() {
+    if (!committees_) return {};
+    if (building_) {
+        // The block carries the verdicts of exactly the planned experts, and the failovers.
+        consensus::RoutedVerdicts routed;
+        for (std::size_t i = 0; i < requests_.size(); ++i) {
+            for (std::uint32_t e : plan_->experts[i]) routed.verdicts.push_back(routing_->verdicts.at({routed_txns_[i], e}));
+            if (requests_[i].failover > 0) routed.failovers.push_back({routed_txns_[i], requests_[i].failover});
+        }
+        auto by_pair = [](const auto& a, const auto& b) { return std::tie(a.txn_hash, a.expert) < std::tie(b.txn_hash, b.expert); };
+        std::sort(routed.verdicts.begin(), routed.verdicts.end(), by_pair);
+        std::sort(routed.failovers.begin(), routed.failovers.end(), [](const auto& a, const auto& b) { return a.txn_hash < b.txn_hash; });
+        data_.routed = std::move(routed);
+        block_.header.extra_data = data_.hash().to_bytes();
+    } else {
+        for (std::size_t i = 0; i < requests_.size(); ++i) requests_[i].failover = data_.routed.failover_of(routed_txns_[i]);
+    }
+    std::vector<std::vector<std::uint32_t>> rankings;
+    for (const consensus::RoutingRequest& r : requests_) rankings.push_back(r.ranking);
+    if (auto v = consensus::verify_routing(routed_txns_, rankings, rule_, data_.routed); !v) return invalid("routing: " + v.error());
+    if (auto v = consensus::verify_aggregations(data_.routed, *data_.last_commit, *committees_, chain_.routing->quorum_bps); !v) {
+        return invalid("routed verdicts: " + v.error());
+    }
+    count_expert_activity();
+    if (!silent_.empty()) {
         // The silence that made a transaction fail over counts against the silent members'
         // uptime, in the staking contract's downtime window (decision 004): derived from the
         // block's failovers, rankings and certificate alone, so every validator counts alike.
-        state.begin_transaction();
-        evm::record_missed_duties(state, silent);
-        state.finalize_transaction();
+        state_.begin_transaction();
+        evm::record_missed_duties(state_, silent_);
+        state_.finalize_transaction();
     }
+    return {};
+}
 
+void Node::BlockRun::count_expert_activity() {
+    const auto answers = data_.routed.empty() ? decltype(consensus::collect_answers(*data_.last_commit)){}
+                                              : consensus::collect_answers(*data_.last_commit);
+    for (const consensus::AggregatedVerdict& v : data_.routed.verdicts) {
+        ExpertActivity& a = out_.activity[v.expert];
+        a.verdicts += 1;
+        a.answers += v.answered.size();
+        for (const consensus::CommitteeMember& m : committees_->committee(v.expert)) {
+            if (!std::binary_search(v.answered.begin(), v.answered.end(), m.validator)) a.missed[m.validator] += 1;
+        }
+        if (const auto it = answers.find({v.txn_hash, v.expert}); it != answers.end()) {
+            for (const auto& [who, answer] : it->second) {
+                const bool counted = std::binary_search(v.answered.begin(), v.answered.end(), who);
+                if (counted && answer.score == v.score) a.agreeing += 1;
+            }
+        }
+    }
+    if (data_.routed.failovers.empty()) return;
+    for (std::size_t i = 0; i < requests_.size(); ++i) {
+        for (std::uint32_t r = 0; r < requests_[i].failover && r < requests_[i].ranking.size(); ++r) {
+            const std::uint32_t e = requests_[i].ranking[r];
+            ExpertActivity& a = out_.activity[e];
+            a.failed_over += 1;
+            const auto it = answers.find({routed_txns_[i], e});
+            for (const consensus::CommitteeMember& m : committees_->committee(e)) {
+                const bool spoke = it != answers.end() &&
+                                   std::any_of(it->second.begin(), it->second.end(), [&](const auto& x) { return x.first == m.validator; });
+                if (!spoke) {
+                    a.missed[m.validator] += 1;
+                    silent_.push_back(m.validator);
+                }
+            }
+        }
+    }
+}
+
+std::expected<void, BlockError> Node::BlockRun::choose_next_validators() {
     // The set of the next height: at an epoch's last block, from the staking contract.
-    consensus::ValidatorSet next = current;
-    std::optional<consensus::ExpertCommittees> next_committees;
-    if (h.number % chain_.epoch_length == 0) {
-        const std::vector<evm::StakeRecord> stakes = evm::read_stakes(state);
-        auto fresh = consensus::next_validator_set(&current, validator_candidates(stakes), set_rules(chain_));
+    const std::uint64_t number = block_.header.number;
+    if (number % chain_.epoch_length == 0) {
+        const std::vector<evm::StakeRecord> stakes = evm::read_stakes(state_);
+        auto fresh = consensus::next_validator_set(&current_, validator_candidates(stakes), set_rules(chain_));
         if (fresh) {
-            next = std::move(*fresh);  // priorities of those who stay carry over
+            next_ = std::move(*fresh);  // priorities of those who stay carry over
         } else {
-            log::warn("consensus", "epoch at block ", h.number, " keeps the old validator set: ", fresh.error());
+            log::warn("consensus", "epoch at block ", number, " keeps the old validator set: ", fresh.error());
         }
         if (chain_.routing) {
             // The committees of the next epoch, from the experts its validators registered.
@@ -601,62 +661,82 @@ std::expected<ExecutedBlock, BlockError> Node::run_block(core::Block block, cons
             for (const evm::StakeRecord& r : stakes) {
                 if (!r.experts.empty()) hosts.push_back({r.validator, 0, r.experts});
             }
-            next_committees = consensus::ExpertCommittees::build(next, hosts, chain_.routing->min_committee_size);
+            next_committees_ = consensus::ExpertCommittees::build(next_, hosts, chain_.routing->min_committee_size);
         }
     }
-    if (chain_.routing && !next_committees) {
-        auto same = this->committees(h.number);
+    if (chain_.routing && !next_committees_) {
+        auto same = node_.committees(number);
         if (!same) return fault(same.error());
-        next_committees = std::move(*same);
+        next_committees_ = std::move(*same);
     }
-    next.advance(1);
+    next_.advance(1);
+    return {};
+}
 
-    auto root = state.commit(store);
+void Node::BlockRun::finish_statistics() {
+    if (screening_) stats_blobs_ = screening_->finish(state_);
+}
+
+std::expected<ExecutedBlock, BlockError> Node::BlockRun::seal() {
+    core::BlockHeader& h = block_.header;
+    auto root = state_.commit(store_);
     if (!root) return fault("state commit failed: " + std::string(evm::to_string(root.error())));
     core::Bloom bloom{};
-    for (const core::Receipt& r : out.receipts) {
+    for (const core::Receipt& r : out_.receipts) {
         for (std::size_t i = 0; i < bloom.size(); ++i) bloom[i] |= r.bloom[i];
     }
-    const core::Hash tx_root = core::transactions_root(block.body.transactions);
-    const core::Hash receipts_root = core::receipts_root(out.receipts);
-    if (building) {
+    const core::Hash tx_root = core::transactions_root(block_.body.transactions);
+    const core::Hash receipts_root = core::receipts_root(out_.receipts);
+    if (building_) {
         h.state_root = *root;
         h.transactions_root = tx_root;
         h.receipts_root = receipts_root;
         h.logs_bloom = bloom;
-        h.gas_used = gas;
+        h.gas_used = gas_;
     } else {
         if (h.transactions_root != tx_root) return invalid("transactions root mismatch");
-        if (h.gas_used != gas) return invalid("gas used mismatch");
+        if (h.gas_used != gas_) return invalid("gas used mismatch");
         if (h.receipts_root != receipts_root) return invalid("receipts root mismatch");
         if (h.logs_bloom != bloom) return invalid("logs bloom mismatch");
         if (h.state_root != *root) return invalid("state root mismatch");
     }
 
     std::vector<std::pair<core::Hash, core::Bytes>> new_code;
-    for (const auto& [hash, code] : state.new_code()) new_code.emplace_back(hash, *code);
+    for (const auto& [hash, code] : state_.new_code()) new_code.emplace_back(hash, *code);
     // Account statistics are stored by hash beside the code: the registry's storage holds the hash.
-    for (auto& blob : stats_blobs) new_code.push_back(std::move(blob));
-    out.write = block_write(block, out.receipts, store.take_pending(), std::move(new_code));
-    for (const auto& [hash, v] : verdicts) out.write.extra.push_back({Column::kVerdicts, {hash.to_bytes(), v.encode()}});
-    out.write.extra.push_back({Column::kConsensusData, {h.hash().to_bytes(), data.encode()}});
-    out.write.extra.push_back({Column::kValidatorSets, {be64(h.number + 1), next.encode()}});
-    if (next_committees) out.write.extra.push_back({Column::kValidatorSets, {committees_key(h.number + 1), next_committees->encode()}});
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        out.write.extra.push_back({Column::kVerdicts, {routing_key(routed_txns[i]), encode_routing(requests[i].ranking, requests[i].failover)}});
+    for (auto& blob : stats_blobs_) new_code.push_back(std::move(blob));
+    BlockWrite& w = out_.write;
+    w = block_write(block_, out_.receipts, store_.take_pending(), std::move(new_code));
+    for (const auto& [hash, v] : verdicts_) w.extra.push_back({Column::kVerdicts, {hash.to_bytes(), v.encode()}});
+    w.extra.push_back({Column::kConsensusData, {h.hash().to_bytes(), data_.encode()}});
+    w.extra.push_back({Column::kValidatorSets, {be64(h.number + 1), next_.encode()}});
+    if (next_committees_) w.extra.push_back({Column::kValidatorSets, {committees_key(h.number + 1), next_committees_->encode()}});
+    for (std::size_t i = 0; i < requests_.size(); ++i) {
+        w.extra.push_back({Column::kVerdicts, {routing_key(routed_txns_[i]), encode_routing(requests_[i].ranking, requests_[i].failover)}});
     }
-    for (const consensus::DuplicateVoteEvidence& e : data.evidence) {
-        out.write.extra.push_back({Column::kEvidence, {e.hash().to_bytes(), be64(h.number)}});
-    }
-    for (const consensus::WrongVerdictEvidence& e : data.wrong_verdicts) {
-        out.write.extra.push_back({Column::kEvidence, {e.hash().to_bytes(), be64(h.number)}});
+    for (const consensus::DuplicateVoteEvidence& e : data_.evidence) w.extra.push_back({Column::kEvidence, {e.hash().to_bytes(), be64(h.number)}});
+    for (const consensus::WrongVerdictEvidence& e : data_.wrong_verdicts) {
+        w.extra.push_back({Column::kEvidence, {e.hash().to_bytes(), be64(h.number)}});
     }
     // A read that failed was answered as absent: nothing computed since can be trusted.
-    if (auto f = db_->fault()) return fault("block " + std::to_string(h.number) + " was executed on a failed read: " + *f);
-    out.block = std::move(block);
-    out.consensus_data = std::move(data);
-    out.next_validators = std::move(next);
-    return out;
+    if (auto f = node_.db_->fault()) return fault("block " + std::to_string(h.number) + " was executed on a failed read: " + *f);
+    out_.block = std::move(block_);
+    out_.consensus_data = std::move(data_);
+    out_.next_validators = std::move(next_);
+    return std::move(out_);
+}
+
+std::expected<ExecutedBlock, BlockError> Node::run_block(core::Block block, consensus::ConsensusData data,
+                                                          const std::vector<PooledTransaction>* candidates,
+                                                          const RoutingInput* routing) {
+    BlockRun run(*this, std::move(block), std::move(data), candidates, routing);
+    if (auto ok = run.check_and_apply_protocol_operations(); !ok) return std::unexpected(ok.error());
+    if (auto ok = run.prepare_routing(); !ok) return std::unexpected(ok.error());
+    if (auto ok = candidates ? run.include_from_pool() : run.run_body(); !ok) return std::unexpected(ok.error());
+    run.finish_statistics();
+    if (auto ok = run.settle_routing(); !ok) return std::unexpected(ok.error());
+    if (auto ok = run.choose_next_validators(); !ok) return std::unexpected(ok.error());
+    return run.seal();
 }
 
 std::unexpected<BlockError> Node::block_error(BlockError::Kind kind, std::string message) const {

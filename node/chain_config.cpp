@@ -149,6 +149,105 @@ std::expected<void, std::string> routing_fields(const json& doc, ChainConfig& c)
     return {};
 }
 
+/// `base_fee`: EIP-1559's initial base fee and its rules.
+std::expected<void, std::string> fee_fields(const json& doc, ChainConfig& c) {
+    if (!doc.contains("base_fee") || !doc["base_fee"].is_object()) return Error("field 'base_fee' must be an object");
+    const json& fee = doc["base_fee"];
+    auto initial = amount_field(fee, "initial_wei");
+    if (!initial) return Error("base_fee: " + initial.error());
+    c.initial_base_fee = *initial;
+    auto elasticity = u64_field(fee, "elasticity_multiplier", 1, 100);
+    if (!elasticity) return Error("base_fee: " + elasticity.error());
+    c.fee_rules.elasticity_multiplier = *elasticity;
+    auto denominator = u64_field(fee, "max_change_denominator", 1, 1000);
+    if (!denominator) return Error("base_fee: " + denominator.error());
+    c.fee_rules.base_fee_max_change_denominator = *denominator;
+    return {};
+}
+
+/// `alloc_mnemonic` and `alloc`: the genesis balances, summed per address.
+std::expected<void, std::string> alloc_fields(const json& doc, ChainConfig& c) {
+    std::map<core::Address, core::uint256> balances;
+    auto credit = [&](const core::Address& a, const core::uint256& v) -> std::expected<void, std::string> {
+        const core::uint256 before = balances[a];
+        if (v > std::numeric_limits<core::uint256>::max() - before) return Error("allocation overflows 256 bits");
+        balances[a] = before + v;
+        return {};
+    };
+    if (doc.contains("alloc_mnemonic")) {
+        const json& m = doc["alloc_mnemonic"];
+        if (!m.is_object() || !m.contains("mnemonic") || !m["mnemonic"].is_string()) {
+            return Error("field 'alloc_mnemonic' must hold a 'mnemonic' string, 'accounts' and 'balance_wei'");
+        }
+        auto count = u64_field(m, "accounts", 1, 1000);
+        if (!count) return Error("alloc_mnemonic: " + count.error());
+        auto balance = amount_field(m, "balance_wei");
+        if (!balance) return Error("alloc_mnemonic: " + balance.error());
+        const core::Bytes seed = core::bip39_seed(m["mnemonic"].get<std::string>());
+        for (std::uint64_t i = 0; i < *count; ++i) {
+            auto key = core::derive_key(seed, "m/44'/60'/0'/0/" + std::to_string(i));
+            if (!key) return Error("alloc_mnemonic: " + std::string(core::to_string(key.error())));
+            if (auto r = credit(key->address(), *balance); !r) return Error(r.error());
+            c.mnemonic_keys.push_back(*key);
+        }
+    }
+    if (doc.contains("alloc")) {
+        if (!doc["alloc"].is_object()) return Error("field 'alloc' must be an object of address: balance");
+        for (const auto& [addr, value] : doc["alloc"].items()) {
+            auto a = core::parse_address(addr);
+            if (!a) return Error("alloc: " + addr + ": " + std::string(core::to_string(a.error())));
+            if (!value.is_string()) return Error("alloc: the balance of " + addr + " must be a decimal or 0x string");
+            auto v = core::parse_uint256_lenient(value.get<std::string>());
+            if (!v) return Error("alloc: the balance of " + addr + ": " + std::string(core::to_string(v.error())));
+            if (auto r = credit(*a, *v); !r) return Error(r.error());
+        }
+    }
+    for (const auto& [a, v] : balances) c.alloc.push_back({a, v});
+    return {};
+}
+
+/// `validators`: the genesis set, each staked `power` ether (decision 003).
+std::expected<void, std::string> validator_fields(const json& doc, ChainConfig& c) {
+    if (!doc.contains("validators") || !doc["validators"].is_array()) return Error("field 'validators' must be an array");
+    for (const json& v : doc["validators"]) {
+        if (!v.is_object() || !v.contains("public_key") || !v["public_key"].is_string()) {
+            return Error("each validator must have a 'public_key' (0x + 64 bytes hex) and a 'power'");
+        }
+        auto pk = core::PublicKey::from_hex(v["public_key"].get<std::string>());
+        if (!pk) return Error("validator public_key: " + std::string(core::to_string(pk.error())));
+        if (!core::is_valid_public_key(*pk)) return Error("validator public_key is not a point of secp256k1");
+        auto power = u64_field(v, "power", 1, 1ull << 40);
+        if (!power) return Error("validator: " + power.error());
+        GenesisValidator gv{core::address_of(*pk), *pk, *power, {}};
+        if (v.contains("experts")) {
+            // Strictly increasing, 1..16 ids: what registerExperts stores, written plainly.
+            const json& ids = v["experts"];
+            if (!ids.is_array() || ids.empty() || ids.size() > 16) return Error("validator experts must be an array of 1 to 16 ids");
+            for (const json& id : ids) {
+                if (!id.is_number_unsigned() || id.get<std::uint64_t>() > UINT32_MAX) return Error("validator experts: each id is a uint32");
+                const auto e = static_cast<std::uint32_t>(id.get<std::uint64_t>());
+                if (!gv.experts.empty() && e <= gv.experts.back()) return Error("validator experts must be strictly increasing");
+                gv.experts.push_back(e);
+            }
+        }
+        if (v.contains("address")) {
+            auto a = v["address"].is_string() ? core::parse_address(v["address"].get<std::string>())
+                                               : std::expected<core::Address, core::AddressError>(std::unexpected(core::AddressError::kBadHex));
+            if (!a || *a != gv.address) return Error("validator address does not match its public key");
+        }
+        for (const GenesisValidator& other : c.validators) {
+            if (other.address == gv.address) return Error("validator " + core::to_checksum(gv.address) + " is listed twice");
+        }
+        // Decision 003: the set comes from the staking contract, where power P is a stake of P ether.
+        if (genesis_stake_wei(gv) < c.min_stake_wei) {
+            return Error("validator " + core::to_checksum(gv.address) + ": power " + std::to_string(gv.power) +
+                         " stakes less than min_stake_wei");
+        }
+        c.validators.push_back(gv);
+    }
+    return {};
+}
+
 }  // namespace
 
 core::uint256 genesis_stake_wei(const GenesisValidator& validator) {
@@ -156,7 +255,8 @@ core::uint256 genesis_stake_wei(const GenesisValidator& validator) {
 }
 
 evm::StakingRules staking_rules(const ChainConfig& config) {
-    evm::StakingRules rules{config.unbonding_blocks};
+    evm::StakingRules rules;
+    rules.unbonding_blocks = config.unbonding_blocks;
     if (config.routing) rules.routing_governance = config.routing->governance;
     return rules;
 }
@@ -218,92 +318,9 @@ std::expected<ChainConfig, std::string> parse_chain_config(const json& doc) {
     if (auto r = model_fields(doc, c); !r) return Error(r.error());
     if (auto r = routing_fields(doc, c); !r) return Error(r.error());
 
-    if (!doc.contains("base_fee") || !doc["base_fee"].is_object()) return Error("field 'base_fee' must be an object");
-    const json& fee = doc["base_fee"];
-    auto initial = amount_field(fee, "initial_wei");
-    if (!initial) return Error("base_fee: " + initial.error());
-    c.initial_base_fee = *initial;
-    auto elasticity = u64_field(fee, "elasticity_multiplier", 1, 100);
-    if (!elasticity) return Error("base_fee: " + elasticity.error());
-    c.fee_rules.elasticity_multiplier = *elasticity;
-    auto denominator = u64_field(fee, "max_change_denominator", 1, 1000);
-    if (!denominator) return Error("base_fee: " + denominator.error());
-    c.fee_rules.base_fee_max_change_denominator = *denominator;
-
-    std::map<core::Address, core::uint256> balances;
-    auto credit = [&](const core::Address& a, const core::uint256& v) -> std::expected<void, std::string> {
-        const core::uint256 before = balances[a];
-        if (v > std::numeric_limits<core::uint256>::max() - before) return Error("allocation overflows 256 bits");
-        balances[a] = before + v;
-        return {};
-    };
-    if (doc.contains("alloc_mnemonic")) {
-        const json& m = doc["alloc_mnemonic"];
-        if (!m.is_object() || !m.contains("mnemonic") || !m["mnemonic"].is_string()) {
-            return Error("field 'alloc_mnemonic' must hold a 'mnemonic' string, 'accounts' and 'balance_wei'");
-        }
-        auto count = u64_field(m, "accounts", 1, 1000);
-        if (!count) return Error("alloc_mnemonic: " + count.error());
-        auto balance = amount_field(m, "balance_wei");
-        if (!balance) return Error("alloc_mnemonic: " + balance.error());
-        const core::Bytes seed = core::bip39_seed(m["mnemonic"].get<std::string>());
-        for (std::uint64_t i = 0; i < *count; ++i) {
-            auto key = core::derive_key(seed, "m/44'/60'/0'/0/" + std::to_string(i));
-            if (!key) return Error("alloc_mnemonic: " + std::string(core::to_string(key.error())));
-            if (auto r = credit(key->address(), *balance); !r) return Error(r.error());
-            c.mnemonic_keys.push_back(*key);
-        }
-    }
-    if (doc.contains("alloc")) {
-        if (!doc["alloc"].is_object()) return Error("field 'alloc' must be an object of address: balance");
-        for (const auto& [addr, value] : doc["alloc"].items()) {
-            auto a = core::parse_address(addr);
-            if (!a) return Error("alloc: " + addr + ": " + std::string(core::to_string(a.error())));
-            if (!value.is_string()) return Error("alloc: the balance of " + addr + " must be a decimal or 0x string");
-            auto v = core::parse_uint256_lenient(value.get<std::string>());
-            if (!v) return Error("alloc: the balance of " + addr + ": " + std::string(core::to_string(v.error())));
-            if (auto r = credit(*a, *v); !r) return Error(r.error());
-        }
-    }
-    for (const auto& [a, v] : balances) c.alloc.push_back({a, v});
-
-    if (!doc.contains("validators") || !doc["validators"].is_array()) return Error("field 'validators' must be an array");
-    for (const json& v : doc["validators"]) {
-        if (!v.is_object() || !v.contains("public_key") || !v["public_key"].is_string()) {
-            return Error("each validator must have a 'public_key' (0x + 64 bytes hex) and a 'power'");
-        }
-        auto pk = core::PublicKey::from_hex(v["public_key"].get<std::string>());
-        if (!pk) return Error("validator public_key: " + std::string(core::to_string(pk.error())));
-        if (!core::is_valid_public_key(*pk)) return Error("validator public_key is not a point of secp256k1");
-        auto power = u64_field(v, "power", 1, 1ull << 40);
-        if (!power) return Error("validator: " + power.error());
-        GenesisValidator gv{core::address_of(*pk), *pk, *power, {}};
-        if (v.contains("experts")) {
-            // Strictly increasing, 1..16 ids: what registerExperts stores, written plainly.
-            const json& ids = v["experts"];
-            if (!ids.is_array() || ids.empty() || ids.size() > 16) return Error("validator experts must be an array of 1 to 16 ids");
-            for (const json& id : ids) {
-                if (!id.is_number_unsigned() || id.get<std::uint64_t>() > UINT32_MAX) return Error("validator experts: each id is a uint32");
-                const auto e = static_cast<std::uint32_t>(id.get<std::uint64_t>());
-                if (!gv.experts.empty() && e <= gv.experts.back()) return Error("validator experts must be strictly increasing");
-                gv.experts.push_back(e);
-            }
-        }
-        if (v.contains("address")) {
-            auto a = v["address"].is_string() ? core::parse_address(v["address"].get<std::string>())
-                                               : std::expected<core::Address, core::AddressError>(std::unexpected(core::AddressError::kBadHex));
-            if (!a || *a != gv.address) return Error("validator address does not match its public key");
-        }
-        for (const GenesisValidator& other : c.validators) {
-            if (other.address == gv.address) return Error("validator " + core::to_checksum(gv.address) + " is listed twice");
-        }
-        // Decision 003: the set comes from the staking contract, where power P is a stake of P ether.
-        if (genesis_stake_wei(gv) < c.min_stake_wei) {
-            return Error("validator " + core::to_checksum(gv.address) + ": power " + std::to_string(gv.power) +
-                         " stakes less than min_stake_wei");
-        }
-        c.validators.push_back(gv);
-    }
+    if (auto r = fee_fields(doc, c); !r) return Error(r.error());
+    if (auto r = alloc_fields(doc, c); !r) return Error(r.error());
+    if (auto r = validator_fields(doc, c); !r) return Error(r.error());
     if (c.validators.size() > c.max_validators) return Error("the genesis lists more validators than max_validators");
     return c;
 }

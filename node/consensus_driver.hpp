@@ -69,7 +69,7 @@ struct DriverOptions {
     /// Told once, on the consensus thread, when the node halts: the WAL or the database failed
     /// (a write, or a read a block depended on). Nothing is signed afterwards; whoever runs the
     /// driver should stop the process (moed exits with status 3). Must not call stop().
-    std::function<void(const std::string& why)> on_fatal;
+    std::function<void(const std::string& why)> on_fatal = nullptr;
 };
 
 /// One thread that owns the consensus state: every input (peer messages, timers) is queued

@@ -34,7 +34,7 @@ struct NodeKeys {
 struct ValidatorEntry {
     core::PublicKey public_key;
     std::uint64_t power = 1;
-    std::vector<std::uint32_t> experts;  ///< hosted from genesis; none: it registers them later
+    std::vector<std::uint32_t> experts = {};  ///< hosted from genesis; none: it registers them later
 };
 
 /// The genesis document of a preset ("devnet", "localnet") with these validators, checked by

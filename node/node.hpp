@@ -405,6 +405,8 @@ class Node {
     [[nodiscard]] std::expected<core::Hash, SubmitError> pool_transaction(PooledTransaction entry, core::ByteView raw);
 
     Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator);
+    /// One block's transition on the head's state, in named steps (node/block_pipeline.cpp).
+    class BlockRun;
     /// Runs `block`'s transactions (or, when building, the mempool's) on the head's state.
     [[nodiscard]] std::expected<ExecutedBlock, BlockError> run_block(core::Block block, consensus::ConsensusData data,
                                                                      const std::vector<PooledTransaction>* candidates,

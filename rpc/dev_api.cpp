@@ -86,8 +86,11 @@ void register_dev_refusals(Dispatcher& d, std::string why) {
     }
 }
 
-void register_dev_api(Dispatcher& d, node::Node& node, node::ConsensusDriver& driver) {
-    // Each under Hardhat's and Anvil's names; Hardhat answers true, Anvil null.
+namespace {
+
+/// Setting an account's balance, nonce, code or storage (decision 008), each under Hardhat's
+/// and Anvil's names; Hardhat answers true, Anvil null.
+void register_state_changes(Dispatcher& d, node::Node& node, node::ConsensusDriver& driver) {
     using Kind = consensus::AccountChange::Kind;
     for (const std::string prefix : {"hardhat_", "anvil_"}) {
         const json done = prefix == "hardhat_" ? json(true) : json(nullptr);
@@ -129,6 +132,11 @@ void register_dev_api(Dispatcher& d, node::Node& node, node::ConsensusDriver& dr
             return done;
         });
     }
+}
+
+/// The accounts eth_sendTransaction sends from: the devnet's mnemonic accounts (signed here)
+/// and impersonated ones (unsigned).
+void register_accounts(Dispatcher& d, node::Node& node) {
     // Impersonation (decision 008): eth_sendTransaction from these accounts, unsigned.
     struct Impersonated {
         std::mutex mutex;
@@ -178,7 +186,7 @@ void register_dev_api(Dispatcher& d, node::Node& node, node::ConsensusDriver& dr
                                        "accounts impersonated with hardhat_impersonateAccount; sign others and use "
                                        "eth_sendRawTransaction");
         }
-        auto has = [&call](const char* key) { return call.contains(key) && !call[key].is_null(); };
+        auto has = [&call](const char* field) { return call.contains(field) && !call[field].is_null(); };
         core::Transaction t;
         t.to = request.to;
         t.value = request.value;
@@ -223,6 +231,10 @@ void register_dev_api(Dispatcher& d, node::Node& node, node::ConsensusDriver& dr
         if (!hash) throw RpcError(hash.error().code, hash.error().message);
         return json(hash->hex());
     });
+}
+
+/// Blocks on demand, snapshots and time.
+void register_mining(Dispatcher& d, node::Node& node, node::ConsensusDriver& driver) {
     d.add("evm_snapshot", [&driver](const json&, CallContext&) {
         auto id = driver.snapshot();
         if (!id) throw RpcError(-32000, id.error());
@@ -273,6 +285,14 @@ void register_dev_api(Dispatcher& d, node::Node& node, node::ConsensusDriver& dr
         }
         return json(nullptr);
     });
+}
+
+}  // namespace
+
+void register_dev_api(Dispatcher& d, node::Node& node, node::ConsensusDriver& driver) {
+    register_state_changes(d, node, driver);
+    register_accounts(d, node);
+    register_mining(d, node, driver);
 }
 
 }  // namespace moe::rpc

@@ -306,7 +306,10 @@ node::CallRequest call_request_param(node::Node& node, const json& call) {
     return r;
 }
 
-void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
+namespace {
+
+/// What the node is: client, chain, network.
+void register_identity_methods(Dispatcher& d, node::Node& node, const EthApiOptions& options) {
     const std::uint64_t chain_id = node.chain().chain_id;
 
     d.add("web3_clientVersion", [version = options.client_version](const json&, CallContext&) { return json(version); });
@@ -324,7 +327,10 @@ void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
     d.add("rpc_modules", [](const json&, CallContext&) {
         return json{{"eth", "1.0"}, {"net", "1.0"}, {"web3", "1.0"}, {"rpc", "1.0"}, {"txpool", "1.0"}};
     });
+}
 
+/// The accounts of a block's state.
+void register_state_methods(Dispatcher& d, node::Node& node) {
     d.add("eth_getBalance", [&node](const json& p, CallContext&) {
         const core::Address a = address_param(param(p, 0, "address"));
         const std::uint64_t n = block_number_param(node, has_param(p, 1) ? p[1] : json(nullptr));
@@ -360,6 +366,10 @@ void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
         if (!value) throw RpcError(kInternalError, value.error());
         return json(value->hex());
     });
+}
+
+/// Fees: the next base fee and the history of past ones.
+void register_fee_methods(Dispatcher& d, node::Node& node) {
     d.add("eth_gasPrice", [&node](const json&, CallContext&) { return json(qty(node.next_base_fee() + kSuggestedTip)); });
     d.add("eth_maxPriorityFeePerGas", [](const json&, CallContext&) { return json(qty(kSuggestedTip)); });
     d.add("eth_feeHistory", [&node](const json& p, CallContext&) {
@@ -402,7 +412,10 @@ void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
         if (!percentiles.empty()) out["reward"] = rewards;
         return out;
     });
+}
 
+/// Calls on a block's state that change nothing, and logs.
+void register_call_methods(Dispatcher& d, node::Node& node) {
     auto call_request = [&node](const json& p) { return call_request_param(node, param(p, 0, "transaction call object")); };
     auto block_of = [&node](const json& p, std::size_t i) {
         return block_number_param(node, has_param(p, i) ? p[i] : json("latest"));
@@ -445,7 +458,10 @@ void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
         for (const node::LogEntry& e : *logs) out.push_back(log_entry_json(e));
         return out;
     });
+}
 
+/// Transactions: sending, the pool, and those in blocks with their receipts.
+void register_transaction_methods(Dispatcher& d, node::Node& node, const EthApiOptions& options) {
     d.add("eth_sendRawTransaction", [&node](const json& p, CallContext&) {
         const core::Bytes raw = data_param(param(p, 0, "signed transaction"), "signed transaction");
         auto r = node.submit_raw_transaction(raw);
@@ -506,6 +522,10 @@ void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
         if (!t) return json(nullptr);
         return receipt_json(*t);
     });
+}
+
+/// Blocks, and subscriptions to new heads and logs.
+void register_block_methods(Dispatcher& d, node::Node& node) {
     d.add("eth_getBlockByNumber", [&node](const json& p, CallContext&) {
         const json& tag = param(p, 0, "block number");
         std::uint64_t n = 0;
@@ -559,6 +579,17 @@ void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
         if (!id.is_string()) invalid_params("subscription id must be a string");
         return json(ctx.unsubscribe(id.get<std::string>()));
     });
+}
+
+}  // namespace
+
+void register_eth_api(Dispatcher& d, node::Node& node, EthApiOptions options) {
+    register_identity_methods(d, node, options);
+    register_state_methods(d, node);
+    register_fee_methods(d, node);
+    register_call_methods(d, node);
+    register_transaction_methods(d, node, options);
+    register_block_methods(d, node);
 }
 
 void publish_new_heads(node::Node& node, Server& server) {

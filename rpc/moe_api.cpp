@@ -84,7 +84,10 @@ json addresses_json(const std::vector<core::Address>& addresses) {
 
 }  // namespace
 
-void register_moe_api(Dispatcher& d, node::Node& node) {
+namespace {
+
+/// Screening and classification: verdicts, contract classes, account risk.
+void register_screening_methods(Dispatcher& d, node::Node& node) {
     // moe_scoreTransaction(rawTx): the verdict screening would give it on the head state now.
     d.add("moe_scoreTransaction", [&node](const json& params, CallContext&) {
         const core::Bytes raw = data_param(param(params, 0, "raw transaction"), "raw transaction");
@@ -149,7 +152,10 @@ void register_moe_api(Dispatcher& d, node::Node& node) {
         }
         return out;
     });
+}
 
+/// Expert routing (decision 004) and the models the chain runs.
+void register_routing_methods(Dispatcher& d, node::Node& node) {
     // moe_getRouting(txHash): how an included transaction was routed to expert committees
     // (decision 004): the gate's ranking of served experts, the ranks failover skipped, each
     // ranked expert's committee, and the aggregated verdicts with who answered. null: not
@@ -232,6 +238,13 @@ void register_moe_api(Dispatcher& d, node::Node& node) {
         }
         return out;
     });
+}
+
+}  // namespace
+
+void register_moe_api(Dispatcher& d, node::Node& node) {
+    register_screening_methods(d, node);
+    register_routing_methods(d, node);
 }
 
 }  // namespace moe::rpc

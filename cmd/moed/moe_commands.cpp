@@ -23,6 +23,7 @@
 #include "moe/tasks.hpp"
 #include "moe/offline/synthetic.hpp"
 #include "cmd/moed/moe_bench.hpp"
+#include "cmd/moed/screening_replay.hpp"
 #include "node/chain_config.hpp"
 #include "node/files.hpp"
 
@@ -66,6 +67,10 @@ constexpr std::string_view kUsage =
     "                            write the feature rows (7-bit codes), label, group and held-out flag\n"
     "                            of the same split (contract: and the live set, held_out 2), for\n"
     "                            scripts/baseline.py\n"
+    "  replay-plan [--worlds N] [--data DIR --benign-accounts N --fraud-accounts M] [--out FILE]\n"
+    "                            the transactions that replay held-back worlds and held-out accounts'\n"
+    "                            histories on a devnet, with derived keys and the offline and expected\n"
+    "                            scores (scripts/screening_replay.mjs; `replay-plan --help`)\n"
     "  bench [--threads N] [--seconds S]\n"
     "                            int8 and f32 expert throughput against the naive loop and the\n"
     "                            measured CPU peak, whole-MoE rows/s, MoE cost per transaction\n"
@@ -605,6 +610,7 @@ int moe_main(Args args) {
         std::fputs(kUsage.data(), args.empty() ? stderr : stdout);
         return args.empty() ? 2 : 0;
     }
+    if (args[0] == "replay-plan") return replay_plan_main(args.subspan(1));  // its own --help
     if (wants_help(args)) {
         std::fputs(kUsage.data(), stdout);
         return 0;

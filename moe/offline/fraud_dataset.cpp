@@ -229,9 +229,11 @@ std::expected<FraudCorpus, std::string> load_fraud_corpus(const fs::path& dir, c
             d.y.push_back(corpus.account_label[a]);
             d.groups.push_back(corpus.account_group[a]);
             corpus.row_account.push_back(a);
+            if (o.keep_events) corpus.row_event.push_back(static_cast<std::uint32_t>(corpus.events.size()));
         }
         sender.apply_sent(e.facts, e.to, e.failed);
         if (e.to != e.from) stats[e.to].apply_received(e.facts, e.from);
+        if (o.keep_events) corpus.events.push_back({e.from, e.to, e.facts, e.failed, e.kind == 1, std::move(e.accounts)});
     }
     std::size_t with_rows = 0, fraud_with_rows = 0;
     for (std::size_t a = 0; a < rows_of.size(); ++a) {

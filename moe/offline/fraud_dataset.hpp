@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "moe/account_stats.hpp"
 #include "moe/offline/trainer.hpp"
 
 /// The fraud-screening training set: the labelled accounts' histories from
@@ -18,6 +19,16 @@ struct FraudOptions {
     bool with_gas_price = false;      ///< append the gas-price level (an era feature; for the leak experiment only)
     std::size_t max_accounts = 0;     ///< keep only the first N labelled accounts (by address); 0: all
     int max_rows_per_account = 0;     ///< keep an account's first N screened rows; 0: all
+    bool keep_events = false;         ///< keep the replayed events (FraudCorpus::events), for a replay on a chain
+};
+
+/// One transaction or token transfer of the data, as the corpus replayed it.
+struct FraudEvent {
+    std::uint64_t from = 0, to = 0;        ///< address keys; a deployment's `to` is the created contract
+    TxFacts facts;                         ///< as screened (recipient_is_contract from the whole data)
+    bool failed = false;
+    bool token_event = false;              ///< a token transfer event (no transaction of its own)
+    std::vector<std::uint32_t> accounts;   ///< the labelled accounts whose files list it (indices, ascending)
 };
 
 /// Rows with the account each screens and that account's label.
@@ -28,6 +39,10 @@ struct FraudCorpus {
     std::vector<int> account_label;
     std::vector<std::uint64_t> account_group;
     std::vector<std::string> notes;
+    /// With FraudOptions::keep_events: every event in the order it was replayed, and per row
+    /// the event it screens.
+    std::vector<FraudEvent> events;
+    std::vector<std::uint32_t> row_event;
 };
 
 /// Reads labels.csv, normal_txns_first200.csv.gz and erc20_txns_first100.csv.gz from `dir`.

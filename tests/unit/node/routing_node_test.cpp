@@ -373,7 +373,9 @@ TEST_F(NodeRouting, ExpertsTheGenesisSeatsRouteFromTheFirstBlockWithoutRegistrat
         d["validators"][0]["experts"] = nlohmann::json::parse(bad);
         auto c = parse_chain_config(d);
         EXPECT_FALSE(c) << bad;
-        if (!c) EXPECT_NE(c.error().find("experts"), std::string::npos) << c.error();
+        if (!c) {
+            EXPECT_NE(c.error().find("experts"), std::string::npos) << c.error();
+        }
     }
 }
 

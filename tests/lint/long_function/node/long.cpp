@@ -1,0 +1,141 @@
+// A fixture for lint.function_length_detects: one function over the limit, one under it,
+// a declaration and a multi-line signature. Never compiled.
+namespace fixture {
+
+int short_one(int x) {
+    return x + 1;
+}
+
+int declared_only(int x);
+
+int too_long(int x,
+             int y) {
+    x += y * 0;
+    x += y * 1;
+    x += y * 2;
+    x += y * 3;
+    x += y * 4;
+    x += y * 5;
+    x += y * 6;
+    x += y * 7;
+    x += y * 8;
+    x += y * 9;
+    x += y * 10;
+    x += y * 11;
+    x += y * 12;
+    x += y * 13;
+    x += y * 14;
+    x += y * 15;
+    x += y * 16;
+    x += y * 17;
+    x += y * 18;
+    x += y * 19;
+    x += y * 20;
+    x += y * 21;
+    x += y * 22;
+    x += y * 23;
+    x += y * 24;
+    x += y * 25;
+    x += y * 26;
+    x += y * 27;
+    x += y * 28;
+    x += y * 29;
+    x += y * 30;
+    x += y * 31;
+    x += y * 32;
+    x += y * 33;
+    x += y * 34;
+    x += y * 35;
+    x += y * 36;
+    x += y * 37;
+    x += y * 38;
+    x += y * 39;
+    x += y * 40;
+    x += y * 41;
+    x += y * 42;
+    x += y * 43;
+    x += y * 44;
+    x += y * 45;
+    x += y * 46;
+    x += y * 47;
+    x += y * 48;
+    x += y * 49;
+    x += y * 50;
+    x += y * 51;
+    x += y * 52;
+    x += y * 53;
+    x += y * 54;
+    x += y * 55;
+    x += y * 56;
+    x += y * 57;
+    x += y * 58;
+    x += y * 59;
+    x += y * 60;
+    x += y * 61;
+    x += y * 62;
+    x += y * 63;
+    x += y * 64;
+    x += y * 65;
+    x += y * 66;
+    x += y * 67;
+    x += y * 68;
+    x += y * 69;
+    x += y * 70;
+    x += y * 71;
+    x += y * 72;
+    x += y * 73;
+    x += y * 74;
+    x += y * 75;
+    x += y * 76;
+    x += y * 77;
+    x += y * 78;
+    x += y * 79;
+    x += y * 80;
+    x += y * 81;
+    x += y * 82;
+    x += y * 83;
+    x += y * 84;
+    x += y * 85;
+    x += y * 86;
+    x += y * 87;
+    x += y * 88;
+    x += y * 89;
+    x += y * 90;
+    x += y * 91;
+    x += y * 92;
+    x += y * 93;
+    x += y * 94;
+    x += y * 95;
+    x += y * 96;
+    x += y * 97;
+    x += y * 98;
+    x += y * 99;
+    x += y * 100;
+    x += y * 101;
+    x += y * 102;
+    x += y * 103;
+    x += y * 104;
+    x += y * 105;
+    x += y * 106;
+    x += y * 107;
+    x += y * 108;
+    x += y * 109;
+    x += y * 110;
+    x += y * 111;
+    x += y * 112;
+    x += y * 113;
+    x += y * 114;
+    x += y * 115;
+    x += y * 116;
+    x += y * 117;
+    x += y * 118;
+    x += y * 119;
+    x += y * 120;
+    x += y * 121;
+    x += y * 122;
+    x += y * 123;
+    x += y * 124;
+    return x;
+}
+
+}  // namespace fixture
