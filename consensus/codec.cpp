@@ -73,17 +73,9 @@ std::expected<std::int64_t, std::string> decode_i64(core::ByteView& in) {
 }
 
 std::expected<core::ByteView, std::string> take_item(core::ByteView& in, std::string_view what) {
-    core::ByteView rest = in;
-    auto header = rlp::decode_header(rest);
-    if (!header) return std::unexpected(error(what, header.error()));
-    // decode_header leaves a single byte below 0x80 in place: it is its own item.
-    const std::size_t header_size = in.size() - rest.size();
-    const std::size_t payload = header_size == 0 ? 1 : header->payload_length;
-    if (rest.size() < payload) return std::unexpected(std::string(what) + ": input too short");
-    const std::size_t total = header_size + payload;
-    core::ByteView item = in.subspan(0, total);
-    in = in.subspan(total);
-    return item;
+    auto item = rlp::take_item(in);
+    if (!item) return std::unexpected(error(what, item.error()));
+    return *item;
 }
 
 std::string error(std::string_view what, core::rlp::DecodeError e) {

@@ -146,9 +146,9 @@ std::expected<std::vector<Receipt>, rlp::DecodeError> decode_receipts(ByteView e
         if (!h) return std::unexpected(h.error());
         ByteView item;
         if (h->list) {
-            const std::size_t total = static_cast<std::size_t>(probe.data() - p.data()) + h->payload_length;
-            item = p.subspan(0, total);
-            p = p.subspan(total);
+            auto whole = rlp::take_item(p);
+            if (!whole) return std::unexpected(whole.error());
+            item = *whole;
         } else {
             auto s = rlp::decode_string(p);
             if (!s) return std::unexpected(s.error());

@@ -119,6 +119,18 @@ Result<Header> decode_header(ByteView& from) {
     return h;
 }
 
+Result<ByteView> take_item(ByteView& from) {
+    ByteView rest = from;
+    auto h = decode_header(rest);
+    if (!h) return std::unexpected(h.error());
+    // decode_header leaves a single byte below 0x80 in place: it is its own item.
+    const std::size_t header_size = from.size() - rest.size();
+    const std::size_t total = header_size == 0 ? 1 : header_size + h->payload_length;
+    const ByteView item = from.subspan(0, total);
+    from = from.subspan(total);
+    return item;
+}
+
 Result<ByteView> decode_string(ByteView& from) {
     auto h = decode_header(from);
     if (!h) return std::unexpected(h.error());

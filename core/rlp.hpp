@@ -75,6 +75,10 @@ struct Header {
 /// Reads a list item and returns its payload.
 [[nodiscard]] Result<ByteView> decode_list(ByteView& from);
 
+/// Reads one whole item, string or list, and returns its encoding (header and payload): what
+/// a decoder of a nested structure hands on.
+[[nodiscard]] Result<ByteView> take_item(ByteView& from);
+
 /// Reads an integer (no leading zeros; zero is the empty string).
 [[nodiscard]] Result<std::uint64_t> decode_u64(ByteView& from);
 [[nodiscard]] Result<uint256> decode_uint256(ByteView& from);

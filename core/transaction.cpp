@@ -242,9 +242,11 @@ std::expected<Transaction, TxError> decode_from_list(ByteView& from) {
     auto h = rlp::decode_header(probe);
     if (!h) return std::unexpected(TxError::kMalformedRlp);
     if (h->list) {
-        const std::size_t total = static_cast<std::size_t>(probe.data() - from.data()) + h->payload_length;
-        auto t = decode_legacy(from.subspan(0, total));
-        if (t) from = from.subspan(total);
+        ByteView rest = from;
+        auto item = rlp::take_item(rest);
+        if (!item) return std::unexpected(TxError::kMalformedRlp);
+        auto t = decode_legacy(*item);
+        if (t) from = rest;
         return t;
     }
     auto s = rlp::decode_string(from);

@@ -2,6 +2,7 @@
 
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
+#include "evm/opcodes.hpp"
 #include "evm/precompiles.hpp"
 #include "evm/tracing.hpp"
 
@@ -38,10 +39,10 @@ JumpdestCache::Map JumpdestCache::analyse(core::ByteView code) {
     auto map = std::make_shared<std::vector<bool>>(code.size(), false);
     for (std::size_t pc = 0; pc < code.size(); ++pc) {
         const std::uint8_t op = code[pc];
-        if (op == 0x5b) {
+        if (op == OP_JUMPDEST) {
             (*map)[pc] = true;
-        } else if (op >= 0x60 && op <= 0x7f) {
-            pc += op - 0x5f;  // skip the push data
+        } else if (op >= OP_PUSH1 && op <= OP_PUSH32) {
+            pc += op - OP_PUSH0;  // skip the push data
         }
     }
     return map;

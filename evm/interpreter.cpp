@@ -6,6 +6,7 @@
 
 #include "core/keccak.hpp"
 #include "evm/evm.hpp"
+#include "evm/opcodes.hpp"
 #include "evm/tracing.hpp"
 
 namespace moe::evm {
@@ -39,32 +40,32 @@ constexpr std::array<OpInfo, 256> make_table() {
     auto set = [&t](int op, int in, int out, int gas) {
         t[op] = OpInfo{true, static_cast<std::uint8_t>(in), static_cast<std::uint8_t>(out), static_cast<std::int16_t>(gas)};
     };
-    set(0x00, 0, 0, 0);
-    set(0x01, 2, 1, 3); set(0x02, 2, 1, 5); set(0x03, 2, 1, 3); set(0x04, 2, 1, 5);
-    set(0x05, 2, 1, 5); set(0x06, 2, 1, 5); set(0x07, 2, 1, 5); set(0x08, 3, 1, 8);
-    set(0x09, 3, 1, 8); set(0x0a, 2, 1, 10); set(0x0b, 2, 1, 5);
-    for (int op = 0x10; op <= 0x14; ++op) set(op, 2, 1, 3);
-    set(0x15, 1, 1, 3); set(0x16, 2, 1, 3); set(0x17, 2, 1, 3); set(0x18, 2, 1, 3);
-    set(0x19, 1, 1, 3); set(0x1a, 2, 1, 3); set(0x1b, 2, 1, 3); set(0x1c, 2, 1, 3); set(0x1d, 2, 1, 3);
-    set(0x20, 2, 1, 30);
-    set(0x30, 0, 1, 2); set(0x31, 1, 1, kWarmAccess); set(0x32, 0, 1, 2); set(0x33, 0, 1, 2);
-    set(0x34, 0, 1, 2); set(0x35, 1, 1, 3); set(0x36, 0, 1, 2); set(0x37, 3, 0, 3);
-    set(0x38, 0, 1, 2); set(0x39, 3, 0, 3); set(0x3a, 0, 1, 2); set(0x3b, 1, 1, kWarmAccess);
-    set(0x3c, 4, 0, kWarmAccess); set(0x3d, 0, 1, 2); set(0x3e, 3, 0, 3); set(0x3f, 1, 1, kWarmAccess);
-    set(0x40, 1, 1, 20);
-    for (int op = 0x41; op <= 0x46; ++op) set(op, 0, 1, 2);
-    set(0x47, 0, 1, 5); set(0x48, 0, 1, 2); set(0x49, 1, 1, 3); set(0x4a, 0, 1, 2);
-    set(0x50, 1, 0, 2); set(0x51, 1, 1, 3); set(0x52, 2, 0, 3); set(0x53, 2, 0, 3);
-    set(0x54, 1, 1, kWarmAccess); set(0x55, 2, 0, 0); set(0x56, 1, 0, 8); set(0x57, 2, 0, 10);
-    set(0x58, 0, 1, 2); set(0x59, 0, 1, 2); set(0x5a, 0, 1, 2); set(0x5b, 0, 0, 1);
-    set(0x5c, 1, 1, 100); set(0x5d, 2, 0, 100); set(0x5e, 3, 0, 3); set(0x5f, 0, 1, 2);
-    for (int op = 0x60; op <= 0x7f; ++op) set(op, 0, 1, 3);
-    for (int n = 1; n <= 16; ++n) set(0x7f + n, n, n + 1, 3);      // DUPn
-    for (int n = 1; n <= 16; ++n) set(0x8f + n, n + 1, n + 1, 3);  // SWAPn
-    for (int n = 0; n <= 4; ++n) set(0xa0 + n, 2 + n, 0, 375 + 375 * n);
-    set(0xf0, 3, 1, 32000); set(0xf1, 7, 1, kWarmAccess); set(0xf2, 7, 1, kWarmAccess);
-    set(0xf3, 2, 0, 0); set(0xf4, 6, 1, kWarmAccess); set(0xf5, 4, 1, 32000);
-    set(0xfa, 6, 1, kWarmAccess); set(0xfd, 2, 0, 0); set(0xff, 1, 0, 5000);
+    set(OP_STOP, 0, 0, 0);
+    set(OP_ADD, 2, 1, 3); set(OP_MUL, 2, 1, 5); set(OP_SUB, 2, 1, 3); set(OP_DIV, 2, 1, 5);
+    set(OP_SDIV, 2, 1, 5); set(OP_MOD, 2, 1, 5); set(OP_SMOD, 2, 1, 5); set(OP_ADDMOD, 3, 1, 8);
+    set(OP_MULMOD, 3, 1, 8); set(OP_EXP, 2, 1, 10); set(OP_SIGNEXTEND, 2, 1, 5);
+    for (int op = OP_LT; op <= OP_EQ; ++op) set(op, 2, 1, 3);
+    set(OP_ISZERO, 1, 1, 3); set(OP_AND, 2, 1, 3); set(OP_OR, 2, 1, 3); set(OP_XOR, 2, 1, 3);
+    set(OP_NOT, 1, 1, 3); set(OP_BYTE, 2, 1, 3); set(OP_SHL, 2, 1, 3); set(OP_SHR, 2, 1, 3); set(OP_SAR, 2, 1, 3);
+    set(OP_KECCAK256, 2, 1, 30);
+    set(OP_ADDRESS, 0, 1, 2); set(OP_BALANCE, 1, 1, kWarmAccess); set(OP_ORIGIN, 0, 1, 2); set(OP_CALLER, 0, 1, 2);
+    set(OP_CALLVALUE, 0, 1, 2); set(OP_CALLDATALOAD, 1, 1, 3); set(OP_CALLDATASIZE, 0, 1, 2); set(OP_CALLDATACOPY, 3, 0, 3);
+    set(OP_CODESIZE, 0, 1, 2); set(OP_CODECOPY, 3, 0, 3); set(OP_GASPRICE, 0, 1, 2); set(OP_EXTCODESIZE, 1, 1, kWarmAccess);
+    set(OP_EXTCODECOPY, 4, 0, kWarmAccess); set(OP_RETURNDATASIZE, 0, 1, 2); set(OP_RETURNDATACOPY, 3, 0, 3); set(OP_EXTCODEHASH, 1, 1, kWarmAccess);
+    set(OP_BLOCKHASH, 1, 1, 20);
+    for (int op = OP_COINBASE; op <= OP_CHAINID; ++op) set(op, 0, 1, 2);
+    set(OP_SELFBALANCE, 0, 1, 5); set(OP_BASEFEE, 0, 1, 2); set(OP_BLOBHASH, 1, 1, 3); set(OP_BLOBBASEFEE, 0, 1, 2);
+    set(OP_POP, 1, 0, 2); set(OP_MLOAD, 1, 1, 3); set(OP_MSTORE, 2, 0, 3); set(OP_MSTORE8, 2, 0, 3);
+    set(OP_SLOAD, 1, 1, kWarmAccess); set(OP_SSTORE, 2, 0, 0); set(OP_JUMP, 1, 0, 8); set(OP_JUMPI, 2, 0, 10);
+    set(OP_PC, 0, 1, 2); set(OP_MSIZE, 0, 1, 2); set(OP_GAS, 0, 1, 2); set(OP_JUMPDEST, 0, 0, 1);
+    set(OP_TLOAD, 1, 1, 100); set(OP_TSTORE, 2, 0, 100); set(OP_MCOPY, 3, 0, 3); set(OP_PUSH0, 0, 1, 2);
+    for (int op = OP_PUSH1; op <= OP_PUSH32; ++op) set(op, 0, 1, 3);
+    for (int n = 1; n <= 16; ++n) set(OP_DUP1 - 1 + n, n, n + 1, 3);      // DUPn
+    for (int n = 1; n <= 16; ++n) set(OP_SWAP1 - 1 + n, n + 1, n + 1, 3);  // SWAPn
+    for (int n = 0; n <= 4; ++n) set(OP_LOG0 + n, 2 + n, 0, 375 + 375 * n);
+    set(OP_CREATE, 3, 1, 32000); set(OP_CALL, 7, 1, kWarmAccess); set(OP_CALLCODE, 7, 1, kWarmAccess);
+    set(OP_RETURN, 2, 0, 0); set(OP_DELEGATECALL, 6, 1, kWarmAccess); set(OP_CREATE2, 4, 1, 32000);
+    set(OP_STATICCALL, 6, 1, kWarmAccess); set(OP_REVERT, 2, 0, 0); set(OP_SELFDESTRUCT, 1, 0, 5000);
     return t;
 }
 
@@ -205,9 +206,9 @@ Status Interpreter::op_exp() {
 Status Interpreter::op_account_query(std::uint8_t op) {
     const Address a = address_of_word(top());
     if (!access(a)) return Status::kOutOfGas;
-    if (op == 0x31) {
+    if (op == OP_BALANCE) {
         top() = state_.balance(a);
-    } else if (op == 0x3b) {
+    } else if (op == OP_EXTCODESIZE) {
         top() = state_.code(a)->size();
     } else {
         top() = state_.is_empty(a) ? uint256{} : core::uint256_from_big_endian(state_.code_hash(a));
@@ -515,12 +516,12 @@ Result Interpreter::loop() {
         }
         ++pc;
         switch (op) {
-            case 0x00: halted = true; break;
-            case 0x01: { uint256 a = pop(); top() += a; break; }
-            case 0x02: { uint256 a = pop(); top() *= a; break; }
-            case 0x03: { uint256 a = pop(); top() = a - top(); break; }
-            case 0x04: { uint256 a = pop(); uint256& b = top(); b = b == 0 ? uint256{} : a / b; break; }
-            case 0x05: {
+            case OP_STOP: halted = true; break;
+            case OP_ADD: { uint256 a = pop(); top() += a; break; }
+            case OP_MUL: { uint256 a = pop(); top() *= a; break; }
+            case OP_SUB: { uint256 a = pop(); top() = a - top(); break; }
+            case OP_DIV: { uint256 a = pop(); uint256& b = top(); b = b == 0 ? uint256{} : a / b; break; }
+            case OP_SDIV: {
                 uint256 a = pop();
                 uint256& b = top();
                 if (b == 0) break;
@@ -529,8 +530,8 @@ Result Interpreter::loop() {
                 b = neg ? negate(q) : q;
                 break;
             }
-            case 0x06: { uint256 a = pop(); uint256& b = top(); b = b == 0 ? uint256{} : a % b; break; }
-            case 0x07: {
+            case OP_MOD: { uint256 a = pop(); uint256& b = top(); b = b == 0 ? uint256{} : a % b; break; }
+            case OP_SMOD: {
                 uint256 a = pop();
                 uint256& b = top();
                 if (b == 0) break;
@@ -538,63 +539,63 @@ Result Interpreter::loop() {
                 b = is_negative(a) ? negate(r) : r;
                 break;
             }
-            case 0x08: {
+            case OP_ADDMOD: {
                 uint256 a = pop();
                 uint256 b = pop();
                 uint256& n = top();
                 n = n == 0 ? uint256{} : static_cast<uint256>((uint512(a) + uint512(b)) % uint512(n));
                 break;
             }
-            case 0x09: {
+            case OP_MULMOD: {
                 uint256 a = pop();
                 uint256 b = pop();
                 uint256& n = top();
                 n = n == 0 ? uint256{} : static_cast<uint256>((uint512(a) * uint512(b)) % uint512(n));
                 break;
             }
-            case 0x0a: status = op_exp(); break;
-            case 0x0b: { uint256 b = pop(); top() = signextend(b, top()); break; }
-            case 0x10: { uint256 a = pop(); top() = a < top() ? 1 : 0; break; }
-            case 0x11: { uint256 a = pop(); top() = a > top() ? 1 : 0; break; }
-            case 0x12: {
+            case OP_EXP: status = op_exp(); break;
+            case OP_SIGNEXTEND: { uint256 b = pop(); top() = signextend(b, top()); break; }
+            case OP_LT: { uint256 a = pop(); top() = a < top() ? 1 : 0; break; }
+            case OP_GT: { uint256 a = pop(); top() = a > top() ? 1 : 0; break; }
+            case OP_SLT: {
                 uint256 a = pop();
                 uint256& b = top();
                 const bool na = is_negative(a), nb = is_negative(b);
                 b = (na != nb ? na : a < b) ? 1 : 0;
                 break;
             }
-            case 0x13: {
+            case OP_SGT: {
                 uint256 a = pop();
                 uint256& b = top();
                 const bool na = is_negative(a), nb = is_negative(b);
                 b = (na != nb ? nb : a > b) ? 1 : 0;
                 break;
             }
-            case 0x14: { uint256 a = pop(); top() = a == top() ? 1 : 0; break; }
-            case 0x15: top() = top() == 0 ? 1 : 0; break;
-            case 0x16: { uint256 a = pop(); top() &= a; break; }
-            case 0x17: { uint256 a = pop(); top() |= a; break; }
-            case 0x18: { uint256 a = pop(); top() ^= a; break; }
-            case 0x19: top() = ~top(); break;
-            case 0x1a: {
+            case OP_EQ: { uint256 a = pop(); top() = a == top() ? 1 : 0; break; }
+            case OP_ISZERO: top() = top() == 0 ? 1 : 0; break;
+            case OP_AND: { uint256 a = pop(); top() &= a; break; }
+            case OP_OR: { uint256 a = pop(); top() |= a; break; }
+            case OP_XOR: { uint256 a = pop(); top() ^= a; break; }
+            case OP_NOT: top() = ~top(); break;
+            case OP_BYTE: {
                 uint256 i = pop();
                 uint256& x = top();
                 x = i < 32 ? (x >> static_cast<unsigned>(8 * (31 - low64(i)))) & 0xff : uint256{};
                 break;
             }
-            case 0x1b: {
+            case OP_SHL: {
                 uint256 s = pop();
                 uint256& x = top();
                 x = s < 256 ? uint256(x << static_cast<unsigned>(low64(s))) : uint256{};
                 break;
             }
-            case 0x1c: {
+            case OP_SHR: {
                 uint256 s = pop();
                 uint256& x = top();
                 x = s < 256 ? uint256(x >> static_cast<unsigned>(low64(s))) : uint256{};
                 break;
             }
-            case 0x1d: {
+            case OP_SAR: {
                 uint256 s = pop();
                 uint256& x = top();
                 const bool neg = is_negative(x);
@@ -606,29 +607,29 @@ Result Interpreter::loop() {
                 }
                 break;
             }
-            case 0x20: status = op_keccak(); break;
-            case 0x30: push(word_of(msg_.recipient)); break;
-            case 0x31:
-            case 0x3b:
-            case 0x3f: status = op_account_query(op); break;
-            case 0x32: push(word_of(evm_.tx_.origin)); break;
-            case 0x33: push(word_of(msg_.sender)); break;
-            case 0x34: push(msg_.value); break;
-            case 0x35: {
+            case OP_KECCAK256: status = op_keccak(); break;
+            case OP_ADDRESS: push(word_of(msg_.recipient)); break;
+            case OP_BALANCE:
+            case OP_EXTCODESIZE:
+            case OP_EXTCODEHASH: status = op_account_query(op); break;
+            case OP_ORIGIN: push(word_of(evm_.tx_.origin)); break;
+            case OP_CALLER: push(word_of(msg_.sender)); break;
+            case OP_CALLVALUE: push(msg_.value); break;
+            case OP_CALLDATALOAD: {
                 std::array<std::uint8_t, 32> word{};
                 copy_padded(word.data(), 32, msg_.input, top());
                 top() = core::uint256_from_big_endian(word);
                 break;
             }
-            case 0x36: push(msg_.input.size()); break;
-            case 0x37: status = op_copy(msg_.input); break;
-            case 0x38: push(size); break;
-            case 0x39: status = op_copy(code_); break;
-            case 0x3a: push(evm_.tx_.gas_price); break;
-            case 0x3c: status = op_extcodecopy(); break;
-            case 0x3d: push(return_data_.size()); break;
-            case 0x3e: status = op_returndatacopy(); break;
-            case 0x40: {
+            case OP_CALLDATASIZE: push(msg_.input.size()); break;
+            case OP_CALLDATACOPY: status = op_copy(msg_.input); break;
+            case OP_CODESIZE: push(size); break;
+            case OP_CODECOPY: status = op_copy(code_); break;
+            case OP_GASPRICE: push(evm_.tx_.gas_price); break;
+            case OP_EXTCODECOPY: status = op_extcodecopy(); break;
+            case OP_RETURNDATASIZE: push(return_data_.size()); break;
+            case OP_RETURNDATACOPY: status = op_returndatacopy(); break;
+            case OP_BLOCKHASH: {
                 uint256& n = top();
                 const std::uint64_t current = evm_.block_.number;
                 if (fits_u64(n) && low64(n) < current && current - low64(n) <= 256 && evm_.block_.block_hash) {
@@ -638,26 +639,26 @@ Result Interpreter::loop() {
                 }
                 break;
             }
-            case 0x41: push(word_of(evm_.block_.coinbase)); break;
-            case 0x42: push(evm_.block_.timestamp); break;
-            case 0x43: push(evm_.block_.number); break;
-            case 0x44: push(core::uint256_from_big_endian(evm_.block_.prev_randao)); break;
-            case 0x45: push(evm_.block_.gas_limit); break;
-            case 0x46: push(evm_.block_.chain_id); break;
-            case 0x47: push(state_.balance(msg_.recipient)); break;
-            case 0x48: push(evm_.block_.base_fee); break;
-            case 0x49: top() = 0; break;  // no blob transactions on this chain
-            case 0x4a: push(evm_.block_.blob_base_fee); break;
-            case 0x50: --sp_; break;
-            case 0x51: status = op_mload(); break;
-            case 0x52:
-            case 0x53: status = op_mstore(op == 0x53 ? 1 : 32); break;
-            case 0x54: status = op_sload(); break;
-            case 0x55: status = op_sstore(); break;
-            case 0x56:
-            case 0x57: {
+            case OP_COINBASE: push(word_of(evm_.block_.coinbase)); break;
+            case OP_TIMESTAMP: push(evm_.block_.timestamp); break;
+            case OP_NUMBER: push(evm_.block_.number); break;
+            case OP_PREVRANDAO: push(core::uint256_from_big_endian(evm_.block_.prev_randao)); break;
+            case OP_GASLIMIT: push(evm_.block_.gas_limit); break;
+            case OP_CHAINID: push(evm_.block_.chain_id); break;
+            case OP_SELFBALANCE: push(state_.balance(msg_.recipient)); break;
+            case OP_BASEFEE: push(evm_.block_.base_fee); break;
+            case OP_BLOBHASH: top() = 0; break;  // no blob transactions on this chain
+            case OP_BLOBBASEFEE: push(evm_.block_.blob_base_fee); break;
+            case OP_POP: --sp_; break;
+            case OP_MLOAD: status = op_mload(); break;
+            case OP_MSTORE:
+            case OP_MSTORE8: status = op_mstore(op == OP_MSTORE8 ? 1 : 32); break;
+            case OP_SLOAD: status = op_sload(); break;
+            case OP_SSTORE: status = op_sstore(); break;
+            case OP_JUMP:
+            case OP_JUMPI: {
                 const uint256 dest = pop();
-                if (op == 0x57 && pop() == 0) break;
+                if (op == OP_JUMPI && pop() == 0) break;
                 if (!fits_u64(dest) || low64(dest) >= size || !jumpdests_[low64(dest)]) {
                     status = Status::kBadJumpDestination;
                 } else {
@@ -665,37 +666,37 @@ Result Interpreter::loop() {
                 }
                 break;
             }
-            case 0x58: push(pc - 1); break;
-            case 0x59: push(memory_.size()); break;
-            case 0x5a: push(static_cast<std::uint64_t>(gas_)); break;
-            case 0x5b: break;
-            case 0x5c: top() = state_.transient(msg_.recipient, top()); break;
-            case 0x5d: status = op_tstore(); break;
-            case 0x5e: status = op_mcopy(); break;
-            case 0x5f: push(uint256{}); break;
-            case 0xf0: status = op_create(CallKind::kCreate); break;
-            case 0xf1: status = op_call(CallKind::kCall); break;
-            case 0xf2: status = op_call(CallKind::kCallCode); break;
-            case 0xf3: status = op_return(Status::kSuccess); halted = true; break;
-            case 0xf4: status = op_call(CallKind::kDelegateCall); break;
-            case 0xf5: status = op_create(CallKind::kCreate2); break;
-            case 0xfa: status = op_call(CallKind::kStaticCall); break;
-            case 0xfd: status = op_return(Status::kRevert); halted = true; break;
-            case 0xff: status = op_selfdestruct(); halted = true; break;
+            case OP_PC: push(pc - 1); break;
+            case OP_MSIZE: push(memory_.size()); break;
+            case OP_GAS: push(static_cast<std::uint64_t>(gas_)); break;
+            case OP_JUMPDEST: break;
+            case OP_TLOAD: top() = state_.transient(msg_.recipient, top()); break;
+            case OP_TSTORE: status = op_tstore(); break;
+            case OP_MCOPY: status = op_mcopy(); break;
+            case OP_PUSH0: push(uint256{}); break;
+            case OP_CREATE: status = op_create(CallKind::kCreate); break;
+            case OP_CALL: status = op_call(CallKind::kCall); break;
+            case OP_CALLCODE: status = op_call(CallKind::kCallCode); break;
+            case OP_RETURN: status = op_return(Status::kSuccess); halted = true; break;
+            case OP_DELEGATECALL: status = op_call(CallKind::kDelegateCall); break;
+            case OP_CREATE2: status = op_create(CallKind::kCreate2); break;
+            case OP_STATICCALL: status = op_call(CallKind::kStaticCall); break;
+            case OP_REVERT: status = op_return(Status::kRevert); halted = true; break;
+            case OP_SELFDESTRUCT: status = op_selfdestruct(); halted = true; break;
             default:
-                if (op >= 0x60 && op <= 0x7f) {
-                    const std::size_t n = op - 0x5f;
+                if (op >= OP_PUSH1 && op <= OP_PUSH32) {
+                    const std::size_t n = op - OP_PUSH0;
                     std::array<std::uint8_t, 32> word{};
                     const std::size_t avail = pc < size ? std::min(n, size - pc) : 0;
                     std::memcpy(word.data() + (32 - n), code_.data() + pc, avail);
                     push(core::uint256_from_big_endian(word));
                     pc += n;
-                } else if (op >= 0x80 && op <= 0x8f) {
-                    push(top(op - 0x80));
-                } else if (op >= 0x90 && op <= 0x9f) {
-                    std::swap(top(), top(op - 0x8f));
-                } else if (op >= 0xa0 && op <= 0xa4) {
-                    status = op_log(op - 0xa0);
+                } else if (op >= OP_DUP1 && op <= OP_DUP16) {
+                    push(top(op - OP_DUP1));
+                } else if (op >= OP_SWAP1 && op <= OP_SWAP16) {
+                    std::swap(top(), top(op - OP_SWAP1 + 1));
+                } else if (op >= OP_LOG0 && op <= OP_LOG4) {
+                    status = op_log(op - OP_LOG0);
                 }
                 break;
         }

@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "consensus/codec.hpp"
 #include "consensus/routing.hpp"
 #include "consensus/staking_rules.hpp"
 #include "core/keccak.hpp"
@@ -22,20 +23,6 @@ namespace {
 constexpr std::uint64_t kMaxClockDriftSeconds = 15;
 
 core::Bytes be64(std::uint64_t v) { return number_key(v); }
-
-/// The raw bytes of the next RLP item of `from`, consumed.
-std::expected<core::ByteView, std::string> take_item(core::ByteView& from) {
-    core::ByteView probe = from;
-    auto header = core::rlp::decode_header(probe);
-    if (!header) return std::unexpected(std::string(core::rlp::to_string(header.error())));
-    const std::size_t header_size = from.size() - probe.size();
-    const std::size_t total = header_size + header->payload_length;
-    if (total > from.size() || (header_size == 0 && total == 0)) return std::unexpected("truncated item");
-    const std::size_t size = header_size == 0 ? 1 : total;  // a single byte below 0x80 is its own item
-    core::ByteView item = from.subspan(0, size);
-    from = from.subspan(size);
-    return item;
-}
 
 /// Where the expert committees of a height are stored: beside its validator set, in the same
 /// column under a 9-byte key (the set's 8-byte number and 'c'), decision 004.
@@ -144,10 +131,10 @@ std::expected<core::Block, std::string> decode_block(core::ByteView encoded) {
     if (!list) return std::unexpected("block: " + std::string(core::rlp::to_string(list.error())));
     if (!in.empty()) return std::unexpected("block: trailing bytes");
     core::ByteView items = *list;
-    auto header_raw = take_item(items);
-    if (!header_raw) return std::unexpected("block header: " + header_raw.error());
-    auto body_raw = take_item(items);
-    if (!body_raw) return std::unexpected("block body: " + body_raw.error());
+    auto header_raw = consensus::codec::take_item(items, "block header");
+    if (!header_raw) return std::unexpected(header_raw.error());
+    auto body_raw = consensus::codec::take_item(items, "block body");
+    if (!body_raw) return std::unexpected(body_raw.error());
     if (!items.empty()) return std::unexpected("block: extra items");
     auto header = core::decode_header(*header_raw);
     if (!header) return std::unexpected("block header: " + std::string(core::rlp::to_string(header.error())));
@@ -418,6 +405,11 @@ std::expected<void, BlockError> Node::BlockRun::check_and_apply_protocol_operati
     // statistics before it; a rejected one never enters a block, a flagged one is included
     // and its verdict record says so (moe_getTransactionVerdict); receipts stay Ethereum's.
     if (node_.models_->screens() || node_.models_->classifies()) screening_.emplace(*node_.models_, *node_.db_, h.timestamp);
+    // Code a devnet change set is classified as a created contract's would be (decision 008).
+    for (const consensus::AccountChange& c : data_.dev.changes) {
+        if (c.kind != consensus::AccountChange::Kind::kCode || !screening_) continue;
+        if (auto r = screening_->record_code_change(state_, c.address); !r) return fault(r.error());
+    }
     return {};
 }
 

@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "core/random.hpp"
 #include "node/chain_config.hpp"
 
 namespace moe::node {
@@ -11,22 +12,12 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-/// 32 bytes from the kernel's random source, for new keys.
-std::expected<core::Hash, std::string> random_seed() {
-    std::ifstream urandom("/dev/urandom", std::ios::binary);
-    core::Hash seed;
-    if (!urandom.read(reinterpret_cast<char*>(seed.data()), static_cast<std::streamsize>(seed.size()))) {
-        return std::unexpected("cannot read /dev/urandom");
-    }
-    return seed;
-}
-
 }  // namespace
 
 std::expected<NodeKeys, std::string> generate_node_keys() {
-    auto validator_seed = random_seed();
+    auto validator_seed = core::random_hash();
     if (!validator_seed) return std::unexpected(validator_seed.error());
-    auto node_seed = random_seed();
+    auto node_seed = core::random_hash();
     if (!node_seed) return std::unexpected(node_seed.error());
     return NodeKeys{core::PrivateKey::from_seed(*validator_seed), core::PrivateKey::from_seed(*node_seed)};
 }

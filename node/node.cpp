@@ -267,7 +267,7 @@ std::expected<core::Hash, SubmitError> Node::submit_raw_transaction(core::ByteVi
 }
 
 std::expected<core::Hash, SubmitError> Node::admit_raw_transaction(core::ByteView raw) {
-    auto fail = [](std::string m) { return std::unexpected(SubmitError{-32000, std::move(m)}); };
+    auto fail = [](std::string m) { return std::unexpected(SubmitError{SubmitError::Kind::kRefused, std::move(m)}); };
     if (raw.size() > 128 * 1024) return fail("oversized data");
     auto txn = core::decode_transaction(raw);
     if (!txn) return fail(std::string(core::to_string(txn.error())));
@@ -287,7 +287,7 @@ core::Signature impersonation_signature(const core::Address& sender) {
 }
 
 std::expected<core::Hash, SubmitError> Node::submit_impersonated(core::Transaction txn, const core::Address& sender) {
-    auto fail = [](std::string m) { return std::unexpected(SubmitError{-32000, std::move(m)}); };
+    auto fail = [](std::string m) { return std::unexpected(SubmitError{SubmitError::Kind::kRefused, std::move(m)}); };
     if (!chain_.is_dev_chain()) return fail("impersonated transactions are only for a single-validator devnet");
     txn.chain_id = chain_.chain_id;
     if (auto ok = core::validate_unsigned(txn, chain_.chain_id); !ok) return fail(std::string(core::to_string(ok.error())));
@@ -300,7 +300,7 @@ std::expected<core::Hash, SubmitError> Node::submit_impersonated(core::Transacti
 }
 
 std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction entry, core::ByteView raw) {
-    auto fail = [](std::string m) { return std::unexpected(SubmitError{-32000, std::move(m)}); };
+    auto fail = [](std::string m) { return std::unexpected(SubmitError{SubmitError::Kind::kRefused, std::move(m)}); };
     const core::Address sender = entry.sender;
     const core::Hash hash = entry.hash;
     const core::Transaction txn = entry.txn;  // the entry moves into the pool before screening runs
@@ -762,13 +762,14 @@ std::expected<TransactionVerdict, std::string> Node::screen_on_head(const core::
 }
 
 std::expected<TransactionVerdict, SubmitError> Node::score_transaction(core::ByteView raw) const {
-    auto fail = [](int code, std::string m) { return std::unexpected(SubmitError{code, std::move(m)}); };
+    using Kind = SubmitError::Kind;
+    auto fail = [](Kind kind, std::string m) { return std::unexpected(SubmitError{kind, std::move(m)}); };
     auto txn = core::decode_transaction(raw);
-    if (!txn) return fail(-32602, std::string(core::to_string(txn.error())));
+    if (!txn) return fail(Kind::kBadInput, std::string(core::to_string(txn.error())));
     auto sender = txn->sender();
-    if (!sender) return fail(-32602, "invalid sender");
+    if (!sender) return fail(Kind::kBadInput, "invalid sender");
     auto v = screen_on_head(*txn, *sender, Explain::kAlways);
-    if (!v) return fail(-32000, v.error());
+    if (!v) return fail(Kind::kRefused, v.error());
     return *v;
 }
 

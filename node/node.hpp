@@ -110,9 +110,14 @@ inline constexpr std::uint64_t kRpcGasCap = 50'000'000;
 /// transactions differ.
 [[nodiscard]] core::Signature impersonation_signature(const core::Address& sender);
 
-/// A rejected submission: a JSON-RPC error code and geth's message.
+/// A rejected submission: why, and geth's message. The RPC layer maps the kind to its error
+/// code (rpc/params.hpp); node/ knows no JSON-RPC.
 struct SubmitError {
-    int code = -32000;
+    enum class Kind {
+        kRefused,   ///< a rule of the pool, the chain or screening says no (geth: -32000)
+        kBadInput,  ///< the bytes are not a transaction at all (-32602)
+    };
+    Kind kind = Kind::kRefused;
     std::string message;
 };
 

@@ -228,7 +228,7 @@ void register_accounts(Dispatcher& d, node::Node& node) {
             t.sign(key->second);
             hash = node.submit_raw_transaction(t.encode());
         }
-        if (!hash) throw RpcError(hash.error().code, hash.error().message);
+        if (!hash) throw_submit_error(hash.error());
         return json(hash->hex());
     });
 }

@@ -465,7 +465,7 @@ void register_transaction_methods(Dispatcher& d, node::Node& node, const EthApiO
     d.add("eth_sendRawTransaction", [&node](const json& p, CallContext&) {
         const core::Bytes raw = data_param(param(p, 0, "signed transaction"), "signed transaction");
         auto r = node.submit_raw_transaction(raw);
-        if (!r) throw RpcError(r.error().code, r.error().message);
+        if (!r) throw_submit_error(r.error());
         return json(r->hex());
     });
     d.add("eth_getTransactionByHash", [&node](const json& p, CallContext&) {

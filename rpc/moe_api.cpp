@@ -92,7 +92,7 @@ void register_screening_methods(Dispatcher& d, node::Node& node) {
     d.add("moe_scoreTransaction", [&node](const json& params, CallContext&) {
         const core::Bytes raw = data_param(param(params, 0, "raw transaction"), "raw transaction");
         auto v = node.score_transaction(raw);
-        if (!v) throw RpcError(v.error().code, v.error().message);
+        if (!v) throw_submit_error(v.error());
         return verdict_json(*v, node.models().thresholds());
     });
 

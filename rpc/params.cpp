@@ -67,4 +67,12 @@ std::uint64_t block_number_param(node::Node& node, const json& v) {
     if (n > head) throw RpcError(-32001, "header not found");
     return static_cast<std::uint64_t>(n);
 }
+void throw_submit_error(const node::SubmitError& e) {
+    switch (e.kind) {
+        case node::SubmitError::Kind::kBadInput: throw RpcError(kInvalidParams, e.message);
+        case node::SubmitError::Kind::kRefused: break;
+    }
+    throw RpcError(kServerError, e.message);
+}
+
 }  // namespace moe::rpc

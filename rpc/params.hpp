@@ -30,4 +30,8 @@ namespace moe::rpc {
 /// Resolves a block tag, number or EIP-1898 object to a committed block number.
 [[nodiscard]] std::uint64_t block_number_param(node::Node& node, const nlohmann::json& v);
 
+/// Throws a refused submission as geth answers it: -32000 with its message, or -32602 when
+/// the bytes were not a transaction at all.
+[[noreturn]] void throw_submit_error(const node::SubmitError& e);
+
 }  // namespace moe::rpc

@@ -40,7 +40,7 @@ constexpr std::string_view kUsage =
     "                            inputs; print the SHA-256 of every output byte per model and\n"
     "                            over all. The hashes are the same on every CPU and ISA.\n"
     "  info MODEL                check a model file and print its structure and SHA-256\n"
-    "  eval --task contract|fraud --data DIR [--model MODEL] [--seed N] [--accounts N] [--worlds N]\n"
+    "  eval --task contract|fraud --data DIR [--model MODEL] [--seed N] [--accounts N] [--worlds N] [--validation]\n"
     "                            evaluate a model (default chain-config/models/TASK.moe) on the\n"
     "                            held-out part of DIR: the 20% of skeleton groups (contract) or of\n"
     "                            accounts (fraud) that `moed train --seed N` never saw (N default 7,\n"
@@ -56,7 +56,10 @@ constexpr std::string_view kUsage =
     "                            at the chain thresholds (--flag-score, --reject-score; default the devnet\n"
     "                            preset's) on --worlds N (default 20) held-back generated worlds of\n"
     "                            ordinary activity and on the held-out accounts' transactions, ending\n"
-    "                            'false_flag=X false_reject=Y fraud_recall_at_reject=Z'.\n"
+    "                            'false_flag=X false_reject=Y fraud_recall_at_reject=Z drainer_recall_at_reject=W'.\n"
+    "                            --validation: the same on what `moed train --seed N` validates on\n"
+    "                            instead (its validation accounts, all their rows, and the validation\n"
+    "                            worlds), with a sweep of thresholds and the ones validation asks for\n"
     "                            --plots DIR: also write pictures there as SVG (contract: the\n"
     "                            confusion matrix and each class's first expert; fraud: each\n"
     "                            transaction type's and label's first expert).\n"
@@ -373,8 +376,19 @@ int eval(Args args) {
         std::fprintf(stderr, "moed moe eval: the model takes %d features, the task has %d\n", model->num_features, data->held.num_features);
         return 1;
     }
-    std::printf("model %s sha256=%s\nheld-out part of seed %llu: %d rows\n", model_path.c_str(), nn::model_hash(core::as_bytes(*bytes)).hex().c_str(),
-                static_cast<unsigned long long>(f->seed), data->held.rows());
+    const bool validation = has_flag(args, "--validation");
+    if (validation && f->task != "fraud") {
+        std::fputs("moed moe eval: --validation is for --task fraud\n", stderr);
+        return 2;
+    }
+    if (validation) {
+        // The trainer's validation accounts and the validation worlds: what `moed train`
+        // chooses on, never the held-out split.
+        data->held_rows.clear();
+        data->held = nn::fraud_validation(*data->fraud, f->seed, nn::TrainOptions{}.validation_share, &data->held_rows);
+    }
+    std::printf("model %s sha256=%s\n%s part of seed %llu: %d rows\n", model_path.c_str(), nn::model_hash(core::as_bytes(*bytes)).hex().c_str(),
+                validation ? "validation" : "held-out", static_cast<unsigned long long>(f->seed), data->held.rows());
     nn::MoeEngine engine(std::move(*model));
     const auto p = nn::quantized_probabilities(engine, data->held);
     if (f->task == "contract") {
@@ -474,8 +488,14 @@ int eval(Args args) {
     } else {
         const auto r = nn::fraud_report(*data->fraud, data->held_rows, p);
         std::printf("%sf1=%.4f\n", nn::format_fraud_report(r).c_str(), r.f1);
-        const auto t = nn::traffic_report(engine, *data->fraud, data->held_rows, p, thresholds->flag_score, thresholds->reject_score, static_cast<int>(worlds));
+        const auto t = nn::traffic_report(engine, *data->fraud, data->held_rows, p, thresholds->flag_score, thresholds->reject_score, static_cast<int>(worlds),
+                                          validation ? nn::kValidationWorldSeeds : nn::kHeldBackWorlds);
         std::printf("%s", nn::format_traffic_report(t).c_str());
+        if (validation) {
+            std::printf("%s", nn::format_threshold_sweep(t, {9000, 9500, 9700, 9800, 9900, 9950, 9970, 9980, 9990, 9995, 9998, 9999, 10000}).c_str());
+            const auto c = nn::choose_thresholds(t);
+            std::printf("thresholds from validation: flag_score=%u reject_score=%u (%s)\n", c.flag_score, c.reject_score, c.reason.c_str());
+        }
         // The experts' specialities: of the held-out rows, by the transaction's type (the one-hot
         // features the gate sees first) and by its account's label, the share the gate sends
         // first to each expert, and each expert's mean score when first.

@@ -39,15 +39,20 @@ constexpr std::string_view kUsage =
     "                          corpus); 20% of the skeleton groups (by seed) are held out and\n"
     "                          evaluated, never trained on\n"
     "         fraud            transaction screening; --data DIR laid out like\n"
-    "                          ../shared/data/eth_fraud_accounts_and_txns; 20% of the accounts held out\n"
+    "                          ../shared/data/eth_fraud_accounts_and_txns; 20% of the accounts held out;\n"
+    "                          the output temperature is fitted on validation rows (the trainer's\n"
+    "                          validation accounts and 500 validation worlds of each kind), and the\n"
+    "                          thresholds validation asks for are printed\n"
     "  --data FILE|DIR         synthetic: CSV of feature columns in [0, 1], then the integer class\n"
     "                          label (optional header line); without it the task generates --rows rows\n"
     "  --accounts N            fraud: only the first N labelled accounts (quick runs)\n"
     "  --rows-per-account N    fraud: train on at most N screened rows per account (default 64);\n"
     "                          the held-out accounts are evaluated on all their rows\n"
     "  --worlds N              fraud: generated worlds of ordinary dev-chain activity added as benign\n"
-    "                          training rows (default 80 x 1000 transactions; 0: none); evaluation\n"
+    "                          training rows (default 160 x 1000 transactions; 0: none); evaluation\n"
     "                          replays other seeds\n"
+    "  --drainer-worlds N      fraud: generated worlds with drainers whose visible transactions are added\n"
+    "                          as fraud rows (default 500 x 1000 transactions; 0: none)\n"
     "  --with-gas-price        fraud: add the gas-price level, an era feature (to show its leak; never ship)\n"
     "  --rows N                generated rows (default 12000)\n"
     "  --seed N                seed of the initialisation, shuffles and split (default 1)\n"
@@ -157,6 +162,7 @@ int train_main(Args args) {
     std::size_t accounts = 0;
     int rows_per_account = 64;  // fraud: training rows per account, spread over its history
     int worlds = nn::kTrainWorlds;  // fraud: generated benign worlds added to the training rows
+    int drainer_worlds = nn::kTrainDrainerWorlds;  // fraud: generated worlds whose drainers' rows are added as fraud
     const IntFlag flags[] = {
         {"--seed", 0, 1l << 62, [&](long x) { o.seed = static_cast<std::uint64_t>(x); }},
         {"--experts", 1, 256, [&](long x) { o.experts = static_cast<int>(x); }},
@@ -169,6 +175,7 @@ int train_main(Args args) {
         {"--accounts", 10, 10'000'000, [&](long x) { accounts = static_cast<std::size_t>(x); }},
         {"--rows-per-account", 1, 100'000, [&](long x) { rows_per_account = static_cast<int>(x); }},
         {"--worlds", 0, 10'000, [&](long x) { worlds = static_cast<int>(x); }},
+        {"--drainer-worlds", 0, 10'000, [&](long x) { drainer_worlds = static_cast<int>(x); }},
     };
     for (const IntFlag& f : flags) {
         const std::string s = flag_value(args, f.name);
@@ -237,6 +244,14 @@ int train_main(Args args) {
                 nn::append_rows(data, benign);
                 std::fprintf(stderr, "with %d rows of %d generated benign worlds\n", benign.rows(), worlds);
             }
+            // Drainers on a 1-second chain, as the labelled fraud accounts behave as recipients
+            // (many senders paying once, nearly all passed on): their rows labelled fraud. The
+            // labelled accounts show this only at Ethereum's pace and with senders of no history.
+            if (drainer_worlds > 0) {
+                const nn::Dataset drained = nn::drainer_rows(nn::kTrainDrainerSeed, drainer_worlds, nn::kTransactionsPerWorld);
+                nn::append_rows(data, drained);
+                std::fprintf(stderr, "with %d fraud rows of the drainers of %d generated worlds\n", drained.rows(), drainer_worlds);
+            }
             if (fo.with_gas_price) o.feature_schema_version = 0;  // never a shippable schema
         }
         // Thin classes weigh more: inverse class frequency, capped at 20x.
@@ -273,7 +288,7 @@ int train_main(Args args) {
     const std::string plot_path = flag_value(args, "--plot");
     nn::svg::LineChart curves{"Training curves", "epoch", "loss / accuracy", {}, {{"train loss", {}}, {"validation loss", {}}, {"validation accuracy", {}}}};
     const auto started = std::chrono::steady_clock::now();
-    const auto result = nn::train_moe(data, o, [&](const nn::EpochReport& r) {
+    auto trained = nn::train_moe(data, o, [&](const nn::EpochReport& r) {
         curves.x.push_back(r.epoch);
         curves.series[0].y.push_back(r.train_loss);
         curves.series[1].y.push_back(r.validation_loss);
@@ -286,6 +301,37 @@ int train_main(Args args) {
         if (log) log << r.epoch << ',' << r.train_loss << ',' << r.load_balance_loss << ',' << r.z_loss << ',' << r.validation_loss << ','
                      << r.validation_accuracy << '\n';
     }, test.rows() > 0 ? &test : nullptr);
+    auto result = std::move(trained);
+    if (fraud) {
+        // Every choice after training is made on validation rows, never on the held-out split:
+        // the trainer's validation accounts (all their rows) and worlds of seeds apart from both
+        // the training and the held-back ones. The output temperature is fitted there (the
+        // trained model pins many rows at 10000, benign ones among them), then the thresholds
+        // that validation traffic asks for are printed (decision 005 says how they are used).
+        std::vector<std::size_t> val_rows;
+        const nn::Dataset val = nn::fraud_validation(*fraud, o.seed, o.validation_share, &val_rows);
+        const nn::Dataset generated = nn::benign_rows(nn::kValidationWorldSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld);
+        const nn::Dataset drained = nn::drainer_rows(nn::kValidationDrainerSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld);
+        {
+            nn::MoeEngine engine(result.model);
+            const nn::TemperatureFit fit = nn::fit_output_temperature(engine, {&val, &generated, &drained});
+            std::printf("output temperature: trained %d, fitted on validation %d (class-balanced log loss %.5f -> %.5f)\n",
+                        result.model.output_temperature, fit.temperature, fit.losses.front().second,
+                        std::find_if(fit.losses.begin(), fit.losses.end(), [&](const auto& l) { return l.first == fit.temperature; })->second);
+            result.model.output_temperature = fit.temperature;
+        }
+        nn::MoeEngine engine(result.model);
+        const auto pv = nn::quantized_probabilities(engine, val);
+        const auto vr = nn::fraud_report(*fraud, val_rows, pv);
+        std::printf("validation accounts, quantized model:\n%s", nn::format_fraud_report(vr).c_str());
+        const auto vt = nn::traffic_report(engine, *fraud, val_rows, pv, 10001, 10001, nn::kValidationWorlds, nn::kValidationWorldSeeds);
+        const nn::ThresholdChoice choice = nn::choose_thresholds(vt);
+        std::vector<std::uint32_t> sweep = {9000, 9500, 9800, 9900, 9950, 9980, 9990, 9995, 9998, 9999, 10000, choice.flag_score, choice.reject_score};
+        std::sort(sweep.begin(), sweep.end());
+        sweep.erase(std::unique(sweep.begin(), sweep.end()), sweep.end());
+        std::printf("validation rows at or above each threshold:\n%s", nn::format_threshold_sweep(vt, sweep).c_str());
+        std::printf("thresholds from validation: flag_score=%u reject_score=%u (%s)\n", choice.flag_score, choice.reject_score, choice.reason.c_str());
+    }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const core::Bytes file = nn::serialize_model(result.model);
     if (auto w = write_file_atomic(out, std::string_view(reinterpret_cast<const char*>(file.data()), file.size())); !w) {

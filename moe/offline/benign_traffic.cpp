@@ -22,7 +22,7 @@ constexpr std::uint32_t kDisperseEther = 0xe63d38ed, kDisperseToken = 0xc73a2d60
 
 class World {
   public:
-    explicit World(std::uint64_t seed) : rng_(seed * 0x2545f4914f6cdd1dull + 0x9b1d), clock_(1'767'225'600) {
+    World(std::uint64_t seed, bool drainers) : rng_(seed * 0x2545f4914f6cdd1dull + 0x9b1d), clock_(1'767'225'600), with_drainers_(drainers) {
         for (int i = 0; i < 10; ++i) {
             eoas_.push_back(new_key());  // the funded test accounts
             balance_[eoas_.back()] = 10'000 * kEth;
@@ -48,6 +48,15 @@ class World {
         std::vector<std::uint64_t> owners;
         bool safe;
     };
+    struct Drainer {
+        std::uint64_t address;
+        std::vector<std::uint64_t> collectors;  ///< where the sweeps go
+        int sweep_every;                        ///< payments collected before a sweep
+        int pending = 0;
+        bool swept = false;
+        std::vector<std::uint64_t> victims;  ///< distinct
+    };
+    static constexpr std::size_t kVisibleVictims = 3;
 
     std::uint64_t new_key() { return rng_.next() | 1; }
     std::int64_t range(std::int64_t lo, std::int64_t hi) { return rng_.range(lo, hi); }
@@ -88,14 +97,17 @@ class World {
         return user;
     }
 
-    void emit(std::uint64_t from, std::uint64_t to, TxFacts facts, BenignKind kind, bool failed = false, std::uint64_t created = 0) {
+    void emit(std::uint64_t from, std::uint64_t to, TxFacts facts, BenignKind kind, bool failed = false, std::uint64_t created = 0,
+              bool all_in = false) {
         facts.timestamp = clock_;
         // Nobody sends ether they do not have, and people spend a part of what they hold (at
         // most half of it at once): without balances, users passed on more than they were
-        // given, which is what a drainer does.
+        // given. `all_in`: one passing on what it holds, up to all of it (a user emptying a
+        // wallet into its own others, a drainer's sweep).
         if (facts.value_gwei > 0) {
             std::uint64_t& have = balance_[from];
-            if (facts.value_gwei > have / 2) facts.value_gwei = have / 2 / static_cast<std::uint64_t>(range(1, 10));
+            if (all_in) facts.value_gwei = std::min(facts.value_gwei, have);
+            else if (facts.value_gwei > have / 2) facts.value_gwei = have / 2 / static_cast<std::uint64_t>(range(1, 10));
             have -= facts.value_gwei;
             if (!failed) balance_[created != 0 ? created : to] += facts.value_gwei;
             else have += facts.value_gwei;
@@ -287,20 +299,113 @@ class World {
         }
     }
 
+    /// A user moves what it was given on to its own other wallets, nearly all of it, in one to
+    /// four payments within seconds (a new wallet, a split between own accounts, a hardware
+    /// wallet): passing on all of one sender's funds is what people do with their own money.
+    void relay() {
+        const std::uint64_t user = new_user();
+        const int parts = static_cast<int>(range(1, 4));
+        const std::uint64_t held = balance_[user];
+        const std::uint64_t out = held / 100 * static_cast<std::uint64_t>(range(85, 100));
+        for (int i = 0; i < parts; ++i) {
+            TxFacts f;
+            f.value_gwei = out / static_cast<std::uint64_t>(parts);
+            f.gas_limit = 21'000;
+            const std::uint64_t to = chance(70) ? new_key() : other_eoa(user);
+            emit(user, to, f, BenignKind::kTransfers, false, 0, true);
+            if (chance(50)) eoas_.push_back(to);
+        }
+        // It stays in use: paid again, by the one who funded it or by anyone.
+        if (chance(60)) transfer(other_eoa(user), user, ether(), BenignKind::kTransfers);
+    }
+
+    /// A victim pays a drainer (a transfer of ether: what the drainer's statistics show as
+    /// received); after `sweep_every` payments the drainer passes on 90-100% of what it holds.
+    void drainer() {
+        if (drainers_.empty() || chance(3)) {
+            Drainer d;
+            d.address = new_key();
+            if (!collectors_.empty() && chance(40)) {
+                d.collectors.push_back(pick(collectors_));
+            } else {
+                d.collectors.push_back(new_key());
+                collectors_.push_back(d.collectors.back());
+            }
+            if (chance(25)) d.collectors.push_back(new_key());
+            d.sweep_every = chance(20) ? 1 : static_cast<int>(range(2, 8));
+            drainers_.push_back(std::move(d));
+        }
+        // A campaign runs for a while: the newest drainers draw most victims.
+        const auto n = static_cast<std::int64_t>(drainers_.size());
+        Drainer& d = drainers_[static_cast<std::size_t>(n - 1 - range(0, std::min<std::int64_t>(n - 1, 2)))];
+        std::uint64_t victim = 0;
+        const int who = static_cast<int>(range(0, 99));
+        if (who < 35) {
+            victim = eoa();  // a test account or a user of the world
+        } else {
+            victim = new_user();  // funded a moment ago
+            if (who >= 75) {
+                for (int i = 0, k = static_cast<int>(range(1, 3)); i < k; ++i) transfer(victim, other_eoa(victim), ether(), BenignKind::kTransfers);
+            }
+        }
+        if (std::find(d.victims.begin(), d.victims.end(), victim) != d.victims.end()) {
+            if (!chance(10)) return;  // each pays once, mostly
+        } else {
+            d.victims.push_back(victim);
+        }
+        // What victims paid the labelled fraud accounts: 0 now and then, else from about 1e-4 to
+        // 2 ether, evenly in log2 (the data's quartiles are 0.019, 0.12 and 0.5 ether); at most
+        // half of what the victim holds (emit).
+        const int bits = static_cast<int>(range(17, 30));
+        const std::uint64_t value = chance(6) ? 0 : static_cast<std::uint64_t>(range(std::int64_t{1} << bits, (std::int64_t{1} << (bits + 1)) - 1));
+        // What a drainer's history shows, and what an ordinary account's does not: several
+        // distinct accounts paid it (the labelled fraud accounts' median is 5 distinct senders,
+        // the benign ones' 2) and it passed on nearly all of it. Before both, a payment to it
+        // or a sweep of it looks like any user moving their own funds, and is no fraud row.
+        const bool shows = d.victims.size() >= kVisibleVictims;
+        transfer(victim, d.address, value, BenignKind::kTransfers);
+        events_.back().drainer = true;
+        events_.back().drainer_visible = d.swept && shows;
+        if (++d.pending < d.sweep_every) return;
+        const std::uint64_t held = balance_[d.address];
+        d.pending = 0;
+        if (held == 0) return;
+        const int parts = d.collectors.size() > 1 && chance(50) ? 2 : 1;
+        const std::uint64_t out = held / 100 * static_cast<std::uint64_t>(range(90, 100));
+        for (int i = 0; i < parts; ++i) {
+            TxFacts f;
+            f.value_gwei = out / static_cast<std::uint64_t>(parts);
+            f.gas_limit = 21'000;
+            emit(d.address, d.collectors[static_cast<std::size_t>(i)], f, BenignKind::kTransfers, false, 0, true);
+            events_.back().drainer = true;
+            events_.back().drainer_visible = d.victims.size() >= kVisibleVictims;  // passing on nearly all it collected
+        }
+        d.swept = true;
+    }
+
     void step() {
         // Weights of the kinds in a world, fixed per world so worlds differ.
         if (weights_.empty()) {
             for (int k = 0; k < kBenignKinds; ++k) weights_.push_back(static_cast<int>(range(1, 10)));
+            if (with_drainers_) drainer_weight_ = static_cast<int>(range(12, 24));
         }
-        int total = 0;
+        int total = drainer_weight_;
         for (int w : weights_) total += w;
         int r = static_cast<int>(range(0, total - 1));
+        if (r < drainer_weight_) {
+            drainer();
+            return;
+        }
+        r -= drainer_weight_;
         int kind = 0;
         while (r >= weights_[static_cast<std::size_t>(kind)]) r -= weights_[static_cast<std::size_t>(kind++)];
         switch (static_cast<BenignKind>(kind)) {
             case BenignKind::kTransfers:
                 if (chance(25)) {
                     new_user();
+                } else if (chance(20)) {
+                    relay();
+
                 } else {
                     const std::uint64_t from = eoa();
                     transfer(from, chance(80) ? other_eoa(from) : new_key(), chance(3) ? 0 : ether(), BenignKind::kTransfers);
@@ -334,6 +439,10 @@ class World {
     std::vector<Multisig> multisigs_;
     std::uint64_t disperse_ = 0;
     std::vector<int> weights_;
+    bool with_drainers_ = false;
+    int drainer_weight_ = 0;
+    std::vector<Drainer> drainers_;
+    std::vector<std::uint64_t> collectors_;
 };
 
 }  // namespace
@@ -352,7 +461,8 @@ std::string_view to_string(BenignKind k) noexcept {
     return "unknown";
 }
 
-std::vector<TrafficEvent> benign_world(std::uint64_t seed, int transactions) { return World(seed).run(transactions); }
+std::vector<TrafficEvent> benign_world(std::uint64_t seed, int transactions) { return World(seed, false).run(transactions); }
+std::vector<TrafficEvent> drainer_world(std::uint64_t seed, int transactions) { return World(seed, true).run(transactions); }
 
 Dataset benign_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, std::vector<BenignKind>* kinds) {
     Dataset d;
@@ -369,6 +479,28 @@ Dataset benign_rows(std::uint64_t first_seed, int worlds, int transactions_per_w
             d.y.push_back(0);
             d.groups.push_back(seed);
             if (kinds != nullptr) kinds->push_back(e.kind);
+            const std::uint64_t recipient = e.created != 0 ? e.created : e.to;
+            stats[e.from].apply_sent(e.facts, recipient, e.failed);
+            if (recipient != e.from) stats[recipient].apply_received(e.facts, e.from);
+        }
+    }
+    return d;
+}
+
+Dataset drainer_rows(std::uint64_t first_seed, int worlds, int transactions_per_world) {
+    Dataset d;
+    d.num_features = kFraudFeatures;
+    d.num_classes = 2;
+    for (int w = 0; w < worlds; ++w) {
+        const std::uint64_t seed = first_seed + static_cast<std::uint64_t>(w);
+        std::map<std::uint64_t, AccountStats> stats;
+        for (const TrafficEvent& e : drainer_world(seed, transactions_per_world)) {
+            if (e.drainer && e.drainer_visible) {
+                const FraudFeatures f = fraud_features(e.facts, stats[e.from], stats[e.to]);
+                for (std::uint8_t v : f) d.x.push_back(static_cast<float>(v) / 127.0f);
+                d.y.push_back(1);
+                d.groups.push_back(seed);
+            }
             const std::uint64_t recipient = e.created != 0 ? e.created : e.to;
             stats[e.from].apply_sent(e.facts, recipient, e.failed);
             if (recipient != e.from) stats[recipient].apply_received(e.facts, e.from);

@@ -268,4 +268,20 @@ Dataset fraud_split(const FraudCorpus& corpus, std::uint64_t seed, bool held_out
     return d;
 }
 
+Dataset fraud_validation(const FraudCorpus& corpus, std::uint64_t seed, double share, std::vector<std::size_t>* rows) {
+    Dataset d;
+    d.num_features = corpus.rows.num_features;
+    d.num_classes = 2;
+    const auto F = static_cast<std::size_t>(d.num_features);
+    for (std::size_t r = 0; r < static_cast<std::size_t>(corpus.rows.rows()); ++r) {
+        const std::uint64_t g = corpus.rows.groups[r];
+        if (held_out(g, seed) || !in_validation(g, seed, share)) continue;
+        d.x.insert(d.x.end(), corpus.rows.x.begin() + static_cast<std::ptrdiff_t>(r * F), corpus.rows.x.begin() + static_cast<std::ptrdiff_t>((r + 1) * F));
+        d.y.push_back(corpus.rows.y[r]);
+        d.groups.push_back(g);
+        if (rows != nullptr) rows->push_back(r);
+    }
+    return d;
+}
+
 }  // namespace moe::nn

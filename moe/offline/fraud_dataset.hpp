@@ -53,4 +53,8 @@ struct FraudCorpus {
 [[nodiscard]] Dataset fraud_split(const FraudCorpus& corpus, std::uint64_t seed, bool held_out_part, std::vector<std::size_t>* rows = nullptr,
                                   int per_account = 0);
 
+/// The training accounts the trainer validates on (not held out, and `in_validation` of their
+/// group with `seed` and `share`, as train_moe splits): all their rows, and their indices.
+[[nodiscard]] Dataset fraud_validation(const FraudCorpus& corpus, std::uint64_t seed, double share, std::vector<std::size_t>* rows = nullptr);
+
 }  // namespace moe::nn

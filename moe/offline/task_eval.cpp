@@ -1,12 +1,15 @@
 #include "moe/offline/task_eval.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <string>
 #include <span>
 
 #include "moe/inference.hpp"
+#include "moe/router.hpp"
 
 namespace moe::nn {
 
@@ -127,13 +130,14 @@ double rate(long part, long whole) { return whole == 0 ? 0 : static_cast<double>
 }  // namespace
 
 TrafficReport traffic_report(MoeEngine& engine, const FraudCorpus& corpus, const std::vector<std::size_t>& rows,
-                             const std::vector<double>& probabilities, std::uint32_t flag, std::uint32_t reject, int worlds) {
+                             const std::vector<double>& probabilities, std::uint32_t flag, std::uint32_t reject, int worlds, WorldSeeds seeds) {
     TrafficReport r;
     r.flag_score = flag;
     r.reject_score = reject;
     r.worlds = worlds;
+    r.seeds = seeds;
     std::vector<BenignKind> kinds;
-    const Dataset generated = benign_rows(kHeldBackWorldSeed, worlds, kTransactionsPerWorld, &kinds);
+    const Dataset generated = benign_rows(seeds.benign, worlds, kTransactionsPerWorld, &kinds);
     const std::vector<double> p = quantized_probabilities(engine, generated);
     for (std::size_t i = 0; i < kinds.size(); ++i) {
         const std::uint32_t s = score_of(p[2 * i + 1]);
@@ -142,22 +146,132 @@ TrafficReport traffic_report(MoeEngine& engine, const FraudCorpus& corpus, const
         r.generated_scores.push_back(s);
     }
     std::sort(r.generated_scores.begin(), r.generated_scores.end());
+    const Dataset drained = drainer_rows(seeds.drainer, worlds, kTransactionsPerWorld);
+    const std::vector<double> pd = quantized_probabilities(engine, drained);
+    for (int i = 0; i < drained.rows(); ++i) {
+        const std::uint32_t s = score_of(pd[2 * static_cast<std::size_t>(i) + 1]);
+        count(r.drainer_rows, s, flag, reject);
+        r.drainer_scores.push_back(s);
+    }
     std::vector<int> rejected(corpus.accounts.size(), 0), flagged(corpus.accounts.size(), 0), seen(corpus.accounts.size(), 0);
+    std::vector<std::uint32_t> highest(corpus.accounts.size(), 0);
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const std::uint32_t a = corpus.row_account[rows[i]];
         const std::uint32_t s = score_of(probabilities[2 * i + 1]);
         count(corpus.account_label[a] == 1 ? r.fraud_account_rows : r.benign_account_rows, s, flag, reject);
+        if (corpus.account_label[a] != 1) r.benign_account_scores.push_back(s);
         seen[a] = 1;
         flagged[a] |= s >= flag ? 1 : 0;
         rejected[a] |= s >= reject ? 1 : 0;
+        highest[a] = std::max(highest[a], s);
     }
     for (std::size_t a = 0; a < seen.size(); ++a) {
+        if (seen[a] != 0 && corpus.account_label[a] != 1) r.benign_account_max_scores.push_back(highest[a]);
         if (seen[a] == 0 || corpus.account_label[a] != 1) continue;
         ++r.fraud_accounts;
         r.fraud_accounts_flagged += flagged[a];
         r.fraud_accounts_rejected += rejected[a];
+        r.fraud_account_max_scores.push_back(highest[a]);
     }
+    std::sort(r.drainer_scores.begin(), r.drainer_scores.end());
+    std::sort(r.benign_account_scores.begin(), r.benign_account_scores.end());
+    std::sort(r.fraud_account_max_scores.begin(), r.fraud_account_max_scores.end());
+    std::sort(r.benign_account_max_scores.begin(), r.benign_account_max_scores.end());
     return r;
+}
+
+namespace {
+
+/// How many of `ascending` are at or above `threshold`.
+long at_or_above(const std::vector<std::uint32_t>& ascending, std::uint32_t threshold) {
+    return static_cast<long>(ascending.end() - std::lower_bound(ascending.begin(), ascending.end(), threshold));
+}
+
+}  // namespace
+
+TemperatureFit fit_output_temperature(MoeEngine& engine, const std::vector<const Dataset*>& parts) {
+    // The integer logit pairs once; every candidate temperature then scores them as the chain does.
+    std::vector<std::array<std::int32_t, 2>> logits;
+    std::vector<int> labels;
+    std::array<long, 2> per_class{};
+    constexpr int kBatch = 4096;
+    for (const Dataset* d : parts) {
+        const std::vector<std::uint8_t> codes = quantize_features(d->x);
+        const auto F = static_cast<std::size_t>(d->num_features);
+        for (int from = 0; from < d->rows(); from += kBatch) {
+            const int n = std::min(kBatch, d->rows() - from);
+            const Inference inf = engine.forward(codes.data() + static_cast<std::size_t>(from) * F, n);
+            for (int r = 0; r < n; ++r) {
+                logits.push_back({inf.row(r)[0], inf.row(r)[1]});
+                const int y = d->y[static_cast<std::size_t>(from + r)];
+                labels.push_back(y);
+                ++per_class[static_cast<std::size_t>(y)];
+            }
+        }
+    }
+    TemperatureFit fit;
+    const std::int32_t trained = engine.model().output_temperature;
+    double best = std::numeric_limits<double>::infinity();
+    for (std::int64_t k = 8; k <= 64; ++k) {
+        const auto t = static_cast<std::int32_t>(std::min<std::int64_t>(INT32_MAX, trained * k / 8));
+        std::array<double, 2> loss{};
+        for (std::size_t i = 0; i < logits.size(); ++i) {
+            const Choice c[2] = {{0, logits[i][0]}, {1, logits[i][1]}};
+            const std::vector<std::int32_t> w = combine_weights(c, t);
+            const double p = static_cast<double>(w[static_cast<std::size_t>(labels[i])]) / 32768.0;
+            loss[static_cast<std::size_t>(labels[i])] -= std::log(std::clamp(p, 1.0 / 32768.0, 1.0));
+        }
+        double balanced = 0;
+        for (std::size_t c = 0; c < 2; ++c) balanced += per_class[c] == 0 ? 0 : loss[c] / static_cast<double>(per_class[c]) / 2;
+        fit.losses.emplace_back(t, balanced);
+        if (balanced < best) {
+            best = balanced;
+            fit.temperature = t;
+        }
+    }
+    return fit;
+}
+
+ThresholdChoice choose_thresholds(const TrafficReport& v) {
+    ThresholdChoice c;
+    const auto& g = v.generated_scores;
+    const auto& b = v.benign_account_scores;
+    const auto& accounts = v.benign_account_max_scores;
+    // Reject: above every generated ordinary row, and above every row of all but 1 in
+    // kRejectAccountBudget of the benign accounts.
+    const std::uint32_t top_generated = g.empty() ? 0 : g.back();
+    const std::size_t allowed = accounts.size() / static_cast<std::size_t>(kRejectAccountBudget);
+    const std::uint32_t top_benign = accounts.size() <= allowed ? 0 : accounts[accounts.size() - 1 - allowed];
+    c.reject_score = std::max(top_generated, top_benign) + 1;
+    // Flag: the lowest score at which each of the two flags at most kFlagBudget.
+    auto lowest = [](const std::vector<std::uint32_t>& s) -> std::uint32_t {
+        const std::size_t allowed_flags = static_cast<std::size_t>(kFlagBudget * static_cast<double>(s.size()));
+        return s.size() <= allowed_flags ? 0 : s[s.size() - 1 - allowed_flags] + 1;
+    };
+    c.flag_score = std::min(c.reject_score, std::max(lowest(g), lowest(b)));
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "highest generated ordinary score %u, highest of the benign accounts bar %zu of %zu: %u; %.1f%% budget of flags: %u and %u",
+                  top_generated, allowed, accounts.size(), top_benign, 100 * kFlagBudget, lowest(g), lowest(b));
+    c.reason = buf;
+    if (c.reject_score > 10000) c.reject_score = 10001;
+    return c;
+}
+
+std::string format_threshold_sweep(const TrafficReport& r, const std::vector<std::uint32_t>& thresholds) {
+    std::string out = "threshold  generated_rows       benign_account_rows  benign_accounts   fraud_accounts   drainer_rows\n";
+    char buf[256];
+    for (std::uint32_t t : thresholds) {
+        std::snprintf(buf, sizeof buf, "%9u  %6ld (%.5f)  %6ld (%.5f)  %4ld (%.4f)  %4ld (%.4f)  %5ld (%.4f)\n", t, at_or_above(r.generated_scores, t),
+                      rate(at_or_above(r.generated_scores, t), static_cast<long>(r.generated_scores.size())), at_or_above(r.benign_account_scores, t),
+                      rate(at_or_above(r.benign_account_scores, t), static_cast<long>(r.benign_account_scores.size())),
+                      at_or_above(r.benign_account_max_scores, t),
+                      rate(at_or_above(r.benign_account_max_scores, t), static_cast<long>(r.benign_account_max_scores.size())),
+                      at_or_above(r.fraud_account_max_scores, t),
+                      rate(at_or_above(r.fraud_account_max_scores, t), static_cast<long>(r.fraud_account_max_scores.size())),
+                      at_or_above(r.drainer_scores, t), rate(at_or_above(r.drainer_scores, t), static_cast<long>(r.drainer_scores.size())));
+        out += buf;
+    }
+    return out;
 }
 
 std::string format_traffic_report(const TrafficReport& r) {
@@ -170,7 +284,9 @@ std::string format_traffic_report(const TrafficReport& r) {
     };
     std::snprintf(buf, sizeof buf, "at flag_score %u, reject_score %u:\n", r.flag_score, r.reject_score);
     out += buf;
-    std::snprintf(buf, sizeof buf, "held-back generated worlds (%d x %d transactions, never trained on):\n", r.worlds, kTransactionsPerWorld);
+    const char* split = r.seeds.benign == kValidationWorldSeed ? "validation" : "held-back";
+    std::snprintf(buf, sizeof buf, "%s generated worlds (%d x %d transactions from seed %llu, never trained on):\n", split, r.worlds,
+                  kTransactionsPerWorld, static_cast<unsigned long long>(r.seeds.benign));
     out += buf;
     line("all", r.generated);
     for (int k = 0; k < kBenignKinds; ++k) {
@@ -181,14 +297,20 @@ std::string format_traffic_report(const TrafficReport& r) {
     auto q = [&](double f) { return g.empty() ? 0u : g[std::min(g.size() - 1, static_cast<std::size_t>(f * static_cast<double>(g.size())))]; };
     std::snprintf(buf, sizeof buf, "  generated scores: median %u, p99 %u, p99.9 %u, max %u\n", q(0.5), q(0.99), q(0.999), g.empty() ? 0u : g.back());
     out += buf;
-    line("held-out benign accounts' txs", r.benign_account_rows);
-    line("held-out fraud accounts' txs", r.fraud_account_rows);
-    std::snprintf(buf, sizeof buf, "  held-out fraud accounts with a transaction flagged %ld/%ld (%.4f), rejected %ld/%ld (%.4f)\n", r.fraud_accounts_flagged,
+    const char* accounts = r.seeds.benign == kValidationWorldSeed ? "validation" : "held-out";
+    line((std::string(accounts) + " benign accounts' txs").c_str(), r.benign_account_rows);
+    line((std::string(accounts) + " fraud accounts' txs").c_str(), r.fraud_account_rows);
+    std::snprintf(buf, sizeof buf, "  %s fraud accounts with a transaction flagged %ld/%ld (%.4f), rejected %ld/%ld (%.4f)\n", accounts, r.fraud_accounts_flagged,
                   r.fraud_accounts, rate(r.fraud_accounts_flagged, r.fraud_accounts), r.fraud_accounts_rejected, r.fraud_accounts,
                   rate(r.fraud_accounts_rejected, r.fraud_accounts));
     out += buf;
-    std::snprintf(buf, sizeof buf, "false_flag=%.5f false_reject=%.5f fraud_recall_at_reject=%.4f\n", rate(r.generated.flagged, r.generated.rows),
-                  rate(r.generated.rejected, r.generated.rows), rate(r.fraud_accounts_rejected, r.fraud_accounts));
+    std::snprintf(buf, sizeof buf, "%s drainer worlds (%d x %d transactions from seed %llu, never trained on):\n", split, r.worlds,
+                  kTransactionsPerWorld, static_cast<unsigned long long>(r.seeds.drainer));
+    out += buf;
+    line("drainers' visible transactions", r.drainer_rows);
+    std::snprintf(buf, sizeof buf, "false_flag=%.5f false_reject=%.5f fraud_recall_at_reject=%.4f drainer_recall_at_reject=%.4f\n",
+                  rate(r.generated.flagged, r.generated.rows), rate(r.generated.rejected, r.generated.rows),
+                  rate(r.fraud_accounts_rejected, r.fraud_accounts), rate(r.drainer_rows.rejected, r.drainer_rows.rows));
     out += buf;
     return out;
 }

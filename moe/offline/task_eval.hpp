@@ -44,25 +44,72 @@ struct VerdictCounts {
     long rows = 0, flagged = 0, rejected = 0;  ///< flagged counts rejected ones too
 };
 
-/// The screen on traffic it never trained on, at chain thresholds: the held-back generated
-/// worlds (per kind), the held-out labelled accounts' transactions, and fraud caught.
+/// Where a traffic report's generated worlds come from: the first seed of the ordinary worlds
+/// and of the drainer worlds.
+struct WorldSeeds {
+    std::uint64_t benign = kHeldBackWorldSeed, drainer = kHeldBackDrainerSeed;
+};
+/// Only the final figures use these.
+inline constexpr WorldSeeds kHeldBackWorlds{kHeldBackWorldSeed, kHeldBackDrainerSeed};
+/// Every choice after training is made on these (with the validation accounts).
+inline constexpr WorldSeeds kValidationWorldSeeds{kValidationWorldSeed, kValidationDrainerSeed};
+
+/// The screen on traffic it never trained on, at chain thresholds: the generated worlds (per
+/// kind), the labelled accounts' transactions, and fraud caught.
 struct TrafficReport {
     std::uint32_t flag_score = 0, reject_score = 0;
     int worlds = 0;
+    WorldSeeds seeds;
     VerdictCounts generated;
     std::array<VerdictCounts, kBenignKinds> by_kind{};
     std::vector<std::uint32_t> generated_scores;  ///< ascending
     VerdictCounts benign_account_rows, fraud_account_rows;
+    VerdictCounts drainer_rows;  ///< drainer worlds: the drainers' visible transactions
     long fraud_accounts = 0, fraud_accounts_rejected = 0, fraud_accounts_flagged = 0;
+    /// Ascending scores, to count verdicts at other thresholds: the benign accounts' rows, the
+    /// drainers' rows, and each benign and each fraud account's highest.
+    std::vector<std::uint32_t> benign_account_scores, drainer_scores, benign_account_max_scores, fraud_account_max_scores;
 };
 
-/// Scores `worlds` held-back worlds (kHeldBackWorldSeed on) and the held-out rows (`rows`,
+/// Temperature scaling of a trained score model (Guo et al., "On calibration of modern neural
+/// networks", 2017), on rows it never trained on: of the output temperatures T * k / 8 for
+/// k = 8 .. 64 (T the trained model's own), the one whose class-balanced log loss over `rows`
+/// is lowest. A larger temperature keeps the ranking of the rows and spreads the scores the
+/// trained model pins at 10000; the argmax of a row does not move.
+struct TemperatureFit {
+    std::int32_t temperature = 0;
+    std::vector<std::pair<std::int32_t, double>> losses;  ///< every candidate, in order
+};
+[[nodiscard]] TemperatureFit fit_output_temperature(MoeEngine& engine, const std::vector<const Dataset*>& rows);
+
+/// Thresholds chosen from a report on validation traffic, and why.
+struct ThresholdChoice {
+    std::uint32_t flag_score = 10001, reject_score = 10001;  ///< 10001: none is possible
+    std::string reason;
+};
+
+/// What the validation traffic asks of the thresholds: reject above every ordinary generated
+/// row, and above every transaction of all but 1 in kRejectAccountBudget of the benign
+/// accounts (an account's rows are one behaviour, counted once: the labels are Ethereum's,
+/// and a few "benign" accounts act as drainers do); flag at the lowest score that flags at
+/// most kFlagBudget of the rows of either (half the 1-in-100 bar, for the difference between
+/// one split and another).
+inline constexpr long kRejectAccountBudget = 500;
+inline constexpr double kFlagBudget = 0.005;
+[[nodiscard]] ThresholdChoice choose_thresholds(const TrafficReport& validation);
+
+/// The verdicts of `r`'s rows at each reject (or flag) threshold of `thresholds`, as a table.
+[[nodiscard]] std::string format_threshold_sweep(const TrafficReport& r, const std::vector<std::uint32_t>& thresholds);
+
+/// Scores `worlds` generated worlds (from `seeds.benign`), as many drainer worlds (from
+/// `seeds.drainer`: their drainers' rows) and the labelled accounts' rows (`rows`,
 /// `probabilities` as for fraud_report) at the thresholds.
 [[nodiscard]] TrafficReport traffic_report(MoeEngine& engine, const FraudCorpus& corpus, const std::vector<std::size_t>& rows,
                                            const std::vector<double>& probabilities, std::uint32_t flag_score, std::uint32_t reject_score,
-                                           int worlds);
+                                           int worlds, WorldSeeds seeds = kHeldBackWorlds);
 
-/// The report as text, ending with a line `false_flag=X false_reject=Y fraud_recall_at_reject=Z`.
+/// The report as text, ending with a line `false_flag=X false_reject=Y fraud_recall_at_reject=Z
+/// drainer_recall_at_reject=W`.
 [[nodiscard]] std::string format_traffic_report(const TrafficReport& r);
 
 }  // namespace moe::nn

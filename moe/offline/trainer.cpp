@@ -392,6 +392,11 @@ std::vector<std::uint8_t> quantize_features(const std::vector<float>& x) {
     return out;
 }
 
+bool in_validation(std::uint64_t group, std::uint64_t seed, double share) {
+    SplitMix64 h(group ^ (seed * 0x9e3779b97f4a7c15ull));
+    return static_cast<double>(h.next() >> 11) / static_cast<double>(1ull << 53) < share;
+}
+
 Dataset synthetic_task(int rows, std::uint64_t seed) {
     SplitMix64 rng(seed);
     Dataset d;
@@ -433,8 +438,7 @@ TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::fun
     std::vector<int> train_rows, val_rows;
     for (int r = 0; r < rows; ++r) {
         const std::uint64_t key = data.groups.empty() ? static_cast<std::uint64_t>(r) : data.groups[static_cast<std::size_t>(r)];
-        SplitMix64 h(key ^ (o.seed * 0x9e3779b97f4a7c15ull));
-        (static_cast<double>(h.next() >> 11) / static_cast<double>(1ull << 53) < o.validation_share ? val_rows : train_rows).push_back(r);
+        (in_validation(key, o.seed, o.validation_share) ? val_rows : train_rows).push_back(r);
     }
     // Train on what consensus will see: inputs quantized to 7-bit codes.
     const std::vector<std::uint8_t> codes = quantize_features(data.x);

@@ -76,6 +76,12 @@ struct TrainResult {
 /// learn it; a mixture whose gate finds the regions can.
 [[nodiscard]] Dataset synthetic_task(int rows, std::uint64_t seed);
 
+/// True when the trainer's validation split takes a group (or a row's index, without groups):
+/// early stopping watches these rows and the choices made after training (the output
+/// temperature, the thresholds `moed train` proposes) are made on them, never on the held-out
+/// split. A hash of the group and the seed, independent of `held_out`.
+[[nodiscard]] bool in_validation(std::uint64_t group, std::uint64_t seed, double share);
+
 /// Quantizes features in [0, 1] to 7-bit codes.
 [[nodiscard]] std::vector<std::uint8_t> quantize_features(const std::vector<float>& x);
 

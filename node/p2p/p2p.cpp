@@ -12,7 +12,6 @@
 #include <boost/asio/write.hpp>
 #include <deque>
 #include <mutex>
-#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -21,6 +20,7 @@
 
 #include "core/host_port.hpp"
 #include "core/keccak.hpp"
+#include "core/random.hpp"
 #include "node/log.hpp"
 #include "node/p2p/limits.hpp"
 #include "node/p2p/wire.hpp"
@@ -39,16 +39,6 @@ constexpr std::string_view kLog = "p2p";
 constexpr std::size_t kSeenCapacity = 65536;
 /// How many queued frames one write gathers.
 constexpr std::size_t kMaxFramesPerWrite = 64;
-
-core::Hash random_challenge() {
-    std::random_device rd;
-    core::Hash out;
-    for (std::size_t i = 0; i < out.size(); i += 4) {
-        const std::uint32_t word = rd();
-        for (std::size_t j = 0; j < 4; ++j) out[i + j] = static_cast<std::uint8_t>(word >> (8 * j));
-    }
-    return out;
-}
 
 Frame make_frame(std::uint8_t type, core::ByteView payload) {
     return std::make_shared<const core::Bytes>(wire::encode_frame(type, payload));
@@ -110,6 +100,10 @@ struct P2p::Impl {
     std::unordered_map<PeerId, std::shared_ptr<Session>> peers;
     std::mutex seen_mutex;
     SeenSet seen{kSeenCapacity};
+    // Handshake challenges: keccak256(a secret drawn at start || a counter), so each is
+    // unpredictable and none repeats, with one read of the kernel's random source.
+    core::Hash challenge_secret;
+    std::atomic<std::uint64_t> challenges{0};
 
     Impl(P2pConfig c, MessageHandler m, PeerHandler p)
         : config(std::move(c)), on_message(std::move(m)), on_peer(std::move(p)) {
@@ -117,6 +111,12 @@ struct P2p::Impl {
         self_key = config.node_key.public_key();
     }
 
+    core::Hash next_challenge() {
+        core::Bytes input = challenge_secret.to_bytes();
+        const std::uint64_t n = challenges.fetch_add(1);
+        for (int i = 7; i >= 0; --i) input.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
+        return core::keccak256(input);
+    }
     void accept();
     void dial(std::size_t slot);
     void schedule_redial(std::size_t slot);
@@ -146,7 +146,7 @@ class Session : public std::enable_shared_from_this<Session> {
           ping_timer_(impl.ioc),
           outbound_(outbound),
           slot_(slot),
-          challenge_(random_challenge()),
+          challenge_(impl.next_challenge()),
           bytes_bucket_(impl.config.max_bytes_per_second, impl.config.max_bytes_per_second, Clock::now()),
           message_bucket_(impl.config.max_messages_per_second, impl.config.max_messages_per_second, Clock::now()) {}
 
@@ -566,6 +566,9 @@ std::expected<void, std::string> P2p::start() {
     Impl& impl = *impl_;
     if (impl.started) return std::unexpected(std::string("p2p: already started"));
     impl.started = true;
+    auto secret = core::random_hash();
+    if (!secret) return std::unexpected("p2p: " + secret.error());
+    impl.challenge_secret = *secret;
     for (const auto& text : impl.config.persistent_peers) {
         auto slot = parse_peer(text);
         if (!slot) return std::unexpected(slot.error());

@@ -90,6 +90,24 @@ TEST(Rlp, RejectsNonCanonicalAndTruncatedInput) {
     EXPECT_EQ(rlp::decode_item(hex("0xbfffffffffffffffff")).error(), rlp::DecodeError::kInputTooShort);
 }
 
+TEST(Rlp, TakeItemHandsOnWholeItemsOneByOne) {
+    // [0x05, "dog", ["cat"]] then a trailing 0x80: each item's whole encoding, in order.
+    const Bytes input = hex("0x05" "83646f67" "c483636174" "80");
+    ByteView in = input;
+    for (std::string_view want : {"0x05", "0x83646f67", "0xc483636174", "0x80"}) {
+        auto item = rlp::take_item(in);
+        ASSERT_TRUE(item) << want;
+        EXPECT_EQ(to_hex(*item), want);
+    }
+    EXPECT_TRUE(in.empty());
+    EXPECT_EQ(rlp::take_item(in).error(), rlp::DecodeError::kInputTooShort);
+    // A truncated item is an error and consumes nothing.
+    const Bytes truncated = hex("0xc88363617483");
+    ByteView t = truncated;
+    EXPECT_EQ(rlp::take_item(t).error(), rlp::DecodeError::kInputTooShort);
+    EXPECT_EQ(t.size(), truncated.size());
+}
+
 TEST(Rlp, WrongTypesAreErrors) {
     Bytes list = hex("0xc0");
     ByteView in = list;

@@ -104,7 +104,11 @@ class StakingTest : public ::testing::Test {
     MemoryCodeStore codes;
     State state{&nodes, &codes, core::kEmptyTrieRoot};
     BlockEnv block;
-    StakingContract contract{StakingRules{10}};
+    StakingContract contract{[] {
+        StakingRules rules;
+        rules.unbonding_blocks = 10;
+        return rules;
+    }()};
     Bytes input_;
 };
 

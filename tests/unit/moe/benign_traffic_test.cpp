@@ -69,5 +69,68 @@ TEST(BenignTraffic, RowsAreBenignGroupedByWorldAndInRange) {
     }
 }
 
+TEST(DrainerTraffic, DrainersCollectFromManySendersAndPassOnNearlyAllOfIt) {
+    // A drainer world is a benign world with drainers added: the same kinds of activity around them.
+    const auto a = drainer_world(kTrainDrainerSeed, 3000), b = drainer_world(kTrainDrainerSeed, 3000);
+    ASSERT_EQ(a.size(), 3000u);
+    std::map<std::uint64_t, AccountStats> stats;
+    std::map<std::uint64_t, bool> drainer;
+    std::map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> swept_at;  // received, sent after a drainer's last sweep
+    int payments = 0, visible = 0, sweeps = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const TrafficEvent& e = a[i];
+        EXPECT_EQ(e.from, b[i].from);
+        EXPECT_EQ(e.facts.value_gwei, b[i].facts.value_gwei);
+        EXPECT_TRUE(!e.drainer_visible || e.drainer);
+        if (e.drainer) {
+            EXPECT_EQ(e.facts.type, TxType::kTransfer);
+            if (drainer.contains(e.from)) {
+                ++sweeps;
+                // Visible once three distinct accounts have paid it.
+                EXPECT_EQ(e.drainer_visible, stats[e.from].in_peers.estimate() >= 3);
+            } else {
+                drainer[e.to] = true;
+                ++payments;
+                // A payment is visible once its drainer has swept before it, and only then.
+                if (e.drainer_visible) {
+                    EXPECT_GT(stats[e.to].sent, 0u);
+                }
+            }
+            visible += e.drainer_visible ? 1 : 0;
+        }
+        const std::uint64_t recipient = e.created != 0 ? e.created : e.to;
+        stats[e.from].apply_sent(e.facts, recipient, e.failed);
+        if (recipient != e.from) stats[recipient].apply_received(e.facts, e.from);
+        if (e.drainer && drainer.contains(e.from)) swept_at[e.from] = {stats[e.from].received_gwei, stats[e.from].sent_gwei};
+    }
+    EXPECT_GT(payments, 20);
+    EXPECT_GT(sweeps, 3);
+    EXPECT_GT(visible, payments / 3);
+    // What the drainers did, as their statistics show it: by each sweep, most of what had come
+    // in went out, and they heard from several distinct senders.
+    std::uint64_t in = 0, out = 0;
+    int many_senders = 0;
+    for (const auto& [d, at] : swept_at) {
+        in += at.first;
+        out += at.second;
+    }
+    for (const auto& [d, _] : drainer) many_senders += stats[d].in_peers.estimate() >= 3 ? 1 : 0;
+    EXPECT_GE(out * 100, in * 85);
+    EXPECT_LE(out, in);
+    EXPECT_GT(many_senders, 0);
+    // Benign worlds stay what they were: no drainers in them.
+    for (const TrafficEvent& e : benign_world(kTrainDrainerSeed, 1000)) EXPECT_FALSE(e.drainer);
+}
+
+TEST(DrainerTraffic, RowsAreTheDrainersVisibleTransactionsLabelledFraud) {
+    const Dataset d = drainer_rows(kHeldBackDrainerSeed, 2, 1000);
+    ASSERT_GT(d.rows(), 10);
+    EXPECT_EQ(d.num_features, kFraudFeatures);
+    for (int r = 0; r < d.rows(); ++r) {
+        EXPECT_EQ(d.y[static_cast<std::size_t>(r)], 1);
+        EXPECT_GE(d.groups[static_cast<std::size_t>(r)], kHeldBackDrainerSeed);
+    }
+}
+
 }  // namespace
 }  // namespace moe::nn

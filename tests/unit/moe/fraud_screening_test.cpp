@@ -10,6 +10,9 @@
 #include <iterator>
 #include <map>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <cstdlib>
 #include <vector>
 
 #include "moe/account_stats.hpp"
@@ -19,10 +22,20 @@
 namespace moe::nn {
 namespace {
 
-/// The presets' thresholds (chain-config/devnet.json): a score at or above kFlag is flagged,
-/// at or above kReject rejected.
-constexpr std::uint32_t kFlag = 9500;
-constexpr std::uint32_t kReject = 10000;
+/// A fraud threshold of the devnet preset (chain-config/devnet.json, `models.fraud.NAME`): the
+/// tests judge the shipped model at the thresholds the chain applies; 0 if it cannot be read.
+std::uint32_t preset_threshold(std::string_view name) {
+    std::ifstream in(MOE_SOURCE_DIR "/chain-config/devnet.json");
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::size_t key = text.find("\"" + std::string(name) + "\"");
+    if (key == std::string::npos) return 0;
+    const std::size_t digits = text.find_first_of("0123456789", text.find(':', key));
+    return digits == std::string::npos ? 0 : static_cast<std::uint32_t>(std::strtoul(text.c_str() + digits, nullptr, 10));
+}
+
+/// A score at or above kFlag is flagged, at or above kReject rejected.
+const std::uint32_t kFlag = preset_threshold("flag_score");
+const std::uint32_t kReject = preset_threshold("reject_score");
 
 constexpr std::uint64_t kEth = 1'000'000'000;  // in gwei
 constexpr std::uint64_t kGenesisTime = 1'700'000'000;
@@ -94,7 +107,11 @@ class FraudScreening : public ::testing::Test {
         model_ = shipped_fraud_model();
         if (model_) engine_.emplace(*model_);
     }
-    void SetUp() override { ASSERT_TRUE(model_.has_value()) << "chain-config/models/fraud.moe missing or invalid"; }
+    void SetUp() override {
+        ASSERT_TRUE(model_.has_value()) << "chain-config/models/fraud.moe missing or invalid";
+        ASSERT_TRUE(kFlag > 0 && kFlag <= kReject && kReject <= 10000) << "the devnet preset's flag_score " << kFlag << " and reject_score "
+                                                                        << kReject;
+    }
 
     static std::optional<MoeModel> model_;
     static std::optional<MoeEngine> engine_;
@@ -195,7 +212,9 @@ TEST_F(FraudScreening, SplitHistoryIsOrdinaryUse) {
     std::printf("split: lowest phisher score %u\n", lowest);
 }
 
-TEST_F(FraudScreening, TheSweepItselfIsFlaggedNotPaymentsToTheSweeper) {
+TEST_F(FraudScreening, PaymentsToASweeperAndTheSweepAreFlagged) {
+    std::uint32_t lowest = 10000;
+    int rejected = 0, payments = 0;
     for (std::uint64_t spread : {0, 1}) {
         for (std::uint64_t age : {2, 3, 5}) {
             for (std::uint64_t wait : {1, 2, 3}) {
@@ -206,18 +225,27 @@ TEST_F(FraudScreening, TheSweepItselfIsFlaggedNotPaymentsToTheSweeper) {
                 net.mine(wait);
                 const std::uint32_t normal = net.screen(kSender, kFresh + 10, transfer(0));
                 const std::uint32_t phished = net.screen(kSender, kPhisher, transfer(0));
-                std::printf("sweep spread %llu age %llu wait %llu: setup max %u, 0 ETH to phisher %u, to fresh %u\n",
+                const std::uint32_t phished_value = net.screen(kSender, kPhisher, transfer(kEth / 100));
+                std::printf("sweep spread %llu age %llu wait %llu: setup max %u, 0 ETH to phisher %u, 0.01 ETH %u, to fresh %u\n",
                             static_cast<unsigned long long>(spread), static_cast<unsigned long long>(age),
-                            static_cast<unsigned long long>(wait), setup, phished, normal);
-                // The drainer's own sweep is what the model calls risky (it passes on nearly
-                // all it collected from eight accounts within seconds); paying it afterwards
-                // is not (issue 13: recall is on the drainer's transactions).
+                            static_cast<unsigned long long>(wait), setup, phished, phished_value, normal);
+                // Issue 13: the drainer's own sweep (nearly all it collected from eight accounts,
+                // passed on within seconds) and every payment to it afterwards are flagged, whatever
+                // the value; the same sender paying a fresh address is not. Rejection is what the
+                // issue asks for, but at the reject threshold validation supports (decision 005)
+                // these payments score just below it: the count is printed, not asserted.
                 EXPECT_GE(setup, kFlag) << "the sweep itself";
                 EXPECT_LT(normal, kFlag);
-                EXPECT_LT(phished, kFlag);
+                EXPECT_GE(phished, kFlag);
+                EXPECT_GE(phished_value, kFlag);
+                rejected += (phished >= kReject ? 1 : 0) + (phished_value >= kReject ? 1 : 0);
+                payments += 2;
+                lowest = std::min({lowest, phished, phished_value});
             }
         }
     }
+    std::printf("sweep: lowest score of a payment to the sweeper %u; %d of %d payments at or above the reject threshold %u\n", lowest,
+                rejected, payments, kReject);
 }
 
 }  // namespace

@@ -202,9 +202,9 @@ TEST_F(ChainDbTest, RefusesAnotherSchemaVersionAndAnotherChain) {
         rocksdb::DB* raw = nullptr;
         ASSERT_TRUE(rocksdb::DB::Open(o, dir_.string(), d, &handles, &raw).ok());
         // A version other than ours (kSchemaVersion + 1: a newer moed's database).
-        std::string other(8, '\0');
-        other[7] = static_cast<char>(node::kSchemaVersion + 1);
-        ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), "schema_version", other).ok());
+        std::string newer(8, '\0');
+        newer[7] = static_cast<char>(node::kSchemaVersion + 1);
+        ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), "schema_version", newer).ok());
         for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
         raw->Close();
         delete raw;
