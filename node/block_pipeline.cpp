@@ -405,6 +405,11 @@ std::expected<void, BlockError> Node::BlockRun::check_and_apply_protocol_operati
     // statistics before it; a rejected one never enters a block, a flagged one is included
     // and its verdict record says so (moe_getTransactionVerdict); receipts stay Ethereum's.
     if (node_.models_->screens() || node_.models_->classifies()) screening_.emplace(*node_.models_, *node_.db_, h.timestamp);
+    // Code a devnet change set is classified as a created contract's would be (decision 008).
+    for (const consensus::AccountChange& c : data_.dev.changes) {
+        if (c.kind != consensus::AccountChange::Kind::kCode || !screening_) continue;
+        if (auto r = screening_->record_code_change(state_, c.address); !r) return fault(r.error());
+    }
     return {};
 }
 

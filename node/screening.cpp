@@ -386,6 +386,19 @@ std::expected<void, std::string> BlockScreening::record(evm::State& state, const
     return {};
 }
 
+std::expected<void, std::string> BlockScreening::record_code_change(evm::State& state, const core::Address& contract) {
+    if (!models_.classifies()) return {};
+    const evm::Code code = state.code(contract);
+    if (!code || code->empty()) {
+        classes_.emplace_back(contract, std::nullopt);
+        return {};
+    }
+    auto cls = models_.classify(*code);
+    if (!cls) return std::unexpected(cls.error());
+    classes_.emplace_back(contract, *cls);
+    return {};
+}
+
 std::vector<std::pair<core::Hash, core::Bytes>> BlockScreening::finish(evm::State& state) {
     std::vector<std::pair<core::Hash, core::Bytes>> blobs;
     state.begin_transaction();
@@ -396,8 +409,10 @@ std::vector<std::pair<core::Hash, core::Bytes>> BlockScreening::finish(evm::Stat
         blobs.emplace_back(hash, std::move(blob));
     }
     for (const auto& [a, c] : classes_) {
-        const core::uint256 word = core::uint256(static_cast<std::uint64_t>(c.contract_class) + 1) |
-                                   (core::uint256(c.confidence) << 8);
+        // Zero: no class (the code a devnet change removed).
+        const core::uint256 word = !c ? core::uint256{}
+                                      : core::uint256(static_cast<std::uint64_t>(c->contract_class) + 1) |
+                                            (core::uint256(c->confidence) << 8);
         state.set_storage(moe_registry_address(), registry_slot(a, kClassField), word);
     }
     state.finalize_transaction();

@@ -168,6 +168,9 @@ class BlockScreening {
                                                           const core::Address& sender, bool success,
                                                           const std::optional<core::Address>& created,
                                                           std::span<const core::Address> contracts);
+    /// After a devnet change set `contract`'s code (hardhat_setCode, decision 008): its class,
+    /// as if it had been created with that code; none when the code was removed.
+    [[nodiscard]] std::expected<void, std::string> record_code_change(evm::State& state, const core::Address& contract);
     /// Writes the changed statistics into the registry (inside a transaction of the state's
     /// own); returns the encoded statistics to store by hash beside the contract code.
     [[nodiscard]] std::vector<std::pair<core::Hash, core::Bytes>> finish(evm::State& state);
@@ -180,7 +183,7 @@ class BlockScreening {
     std::uint64_t timestamp_;
     std::map<core::Address, nn::AccountStats> stats_;
     std::set<core::Address> changed_;
-    std::vector<std::pair<core::Address, ContractClassRecord>> classes_;
+    std::vector<std::pair<core::Address, std::optional<ContractClassRecord>>> classes_;  // none: code removed
 };
 
 }  // namespace moe::node

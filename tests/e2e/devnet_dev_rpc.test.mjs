@@ -276,6 +276,16 @@ test('*_setBalance, *_setCode, *_setStorageAt and *_setNonce change the state in
   const bumped = await (await counter.bump()).wait();
   assert.equal(bumped.status, 1);
   assert.equal(await counter.count(), 100n);
+  // The code a change sets is classified as a deployment of the same code is; removing the
+  // code removes the class.
+  const signer = new ethers.NonceManager(new ethers.Wallet(TEST_KEYS[7], provider));
+  const deployed = await (await new ethers.ContractFactory(Counter.abi, Counter.bytecode, signer).deploy()).waitForDeployment();
+  const deployedClass = await provider.send('moe_getContractClass', [await deployed.getAddress()]);
+  const setClass = await provider.send('moe_getContractClass', [where]);
+  assert.ok(deployedClass && setClass, `classes: deployed ${JSON.stringify(deployedClass)}, set ${JSON.stringify(setClass)}`);
+  assert.equal(setClass.class, deployedClass.class);
+  assert.equal(await provider.send('hardhat_setCode', [where, '0x']), true);
+  assert.equal(await provider.send('moe_getContractClass', [where]), null);
 
   const nonce = await provider.getTransactionCount(fresh.address);
   assert.equal(await provider.send('hardhat_setNonce', [fresh.address, ethers.toQuantity(nonce + 10)]), true);
