@@ -320,6 +320,7 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
                 auto verdict = screening.screen(state, txn, sender);
                 if (!verdict) return std::unexpected("fraud screening failed: " + verdict.error());
                 stats_.screened[static_cast<std::size_t>(verdict->decision)] += 1;  // mutex_ is held
+                stats_.abstentions += verdict->abstained ? 1 : 0;
                 for (const nn::ExpertWeight& e : verdict->experts) {
                     if (e.expert >= 0 && static_cast<std::size_t>(e.expert) < stats_.expert_selections.size()) {
                         stats_.expert_selections[static_cast<std::size_t>(e.expert)] += 1;

@@ -43,6 +43,7 @@ json verdict_json(const node::TransactionVerdict& v, const node::ScreeningThresh
             {"type", std::string(type_name(v.type))},
             {"experts", std::move(experts)},
             {"contributions", std::move(contributions)},
+            {"abstained", v.abstained},
             {"flagScore", t.flag_score},
             {"rejectScore", t.reject_score}};
 }
