@@ -5,6 +5,16 @@
 
 namespace moe::nn {
 
+std::string_view to_string(TxType t) noexcept {
+    switch (t) {
+        case TxType::kTransfer: return "transfer";
+        case TxType::kContractCall: return "contractCall";
+        case TxType::kDeployment: return "deployment";
+        case TxType::kTokenTransfer: return "tokenTransfer";
+    }
+    return "unknown";
+}
+
 namespace {
 
 constexpr std::uint8_t kStatsEncoding = 1;
@@ -231,7 +241,8 @@ void account_features(const AccountStats& a, std::uint64_t now, std::uint8_t* f)
     for (int b = 0; b < kGapBuckets; b += 2) f[i++] = share(std::uint64_t{a.gaps[static_cast<std::size_t>(b)]} + a.gaps[static_cast<std::size_t>(b + 1)], gaps);
     // How much of what came in has gone out again (schema 2): a drainer passes on nearly all it
     // collects, a wallet funded for use spends a part. 0 without inflow; sums saturate alike.
-    const auto out = static_cast<unsigned __int128>(std::min(a.sent_gwei, a.received_gwei));
+    __extension__ using Wide = unsigned __int128;  // GCC's and Clang's 128-bit integer: out * 127 needs 71 bits
+    const auto out = static_cast<Wide>(std::min(a.sent_gwei, a.received_gwei));
     f[i++] = a.received_gwei == 0 ? 0 : static_cast<std::uint8_t>(out * 127 / a.received_gwei);
 }
 

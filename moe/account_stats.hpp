@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <expected>
 #include <string>
+#include <string_view>
 
 #include "core/bytes.hpp"
 
@@ -18,6 +19,8 @@ inline constexpr std::uint32_t kFraudFeatureSchema = 2;
 /// What a transaction is, for the gate: experts specialise by type.
 enum class TxType : std::uint8_t { kTransfer = 0, kContractCall = 1, kDeployment = 2, kTokenTransfer = 3 };
 inline constexpr int kTxTypes = 4;
+/// The type's name in RPC answers and reports: transfer, contractCall, deployment, tokenTransfer.
+[[nodiscard]] std::string_view to_string(TxType t) noexcept;
 
 /// The facts of one transaction that screening and the statistics use.
 struct TxFacts {

@@ -98,6 +98,21 @@ std::expected<ContractVerdict, InferenceError> classify_contract(const MoeModel&
     return classify_contract(engine, code);
 }
 
+std::uint32_t envelope_excess(const MoeModel& model, std::span<const std::uint8_t> row) {
+    if (!model.envelope) return 0;
+    const Envelope& e = *model.envelope;
+    std::uint32_t excess = 0;
+    for (std::size_t i = 0; i < row.size() && i < e.low.size(); ++i) {
+        if (row[i] < e.low[i]) excess += e.low[i] - row[i];
+        if (row[i] > e.high[i]) excess += row[i] - e.high[i];
+    }
+    return excess;
+}
+
+bool abstains(const MoeModel& model, std::span<const std::uint8_t> row) {
+    return model.envelope && envelope_excess(model, row) > model.envelope->max_excess;
+}
+
 std::expected<std::vector<ScreeningVerdict>, InferenceError> screen_transactions(MoeEngine& engine, std::span<const std::uint8_t> rows) {
     const MoeModel& m = engine.model();
     if (auto ok = check(m, kTaskFraud, kFraudFeatureSchema, kFraudFeatures, 2); !ok) return std::unexpected(ok.error());
@@ -109,6 +124,7 @@ std::expected<std::vector<ScreeningVerdict>, InferenceError> screen_transactions
     for (int r = 0; r < n; ++r) {
         ScreeningVerdict v;
         v.score = class_probability(m, std::span(inf.row(r), 2), 1);
+        v.abstained = abstains(m, rows.subspan(static_cast<std::size_t>(r) * kFraudFeatures, kFraudFeatures));
         const auto& route = inf.routes[static_cast<std::size_t>(r)];
         for (std::size_t i = 0; i < route.size(); ++i) {
             v.experts.push_back({route[i].expert, inf.weights[static_cast<std::size_t>(r)][i]});

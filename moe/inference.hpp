@@ -57,7 +57,16 @@ struct ExpertWeight {
 struct ScreeningVerdict {
     std::uint32_t score = 0;
     std::vector<ExpertWeight> experts;
+    /// The row lies too far outside the model's envelope: the score is the model's, but no
+    /// decision may rest on it (the chain accepts, and counts it).
+    bool abstained = false;
 };
+
+/// How far a feature row lies outside the model's envelope of its training rows: the sum over
+/// features of the distance of the row's code to the range [low, high] (0 without an envelope).
+[[nodiscard]] std::uint32_t envelope_excess(const MoeModel& model, std::span<const std::uint8_t> row);
+/// Whether the model abstains on a row: its envelope_excess is above the envelope's max_excess.
+[[nodiscard]] bool abstains(const MoeModel& model, std::span<const std::uint8_t> row);
 
 /// Classifies runtime bytecode with a contract model (task kTaskContract).
 [[nodiscard]] std::expected<ContractVerdict, InferenceError> classify_contract(MoeEngine& engine, core::ByteView runtime_code);

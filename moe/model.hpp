@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,16 @@ enum class Combine : std::uint8_t {
     kHard = 1,  ///< the top-ranked chosen expert's output alone
 };
 
+/// Where the training rows lie, per feature (format version 3): a row whose codes fall outside
+/// by more than `max_excess` in total is far from anything the model was trained on, and the
+/// model abstains on it rather than guesses (DESIGN.md, task 1). Integer only.
+struct Envelope {
+    std::vector<std::uint8_t> low, high;  ///< per feature, codes 0..127, low <= high
+    std::uint32_t max_excess = 0;         ///< the most a row may lie outside, summed over features
+
+    friend bool operator==(const Envelope&, const Envelope&) = default;
+};
+
 /// A mixture of experts with a flat or a two-level (hierarchical) gate.
 struct MoeModel {
     std::uint32_t task = 0;                    ///< which job the model does (see tasks.hpp)
@@ -60,6 +71,7 @@ struct MoeModel {
     std::vector<Gate> group_gates;      ///< hierarchical only: one gate per group, over its experts
     std::vector<std::vector<int>> groups;  ///< hierarchical only: the experts of each group
     std::vector<Expert> experts;
+    std::optional<Envelope> envelope;   ///< none: the model never abstains
 
     [[nodiscard]] bool hierarchical() const noexcept { return !groups.empty(); }
 };

@@ -105,7 +105,7 @@ class Reader {
 core::Bytes serialize_model(const MoeModel& m) {
     Writer w;
     w.bytes(kMagic, sizeof kMagic);
-    w.u32(kModelFormatVersion);
+    w.u32(m.envelope ? kModelFormatVersion : 2);
     w.u32(m.task);
     w.u32(m.feature_schema_version);
     w.u32(static_cast<std::uint32_t>(m.num_features));
@@ -127,6 +127,11 @@ core::Bytes serialize_model(const MoeModel& m) {
     for (const Expert& e : m.experts) {
         w.u32(static_cast<std::uint32_t>(e.layers.size()));
         for (const QuantLinear& l : e.layers) w.linear(l);
+    }
+    if (m.envelope) {
+        w.bytes(m.envelope->low.data(), m.envelope->low.size());
+        w.bytes(m.envelope->high.data(), m.envelope->high.size());
+        w.u32(m.envelope->max_excess);
     }
     const core::Hash digest = core::sha256(w.out);
     w.bytes(digest.data(), digest.size());
@@ -151,8 +156,8 @@ std::expected<MoeModel, std::string> parse_model(core::ByteView file) {
     std::uint32_t version = 0, features = 0, output_dim = 0, top_k = 0, experts = 0, groups = 0;
     std::uint8_t kind = 0, combine = 0;
     if (!r.u32(version)) return Err("truncated header");
-    if (version != kModelFormatVersion && version != 1) {
-        return Err("model format version " + std::to_string(version) + ", this moed reads version " + std::to_string(kModelFormatVersion));
+    if (version < 1 || version > kModelFormatVersion) {
+        return Err("model format version " + std::to_string(version) + ", this moed reads versions 1 to " + std::to_string(kModelFormatVersion));
     }
     if (!r.u32(m.task) || !r.u32(m.feature_schema_version) || !r.u32(features) || !r.u8(kind) || !r.u32(output_dim) ||
         !r.u32(top_k) || !r.u32(m.capacity_percent) || !r.u8(combine) || !r.i32(m.softmax_temperature) ||
@@ -217,6 +222,19 @@ std::expected<MoeModel, std::string> parse_model(core::ByteView file) {
         }
         m.experts.push_back(std::move(ex));
     }
+    if (version >= 3) {
+        Envelope env;
+        env.low.resize(features);
+        env.high.resize(features);
+        if (r.left() < 2 * static_cast<std::size_t>(features) + 4 || !r.take(env.low.data(), features) || !r.take(env.high.data(), features) ||
+            !r.u32(env.max_excess)) {
+            return Err("truncated envelope");
+        }
+        for (std::uint32_t i = 0; i < features; ++i) {
+            if (env.low[i] > env.high[i] || env.high[i] > 127) return Err("envelope of feature " + std::to_string(i) + " is not 0 <= low <= high <= 127");
+        }
+        m.envelope = std::move(env);
+    }
     if (r.left() != 0) return Err("trailing bytes after the last expert");
     return m;
 }
@@ -228,6 +246,7 @@ std::string describe_model(const MoeModel& m) {
       << "routing: top-" << m.top_k << ", capacity " << m.capacity_percent << "%, "
       << (m.combine == Combine::kSoft ? "soft" : "hard") << " combine, temperature " << m.softmax_temperature
       << ", output temperature " << m.output_temperature << "\n"
+      << "envelope: " << (m.envelope ? "abstains beyond " + std::to_string(m.envelope->max_excess) + " codes outside the training rows' range" : std::string("none")) << "\n"
       << "gate: " << (m.hierarchical() ? "hierarchical, " + std::to_string(m.groups.size()) + " groups" : std::string("flat"))
       << ", " << m.gate.linear.in << "x" << m.gate.linear.out << "\n"
       << "experts: " << m.experts.size() << "\n";

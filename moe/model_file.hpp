@@ -11,10 +11,13 @@
 /// The model file: one self-checking binary (docs/decisions/001-model-file-format.md).
 namespace moe::nn {
 
-/// Version 2 adds the output temperature; version 1 files are still read (temperature 0).
-inline constexpr std::uint32_t kModelFormatVersion = 2;
+/// Version 3 adds the envelope of the training rows; version 2 the output temperature; versions
+/// 1 and 2 are still read (temperature 0, no envelope).
+inline constexpr std::uint32_t kModelFormatVersion = 3;
 
-/// Serializes a model; the last 32 bytes are the SHA-256 of everything before them.
+/// Serializes a model; the last 32 bytes are the SHA-256 of everything before them. A model
+/// without an envelope is written as version 2, so its bytes (and the hash a genesis pins)
+/// stay what they were.
 [[nodiscard]] core::Bytes serialize_model(const MoeModel& model);
 
 /// Parses and checks a model file: magic, version, every size against the bytes present,

@@ -102,8 +102,10 @@ std::expected<ProposalMessage, std::string> decode_proposal_message(core::ByteVi
 }  // namespace
 
 ConsensusDriver::ConsensusDriver(Node& node, DriverOptions options)
-    : node_(node), options_(std::move(options)),
-      machine_(node.chain().chain_id, options_.validator_key.address(), options_.timeouts) {}
+    : node_(node),
+      options_(std::move(options)),
+      self_(options_.validator_key.address()),
+      machine_(node.chain().chain_id, self_, options_.timeouts) {}
 
 ConsensusDriver::~ConsensusDriver() { stop(); }
 
@@ -478,7 +480,7 @@ std::optional<consensus::Vote> ConsensusDriver::sign_vote(const consensus::SignV
     v.height = s.height;
     v.round = s.round;
     v.block_hash = s.block_hash;
-    v.validator = options_.validator_key.address();
+    v.validator = self_;
     const std::uint64_t chain_id = node_.chain().chain_id;
     v.signature = options_.validator_key.sign(v.signing_digest(chain_id));
     if (v.type == consensus::VoteType::kPrecommit && !v.is_nil()) {
@@ -537,7 +539,7 @@ core::Bytes ConsensusDriver::routing_extension(std::uint64_t height, const core:
     first_seen_ = std::move(seen);  // forgets what left the pool
     txns = block_order(txns, core::next_base_fee(precommitted, node_.chain().fee_rules), node_.chain().block_gas_limit);
     if (txns.size() > kMaxRoutedPending) txns.resize(kMaxRoutedPending);
-    auto ext = node_.expert_verdicts(options_.validator_key.address(), height, txns, first_seen_, timestamp);
+    auto ext = node_.expert_verdicts(self_, height, txns, first_seen_, timestamp);
     if (!ext) {
         log::warn("routing", "no verdicts at height ", height, ": ", ext.error());
         return {};
@@ -609,7 +611,7 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
             data.dev.changes = std::exchange(dev_changes_, {});
         }
         const std::optional<RoutingInput> routing = routing_input(height, data);
-        auto built = node_.build_block(options_.validator_key.address(), data, proposal_timestamp(), routing ? &*routing : nullptr);
+        auto built = node_.build_block(self_, data, proposal_timestamp(), routing ? &*routing : nullptr);
         if (!built && !data.dev.changes.empty()) {
             // Kept for the next block: they were never in a block.
             std::lock_guard lock(inbox_mutex_);
@@ -630,7 +632,7 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
     proposal.round = round;
     proposal.pol_round = pol_round;
     proposal.block_hash = hash;
-    proposal.proposer = options_.validator_key.address();
+    proposal.proposer = self_;
     proposal.signature = options_.validator_key.sign(proposal.signing_digest(node_.chain().chain_id));
     core::Bytes message = list_of({proposal.encode(), block_rlp, data.encode()});
     if (!log_wal(WalRecordType::kOwnProposal, message)) return;
@@ -713,7 +715,7 @@ std::expected<void, std::string> ConsensusDriver::check_single_validator() const
     const std::uint64_t head = node_.head().number;
     auto set = node_.validator_set(head + 1);
     if (!set) return std::unexpected(set.error());
-    if (set->validators().size() != 1 || !set->index_of(options_.validator_key.address())) {
+    if (set->validators().size() != 1 || !set->index_of(self_)) {
         return std::unexpected("the chain has " + std::to_string(set->validators().size()) + " validators" + std::string(kOnly));
     }
     return {};
@@ -817,7 +819,7 @@ void ConsensusDriver::restart_at_head() {
     // A new state machine, as at process start: the old one's height is above the new head and
     // would ignore the start of a lower height. The votes it signed for the removed blocks are
     // forgotten on purpose; they were this chain's only signatures (decision 008).
-    machine_ = consensus::Tendermint(node_.chain().chain_id, options_.validator_key.address(), options_.timeouts);
+    machine_ = consensus::Tendermint(node_.chain().chain_id, self_, options_.timeouts);
     blocks_.clear();
     signed_votes_.clear();
     signed_proposals_.clear();
@@ -915,7 +917,7 @@ void ConsensusDriver::queue_precommit_check(const consensus::Vote& vote) {
     const auto& routing = node_.chain().routing;
     if (!routing || routing->sample_percent == 0 || replaying_) return;
     if (vote.type != consensus::VoteType::kPrecommit || vote.is_nil() || vote.extension.empty()) return;
-    if (vote.validator == options_.validator_key.address()) return;
+    if (vote.validator == self_) return;
     const std::uint64_t head = node_.head().number;
     if (vote.height < head || vote.height > head + 1) return;
     const core::Hash id = core::keccak256(vote.encode());
@@ -1189,7 +1191,7 @@ void ConsensusDriver::publish_status() {
     s.step = std::string(step_name(machine_.step()));
     s.proposer = machine_.proposer();
     const consensus::ValidatorSet* set = machine_.validators();
-    s.is_validator = set && set->index_of(options_.validator_key.address()).has_value();
+    s.is_validator = set && set->index_of(self_).has_value();
     s.votes = machine_.vote_counts();
     s.peer_heights = peer_heights_;
     s.started = true;

@@ -212,6 +212,9 @@ class ConsensusDriver {
 
     Node& node_;
     DriverOptions options_;
+    /// The validator key's address, derived once: deriving it (a public key from the private
+    /// key) on each vote and status cost as much as a sender recovery (scripts/profile.sh).
+    core::Address self_;
     std::unique_ptr<ConsensusWal> wal_;
     std::unique_ptr<p2p::P2p> p2p_;
     consensus::Tendermint machine_;

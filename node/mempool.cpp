@@ -184,6 +184,14 @@ std::optional<PooledTransaction> Mempool::get(const core::Hash& hash) const {
     return by_sender_.at(it->second.first).at(it->second.second);
 }
 
+std::optional<core::Address> Mempool::signed_sender(const core::Hash& hash) const {
+    auto it = by_hash_.find(hash);
+    if (it == by_hash_.end()) return std::nullopt;
+    const auto& [sender, nonce] = it->second;
+    if (by_sender_.at(sender).at(nonce).impersonated) return std::nullopt;
+    return sender;
+}
+
 std::uint64_t Mempool::pending_nonce(const core::Address& sender, std::uint64_t account_nonce) const {
     auto s = by_sender_.find(sender);
     std::uint64_t next = account_nonce;

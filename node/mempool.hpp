@@ -71,6 +71,10 @@ class Mempool {
     void remove(const core::Hash& hash);
 
     [[nodiscard]] std::optional<PooledTransaction> get(const core::Hash& hash) const;
+    /// The sender admission recovered from the signature of the pooled transaction `hash`
+    /// (checked as core::validate_static checks it); none when it is not pooled or was
+    /// pooled impersonated (its sender is not its signature's).
+    [[nodiscard]] std::optional<core::Address> signed_sender(const core::Hash& hash) const;
     [[nodiscard]] bool contains(const core::Hash& hash) const { return by_hash_.contains(hash); }
     /// When a pooled transaction arrived (PooledTransaction::arrival_ms), without copying it.
     [[nodiscard]] std::optional<std::uint64_t> arrival_ms(const core::Hash& hash) const;

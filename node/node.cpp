@@ -320,6 +320,7 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
                 auto verdict = screening.screen(state, txn, sender);
                 if (!verdict) return std::unexpected("fraud screening failed: " + verdict.error());
                 stats_.screened[static_cast<std::size_t>(verdict->decision)] += 1;  // mutex_ is held
+                stats_.abstentions += verdict->abstained ? 1 : 0;
                 for (const nn::ExpertWeight& e : verdict->experts) {
                     if (e.expert >= 0 && static_cast<std::size_t>(e.expert) < stats_.expert_selections.size()) {
                         stats_.expert_selections[static_cast<std::size_t>(e.expert)] += 1;
@@ -705,18 +706,26 @@ std::expected<std::uint32_t, std::string> Node::recompute_verdict(const consensu
     const auto parent = header_by_number(h - 1);
     if (!block || !parent) return std::unexpected("no header at the precommit's height");
     if (block->hash() != precommit.block_hash) return std::unexpected("the precommit is not for the committed block");
+    // A pooled transaction's sender was recovered at admission; recovering it again here cost
+    // more than admission did (scripts/profile.sh on a loaded localnet).
     std::optional<core::Transaction> txn;
-    if (auto loc = db_->tx_location(claimed.txn_hash); loc && loc->block_number <= head().number) {
-        if (auto b = block_by_number(loc->block_number); b && loc->index < b->body.transactions.size()) {
-            txn = b->body.transactions[loc->index];
+    std::optional<core::Address> sender;
+    if (pool) {
+        if (auto p = pending_transaction(claimed.txn_hash)) {
+            txn = p->txn;
+            sender = p->sender;
         }
     }
-    if (!txn && pool) {
-        if (auto p = pending_transaction(claimed.txn_hash)) txn = p->txn;
+    if (!txn) {
+        if (auto loc = db_->tx_location(claimed.txn_hash); loc && loc->block_number <= head().number) {
+            if (auto b = block_by_number(loc->block_number); b && loc->index < b->body.transactions.size()) {
+                txn = b->body.transactions[loc->index];
+                sender = included_sender(*txn, b->header.hash());
+                if (!sender) return std::unexpected("transaction " + claimed.txn_hash.hex() + " has no valid sender");
+            }
+        }
     }
     if (!txn) return std::unexpected("transaction " + claimed.txn_hash.hex() + " is not known");
-    auto sender = txn->sender();
-    if (!sender) return std::unexpected("transaction " + claimed.txn_hash.hex() + " has no valid sender");
     DbNodeStore store(*db_);
     evm::State state(&store, nullptr, parent->state_root);
     BlockScreening screening(*models_, *db_, block->timestamp + 1);

@@ -150,6 +150,8 @@ struct NodeStats {
     std::array<std::uint64_t, kRefusals> refused{};  ///< submissions refused, by Refusal
     /// Screening verdicts on transactions offered to the pool, by Decision (accept, flag, reject).
     std::array<std::uint64_t, 3> screened{};
+    /// Of those, the accepted ones the model abstained on (far outside its training rows).
+    std::uint64_t abstentions = 0;
     /// How often the fraud gate chose each expert in those verdicts (the local expert load).
     std::vector<std::uint64_t> expert_selections;
     /// From this node pooling a transaction to committing the block that holds it.

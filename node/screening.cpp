@@ -78,12 +78,13 @@ core::Bytes TransactionVerdict::encode() const {
     for (const nn::ExpertWeight& e : experts) pairs.emplace_back(static_cast<std::uint64_t>(e.expert), e.weight);
     const core::Bytes chosen = pair_list(pairs);
     payload.insert(payload.end(), chosen.begin(), chosen.end());
-    if (!contributions.empty()) {
+    if (!contributions.empty() || abstained) {
         pairs.clear();
         for (const nn::FeatureContribution& c : contributions) pairs.emplace_back(static_cast<std::uint64_t>(c.feature), c.contribution);
         const core::Bytes parts = pair_list(pairs);
         payload.insert(payload.end(), parts.begin(), parts.end());
     }
+    if (abstained) rlp::encode(payload, std::uint64_t{1});
     return rlp::wrap_list(payload);
 }
 
@@ -101,7 +102,13 @@ std::expected<TransactionVerdict, std::string> TransactionVerdict::decode(core::
     if (!experts) return fail("bad experts");
     if (!in.empty()) {
         auto parts = rlp::decode_list(in);
-        if (!parts || !in.empty() || parts->empty()) return fail("bad contributions");
+        if (!parts) return fail("bad contributions");
+        if (!in.empty()) {
+            auto mark = rlp::decode_u64(in);
+            if (!mark || *mark != 1 || !in.empty()) return fail("bad abstention mark");
+            v.abstained = true;
+        }
+        if (parts->empty() && !v.abstained) return fail("bad contributions");
         core::ByteView c = *parts;
         while (!c.empty()) {
             auto pair = rlp::decode_list(c);
@@ -178,8 +185,10 @@ std::expected<TransactionVerdict, std::string> ChainModels::screen(const nn::Fra
     std::lock_guard lock(mutex_);
     auto v = nn::screen_transaction(*fraud_, row);
     if (!v) return std::unexpected("screening: " + std::string(nn::to_string(v.error())));
-    TransactionVerdict out{v->score, Decision::kAccept, type, std::move(v->experts), {}};
-    if (out.score >= thresholds_.reject_score) {
+    TransactionVerdict out{v->score, Decision::kAccept, type, std::move(v->experts), {}, v->abstained};
+    if (out.abstained) {
+        // Far from anything the model trained on: no decision rests on its score (DESIGN.md).
+    } else if (out.score >= thresholds_.reject_score) {
         out.decision = Decision::kReject;
     } else if (out.score >= thresholds_.flag_score) {
         out.decision = Decision::kFlag;

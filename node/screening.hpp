@@ -55,10 +55,14 @@ struct TransactionVerdict {
     std::vector<nn::ExpertWeight> experts;
     /// nn::explain_screening: at most kTopContributions, largest push first.
     std::vector<nn::FeatureContribution> contributions;
+    /// The row was too far outside the model's envelope (nn::abstains): accepted whatever the
+    /// score, and counted.
+    bool abstained = false;
 
     /// rlp([score, decision, type, [[expert, weight], ...]]) and, only when there are
     /// contributions, a fifth item [[feature, contribution], ...] (weights and contributions
-    /// as the uint32 of their two's complement), so an unexplained record keeps its bytes.
+    /// as the uint32 of their two's complement), so an unexplained record keeps its bytes; an
+    /// abstention adds a sixth item 1 (after a fifth, empty when there are no contributions).
 
     [[nodiscard]] core::Bytes encode() const;
     [[nodiscard]] static std::expected<TransactionVerdict, std::string> decode(core::ByteView bytes);

@@ -93,6 +93,9 @@ std::string render_metrics(const node::Node& node, const node::ConsensusStatus& 
     for (const node::Decision d : {node::Decision::kAccept, node::Decision::kFlag, node::Decision::kReject}) {
         out.sample("moe_screening_verdicts_total", s.screened[static_cast<std::size_t>(d)], label("decision", node::to_string(d)));
     }
+    out.family("moe_screening_abstentions_total", "counter",
+               "Of those, transactions accepted because the fraud model abstained (too far outside its training rows).");
+    out.sample("moe_screening_abstentions_total", s.abstentions);
     out.family("moe_screening_expert_selections_total", "counter",
                "How often the fraud model's gate chose each expert in those verdicts (local expert load).");
     for (std::size_t e = 0; e < s.expert_selections.size(); ++e) {

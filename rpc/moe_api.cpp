@@ -9,16 +9,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string_view type_name(nn::TxType t) {
-    switch (t) {
-        case nn::TxType::kTransfer: return "transfer";
-        case nn::TxType::kContractCall: return "contractCall";
-        case nn::TxType::kDeployment: return "deployment";
-        case nn::TxType::kTokenTransfer: return "tokenTransfer";
-    }
-    return "unknown";
-}
-
 json verdict_json(const node::TransactionVerdict& v, const node::ScreeningThresholds& t) {
     json experts = json::array();
     for (const nn::ExpertWeight& e : v.experts) {
@@ -40,9 +30,10 @@ json verdict_json(const node::TransactionVerdict& v, const node::ScreeningThresh
     }
     return {{"score", v.score},
             {"verdict", std::string(node::to_string(v.decision))},
-            {"type", std::string(type_name(v.type))},
+            {"type", std::string(nn::to_string(v.type))},
             {"experts", std::move(experts)},
             {"contributions", std::move(contributions)},
+            {"abstained", v.abstained},
             {"flagScore", t.flag_score},
             {"rejectScore", t.reject_score}};
 }

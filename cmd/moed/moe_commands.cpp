@@ -509,16 +509,16 @@ int eval(Args args) {
         std::vector<long> rows_of(experts, 0);
         const auto F = static_cast<std::size_t>(data->held.num_features);
         for (int row = 0; row < inf.rows; ++row) {
-            const auto r = static_cast<std::size_t>(row);
-            const std::size_t e = inf.routes[r].front().expert;
+            const auto at = static_cast<std::size_t>(row);
+            const std::size_t e = inf.routes[at].front().expert;
             int type = 0;
-            while (type < nn::kTxTypes - 1 && x[r * F + static_cast<std::size_t>(type)] == 0) ++type;
-            const int label = nn::kTxTypes + data->held.y[r];
+            while (type < nn::kTxTypes - 1 && x[at * F + static_cast<std::size_t>(type)] == 0) ++type;
+            const int label = nn::kTxTypes + data->held.y[at];
             ++first[e][static_cast<std::size_t>(type)];
             ++first[e][static_cast<std::size_t>(label)];
             ++total[static_cast<std::size_t>(type)];
             ++total[static_cast<std::size_t>(label)];
-            score_sum[e] += p[2 * r + 1];
+            score_sum[e] += p[2 * at + 1];
             ++rows_of[e];
         }
         std::printf("first expert of held-out rows, share of each column (rows: expert)\n%-7s %9s %9s %9s %9s %9s %9s %11s\n", "expert", "transfer",

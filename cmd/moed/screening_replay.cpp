@@ -83,16 +83,6 @@ core::Bytes call_data(std::uint32_t selector, std::size_t size) {
     return data;
 }
 
-std::string type_name(nn::TxType t) {
-    switch (t) {
-        case nn::TxType::kTransfer: return "transfer";
-        case nn::TxType::kContractCall: return "contractCall";
-        case nn::TxType::kDeployment: return "deployment";
-        case nn::TxType::kTokenTransfer: return "tokenTransfer";
-    }
-    return "unknown";
-}
-
 /// One original event to replay, in the terms of its source.
 struct Original {
     std::uint64_t from = 0, to = 0;  ///< address keys; a deployment's `to` is the key of what it creates
@@ -386,7 +376,7 @@ void write_plan(std::ostream& out, Plan& plan, const std::vector<std::uint32_t>&
                   {"data", core::to_hex(core::ByteView(pl.txn.data).first(used))},
                   {"data_size", pl.txn.data.size()},
                   {"failed", pl.failed},
-                  {"type", type_name(pl.type)},
+                  {"type", std::string(nn::to_string(pl.type))},
                   {"offline", pl.offline ? json(*pl.offline) : json(nullptr)},
                   {"offline_alone", pl.offline_alone ? json(*pl.offline_alone) : json(nullptr)},
                   {"expected", expected[i]}};

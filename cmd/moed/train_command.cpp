@@ -320,12 +320,19 @@ int train_main(Args args) {
                         std::find_if(fit.losses.begin(), fit.losses.end(), [&](const auto& l) { return l.first == fit.temperature; })->second);
             result.model.output_temperature = fit.temperature;
         }
+        // Far from anything trained on, the model abstains (accepts, and the chain counts it):
+        // the envelope of the training rows, its allowance set on the validation rows.
+        result.model.envelope = nn::fit_envelope(data, {&val, &generated, &drained});
+        std::printf("envelope: abstains beyond %u codes outside the training rows' range\n", result.model.envelope->max_excess);
         nn::MoeEngine engine(result.model);
         const auto pv = nn::quantized_probabilities(engine, val);
         const auto vr = nn::fraud_report(*fraud, val_rows, pv);
         std::printf("validation accounts, quantized model:\n%s", nn::format_fraud_report(vr).c_str());
         const auto vt = nn::traffic_report(engine, *fraud, val_rows, pv, 10001, 10001, nn::kValidationWorlds, nn::kValidationWorldSeeds);
         const nn::ThresholdChoice choice = nn::choose_thresholds(vt);
+        auto share = [](const nn::VerdictCounts& c) { return c.rows == 0 ? 0.0 : static_cast<double>(c.abstained) / static_cast<double>(c.rows); };
+        std::printf("validation abstentions: ordinary %.5f, benign accounts' rows %.5f, fraud accounts' rows %.5f, drainers' rows %.5f\n",
+                    share(vt.generated), share(vt.benign_account_rows), share(vt.fraud_account_rows), share(vt.drainer_rows));
         std::vector<std::uint32_t> sweep = {9000, 9500, 9800, 9900, 9950, 9980, 9990, 9995, 9998, 9999, 10000, choice.flag_score, choice.reject_score};
         std::sort(sweep.begin(), sweep.end());
         sweep.erase(std::unique(sweep.begin(), sweep.end()), sweep.end());

@@ -117,10 +117,25 @@ std::string format_fraud_report(const FraudReport& r) {
 
 namespace {
 
-void count(VerdictCounts& c, std::uint32_t score, std::uint32_t flag, std::uint32_t reject) {
+void count(VerdictCounts& c, std::uint32_t score, std::uint32_t flag, std::uint32_t reject, bool abstained) {
     ++c.rows;
+    c.rejected_by_score += score >= reject ? 1 : 0;
+    if (abstained) {
+        ++c.abstained;
+        return;
+    }
     c.flagged += score >= flag ? 1 : 0;
     c.rejected += score >= reject ? 1 : 0;
+}
+
+/// Whether the model abstains on each row of `d` (as the chain decides it, on the 7-bit codes).
+std::vector<bool> abstentions(const MoeModel& m, const Dataset& d) {
+    std::vector<bool> out(static_cast<std::size_t>(d.rows()), false);
+    if (!m.envelope) return out;
+    const std::vector<std::uint8_t> codes = quantize_features(d.x);
+    const auto F = static_cast<std::size_t>(d.num_features);
+    for (std::size_t r = 0; r < out.size(); ++r) out[r] = abstains(m, std::span(codes.data() + r * F, F));
+    return out;
 }
 
 std::uint32_t score_of(double probability) { return static_cast<std::uint32_t>(std::lround(probability * 10000)); }
@@ -139,30 +154,42 @@ TrafficReport traffic_report(MoeEngine& engine, const FraudCorpus& corpus, const
     std::vector<BenignKind> kinds;
     const Dataset generated = benign_rows(seeds.benign, worlds, kTransactionsPerWorld, &kinds);
     const std::vector<double> p = quantized_probabilities(engine, generated);
+    const std::vector<bool> generated_abstains = abstentions(engine.model(), generated);
     for (std::size_t i = 0; i < kinds.size(); ++i) {
         const std::uint32_t s = score_of(p[2 * i + 1]);
-        count(r.generated, s, flag, reject);
-        count(r.by_kind[static_cast<std::size_t>(kinds[i])], s, flag, reject);
+        count(r.generated, s, flag, reject, generated_abstains[i]);
+        count(r.by_kind[static_cast<std::size_t>(kinds[i])], s, flag, reject, generated_abstains[i]);
         r.generated_scores.push_back(s);
     }
     std::sort(r.generated_scores.begin(), r.generated_scores.end());
     const Dataset drained = drainer_rows(seeds.drainer, worlds, kTransactionsPerWorld);
     const std::vector<double> pd = quantized_probabilities(engine, drained);
+    const std::vector<bool> drained_abstains = abstentions(engine.model(), drained);
     for (int i = 0; i < drained.rows(); ++i) {
         const std::uint32_t s = score_of(pd[2 * static_cast<std::size_t>(i) + 1]);
-        count(r.drainer_rows, s, flag, reject);
+        count(r.drainer_rows, s, flag, reject, drained_abstains[static_cast<std::size_t>(i)]);
         r.drainer_scores.push_back(s);
     }
     std::vector<int> rejected(corpus.accounts.size(), 0), flagged(corpus.accounts.size(), 0), seen(corpus.accounts.size(), 0);
+    std::vector<int> rejected_by_score(corpus.accounts.size(), 0);
     std::vector<std::uint32_t> highest(corpus.accounts.size(), 0);
+    const auto F = static_cast<std::size_t>(corpus.rows.num_features);
+    const MoeModel& m = engine.model();
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const std::uint32_t a = corpus.row_account[rows[i]];
         const std::uint32_t s = score_of(probabilities[2 * i + 1]);
-        count(corpus.account_label[a] == 1 ? r.fraud_account_rows : r.benign_account_rows, s, flag, reject);
+        bool abstained = false;
+        if (m.envelope) {
+            const std::vector<float> x(corpus.rows.x.begin() + static_cast<std::ptrdiff_t>(rows[i] * F),
+                                       corpus.rows.x.begin() + static_cast<std::ptrdiff_t>((rows[i] + 1) * F));
+            abstained = abstains(m, quantize_features(x));
+        }
+        count(corpus.account_label[a] == 1 ? r.fraud_account_rows : r.benign_account_rows, s, flag, reject, abstained);
         if (corpus.account_label[a] != 1) r.benign_account_scores.push_back(s);
         seen[a] = 1;
-        flagged[a] |= s >= flag ? 1 : 0;
-        rejected[a] |= s >= reject ? 1 : 0;
+        flagged[a] |= s >= flag && !abstained ? 1 : 0;
+        rejected[a] |= s >= reject && !abstained ? 1 : 0;
+        rejected_by_score[a] |= s >= reject ? 1 : 0;
         highest[a] = std::max(highest[a], s);
     }
     for (std::size_t a = 0; a < seen.size(); ++a) {
@@ -171,6 +198,7 @@ TrafficReport traffic_report(MoeEngine& engine, const FraudCorpus& corpus, const
         ++r.fraud_accounts;
         r.fraud_accounts_flagged += flagged[a];
         r.fraud_accounts_rejected += rejected[a];
+        r.fraud_accounts_rejected_by_score += rejected_by_score[a];
         r.fraud_account_max_scores.push_back(highest[a]);
     }
     std::sort(r.drainer_scores.begin(), r.drainer_scores.end());
@@ -232,6 +260,34 @@ TemperatureFit fit_output_temperature(MoeEngine& engine, const std::vector<const
     return fit;
 }
 
+Envelope fit_envelope(const Dataset& training, const std::vector<const Dataset*>& validation) {
+    Envelope e;
+    const auto F = static_cast<std::size_t>(training.num_features);
+    const std::vector<std::uint8_t> codes = quantize_features(training.x);
+    const std::size_t n = static_cast<std::size_t>(training.rows());
+    const std::size_t tail = n / 1000;  // rows allowed below low, and above high
+    for (std::size_t f = 0; f < F; ++f) {
+        std::array<std::size_t, 128> histogram{};
+        for (std::size_t r = 0; r < n; ++r) ++histogram[codes[r * F + f]];
+        std::size_t below = 0, low = 0, high = 127;
+        while (low < 127 && below + histogram[low] <= tail) below += histogram[low++];
+        std::size_t above = 0;
+        while (high > low && above + histogram[high] <= tail) above += histogram[high--];
+        e.low.push_back(static_cast<std::uint8_t>(low));
+        e.high.push_back(static_cast<std::uint8_t>(high));
+    }
+    MoeModel probe;
+    probe.envelope = e;
+    std::vector<std::uint32_t> excess;
+    for (const Dataset* d : validation) {
+        const std::vector<std::uint8_t> vc = quantize_features(d->x);
+        for (std::size_t r = 0; r < static_cast<std::size_t>(d->rows()); ++r) excess.push_back(envelope_excess(probe, std::span(vc.data() + r * F, F)));
+    }
+    std::sort(excess.begin(), excess.end());
+    e.max_excess = excess.empty() ? 0 : excess[excess.size() - 1 - excess.size() / 1000];
+    return e;
+}
+
 ThresholdChoice choose_thresholds(const TrafficReport& v) {
     ThresholdChoice c;
     const auto& g = v.generated_scores;
@@ -278,8 +334,8 @@ std::string format_traffic_report(const TrafficReport& r) {
     std::string out;
     char buf[512];
     auto line = [&](const char* what, const VerdictCounts& c) {
-        std::snprintf(buf, sizeof buf, "  %-34s %7ld rows: flagged %6ld (%.5f), rejected %6ld (%.5f)\n", what, c.rows, c.flagged, rate(c.flagged, c.rows),
-                      c.rejected, rate(c.rejected, c.rows));
+        std::snprintf(buf, sizeof buf, "  %-34s %7ld rows: flagged %6ld (%.5f), rejected %6ld (%.5f), abstained %5ld (%.5f)\n", what, c.rows,
+                      c.flagged, rate(c.flagged, c.rows), c.rejected, rate(c.rejected, c.rows), c.abstained, rate(c.abstained, c.rows));
         out += buf;
     };
     std::snprintf(buf, sizeof buf, "at flag_score %u, reject_score %u:\n", r.flag_score, r.reject_score);
@@ -308,9 +364,16 @@ std::string format_traffic_report(const TrafficReport& r) {
                   kTransactionsPerWorld, static_cast<unsigned long long>(r.seeds.drainer));
     out += buf;
     line("drainers' visible transactions", r.drainer_rows);
-    std::snprintf(buf, sizeof buf, "false_flag=%.5f false_reject=%.5f fraud_recall_at_reject=%.4f drainer_recall_at_reject=%.4f\n",
+    std::snprintf(buf, sizeof buf, "  without abstention: fraud accounts rejected %ld/%ld (%.4f), drainers' transactions rejected %ld/%ld (%.4f)\n",
+                  r.fraud_accounts_rejected_by_score, r.fraud_accounts, rate(r.fraud_accounts_rejected_by_score, r.fraud_accounts),
+                  r.drainer_rows.rejected_by_score, r.drainer_rows.rows, rate(r.drainer_rows.rejected_by_score, r.drainer_rows.rows));
+    out += buf;
+    std::snprintf(buf, sizeof buf,
+                  "false_flag=%.5f false_reject=%.5f fraud_recall_at_reject=%.4f drainer_recall_at_reject=%.4f abstained=%.5f "
+                  "fraud_recall_at_reject_without_abstention=%.4f\n",
                   rate(r.generated.flagged, r.generated.rows), rate(r.generated.rejected, r.generated.rows),
-                  rate(r.fraud_accounts_rejected, r.fraud_accounts), rate(r.drainer_rows.rejected, r.drainer_rows.rows));
+                  rate(r.fraud_accounts_rejected, r.fraud_accounts), rate(r.drainer_rows.rejected, r.drainer_rows.rows),
+                  rate(r.generated.abstained, r.generated.rows), rate(r.fraud_accounts_rejected_by_score, r.fraud_accounts));
     out += buf;
     return out;
 }

@@ -41,7 +41,9 @@ struct FraudReport {
 
 /// Verdict counts at a pair of thresholds.
 struct VerdictCounts {
-    long rows = 0, flagged = 0, rejected = 0;  ///< flagged counts rejected ones too
+    long rows = 0, flagged = 0, rejected = 0;  ///< the chain's verdicts: flagged counts rejected ones too
+    long abstained = 0;                        ///< accepted because the model abstained (never flagged or rejected)
+    long rejected_by_score = 0;                ///< rejected as the score alone says, abstention or not
 };
 
 /// Where a traffic report's generated worlds come from: the first seed of the ordinary worlds
@@ -66,6 +68,7 @@ struct TrafficReport {
     VerdictCounts benign_account_rows, fraud_account_rows;
     VerdictCounts drainer_rows;  ///< drainer worlds: the drainers' visible transactions
     long fraud_accounts = 0, fraud_accounts_rejected = 0, fraud_accounts_flagged = 0;
+    long fraud_accounts_rejected_by_score = 0;  ///< as if the model never abstained
     /// Ascending scores, to count verdicts at other thresholds: the benign accounts' rows, the
     /// drainers' rows, and each benign and each fraud account's highest.
     std::vector<std::uint32_t> benign_account_scores, drainer_scores, benign_account_max_scores, fraud_account_max_scores;
@@ -81,6 +84,12 @@ struct TemperatureFit {
     std::vector<std::pair<std::int32_t, double>> losses;  ///< every candidate, in order
 };
 [[nodiscard]] TemperatureFit fit_output_temperature(MoeEngine& engine, const std::vector<const Dataset*>& rows);
+
+/// The envelope of a model's training rows (moe/model.hpp): per feature the codes between the
+/// 1-in-1000 lowest and highest of `training`, and as max_excess the excess (envelope_excess)
+/// that at most 1 in 1000 of the `validation` rows go beyond, so the model abstains on about
+/// that share of traffic like its validation rows and on more of anything unlike them.
+[[nodiscard]] Envelope fit_envelope(const Dataset& training, const std::vector<const Dataset*>& validation);
 
 /// Thresholds chosen from a report on validation traffic, and why.
 struct ThresholdChoice {
@@ -109,7 +118,7 @@ inline constexpr double kFlagBudget = 0.005;
                                            int worlds, WorldSeeds seeds = kHeldBackWorlds);
 
 /// The report as text, ending with a line `false_flag=X false_reject=Y fraud_recall_at_reject=Z
-/// drainer_recall_at_reject=W`.
+/// drainer_recall_at_reject=W abstained=A fraud_recall_at_reject_without_abstention=V`.
 [[nodiscard]] std::string format_traffic_report(const TrafficReport& r);
 
 }  // namespace moe::nn

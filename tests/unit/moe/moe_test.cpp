@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 
 #include "moe/engine.hpp"
+#include "moe/inference.hpp"
 #include "moe/model_file.hpp"
 #include "moe/offline/quantize.hpp"
 #include "moe/requant.hpp"
@@ -288,6 +290,51 @@ TEST(ModelFile, RoundTripsAndDescribesItself) {
     ASSERT_TRUE(back.has_value()) << back.error();
     EXPECT_EQ(serialize_model(*back), file);
     EXPECT_NE(describe_model(*back).find("hierarchical, 2 groups"), std::string::npos);
+}
+
+TEST(ModelFile, AnEnvelopeMakesVersion3AndAModelWithoutOneKeepsItsVersion2Bytes) {
+    SyntheticSpec spec;
+    spec.num_features = 6;
+    spec.hidden = {5};
+    spec.num_experts = 3;
+    MoeModel m = synthetic_model(spec, 13);
+    const auto plain = serialize_model(m);
+    EXPECT_EQ(plain[8], 2) << "no envelope: written as version 2, so existing model hashes stay";
+    m.envelope = Envelope{{0, 10, 20, 30, 40, 50}, {100, 110, 120, 127, 127, 60}, 7};
+    const auto file = serialize_model(m);
+    EXPECT_EQ(file[8], 3);
+    EXPECT_EQ(file.size(), plain.size() + 2 * 6 + 4);
+    auto back = parse_model(file);
+    ASSERT_TRUE(back.has_value()) << back.error();
+    ASSERT_TRUE(back->envelope.has_value());
+    EXPECT_EQ(*back->envelope, *m.envelope);
+    EXPECT_EQ(serialize_model(*back), file);
+    EXPECT_FALSE(parse_model(plain)->envelope.has_value());
+    for (std::size_t n = 0; n < file.size(); ++n) ASSERT_FALSE(parse_model(moe::core::ByteView(file).subspan(0, n)).has_value()) << n;
+    // A range upside down, or beyond the 7-bit codes: refused even with a valid checksum.
+    MoeModel bad = m;
+    bad.envelope->low[2] = 121;
+    auto r = parse_model(serialize_model(bad));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().find("envelope of feature 2"), std::string::npos) << r.error();
+    bad = m;
+    bad.envelope->high[0] = 128;
+    EXPECT_FALSE(parse_model(serialize_model(bad)).has_value());
+}
+
+TEST(Envelope, AbstainsOnlyBeyondTheAllowanceSummedOverFeatures) {
+    MoeModel m;
+    const std::array<std::uint8_t, 3> inside{5, 50, 100};
+    EXPECT_EQ(envelope_excess(m, inside), 0u);
+    EXPECT_FALSE(abstains(m, inside)) << "no envelope: never abstains";
+    m.envelope = Envelope{{5, 20, 0}, {10, 60, 100}, 4};
+    EXPECT_EQ(envelope_excess(m, inside), 0u);
+    const std::array<std::uint8_t, 3> edge{3, 62, 100};  // 2 below, 2 above: 4, the allowance
+    EXPECT_EQ(envelope_excess(m, edge), 4u);
+    EXPECT_FALSE(abstains(m, edge));
+    const std::array<std::uint8_t, 3> beyond{3, 62, 101};
+    EXPECT_EQ(envelope_excess(m, beyond), 5u);
+    EXPECT_TRUE(abstains(m, beyond));
 }
 
 TEST(ModelFile, EveryTruncationAndAFlippedByteAreRefused) {

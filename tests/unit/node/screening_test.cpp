@@ -9,6 +9,7 @@
 
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
+#include "moe/model_file.hpp"
 
 namespace moe::node {
 namespace {
@@ -16,6 +17,12 @@ namespace {
 namespace fs = std::filesystem;
 
 nlohmann::json preset() { return nlohmann::json::parse(*preset_json("devnet")); }
+
+nn::MoeModel embedded_fraud_model() {
+    auto m = nn::parse_model(embedded_model("fraud"));
+    EXPECT_TRUE(m) << m.error();
+    return m ? *m : nn::MoeModel{};
+}
 
 ChainConfig chain_with(const nlohmann::json& doc) {
     auto c = parse_chain_config(doc);
@@ -243,6 +250,60 @@ TEST(TransactionVerdict, ContributionsRoundTripAndAnUnexplainedRecordKeepsItsByt
     core::Bytes payload(plain.begin() + 1, plain.end());
     payload.push_back(0xc0);
     EXPECT_FALSE(TransactionVerdict::decode(core::rlp::wrap_list(payload)));
+}
+
+TEST(TransactionVerdict, AnAbstentionIsASixthItemAndOtherRecordsKeepTheirBytes) {
+    TransactionVerdict v{9999, Decision::kAccept, nn::TxType::kTransfer, {{3, 20000}}, {}};
+    const core::Bytes plain = v.encode();
+    v.abstained = true;
+    const core::Bytes bytes = v.encode();
+    EXPECT_EQ(bytes.size(), plain.size() + 2);  // an empty fifth list, then 1
+    auto back = TransactionVerdict::decode(bytes);
+    ASSERT_TRUE(back) << back.error();
+    EXPECT_TRUE(back->abstained);
+    EXPECT_TRUE(back->contributions.empty());
+    EXPECT_FALSE(TransactionVerdict::decode(plain)->abstained);
+    v.contributions = {{17, 4100}};
+    auto explained = TransactionVerdict::decode(v.encode());
+    ASSERT_TRUE(explained);
+    EXPECT_TRUE(explained->abstained);
+    EXPECT_EQ(explained->contributions, v.contributions);
+    // A mark other than 1, or anything after it: refused.
+    for (std::uint8_t mark : {0x80, 0x02}) {
+        core::Bytes payload(bytes.begin() + 1, bytes.end());
+        payload.back() = mark;
+        EXPECT_FALSE(TransactionVerdict::decode(core::rlp::wrap_list(payload))) << int{mark};
+    }
+    core::Bytes payload(bytes.begin() + 1, bytes.end());
+    payload.push_back(0x01);
+    EXPECT_FALSE(TransactionVerdict::decode(core::rlp::wrap_list(payload)));
+}
+
+TEST(ChainModels, ARowFarOutsideTheTrainingRowsIsAcceptedAndMarkedWhateverItsScore) {
+    nlohmann::json doc = preset();
+    doc["models"]["fraud"]["flag_score"] = 0;
+    doc["models"]["fraud"]["reject_score"] = 0;  // every score rejects, unless the model abstains
+    auto m = ChainModels::load(chain_with(doc), fs::path("/nonexistent"));
+    ASSERT_TRUE(m) << m.error();
+    // A plain ether transfer between fresh accounts: what the model trained on most.
+    nn::TxFacts t;
+    t.value_gwei = 1'000'000'000;
+    t.gas_limit = 21'000;
+    const nn::FraudFeatures ordinary = nn::fraud_features(t, {}, {});
+    auto v = (*m)->screen(ordinary, nn::TxType::kTransfer);
+    ASSERT_TRUE(v) << v.error();
+    EXPECT_FALSE(v->abstained);
+    EXPECT_EQ(v->decision, Decision::kReject);
+    // Every feature at its highest code at once (every type, every flag): nothing like it was trained on.
+    nn::FraudFeatures far{};
+    far.fill(127);
+    auto a = (*m)->screen(far, nn::TxType::kTransfer);
+    ASSERT_TRUE(a) << a.error();
+    EXPECT_TRUE(a->abstained) << "excess " << nn::envelope_excess(embedded_fraud_model(), far);
+    EXPECT_EQ(a->decision, Decision::kAccept);
+    auto back = TransactionVerdict::decode(a->encode());
+    ASSERT_TRUE(back);
+    EXPECT_TRUE(back->abstained);
 }
 
 TEST(TransactionVerdict, RoundTripsAndRefusesDamage) {
