@@ -105,6 +105,7 @@ struct Planned {
     nn::FraudFeatures row{};
     std::optional<std::uint32_t> offline;        ///< `moed moe eval`'s score of its row (batches share capacity)
     std::optional<std::uint32_t> offline_alone;  ///< the same row routed alone, as a block would
+    bool offline_abstained = false;              ///< the model abstains on that row (accepts it)
     json provenance;
 };
 
@@ -249,7 +250,8 @@ void plan_worlds(ReplayChain& chain, nn::MoeEngine& engine, std::uint64_t worlds
     std::vector<nn::BenignKind> kinds;
     const nn::Dataset rows = nn::benign_rows(nn::kHeldBackWorldSeed, static_cast<int>(worlds), static_cast<int>(transactions), &kinds);
     const std::vector<double> p = nn::quantized_probabilities(engine, rows);
-    const std::vector<std::uint32_t> alone = alone_scores(engine, nn::quantize_features(rows.x));
+    const std::vector<std::uint8_t> codes = nn::quantize_features(rows.x);
+    const std::vector<std::uint32_t> alone = alone_scores(engine, codes);
     std::size_t row = 0;
     for (std::uint64_t w = 0; w < worlds; ++w, ++plan.segments) {
         const std::uint64_t world_seed = nn::kHeldBackWorldSeed + w;
@@ -262,6 +264,7 @@ void plan_worlds(ReplayChain& chain, nn::MoeEngine& engine, std::uint64_t worlds
             pl.segment = plan.segments;
             pl.dt = pl.time - first;
             pl.offline_alone = alone[row];
+            pl.offline_abstained = nn::abstains(engine.model(), std::span(codes).subspan(row * nn::kFraudFeatures, nn::kFraudFeatures));
             pl.offline = score_of(p[2 * row++ + 1]);
             pl.provenance = {{"world", world_seed}, {"kind", std::string(nn::to_string(e.kind))}};
             plan.txs.push_back(std::move(pl));
@@ -281,13 +284,16 @@ std::expected<void, std::string> plan_accounts(ReplayChain& chain, nn::MoeEngine
     std::vector<std::size_t> held_rows;
     const nn::Dataset held = nn::fraud_split(*corpus, seed, true, &held_rows);
     const std::vector<double> p = nn::quantized_probabilities(engine, held);
-    const std::vector<std::uint32_t> alone = alone_scores(engine, nn::quantize_features(held.x));
+    const std::vector<std::uint8_t> codes = nn::quantize_features(held.x);
+    const std::vector<std::uint32_t> alone = alone_scores(engine, codes);
     std::vector<std::vector<std::uint32_t>> scores_of(corpus->accounts.size());
-    std::map<std::uint32_t, std::pair<std::uint32_t, std::uint32_t>> event_score;  // event -> eval's score of its row, and routed alone
+    // event -> eval's score of its row, routed alone, and whether the model abstains on it
+    std::map<std::uint32_t, std::tuple<std::uint32_t, std::uint32_t, bool>> event_score;
     for (std::size_t i = 0; i < held_rows.size(); ++i) {
+        const bool abstained = nn::abstains(engine.model(), std::span(codes).subspan(i * nn::kFraudFeatures, nn::kFraudFeatures));
         const std::uint32_t s = score_of(p[2 * i + 1]);
-        scores_of[corpus->row_account[held_rows[i]]].push_back(s);
-        event_score.emplace(corpus->row_event[held_rows[i]], std::make_pair(s, alone[i]));
+        scores_of[corpus->row_account[held_rows[i]]].push_back(abstained ? 0 : s);  // an abstention is an accept
+        event_score.emplace(corpus->row_event[held_rows[i]], std::make_tuple(s, alone[i], abstained));
     }
     std::vector<int> sampled(corpus->accounts.size(), -1);  // index in plan.accounts
     for (int label : {0, 1}) {
@@ -337,7 +343,11 @@ std::expected<void, std::string> plan_accounts(ReplayChain& chain, nn::MoeEngine
         Planned pl = chain.plan(domain, Original{ev.from, ev.to, ev.facts, ev.failed});
         pl.segment = plan.segments;
         pl.dt = pl.time - first;
-        if (auto it = event_score.find(e); it != event_score.end()) std::tie(pl.offline, pl.offline_alone) = it->second;
+        if (auto it = event_score.find(e); it != event_score.end()) {
+            pl.offline = std::get<0>(it->second);
+            pl.offline_alone = std::get<1>(it->second);
+            pl.offline_abstained = std::get<2>(it->second);
+        }
         json which = json::array();
         for (std::uint32_t a : ev.accounts) {
             if (sampled[a] >= 0) which.push_back(sampled[a]);
@@ -379,6 +389,7 @@ void write_plan(std::ostream& out, Plan& plan, const std::vector<std::uint32_t>&
                   {"type", std::string(nn::to_string(pl.type))},
                   {"offline", pl.offline ? json(*pl.offline) : json(nullptr)},
                   {"offline_alone", pl.offline_alone ? json(*pl.offline_alone) : json(nullptr)},
+                  {"offline_abstained", pl.offline_abstained},
                   {"expected", expected[i]}};
         line.update(pl.provenance);
         out << line.dump() << '\n';

@@ -170,7 +170,7 @@ export async function replayOnDevnet(plan, { log = () => {} } = {}) {
           resync.add(txs[i].from);
           return;
         }
-        results[i] = { outcome: verdict.verdict, score: verdict.score, failed: receipt.status !== '0x1' };
+        results[i] = { outcome: verdict.verdict, score: verdict.score, abstained: verdict.abstained === true, failed: receipt.status !== '0x1' };
       });
       for (const a of resync) nonce.set(a, Number(await rpc.call('eth_getTransactionCount', [a, 'latest'])));
       if (Math.floor(end / 500) > Math.floor(g / 500)) log(`${end}/${txs.length} transactions, ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -192,15 +192,17 @@ function rate(part, whole) { return whole === 0 ? 0 : part / whole; }
 export function summarize(plan, run) {
   const { results, flagScore: F, rejectScore: R } = run;
   const txs = plan.transactions;
-  const blank = () => ({ rows: 0, flag: 0, reject: 0, error: 0, offFlag: 0, offReject: 0, offRows: 0, aloneFlag: 0, aloneReject: 0 });
+  const blank = () => ({ rows: 0, flag: 0, reject: 0, abstained: 0, error: 0, offFlag: 0, offReject: 0, offRows: 0, aloneFlag: 0, aloneReject: 0 });
   const groups = { worlds: blank(), benign: blank(), fraud: blank() };
   const add = (c, t, r) => {
     c.rows += 1;
     if (r.outcome === 'error') { c.error += 1; return; }
     if (r.outcome === 'flag' || r.outcome === 'reject') c.flag += 1;
     if (r.outcome === 'reject') c.reject += 1;
+    if (r.abstained) c.abstained += 1;  // far from the training rows: accepted, and counted
     if (t.offline !== null) {
       c.offRows += 1;
+      if (t.offline_abstained) return;  // offline as on the chain: an abstention is an accept
       if (t.offline >= F) c.offFlag += 1;
       if (t.offline >= R) c.offReject += 1;
       if (t.offline_alone >= F) c.aloneFlag += 1;
@@ -242,8 +244,8 @@ export function summarize(plan, run) {
       s.rows += 1;
       s.flag ||= r.outcome === 'flag' || r.outcome === 'reject';
       s.reject ||= r.outcome === 'reject';
-      s.offFlag ||= t.offline !== null && t.offline >= F;
-      s.offReject ||= t.offline !== null && t.offline >= R;
+      s.offFlag ||= t.offline !== null && !t.offline_abstained && t.offline >= F;
+      s.offReject ||= t.offline !== null && !t.offline_abstained && t.offline >= R;
     }
   });
   const fraudAccounts = plan.accounts.map((a, k) => ({ a, s: accountFlag[k] })).filter(({ a, s }) => a.label === 1 && s.rows > 0);
@@ -290,6 +292,7 @@ export function formatSummary(s) {
   row('(a) held-back generated worlds', s.groups.worlds);
   row('(b) held-out benign accounts\' transactions', s.groups.benign);
   row('(c) held-out fraud accounts\' transactions', s.groups.fraud);
+  lines.push(`abstained on (accepted) on the chain: (a) ${s.groups.worlds.abstained}, (b) ${s.groups.benign.abstained}, (c) ${s.groups.fraud.abstained}`);
   if (Object.keys(s.flaggedKinds).length > 0) lines.push(`(a) flagged or rejected by kind: ${JSON.stringify(s.flaggedKinds)}`);
   const f = s.fraudAccounts;
   const o = s.offlineAllRows.fraud;
