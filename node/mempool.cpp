@@ -2,6 +2,8 @@
 
 #include <queue>
 
+#include "evm/evm.hpp"
+
 namespace moe::node {
 
 using core::uint256;
@@ -182,6 +184,16 @@ std::optional<PooledTransaction> Mempool::get(const core::Hash& hash) const {
     auto it = by_hash_.find(hash);
     if (it == by_hash_.end()) return std::nullopt;
     return by_sender_.at(it->second.first).at(it->second.second);
+}
+
+bool Mempool::involves(const core::Address& account) const {
+    if (by_sender_.contains(account)) return true;
+    for (const auto& [sender, queue] : by_sender_) {
+        for (const auto& [nonce, p] : queue) {
+            if (p.txn.to ? *p.txn.to == account : evm::create_address(sender, nonce) == account) return true;
+        }
+    }
+    return false;
 }
 
 std::optional<core::Address> Mempool::signed_sender(const core::Hash& hash) const {

@@ -76,6 +76,9 @@ class Mempool {
     /// pooled impersonated (its sender is not its signature's).
     [[nodiscard]] std::optional<core::Address> signed_sender(const core::Hash& hash) const;
     [[nodiscard]] bool contains(const core::Hash& hash) const { return by_hash_.contains(hash); }
+    /// Whether a pooled transaction involves `account`: sent by it, sent to it, or creating it.
+    /// Walks the pool (O(n)): for the rare refusal that may depend on the pool, not per admission.
+    [[nodiscard]] bool involves(const core::Address& account) const;
     /// When a pooled transaction arrived (PooledTransaction::arrival_ms), without copying it.
     [[nodiscard]] std::optional<std::uint64_t> arrival_ms(const core::Hash& hash) const;
     /// The next nonce of a sender counting its pooled transactions (for "pending" queries).

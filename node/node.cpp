@@ -326,6 +326,16 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
                         stats_.expert_selections[static_cast<std::size_t>(e.expert)] += 1;
                     }
                 }
+                // The head's statistics miss what the pool holds before this transaction: a new
+                // user spending in the block that funds it, a call to a token whose deployment is
+                // pooled. When a pooled transaction involves either party, the block that
+                // includes it decides, on the statistics after those (a block leaves out a
+                // rejected transaction, and the pool drops it); else the refusal is final.
+                const bool depends_on_pool = mempool_.involves(sender) || (txn.to && mempool_.involves(*txn.to));
+                if (verdict->decision == Decision::kReject && depends_on_pool) {
+                    stats_.deferred_rejections += 1;
+                    return {};
+                }
                 if (verdict->decision == Decision::kReject) {
                     return std::unexpected("transaction rejected by fraud screening: risk score " + std::to_string(verdict->score) +
                                            " >= reject threshold " + std::to_string(models_->thresholds().reject_score));

@@ -152,6 +152,9 @@ struct NodeStats {
     std::array<std::uint64_t, 3> screened{};
     /// Of those, the accepted ones the model abstained on (far outside its training rows).
     std::uint64_t abstentions = 0;
+    /// Of the rejects, those pooled anyway because a pooled transaction involves one of their
+    /// parties: the block that includes them screens them after it (decision 005).
+    std::uint64_t deferred_rejections = 0;
     /// How often the fraud gate chose each expert in those verdicts (the local expert load).
     std::vector<std::uint64_t> expert_selections;
     /// From this node pooling a transaction to committing the block that holds it.

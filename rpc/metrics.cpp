@@ -96,6 +96,9 @@ std::string render_metrics(const node::Node& node, const node::ConsensusStatus& 
     out.family("moe_screening_abstentions_total", "counter",
                "Of those, transactions accepted because the fraud model abstained (too far outside its training rows).");
     out.sample("moe_screening_abstentions_total", s.abstentions);
+    out.family("moe_screening_deferred_rejections_total", "counter",
+               "Of the rejects, transactions pooled anyway because a pooled transaction involves one of their parties: the block decides.");
+    out.sample("moe_screening_deferred_rejections_total", s.deferred_rejections);
     out.family("moe_screening_expert_selections_total", "counter",
                "How often the fraud model's gate chose each expert in those verdicts (local expert load).");
     for (std::size_t e = 0; e < s.expert_selections.size(); ++e) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "core/keccak.hpp"
+#include "evm/evm.hpp"
 #include "node/mempool.hpp"
 
 using namespace moe;
@@ -214,4 +215,27 @@ TEST(Mempool, SelectionRespectsTheGasLimit) {
     for (int s = 0; s < 3; ++s) ASSERT_TRUE(pool.add(make(s, 0), accounts.reader(), kBaseFee, kGasLimit).has_value());
     EXPECT_EQ(pool.select(accounts.reader(), kBaseFee, 42000, 100).size(), 2u);
     EXPECT_EQ(pool.select(accounts.reader(), kBaseFee, kGasLimit, 1).size(), 1u);
+}
+
+TEST(Mempool, KnowsWhichAccountsItsTransactionsInvolve) {
+    Mempool pool;
+    const Accounts accounts = rich(3);
+    // Sender 0 pays a fresh account; sender 1 deploys (its nonce-0 creation's address).
+    const core::Address fresh = key(7).address();
+    PooledTransaction payment = make(0, 0);
+    payment.txn.to = fresh;
+    payment.txn.sign(key(0));
+    payment.hash = payment.txn.hash();
+    PooledTransaction deployment = make(1, 0);
+    deployment.txn.to.reset();
+    deployment.txn.gas_limit = 100'000;
+    deployment.txn.sign(key(1));
+    deployment.hash = deployment.txn.hash();
+    ASSERT_TRUE(pool.add(payment, accounts.reader(), kBaseFee, kGasLimit));
+    ASSERT_TRUE(pool.add(deployment, accounts.reader(), kBaseFee, kGasLimit));
+    EXPECT_TRUE(pool.involves(key(0).address()));                              // a sender
+    EXPECT_TRUE(pool.involves(fresh));                                         // a recipient
+    EXPECT_TRUE(pool.involves(evm::create_address(key(1).address(), 0)));      // what a creation makes
+    EXPECT_FALSE(pool.involves(key(2).address()));
+    EXPECT_FALSE(pool.involves(evm::create_address(key(1).address(), 1)));
 }
