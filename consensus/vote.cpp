@@ -1,6 +1,11 @@
 #include "consensus/vote.hpp"
 
+#include <deque>
 #include <limits>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <tuple>
 
 #include "consensus/codec.hpp"
 #include "core/keccak.hpp"
@@ -16,12 +21,58 @@ constexpr std::string_view kVoteDomain = "moechain/vote";
 constexpr std::string_view kExtensionDomain = "moechain/vote-extension";
 constexpr std::string_view kProposalDomain = "moechain/proposal";
 
+/// The signatures checked or made lately, by (digest, r, s, parity): at most kCapacity, the
+/// oldest forgotten first.
+class SignatureCache {
+  public:
+    using Key = std::tuple<core::Hash, core::uint256, core::uint256, std::uint8_t>;
+    static constexpr std::size_t kCapacity = 16384;
+
+    std::optional<core::Address> find(const Key& key) {
+        std::lock_guard lock(mutex_);
+        const auto it = signers_.find(key);
+        if (it == signers_.end()) return std::nullopt;
+        return it->second;
+    }
+    void add(const Key& key, const core::Address& signer) {
+        std::lock_guard lock(mutex_);
+        if (!signers_.emplace(key, signer).second) return;
+        order_.push_back(key);
+        if (order_.size() > kCapacity) {
+            signers_.erase(order_.front());
+            order_.pop_front();
+        }
+    }
+
+  private:
+    std::mutex mutex_;
+    std::map<Key, core::Address> signers_;
+    std::deque<Key> order_;
+};
+
+SignatureCache& signature_cache() {
+    static SignatureCache cache;
+    return cache;
+}
+
+SignatureCache::Key cache_key(const core::Hash& digest, const core::Signature& sig) {
+    return {digest, sig.r, sig.s, sig.y_parity};
+}
+
 bool signed_by(const core::Hash& digest, const core::Signature& sig, const core::Address& who) {
+    const SignatureCache::Key key = cache_key(digest, sig);
+    if (auto known = signature_cache().find(key)) return *known == who;
     auto recovered = core::recover_address(digest, sig);
-    return recovered && *recovered == who;
+    if (!recovered) return false;
+    signature_cache().add(key, *recovered);
+    return *recovered == who;
 }
 
 }  // namespace
+
+void remember_signature(const core::Hash& digest, const core::Signature& sig, const core::Address& signer) {
+    signature_cache().add(cache_key(digest, sig), signer);
+}
 
 std::string_view to_string(VoteError e) noexcept {
     switch (e) {

@@ -67,6 +67,13 @@ struct Vote {
     [[nodiscard]] bool same_as(const Vote& other) const noexcept;
 };
 
+/// Records that `signer` made `sig` over `digest` (a signature this process just made, or one
+/// it recovered), so that checking the same signature again costs no recovery: a node checks
+/// each vote when its vote set takes it and again inside the next block's certificate, and its
+/// own votes and proposals too. A bounded, thread-safe cache of exact (digest, signature)
+/// pairs; a miss recovers. Whether a signature is valid does not depend on it.
+void remember_signature(const core::Hash& digest, const core::Signature& sig, const core::Address& signer);
+
 /// Checks that `vote` is signed by `vote.validator`, a member of `validators`, and that its
 /// extension (if any) is signed by it too. Low s is enforced by core::recover_address.
 [[nodiscard]] std::expected<void, VoteError> verify_vote(const Vote& vote, const ValidatorSet& validators,

@@ -465,6 +465,12 @@ void ConsensusDriver::feed(consensus::Event event) {
     }
 }
 
+core::Signature ConsensusDriver::sign(const core::Hash& digest) const {
+    const core::Signature signature = options_.validator_key.sign(digest);
+    consensus::remember_signature(digest, signature, self_);
+    return signature;
+}
+
 std::optional<consensus::Vote> ConsensusDriver::sign_vote(const consensus::SignVote& s) {
     const std::pair<std::uint32_t, std::uint8_t> key{s.round, static_cast<std::uint8_t>(s.type)};
     if (auto it = signed_votes_.find(key); it != signed_votes_.end()) {
@@ -482,12 +488,12 @@ std::optional<consensus::Vote> ConsensusDriver::sign_vote(const consensus::SignV
     v.block_hash = s.block_hash;
     v.validator = self_;
     const std::uint64_t chain_id = node_.chain().chain_id;
-    v.signature = options_.validator_key.sign(v.signing_digest(chain_id));
+    v.signature = sign(v.signing_digest(chain_id));
     if (v.type == consensus::VoteType::kPrecommit && !v.is_nil()) {
         // Vote extensions are signed and verified even while empty; they carry the verdicts
         // of the experts this validator hosts (decision 004).
         v.extension = routing_extension(s.height, s.block_hash);
-        v.extension_signature = options_.validator_key.sign(v.extension_digest(chain_id));
+        v.extension_signature = sign(v.extension_digest(chain_id));
     }
     // Logged and synced before anyone can see it: after a crash the WAL says what was signed.
     if (!log_wal(WalRecordType::kOwnVote, v.encode())) return std::nullopt;
@@ -633,7 +639,7 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
     proposal.pol_round = pol_round;
     proposal.block_hash = hash;
     proposal.proposer = self_;
-    proposal.signature = options_.validator_key.sign(proposal.signing_digest(node_.chain().chain_id));
+    proposal.signature = sign(proposal.signing_digest(node_.chain().chain_id));
     core::Bytes message = list_of({proposal.encode(), block_rlp, data.encode()});
     if (!log_wal(WalRecordType::kOwnProposal, message)) return;
     signed_proposals_[round] = message;

@@ -181,6 +181,9 @@ class ConsensusDriver {
     /// Stops acting and shuts the process down cleanly (the WAL cannot be written).
     void halt(const std::string& why);
     [[nodiscard]] std::optional<consensus::Vote> sign_vote(const consensus::SignVote& s);
+    /// Signs with the validator key, and lets the consensus checks know the signature is ours
+    /// (they would otherwise recover it from the vote set, the certificate and the proposal).
+    [[nodiscard]] core::Signature sign(const core::Hash& digest) const;
     /// The vote extension of a precommit for `block` at `height`: this validator's verdicts
     /// on the pooled transactions routed to the experts it hosts (decision 004, the node).
     [[nodiscard]] core::Bytes routing_extension(std::uint64_t height, const core::Hash& block);
