@@ -464,21 +464,28 @@ std::string_view to_string(BenignKind k) noexcept {
 std::vector<TrafficEvent> benign_world(std::uint64_t seed, int transactions) { return World(seed, false).run(transactions); }
 std::vector<TrafficEvent> drainer_world(std::uint64_t seed, int transactions) { return World(seed, true).run(transactions); }
 
-Dataset benign_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, std::vector<BenignKind>* kinds) {
+namespace {
+
+/// The rows of `worlds` generated worlds from `first_seed`, each screened with both parties'
+/// statistics before it (a deployment's recipient is the zero address, as on the chain) and
+/// then applied as the block does. Ordinary worlds give every transaction, labelled benign;
+/// drainer worlds only the drainers' visible ones, labelled fraud.
+Dataset world_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, bool drainers,
+                   std::vector<BenignKind>* kinds) {
     Dataset d;
     d.num_features = kFraudFeatures;
     d.num_classes = 2;
     for (int w = 0; w < worlds; ++w) {
         const std::uint64_t seed = first_seed + static_cast<std::uint64_t>(w);
         std::map<std::uint64_t, AccountStats> stats;
-        for (const TrafficEvent& e : benign_world(seed, transactions_per_world)) {
-            // Screen with both parties' statistics before it (a deployment's recipient is the
-            // zero address, as on the chain), then apply as the block does.
-            const FraudFeatures f = fraud_features(e.facts, stats[e.from], stats[e.to]);
-            for (std::uint8_t v : f) d.x.push_back(static_cast<float>(v) / 127.0f);
-            d.y.push_back(0);
-            d.groups.push_back(seed);
-            if (kinds != nullptr) kinds->push_back(e.kind);
+        for (const TrafficEvent& e : World(seed, drainers).run(transactions_per_world)) {
+            if (!drainers || (e.drainer && e.drainer_visible)) {
+                const FraudFeatures f = fraud_features(e.facts, stats[e.from], stats[e.to]);
+                for (std::uint8_t v : f) d.x.push_back(static_cast<float>(v) / 127.0f);
+                d.y.push_back(drainers ? 1 : 0);
+                d.groups.push_back(seed);
+                if (kinds != nullptr) kinds->push_back(e.kind);
+            }
             const std::uint64_t recipient = e.created != 0 ? e.created : e.to;
             stats[e.from].apply_sent(e.facts, recipient, e.failed);
             if (recipient != e.from) stats[recipient].apply_received(e.facts, e.from);
@@ -487,26 +494,14 @@ Dataset benign_rows(std::uint64_t first_seed, int worlds, int transactions_per_w
     return d;
 }
 
+}  // namespace
+
+Dataset benign_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, std::vector<BenignKind>* kinds) {
+    return world_rows(first_seed, worlds, transactions_per_world, false, kinds);
+}
+
 Dataset drainer_rows(std::uint64_t first_seed, int worlds, int transactions_per_world) {
-    Dataset d;
-    d.num_features = kFraudFeatures;
-    d.num_classes = 2;
-    for (int w = 0; w < worlds; ++w) {
-        const std::uint64_t seed = first_seed + static_cast<std::uint64_t>(w);
-        std::map<std::uint64_t, AccountStats> stats;
-        for (const TrafficEvent& e : drainer_world(seed, transactions_per_world)) {
-            if (e.drainer && e.drainer_visible) {
-                const FraudFeatures f = fraud_features(e.facts, stats[e.from], stats[e.to]);
-                for (std::uint8_t v : f) d.x.push_back(static_cast<float>(v) / 127.0f);
-                d.y.push_back(1);
-                d.groups.push_back(seed);
-            }
-            const std::uint64_t recipient = e.created != 0 ? e.created : e.to;
-            stats[e.from].apply_sent(e.facts, recipient, e.failed);
-            if (recipient != e.from) stats[recipient].apply_received(e.facts, e.from);
-        }
-    }
-    return d;
+    return world_rows(first_seed, worlds, transactions_per_world, true, nullptr);
 }
 
 void append_rows(Dataset& to, const Dataset& from) {
