@@ -58,14 +58,16 @@ constexpr std::string_view kUsage =
     "                            ordinary activity and on the held-out accounts' transactions, ending\n"
     "                            'false_flag=X false_reject=Y fraud_recall_at_reject=Z drainer_recall_at_reject=W'.\n"
     "                            --validation: the same on what `moed train --seed N` validates on\n"
-    "                            instead (its validation accounts, all their rows, and the validation\n"
-    "                            worlds), with a sweep of thresholds and the ones validation asks for\n"
+    "                            instead (fraud: its validation accounts, all their rows, and the\n"
+    "                            validation worlds, with a sweep of thresholds and the ones validation\n"
+    "                            asks for; contract: see `moed train --cross-validate`)\n"
     "                            --plots DIR: also write pictures there as SVG (contract: the\n"
     "                            confusion matrix and each class's first expert; fraud: each\n"
     "                            transaction type's and label's first expert).\n"
     "  features --task contract|fraud --data DIR --out CSV [--seed N] [--accounts N] [--with-gas-price]\n"
     "                            write the feature rows (7-bit codes), label, group and held-out flag\n"
-    "                            of the same split (contract: and the live set, held_out 2), for\n"
+    "                            of the same split (contract: and the live set, held_out 2, and a\n"
+    "                            'fold' column, the `moed train --fold` that validates on the row, or -1), for\n"
     "                            scripts/baseline.py\n"
     "  replay-plan [--worlds N] [--data DIR --benign-accounts N --fraud-accounts M] [--out FILE]\n"
     "                            the transactions that replay held-back worlds and held-out accounts'\n"
@@ -377,8 +379,8 @@ int eval(Args args) {
         return 1;
     }
     const bool validation = has_flag(args, "--validation");
-    if (validation && f->task != "fraud") {
-        std::fputs("moed moe eval: --validation is for --task fraud\n", stderr);
+    if (validation && f->task == "contract") {
+        std::fputs("moed moe eval: contract choices are made by `moed train --task contract --cross-validate`\n", stderr);
         return 2;
     }
     if (validation) {
@@ -568,13 +570,23 @@ int features(Args args) {
     }
     const int F = data->held.num_features;
     for (int i = 0; i < F; ++i) csv << 'f' << i << ',';
-    csv << "label,group,held_out" << (data->fraud ? ",account" : "") << '\n';
+    csv << "label,group,held_out" << (data->fraud ? ",account" : ",fold") << '\n';
+    // Contract: the cross-validation fold of each training row's group (`moed train --fold I`), -1 for none.
+    std::vector<int> fold_of(static_cast<std::size_t>(data->rest.rows()), -1);
+    if (!data->fraud) {
+        nn::Dataset marked = data->rest;
+        for (int k = 0; k < nn::kContractFolds; ++k) {
+            nn::mark_contract_validation(marked, f->seed, nn::kContractFolds, k);
+            for (std::size_t r = 0; r < fold_of.size(); ++r) fold_of[r] = marked.validation[r] != 0 ? k : fold_of[r];
+        }
+    }
     auto dump = [&](const nn::Dataset& d, bool held, const std::vector<std::size_t>& rows) {
         const std::vector<std::uint8_t> codes = nn::quantize_features(d.x);
         for (int r = 0; r < d.rows(); ++r) {
             for (int i = 0; i < F; ++i) csv << static_cast<int>(codes[static_cast<std::size_t>(r * F + i)]) << ',';
             csv << d.y[static_cast<std::size_t>(r)] << ',' << d.groups[static_cast<std::size_t>(r)] << ',' << (held ? 1 : 0);
             if (data->fraud) csv << ',' << data->fraud->row_account[rows[static_cast<std::size_t>(r)]];
+            if (!data->fraud) csv << ',' << (held ? -1 : fold_of[static_cast<std::size_t>(r)]);
             csv << '\n';
         }
     };
@@ -590,7 +602,7 @@ int features(Args args) {
         }
         for (std::size_t r = 0; r < live->size(); ++r) {
             for (std::uint8_t v : nn::contract_features((*live)[r].code)) csv << static_cast<int>(v) << ',';
-            csv << static_cast<int>((*live)[r].label) << ',' << r << ",2\n";
+            csv << static_cast<int>((*live)[r].label) << ',' << r << ",2,-1\n";
         }
         live_rows = live->size();
     }
