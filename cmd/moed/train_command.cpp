@@ -57,6 +57,9 @@ constexpr std::string_view kUsage =
     "  --rows N                generated rows (default 12000)\n"
     "  --seed N                seed of the initialisation, shuffles and split (default 1)\n"
     "  --experts E --top-k K --hidden H --epochs N --patience N --batch N --learning-rate R\n"
+    "  --weight-decay W        decoupled weight decay (AdamW) on the weights, per unit of learning rate (default 0)\n"
+    "  --learning-rate-decay D the learning rate is multiplied by D after each epoch (default 1: constant)\n"
+    "  --balance-weight A      weight of the Switch load-balancing loss (default 0.01)\n"
     "  --log FILE              CSV of the curves: epoch,train_loss,load_balance,z_loss,val_loss,val_acc\n"
     "  --plot FILE             the same curves as an SVG picture\n";
 
@@ -186,14 +189,28 @@ int train_main(Args args) {
         }
         f.set(v);
     }
-    if (const std::string lr = flag_value(args, "--learning-rate"); !lr.empty()) {
+    struct RealFlag {
+        const char* name;
+        const char* range;  ///< for the error message
+        std::function<bool(double)> ok;
+        float* out;
+    };
+    const RealFlag reals[] = {
+        {"--learning-rate", "(0, 1)", [](double x) { return x > 0 && x < 1; }, &o.learning_rate},
+        {"--weight-decay", "[0, 1)", [](double x) { return x >= 0 && x < 1; }, &o.weight_decay},
+        {"--learning-rate-decay", "(0, 1]", [](double x) { return x > 0 && x <= 1; }, &o.learning_rate_decay},
+        {"--balance-weight", "[0, 1)", [](double x) { return x >= 0 && x < 1; }, &o.load_balance_weight},
+    };
+    for (const RealFlag& f : reals) {
+        const std::string s = flag_value(args, f.name);
+        if (s.empty()) continue;
         char* end = nullptr;
-        const double x = std::strtod(lr.c_str(), &end);
-        if (*end != '\0' || !(x > 0 && x < 1)) {
-            std::fputs("moed train: --learning-rate must be a number in (0, 1)\n", stderr);
+        const double x = std::strtod(s.c_str(), &end);
+        if (end == s.c_str() || *end != '\0' || !f.ok(x)) {
+            std::fprintf(stderr, "moed train: %s must be a number in %s\n", f.name, f.range);
             return 2;
         }
-        o.learning_rate = static_cast<float>(x);
+        *f.out = static_cast<float>(x);
     }
     if (o.top_k > o.experts) {
         std::fputs("moed train: --top-k cannot exceed --experts\n", stderr);
