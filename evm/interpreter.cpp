@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/keccak.hpp"
+#include "core/word.hpp"
 #include "evm/evm.hpp"
 #include "evm/opcodes.hpp"
 #include "evm/tracing.hpp"
@@ -16,6 +17,7 @@ namespace {
 using core::Address;
 using core::uint256;
 using core::uint512;
+using core::Word;
 
 constexpr std::int64_t kWarmAccess = 100;       // EIP-2929 warm read, the constant part
 constexpr std::int64_t kColdAccountExtra = 2500;  // cold account access minus the warm part
@@ -71,21 +73,41 @@ constexpr std::array<OpInfo, 256> make_table() {
 
 constexpr std::array<OpInfo, 256> kOps = make_table();
 
-inline bool fits_u64(const uint256& x) noexcept { return x.backend().size() == 1; }
-inline std::uint64_t low64(const uint256& x) noexcept { return x.backend().limbs()[0]; }
-inline bool is_negative(const uint256& x) noexcept { return boost::multiprecision::bit_test(x, 255); }
-inline uint256 negate(const uint256& x) noexcept { return ~x + 1; }
+inline bool fits_u64(const Word& x) noexcept { return x.fits_u64(); }
+inline std::uint64_t low64(const Word& x) noexcept { return x.low64(); }
+inline bool is_negative(const Word& x) noexcept { return x.is_negative(); }
+inline Word negate(const Word& x) noexcept { return -x; }
+/// Division and remainder through Boost (exact; zero divisors are handled by the callers).
+inline Word divide(const Word& a, const Word& b) { return core::to_uint256(a) / core::to_uint256(b); }
+inline Word remainder(const Word& a, const Word& b) { return core::to_uint256(a) % core::to_uint256(b); }
 
-uint256 word_of(const Address& a) { return core::uint256_from_big_endian(a); }
-Address address_of_word(const uint256& w) {
-    const core::Hash h = core::uint256_to_bytes32(w);
+Word word_of(const Address& a) { return core::word_from_big_endian(a); }
+Address address_of_word(const Word& w) {
+    const core::Hash h = core::word_to_bytes32(w);
     return Address::right_aligned(h.view().subspan(12));
+}
+
+/// PUSHn's immediate: `n` big-endian bytes of which the code holds `avail` (the rest, past the
+/// code's end, are zero). Built in registers: a PUSH1 or PUSH2 assembled in a byte buffer and
+/// loaded as a word stalled on store forwarding (perf of bench_evm's countdown loop).
+inline Word immediate(const std::uint8_t* p, std::size_t n, std::size_t avail) noexcept {
+    if (n <= 8) {
+        std::uint64_t v = 0;
+        for (std::size_t k = 0; k < n; ++k) v = (v << 8) | (k < avail ? p[k] : 0);
+        return Word{v};
+    }
+    Word w;
+    for (std::size_t k = 0; k < avail; ++k) {
+        const std::size_t from_low = n - 1 - k;  // the byte's place counted from the least significant
+        w.limbs[from_low / 8] |= std::uint64_t{p[k]} << (8 * (from_low % 8));
+    }
+    return w;
 }
 
 std::int64_t words(std::uint64_t size) { return static_cast<std::int64_t>((size + 31) / 32); }
 
 /// Copies `size` bytes of `src` from `offset` into `dst`, zeros past its end.
-void copy_padded(std::uint8_t* dst, std::uint64_t size, core::ByteView src, const uint256& offset) {
+void copy_padded(std::uint8_t* dst, std::uint64_t size, core::ByteView src, const Word& offset) {
     std::uint64_t copied = 0;
     if (fits_u64(offset) && low64(offset) < src.size()) {
         const std::uint64_t start = low64(offset);
@@ -95,19 +117,19 @@ void copy_padded(std::uint8_t* dst, std::uint64_t size, core::ByteView src, cons
     if (size > copied) std::memset(dst + copied, 0, size - copied);
 }
 
-uint256 signextend(const uint256& b, const uint256& x) {
+Word signextend(const Word& b, const Word& x) {
     if (b >= 31) return x;
     const unsigned bit = static_cast<unsigned>(low64(b)) * 8 + 7;
-    const uint256 mask = (uint256(1) << (bit + 1)) - 1;
-    return boost::multiprecision::bit_test(x, bit) ? (x | ~mask) : (x & mask);
+    const Word mask = (Word(1) << (bit + 1)) - 1;
+    return x.bit(bit) ? (x | ~mask) : (x & mask);
 }
 
-uint256 exp_wrapping(uint256 base, uint256 exponent) {
-    uint256 result = 1;
+Word exp_wrapping(Word base, Word exponent) {
+    Word result = 1;
     while (exponent != 0) {
-        if (boost::multiprecision::bit_test(exponent, 0)) result *= base;
+        if (exponent.bit(0)) result *= base;
         base *= base;
-        exponent >>= 1;
+        exponent = exponent >> 1;
     }
     return result;
 }
@@ -119,7 +141,7 @@ class Interpreter {
   public:
     Interpreter(Evm& evm, const Message& msg, const core::Bytes& code, const std::vector<bool>& jumpdests)
         : evm_(evm), state_(evm.state_), msg_(msg), code_(code), jumpdests_(jumpdests), gas_(msg.gas),
-          stack_(std::make_unique<uint256[]>(kMaxStackSize)) {}
+          stack_(evm.stack_at(msg.depth)) {}
 
     /// Runs the frame; with a tracer, the loop that calls its hooks around every step.
     Result run() { return evm_.tracer_ ? loop<true>() : loop<false>(); }
@@ -128,16 +150,16 @@ class Interpreter {
     template <bool kTraced>
     Result loop();
 
-    uint256& top(std::size_t i = 0) noexcept { return stack_[sp_ - 1 - i]; }
-    uint256 pop() noexcept { return std::move(stack_[--sp_]); }
-    void push(uint256 v) noexcept { stack_[sp_++] = std::move(v); }
+    Word& top(std::size_t i = 0) noexcept { return stack_[sp_ - 1 - i]; }
+    Word pop() noexcept { return std::move(stack_[--sp_]); }
+    void push(Word v) noexcept { stack_[sp_++] = std::move(v); }
 
     bool charge(std::int64_t gas) noexcept {
         gas_ -= gas;
         return gas_ >= 0;
     }
     /// Grows memory to cover [offset, offset + size), charging for it; false when out of gas.
-    bool grow(const uint256& offset, const uint256& size);
+    bool grow(const Word& offset, const Word& size);
     bool grow_to(std::uint64_t end);
     /// Charges the EIP-2929 extra for a cold account.
     bool access(const Address& a) { return state_.access_account(a) ? charge(kColdAccountExtra) : true; }
@@ -166,7 +188,7 @@ class Interpreter {
     const core::Bytes& code_;
     const std::vector<bool>& jumpdests_;
     std::int64_t gas_;
-    std::unique_ptr<uint256[]> stack_;
+    Word* stack_;  // the Evm's block for this depth
     std::size_t sp_ = 0;
     core::Bytes memory_;
     core::Bytes return_data_;
@@ -184,7 +206,7 @@ bool Interpreter::grow_to(std::uint64_t end) {
     return true;
 }
 
-bool Interpreter::grow(const uint256& offset, const uint256& size) {
+bool Interpreter::grow(const Word& offset, const Word& size) {
     if (size == 0) return true;
     if (!fits_u64(offset) || !fits_u64(size)) return false;
     const std::uint64_t o = low64(offset);
@@ -194,9 +216,9 @@ bool Interpreter::grow(const uint256& offset, const uint256& size) {
 }
 
 Status Interpreter::op_exp() {
-    const uint256 base = pop();
-    uint256& e = top();
-    const std::int64_t bytes = e == 0 ? 0 : static_cast<std::int64_t>(boost::multiprecision::msb(e) / 8 + 1);
+    const Word base = pop();
+    Word& e = top();
+    const std::int64_t bytes = e == 0 ? 0 : static_cast<std::int64_t>((e.bit_width() + 7) / 8);
     if (!charge(50 * bytes)) return Status::kOutOfGas;
     e = exp_wrapping(base, e);
     return Status::kSuccess;
@@ -211,51 +233,51 @@ Status Interpreter::op_account_query(std::uint8_t op) {
     } else if (op == OP_EXTCODESIZE) {
         top() = state_.code(a)->size();
     } else {
-        top() = state_.is_empty(a) ? uint256{} : core::uint256_from_big_endian(state_.code_hash(a));
+        top() = state_.is_empty(a) ? Word{} : core::word_from_big_endian(state_.code_hash(a));
     }
     return Status::kSuccess;
 }
 
 Status Interpreter::op_mload() {
-    uint256& offset = top();
+    Word& offset = top();
     if (!grow(offset, 32)) return Status::kOutOfGas;
-    offset = core::uint256_from_big_endian({memory_.data() + low64(offset), 32});
+    offset = core::word_from_big_endian({memory_.data() + low64(offset), 32});
     return Status::kSuccess;
 }
 
 /// MSTORE (a word) and MSTORE8 (its lowest byte).
 Status Interpreter::op_mstore(std::uint64_t width) {
-    const uint256 offset = pop();
-    const uint256 value = pop();
+    const Word offset = pop();
+    const Word value = pop();
     if (!grow(offset, width)) return Status::kOutOfGas;
-    const core::Hash w = core::uint256_to_bytes32(value);
+    const core::Hash w = core::word_to_bytes32(value);
     std::memcpy(memory_.data() + low64(offset), w.data() + (32 - width), width);
     return Status::kSuccess;
 }
 
 Status Interpreter::op_tstore() {
     if (msg_.is_static) return Status::kStaticModeViolation;
-    const uint256 key = pop();
-    const uint256 value = pop();
-    state_.set_transient(msg_.recipient, key, value);
+    const Word key = pop();
+    const Word value = pop();
+    state_.set_transient(msg_.recipient, core::to_uint256(key), core::to_uint256(value));
     return Status::kSuccess;
 }
 
 Status Interpreter::op_keccak() {
-    const uint256 offset = pop();
-    const uint256 size = pop();
+    const Word offset = pop();
+    const Word size = pop();
     if (!grow(offset, size)) return Status::kOutOfGas;
     const std::uint64_t s = size == 0 ? 0 : low64(size);
     if (!charge(6 * words(s))) return Status::kOutOfGas;
     const core::Hash h = core::keccak256(s == 0 ? core::ByteView{} : core::ByteView{memory_.data() + low64(offset), s});
-    push(core::uint256_from_big_endian(h));
+    push(core::word_from_big_endian(h));
     return Status::kSuccess;
 }
 
 Status Interpreter::op_copy(core::ByteView src) {
-    const uint256 dst = pop();
-    const uint256 from = pop();
-    const uint256 size = pop();
+    const Word dst = pop();
+    const Word from = pop();
+    const Word size = pop();
     if (!grow(dst, size)) return Status::kOutOfGas;
     if (size == 0) return Status::kSuccess;
     const std::uint64_t s = low64(size);
@@ -267,9 +289,9 @@ Status Interpreter::op_copy(core::ByteView src) {
 Status Interpreter::op_extcodecopy() {
     const Address a = address_of_word(pop());
     if (!access(a)) return Status::kOutOfGas;
-    const uint256 dst = pop();
-    const uint256 from = pop();
-    const uint256 size = pop();
+    const Word dst = pop();
+    const Word from = pop();
+    const Word size = pop();
     if (!grow(dst, size)) return Status::kOutOfGas;
     if (size == 0) return Status::kSuccess;
     const std::uint64_t s = low64(size);
@@ -280,9 +302,9 @@ Status Interpreter::op_extcodecopy() {
 }
 
 Status Interpreter::op_returndatacopy() {
-    const uint256 dst = pop();
-    const uint256 from = pop();
-    const uint256 size = pop();
+    const Word dst = pop();
+    const Word from = pop();
+    const Word size = pop();
     if (!fits_u64(from) || !fits_u64(size) || low64(from) + low64(size) < low64(from) ||
         low64(from) + low64(size) > return_data_.size()) {
         return Status::kReturnDataOutOfBounds;
@@ -296,9 +318,9 @@ Status Interpreter::op_returndatacopy() {
 }
 
 Status Interpreter::op_mcopy() {
-    const uint256 dst = pop();
-    const uint256 src = pop();
-    const uint256 size = pop();
+    const Word dst = pop();
+    const Word src = pop();
+    const Word size = pop();
     if (size != 0) {
         if (!grow(dst, size) || !grow(src, size)) return Status::kOutOfGas;
         const std::uint64_t s = low64(size);
@@ -309,17 +331,17 @@ Status Interpreter::op_mcopy() {
 }
 
 Status Interpreter::op_sload() {
-    uint256& key = top();
+    const uint256 key = core::to_uint256(top());
     if (state_.access_storage(msg_.recipient, key) && !charge(kColdSloadExtra)) return Status::kOutOfGas;
-    key = state_.storage(msg_.recipient, key);
+    top() = state_.storage(msg_.recipient, key);
     return Status::kSuccess;
 }
 
 Status Interpreter::op_sstore() {
     if (msg_.is_static) return Status::kStaticModeViolation;
     if (gas_ <= kCallStipend) return Status::kOutOfGas;  // EIP-2200 sentry
-    const uint256 key = pop();
-    const uint256 value = pop();
+    const uint256 key = core::to_uint256(pop());
+    const uint256 value = core::to_uint256(pop());
     std::int64_t cost = 0;
     if (state_.access_storage(msg_.recipient, key)) cost += kColdSload;
     const uint256 current = state_.storage(msg_.recipient, key);
@@ -348,14 +370,14 @@ Status Interpreter::op_sstore() {
 
 Status Interpreter::op_log(int topics) {
     if (msg_.is_static) return Status::kStaticModeViolation;
-    const uint256 offset = pop();
-    const uint256 size = pop();
+    const Word offset = pop();
+    const Word size = pop();
     if (!grow(offset, size)) return Status::kOutOfGas;
     const std::uint64_t s = size == 0 ? 0 : low64(size);
     if (!charge(8 * static_cast<std::int64_t>(s))) return Status::kOutOfGas;
     core::Log log;
     log.address = msg_.recipient;
-    for (int i = 0; i < topics; ++i) log.topics.push_back(core::uint256_to_bytes32(pop()));
+    for (int i = 0; i < topics; ++i) log.topics.push_back(core::word_to_bytes32(pop()));
     if (s != 0) log.data.assign(memory_.begin() + static_cast<std::ptrdiff_t>(low64(offset)),
                                 memory_.begin() + static_cast<std::ptrdiff_t>(low64(offset) + s));
     state_.add_log(std::move(log));
@@ -364,10 +386,10 @@ Status Interpreter::op_log(int topics) {
 
 Status Interpreter::op_create(CallKind kind) {
     if (msg_.is_static) return Status::kStaticModeViolation;
-    const uint256 value = pop();
-    const uint256 offset = pop();
-    const uint256 size = pop();
-    const uint256 salt = kind == CallKind::kCreate2 ? pop() : uint256{};
+    const Word value = pop();
+    const Word offset = pop();
+    const Word size = pop();
+    const Word salt = kind == CallKind::kCreate2 ? pop() : Word{};
     if (!grow(offset, size)) return Status::kOutOfGas;
     const std::uint64_t s = size == 0 ? 0 : low64(size);
     if (s > core::kMaxInitCodeSize) return Status::kOutOfGas;  // EIP-3860
@@ -381,25 +403,25 @@ Status Interpreter::op_create(CallKind kind) {
     sub.depth = msg_.depth + 1;
     sub.gas = gas_ - gas_ / 64;
     sub.sender = msg_.recipient;
-    sub.value = value;
+    sub.value = core::to_uint256(value);
     sub.input = s == 0 ? core::ByteView{} : core::ByteView{memory_.data() + low64(offset), s};
-    sub.salt = core::uint256_to_bytes32(salt);
+    sub.salt = core::word_to_bytes32(salt);
     gas_ -= sub.gas;
     Result r = evm_.execute(sub);
     gas_ += r.gas_left;
-    push(r.status == Status::kSuccess ? word_of(r.created_address) : uint256{});
+    push(r.status == Status::kSuccess ? word_of(r.created_address) : Word{});
     if (r.status == Status::kRevert) return_data_ = std::move(r.output);
     return Status::kSuccess;
 }
 
 Status Interpreter::op_call(CallKind kind) {
-    const uint256 requested = pop();
+    const Word requested = pop();
     const Address target = address_of_word(pop());
-    const uint256 value = (kind == CallKind::kCall || kind == CallKind::kCallCode) ? pop() : uint256{};
-    const uint256 in_offset = pop();
-    const uint256 in_size = pop();
-    const uint256 out_offset = pop();
-    const uint256 out_size = pop();
+    const Word value = (kind == CallKind::kCall || kind == CallKind::kCallCode) ? pop() : Word{};
+    const Word in_offset = pop();
+    const Word in_size = pop();
+    const Word out_offset = pop();
+    const Word out_size = pop();
 
     if (!access(target)) return Status::kOutOfGas;
     if (!grow(in_offset, in_size) || !grow(out_offset, out_size)) return Status::kOutOfGas;
@@ -429,12 +451,12 @@ Status Interpreter::op_call(CallKind kind) {
         case CallKind::kStaticCall:
             sub.recipient = target;
             sub.sender = msg_.recipient;
-            sub.value = value;
+            sub.value = core::to_uint256(value);
             break;
         case CallKind::kCallCode:
             sub.recipient = msg_.recipient;
             sub.sender = msg_.recipient;
-            sub.value = value;
+            sub.value = core::to_uint256(value);
             break;
         default:  // DELEGATECALL keeps the caller and value of this frame
             sub.recipient = msg_.recipient;
@@ -447,7 +469,7 @@ Status Interpreter::op_call(CallKind kind) {
 
     Result r = evm_.execute(sub);
     gas_ += r.gas_left;
-    push(r.status == Status::kSuccess ? uint256{1} : uint256{});
+    push(r.status == Status::kSuccess ? Word{1} : Word{});
     if ((r.status == Status::kSuccess || r.status == Status::kRevert) && out_size != 0) {
         const std::size_t n = std::min<std::size_t>(low64(out_size), r.output.size());
         // An empty output has no buffer: memcpy from null is undefined even for 0 bytes
@@ -472,8 +494,8 @@ Status Interpreter::op_selfdestruct() {
 }
 
 Status Interpreter::op_return(Status s) {
-    const uint256 offset = pop();
-    const uint256 size = pop();
+    const Word offset = pop();
+    const Word size = pop();
     if (!grow(offset, size)) return Status::kOutOfGas;
     if (size != 0) {
         output_.assign(memory_.begin() + static_cast<std::ptrdiff_t>(low64(offset)),
@@ -494,7 +516,7 @@ Result Interpreter::loop() {
         const std::uint8_t op = code_[pc];
         const OpInfo& info = kOps[op];
         if constexpr (kTraced) {
-            evm_.tracer_->on_step({pc, op, gas_, msg_.depth, {stack_.get(), sp_}, memory_, return_data_,
+            evm_.tracer_->on_step({pc, op, gas_, msg_.depth, {stack_, sp_}, memory_, return_data_,
                                    msg_.recipient, state_});
             step_open = true;
         }
@@ -517,93 +539,93 @@ Result Interpreter::loop() {
         ++pc;
         switch (op) {
             case OP_STOP: halted = true; break;
-            case OP_ADD: { uint256 a = pop(); top() += a; break; }
-            case OP_MUL: { uint256 a = pop(); top() *= a; break; }
-            case OP_SUB: { uint256 a = pop(); top() = a - top(); break; }
-            case OP_DIV: { uint256 a = pop(); uint256& b = top(); b = b == 0 ? uint256{} : a / b; break; }
+            case OP_ADD: { Word a = pop(); top() += a; break; }
+            case OP_MUL: { Word a = pop(); top() *= a; break; }
+            case OP_SUB: { Word a = pop(); top() = a - top(); break; }
+            case OP_DIV: { Word a = pop(); Word& b = top(); b = b == 0 ? Word{} : divide(a, b); break; }
             case OP_SDIV: {
-                uint256 a = pop();
-                uint256& b = top();
+                Word a = pop();
+                Word& b = top();
                 if (b == 0) break;
                 const bool neg = is_negative(a) != is_negative(b);
-                const uint256 q = (is_negative(a) ? negate(a) : a) / (is_negative(b) ? negate(b) : b);
+                const Word q = divide(is_negative(a) ? negate(a) : a, is_negative(b) ? negate(b) : b);
                 b = neg ? negate(q) : q;
                 break;
             }
-            case OP_MOD: { uint256 a = pop(); uint256& b = top(); b = b == 0 ? uint256{} : a % b; break; }
+            case OP_MOD: { Word a = pop(); Word& b = top(); b = b == 0 ? Word{} : remainder(a, b); break; }
             case OP_SMOD: {
-                uint256 a = pop();
-                uint256& b = top();
+                Word a = pop();
+                Word& b = top();
                 if (b == 0) break;
-                const uint256 r = (is_negative(a) ? negate(a) : a) % (is_negative(b) ? negate(b) : b);
+                const Word r = remainder(is_negative(a) ? negate(a) : a, is_negative(b) ? negate(b) : b);
                 b = is_negative(a) ? negate(r) : r;
                 break;
             }
             case OP_ADDMOD: {
-                uint256 a = pop();
-                uint256 b = pop();
-                uint256& n = top();
-                n = n == 0 ? uint256{} : static_cast<uint256>((uint512(a) + uint512(b)) % uint512(n));
+                Word a = pop();
+                Word b = pop();
+                Word& n = top();
+                n = n == 0 ? Word{} : Word(static_cast<uint256>((uint512(core::to_uint256(a)) + uint512(core::to_uint256(b))) % uint512(core::to_uint256(n))));
                 break;
             }
             case OP_MULMOD: {
-                uint256 a = pop();
-                uint256 b = pop();
-                uint256& n = top();
-                n = n == 0 ? uint256{} : static_cast<uint256>((uint512(a) * uint512(b)) % uint512(n));
+                Word a = pop();
+                Word b = pop();
+                Word& n = top();
+                n = n == 0 ? Word{} : Word(static_cast<uint256>((uint512(core::to_uint256(a)) * uint512(core::to_uint256(b))) % uint512(core::to_uint256(n))));
                 break;
             }
             case OP_EXP: status = op_exp(); break;
-            case OP_SIGNEXTEND: { uint256 b = pop(); top() = signextend(b, top()); break; }
-            case OP_LT: { uint256 a = pop(); top() = a < top() ? 1 : 0; break; }
-            case OP_GT: { uint256 a = pop(); top() = a > top() ? 1 : 0; break; }
+            case OP_SIGNEXTEND: { Word b = pop(); top() = signextend(b, top()); break; }
+            case OP_LT: { Word a = pop(); top() = a < top() ? 1 : 0; break; }
+            case OP_GT: { Word a = pop(); top() = a > top() ? 1 : 0; break; }
             case OP_SLT: {
-                uint256 a = pop();
-                uint256& b = top();
+                Word a = pop();
+                Word& b = top();
                 const bool na = is_negative(a), nb = is_negative(b);
                 b = (na != nb ? na : a < b) ? 1 : 0;
                 break;
             }
             case OP_SGT: {
-                uint256 a = pop();
-                uint256& b = top();
+                Word a = pop();
+                Word& b = top();
                 const bool na = is_negative(a), nb = is_negative(b);
                 b = (na != nb ? nb : a > b) ? 1 : 0;
                 break;
             }
-            case OP_EQ: { uint256 a = pop(); top() = a == top() ? 1 : 0; break; }
+            case OP_EQ: { Word a = pop(); top() = a == top() ? 1 : 0; break; }
             case OP_ISZERO: top() = top() == 0 ? 1 : 0; break;
-            case OP_AND: { uint256 a = pop(); top() &= a; break; }
-            case OP_OR: { uint256 a = pop(); top() |= a; break; }
-            case OP_XOR: { uint256 a = pop(); top() ^= a; break; }
+            case OP_AND: { Word a = pop(); top() &= a; break; }
+            case OP_OR: { Word a = pop(); top() |= a; break; }
+            case OP_XOR: { Word a = pop(); top() ^= a; break; }
             case OP_NOT: top() = ~top(); break;
             case OP_BYTE: {
-                uint256 i = pop();
-                uint256& x = top();
-                x = i < 32 ? (x >> static_cast<unsigned>(8 * (31 - low64(i)))) & 0xff : uint256{};
+                Word i = pop();
+                Word& x = top();
+                x = i < 32 ? (x >> static_cast<unsigned>(8 * (31 - low64(i)))) & 0xff : Word{};
                 break;
             }
             case OP_SHL: {
-                uint256 s = pop();
-                uint256& x = top();
-                x = s < 256 ? uint256(x << static_cast<unsigned>(low64(s))) : uint256{};
+                Word s = pop();
+                Word& x = top();
+                x = s < 256 ? Word(x << static_cast<unsigned>(low64(s))) : Word{};
                 break;
             }
             case OP_SHR: {
-                uint256 s = pop();
-                uint256& x = top();
-                x = s < 256 ? uint256(x >> static_cast<unsigned>(low64(s))) : uint256{};
+                Word s = pop();
+                Word& x = top();
+                x = s < 256 ? Word(x >> static_cast<unsigned>(low64(s))) : Word{};
                 break;
             }
             case OP_SAR: {
-                uint256 s = pop();
-                uint256& x = top();
+                Word s = pop();
+                Word& x = top();
                 const bool neg = is_negative(x);
                 if (s >= 256) {
-                    x = neg ? ~uint256{} : uint256{};
+                    x = neg ? ~Word{} : Word{};
                 } else {
                     const unsigned n = static_cast<unsigned>(low64(s));
-                    x = neg ? uint256(~(uint256(~x) >> n)) : uint256(x >> n);
+                    x = neg ? Word(~(Word(~x) >> n)) : Word(x >> n);
                 }
                 break;
             }
@@ -618,7 +640,7 @@ Result Interpreter::loop() {
             case OP_CALLDATALOAD: {
                 std::array<std::uint8_t, 32> word{};
                 copy_padded(word.data(), 32, msg_.input, top());
-                top() = core::uint256_from_big_endian(word);
+                top() = core::word_from_big_endian(word);
                 break;
             }
             case OP_CALLDATASIZE: push(msg_.input.size()); break;
@@ -630,10 +652,10 @@ Result Interpreter::loop() {
             case OP_RETURNDATASIZE: push(return_data_.size()); break;
             case OP_RETURNDATACOPY: status = op_returndatacopy(); break;
             case OP_BLOCKHASH: {
-                uint256& n = top();
+                Word& n = top();
                 const std::uint64_t current = evm_.block_.number;
                 if (fits_u64(n) && low64(n) < current && current - low64(n) <= 256 && evm_.block_.block_hash) {
-                    n = core::uint256_from_big_endian(evm_.block_.block_hash(low64(n)));
+                    n = core::word_from_big_endian(evm_.block_.block_hash(low64(n)));
                 } else {
                     n = 0;
                 }
@@ -642,7 +664,7 @@ Result Interpreter::loop() {
             case OP_COINBASE: push(word_of(evm_.block_.coinbase)); break;
             case OP_TIMESTAMP: push(evm_.block_.timestamp); break;
             case OP_NUMBER: push(evm_.block_.number); break;
-            case OP_PREVRANDAO: push(core::uint256_from_big_endian(evm_.block_.prev_randao)); break;
+            case OP_PREVRANDAO: push(core::word_from_big_endian(evm_.block_.prev_randao)); break;
             case OP_GASLIMIT: push(evm_.block_.gas_limit); break;
             case OP_CHAINID: push(evm_.block_.chain_id); break;
             case OP_SELFBALANCE: push(state_.balance(msg_.recipient)); break;
@@ -657,7 +679,7 @@ Result Interpreter::loop() {
             case OP_SSTORE: status = op_sstore(); break;
             case OP_JUMP:
             case OP_JUMPI: {
-                const uint256 dest = pop();
+                const Word dest = pop();
                 if (op == OP_JUMPI && pop() == 0) break;
                 if (!fits_u64(dest) || low64(dest) >= size || !jumpdests_[low64(dest)]) {
                     status = Status::kBadJumpDestination;
@@ -670,10 +692,10 @@ Result Interpreter::loop() {
             case OP_MSIZE: push(memory_.size()); break;
             case OP_GAS: push(static_cast<std::uint64_t>(gas_)); break;
             case OP_JUMPDEST: break;
-            case OP_TLOAD: top() = state_.transient(msg_.recipient, top()); break;
+            case OP_TLOAD: top() = state_.transient(msg_.recipient, core::to_uint256(top())); break;
             case OP_TSTORE: status = op_tstore(); break;
             case OP_MCOPY: status = op_mcopy(); break;
-            case OP_PUSH0: push(uint256{}); break;
+            case OP_PUSH0: push(Word{}); break;
             case OP_CREATE: status = op_create(CallKind::kCreate); break;
             case OP_CALL: status = op_call(CallKind::kCall); break;
             case OP_CALLCODE: status = op_call(CallKind::kCallCode); break;
@@ -686,10 +708,8 @@ Result Interpreter::loop() {
             default:
                 if (op >= OP_PUSH1 && op <= OP_PUSH32) {
                     const std::size_t n = op - OP_PUSH0;
-                    std::array<std::uint8_t, 32> word{};
                     const std::size_t avail = pc < size ? std::min(n, size - pc) : 0;
-                    std::memcpy(word.data() + (32 - n), code_.data() + pc, avail);
-                    push(core::uint256_from_big_endian(word));
+                    push(immediate(code_.data() + pc, n, avail));
                     pc += n;
                 } else if (op >= OP_DUP1 && op <= OP_DUP16) {
                     push(top(op - OP_DUP1));
@@ -713,6 +733,13 @@ Result Interpreter::loop() {
     result.gas_left = (status == Status::kSuccess || status == Status::kRevert) ? gas_ : 0;
     if (status == Status::kSuccess || status == Status::kRevert) result.output = std::move(output_);
     return result;
+}
+
+Word* Evm::stack_at(int depth) {
+    const auto d = static_cast<std::size_t>(depth);
+    if (stacks_.size() <= d) stacks_.resize(d + 1);
+    if (!stacks_[d]) stacks_[d].reset(static_cast<Word*>(::operator new(kMaxStackSize * sizeof(Word))));
+    return stacks_[d].get();
 }
 
 Result Evm::run_code(const Message& msg, const Code& code, const JumpdestCache::Map& jumpdests) {

@@ -60,7 +60,9 @@ void StructLogger::on_step(const StepView& step) {
     log.refund = step.state.refund();
     std::size_t bytes = 120;  // the fixed fields
     if (!config_.disable_stack) {
-        log.stack.emplace(step.stack.begin(), step.stack.end());
+        log.stack.emplace();
+        log.stack->reserve(step.stack.size());
+        for (const core::Word& w : step.stack) log.stack->push_back(core::to_uint256(w));
         bytes += hex_json_bytes(32) * step.stack.size();
     }
     if (config_.enable_memory) {
@@ -75,8 +77,8 @@ void StructLogger::on_step(const StepView& step) {
     const bool sstore = step.op == 0x55 && step.stack.size() >= 2;
     if (!config_.disable_storage && (sload || sstore)) {
         auto& slots = storage_[step.address];
-        const core::uint256& key = step.stack.back();
-        slots[key] = sload ? step.state.storage(step.address, key) : step.stack[step.stack.size() - 2];
+        const core::uint256 key = core::to_uint256(step.stack.back());
+        slots[key] = sload ? step.state.storage(step.address, key) : core::to_uint256(step.stack[step.stack.size() - 2]);
         log.storage.emplace(slots.begin(), slots.end());
         bytes += 2 * hex_json_bytes(32) * slots.size();
     }

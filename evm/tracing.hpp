@@ -11,7 +11,9 @@
 
 #include "core/bytes.hpp"
 #include "core/fixed_bytes.hpp"
+#include "core/word.hpp"
 #include "core/uint256.hpp"
+#include "core/word.hpp"
 #include "evm/evm.hpp"
 
 /// Execution tracing: the hooks the interpreter calls when a tracer is attached, and geth's
@@ -28,7 +30,7 @@ struct StepView {
     std::uint8_t op = 0;
     std::int64_t gas = 0;  ///< the frame's gas before the step
     int depth = 0;         ///< the frame's depth, 0 for the transaction's own
-    std::span<const core::uint256> stack;  ///< bottom first
+    std::span<const core::Word> stack;  ///< bottom first
     core::ByteView memory;
     core::ByteView return_data;  ///< of the frame's last call
     const core::Address& address;  ///< whose storage the frame acts on

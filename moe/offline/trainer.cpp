@@ -438,11 +438,13 @@ TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::fun
     SplitMix64 rng(o.seed);
     const int rows = data.rows();
     const auto F = static_cast<std::size_t>(data.num_features);
-    // Train/validation split: by group when groups are given, else by row.
+    // Train/validation split: the rows the data marks, else by group when groups are given, else by row.
     std::vector<int> train_rows, val_rows;
     for (int r = 0; r < rows; ++r) {
-        const std::uint64_t key = data.groups.empty() ? static_cast<std::uint64_t>(r) : data.groups[static_cast<std::size_t>(r)];
-        (in_validation(key, o.seed, o.validation_share) ? val_rows : train_rows).push_back(r);
+        const auto i = static_cast<std::size_t>(r);
+        const std::uint64_t key = data.groups.empty() ? static_cast<std::uint64_t>(r) : data.groups[i];
+        const bool validate = data.validation.empty() ? in_validation(key, o.seed, o.validation_share) : data.validation[i] != 0;
+        (validate ? val_rows : train_rows).push_back(r);
     }
     // Train on what consensus will see: inputs quantized to 7-bit codes.
     const std::vector<std::uint8_t> codes = quantize_features(data.x);
@@ -466,16 +468,17 @@ TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::fun
         }
         return static_cast<int>(n);
     };
-    auto evaluate = [&](std::vector<std::vector<float>>* hidden = nullptr) {
+    auto evaluate = [&](std::vector<std::vector<float>>* hidden = nullptr, const std::vector<int>* rows_of = nullptr) {
+        const std::vector<int>& eval_rows = rows_of != nullptr ? *rows_of : val_rows;
         double loss = 0;
         int correct = 0;
-        for (std::size_t from = 0; from < val_rows.size(); from += B) {
-            const int n = load(val_rows, from);
+        for (std::size_t from = 0; from < eval_rows.size(); from += B) {
+            const int n = load(eval_rows, from);
             const auto L = net.step(s, bx.data(), by.data(), n, false, o, hidden);
             loss += L.ce * n;
             correct += L.correct;
         }
-        const double count = std::max<double>(1, static_cast<double>(val_rows.size()));
+        const double count = std::max<double>(1, static_cast<double>(eval_rows.size()));
         return std::pair{loss / count, correct / count};
     };
 
@@ -508,7 +511,7 @@ TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::fun
             rep.z_loss /= batches;
         }
         std::tie(rep.validation_loss, rep.validation_accuracy) = evaluate();
-        rep.best = rep.validation_loss < best_loss;
+        rep.best = o.early_stopping ? rep.validation_loss < best_loss : epoch == o.max_epochs;
         if (rep.best) {
             best_loss = rep.validation_loss;
             best = net.snapshot();
@@ -520,7 +523,7 @@ TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::fun
         result.curve.push_back(rep);
         result.epochs_run = epoch;
         if (progress) progress(rep);
-        if (since_best >= o.patience) break;  // early stopping
+        if (o.early_stopping && since_best >= o.patience) break;
     }
     net.restore(best);
     if (test != nullptr && test->rows() > 0) {
@@ -537,10 +540,11 @@ TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::fun
         }
     }
 
-    // Quantization: calibrate hidden activation ranges on the validation rows' experts.
+    // Quantization: calibrate hidden activation ranges on the validation rows' experts (the
+    // training rows' when there are none).
     const std::size_t depth = o.hidden.size();
     std::vector<std::vector<float>> hidden(depth);
-    (void)evaluate(&hidden);
+    (void)evaluate(&hidden, val_rows.empty() ? &train_rows : nullptr);
     std::vector<float> act_scale(depth);
     for (std::size_t d = 0; d < depth; ++d) {
         auto& v = hidden[d];

@@ -20,6 +20,10 @@ struct Dataset {
     std::vector<float> x;                ///< rows * num_features
     std::vector<int> y;                  ///< rows, in [0, num_classes)
     std::vector<std::uint64_t> groups;   ///< optional, per row: rows of a group stay on one side of the split
+    /// Optional, per row: 1 for the rows the trainer validates on (early stopping, calibration).
+    /// When given it replaces the split by `groups` (or rows): a task that must keep each class
+    /// on both sides chooses its validation rows itself (contract: skeleton groups per class).
+    std::vector<std::uint8_t> validation;
     [[nodiscard]] int rows() const noexcept { return static_cast<int>(y.size()); }
 };
 
@@ -31,6 +35,9 @@ struct TrainOptions {
     int batch = 256;
     int max_epochs = 40;
     int patience = 5;                 ///< early stopping on validation loss
+    /// false: train max_epochs and keep the last (a recipe whose epoch count was cross-validated,
+    /// applied to every training row); the validation rows, if any, are still reported.
+    bool early_stopping = true;
     float learning_rate = 1e-2f;
     float load_balance_weight = 1e-2f;  ///< Switch Transformer: alpha * E * sum f_e P_e
     float z_loss_weight = 1e-3f;        ///< router z-loss: mean logsumexp(z)^2

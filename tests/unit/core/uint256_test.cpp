@@ -2,6 +2,10 @@
 
 #include "core/uint256.hpp"
 
+#include <random>
+
+#include "core/bytes.hpp"
+
 using namespace moe::core;
 
 TEST(Uint256, BigEndianRoundTrip) {
@@ -13,6 +17,22 @@ TEST(Uint256, BigEndianRoundTrip) {
     EXPECT_EQ(uint256_from_big_endian(be), v);
     EXPECT_EQ(uint256_to_big_endian_compact(0x1234), (Bytes{0x12, 0x34}));
     EXPECT_TRUE(uint256_to_big_endian_compact(0).empty());
+}
+
+// Against the definition (each byte shifted in, most significant first) over random lengths
+// 0..40 (beyond 32 only the last 32 bytes count) and contents, zero runs included.
+TEST(Uint256, FromBigEndianMatchesBytewiseShifting) {
+    std::mt19937_64 rng(20261206);
+    for (int round = 0; round < 20000; ++round) {
+        Bytes bytes(rng() % 41);
+        for (auto& b : bytes) b = (rng() % 4 == 0) ? 0 : static_cast<std::uint8_t>(rng());
+        uint256 expected = 0;
+        const std::size_t start = bytes.size() > 32 ? bytes.size() - 32 : 0;
+        for (std::size_t i = start; i < bytes.size(); ++i) expected = (expected << 8) | bytes[i];
+        ASSERT_EQ(uint256_from_big_endian(bytes), expected) << to_hex(bytes);
+    }
+    EXPECT_EQ(uint256_from_big_endian(Bytes{}), 0);
+    EXPECT_EQ(uint256_from_big_endian(Bytes(32, 0xff)), std::numeric_limits<uint256>::max());
 }
 
 TEST(Uint256, Quantities) {

@@ -93,6 +93,21 @@ TEST_F(EvmTest, TruncatedPushReadsZerosAndStops) {
     EXPECT_EQ(r.status, Status::kSuccess);
 }
 
+// Every PUSH width, returned as a word: the immediate right-aligned, most significant byte first.
+TEST_F(EvmTest, PushOfEveryWidthIsItsImmediateAsAWord) {
+    for (std::uint8_t n = 1; n <= 32; ++n) {
+        Bytes code{static_cast<std::uint8_t>(0x5f + n)};
+        for (std::uint8_t k = 0; k < n; ++k) code.push_back(static_cast<std::uint8_t>(0xf1 - 7 * k));
+        const Bytes tail = hex("5f52" "60205ff3");  // PUSH0 MSTORE, PUSH1 32 PUSH0 RETURN
+        code.insert(code.end(), tail.begin(), tail.end());
+        const Result r = run(code);
+        ASSERT_EQ(r.status, Status::kSuccess);
+        Bytes expected(32 - n, 0);
+        expected.insert(expected.end(), code.begin() + 1, code.begin() + 1 + n);
+        EXPECT_EQ(r.output, expected) << "PUSH" << int{n};
+    }
+}
+
 TEST_F(EvmTest, InfiniteLoopRunsOutOfGas) {
     const Result r = run(hex("5b600056"), 100'000);  // JUMPDEST PUSH1 0 JUMP
     EXPECT_EQ(r.status, Status::kOutOfGas);
