@@ -27,41 +27,6 @@ namespace moe::node {
 
 namespace {
 
-constexpr std::string_view kUsage =
-    "usage: moed train --task synthetic|contract|fraud --out MODEL [options]\n"
-    "Trains a Mixture-of-Experts classifier in f32 on oneDNN (Adam, Switch load-balancing loss,\n"
-    "router z-loss, early stopping on a validation split), quantizes it to the integer model\n"
-    "consensus runs and writes MODEL. Same data, options and seed give the same file.\n"
-    "  --task synthetic        a generated task with known structure (regions x linear rules)\n"
-    "         contract         contract classes from runtime bytecode; --data DIR laid out like\n"
-    "                          ../shared/data (sadponzi, salzer, solmigrator), plus --templates FILE\n"
-    "                          (default chain-config/corpus/contract_templates.csv.gz, our compiled\n"
-    "                          corpus); 20% of the skeleton groups (by seed) are held out and\n"
-    "                          evaluated, never trained on\n"
-    "         fraud            transaction screening; --data DIR laid out like\n"
-    "                          ../shared/data/eth_fraud_accounts_and_txns; 20% of the accounts held out;\n"
-    "                          the output temperature is fitted on validation rows (the trainer's\n"
-    "                          validation accounts and 500 validation worlds of each kind), and the\n"
-    "                          thresholds validation asks for are printed\n"
-    "  --data FILE|DIR         synthetic: CSV of feature columns in [0, 1], then the integer class\n"
-    "                          label (optional header line); without it the task generates --rows rows\n"
-    "  --accounts N            fraud: only the first N labelled accounts (quick runs)\n"
-    "  --rows-per-account N    fraud: train on at most N screened rows per account (default 64);\n"
-    "                          the held-out accounts are evaluated on all their rows\n"
-    "  --worlds N              fraud: generated worlds of ordinary dev-chain activity added as benign\n"
-    "                          training rows (default 160 x 1000 transactions; 0: none); evaluation\n"
-    "                          replays other seeds\n"
-    "  --drainer-worlds N      fraud: generated worlds with drainers whose visible transactions are added\n"
-    "                          as fraud rows (default 500 x 1000 transactions; 0: none)\n"
-    "  --with-gas-price        fraud: add the gas-price level, an era feature (to show its leak; never ship)\n"
-    "  --rows N                generated rows (default 12000)\n"
-    "  --seed N                seed of the initialisation, shuffles and split (default 1)\n"
-    "  --experts E --top-k K --hidden H --epochs N --patience N --batch N --learning-rate R\n"
-    "  --weight-decay W        decoupled weight decay (AdamW) on the weights, per unit of learning rate (default 0)\n"
-    "  --learning-rate-decay D the learning rate is multiplied by D after each epoch (default 1: constant)\n"
-    "  --balance-weight A      weight of the Switch load-balancing loss (default 0.01)\n"
-    "  --log FILE              CSV of the curves: epoch,train_loss,load_balance,z_loss,val_loss,val_acc\n"
-    "  --plot FILE             the same curves as an SVG picture\n";
 
 std::expected<nn::Dataset, std::string> read_csv(const std::string& path) {
     auto text = read_file(path, 1ull << 31);
@@ -120,21 +85,50 @@ bool parse_int(const std::string& s, long lo, long hi, long& out) {
 
 }  // namespace
 
+void train_options(CLI::App& command) {
+    command.footer(
+        "Trains a Mixture-of-Experts classifier in f32 on oneDNN (Adam, Switch load-balancing loss, router z-loss, "
+        "early stopping on a validation split), quantizes it to the integer model consensus runs and writes MODEL. "
+        "Same data, options and seed give the same file.");
+    value_option(command, "--task",
+                 "synthetic: a generated task with known structure (regions x linear rules); contract: contract classes "
+                 "from runtime bytecode, --data DIR laid out like ../shared/data, 20% of the skeleton groups (by seed) "
+                 "held out and evaluated, never trained on; fraud: transaction screening, --data DIR laid out like "
+                 "../shared/data/eth_fraud_accounts_and_txns, 20% of the accounts held out, the output temperature "
+                 "fitted on validation rows and the thresholds validation asks for printed")
+        ->required()
+        ->check(CLI::IsMember({"synthetic", "contract", "fraud"}));
+    value_option(command, "--out", "MODEL: the model file to write")->required();
+    value_option(command, "--data", "FILE|DIR: synthetic: CSV of feature columns in [0, 1], then the integer class label "
+                                    "(optional header line); without it the task generates --rows rows");
+    value_option(command, "--templates", "FILE: contract: our compiled corpus (default chain-config/corpus/contract_templates.csv.gz)");
+    value_option(command, "--accounts", "N: fraud: only the first N labelled accounts (quick runs)");
+    value_option(command, "--rows-per-account", "N: fraud: train on at most N screened rows per account (default 64); "
+                                                "the held-out accounts are evaluated on all their rows");
+    value_option(command, "--worlds", "N: fraud: generated worlds of ordinary dev-chain activity added as benign "
+                                      "training rows (default 160 x 1000 transactions; 0: none)");
+    value_option(command, "--drainer-worlds", "N: fraud: generated worlds whose drainers' visible transactions are added "
+                                              "as fraud rows (default 500 x 1000 transactions; 0: none)");
+    flag_option(command, "--with-gas-price", "fraud: add the gas-price level, an era feature (to show its leak; never ship)");
+    value_option(command, "--rows", "N: synthetic: generated rows (default 12000)");
+    value_option(command, "--seed", "N: seed of the initialisation, shuffles and split (default 1; 7 for contract and fraud)");
+    value_option(command, "--experts", "E: experts per layer");
+    value_option(command, "--top-k", "K: experts the gate picks per row");
+    value_option(command, "--hidden", "H: the experts' hidden width");
+    value_option(command, "--epochs", "N: at most N epochs");
+    value_option(command, "--patience", "N: stop after N epochs without a better validation loss");
+    value_option(command, "--batch", "N: rows per step");
+    value_option(command, "--learning-rate", "R: Adam's step size, in (0, 1)");
+    value_option(command, "--weight-decay", "W: decoupled weight decay (AdamW) on the weights, per unit of learning rate, in [0, 1) (default 0)");
+    value_option(command, "--learning-rate-decay", "D: the learning rate is multiplied by D after each epoch, in (0, 1] (default 1: constant)");
+    value_option(command, "--balance-weight", "A: weight of the Switch load-balancing loss, in [0, 1) (default 0.01)");
+    value_option(command, "--log", "FILE: CSV of the curves: epoch,train_loss,load_balance,z_loss,val_loss,val_acc");
+    value_option(command, "--plot", "FILE: the same curves as an SVG picture");
+}
+
 int train_main(Args args) {
-    if (wants_help(args)) {
-        std::fputs(kUsage.data(), stdout);
-        return 0;
-    }
     const std::string task = flag_value(args, "--task");
     const std::string out = flag_value(args, "--out");
-    if (task.empty() || out.empty()) {
-        std::fputs(kUsage.data(), stderr);
-        return 2;
-    }
-    if (task != "synthetic" && task != "contract" && task != "fraud") {
-        std::fprintf(stderr, "moed train: unknown task '%s' (synthetic, contract, fraud)\n", task.c_str());
-        return 2;
-    }
     nn::TrainOptions o;
     if (task == "contract") {
         o.hidden = {64};
