@@ -289,16 +289,8 @@ Status Interpreter::op_copy(core::ByteView src) {
 Status Interpreter::op_extcodecopy() {
     const Address a = address_of_word(pop());
     if (!access(a)) return Status::kOutOfGas;
-    const Word dst = pop();
-    const Word from = pop();
-    const Word size = pop();
-    if (!grow(dst, size)) return Status::kOutOfGas;
-    if (size == 0) return Status::kSuccess;
-    const std::uint64_t s = low64(size);
-    if (!charge(3 * words(s))) return Status::kOutOfGas;
     const Code code = state_.code(a);
-    copy_padded(memory_.data() + low64(dst), s, *code, from);
-    return Status::kSuccess;
+    return op_copy(*code);  // then as CODECOPY of that code
 }
 
 Status Interpreter::op_returndatacopy() {
