@@ -90,6 +90,7 @@ int report(const CLI::App& app, const CLI::ParseError& e) {
 int run_commands(std::span<const Command> commands, int argc, char** argv) {
     CLI::App app{"moed: the moechain validator node", "moed"};
     app.require_subcommand(1);
+    app.set_version_flag("--version", client_version(), "print the version (as 'moed version') and exit");
     app.footer("Run 'moed COMMAND --help' for the options of a command.");
     for (const Command& c : commands) {
         CLI::App* sub = app.add_subcommand(std::string(c.name), std::string(c.summary));
@@ -103,6 +104,9 @@ int run_commands(std::span<const Command> commands, int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
         std::fputs(deepest(app)->help().c_str(), stdout);
+        return 0;
+    } catch (const CLI::CallForVersion&) {
+        std::printf("%s\n", client_version().c_str());
         return 0;
     } catch (const CLI::CallForAllHelp&) {
         std::fputs(app.help("", CLI::AppFormatMode::All).c_str(), stdout);

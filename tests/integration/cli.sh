@@ -41,6 +41,7 @@ trap 'rm -rf "$(dirname "$home")"' EXIT
 "$MOED" init --preset devnet --home "$home" >/dev/null
 check "a bad value is refused by the command" 2 "--rpc-port must be a port number" -- start --home "$home" --rpc-port 99999
 check "version carries the git revision" 0 "^moed/v[0-9.]+-[0-9a-f]{12}" -- version
+check "--version says the same" 0 "^moed/v[0-9.]+-[0-9a-f]{12}" -- --version
 
 if ((fails)); then
   echo "$fails check(s) failed"
