@@ -9,6 +9,7 @@ pkg_check_modules(CRYPTOPP REQUIRED IMPORTED_TARGET libcrypto++)
 
 find_package(Boost 1.74 REQUIRED)            # Multiprecision, Beast, Asio: headers only
 find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 2.1 REQUIRED CONFIG)     # moed's command line (cmd/moed)
 find_package(ZLIB REQUIRED)                 # gzip training data (moe_offline)
 find_package(RocksDB REQUIRED CONFIG)
 # Debian's dnnl-config.cmake demands OpenCL (its GPU runtime), which the CPU engine never uses:

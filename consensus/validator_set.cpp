@@ -116,30 +116,28 @@ ValidatorSet ValidatorSet::advanced(std::uint32_t rounds) const {
     return copy;
 }
 
-core::Hash ValidatorSet::hash() const {
-    core::Bytes payload;
-    for (const auto& v : validators_) {
-        core::Bytes item;
-        rlp::encode(item, v.address);
-        rlp::encode(item, v.pubkey);
-        rlp::encode(item, v.power);
-        codec::append_list(payload, item);
-    }
-    return core::keccak256(rlp::wrap_list(payload));
-}
+namespace {
 
-core::Bytes ValidatorSet::encode() const {
+/// rlp([[address, pubkey, power(, proposer priority)], ...]): the members, with their proposer
+/// priorities for the stored form, without them for the hash (priorities move every round).
+core::Bytes encode_members(const std::vector<Validator>& validators, bool with_priority) {
     core::Bytes payload;
-    for (const auto& v : validators_) {
+    for (const auto& v : validators) {
         core::Bytes item;
         rlp::encode(item, v.address);
         rlp::encode(item, v.pubkey);
         rlp::encode(item, v.power);
-        codec::encode_i64(item, v.proposer_priority);
+        if (with_priority) codec::encode_i64(item, v.proposer_priority);
         codec::append_list(payload, item);
     }
     return rlp::wrap_list(payload);
 }
+
+}  // namespace
+
+core::Hash ValidatorSet::hash() const { return core::keccak256(encode_members(validators_, false)); }
+
+core::Bytes ValidatorSet::encode() const { return encode_members(validators_, true); }
 
 std::expected<ValidatorSet, std::string> ValidatorSet::decode(core::ByteView bytes) {
     auto outer = rlp::decode_list(bytes);

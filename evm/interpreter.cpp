@@ -141,7 +141,7 @@ class Interpreter {
   public:
     Interpreter(Evm& evm, const Message& msg, const core::Bytes& code, const std::vector<bool>& jumpdests)
         : evm_(evm), state_(evm.state_), msg_(msg), code_(code), jumpdests_(jumpdests), gas_(msg.gas),
-          stack_(std::make_unique_for_overwrite<Word[]>(kMaxStackSize)) {}
+          stack_(evm.stack_at(msg.depth)) {}
 
     /// Runs the frame; with a tracer, the loop that calls its hooks around every step.
     Result run() { return evm_.tracer_ ? loop<true>() : loop<false>(); }
@@ -188,7 +188,7 @@ class Interpreter {
     const core::Bytes& code_;
     const std::vector<bool>& jumpdests_;
     std::int64_t gas_;
-    std::unique_ptr<Word[]> stack_;
+    Word* stack_;  // the Evm's block for this depth
     std::size_t sp_ = 0;
     core::Bytes memory_;
     core::Bytes return_data_;
@@ -289,16 +289,8 @@ Status Interpreter::op_copy(core::ByteView src) {
 Status Interpreter::op_extcodecopy() {
     const Address a = address_of_word(pop());
     if (!access(a)) return Status::kOutOfGas;
-    const Word dst = pop();
-    const Word from = pop();
-    const Word size = pop();
-    if (!grow(dst, size)) return Status::kOutOfGas;
-    if (size == 0) return Status::kSuccess;
-    const std::uint64_t s = low64(size);
-    if (!charge(3 * words(s))) return Status::kOutOfGas;
     const Code code = state_.code(a);
-    copy_padded(memory_.data() + low64(dst), s, *code, from);
-    return Status::kSuccess;
+    return op_copy(*code);  // then as CODECOPY of that code
 }
 
 Status Interpreter::op_returndatacopy() {
@@ -516,7 +508,7 @@ Result Interpreter::loop() {
         const std::uint8_t op = code_[pc];
         const OpInfo& info = kOps[op];
         if constexpr (kTraced) {
-            evm_.tracer_->on_step({pc, op, gas_, msg_.depth, {stack_.get(), sp_}, memory_, return_data_,
+            evm_.tracer_->on_step({pc, op, gas_, msg_.depth, {stack_, sp_}, memory_, return_data_,
                                    msg_.recipient, state_});
             step_open = true;
         }
@@ -733,6 +725,13 @@ Result Interpreter::loop() {
     result.gas_left = (status == Status::kSuccess || status == Status::kRevert) ? gas_ : 0;
     if (status == Status::kSuccess || status == Status::kRevert) result.output = std::move(output_);
     return result;
+}
+
+Word* Evm::stack_at(int depth) {
+    const auto d = static_cast<std::size_t>(depth);
+    if (stacks_.size() <= d) stacks_.resize(d + 1);
+    if (!stacks_[d]) stacks_[d].reset(static_cast<Word*>(::operator new(kMaxStackSize * sizeof(Word))));
+    return stacks_[d].get();
 }
 
 Result Evm::run_code(const Message& msg, const Code& code, const JumpdestCache::Map& jumpdests) {

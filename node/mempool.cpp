@@ -80,8 +80,18 @@ void Mempool::recount(const core::Address& sender, std::size_t from, std::size_t
     if (to > 0) by_count_.insert({to, sender});
 }
 
+namespace {
+
+/// The account a pooled transaction is sent to, or the contract its creation makes.
+core::Address recipient_of(const PooledTransaction& p) {
+    return p.txn.to ? *p.txn.to : evm::create_address(p.sender, p.txn.nonce);
+}
+
+}  // namespace
+
 void Mempool::insert(PooledTransaction entry) {
     const core::Address sender = entry.sender;
+    ++by_recipient_[recipient_of(entry)];
     auto& queue = by_sender_[sender];
     recount(sender, queue.size(), queue.size() + 1);
     cost_by_sender_[sender] += upfront_cost(entry.txn);
@@ -99,6 +109,7 @@ void Mempool::erase(const core::Address& sender, std::uint64_t nonce) {
     auto total = cost_by_sender_.find(sender);
     total->second -= upfront_cost(it->second.txn);
     bytes_ -= it->second.size;
+    if (auto r = by_recipient_.find(recipient_of(it->second)); --r->second == 0) by_recipient_.erase(r);
     by_hash_.erase(it->second.hash);
     s->second.erase(it);
     if (s->second.empty()) {
@@ -187,13 +198,7 @@ std::optional<PooledTransaction> Mempool::get(const core::Hash& hash) const {
 }
 
 bool Mempool::involves(const core::Address& account) const {
-    if (by_sender_.contains(account)) return true;
-    for (const auto& [sender, queue] : by_sender_) {
-        for (const auto& [nonce, p] : queue) {
-            if (p.txn.to ? *p.txn.to == account : evm::create_address(sender, nonce) == account) return true;
-        }
-    }
-    return false;
+    return by_sender_.contains(account) || by_recipient_.contains(account);
 }
 
 std::optional<core::Address> Mempool::signed_sender(const core::Hash& hash) const {

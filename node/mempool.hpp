@@ -125,6 +125,9 @@ class Mempool {
     std::map<core::Hash, std::pair<core::Address, std::uint64_t>> by_hash_;
     std::map<core::Address, core::uint512> cost_by_sender_;  ///< sum of gas_limit * max_fee + value of its pooled
     std::set<std::pair<std::size_t, core::Address>, MostPooledFirst> by_count_;
+    /// Pooled transactions per recipient (a creation's: the address it makes), so that
+    /// involves() does not walk the pool for every rejected transaction.
+    std::map<core::Address, std::size_t> by_recipient_;
     std::size_t bytes_ = 0;
 };
 

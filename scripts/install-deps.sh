@@ -10,6 +10,7 @@ packages=(
   librocksdb-dev          # storage
   libboost-dev            # Multiprecision, Beast, Asio (headers)
   nlohmann-json3-dev      # JSON (RPC, configs, ethereum/tests)
+  libcli11-dev            # moed's command line (CLI11)
   libdnnl-dev             # oneDNN: MoE inference and training
   zlib1g-dev              # gzip training data (moe_offline)
   python3-sklearn         # scripts/baseline.py, the gradient-boosting baseline

@@ -20,28 +20,22 @@
 
 namespace moe::node {
 
-namespace {
+void byzantine_options(CLI::App& command) {
+    command.require_subcommand(1);
+    CLI::App* dp = command.add_subcommand(
+        "double-prevote",
+        "Signs two different prevotes for the peer's next height with the validator key of DIR and sends both to the "
+        "peer over P2P, as a validator that double-signs would: evidence that the network must include in a block, "
+        "slashing and jailing that validator. For tests of a testnet; it never runs inside a node.");
+    value_option(*dp, "--home", "DIR: the validator's home")->required();
+    value_option(*dp, "--peer", "HOST:PORT: the peer's P2P address")->required();
+    value_option(*dp, "--round", "R: the round to sign for (default 0)");
+}
 
-constexpr std::string_view kUsage =
-    "usage: moed byzantine double-prevote --home DIR --peer HOST:PORT [--round R]\n"
-    "Signs two different prevotes for the peer's next height with the validator key of DIR and\n"
-    "sends both to the peer over P2P, as a validator that double-signs would: evidence that the\n"
-    "network must include in a block, slashing and jailing that validator. For tests of a\n"
-    "testnet; it never runs inside a node.\n";
-
-}  // namespace
-
-int byzantine_main(Args args) {
-    if (wants_help(args)) {
-        std::fputs(kUsage.data(), stdout);
-        return 0;
-    }
+int byzantine_main(Args command) {
+    Args args = *command.get_subcommand("double-prevote");
     const std::string home_dir = flag_value(args, "--home");
     const std::string peer = flag_value(args, "--peer");
-    if (args.empty() || args[0] != "double-prevote" || home_dir.empty() || peer.empty()) {
-        std::fputs(kUsage.data(), stderr);
-        return 2;
-    }
     const std::string round_text = flag_value(args, "--round", "0");
     std::uint32_t round = 0;
     if (auto [end, ec] = std::from_chars(round_text.data(), round_text.data() + round_text.size(), round);

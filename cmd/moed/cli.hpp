@@ -1,5 +1,6 @@
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <span>
 #include <string>
 #include <string_view>
@@ -7,32 +8,40 @@
 
 namespace moe::node {
 
-/// Arguments of one subcommand, after its name.
-using Args = std::span<const std::string>;
+/// A subcommand of `moed` as CLI11 parsed it: the options and positional arguments it declared.
+using Args = const CLI::App&;
 
-/// A subcommand of `moed`: its name, a one-line summary for `moed --help`, and its entry point,
-/// which returns the process exit code.
+/// A subcommand of `moed`: its name, a one-line summary for `moed --help`, the declaration of
+/// its options (with their help), and its entry point, which returns the process exit code.
 struct Command {
     std::string_view name;
     std::string_view summary;
+    void (*declare)(CLI::App& command);
     int (*run)(Args args);
 };
 
-/// True when the arguments ask for help (-h or --help anywhere).
-[[nodiscard]] bool wants_help(Args args);
+/// Parses `moed`'s command line with CLI11 and runs the chosen command. `--help` anywhere prints
+/// that command's options; an unknown command or flag, a missing value or a missing required
+/// option exits with status 2 and names the nearest known spelling.
+[[nodiscard]] int run_commands(std::span<const Command> commands, int argc, char** argv);
 
 /// What `moed version` prints and web3_clientVersion answers, geth's shape with the git
 /// revision the binary was built from: "moed/v0.1.0-1b636a4c5e2f/linux-x86_64/gcc12".
 [[nodiscard]] std::string client_version();
 
-/// Reads `--name value` or `--name=value`; returns the fallback when absent.
+/// The value given to the declared option `name` (e.g. "--home"), or `fallback` when absent.
 [[nodiscard]] std::string flag_value(Args args, std::string_view name, std::string fallback = {});
 
-/// True when `--name` is present.
+/// True when the declared flag or option `name` was given.
 [[nodiscard]] bool has_flag(Args args, std::string_view name);
 
-/// The arguments that are neither flags nor flag values; `value_flags` lists the flags that
-/// take a value.
-[[nodiscard]] std::vector<std::string> positional(Args args, std::span<const std::string_view> value_flags);
+/// The values of the declared positional argument `name`, in order.
+[[nodiscard]] std::vector<std::string> positional(Args args, std::string_view name);
+
+/// Declares an option that takes one value; its default, if any, belongs in `help`.
+CLI::Option* value_option(CLI::App& command, const std::string& name, const std::string& help);
+
+/// Declares a flag (no value).
+CLI::Option* flag_option(CLI::App& command, const std::string& name, const std::string& help);
 
 }  // namespace moe::node

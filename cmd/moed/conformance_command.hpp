@@ -6,5 +6,7 @@ namespace moe::node {
 
 /// `moed conformance [--verbose] [--expected-failures FILE] PATH...`: runs ethereum/tests files.
 int conformance_main(Args args);
+/// Declares its options, positional arguments and help.
+void conformance_options(CLI::App& command);
 
 }  // namespace moe::node

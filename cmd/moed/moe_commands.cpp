@@ -33,50 +33,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kUsage =
-    "usage: moed moe COMMAND\n"
-    "  selftest [--models DIR]   run the seeded reference models and every *.moe model in DIR\n"
-    "                            (default chain-config/models, if present) over fixed seeded\n"
-    "                            inputs; print the SHA-256 of every output byte per model and\n"
-    "                            over all. The hashes are the same on every CPU and ISA.\n"
-    "  info MODEL                check a model file and print its structure and SHA-256\n"
-    "  eval --task contract|fraud --data DIR [--model MODEL] [--seed N] [--accounts N] [--worlds N] [--validation]\n"
-    "                            evaluate a model (default chain-config/models/TASK.moe) on the\n"
-    "                            held-out part of DIR: the 20% of skeleton groups (contract) or of\n"
-    "                            accounts (fraud) that `moed train --seed N` never saw (N default 7,\n"
-    "                            the shipped models' seed). Contract: per-class precision, recall, F1\n"
-    "                            and the confusion matrix, then the same on the live set (--live FILE,\n"
-    "                            default chain-config/corpus/contract_live.csv.gz: families never\n"
-    "                            trained on; 'live_in_corpus=N' counts those sharing a code skeleton with\n"
-    "                            the corpus), ending 'live_macro_f1=X' and 'macro_f1=X' (held out);\n"
-    "                            --templates FILE: our compiled corpus (default\n"
-    "                            chain-config/corpus/contract_templates.csv.gz). Fraud: per account\n"
-    "                            (the mean score of the rows screening its transactions, flagged at\n"
-    "                            0.5) precision, recall, F1 and ROC-AUC, ending 'f1=X'; then the verdicts\n"
-    "                            at the chain thresholds (--flag-score, --reject-score; default the devnet\n"
-    "                            preset's) on --worlds N (default 20) held-back generated worlds of\n"
-    "                            ordinary activity and on the held-out accounts' transactions, ending\n"
-    "                            'false_flag=X false_reject=Y fraud_recall_at_reject=Z drainer_recall_at_reject=W'.\n"
-    "                            --validation: the same on what `moed train --seed N` validates on\n"
-    "                            instead (fraud: its validation accounts, all their rows, and the\n"
-    "                            validation worlds, with a sweep of thresholds and the ones validation\n"
-    "                            asks for; contract: see `moed train --cross-validate`)\n"
-    "                            --plots DIR: also write pictures there as SVG (contract: the\n"
-    "                            confusion matrix and each class's first expert; fraud: each\n"
-    "                            transaction type's and label's first expert).\n"
-    "  features --task contract|fraud --data DIR --out CSV [--seed N] [--accounts N] [--with-gas-price]\n"
-    "                            write the feature rows (7-bit codes), label, group and held-out flag\n"
-    "                            of the same split (contract: and the live set, held_out 2, and a\n"
-    "                            'fold' column, the `moed train --fold` that validates on the row, or -1), for\n"
-    "                            scripts/baseline.py\n"
-    "  replay-plan [--worlds N] [--data DIR --benign-accounts N --fraud-accounts M] [--out FILE]\n"
-    "                            the transactions that replay held-back worlds and held-out accounts'\n"
-    "                            histories on a devnet, with derived keys and the offline and expected\n"
-    "                            scores (scripts/screening_replay.mjs; `replay-plan --help`)\n"
-    "  bench [--threads N] [--seconds S]\n"
-    "                            int8 and f32 expert throughput against the naive loop and the\n"
-    "                            measured CPU peak, whole-MoE rows/s, MoE cost per transaction\n"
-    "                            beside sender recovery; ends with 'peak_ratio=R naive_ratio=N'\n";
 
 std::string isa_name(dnnl::cpu_isa isa) {
     switch (isa) {
@@ -183,12 +139,7 @@ int selftest(Args args) {
 }
 
 int info(Args args) {
-    static constexpr std::string_view kValueFlags[] = {""};
-    const auto files = positional(args, std::span(kValueFlags, 0));
-    if (files.size() != 1) {
-        std::fputs(kUsage.data(), stderr);
-        return 2;
-    }
+    const auto files = positional(args, "model");
     auto bytes = read_file(files[0]);
     if (!bytes) {
         std::fprintf(stderr, "moed moe info: %s\n", bytes.error().c_str());
@@ -261,14 +212,6 @@ std::optional<TaskFlags> task_flags(const std::string& cmd, Args args) {
     TaskFlags f;
     f.task = flag_value(args, "--task");
     f.data = flag_value(args, "--data");
-    if (f.task != "contract" && f.task != "fraud") {
-        std::fprintf(stderr, "moed moe %s: --task must be contract or fraud\n", cmd.c_str());
-        return std::nullopt;
-    }
-    if (f.data.empty()) {
-        std::fprintf(stderr, "moed moe %s: --data DIR is required\n", cmd.c_str());
-        return std::nullopt;
-    }
     f.templates = flag_value(args, "--templates", f.templates);
     f.live = flag_value(args, "--live", f.live);
     if (const auto s = flag_value(args, "--seed"); !s.empty() && !parse_u64(s, f.seed)) {
@@ -379,8 +322,8 @@ int eval(Args args) {
         return 1;
     }
     const bool validation = has_flag(args, "--validation");
-    if (validation && f->task == "contract") {
-        std::fputs("moed moe eval: contract choices are made by `moed train --task contract --cross-validate`\n", stderr);
+    if (validation && f->task != "fraud") {
+        std::fputs("moed moe eval: --validation is for --task fraud (contract choices are made by `moed train --task contract --cross-validate`)\n", stderr);
         return 2;
     }
     if (validation) {
@@ -557,10 +500,6 @@ int features(Args args) {
     const auto f = task_flags("features", args);
     if (!f) return 2;
     const std::string out = flag_value(args, "--out");
-    if (out.empty()) {
-        std::fputs("moed moe features: --out CSV is required\n", stderr);
-        return 2;
-    }
     auto data = load_task("features", f->task, f->data, f->seed, f->accounts, has_flag(args, "--with-gas-price"), f->templates);
     if (!data) return 1;
     std::ofstream csv(out, std::ios::trunc);
@@ -617,32 +556,77 @@ int features(Args args) {
 
 }  // namespace
 
-int moe_main(Args args) {
-    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        std::fputs(kUsage.data(), args.empty() ? stderr : stdout);
-        return args.empty() ? 2 : 0;
+/// --task, --data, --seed and --accounts, as `eval` and `features` read them (task_flags).
+void task_options(CLI::App& command) {
+    value_option(command, "--task", "contract or fraud")->required()->check(CLI::IsMember({"contract", "fraud"}));
+    value_option(command, "--data", "DIR: ../shared/data (contract) or ../shared/data/eth_fraud_accounts_and_txns (fraud)")
+        ->required();
+    value_option(command, "--seed", "N: the split of `moed train --seed N` (default 7, the shipped models' seed)");
+    value_option(command, "--accounts", "N: fraud: only the first N labelled accounts (quick runs)");
+    value_option(command, "--templates", "FILE: contract: our compiled corpus (default chain-config/corpus/contract_templates.csv.gz)");
+}
+
+void moe_options(CLI::App& command) {
+    command.require_subcommand(1);
+    CLI::App* selftest = command.add_subcommand(
+        "selftest", "run the seeded reference models and every *.moe model in DIR over fixed seeded inputs; print the "
+                    "SHA-256 of every output byte per model and over all. The hashes are the same on every CPU and ISA.");
+    value_option(*selftest, "--models", "DIR (default chain-config/models, if present)");
+    CLI::App* info = command.add_subcommand("info", "check a model file and print its structure and SHA-256");
+    info->add_option("model", "MODEL: the model file")->required()->expected(1);
+    CLI::App* eval = command.add_subcommand(
+        "eval",
+        "evaluate a model on the held-out part of DIR: the 20% of skeleton groups (contract) or of accounts (fraud) "
+        "that `moed train --seed N` never saw. Contract: per-class precision, recall, F1 and the confusion matrix, then "
+        "the same on the live set (families never trained on; 'live_in_corpus=N' counts those sharing a code skeleton "
+        "with the corpus), ending 'live_macro_f1=X' and 'macro_f1=X' (held out). Fraud: per account (the mean score of "
+        "the rows screening its transactions, flagged at 0.5) precision, recall, F1 and ROC-AUC, ending 'f1=X'; then "
+        "the verdicts at the chain thresholds on held-back generated worlds of ordinary activity and on the held-out "
+        "accounts' transactions, ending 'false_flag=X false_reject=Y fraud_recall_at_reject=Z "
+        "drainer_recall_at_reject=W'.");
+    task_options(*eval);
+    value_option(*eval, "--model", "MODEL (default chain-config/models/TASK.moe)");
+    value_option(*eval, "--live", "FILE: contract: the live set (default chain-config/corpus/contract_live.csv.gz)");
+    value_option(*eval, "--flag-score", "F: fraud: the flag threshold (default the devnet preset's)");
+    value_option(*eval, "--reject-score", "R: fraud: the reject threshold (default the devnet preset's)");
+    value_option(*eval, "--worlds", "N: fraud: held-back generated worlds to replay (default 20)");
+    flag_option(*eval, "--validation", "fraud: the same on what `moed train --seed N` validates on instead (its validation "
+                                   "accounts, all their rows, and the validation worlds), with a sweep of thresholds and "
+                                   "the ones validation asks for (contract: see `moed train --cross-validate`)");
+    value_option(*eval, "--plots", "DIR: also write pictures there as SVG (contract: the confusion matrix and each "
+                                   "class's first expert; fraud: each transaction type's and label's first expert)");
+    CLI::App* features = command.add_subcommand(
+        "features", "write the feature rows (7-bit codes), label, group and held-out flag of the same split "
+                    "(contract: and the live set, held_out 2, and a 'fold' column: the `moed train --fold` that "
+                    "validates on the row, or -1), for scripts/baseline.py");
+    task_options(*features);
+    value_option(*features, "--out", "CSV: where the rows go")->required();
+    value_option(*features, "--live", "FILE: contract: the live set (default chain-config/corpus/contract_live.csv.gz)");
+    flag_option(*features, "--with-gas-price", "fraud: add the gas-price level, an era feature (to show its leak)");
+    replay_plan_options(*command.add_subcommand(
+        "replay-plan", "the transactions that replay held-back worlds and held-out accounts' histories on a devnet, "
+                       "with derived keys and the offline and expected scores (scripts/screening_replay.mjs)"));
+    CLI::App* bench = command.add_subcommand(
+        "bench", "int8 and f32 expert throughput against the naive loop and the measured CPU peak, whole-MoE rows/s, MoE "
+                 "cost per transaction beside sender recovery; ends with 'peak_ratio=R naive_ratio=N'");
+    value_option(*bench, "--threads", "N: 1 to 256 (default 1)");
+    value_option(*bench, "--seconds", "S: per measurement, above 0 and below 60 (default 0.3)");
+}
+
+int moe_main(Args command) {
+    if (const CLI::App* c = command.get_subcommand("selftest"); c->parsed()) return selftest(*c);
+    if (const CLI::App* c = command.get_subcommand("info"); c->parsed()) return info(*c);
+    if (const CLI::App* c = command.get_subcommand("eval"); c->parsed()) return eval(*c);
+    if (const CLI::App* c = command.get_subcommand("features"); c->parsed()) return features(*c);
+    if (const CLI::App* c = command.get_subcommand("replay-plan"); c->parsed()) return replay_plan_main(*c);
+    const CLI::App& args = *command.get_subcommand("bench");
+    const int threads = std::atoi(flag_value(args, "--threads", "1").c_str());
+    const double seconds = std::atof(flag_value(args, "--seconds", "0.3").c_str());
+    if (threads < 1 || threads > 256 || !(seconds > 0 && seconds < 60)) {
+        std::fputs("moed moe bench: --threads must be 1 to 256 and --seconds above 0 and below 60\n", stderr);
+        return 2;
     }
-    if (args[0] == "replay-plan") return replay_plan_main(args.subspan(1));  // its own --help
-    if (wants_help(args)) {
-        std::fputs(kUsage.data(), stdout);
-        return 0;
-    }
-    const std::string& cmd = args[0];
-    if (cmd == "selftest") return selftest(args.subspan(1));
-    if (cmd == "info") return info(args.subspan(1));
-    if (cmd == "eval") return eval(args.subspan(1));
-    if (cmd == "features") return features(args.subspan(1));
-    if (cmd == "bench") {
-        const int threads = std::atoi(flag_value(args, "--threads", "1").c_str());
-        const double seconds = std::atof(flag_value(args, "--seconds", "0.3").c_str());
-        if (threads < 1 || threads > 256 || !(seconds > 0 && seconds < 60)) {
-            std::fputs("moed moe bench: --threads must be 1 to 256 and --seconds above 0 and below 60\n", stderr);
-            return 2;
-        }
-        return run_moe_bench(threads, seconds);
-    }
-    std::fprintf(stderr, "moed moe: unknown command '%s'\n\n%s", cmd.c_str(), kUsage.data());
-    return 2;
+    return run_moe_bench(threads, seconds);
 }
 
 }  // namespace moe::node

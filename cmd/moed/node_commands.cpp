@@ -32,37 +32,23 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-constexpr std::string_view kInitUsage =
-    "usage: moed init --preset devnet|localnet --home DIR\n"
-    "Creates DIR with a new validator key and node key (keys/, mode 0600), config.json and\n"
-    "genesis.json (the preset with this node as its validator). Refuses an existing home.\n";
-
-constexpr std::string_view kStartUsage =
-    "usage: moed start --home DIR [options]\n"
-    "Runs the node of DIR until SIGINT or SIGTERM, then finishes the block in hand and closes\n"
-    "the database cleanly (exit status 0). A node whose WAL or database fails halts: it signs\n"
-    "nothing more, shuts down the same way and exits with status 3. Options override config.json:\n"
-    "  --rpc-host H            JSON-RPC address (default 127.0.0.1)\n"
-    "  --rpc-port P            JSON-RPC HTTP and WebSocket port (default 8545)\n"
-    "  --rpc-allow-external    allow binding an address other than loopback\n"
-    "  --block-time SECONDS    block interval, e.g. 1 or 0.25 (default: the genesis's; with\n"
-    "                          instant blocks, the interval of empty blocks)\n"
-    "  --block-interval-ms N   the same in milliseconds\n"
-    "  --instant, --no-instant propose as soon as a transaction is pooled, or only at the\n"
-    "                          interval (default: config.json's instant_blocks, true in a\n"
-    "                          devnet home)\n"
-    "  --mempool-max-transactions N, --mempool-max-per-sender N\n"
-    "                          pool limits (default 8192 and 64; 65536 and 4096 in a devnet home)\n"
-    "  --log-level L           trace|debug|info|warn|error\n"
-    "  --byzantine-wrong-verdicts  FOR TESTS ONLY: sign every expert verdict 5000 off the\n"
-    "                          model's score, so that recomputing validators slash this one\n";
-
-constexpr std::string_view kDevnetUsage =
-    "usage: moed devnet [--home DIR] [start options]\n"
-    "Starts a single-validator devnet: creates the home from the devnet preset when it does not\n"
-    "exist yet (default $HOME/.moechain/devnet), then runs it as 'moed start' does. The ten\n"
-    "accounts of the mnemonic 'test test ... junk' hold 10000 ETH each. Blocks are instant: a\n"
-    "transaction is mined as soon as it is pooled, and an empty block comes every second.\n";
+/// The options of `moed start` that override config.json, shared with `moed devnet`.
+void override_options(CLI::App& command) {
+    value_option(command, "--rpc-host", "JSON-RPC address (default 127.0.0.1)");
+    value_option(command, "--rpc-port", "JSON-RPC HTTP and WebSocket port (default 8545)");
+    flag_option(command, "--rpc-allow-external", "allow binding an address other than loopback");
+    value_option(command, "--block-time", "block interval in seconds, e.g. 1 or 0.25 (default: the genesis's; with "
+                                          "instant blocks, the interval of empty blocks)");
+    value_option(command, "--block-interval-ms", "the same in milliseconds");
+    CLI::Option* instant = flag_option(command,
+        "--instant", "propose as soon as a transaction is pooled (default: config.json's instant_blocks, true in a devnet home)");
+    flag_option(command, "--no-instant", "propose only at the interval")->excludes(instant);
+    value_option(command, "--mempool-max-transactions", "pool limit (default 8192; 65536 in a devnet home)");
+    value_option(command, "--mempool-max-per-sender", "per-sender pool limit (default 64; 4096 in a devnet home)");
+    value_option(command, "--log-level", "trace|debug|info|warn|error");
+    flag_option(command, "--byzantine-wrong-verdicts", "FOR TESTS ONLY: sign every expert verdict 5000 off the model's "
+                                                  "score, so that recomputing validators slash this one");
+}
 
 /// How long eth_getTransactionReceipt waits for a pooled transaction's block with instant
 /// blocks: far beyond the few milliseconds a block takes, far below ethers' 4 s poll.
@@ -331,40 +317,37 @@ int run_home(const fs::path& dir, Args args) {
 
 }  // namespace
 
-int init_main(Args args) {
-    if (wants_help(args)) {
-        std::fputs(kInitUsage.data(), stdout);
-        return 0;
-    }
-    const std::string preset = flag_value(args, "--preset");
-    const std::string home = flag_value(args, "--home");
-    if (preset.empty() || home.empty()) {
-        std::fputs(kInitUsage.data(), stderr);
-        return 2;
-    }
-    return init_home(preset, home);
+void init_options(CLI::App& command) {
+    command.footer(
+        "Creates DIR with a new validator key and node key (keys/, mode 0600), config.json and genesis.json (the "
+        "preset with this node as its validator). Refuses an existing home.");
+    value_option(command, "--preset", "devnet or localnet")->required();
+    value_option(command, "--home", "the home to create")->required();
 }
 
-int start_main(Args args) {
-    if (wants_help(args)) {
-        std::fputs(kStartUsage.data(), stdout);
-        return 0;
-    }
-    const std::string home = flag_value(args, "--home");
-    if (home.empty()) {
-        std::fputs(kStartUsage.data(), stderr);
-        return 2;
-    }
-    return run_home(home, args);
+int init_main(Args args) { return init_home(flag_value(args, "--preset"), flag_value(args, "--home")); }
+
+void start_options(CLI::App& command) {
+    command.footer(
+        "Runs the node of a home until SIGINT or SIGTERM, then finishes the block in hand and closes the database "
+        "cleanly (exit status 0). A node whose WAL or database fails halts: it signs nothing more, shuts down the same "
+        "way and exits with status 3. The options override config.json.");
+    value_option(command, "--home", "the node's home (moed init, moed testnet)")->required();
+    override_options(command);
+}
+
+int start_main(Args args) { return run_home(flag_value(args, "--home"), args); }
+
+void devnet_options(CLI::App& command) {
+    command.footer(
+        "Starts a single-validator devnet: creates the home from the devnet preset when it does not exist yet, then "
+        "runs it as 'moed start' does. The ten accounts of the mnemonic 'test test ... junk' hold 10000 ETH each. "
+        "Blocks are instant: a transaction is mined as soon as it is pooled, and an empty block comes every second.");
+    value_option(command, "--home", "the devnet's home (default $HOME/.moechain/devnet)");
+    override_options(command);
 }
 
 int devnet_main(Args args) {
-    if (wants_help(args)) {
-        std::fputs(kDevnetUsage.data(), stdout);
-        std::fputs("\n", stdout);
-        std::fputs(kStartUsage.data(), stdout);
-        return 0;
-    }
     const std::string home = flag_value(args, "--home", default_devnet_home());
     if (!fs::exists(HomeLayout{home}.genesis())) {
         if (const int rc = init_home("devnet", home); rc != 0) return rc;

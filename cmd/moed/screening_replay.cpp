@@ -39,19 +39,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kUsage =
-    "usage: moed moe replay-plan [--worlds N] [--transactions T] [--data DIR --benign-accounts N --fraud-accounts M]\n"
-    "                            [--seed S] [--model MODEL] [--out FILE]\n"
-    "  Writes, as JSON lines, the transactions that replay on a devnet the first N held-back\n"
-    "  generated worlds (seeds from 900000, never trained on; T transactions each, default 1000)\n"
-    "  and the histories of N benign and M fraud accounts sampled evenly from the held-out 20%\n"
-    "  of addresses of DIR (../shared/data/eth_fraud_accounts_and_txns; the split of\n"
-    "  `moed train --seed S`, default 7). Each original address gets a key derived from it; each\n"
-    "  transaction keeps its value (gwei), gas limit (at most the devnet's block gas limit),\n"
-    "  calldata size and selector, failure, and its time relative to the first of its segment.\n"
-    "  Each carries 'offline' (the score `moed moe eval` gives its row, full history) and\n"
-    "  'expected' (the score the chain must give it when the plan is replayed exactly).\n"
-    "  MODEL: default the fraud model embedded in moed (the one `moed devnet` runs).\n";
 
 /// What a placed contract runs (hardhat_setCode, and what a replayed deployment creates):
 /// accepts anything, and reverts when the value's lowest wei is set, so a planned failure
@@ -409,19 +396,26 @@ std::expected<core::Bytes, std::string> model_bytes(const std::string& path) {
 
 }  // namespace
 
+void replay_plan_options(CLI::App& command) {
+    command.footer(
+        "Writes, as JSON lines, the transactions that replay on a devnet the first N held-back generated worlds (seeds "
+        "from 900000, never trained on; T transactions each) and the histories of N benign and M fraud accounts "
+        "sampled evenly from the held-out 20% of addresses of DIR (the split of `moed train --seed S`). Each original "
+        "address gets a key derived from it; each transaction keeps its value (gwei), gas limit (at most the devnet's "
+        "block gas limit), calldata size and selector, failure, and its time relative to the first of its segment. "
+        "Each carries 'offline' (the score `moed moe eval` gives its row, full history) and 'expected' (the score the "
+        "chain must give it when the plan is replayed exactly).");
+    value_option(command, "--worlds", "N: held-back generated worlds to replay");
+    value_option(command, "--transactions", "T: transactions per world (default 1000)");
+    value_option(command, "--data", "DIR: ../shared/data/eth_fraud_accounts_and_txns");
+    value_option(command, "--benign-accounts", "N: held-out benign accounts whose histories to replay (needs --data)");
+    value_option(command, "--fraud-accounts", "M: held-out fraud accounts whose histories to replay (needs --data)");
+    value_option(command, "--seed", "S: the split of `moed train --seed S` (default 7)");
+    value_option(command, "--model", "MODEL: default the fraud model embedded in moed (the one `moed devnet` runs)");
+    value_option(command, "--out", "FILE: where the plan goes (default stdout)");
+}
+
 int replay_plan_main(Args args) {
-    if (wants_help(args)) {
-        std::fputs(kUsage.data(), stdout);
-        return 0;
-    }
-    static constexpr std::string_view kFlags[] = {"--worlds", "--transactions", "--data", "--benign-accounts", "--fraud-accounts", "--seed", "--model", "--out"};
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string name = args[i].substr(0, args[i].find('='));
-        if (std::find(std::begin(kFlags), std::end(kFlags), name) == std::end(kFlags)) {
-            return fail("unknown argument '" + args[i] + "'\n" + std::string(kUsage));
-        }
-        if (args[i].find('=') == std::string::npos && ++i == args.size()) return fail(name + " needs a value");
-    }
     std::uint64_t worlds = 0, transactions = nn::kTransactionsPerWorld, benign = 0, fraud = 0, seed = nn::kShippedSeed;
     const std::pair<const char*, std::pair<std::uint64_t*, std::uint64_t>> counts[] = {
         {"--worlds", {&worlds, 1000}}, {"--transactions", {&transactions, 100'000}}, {"--benign-accounts", {&benign, 100'000}},

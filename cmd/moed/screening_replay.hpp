@@ -10,5 +10,7 @@ namespace moe::node {
 /// `moed moe eval` gives its row offline, and the score the chain must give it when the plan
 /// is replayed exactly (scripts/screening_replay.mjs sends them and counts the verdicts).
 int replay_plan_main(Args args);
+/// Declares its options, positional arguments and help.
+void replay_plan_options(CLI::App& command);
 
 }  // namespace moe::node

@@ -20,32 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kTestnetUsage =
-    "usage: moed testnet --validators N --out DIR [options]\n"
-    "Writes DIR/node0 .. DIR/node{N-1}, each a node home as 'moed init' writes one, all with\n"
-    "the same genesis.json listing the N validators. Node i listens for JSON-RPC on\n"
-    "rpc-base + i and for peers on p2p-base + i, and lists every other node as a persistent\n"
-    "peer. Refuses a DIR that exists and is not empty.\n"
-    "  --preset NAME     chain preset (default localnet)\n"
-    "  --rpc-base P      first JSON-RPC port (default 8545)\n"
-    "  --p2p-base P      first P2P port (default 26656)\n"
-    "  --power W         voting power of each validator, staked as W ether (default 100)\n"
-    "  --non-validators M  also write M homes that follow the chain without validating\n"
-    "                      (nodeN .. nodeN+M-1; they can join by staking)\n";
-
-constexpr std::string_view kLoadUsage =
-    "usage: moed load --rpc URL[,URL...] --rate TX_PER_S --seconds S [options]\n"
-    "Sends signed EIP-1559 transfers between the first accounts of the test mnemonic at the\n"
-    "given rate for the given time, sender i always to URL i mod n, over keep-alive HTTP; then\n"
-    "waits for them in blocks and prints sent/accepted/rejected, committed transfers/s and\n"
-    "the inclusion latency (send to block seen) p50 and p99, and per URL what it took and how\n"
-    "often it failed. A URL that resets, refuses or stops answering is skipped (its senders go\n"
-    "to the next URL) and tried again after a pause; the run goes on while any URL answers.\n"
-    "  --accounts K      senders (default 10, what the presets fund; more are funded by those first)\n"
-    "  --chain-id ID     chain id (default: eth_chainId of the first URL)\n"
-    "  --timeout S       how long to wait for inclusion after the last send (default 60)\n"
-    "  --receipts FILE   append 'txhash block_number block_hash' for every receipt seen\n";
-
 /// An unsigned integer flag in [min, max], or the fallback when absent.
 std::expected<std::uint64_t, std::string> number_flag(Args args, std::string_view name, std::uint64_t fallback,
                                                       std::uint64_t min, std::uint64_t max) {
@@ -76,11 +50,22 @@ int fail(std::string_view command, const std::string& why, int code = 1) {
 
 }  // namespace
 
+void testnet_options(CLI::App& command) {
+    command.footer(
+        "Writes DIR/node0 .. DIR/node{N-1}, each a node home as 'moed init' writes one, all with the same genesis.json "
+        "listing the N validators. Node i listens for JSON-RPC on rpc-base + i and for peers on p2p-base + i, and lists "
+        "every other node as a persistent peer. Refuses a DIR that exists and is not empty.");
+    value_option(command, "--validators", "N: how many validators (1 to 100)")->required();
+    value_option(command, "--out", "DIR: where the homes go")->required();
+    value_option(command, "--preset", "chain preset (default localnet)");
+    value_option(command, "--rpc-base", "first JSON-RPC port (default 8545)");
+    value_option(command, "--p2p-base", "first P2P port (default 26656)");
+    value_option(command, "--power", "voting power of each validator, staked as W ether (default 100)");
+    value_option(command, "--non-validators", "also write M homes that follow the chain without validating "
+                                              "(nodeN .. nodeN+M-1; they can join by staking)");
+}
+
 int testnet_main(Args args) {
-    if (wants_help(args)) {
-        std::fputs(kTestnetUsage.data(), stdout);
-        return 0;
-    }
     const std::string out = flag_value(args, "--out");
     const std::string preset = flag_value(args, "--preset", "localnet");
     auto n = number_flag(args, "--validators", 0, 1, 100);
@@ -88,10 +73,6 @@ int testnet_main(Args args) {
     auto p2p_base = number_flag(args, "--p2p-base", 26656, 1, 65535);
     auto power = number_flag(args, "--power", 100, 1, 1ull << 40);
     auto followers = number_flag(args, "--non-validators", 0, 0, 100);
-    if (out.empty() || flag_value(args, "--validators").empty()) {
-        std::fputs(kTestnetUsage.data(), stderr);
-        return 2;
-    }
     for (const auto* r : {&n, &rpc_base, &p2p_base, &power, &followers}) {
         if (!*r) return fail("testnet", r->error(), 2);
     }
@@ -149,16 +130,24 @@ int testnet_main(Args args) {
     return 0;
 }
 
+void load_options(CLI::App& command) {
+    command.footer(
+        "Sends signed EIP-1559 transfers between the first accounts of the test mnemonic at the given rate for the "
+        "given time, sender i always to URL i mod n, over keep-alive HTTP; then waits for them in blocks and prints "
+        "sent/accepted/rejected, committed transfers/s and the inclusion latency (send to block seen) p50 and p99, and "
+        "per URL what it took and how often it failed. A URL that resets, refuses or stops answering is skipped (its "
+        "senders go to the next URL) and tried again after a pause; the run goes on while any URL answers.");
+    value_option(command, "--rpc", "URL[,URL...]: the nodes' JSON-RPC endpoints")->required();
+    value_option(command, "--rate", "transfers per second")->required();
+    value_option(command, "--seconds", "how long to send")->required();
+    value_option(command, "--accounts", "senders (default 10, what the presets fund; more are funded by those first)");
+    value_option(command, "--chain-id", "chain id (default: eth_chainId of the first URL)");
+    value_option(command, "--timeout", "how long to wait for inclusion after the last send, seconds (default 60)");
+    value_option(command, "--receipts", "FILE: append 'txhash block_number block_hash' for every receipt seen");
+}
+
 int load_main(Args args) {
-    if (wants_help(args)) {
-        std::fputs(kLoadUsage.data(), stdout);
-        return 0;
-    }
     const std::string urls = flag_value(args, "--rpc");
-    if (urls.empty() || flag_value(args, "--rate").empty() || flag_value(args, "--seconds").empty()) {
-        std::fputs(kLoadUsage.data(), stderr);
-        return 2;
-    }
     load::LoadOptions o;
     std::stringstream list(urls);
     for (std::string url; std::getline(list, url, ',');) {

@@ -27,49 +27,6 @@ namespace moe::node {
 
 namespace {
 
-constexpr std::string_view kUsage =
-    "usage: moed train --task synthetic|contract|fraud --out MODEL [options]\n"
-    "Trains a Mixture-of-Experts classifier in f32 on oneDNN (Adam, Switch load-balancing loss,\n"
-    "router z-loss, early stopping on a validation split), quantizes it to the integer model\n"
-    "consensus runs and writes MODEL. Same data, options and seed give the same file.\n"
-    "  --task synthetic        a generated task with known structure (regions x linear rules)\n"
-    "         contract         contract classes from runtime bytecode; --data DIR laid out like\n"
-    "                          ../shared/data (sadponzi, salzer, solmigrator), plus --templates FILE\n"
-    "                          (default chain-config/corpus/contract_templates.csv.gz, our compiled\n"
-    "                          corpus); 20% of the skeleton groups (by seed) are held out and\n"
-    "                          evaluated, never trained on\n"
-    "         fraud            transaction screening; --data DIR laid out like\n"
-    "                          ../shared/data/eth_fraud_accounts_and_txns; 20% of the accounts held out;\n"
-    "                          the output temperature is fitted on validation rows (the trainer's\n"
-    "                          validation accounts and 500 validation worlds of each kind), and the\n"
-    "                          thresholds validation asks for are printed\n"
-    "  --data FILE|DIR         synthetic: CSV of feature columns in [0, 1], then the integer class\n"
-    "                          label (optional header line); without it the task generates --rows rows\n"
-    "  --accounts N            fraud: only the first N labelled accounts (quick runs)\n"
-    "  --rows-per-account N    fraud: train on at most N screened rows per account (default 64);\n"
-    "                          the held-out accounts are evaluated on all their rows\n"
-    "  --worlds N              fraud: generated worlds of ordinary dev-chain activity added as benign\n"
-    "                          training rows (default 160 x 1000 transactions; 0: none); evaluation\n"
-    "                          replays other seeds\n"
-    "  --drainer-worlds N      fraud: generated worlds with drainers whose visible transactions are added\n"
-    "                          as fraud rows (default 500 x 1000 transactions; 0: none)\n"
-    "  --with-gas-price        fraud: add the gas-price level, an era feature (to show its leak; never ship)\n"
-    "  --rows N                generated rows (default 12000)\n"
-    "  --seed N                seed of the initialisation, shuffles and split (default 1)\n"
-    "  --folds K --fold I      contract: the skeleton groups of the training part are dealt, per class,\n"
-    "                          into K folds (default 5) and fold I is validated on (early stopping and\n"
-    "                          the figures printed); without --fold, rows of the training groups are\n"
-    "                          (the shipped recipe)\n"
-    "  --cross-validate        contract: train once per fold (validated on that fold, trained on the\n"
-    "                          others) and print the pooled figures, ending 'cv_macro_f1=X'; no --out:\n"
-    "                          what choices of options and training data are made on\n"
-    "  --fixed-epochs          no early stopping: train --epochs epochs and keep the last\n"
-    "  --class-weights balanced|sqrt|none   contract, fraud: each class's loss weight, inverse class\n"
-    "                          frequency (default), its square root, or 1\n"
-    "  --load-balance W --z-loss W   the gate's load-balancing and z-loss weights (default 0.01, 0.001)\n"
-    "  --experts E --top-k K --hidden H --epochs N --patience N --batch N --learning-rate R\n"
-    "  --log FILE              CSV of the curves: epoch,train_loss,load_balance,z_loss,val_loss,val_acc\n"
-    "  --plot FILE             the same curves as an SVG picture\n";
 
 std::expected<nn::Dataset, std::string> read_csv(const std::string& path) {
     auto text = read_file(path, 1ull << 31);
@@ -128,20 +85,63 @@ bool parse_int(const std::string& s, long lo, long hi, long& out) {
 
 }  // namespace
 
+void train_options(CLI::App& command) {
+    command.footer(
+        "Trains a Mixture-of-Experts classifier in f32 on oneDNN (Adam, Switch load-balancing loss, router z-loss, "
+        "early stopping on a validation split), quantizes it to the integer model consensus runs and writes MODEL. "
+        "Same data, options and seed give the same file.");
+    value_option(command, "--task",
+                 "synthetic: a generated task with known structure (regions x linear rules); contract: contract classes "
+                 "from runtime bytecode, --data DIR laid out like ../shared/data, 20% of the skeleton groups (by seed) "
+                 "held out and evaluated, never trained on; fraud: transaction screening, --data DIR laid out like "
+                 "../shared/data/eth_fraud_accounts_and_txns, 20% of the accounts held out, the output temperature "
+                 "fitted on validation rows and the thresholds validation asks for printed")
+        ->required()
+        ->check(CLI::IsMember({"synthetic", "contract", "fraud"}));
+    value_option(command, "--out", "MODEL: the model file to write (required unless --cross-validate)");
+    value_option(command, "--data", "FILE|DIR: synthetic: CSV of feature columns in [0, 1], then the integer class label "
+                                    "(optional header line); without it the task generates --rows rows");
+    value_option(command, "--templates", "FILE: contract: our compiled corpus (default chain-config/corpus/contract_templates.csv.gz)");
+    value_option(command, "--accounts", "N: fraud: only the first N labelled accounts (quick runs)");
+    value_option(command, "--rows-per-account", "N: fraud: train on at most N screened rows per account (default 64); "
+                                                "the held-out accounts are evaluated on all their rows");
+    value_option(command, "--worlds", "N: fraud: generated worlds of ordinary dev-chain activity added as benign "
+                                      "training rows (default 160 x 1000 transactions; 0: none)");
+    value_option(command, "--drainer-worlds", "N: fraud: generated worlds whose drainers' visible transactions are added "
+                                              "as fraud rows (default 500 x 1000 transactions; 0: none)");
+    flag_option(command, "--with-gas-price", "fraud: add the gas-price level, an era feature (to show its leak; never ship)");
+    value_option(command, "--rows", "N: synthetic: generated rows (default 12000)");
+    value_option(command, "--seed", "N: seed of the initialisation, shuffles and split (default 1; 7 for contract and fraud)");
+    value_option(command, "--experts", "E: experts per layer");
+    value_option(command, "--top-k", "K: experts the gate picks per row");
+    value_option(command, "--hidden", "H: the experts' hidden width");
+    value_option(command, "--epochs", "N: at most N epochs");
+    value_option(command, "--patience", "N: stop after N epochs without a better validation loss");
+    value_option(command, "--batch", "N: rows per step");
+    value_option(command, "--learning-rate", "R: Adam's step size, in (0, 1)");
+    value_option(command, "--weight-decay", "W: decoupled weight decay (AdamW) on the weights, per unit of learning rate, in [0, 1) (default 0)");
+    value_option(command, "--learning-rate-decay", "D: the learning rate is multiplied by D after each epoch, in (0, 1] (default 1: constant)");
+    value_option(command, "--balance-weight", "A: weight of the Switch load-balancing loss, in [0, 1) (default 0.01)");
+    value_option(command, "--folds", "K: contract: the training part's skeleton groups are dealt, per class, into K folds (default 5)");
+    value_option(command, "--fold", "I: contract: validate on fold I of the training groups (early stopping and the figures "
+                                    "printed); without it, on rows of the training groups (the shipped recipe)");
+    flag_option(command, "--cross-validate", "contract: train once per fold (validated on that fold, trained on the others) and "
+                                             "print the pooled figures, ending 'cv_macro_f1=X'; writes no model: what choices of "
+                                             "options and training data are made on");
+    flag_option(command, "--fixed-epochs", "no early stopping: train --epochs epochs and keep the last");
+    value_option(command, "--class-weights", "balanced|sqrt|none: contract, fraud: each class's loss weight, inverse class "
+                                             "frequency (default), its square root, or 1")
+        ->check(CLI::IsMember({"balanced", "sqrt", "none"}));
+    value_option(command, "--log", "FILE: CSV of the curves: epoch,train_loss,load_balance,z_loss,val_loss,val_acc");
+    value_option(command, "--plot", "FILE: the same curves as an SVG picture");
+}
+
 int train_main(Args args) {
-    if (wants_help(args)) {
-        std::fputs(kUsage.data(), stdout);
-        return 0;
-    }
     const std::string task = flag_value(args, "--task");
     const std::string out = flag_value(args, "--out");
     const bool cross_validate = has_flag(args, "--cross-validate");
-    if (task.empty() || (out.empty() && !cross_validate)) {
-        std::fputs(kUsage.data(), stderr);
-        return 2;
-    }
-    if (task != "synthetic" && task != "contract" && task != "fraud") {
-        std::fprintf(stderr, "moed train: unknown task '%s' (synthetic, contract, fraud)\n", task.c_str());
+    if (out.empty() && !cross_validate) {
+        std::fputs("moed train: --out MODEL is required (unless --cross-validate)\n", stderr);
         return 2;
     }
     nn::TrainOptions o;
@@ -203,36 +203,37 @@ int train_main(Args args) {
     }
     struct RealFlag {
         const char* name;
-        double lo, hi;  ///< lo < x < hi, or x == 0 when lo is 0
+        const char* range;  ///< for the error message
+        std::function<bool(double)> ok;
         float* out;
     };
     const RealFlag reals[] = {
-        {"--learning-rate", 0, 1, &o.learning_rate},
-        {"--load-balance", 0, 10, &o.load_balance_weight},
-        {"--z-loss", 0, 10, &o.z_loss_weight},
+        {"--learning-rate", "(0, 1)", [](double x) { return x > 0 && x < 1; }, &o.learning_rate},
+        {"--weight-decay", "[0, 1)", [](double x) { return x >= 0 && x < 1; }, &o.weight_decay},
+        {"--learning-rate-decay", "(0, 1]", [](double x) { return x > 0 && x <= 1; }, &o.learning_rate_decay},
+        {"--balance-weight", "[0, 1)", [](double x) { return x >= 0 && x < 1; }, &o.load_balance_weight},
     };
     for (const RealFlag& f : reals) {
-        const std::string text = flag_value(args, f.name);
-        if (text.empty()) continue;
+        const std::string s = flag_value(args, f.name);
+        if (s.empty()) continue;
         char* end = nullptr;
-        const double x = std::strtod(text.c_str(), &end);
-        const bool zero_ok = f.lo == 0 && f.out != &o.learning_rate;
-        if (*end != '\0' || !((x > f.lo && x < f.hi) || (zero_ok && x == 0))) {
-            std::fprintf(stderr, "moed train: %s must be a number in %s%g, %g)\n", f.name, zero_ok ? "[" : "(", f.lo, f.hi);
+        const double x = std::strtod(s.c_str(), &end);
+        if (end == s.c_str() || *end != '\0' || !f.ok(x)) {
+            std::fprintf(stderr, "moed train: %s must be a number in %s\n", f.name, f.range);
             return 2;
         }
         *f.out = static_cast<float>(x);
-    }
-    const std::string weighting = flag_value(args, "--class-weights", "balanced");
-    if (weighting != "balanced" && weighting != "sqrt" && weighting != "none") {
-        std::fputs("moed train: --class-weights must be balanced, sqrt or none\n", stderr);
-        return 2;
     }
     if (has_flag(args, "--fixed-epochs")) o.early_stopping = false;
     if (fold >= folds) {
         std::fputs("moed train: --fold must be below --folds\n", stderr);
         return 2;
     }
+    if (cross_validate && task != "contract") {
+        std::fputs("moed train: --cross-validate is for --task contract\n", stderr);
+        return 2;
+    }
+    const std::string weighting = flag_value(args, "--class-weights", "balanced");
     if (o.top_k > o.experts) {
         std::fputs("moed train: --top-k cannot exceed --experts\n", stderr);
         return 2;
@@ -261,7 +262,8 @@ int train_main(Args args) {
             // group hash would take whole thin classes, a handful of dex or factory families, out
             // of training). Those rows are near-copies of training rows, so their figures measure
             // memory: choices are made by --cross-validate, whose folds are whole skeleton groups
-            // dealt per class, as the held-out split takes them. --fold I trains one of its models.
+            // dealt per class, as the held-out split takes them (decision 010). --fold I trains
+            // one of its models. The held-out groups stay apart.
             if (fold >= 0) {
                 nn::mark_contract_validation(data, o.seed, folds, fold);
             } else if (!cross_validate) {
@@ -321,10 +323,6 @@ int train_main(Args args) {
                  data.num_features, data.num_classes, o.experts, o.top_k, o.hidden[0], static_cast<unsigned long long>(o.seed));
 
     if (cross_validate) {
-        if (task != "contract") {
-            std::fputs("moed train: --cross-validate is for --task contract\n", stderr);
-            return 2;
-        }
         // Every fold of the training groups validated once by a model trained on the others;
         // the predictions pooled. The held-out groups take no part.
         std::vector<int> truth, predicted;
@@ -437,7 +435,7 @@ int train_main(Args args) {
         if (task == "contract") {
             std::vector<std::string_view> names;
             for (int c = 0; c < nn::kContractClasses; ++c) names.push_back(nn::to_string(static_cast<nn::ContractClass>(c)));
-            // What choices are made on (`moed moe eval --task contract --validation` shows it again).
+            // With --fold, that fold's figures (one of --cross-validate's).
             if (const nn::Dataset val = nn::validation_part(data); fold >= 0 && val.rows() > 0) {
                 const auto vf = nn::classification_report(val.y, nn::predicted_classes(nn::quantized_probabilities(engine, val), data.num_classes),
                                                           data.num_classes);

@@ -67,8 +67,12 @@ class TrainLinear {
         }
     }
 
-    void adam(float lr, int t) {
+    void adam(float lr, int t, float weight_decay) {
         constexpr float kB1 = 0.9f, kB2 = 0.999f, kEps = 1e-8f;
+        if (weight_decay != 0.0f) {
+            const float keep = 1.0f - lr * weight_decay;
+            for (float& w : w_) w *= keep;
+        }
         const float c1 = 1.0f - std::pow(kB1, static_cast<float>(t));
         const float c2 = 1.0f - std::pow(kB2, static_cast<float>(t));
         auto step = [&](std::vector<float>& p, const std::vector<float>& g, std::vector<float>& m, std::vector<float>& v) {
@@ -347,10 +351,10 @@ class FloatMoe {
         return L;
     }
 
-    void adam(float lr, int t) {
-        gate_.adam(lr, t);
+    void adam(float lr, int t, float weight_decay) {
+        gate_.adam(lr, t, weight_decay);
         for (auto& e : experts_) {
-            for (auto& l : e.layers) l.adam(lr, t);
+            for (auto& l : e.layers) l.adam(lr, t, weight_decay);
         }
     }
     [[nodiscard]] std::vector<std::vector<float>> snapshot() const {
@@ -483,7 +487,9 @@ TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::fun
     auto best = net.snapshot();
     int since_best = 0;
     int t = 0;
+    float lr = o.learning_rate;
     for (int epoch = 1; epoch <= o.max_epochs; ++epoch) {
+        if (epoch > 1 && o.learning_rate_decay != 1.0f) lr *= o.learning_rate_decay;
         // A seeded shuffle (Fisher-Yates on our own PRNG, so every machine shuffles alike).
         for (std::size_t i = train_rows.size(); i > 1; --i) std::swap(train_rows[i - 1], train_rows[rng.next() % i]);
         EpochReport rep;
@@ -493,7 +499,7 @@ TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::fun
         for (std::size_t from = 0; from + B <= train_rows.size(); from += B) {
             load(train_rows, from);
             const auto L = net.step(s, bx.data(), by.data(), o.batch, true, o);
-            net.adam(o.learning_rate, ++t);
+            net.adam(lr, ++t, o.weight_decay);
             rep.train_loss += L.ce;
             rep.load_balance_loss += L.aux;
             rep.z_loss += L.z;

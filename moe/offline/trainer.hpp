@@ -45,6 +45,11 @@ struct TrainOptions {
     std::uint32_t task = 0;
     std::uint32_t feature_schema_version = 1;
     std::vector<float> class_weights;   ///< per class, multiplies its rows' loss (empty: all 1), for thin classes
+    /// Decoupled weight decay (AdamW, Loshchilov and Hutter 2019) on the weights of every layer
+    /// (not biases): each step multiplies them by 1 - learning_rate * weight_decay. 0: plain Adam.
+    float weight_decay = 0.0f;
+    /// The learning rate of epoch n is learning_rate * learning_rate_decay^(n - 1). 1: constant.
+    float learning_rate_decay = 1.0f;
 };
 
 /// Per-epoch figures, for the progress bar and the CSV log.

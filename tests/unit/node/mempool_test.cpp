@@ -238,4 +238,17 @@ TEST(Mempool, KnowsWhichAccountsItsTransactionsInvolve) {
     EXPECT_TRUE(pool.involves(evm::create_address(key(1).address(), 0)));      // what a creation makes
     EXPECT_FALSE(pool.involves(key(2).address()));
     EXPECT_FALSE(pool.involves(evm::create_address(key(1).address(), 1)));
+
+    // A replacement paying someone else, and the removal of the deployment, are forgotten too.
+    const core::Address other = key(8).address();
+    PooledTransaction replacement = make(0, 0, 20, 200);
+    replacement.txn.to = other;
+    replacement.txn.sign(key(0));
+    replacement.hash = replacement.txn.hash();
+    ASSERT_TRUE(pool.add(replacement, accounts.reader(), kBaseFee, kGasLimit));
+    EXPECT_FALSE(pool.involves(fresh));
+    EXPECT_TRUE(pool.involves(other));
+    pool.remove(deployment.hash);
+    EXPECT_FALSE(pool.involves(evm::create_address(key(1).address(), 0)));
+    EXPECT_FALSE(pool.involves(key(1).address()));
 }

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# moed's command line (CLI11): help for every command, unknown commands and flags refused with
+# status 2 and the nearest spelling, required options named, the version with its revision.
+set -euo pipefail
+: "${MOED:?MOED must name the moed binary}"
+fails=0
+check() {  # check WHAT EXPECTED_STATUS PATTERN -- ARGS...: runs moed ARGS, matches stdout+stderr
+  local what=$1 want=$2 pattern=$3
+  shift 4
+  local out status=0
+  out=$("$MOED" "$@" 2>&1) || status=$?
+  if [[ $status -ne $want ]] || ! grep -qE -- "$pattern" <<<"$out"; then
+    echo "FAIL: $what: moed $* exited $status (want $want), output:"
+    sed 's/^/  | /' <<<"$out" | head -20
+    fails=$((fails + 1))
+  else
+    echo "ok: $what"
+  fi
+}
+
+check "no command is a usage error" 2 "Subcommands:" -- 
+check "--help lists the commands" 0 "devnet .*single-validator devnet" -- --help
+for cmd in devnet init start testnet load conformance moe train byzantine version; do
+  check "$cmd --help" 0 "Usage: .*$cmd" -- "$cmd" --help
+done
+for sub in selftest info eval features replay-plan bench; do
+  check "moe $sub --help" 0 "Usage: .*$sub" -- moe "$sub" --help
+done
+check "byzantine double-prevote --help" 0 "--peer" -- byzantine double-prevote --help
+check "start's options are listed" 0 "--mempool-max-per-sender" -- start --help
+check "an unknown command names the nearest" 2 "unknown argument 'strat' \(did you mean 'start'\?\)" -- strat
+check "an unknown flag names the nearest" 2 "unknown argument '--hom' \(did you mean '--home'\?\)" -- start --hom /tmp/x
+check "an unknown moe command names the nearest" 2 "did you mean 'eval'" -- moe evl
+check "a flag of another command is refused" 2 "unknown argument '--validators'" -- devnet --validators 4
+check "a required option is named" 2 "--out is required" -- train --task fraud
+check "a value outside the choices is refused" 2 "--task" -- train --task fruad --out /tmp/never.moe
+check "a flag without its value is refused" 2 "--home" -- init --preset devnet --home
+check "contradicting flags are refused" 2 "--instant excludes --no-instant" -- start --home /nonexistent --instant --no-instant
+home=$(mktemp -d)/home
+trap 'rm -rf "$(dirname "$home")"' EXIT
+"$MOED" init --preset devnet --home "$home" >/dev/null
+check "a bad value is refused by the command" 2 "--rpc-port must be a port number" -- start --home "$home" --rpc-port 99999
+check "version carries the git revision" 0 "^moed/v[0-9.]+-[0-9a-f]{12}" -- version
+check "--version says the same" 0 "^moed/v[0-9.]+-[0-9a-f]{12}" -- --version
+
+if ((fails)); then
+  echo "$fails check(s) failed"
+  exit 1
+fi
+echo "all checks passed"
