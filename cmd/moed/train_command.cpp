@@ -108,7 +108,7 @@ void train_options(CLI::App& command) {
     value_option(command, "--worlds", "N: fraud: generated worlds of ordinary dev-chain activity added as benign "
                                       "training rows (default 160 x 1000 transactions; 0: none)");
     value_option(command, "--drainer-worlds", "N: fraud: generated worlds whose drainers' visible transactions are added "
-                                              "as fraud rows (default 500 x 1000 transactions; 0: none)");
+                                              "as fraud rows (default 1000 x 1000 transactions; 0: none)");
     flag_option(command, "--with-gas-price", "fraud: add the gas-price level, an era feature (to show its leak; never ship)");
     value_option(command, "--rows", "N: synthetic: generated rows (default 12000)");
     value_option(command, "--seed", "N: seed of the initialisation, shuffles and split (default 1; 7 for contract and fraud)");

@@ -82,7 +82,7 @@ inline constexpr int kValidationWorlds = 500;
 
 /// The worlds `moed train --task fraud` adds to its training rows by default.
 inline constexpr int kTrainWorlds = 160;
-inline constexpr int kTrainDrainerWorlds = 500;
+inline constexpr int kTrainDrainerWorlds = 1000;
 inline constexpr int kTransactionsPerWorld = 1'000;
 
 /// Appends the rows of `from` (same feature width) to `to`.
