@@ -323,7 +323,7 @@ int eval(Args args) {
     }
     const bool validation = has_flag(args, "--validation");
     if (validation && f->task != "fraud") {
-        std::fputs("moed moe eval: --validation is for --task fraud\n", stderr);
+        std::fputs("moed moe eval: --validation is for --task fraud (contract choices are made by `moed train --task contract --cross-validate`)\n", stderr);
         return 2;
     }
     if (validation) {
@@ -509,13 +509,23 @@ int features(Args args) {
     }
     const int F = data->held.num_features;
     for (int i = 0; i < F; ++i) csv << 'f' << i << ',';
-    csv << "label,group,held_out" << (data->fraud ? ",account" : "") << '\n';
+    csv << "label,group,held_out" << (data->fraud ? ",account" : ",fold") << '\n';
+    // Contract: the cross-validation fold of each training row's group (`moed train --fold I`), -1 for none.
+    std::vector<int> fold_of(static_cast<std::size_t>(data->rest.rows()), -1);
+    if (!data->fraud) {
+        nn::Dataset marked = data->rest;
+        for (int k = 0; k < nn::kContractFolds; ++k) {
+            nn::mark_contract_validation(marked, f->seed, nn::kContractFolds, k);
+            for (std::size_t r = 0; r < fold_of.size(); ++r) fold_of[r] = marked.validation[r] != 0 ? k : fold_of[r];
+        }
+    }
     auto dump = [&](const nn::Dataset& d, bool held, const std::vector<std::size_t>& rows) {
         const std::vector<std::uint8_t> codes = nn::quantize_features(d.x);
         for (int r = 0; r < d.rows(); ++r) {
             for (int i = 0; i < F; ++i) csv << static_cast<int>(codes[static_cast<std::size_t>(r * F + i)]) << ',';
             csv << d.y[static_cast<std::size_t>(r)] << ',' << d.groups[static_cast<std::size_t>(r)] << ',' << (held ? 1 : 0);
             if (data->fraud) csv << ',' << data->fraud->row_account[rows[static_cast<std::size_t>(r)]];
+            if (!data->fraud) csv << ',' << (held ? -1 : fold_of[static_cast<std::size_t>(r)]);
             csv << '\n';
         }
     };
@@ -531,7 +541,7 @@ int features(Args args) {
         }
         for (std::size_t r = 0; r < live->size(); ++r) {
             for (std::uint8_t v : nn::contract_features((*live)[r].code)) csv << static_cast<int>(v) << ',';
-            csv << static_cast<int>((*live)[r].label) << ',' << r << ",2\n";
+            csv << static_cast<int>((*live)[r].label) << ',' << r << ",2,-1\n";
         }
         live_rows = live->size();
     }
@@ -582,12 +592,13 @@ void moe_options(CLI::App& command) {
     value_option(*eval, "--worlds", "N: fraud: held-back generated worlds to replay (default 20)");
     flag_option(*eval, "--validation", "fraud: the same on what `moed train --seed N` validates on instead (its validation "
                                    "accounts, all their rows, and the validation worlds), with a sweep of thresholds and "
-                                   "the ones validation asks for");
+                                   "the ones validation asks for (contract: see `moed train --cross-validate`)");
     value_option(*eval, "--plots", "DIR: also write pictures there as SVG (contract: the confusion matrix and each "
                                    "class's first expert; fraud: each transaction type's and label's first expert)");
     CLI::App* features = command.add_subcommand(
         "features", "write the feature rows (7-bit codes), label, group and held-out flag of the same split "
-                    "(contract: and the live set, held_out 2), for scripts/baseline.py");
+                    "(contract: and the live set, held_out 2, and a 'fold' column: the `moed train --fold` that "
+                    "validates on the row, or -1), for scripts/baseline.py");
     task_options(*features);
     value_option(*features, "--out", "CSV: where the rows go")->required();
     value_option(*features, "--live", "FILE: contract: the live set (default chain-config/corpus/contract_live.csv.gz)");

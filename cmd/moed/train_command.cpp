@@ -98,7 +98,7 @@ void train_options(CLI::App& command) {
                  "fitted on validation rows and the thresholds validation asks for printed")
         ->required()
         ->check(CLI::IsMember({"synthetic", "contract", "fraud"}));
-    value_option(command, "--out", "MODEL: the model file to write")->required();
+    value_option(command, "--out", "MODEL: the model file to write (required unless --cross-validate)");
     value_option(command, "--data", "FILE|DIR: synthetic: CSV of feature columns in [0, 1], then the integer class label "
                                     "(optional header line); without it the task generates --rows rows");
     value_option(command, "--templates", "FILE: contract: our compiled corpus (default chain-config/corpus/contract_templates.csv.gz)");
@@ -122,6 +122,16 @@ void train_options(CLI::App& command) {
     value_option(command, "--weight-decay", "W: decoupled weight decay (AdamW) on the weights, per unit of learning rate, in [0, 1) (default 0)");
     value_option(command, "--learning-rate-decay", "D: the learning rate is multiplied by D after each epoch, in (0, 1] (default 1: constant)");
     value_option(command, "--balance-weight", "A: weight of the Switch load-balancing loss, in [0, 1) (default 0.01)");
+    value_option(command, "--folds", "K: contract: the training part's skeleton groups are dealt, per class, into K folds (default 5)");
+    value_option(command, "--fold", "I: contract: validate on fold I of the training groups (early stopping and the figures "
+                                    "printed); without it, on rows of the training groups (the shipped recipe)");
+    flag_option(command, "--cross-validate", "contract: train once per fold (validated on that fold, trained on the others) and "
+                                             "print the pooled figures, ending 'cv_macro_f1=X'; writes no model: what choices of "
+                                             "options and training data are made on");
+    flag_option(command, "--fixed-epochs", "no early stopping: train --epochs epochs and keep the last");
+    value_option(command, "--class-weights", "balanced|sqrt|none: contract, fraud: each class's loss weight, inverse class "
+                                             "frequency (default), its square root, or 1")
+        ->check(CLI::IsMember({"balanced", "sqrt", "none"}));
     value_option(command, "--log", "FILE: CSV of the curves: epoch,train_loss,load_balance,z_loss,val_loss,val_acc");
     value_option(command, "--plot", "FILE: the same curves as an SVG picture");
 }
@@ -129,6 +139,11 @@ void train_options(CLI::App& command) {
 int train_main(Args args) {
     const std::string task = flag_value(args, "--task");
     const std::string out = flag_value(args, "--out");
+    const bool cross_validate = has_flag(args, "--cross-validate");
+    if (out.empty() && !cross_validate) {
+        std::fputs("moed train: --out MODEL is required (unless --cross-validate)\n", stderr);
+        return 2;
+    }
     nn::TrainOptions o;
     if (task == "contract") {
         o.hidden = {64};
@@ -160,6 +175,7 @@ int train_main(Args args) {
     int rows_per_account = 64;  // fraud: training rows per account, spread over its history
     int worlds = nn::kTrainWorlds;  // fraud: generated benign worlds added to the training rows
     int drainer_worlds = nn::kTrainDrainerWorlds;  // fraud: generated worlds whose drainers' rows are added as fraud
+    int folds = nn::kContractFolds, fold = -1;  // contract: with --fold, the validation rows are that fold of the training groups
     const IntFlag flags[] = {
         {"--seed", 0, 1l << 62, [&](long x) { o.seed = static_cast<std::uint64_t>(x); }},
         {"--experts", 1, 256, [&](long x) { o.experts = static_cast<int>(x); }},
@@ -173,6 +189,8 @@ int train_main(Args args) {
         {"--rows-per-account", 1, 100'000, [&](long x) { rows_per_account = static_cast<int>(x); }},
         {"--worlds", 0, 10'000, [&](long x) { worlds = static_cast<int>(x); }},
         {"--drainer-worlds", 0, 10'000, [&](long x) { drainer_worlds = static_cast<int>(x); }},
+        {"--folds", 2, 100, [&](long x) { folds = static_cast<int>(x); }},
+        {"--fold", 0, 99, [&](long x) { fold = static_cast<int>(x); }},
     };
     for (const IntFlag& f : flags) {
         const std::string s = flag_value(args, f.name);
@@ -206,6 +224,16 @@ int train_main(Args args) {
         }
         *f.out = static_cast<float>(x);
     }
+    if (has_flag(args, "--fixed-epochs")) o.early_stopping = false;
+    if (fold >= folds) {
+        std::fputs("moed train: --fold must be below --folds\n", stderr);
+        return 2;
+    }
+    if (cross_validate && task != "contract") {
+        std::fputs("moed train: --cross-validate is for --task contract\n", stderr);
+        return 2;
+    }
+    const std::string weighting = flag_value(args, "--class-weights", "balanced");
     if (o.top_k > o.experts) {
         std::fputs("moed train: --top-k cannot exceed --experts\n", stderr);
         return 2;
@@ -230,10 +258,17 @@ int train_main(Args args) {
             for (const auto& n : corpus->notes) std::fprintf(stderr, "%s\n", n.c_str());
             data = nn::contract_dataset(*corpus, o.seed, false);
             test = nn::contract_dataset(*corpus, o.seed, true);
-            // Early stopping watches rows of the training groups: a split by group would take
-            // whole thin classes (a handful of dex or factory families) out of training. The
-            // held-out groups stay apart, and are what the figures are measured on.
-            data.groups.clear();
+            // The shipped recipe: early stopping watches rows of the training groups (a split by
+            // group hash would take whole thin classes, a handful of dex or factory families, out
+            // of training). Those rows are near-copies of training rows, so their figures measure
+            // memory: choices are made by --cross-validate, whose folds are whole skeleton groups
+            // dealt per class, as the held-out split takes them (decision 010). --fold I trains
+            // one of its models. The held-out groups stay apart.
+            if (fold >= 0) {
+                nn::mark_contract_validation(data, o.seed, folds, fold);
+            } else if (!cross_validate) {
+                data.groups.clear();
+            }
         } else {
             nn::FraudOptions fo;
             fo.with_gas_price = has_flag(args, "--with-gas-price");
@@ -265,12 +300,13 @@ int train_main(Args args) {
             }
             if (fo.with_gas_price) o.feature_schema_version = 0;  // never a shippable schema
         }
-        // Thin classes weigh more: inverse class frequency, capped at 20x.
+        // Thin classes weigh more: inverse class frequency (or its square root), capped at 20x.
         std::vector<long> count(static_cast<std::size_t>(data.num_classes), 0);
         for (int y : data.y) ++count[static_cast<std::size_t>(y)];
         for (long n : count) {
+            if (weighting == "none") break;
             const double w = n == 0 ? 1.0 : static_cast<double>(data.rows()) / (static_cast<double>(data.num_classes) * static_cast<double>(n));
-            o.class_weights.push_back(static_cast<float>(std::clamp(w, 0.05, 20.0)));
+            o.class_weights.push_back(static_cast<float>(std::clamp(weighting == "sqrt" ? std::sqrt(w) : w, 0.05, 20.0)));
         }
         std::fprintf(stderr, "train %d rows, held out %d rows (seed %llu)\n", data.rows(), test.rows(), static_cast<unsigned long long>(o.seed));
     } else if (!data_path.empty()) {
@@ -285,6 +321,31 @@ int train_main(Args args) {
     }
     std::fprintf(stderr, "training on %d rows, %d features, %d classes: %d experts, top-%d, hidden %d, seed %llu\n", data.rows(),
                  data.num_features, data.num_classes, o.experts, o.top_k, o.hidden[0], static_cast<unsigned long long>(o.seed));
+
+    if (cross_validate) {
+        // Every fold of the training groups validated once by a model trained on the others;
+        // the predictions pooled. The held-out groups take no part.
+        std::vector<int> truth, predicted;
+        std::vector<std::string_view> names;
+        for (int c = 0; c < nn::kContractClasses; ++c) names.push_back(nn::to_string(static_cast<nn::ContractClass>(c)));
+        for (int k = 0; k < folds; ++k) {
+            nn::Dataset part = data;
+            nn::mark_contract_validation(part, o.seed, folds, k);
+            const nn::Dataset val = nn::validation_part(part);
+            const auto trained = nn::train_moe(part, o);
+            nn::MoeEngine engine(trained.model);
+            const auto classes = nn::predicted_classes(nn::quantized_probabilities(engine, val), data.num_classes);
+            truth.insert(truth.end(), val.y.begin(), val.y.end());
+            predicted.insert(predicted.end(), classes.begin(), classes.end());
+            const auto r = nn::classification_report(val.y, classes, data.num_classes);
+            std::printf("fold %d of %d: %d validation rows, epochs %d, macro_f1 %.4f\n", k, folds, val.rows(), trained.epochs_run, r.macro_f1);
+            std::fflush(stdout);
+        }
+        const auto r = nn::classification_report(truth, predicted, data.num_classes);
+        std::printf("cross-validation, %d folds of the training groups, quantized models:\n%scv_macro_f1=%.4f\n", folds,
+                    nn::format_report(r, names).c_str(), r.macro_f1);
+        return 0;
+    }
 
     std::ofstream log;
     const std::string log_path = flag_value(args, "--log");
@@ -374,6 +435,13 @@ int train_main(Args args) {
         if (task == "contract") {
             std::vector<std::string_view> names;
             for (int c = 0; c < nn::kContractClasses; ++c) names.push_back(nn::to_string(static_cast<nn::ContractClass>(c)));
+            // With --fold, that fold's figures (one of --cross-validate's).
+            if (const nn::Dataset val = nn::validation_part(data); fold >= 0 && val.rows() > 0) {
+                const auto vf = nn::classification_report(val.y, nn::predicted_classes(nn::quantized_probabilities(engine, val), data.num_classes),
+                                                          data.num_classes);
+                std::printf("validation groups (fold %d of %d), quantized model:\n%s", fold, folds, nn::format_report(vf, names).c_str());
+                std::printf("validation macro_f1: quantized %.4f\n", vf.macro_f1);
+            }
             const auto qf = nn::classification_report(test.y, nn::predicted_classes(quantized, data.num_classes), data.num_classes);
             const auto ff = nn::classification_report(test.y, nn::predicted_classes(floating, data.num_classes), data.num_classes);
             std::printf("held-out groups, quantized model:\n%s", nn::format_report(qf, names).c_str());

@@ -7,10 +7,12 @@
 #include <numeric>
 #include <set>
 #include <unordered_map>
+#include <utility>
 
 #include "core/keccak.hpp"
 #include "moe/contract_features.hpp"
 #include "moe/offline/csv_reader.hpp"
+#include "moe/offline/synthetic.hpp"
 #include "moe/tasks.hpp"
 
 namespace moe::nn {
@@ -269,6 +271,41 @@ Dataset contract_dataset(const ContractCorpus& corpus, std::uint64_t seed, bool 
         d.groups.push_back(c.group);
     }
     return d;
+}
+
+void mark_contract_validation(Dataset& d, std::uint64_t seed, int folds, int fold) {
+    // Each group's class (its first row's) and, per class, its groups ordered by a seeded hash.
+    std::map<std::uint64_t, int> group_class;
+    for (std::size_t r = 0; r < d.groups.size(); ++r) group_class.emplace(d.groups[r], d.y[r]);
+    std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>> by_class(static_cast<std::size_t>(d.num_classes));
+    for (const auto& [group, c] : group_class) {
+        SplitMix64 h(group ^ (seed * 0x9e3779b97f4a7c15ull));
+        by_class[static_cast<std::size_t>(c)].emplace_back(h.next(), group);
+    }
+    std::set<std::uint64_t> validated;
+    for (auto& groups : by_class) {
+        std::sort(groups.begin(), groups.end());
+        if (folds <= 0 || groups.size() < 2) continue;
+        for (std::size_t i = 0; i < groups.size(); ++i) {
+            if (static_cast<int>(i % static_cast<std::size_t>(folds)) == fold) validated.insert(groups[i].second);
+        }
+    }
+    d.validation.assign(d.groups.size(), 0);
+    for (std::size_t r = 0; r < d.groups.size(); ++r) d.validation[r] = validated.contains(d.groups[r]) ? 1 : 0;
+}
+
+Dataset validation_part(const Dataset& d) {
+    Dataset v;
+    v.num_features = d.num_features;
+    v.num_classes = d.num_classes;
+    const auto F = static_cast<std::size_t>(d.num_features);
+    for (std::size_t r = 0; r < d.validation.size(); ++r) {
+        if (d.validation[r] == 0) continue;
+        v.x.insert(v.x.end(), d.x.begin() + static_cast<std::ptrdiff_t>(r * F), d.x.begin() + static_cast<std::ptrdiff_t>((r + 1) * F));
+        v.y.push_back(d.y[r]);
+        if (!d.groups.empty()) v.groups.push_back(d.groups[r]);
+    }
+    return v;
 }
 
 }  // namespace moe::nn

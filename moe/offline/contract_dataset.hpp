@@ -59,4 +59,19 @@ inline constexpr std::string_view kContractLiveFile = "chain-config/corpus/contr
 /// labels and groups; `held_out_part` selects the held-out groups (true) or the rest (false).
 [[nodiscard]] Dataset contract_dataset(const ContractCorpus& corpus, std::uint64_t seed, bool held_out_part);
 
+/// How many folds the training part's skeleton groups are dealt into for cross-validation.
+inline constexpr int kContractFolds = 5;
+
+/// Marks the rows of the training part `d` that the trainer validates on (`Dataset::validation`):
+/// fold `fold` of `folds`, whole skeleton groups as the held-out split takes them, so that
+/// validation measures codes of skeletons the model has not seen, not near-copies of its
+/// training rows. Per class (of a group's first row) its groups are ordered by a hash of the
+/// group and the seed and dealt round the folds, so every fold holds about 1/folds of every
+/// class's groups; a class's only group is never validated on. `folds` 0: no row is.
+void mark_contract_validation(Dataset& d, std::uint64_t seed, int folds, int fold);
+
+/// The rows of `d` its `validation` marks, as a dataset of their own.
+[[nodiscard]] Dataset validation_part(const Dataset& d);
+
+
 }  // namespace moe::nn

@@ -58,3 +58,43 @@ TEST(Trainer, SplitsByGroupWhenGroupsAreGiven) {
     ASSERT_EQ(reports.size(), 2u);
     EXPECT_GT(result.quantized_validation_accuracy, 0.0);
 }
+
+// A dataset that marks its validation rows decides the split: with every row of class 0 marked
+// (and so none trained on), the model never answers 0 and validates at accuracy 0.
+TEST(Trainer, ValidatesOnTheRowsTheDatasetMarks) {
+    Dataset data = synthetic_task(2000, 14);
+    for (int y : data.y) data.validation.push_back(y == 0 ? 1 : 0);
+    TrainOptions o = small_options();
+    o.max_epochs = 3;
+    const auto result = train_moe(data, o);
+    EXPECT_EQ(result.quantized_validation_accuracy, 0.0);
+    EXPECT_EQ(result.float_validation_accuracy, 0.0);
+}
+
+// Without early stopping every epoch runs, whatever the validation loss does, and with no
+// validation rows at all the model still calibrates (on the training rows) and classifies.
+TEST(Trainer, WithoutEarlyStoppingRunsEveryEpochAndNeedsNoValidationRows) {
+    // One task (its rules come from the seed): 3000 rows to train on, 1000 to check.
+    Dataset data = synthetic_task(4000, 15);
+    Dataset check;
+    check.num_features = data.num_features;
+    check.num_classes = data.num_classes;
+    const auto F = static_cast<std::ptrdiff_t>(data.num_features);
+    check.x.assign(data.x.begin() + 3000 * F, data.x.end());
+    check.y.assign(data.y.begin() + 3000, data.y.end());
+    data.x.resize(static_cast<std::size_t>(3000 * F));
+    data.y.resize(3000);
+    data.validation.assign(data.y.size(), 0);
+    TrainOptions o = small_options();
+    o.max_epochs = 6;
+    o.patience = 1;
+    o.early_stopping = false;
+    const auto result = train_moe(data, o);
+    EXPECT_EQ(result.epochs_run, 6);
+    MoeEngine engine(result.model);
+    const auto codes = quantize_features(check.x);
+    const Inference inf = engine.forward(codes.data(), check.rows());
+    int right = 0;
+    for (int r = 0; r < check.rows(); ++r) right += inf.argmax(r) == check.y[static_cast<std::size_t>(r)] ? 1 : 0;
+    EXPECT_GT(right, check.rows() * 2 / 5) << "a model calibrated on its training rows classifies far above chance (1 in 4)";
+}
