@@ -1,44 +1,14 @@
 #include "core/uint256.hpp"
 
-#include <algorithm>
-#include <array>
-#include <cstring>
+#include "core/word.hpp"
 
 namespace moe::core {
 
-uint256 uint256_from_big_endian(ByteView bytes) noexcept {
-    // Four big-endian loads into Boost's backend (little-endian 64-bit limbs, as
-    // uint256_to_bytes32 reads them): shifting the whole 256-bit number once per byte cost two
-    // thirds of the interpreter's time on PUSH-heavy code (perf of bench_evm's countdown loop).
-    const std::size_t n = std::min<std::size_t>(bytes.size(), 32);
-    std::array<std::uint8_t, 32> padded{};
-    if (n != 0) std::memcpy(padded.data() + (32 - n), bytes.data() + (bytes.size() - n), n);
-    uint256 out;
-    auto& backend = out.backend();
-    backend.resize(4, 4);
-    for (std::size_t i = 0; i < 4; ++i) {
-        std::uint64_t limb;
-        std::memcpy(&limb, padded.data() + 24 - 8 * i, 8);
-        backend.limbs()[i] = __builtin_bswap64(limb);
-    }
-    backend.normalize();
-    return out;
-}
+// The byte layout lives in core/word.hpp (four big-endian limb loads: shifting the whole Boost
+// number once per byte cost two thirds of the interpreter's time on PUSH-heavy code).
+uint256 uint256_from_big_endian(ByteView bytes) noexcept { return to_uint256(word_from_big_endian(bytes)); }
 
-Hash uint256_to_bytes32(const uint256& value) noexcept {
-    Hash out;
-    // Limbs are little-endian 64-bit words in Boost's fixed-width backend.
-    const auto& backend = value.backend();
-    const std::size_t limbs = backend.size();
-    const auto* p = backend.limbs();
-    for (std::size_t i = 0; i < limbs && i < 4; ++i) {
-        std::uint64_t limb = p[i];
-        for (int b = 0; b < 8; ++b) {
-            out[31 - (i * 8 + static_cast<std::size_t>(b))] = static_cast<std::uint8_t>(limb >> (8 * b));
-        }
-    }
-    return out;
-}
+Hash uint256_to_bytes32(const uint256& value) noexcept { return word_to_bytes32(Word(value)); }
 
 Bytes uint256_to_big_endian_compact(const uint256& value) {
     const Hash full = uint256_to_bytes32(value);
