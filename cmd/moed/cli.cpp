@@ -1,6 +1,7 @@
 #include "cmd/moed/cli.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <limits>
 #include <stdexcept>
@@ -41,14 +42,7 @@ std::string nearest(std::string_view word, const std::vector<std::string>& known
 /// The command the parse reached (the deepest subcommand given), and what may follow there.
 const CLI::App* deepest(const CLI::App& app) {
     const CLI::App* at = &app;
-    for (bool descended = true; descended;) {
-        descended = false;
-        for (const CLI::App* sub : at->get_subcommands()) {
-            at = sub;
-            descended = true;
-            break;
-        }
-    }
+    while (!at->get_subcommands().empty()) at = at->get_subcommands().front();  // one per level
     return at;
 }
 
@@ -139,6 +133,20 @@ const CLI::Option& declared(Args args, std::string_view name) {
 std::string flag_value(Args args, std::string_view name, std::string fallback) {
     const CLI::Option& o = declared(args, name);
     return o.count() == 0 ? fallback : o.as<std::string>();
+}
+
+std::expected<std::uint64_t, std::string> unsigned_flag(Args args, std::string_view name, std::uint64_t fallback,
+                                                       std::uint64_t min, std::uint64_t max) {
+    const CLI::Option& o = declared(args, name);
+    if (o.count() == 0) return fallback;
+    const std::string text = o.as<std::string>();
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
+        return std::unexpected(std::string(name) + " must be an integer from " + std::to_string(min) + " to " +
+                               std::to_string(max) + ", got '" + text + "'");
+    }
+    return v;
 }
 
 bool has_flag(Args args, std::string_view name) { return declared(args, name).count() != 0; }

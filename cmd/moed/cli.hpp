@@ -1,6 +1,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
+#include <expected>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,6 +33,11 @@ struct Command {
 
 /// The value given to the declared option `name` (e.g. "--home"), or `fallback` when absent.
 [[nodiscard]] std::string flag_value(Args args, std::string_view name, std::string fallback = {});
+
+/// The value of the declared option `name` as an integer in [min, max] (decimal digits only),
+/// `fallback` when absent; otherwise a message naming the flag, its range and what was given.
+[[nodiscard]] std::expected<std::uint64_t, std::string> unsigned_flag(Args args, std::string_view name, std::uint64_t fallback,
+                                                                      std::uint64_t min, std::uint64_t max);
 
 /// True when the declared flag or option `name` was given.
 [[nodiscard]] bool has_flag(Args args, std::string_view name);

@@ -155,12 +155,6 @@ int info(Args args) {
     return 0;
 }
 
-bool parse_u64(const std::string& s, std::uint64_t& out) {
-    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 18) return false;
-    out = std::stoull(s);
-    return true;
-}
-
 /// The task's corpus and split, shared by eval and features.
 struct TaskData {
     nn::Dataset held;
@@ -214,18 +208,20 @@ std::optional<TaskFlags> task_flags(const std::string& cmd, Args args) {
     f.data = flag_value(args, "--data");
     f.templates = flag_value(args, "--templates", f.templates);
     f.live = flag_value(args, "--live", f.live);
-    if (const auto s = flag_value(args, "--seed"); !s.empty() && !parse_u64(s, f.seed)) {
-        std::fprintf(stderr, "moed moe %s: --seed must be a non-negative integer\n", cmd.c_str());
-        return std::nullopt;
-    }
-    std::uint64_t a = 0;
-    if (const auto s = flag_value(args, "--accounts"); !s.empty()) {
-        if (!parse_u64(s, a) || a == 0) {
-            std::fprintf(stderr, "moed moe %s: --accounts must be a positive integer\n", cmd.c_str());
+    const auto seed = unsigned_flag(args, "--seed", f.seed, 0, std::uint64_t{1} << 62);
+    const auto accounts = unsigned_flag(args, "--accounts", 0, 0, 10'000'000);
+    for (const auto* v : {&seed, &accounts}) {
+        if (!*v) {
+            std::fprintf(stderr, "moed moe %s: %s\n", cmd.c_str(), v->error().c_str());
             return std::nullopt;
         }
-        f.accounts = a;
     }
+    if (has_flag(args, "--accounts") && *accounts == 0) {
+        std::fprintf(stderr, "moed moe %s: --accounts must be a positive integer\n", cmd.c_str());
+        return std::nullopt;
+    }
+    f.seed = *seed;
+    f.accounts = *accounts;
     return f;
 }
 
@@ -282,29 +278,22 @@ int eval(Args args) {
     // The chain thresholds the traffic figures are counted at: the devnet preset's unless given.
     std::optional<ScreeningThresholds> thresholds;
     if (auto preset = parse_chain_config(nlohmann::json::parse(*preset_json("devnet"))); preset) thresholds = preset->screening;
-    std::uint64_t flag = 0, reject = 0, worlds = 20;
     if (!thresholds) {
         std::fputs("moed moe eval: the devnet preset does not parse\n", stderr);
         return 1;
     }
-    if (const auto s = flag_value(args, "--flag-score"); !s.empty()) {
-        if (!parse_u64(s, flag) || flag > 10001) {
-            std::fputs("moed moe eval: --flag-score must be an integer 0..10001\n", stderr);
+    const auto flag = unsigned_flag(args, "--flag-score", thresholds->flag_score, 0, 10001);
+    const auto reject = unsigned_flag(args, "--reject-score", thresholds->reject_score, 0, 10001);
+    const auto worlds_flag = unsigned_flag(args, "--worlds", 20, 1, 1000);
+    for (const auto* v : {&flag, &reject, &worlds_flag}) {
+        if (!*v) {
+            std::fprintf(stderr, "moed moe eval: %s\n", v->error().c_str());
             return 2;
         }
-        thresholds->flag_score = static_cast<std::uint32_t>(flag);
     }
-    if (const auto s = flag_value(args, "--reject-score"); !s.empty()) {
-        if (!parse_u64(s, reject) || reject > 10001) {
-            std::fputs("moed moe eval: --reject-score must be an integer 0..10001\n", stderr);
-            return 2;
-        }
-        thresholds->reject_score = static_cast<std::uint32_t>(reject);
-    }
-    if (const auto s = flag_value(args, "--worlds"); !s.empty() && (!parse_u64(s, worlds) || worlds == 0 || worlds > 1000)) {
-        std::fputs("moed moe eval: --worlds must be an integer 1..1000\n", stderr);
-        return 2;
-    }
+    thresholds->flag_score = static_cast<std::uint32_t>(*flag);
+    thresholds->reject_score = static_cast<std::uint32_t>(*reject);
+    const std::uint64_t worlds = *worlds_flag;
     const std::string plots = flag_value(args, "--plots");
     if (!plots.empty()) {
         std::error_code ec;

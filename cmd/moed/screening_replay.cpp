@@ -191,12 +191,6 @@ class ReplayChain {
 
 std::uint32_t score_of(double probability) { return static_cast<std::uint32_t>(std::lround(probability * 10000)); }
 
-bool parse_count(const std::string& s, std::uint64_t max, std::uint64_t& out) {
-    if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) return false;
-    out = std::stoull(s);
-    return out <= max;
-}
-
 int fail(const std::string& message, int code = 2) {
     std::fprintf(stderr, "moed moe replay-plan: %s\n", message.c_str());
     return code;
@@ -421,10 +415,9 @@ int replay_plan_main(Args args) {
         {"--worlds", {&worlds, 1000}}, {"--transactions", {&transactions, 100'000}}, {"--benign-accounts", {&benign, 100'000}},
         {"--fraud-accounts", {&fraud, 100'000}}, {"--seed", {&seed, 999'999'999}}};
     for (const auto& [name, target] : counts) {
-        const std::string v = flag_value(args, name);
-        if (!v.empty() && !parse_count(v, target.second, *target.first)) {
-            return fail(std::string(name) + " must be an integer 0.." + std::to_string(target.second) + ", got '" + v + "'");
-        }
+        auto v = unsigned_flag(args, name, *target.first, 0, target.second);
+        if (!v) return fail(v.error());
+        *target.first = *v;
     }
     if (transactions == 0) return fail("--transactions must be at least 1");
     const std::string data = flag_value(args, "--data");

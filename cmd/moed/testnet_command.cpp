@@ -20,20 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// An unsigned integer flag in [min, max], or the fallback when absent.
-std::expected<std::uint64_t, std::string> number_flag(Args args, std::string_view name, std::uint64_t fallback,
-                                                      std::uint64_t min, std::uint64_t max) {
-    const std::string text = flag_value(args, name);
-    if (text.empty()) return fallback;
-    char* end = nullptr;
-    const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-    if (*end != '\0' || text[0] == '-' || v < min || v > max) {
-        return std::unexpected(std::string(name) + " must be an integer from " + std::to_string(min) + " to " +
-                               std::to_string(max) + ", got '" + text + "'");
-    }
-    return v;
-}
-
 std::expected<double, std::string> positive_flag(Args args, std::string_view name, double fallback) {
     const std::string text = flag_value(args, name);
     if (text.empty()) return fallback;
@@ -68,11 +54,11 @@ void testnet_options(CLI::App& command) {
 int testnet_main(Args args) {
     const std::string out = flag_value(args, "--out");
     const std::string preset = flag_value(args, "--preset", "localnet");
-    auto n = number_flag(args, "--validators", 0, 1, 100);
-    auto rpc_base = number_flag(args, "--rpc-base", 8545, 1, 65535);
-    auto p2p_base = number_flag(args, "--p2p-base", 26656, 1, 65535);
-    auto power = number_flag(args, "--power", 100, 1, 1ull << 40);
-    auto followers = number_flag(args, "--non-validators", 0, 0, 100);
+    auto n = unsigned_flag(args, "--validators", 0, 1, 100);
+    auto rpc_base = unsigned_flag(args, "--rpc-base", 8545, 1, 65535);
+    auto p2p_base = unsigned_flag(args, "--p2p-base", 26656, 1, 65535);
+    auto power = unsigned_flag(args, "--power", 100, 1, 1ull << 40);
+    auto followers = unsigned_flag(args, "--non-validators", 0, 0, 100);
     for (const auto* r : {&n, &rpc_base, &p2p_base, &power, &followers}) {
         if (!*r) return fail("testnet", r->error(), 2);
     }
@@ -158,8 +144,8 @@ int load_main(Args args) {
     auto rate = positive_flag(args, "--rate", 0);
     auto seconds = positive_flag(args, "--seconds", 0);
     auto timeout = positive_flag(args, "--timeout", 60);
-    auto accounts = number_flag(args, "--accounts", 10, 1, 1000);
-    auto chain_id = number_flag(args, "--chain-id", 0, 1, (1ull << 53) - 1);
+    auto accounts = unsigned_flag(args, "--accounts", 10, 1, 1000);
+    auto chain_id = unsigned_flag(args, "--chain-id", 0, 1, (1ull << 53) - 1);
     for (const auto* r : {&rate, &seconds, &timeout}) {
         if (!*r) return fail("load", r->error(), 2);
     }

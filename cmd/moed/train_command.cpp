@@ -75,14 +75,6 @@ std::expected<nn::Dataset, std::string> read_csv(const std::string& path) {
     return d;
 }
 
-bool parse_int(const std::string& s, long lo, long hi, long& out) {
-    char* end = nullptr;
-    const long v = std::strtol(s.c_str(), &end, 10);
-    if (s.empty() || *end != '\0' || v < lo || v > hi) return false;
-    out = v;
-    return true;
-}
-
 }  // namespace
 
 void train_options(CLI::App& command) {
@@ -164,7 +156,6 @@ int train_main(Args args) {
         o.feature_schema_version = nn::kFraudFeatureSchema;
         o.seed = nn::kShippedSeed;
     }
-    long v = 0;
     struct IntFlag {
         const char* name;
         long lo, hi;
@@ -193,13 +184,13 @@ int train_main(Args args) {
         {"--fold", 0, 99, [&](long x) { fold = static_cast<int>(x); }},
     };
     for (const IntFlag& f : flags) {
-        const std::string s = flag_value(args, f.name);
-        if (s.empty()) continue;
-        if (!parse_int(s, f.lo, f.hi, v)) {
-            std::fprintf(stderr, "moed train: %s must be an integer from %ld to %ld\n", f.name, f.lo, f.hi);
+        if (!has_flag(args, f.name)) continue;
+        const auto v = unsigned_flag(args, f.name, 0, static_cast<std::uint64_t>(f.lo), static_cast<std::uint64_t>(f.hi));
+        if (!v) {
+            std::fprintf(stderr, "moed train: %s\n", v.error().c_str());
             return 2;
         }
-        f.set(v);
+        f.set(static_cast<long>(*v));
     }
     struct RealFlag {
         const char* name;
