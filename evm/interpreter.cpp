@@ -73,10 +73,6 @@ constexpr std::array<OpInfo, 256> make_table() {
 
 constexpr std::array<OpInfo, 256> kOps = make_table();
 
-inline bool fits_u64(const Word& x) noexcept { return x.fits_u64(); }
-inline std::uint64_t low64(const Word& x) noexcept { return x.low64(); }
-inline bool is_negative(const Word& x) noexcept { return x.is_negative(); }
-inline Word negate(const Word& x) noexcept { return -x; }
 /// Division and remainder through Boost (exact; zero divisors are handled by the callers).
 inline Word divide(const Word& a, const Word& b) { return core::to_uint256(a) / core::to_uint256(b); }
 inline Word remainder(const Word& a, const Word& b) { return core::to_uint256(a) % core::to_uint256(b); }
@@ -109,8 +105,8 @@ std::int64_t words(std::uint64_t size) { return static_cast<std::int64_t>((size 
 /// Copies `size` bytes of `src` from `offset` into `dst`, zeros past its end.
 void copy_padded(std::uint8_t* dst, std::uint64_t size, core::ByteView src, const Word& offset) {
     std::uint64_t copied = 0;
-    if (fits_u64(offset) && low64(offset) < src.size()) {
-        const std::uint64_t start = low64(offset);
+    if (offset.fits_u64() && offset.low64() < src.size()) {
+        const std::uint64_t start = offset.low64();
         copied = std::min<std::uint64_t>(size, src.size() - start);
         std::memcpy(dst, src.data() + start, copied);
     }
@@ -119,7 +115,7 @@ void copy_padded(std::uint8_t* dst, std::uint64_t size, core::ByteView src, cons
 
 Word signextend(const Word& b, const Word& x) {
     if (b >= 31) return x;
-    const unsigned bit = static_cast<unsigned>(low64(b)) * 8 + 7;
+    const unsigned bit = static_cast<unsigned>(b.low64()) * 8 + 7;
     const Word mask = (Word(1) << (bit + 1)) - 1;
     return x.bit(bit) ? (x | ~mask) : (x & mask);
 }
@@ -208,9 +204,9 @@ bool Interpreter::grow_to(std::uint64_t end) {
 
 bool Interpreter::grow(const Word& offset, const Word& size) {
     if (size == 0) return true;
-    if (!fits_u64(offset) || !fits_u64(size)) return false;
-    const std::uint64_t o = low64(offset);
-    const std::uint64_t s = low64(size);
+    if (!offset.fits_u64() || !size.fits_u64()) return false;
+    const std::uint64_t o = offset.low64();
+    const std::uint64_t s = size.low64();
     if (o > kMaxMemory || s > kMaxMemory) return false;
     return grow_to(o + s);
 }
@@ -241,7 +237,7 @@ Status Interpreter::op_account_query(std::uint8_t op) {
 Status Interpreter::op_mload() {
     Word& offset = top();
     if (!grow(offset, 32)) return Status::kOutOfGas;
-    offset = core::word_from_big_endian({memory_.data() + low64(offset), 32});
+    offset = core::word_from_big_endian({memory_.data() + offset.low64(), 32});
     return Status::kSuccess;
 }
 
@@ -251,7 +247,7 @@ Status Interpreter::op_mstore(std::uint64_t width) {
     const Word value = pop();
     if (!grow(offset, width)) return Status::kOutOfGas;
     const core::Hash w = core::word_to_bytes32(value);
-    std::memcpy(memory_.data() + low64(offset), w.data() + (32 - width), width);
+    std::memcpy(memory_.data() + offset.low64(), w.data() + (32 - width), width);
     return Status::kSuccess;
 }
 
@@ -267,9 +263,9 @@ Status Interpreter::op_keccak() {
     const Word offset = pop();
     const Word size = pop();
     if (!grow(offset, size)) return Status::kOutOfGas;
-    const std::uint64_t s = size == 0 ? 0 : low64(size);
+    const std::uint64_t s = size == 0 ? 0 : size.low64();
     if (!charge(6 * words(s))) return Status::kOutOfGas;
-    const core::Hash h = core::keccak256(s == 0 ? core::ByteView{} : core::ByteView{memory_.data() + low64(offset), s});
+    const core::Hash h = core::keccak256(s == 0 ? core::ByteView{} : core::ByteView{memory_.data() + offset.low64(), s});
     push(core::word_from_big_endian(h));
     return Status::kSuccess;
 }
@@ -280,9 +276,9 @@ Status Interpreter::op_copy(core::ByteView src) {
     const Word size = pop();
     if (!grow(dst, size)) return Status::kOutOfGas;
     if (size == 0) return Status::kSuccess;
-    const std::uint64_t s = low64(size);
+    const std::uint64_t s = size.low64();
     if (!charge(3 * words(s))) return Status::kOutOfGas;
-    copy_padded(memory_.data() + low64(dst), s, src, from);
+    copy_padded(memory_.data() + dst.low64(), s, src, from);
     return Status::kSuccess;
 }
 
@@ -297,15 +293,15 @@ Status Interpreter::op_returndatacopy() {
     const Word dst = pop();
     const Word from = pop();
     const Word size = pop();
-    if (!fits_u64(from) || !fits_u64(size) || low64(from) + low64(size) < low64(from) ||
-        low64(from) + low64(size) > return_data_.size()) {
+    if (!from.fits_u64() || !size.fits_u64() || from.low64() + size.low64() < from.low64() ||
+        from.low64() + size.low64() > return_data_.size()) {
         return Status::kReturnDataOutOfBounds;
     }
     if (!grow(dst, size)) return Status::kOutOfGas;
     if (size == 0) return Status::kSuccess;
-    const std::uint64_t s = low64(size);
+    const std::uint64_t s = size.low64();
     if (!charge(3 * words(s))) return Status::kOutOfGas;
-    std::memcpy(memory_.data() + low64(dst), return_data_.data() + low64(from), s);
+    std::memcpy(memory_.data() + dst.low64(), return_data_.data() + from.low64(), s);
     return Status::kSuccess;
 }
 
@@ -315,9 +311,9 @@ Status Interpreter::op_mcopy() {
     const Word size = pop();
     if (size != 0) {
         if (!grow(dst, size) || !grow(src, size)) return Status::kOutOfGas;
-        const std::uint64_t s = low64(size);
+        const std::uint64_t s = size.low64();
         if (!charge(3 * words(s))) return Status::kOutOfGas;
-        std::memmove(memory_.data() + low64(dst), memory_.data() + low64(src), s);
+        std::memmove(memory_.data() + dst.low64(), memory_.data() + src.low64(), s);
     }
     return Status::kSuccess;
 }
@@ -365,13 +361,13 @@ Status Interpreter::op_log(int topics) {
     const Word offset = pop();
     const Word size = pop();
     if (!grow(offset, size)) return Status::kOutOfGas;
-    const std::uint64_t s = size == 0 ? 0 : low64(size);
+    const std::uint64_t s = size == 0 ? 0 : size.low64();
     if (!charge(8 * static_cast<std::int64_t>(s))) return Status::kOutOfGas;
     core::Log log;
     log.address = msg_.recipient;
     for (int i = 0; i < topics; ++i) log.topics.push_back(core::word_to_bytes32(pop()));
-    if (s != 0) log.data.assign(memory_.begin() + static_cast<std::ptrdiff_t>(low64(offset)),
-                                memory_.begin() + static_cast<std::ptrdiff_t>(low64(offset) + s));
+    if (s != 0) log.data.assign(memory_.begin() + static_cast<std::ptrdiff_t>(offset.low64()),
+                                memory_.begin() + static_cast<std::ptrdiff_t>(offset.low64() + s));
     state_.add_log(std::move(log));
     return Status::kSuccess;
 }
@@ -383,7 +379,7 @@ Status Interpreter::op_create(CallKind kind) {
     const Word size = pop();
     const Word salt = kind == CallKind::kCreate2 ? pop() : Word{};
     if (!grow(offset, size)) return Status::kOutOfGas;
-    const std::uint64_t s = size == 0 ? 0 : low64(size);
+    const std::uint64_t s = size == 0 ? 0 : size.low64();
     if (s > core::kMaxInitCodeSize) return Status::kOutOfGas;  // EIP-3860
     std::int64_t cost = 2 * words(s);
     if (kind == CallKind::kCreate2) cost += 6 * words(s);
@@ -396,7 +392,7 @@ Status Interpreter::op_create(CallKind kind) {
     sub.gas = gas_ - gas_ / 64;
     sub.sender = msg_.recipient;
     sub.value = core::to_uint256(value);
-    sub.input = s == 0 ? core::ByteView{} : core::ByteView{memory_.data() + low64(offset), s};
+    sub.input = s == 0 ? core::ByteView{} : core::ByteView{memory_.data() + offset.low64(), s};
     sub.salt = core::word_to_bytes32(salt);
     gas_ -= sub.gas;
     Result r = evm_.execute(sub);
@@ -426,8 +422,8 @@ Status Interpreter::op_call(CallKind kind) {
 
     // EIP-150: at most all but one 64th of what is left.
     const std::int64_t cap = gas_ - gas_ / 64;
-    std::int64_t gas = fits_u64(requested) && low64(requested) < static_cast<std::uint64_t>(cap)
-                           ? static_cast<std::int64_t>(low64(requested))
+    std::int64_t gas = requested.fits_u64() && requested.low64() < static_cast<std::uint64_t>(cap)
+                           ? static_cast<std::int64_t>(requested.low64())
                            : cap;
     gas_ -= gas;
     if (transfers) gas += kCallStipend;
@@ -456,17 +452,17 @@ Status Interpreter::op_call(CallKind kind) {
             sub.value = msg_.value;
             break;
     }
-    const std::uint64_t in = in_size == 0 ? 0 : low64(in_size);
-    sub.input = in == 0 ? core::ByteView{} : core::ByteView{memory_.data() + low64(in_offset), in};
+    const std::uint64_t in = in_size == 0 ? 0 : in_size.low64();
+    sub.input = in == 0 ? core::ByteView{} : core::ByteView{memory_.data() + in_offset.low64(), in};
 
     Result r = evm_.execute(sub);
     gas_ += r.gas_left;
     push(r.status == Status::kSuccess ? Word{1} : Word{});
     if ((r.status == Status::kSuccess || r.status == Status::kRevert) && out_size != 0) {
-        const std::size_t n = std::min<std::size_t>(low64(out_size), r.output.size());
+        const std::size_t n = std::min<std::size_t>(out_size.low64(), r.output.size());
         // An empty output has no buffer: memcpy from null is undefined even for 0 bytes
         // (UBSan, fuzz_evm: STATICCALL of code that returns nothing).
-        if (n != 0) std::memcpy(memory_.data() + low64(out_offset), r.output.data(), n);
+        if (n != 0) std::memcpy(memory_.data() + out_offset.low64(), r.output.data(), n);
     }
     return_data_ = std::move(r.output);
     return Status::kSuccess;
@@ -490,8 +486,8 @@ Status Interpreter::op_return(Status s) {
     const Word size = pop();
     if (!grow(offset, size)) return Status::kOutOfGas;
     if (size != 0) {
-        output_.assign(memory_.begin() + static_cast<std::ptrdiff_t>(low64(offset)),
-                       memory_.begin() + static_cast<std::ptrdiff_t>(low64(offset) + low64(size)));
+        output_.assign(memory_.begin() + static_cast<std::ptrdiff_t>(offset.low64()),
+                       memory_.begin() + static_cast<std::ptrdiff_t>(offset.low64() + size.low64()));
     }
     return s;
 }
@@ -539,9 +535,9 @@ Result Interpreter::loop() {
                 Word a = pop();
                 Word& b = top();
                 if (b == 0) break;
-                const bool neg = is_negative(a) != is_negative(b);
-                const Word q = divide(is_negative(a) ? negate(a) : a, is_negative(b) ? negate(b) : b);
-                b = neg ? negate(q) : q;
+                const bool neg = a.is_negative() != b.is_negative();
+                const Word q = divide(a.is_negative() ? -a : a, b.is_negative() ? -b : b);
+                b = neg ? -q : q;
                 break;
             }
             case OP_MOD: { Word a = pop(); Word& b = top(); b = b == 0 ? Word{} : remainder(a, b); break; }
@@ -549,8 +545,8 @@ Result Interpreter::loop() {
                 Word a = pop();
                 Word& b = top();
                 if (b == 0) break;
-                const Word r = remainder(is_negative(a) ? negate(a) : a, is_negative(b) ? negate(b) : b);
-                b = is_negative(a) ? negate(r) : r;
+                const Word r = remainder(a.is_negative() ? -a : a, b.is_negative() ? -b : b);
+                b = a.is_negative() ? -r : r;
                 break;
             }
             case OP_ADDMOD: {
@@ -574,14 +570,14 @@ Result Interpreter::loop() {
             case OP_SLT: {
                 Word a = pop();
                 Word& b = top();
-                const bool na = is_negative(a), nb = is_negative(b);
+                const bool na = a.is_negative(), nb = b.is_negative();
                 b = (na != nb ? na : a < b) ? 1 : 0;
                 break;
             }
             case OP_SGT: {
                 Word a = pop();
                 Word& b = top();
-                const bool na = is_negative(a), nb = is_negative(b);
+                const bool na = a.is_negative(), nb = b.is_negative();
                 b = (na != nb ? nb : a > b) ? 1 : 0;
                 break;
             }
@@ -594,29 +590,29 @@ Result Interpreter::loop() {
             case OP_BYTE: {
                 Word i = pop();
                 Word& x = top();
-                x = i < 32 ? (x >> static_cast<unsigned>(8 * (31 - low64(i)))) & 0xff : Word{};
+                x = i < 32 ? (x >> static_cast<unsigned>(8 * (31 - i.low64()))) & 0xff : Word{};
                 break;
             }
             case OP_SHL: {
                 Word s = pop();
                 Word& x = top();
-                x = s < 256 ? Word(x << static_cast<unsigned>(low64(s))) : Word{};
+                x = s < 256 ? Word(x << static_cast<unsigned>(s.low64())) : Word{};
                 break;
             }
             case OP_SHR: {
                 Word s = pop();
                 Word& x = top();
-                x = s < 256 ? Word(x >> static_cast<unsigned>(low64(s))) : Word{};
+                x = s < 256 ? Word(x >> static_cast<unsigned>(s.low64())) : Word{};
                 break;
             }
             case OP_SAR: {
                 Word s = pop();
                 Word& x = top();
-                const bool neg = is_negative(x);
+                const bool neg = x.is_negative();
                 if (s >= 256) {
                     x = neg ? ~Word{} : Word{};
                 } else {
-                    const unsigned n = static_cast<unsigned>(low64(s));
+                    const unsigned n = static_cast<unsigned>(s.low64());
                     x = neg ? Word(~(Word(~x) >> n)) : Word(x >> n);
                 }
                 break;
@@ -646,8 +642,8 @@ Result Interpreter::loop() {
             case OP_BLOCKHASH: {
                 Word& n = top();
                 const std::uint64_t current = evm_.block_.number;
-                if (fits_u64(n) && low64(n) < current && current - low64(n) <= 256 && evm_.block_.block_hash) {
-                    n = core::word_from_big_endian(evm_.block_.block_hash(low64(n)));
+                if (n.fits_u64() && n.low64() < current && current - n.low64() <= 256 && evm_.block_.block_hash) {
+                    n = core::word_from_big_endian(evm_.block_.block_hash(n.low64()));
                 } else {
                     n = 0;
                 }
@@ -673,10 +669,10 @@ Result Interpreter::loop() {
             case OP_JUMPI: {
                 const Word dest = pop();
                 if (op == OP_JUMPI && pop() == 0) break;
-                if (!fits_u64(dest) || low64(dest) >= size || !jumpdests_[low64(dest)]) {
+                if (!dest.fits_u64() || dest.low64() >= size || !jumpdests_[dest.low64()]) {
                     status = Status::kBadJumpDestination;
                 } else {
-                    pc = low64(dest);
+                    pc = dest.low64();
                 }
                 break;
             }
