@@ -50,6 +50,7 @@ struct VerdictCounts {
 /// and of the drainer worlds.
 struct WorldSeeds {
     std::uint64_t benign = kHeldBackWorldSeed, drainer = kHeldBackDrainerSeed;
+    int drainer_family = kDrainerFamilyEther;  ///< drainer_world's family
 };
 /// Only the final figures use these.
 inline constexpr WorldSeeds kHeldBackWorlds{kHeldBackWorldSeed, kHeldBackDrainerSeed};
