@@ -286,7 +286,8 @@ int eval(Args args) {
     const auto reject = unsigned_flag(args, "--reject-score", thresholds->reject_score, 0, 10001);
     const auto worlds_flag = unsigned_flag(args, "--worlds", 20, 1, 1000);
     const auto family = unsigned_flag(args, "--drainer-family", nn::kDrainerFamilyEther, nn::kDrainerFamilyEther, nn::kDrainerFamilyZeroValue);
-    for (const auto* v : {&flag, &reject, &worlds_flag, &family}) {
+    const auto visible = unsigned_flag(args, "--drainer-visible", nn::kDrainerVisibleVictims, 2, 50);
+    for (const auto* v : {&flag, &reject, &worlds_flag, &family, &visible}) {
         if (!*v) {
             std::fprintf(stderr, "moed moe eval: %s\n", v->error().c_str());
             return 2;
@@ -425,6 +426,7 @@ int eval(Args args) {
         std::printf("%sf1=%.4f\n", nn::format_fraud_report(r).c_str(), r.f1);
         nn::WorldSeeds seeds = validation ? nn::kValidationWorldSeeds : nn::kHeldBackWorlds;
         seeds.drainer_family = static_cast<int>(*family);
+        seeds.drainer_visible_victims = static_cast<int>(*visible);
         const auto t = nn::traffic_report(engine, *data->fraud, data->held_rows, p, thresholds->flag_score, thresholds->reject_score, static_cast<int>(worlds),
                                           seeds);
         std::printf("%s", nn::format_traffic_report(t).c_str());
@@ -497,7 +499,8 @@ std::optional<nn::FraudTrainingOptions> fraud_training_flags(const std::string& 
     const auto drainer_worlds = unsigned_flag(args, "--drainer-worlds", static_cast<std::uint64_t>(o.drainer_worlds), 0, 10'000);
     const auto family = unsigned_flag(args, "--drainer-family", static_cast<std::uint64_t>(o.drainer_family), nn::kDrainerFamilyEther,
                                       nn::kDrainerFamilyZeroValue);
-    for (const auto* v : {&per_account, &worlds, &drainer_worlds, &family}) {
+    const auto visible = unsigned_flag(args, "--drainer-visible", static_cast<std::uint64_t>(o.drainer_visible_victims), 2, 50);
+    for (const auto* v : {&per_account, &worlds, &drainer_worlds, &family, &visible}) {
         if (!*v) {
             std::fprintf(stderr, "moed moe %s: %s\n", cmd.c_str(), v->error().c_str());
             return std::nullopt;
@@ -507,6 +510,7 @@ std::optional<nn::FraudTrainingOptions> fraud_training_flags(const std::string& 
     o.worlds = static_cast<int>(*worlds);
     o.drainer_worlds = static_cast<int>(*drainer_worlds);
     o.drainer_family = static_cast<int>(*family);
+    o.drainer_visible_victims = static_cast<int>(*visible);
     return o;
 }
 
@@ -635,6 +639,7 @@ void moe_options(CLI::App& command) {
     value_option(*eval, "--reject-score", "R: fraud: the reject threshold (default the devnet preset's)");
     value_option(*eval, "--worlds", "N: fraud: held-back generated worlds to replay (default 20)");
     value_option(*eval, "--drainer-family", "F: fraud: the drainer worlds' family (moe/offline/benign_traffic.hpp; default 1)");
+    value_option(*eval, "--drainer-visible", "N: fraud: the drainers' rows counted once N distinct accounts have paid them (default 3)");
     flag_option(*eval, "--validation", "fraud: the same on what `moed train --seed N` validates on instead (its validation "
                                    "accounts, all their rows, and the validation worlds), with a sweep of thresholds and "
                                    "the ones validation asks for (contract: see `moed train --cross-validate`)");
@@ -656,6 +661,7 @@ void moe_options(CLI::App& command) {
     value_option(*features, "--worlds", "N: fraud: as `moed train`: generated benign worlds among the training rows (default 160)");
     value_option(*features, "--drainer-worlds", "N: fraud: as `moed train`: generated drainer worlds among the training rows (default 1000)");
     value_option(*features, "--drainer-family", "F: fraud: as `moed train`: the drainer worlds' family (default 1)");
+    value_option(*features, "--drainer-visible", "N: fraud: as `moed train`: drainers' rows once N distinct accounts paid them (default 3)");
     replay_plan_options(*command.add_subcommand(
         "replay-plan", "the transactions that replay held-back worlds and held-out accounts' histories on a devnet, "
                        "with derived keys and the offline and expected scores (scripts/screening_replay.mjs)"));

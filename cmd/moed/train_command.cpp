@@ -103,6 +103,8 @@ void train_options(CLI::App& command) {
                                               "as fraud rows (default 1000 x 1000 transactions; 0: none)");
     value_option(command, "--drainer-family", "F: fraud: how the drainer worlds' victims pay, for training and validation: 1 "
                                               "ether (default), 2 also victims who pay nothing (moe/offline/benign_traffic.hpp)");
+    value_option(command, "--drainer-visible", "N: fraud: a drainer's transactions are fraud rows once N distinct accounts have "
+                                               "paid it (default 3), for training and validation");
     flag_option(command, "--with-gas-price", "fraud: add the gas-price level, an era feature (to show its leak; never ship)");
     value_option(command, "--rows", "N: synthetic: generated rows (default 12000)");
     value_option(command, "--seed", "N: seed of the initialisation, shuffles and split (default 1; 7 for contract and fraud)");
@@ -181,6 +183,7 @@ int train_main(Args args) {
         {"--worlds", 0, 10'000, [&](long x) { fraud_set.worlds = static_cast<int>(x); }},
         {"--drainer-worlds", 0, 10'000, [&](long x) { fraud_set.drainer_worlds = static_cast<int>(x); }},
         {"--drainer-family", 1, 2, [&](long x) { fraud_set.drainer_family = static_cast<int>(x); }},
+        {"--drainer-visible", 2, 50, [&](long x) { fraud_set.drainer_visible_victims = static_cast<int>(x); }},
         {"--folds", 2, 100, [&](long x) { folds = static_cast<int>(x); }},
         {"--fold", 0, 99, [&](long x) { fold = static_cast<int>(x); }},
     };
@@ -362,7 +365,7 @@ int train_main(Args args) {
         const nn::Dataset val = nn::fraud_validation(*fraud, o.seed, o.validation_share, &val_rows);
         const nn::Dataset generated = nn::benign_rows(nn::kValidationWorldSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld);
         const nn::Dataset drained = nn::drainer_rows(nn::kValidationDrainerSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld,
-                                                         fraud_set.drainer_family);
+                                                         fraud_set.drainer_family, fraud_set.drainer_visible_victims);
         {
             nn::MoeEngine engine(result.model);
             const nn::TemperatureFit fit = nn::fit_output_temperature(engine, {&val, &generated, &drained});
@@ -380,7 +383,8 @@ int train_main(Args args) {
         const auto vr = nn::fraud_report(*fraud, val_rows, pv);
         std::printf("validation accounts, quantized model:\n%s", nn::format_fraud_report(vr).c_str());
         const auto vt = nn::traffic_report(engine, *fraud, val_rows, pv, 10001, 10001, nn::kValidationWorlds,
-                                           {nn::kValidationWorldSeed, nn::kValidationDrainerSeed, fraud_set.drainer_family});
+                                           {nn::kValidationWorldSeed, nn::kValidationDrainerSeed, fraud_set.drainer_family,
+                                            fraud_set.drainer_visible_victims});
         const nn::ThresholdChoice choice = nn::choose_thresholds(vt);
         auto share = [](const nn::VerdictCounts& c) { return c.rows == 0 ? 0.0 : static_cast<double>(c.abstained) / static_cast<double>(c.rows); };
         std::printf("validation abstentions: ordinary %.5f, benign accounts' rows %.5f, fraud accounts' rows %.5f, drainers' rows %.5f\n",

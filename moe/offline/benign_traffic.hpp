@@ -50,6 +50,8 @@ struct TrafficEvent {
 /// The drainer families (drainer_world).
 inline constexpr int kDrainerFamilyEther = 1;
 inline constexpr int kDrainerFamilyZeroValue = 2;
+/// Distinct victims before a drainer's transactions are fraud rows, by default.
+inline constexpr int kDrainerVisibleVictims = 3;
 
 /// A world of ordinary activity (as benign_world, other seeds) with drainers in it, as the
 /// fraud accounts of ../shared/data behave as recipients: many distinct senders each paying
@@ -61,7 +63,10 @@ inline constexpr int kDrainerFamilyZeroValue = 2;
 /// accounts' inflows; 2, each drainer with a share of victims of its own, 0 to 50%, who pay it
 /// nothing (a "claim" or "verify" transaction a drainer site has them sign, plain or a 4 to
 /// 68-byte call), the others as in 1. Family 1's worlds are unchanged by 2's existence.
-[[nodiscard]] std::vector<TrafficEvent> drainer_world(std::uint64_t seed, int transactions, int family = kDrainerFamilyEther);
+/// A drainer's transactions are visible (TrafficEvent::drainer_visible) once `visible_victims`
+/// distinct accounts have paid it (and, for a payment to it, it has swept before).
+[[nodiscard]] std::vector<TrafficEvent> drainer_world(std::uint64_t seed, int transactions, int family = kDrainerFamilyEther,
+                                                      int visible_victims = kDrainerVisibleVictims);
 
 /// The seeds of the worlds training sees and of those held back for evaluation only.
 inline constexpr std::uint64_t kTrainWorldSeed = 1'000;
@@ -75,7 +80,8 @@ inline constexpr std::uint64_t kHeldBackWorldSeed = 900'000;
 
 /// Replays drainer worlds from `first_seed` (screen, then apply) and keeps the rows of the
 /// drainers' visible transactions (TrafficEvent::drainer_visible), labelled 1, grouped by world.
-[[nodiscard]] Dataset drainer_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, int family = kDrainerFamilyEther);
+[[nodiscard]] Dataset drainer_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, int family = kDrainerFamilyEther,
+                                   int visible_victims = kDrainerVisibleVictims);
 inline constexpr std::uint64_t kTrainDrainerSeed = 2'000;
 inline constexpr std::uint64_t kHeldBackDrainerSeed = 950'000;
 

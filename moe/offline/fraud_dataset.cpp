@@ -299,7 +299,7 @@ Dataset fraud_training_set(const FraudCorpus& corpus, std::uint64_t seed, const 
     // senders paying once, nearly all passed on): their rows labelled fraud. The labelled
     // accounts show this only at Ethereum's pace and with senders of no history.
     if (o.drainer_worlds > 0) {
-        const Dataset drained = drainer_rows(kTrainDrainerSeed, o.drainer_worlds, kTransactionsPerWorld, o.drainer_family);
+        const Dataset drained = drainer_rows(kTrainDrainerSeed, o.drainer_worlds, kTransactionsPerWorld, o.drainer_family, o.drainer_visible_victims);
         append_rows(data, drained);
         if (notes != nullptr) {
             notes->push_back("with " + std::to_string(drained.rows()) + " fraud rows of the drainers of " + std::to_string(o.drainer_worlds) +

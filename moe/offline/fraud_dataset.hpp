@@ -65,6 +65,7 @@ struct FraudTrainingOptions {
     int worlds = kTrainWorlds;                  ///< generated worlds of ordinary activity, benign rows
     int drainer_worlds = kTrainDrainerWorlds;   ///< generated worlds whose drainers' visible rows are fraud rows
     int drainer_family = kDrainerFamilyEther;   ///< how their victims pay (drainer_world)
+    int drainer_visible_victims = kDrainerVisibleVictims;  ///< distinct victims before a drainer's rows are fraud rows
 };
 
 /// The rows `moed train --task fraud` trains on (and validates on: train_moe takes 20% of the
