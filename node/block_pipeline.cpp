@@ -66,7 +66,7 @@ std::expected<std::pair<std::vector<std::uint32_t>, std::uint32_t>, std::string>
     return std::pair{std::move(out), static_cast<std::uint32_t>(*failover)};
 }
 
-consensus::ValidatorSetRules set_rules(const ChainConfig& chain) {
+consensus::ValidatorSetRules set_rules(const chain::ChainConfig& chain) {
     return consensus::ValidatorSetRules{chain.min_stake_wei, static_cast<std::uint32_t>(chain.max_validators)};
 }
 
@@ -97,9 +97,9 @@ BlockWrite block_write(const core::Block& block, const std::vector<core::Receipt
     return w;
 }
 
-std::expected<consensus::ValidatorSet, std::string> genesis_validator_set(const ChainConfig& chain) {
+std::expected<consensus::ValidatorSet, std::string> genesis_validator_set(const chain::ChainConfig& chain) {
     std::vector<consensus::Validator> validators;
-    for (const GenesisValidator& v : chain.validators) {
+    for (const chain::GenesisValidator& v : chain.validators) {
         validators.push_back(consensus::Validator{v.address, core::compress_public_key(v.public_key), v.power, 0});
     }
     auto set = consensus::ValidatorSet::make(std::move(validators));
@@ -293,7 +293,7 @@ std::expected<void, std::string> Node::apply_protocol_operations(evm::State& sta
         if (!signers_set) return std::unexpected(signers_set.error());
         std::vector<core::Address> members;
         for (const consensus::Validator& v : signers_set->validators()) members.push_back(v.address);
-        evm::record_commit(state, h.number, members, data.last_commit->signers(), downtime_rules(chain_));
+        evm::record_commit(state, h.number, members, data.last_commit->signers(), chain::downtime_rules(chain_));
     }
     state.finalize_transaction();
     return {};
@@ -355,7 +355,7 @@ class Node::BlockRun {
     void count_expert_activity();
 
     Node& node_;
-    const ChainConfig& chain_;
+    const chain::ChainConfig& chain_;
     const bool building_;
     const std::vector<PooledTransaction>* candidates_;
     const RoutingInput* routing_;
@@ -374,7 +374,7 @@ class Node::BlockRun {
     consensus::RoutingRule rule_;
     DbNodeStore routed_store_;
     std::optional<evm::State> routed_state_;
-    std::optional<BlockScreening> routed_rows_;
+    std::optional<chain::BlockScreening> routed_rows_;
     std::optional<core::Bytes> gate_;
     std::set<core::Hash> with_verdicts_;            // transactions some committee answered
     std::optional<consensus::RoutingPlan> plan_;    // building: the plan of the block so far
@@ -385,8 +385,8 @@ class Node::BlockRun {
 
     const evm::BlockEnv env_;
     const evm::ExecutionContext ctx_;
-    std::optional<BlockScreening> screening_;
-    std::vector<std::pair<core::Hash, TransactionVerdict>> verdicts_;
+    std::optional<chain::BlockScreening> screening_;
+    std::vector<std::pair<core::Hash, chain::TransactionVerdict>> verdicts_;
     std::vector<std::pair<core::Hash, core::Bytes>> stats_blobs_;  // by hash, stored beside the code
     std::uint64_t gas_ = 0;
     ExecutedBlock out_;
@@ -404,7 +404,7 @@ std::expected<void, BlockError> Node::BlockRun::check_and_apply_protocol_operati
     // Screening and classification (decision 005): each transaction against its parties'
     // statistics before it; a rejected one never enters a block, a flagged one is included
     // and its verdict record says so (moe_getTransactionVerdict); receipts stay Ethereum's.
-    if (node_.models_->screens() || node_.models_->classifies()) screening_.emplace(*node_.models_, *node_.db_, h.timestamp);
+    if (node_.models_->screens() || node_.models_->classifies()) screening_.emplace(*node_.models_, codes_, h.timestamp);
     // Code a devnet change set is classified as a created contract's would be (decision 008).
     for (const consensus::AccountChange& c : data_.dev.changes) {
         if (c.kind != consensus::AccountChange::Kind::kCode || !screening_) continue;
@@ -441,7 +441,7 @@ std::expected<void, BlockError> Node::BlockRun::prepare_routing() {
         if (!routed_on) return fault("no header at " + std::to_string(parent_.number - 1));
     }
     routed_state_.emplace(&routed_store_, nullptr, routed_on ? routed_on->state_root : parent_.state_root);
-    if (committees_) routed_rows_.emplace(*node_.models_, *node_.db_, parent_.timestamp + 1);
+    if (committees_) routed_rows_.emplace(*node_.models_, codes_, parent_.timestamp + 1);
     // The gate as that state holds it (governance may replace it; decision 004), as the
     // precommits read it on their head.
     if (committees_) gate_ = evm::read_routing_gate(*routed_state_);
@@ -479,11 +479,11 @@ std::expected<bool, BlockError> Node::BlockRun::route(consensus::RoutingRequest&
 std::expected<bool, BlockError> Node::BlockRun::run_transaction(const core::Transaction& t, const core::Address& sender,
                                                                 const core::Hash& hash, std::size_t index, bool impersonated) {
     const std::string which = "transaction " + std::to_string(index) + " (" + hash.hex() + ")";
-    std::optional<TransactionVerdict> verdict;
+    std::optional<chain::TransactionVerdict> verdict;
     if (screening_ && node_.models_->screens()) {
         auto v = screening_->screen(state_, t, sender);
         if (!v) return fault(v.error());
-        if (v->decision == Decision::kReject) {
+        if (v->decision == chain::Decision::kReject) {
             if (!building_) return invalid(which + " is rejected by fraud screening (score " + std::to_string(v->score) + ")");
             log::warn("producer", "leaving out ", hash.hex(), ": fraud screening score ", v->score);
             return false;
@@ -944,7 +944,7 @@ std::expected<consensus::ExpertCommittees, std::string> Node::committees(std::ui
         if (!set) return std::unexpected(set.error());
         std::vector<consensus::ExpertHost> hosts;
         if (height == 1 && chain_.routing) {
-            for (const GenesisValidator& v : chain_.validators) {
+            for (const chain::GenesisValidator& v : chain_.validators) {
                 if (!v.experts.empty()) hosts.push_back({v.address, 0, v.experts});
             }
         }

@@ -10,7 +10,7 @@
 #include "core/block.hpp"
 #include "core/receipt.hpp"
 #include "evm/staking.hpp"
-#include "node/chain_config.hpp"
+#include "chain/chain_config.hpp"
 #include "node/storage/chain_db.hpp"
 
 /// Pieces of the block pipeline that node.cpp, the consensus driver and block sync share.
@@ -22,7 +22,7 @@ namespace moe::node {
                                      std::vector<std::pair<core::Hash, core::Bytes>> code);
 
 /// The validator set of height 1: the genesis validators, as staked in the genesis state.
-[[nodiscard]] std::expected<consensus::ValidatorSet, std::string> genesis_validator_set(const ChainConfig& chain);
+[[nodiscard]] std::expected<consensus::ValidatorSet, std::string> genesis_validator_set(const chain::ChainConfig& chain);
 
 /// Who may validate, from the staking contract's records: a record counts only when its key
 /// is the staking account's own (votes are checked by recovering the signer's address).

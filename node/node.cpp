@@ -7,31 +7,32 @@
 #include "core/rlp.hpp"
 #include "evm/precompiles.hpp"
 #include "evm/transition.hpp"
-#include "node/genesis.hpp"
+#include "chain/genesis.hpp"
 #include "node/block_pipeline.hpp"
 #include "node/log.hpp"
+#include "node/chain_files.hpp"
 
 namespace moe::node {
 
-Node::Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator)
+Node::Node(NodeConfig config, chain::ChainConfig chain, core::PrivateKey validator)
     : config_(std::move(config)), chain_(std::move(chain)), validator_(validator),
-      staking_(staking_rules(chain_)),
+      staking_(chain::staking_rules(chain_)),
       mempool_(MempoolLimits{.max_transactions = config_.mempool_max_transactions,
                              .max_per_sender = config_.mempool_max_per_sender}) {}
 
 Node::~Node() = default;
 
-std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& home, NodeConfig config, ChainConfig chain,
+std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& home, NodeConfig config, chain::ChainConfig chain,
                                                              core::PrivateKey validator) {
     std::unique_ptr<Node> node(new Node(std::move(config), std::move(chain), validator));
-    const Genesis genesis = build_genesis(node->chain_);
+    const chain::Genesis genesis = chain::build_genesis(node->chain_);
     node->genesis_hash_ = genesis.block.header.hash();
-    auto models = ChainModels::load(node->chain_, home.root / "models");
+    auto models = load_chain_models(node->chain_, home.root / "models");
     if (!models) return std::unexpected(models.error());
     node->models_ = std::move(*models);
     if (node->chain_.routing && node->models_->screens()) {
         // A routing gate governance sets must have the shape of the protocol model's gate.
-        evm::StakingRules rules = staking_rules(node->chain_);
+        evm::StakingRules rules = chain::staking_rules(node->chain_);
         rules.gate_experts = static_cast<std::uint32_t>(node->models_->fraud_experts());
         rules.gate_features = static_cast<std::uint32_t>(nn::kFraudFeatures);
         node->staking_ = evm::StakingContract(rules);
@@ -316,7 +317,8 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
         Mempool::AdmissionCheck screen;
         if (models_->screens()) {
             screen = [&]() -> std::expected<void, std::string> {
-                BlockScreening screening(*models_, *db_, head_header_.timestamp + 1);
+                const DbCodeStore blobs(*db_);
+                chain::BlockScreening screening(*models_, blobs, head_header_.timestamp + 1);
                 auto verdict = screening.screen(state, txn, sender);
                 if (!verdict) return std::unexpected("fraud screening failed: " + verdict.error());
                 stats_.screened[static_cast<std::size_t>(verdict->decision)] += 1;  // mutex_ is held
@@ -332,11 +334,11 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
                 // includes it decides, on the statistics after those (a block leaves out a
                 // rejected transaction, and the pool drops it); else the refusal is final.
                 const bool depends_on_pool = mempool_.involves(sender) || (txn.to && mempool_.involves(*txn.to));
-                if (verdict->decision == Decision::kReject && depends_on_pool) {
+                if (verdict->decision == chain::Decision::kReject && depends_on_pool) {
                     stats_.deferred_rejections += 1;
                     return {};
                 }
-                if (verdict->decision == Decision::kReject) {
+                if (verdict->decision == chain::Decision::kReject) {
                     return std::unexpected("transaction rejected by fraud screening: risk score " + std::to_string(verdict->score) +
                                            " >= reject threshold " + std::to_string(models_->thresholds().reject_score));
                 }
@@ -639,8 +641,9 @@ std::expected<consensus::VerdictExtension, std::string> Node::expert_verdicts(
     const core::BlockHeader head = head_header();
     DbNodeStore store(*db_);
     evm::State state(&store, nullptr, head.state_root);
-    BlockScreening screening(*models_, *db_, timestamp);
-    const RoutingConfig& rc = *chain_.routing;
+    const DbCodeStore blobs(*db_);
+    chain::BlockScreening screening(*models_, blobs, timestamp);
+    const chain::RoutingConfig& rc = *chain_.routing;
     const std::optional<core::Bytes> gate = evm::read_routing_gate(state);
     std::vector<nn::FraudFeatures> rows;
     std::vector<consensus::RoutingRequest> requests;
@@ -685,7 +688,7 @@ std::expected<consensus::VerdictExtension, std::string> Node::expert_verdicts(
             const PooledTransaction& p = txns[todo[j].second];
             std::uint8_t cls = 255;
             if (p.txn.to) {
-                if (auto c = read_contract_class(state, *p.txn.to)) cls = static_cast<std::uint8_t>(c->contract_class);
+                if (auto c = chain::read_contract_class(state, *p.txn.to)) cls = static_cast<std::uint8_t>(c->contract_class);
             }
             out.verdicts.push_back({p.hash, todo[a].first, (*scores)[j - a], cls});
         }
@@ -738,7 +741,8 @@ std::expected<std::uint32_t, std::string> Node::recompute_verdict(const consensu
     if (!txn) return std::unexpected("transaction " + claimed.txn_hash.hex() + " is not known");
     DbNodeStore store(*db_);
     evm::State state(&store, nullptr, parent->state_root);
-    BlockScreening screening(*models_, *db_, block->timestamp + 1);
+    const DbCodeStore blobs(*db_);
+    chain::BlockScreening screening(*models_, blobs, block->timestamp + 1);
     auto row = screening.features(state, *txn, *sender);
     if (!row) return std::unexpected(row.error());
     if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
@@ -768,48 +772,49 @@ std::expected<void, std::string> Node::check_wrong_verdict(const consensus::Wron
     return {};
 }
 
-std::expected<TransactionVerdict, std::string> Node::screen_on_head(const core::Transaction& txn, const core::Address& sender,
-                                                                   Explain explain) const {
+std::expected<chain::TransactionVerdict, std::string> Node::screen_on_head(const core::Transaction& txn, const core::Address& sender,
+                                                                   chain::Explain explain) const {
     if (!models_->screens()) return std::unexpected("this chain screens no transactions (its genesis names no fraud model)");
     const core::BlockHeader head = head_header();
     DbNodeStore store(*db_);
     evm::State state(&store, nullptr, head.state_root);
-    BlockScreening screening(*models_, *db_, head.timestamp + 1);
+    const DbCodeStore blobs(*db_);
+    chain::BlockScreening screening(*models_, blobs, head.timestamp + 1);
     auto v = screening.screen(state, txn, sender, explain);
     if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
     return v;
 }
 
-std::expected<TransactionVerdict, SubmitError> Node::score_transaction(core::ByteView raw) const {
+std::expected<chain::TransactionVerdict, SubmitError> Node::score_transaction(core::ByteView raw) const {
     using Kind = SubmitError::Kind;
     auto fail = [](Kind kind, std::string m) { return std::unexpected(SubmitError{kind, std::move(m)}); };
     auto txn = core::decode_transaction(raw);
     if (!txn) return fail(Kind::kBadInput, std::string(core::to_string(txn.error())));
     auto sender = txn->sender();
     if (!sender) return fail(Kind::kBadInput, "invalid sender");
-    auto v = screen_on_head(*txn, *sender, Explain::kAlways);
+    auto v = screen_on_head(*txn, *sender, chain::Explain::kAlways);
     if (!v) return fail(Kind::kRefused, v.error());
     return *v;
 }
 
-std::optional<TransactionVerdict> Node::verdict(const core::Hash& txn_hash) const {
+std::optional<chain::TransactionVerdict> Node::verdict(const core::Hash& txn_hash) const {
     auto loc = db_->tx_location(txn_hash);
     if (!loc || loc->block_number > head().number) return std::nullopt;
     auto raw = db_->get(Column::kVerdicts, txn_hash.view());
     if (!raw) return std::nullopt;
-    auto v = TransactionVerdict::decode(*raw);
+    auto v = chain::TransactionVerdict::decode(*raw);
     if (!v) return std::nullopt;
     return *v;
 }
 
-std::expected<std::optional<ContractClassReport>, std::string> Node::contract_class(const core::Address& address,
+std::expected<std::optional<chain::ContractClassReport>, std::string> Node::contract_class(const core::Address& address,
                                                                                      std::uint64_t number) const {
     auto header = header_by_number(number);
     if (!header) return std::unexpected("header not found");
     DbNodeStore store(*db_);
     DbCodeStore codes(*db_);
     evm::State state(&store, &codes, header->state_root);
-    auto c = read_contract_class_report(state, address);
+    auto c = chain::read_contract_class_report(state, address);
     if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
     return c;
 }
@@ -819,7 +824,7 @@ std::expected<nn::AccountStats, std::string> Node::account_stats(const core::Add
     if (!header) return std::unexpected("header not found");
     DbNodeStore store(*db_);
     evm::State state(&store, nullptr, header->state_root);
-    auto s = read_account_stats(state, *db_, address);
+    auto s = chain::read_account_stats(state, DbCodeStore(*db_), address);
     if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
     return s;
 }

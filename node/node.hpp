@@ -27,10 +27,10 @@
 #include "consensus/verdicts.hpp"
 #include "evm/evm.hpp"
 #include "evm/staking.hpp"
-#include "node/chain_config.hpp"
+#include "chain/chain_config.hpp"
 #include "node/mempool.hpp"
 #include "node/node_config.hpp"
-#include "node/screening.hpp"
+#include "chain/screening.hpp"
 #include "node/storage/chain_db.hpp"
 
 namespace moe::node {
@@ -228,10 +228,10 @@ class Node {
   public:
     /// Opens (or creates, committing genesis) the chain database of `home`.
     [[nodiscard]] static std::expected<std::unique_ptr<Node>, std::string> open(const HomeLayout& home, NodeConfig config,
-                                                                                ChainConfig chain, core::PrivateKey validator);
+                                                                                chain::ChainConfig chain, core::PrivateKey validator);
     ~Node();
 
-    [[nodiscard]] const ChainConfig& chain() const noexcept { return chain_; }
+    [[nodiscard]] const chain::ChainConfig& chain() const noexcept { return chain_; }
     [[nodiscard]] const NodeConfig& config() const noexcept { return config_; }
     [[nodiscard]] const core::Hash& genesis_hash() const noexcept { return genesis_hash_; }
     [[nodiscard]] Head head() const;
@@ -352,22 +352,22 @@ class Node {
     [[nodiscard]] core::BlockHeader head_header() const;
 
     /// The chain's models (fraud screening, contract classes).
-    [[nodiscard]] ChainModels& models() const noexcept { return *models_; }
+    [[nodiscard]] chain::ChainModels& models() const noexcept { return *models_; }
     /// Screens a raw transaction against the head state without pooling it (moe_scoreTransaction).
-    [[nodiscard]] std::expected<TransactionVerdict, SubmitError> score_transaction(core::ByteView raw) const;
+    [[nodiscard]] std::expected<chain::TransactionVerdict, SubmitError> score_transaction(core::ByteView raw) const;
     /// The screening verdict stored with an included transaction.
-    [[nodiscard]] std::optional<TransactionVerdict> verdict(const core::Hash& txn_hash) const;
+    [[nodiscard]] std::optional<chain::TransactionVerdict> verdict(const core::Hash& txn_hash) const;
     /// The class of a contract at the state after block `number` (nullopt: none recorded), and
     /// for a proxy its implementation's at that state.
-    [[nodiscard]] std::expected<std::optional<ContractClassReport>, std::string> contract_class(const core::Address& address,
+    [[nodiscard]] std::expected<std::optional<chain::ContractClassReport>, std::string> contract_class(const core::Address& address,
                                                                                               std::uint64_t number) const;
     /// An account's screening statistics at the state after block `number`.
     [[nodiscard]] std::expected<nn::AccountStats, std::string> account_stats(const core::Address& address,
                                                                             std::uint64_t number) const;
     /// The verdict screening gives a transaction of `txn` from `sender` on the head state.
-    [[nodiscard]] std::expected<TransactionVerdict, std::string> screen_on_head(const core::Transaction& txn,
+    [[nodiscard]] std::expected<chain::TransactionVerdict, std::string> screen_on_head(const core::Transaction& txn,
                                                                                const core::Address& sender,
-                                                                               Explain explain = Explain::kWhenFlagged) const;
+                                                                               chain::Explain explain = chain::Explain::kWhenFlagged) const;
     /// The expert committees of `height` (1 .. head + 1); empty ones where routing is off.
     [[nodiscard]] std::expected<consensus::ExpertCommittees, std::string> committees(std::uint64_t height) const;
     /// Up to `max` pooled transactions, by hash: the canonical order validators plan over.
@@ -414,7 +414,7 @@ class Node {
     /// The pool's and screening's rules against the head state, then pooling and the listeners.
     [[nodiscard]] std::expected<core::Hash, SubmitError> pool_transaction(PooledTransaction entry, core::ByteView raw);
 
-    Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator);
+    Node(NodeConfig config, chain::ChainConfig chain, core::PrivateKey validator);
     /// One block's transition on the head's state, in named steps (node/block_pipeline.cpp).
     class BlockRun;
     /// Runs `block`'s transactions (or, when building, the mempool's) on the head's state.
@@ -437,13 +437,13 @@ class Node {
     [[nodiscard]] evm::BlockEnv block_env(const core::BlockHeader& header) const;
 
     NodeConfig config_;
-    ChainConfig chain_;
+    chain::ChainConfig chain_;
     core::PrivateKey validator_;
     core::Hash genesis_hash_;
     std::unique_ptr<ChainDb> db_;
     mutable evm::JumpdestCache jumpdests_;
     mutable evm::StakingContract staking_;
-    std::unique_ptr<ChainModels> models_;
+    std::unique_ptr<chain::ChainModels> models_;
 
     mutable std::mutex mutex_;  ///< guards head_, mempool_ and stats_
     mutable std::condition_variable head_moved_;  ///< notified (under mutex_) when a block is committed

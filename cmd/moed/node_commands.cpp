@@ -11,7 +11,7 @@
 #include <string_view>
 #include <nlohmann/json.hpp>
 
-#include "node/chain_config.hpp"
+#include "chain/chain_config.hpp"
 #include "node/consensus_driver.hpp"
 #include "node/home.hpp"
 #include "node/log.hpp"
@@ -24,6 +24,7 @@
 #include "rpc/server.hpp"
 #include "rpc/moe_api.hpp"
 #include "rpc/validator_api.hpp"
+#include "node/chain_files.hpp"
 
 namespace moe::node {
 

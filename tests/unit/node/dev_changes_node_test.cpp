@@ -40,7 +40,7 @@ class DevChangesNode : public ::testing::Test {
         auto doc = preset_genesis("devnet", {ValidatorEntry{validator_.public_key(), 10, {}}});
         EXPECT_TRUE(doc) << doc.error();
         (*doc)["name"] = name;
-        auto chain = parse_chain_config(*doc);
+        auto chain = chain::parse_chain_config(*doc);
         EXPECT_TRUE(chain) << chain.error();
         auto node = Node::open(HomeLayout{base_ / folder}, NodeConfig{}, *chain, validator_);
         EXPECT_TRUE(node) << node.error();

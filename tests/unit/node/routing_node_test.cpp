@@ -47,7 +47,7 @@ class NodeRouting : public ::testing::Test {
         (*doc)["routing"] = {{"top_k", 2}};
         (*doc)["alloc"][validator_.address().hex()] = "1000000000000000000000";
         (*doc)["alloc"][user_.address().hex()] = "1000000000000000000000";
-        auto chain = parse_chain_config(*doc);
+        auto chain = chain::parse_chain_config(*doc);
         ASSERT_TRUE(chain) << chain.error();
         auto node = Node::open(HomeLayout{dir_}, NodeConfig{}, *chain, validator_);
         ASSERT_TRUE(node) << node.error();
@@ -351,7 +351,7 @@ TEST_F(NodeRouting, ExpertsTheGenesisSeatsRouteFromTheFirstBlockWithoutRegistrat
     auto doc = preset_genesis("localnet", {ValidatorEntry{validator_.public_key(), 10, kAllExperts}});
     ASSERT_TRUE(doc) << doc.error();
     (*doc)["epoch_length"] = 1;  // block 1 rebuilds the committees from the staking contract
-    auto chain = parse_chain_config(*doc);
+    auto chain = chain::parse_chain_config(*doc);
     ASSERT_TRUE(chain) << chain.error();
     auto node = Node::open(HomeLayout{dir_}, NodeConfig{}, *chain, validator_);
     ASSERT_TRUE(node) << node.error();
@@ -371,7 +371,7 @@ TEST_F(NodeRouting, ExpertsTheGenesisSeatsRouteFromTheFirstBlockWithoutRegistrat
     for (const char* bad : {"[]", "[3, 3]", "[2, 1]", "[-1]", "[\"1\"]", "[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16]"}) {
         nlohmann::json d = *doc;
         d["validators"][0]["experts"] = nlohmann::json::parse(bad);
-        auto c = parse_chain_config(d);
+        auto c = chain::parse_chain_config(d);
         EXPECT_FALSE(c) << bad;
         if (!c) {
             EXPECT_NE(c.error().find("experts"), std::string::npos) << c.error();

@@ -4,9 +4,9 @@
 #include <vector>
 
 #include "core/block.hpp"
-#include "node/chain_config.hpp"
+#include "chain/chain_config.hpp"
 
-namespace moe::node {
+namespace moe::chain {
 
 /// The genesis block of a chain and the state trie nodes it commits.
 struct Genesis {
@@ -21,4 +21,4 @@ struct Genesis {
 /// config gives the same block, byte for byte, on every machine.
 [[nodiscard]] Genesis build_genesis(const ChainConfig& config);
 
-}  // namespace moe::node
+}  // namespace moe::chain

@@ -1,10 +1,10 @@
-#include "node/genesis.hpp"
+#include "chain/genesis.hpp"
 
 #include "evm/staking.hpp"
 #include "evm/state.hpp"
-#include "node/screening.hpp"
+#include "chain/screening.hpp"
 
-namespace moe::node {
+namespace moe::chain {
 
 Genesis build_genesis(const ChainConfig& config) {
     core::MemoryNodeStore nodes;
@@ -38,4 +38,4 @@ Genesis build_genesis(const ChainConfig& config) {
     return g;
 }
 
-}  // namespace moe::node
+}  // namespace moe::chain
