@@ -24,10 +24,6 @@ namespace moe::node {
 /// The validator set of height 1: the genesis validators, as staked in the genesis state.
 [[nodiscard]] std::expected<consensus::ValidatorSet, std::string> genesis_validator_set(const chain::ChainConfig& chain);
 
-/// Who may validate, from the staking contract's records: a record counts only when its key
-/// is the staking account's own (votes are checked by recovering the signer's address).
-[[nodiscard]] std::vector<consensus::Candidate> validator_candidates(const std::vector<evm::StakeRecord>& stakes);
-
 /// A whole block on the wire: rlp([header, body]).
 [[nodiscard]] core::Bytes encode_block(const core::Block& block);
 [[nodiscard]] std::expected<core::Block, std::string> decode_block(core::ByteView encoded);

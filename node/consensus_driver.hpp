@@ -189,7 +189,7 @@ class ConsensusDriver {
     [[nodiscard]] core::Bytes routing_extension(std::uint64_t height, const core::Hash& block);
     /// The verdicts the proposer of `height` may carry, from its last commit; nullopt when
     /// routing is off at that height.
-    [[nodiscard]] std::optional<RoutingInput> routing_input(std::uint64_t height, const consensus::ConsensusData& data) const;
+    [[nodiscard]] std::optional<chain::RoutingInput> routing_input(std::uint64_t height, const consensus::ConsensusData& data) const;
     /// The timestamp of a block this validator proposes now: the clock, moved by the dev RPC.
     [[nodiscard]] std::uint64_t proposal_timestamp();
     void propose(std::uint64_t height, std::uint32_t round, std::optional<core::Hash> valid_block, std::int32_t pol_round);

@@ -2,15 +2,16 @@
 
 #include <algorithm>
 
+#include "chain/genesis.hpp"
 #include "consensus/routing.hpp"
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
 #include "evm/precompiles.hpp"
 #include "evm/transition.hpp"
-#include "chain/genesis.hpp"
 #include "node/block_pipeline.hpp"
-#include "node/log.hpp"
 #include "node/chain_files.hpp"
+#include "node/log.hpp"
+#include "node/stored_chain.hpp"
 
 namespace moe::node {
 
@@ -283,16 +284,12 @@ std::expected<core::Hash, SubmitError> Node::admit_raw_transaction(core::ByteVie
     return pool_transaction(PooledTransaction{*txn, *valid, txn->hash(), raw.size(), steady_ms()}, raw);
 }
 
-core::Signature impersonation_signature(const core::Address& sender) {
-    return core::Signature{core::uint256_from_big_endian(sender.view()), 1, 0};
-}
-
 std::expected<core::Hash, SubmitError> Node::submit_impersonated(core::Transaction txn, const core::Address& sender) {
     auto fail = [](std::string m) { return std::unexpected(SubmitError{SubmitError::Kind::kRefused, std::move(m)}); };
     if (!chain_.is_dev_chain()) return fail("impersonated transactions are only for a single-validator devnet");
     txn.chain_id = chain_.chain_id;
     if (auto ok = core::validate_unsigned(txn, chain_.chain_id); !ok) return fail(std::string(core::to_string(ok.error())));
-    txn.signature = impersonation_signature(sender);
+    txn.signature = chain::impersonation_signature(sender);
     const core::Bytes raw = txn.encode();
     if (raw.size() > 128 * 1024) return fail("oversized data");
     PooledTransaction entry{txn, sender, txn.hash(), raw.size(), steady_ms()};
@@ -360,7 +357,7 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
 
 std::optional<core::Address> Node::included_sender(const core::Transaction& txn, const core::Hash& block_hash) const {
     // An impersonated transaction's sender is named by its block, not by a signature; its
-    // signature has s = 1 (impersonation_signature), which no real signature has in practice,
+    // signature has s = 1 (chain::impersonation_signature), which no real signature has in practice,
     // so only those look at the block's consensus data.
     if (chain_.is_dev_chain() && txn.signature.s == 1) {
         if (auto data = consensus_data(block_hash)) {
@@ -408,25 +405,12 @@ bool LogFilter::may_match(const core::Bloom& bloom) const {
     return std::all_of(topics.begin(), topics.end(), any_in);
 }
 
-evm::BlockEnv Node::block_env(const core::BlockHeader& header) const {
-    evm::BlockEnv env;
-    env.number = header.number;
-    env.timestamp = header.timestamp;
-    env.gas_limit = header.gas_limit;
-    env.coinbase = header.beneficiary;
-    env.base_fee = header.base_fee_per_gas.value_or(0);
-    env.prev_randao = header.mix_hash;
-    env.chain_id = chain_.chain_id;
-    env.blob_base_fee = 1;  // no blobs on this chain: the EIP-4844 minimum
-    env.block_hash = [this](std::uint64_t n) { return db_->hash_by_number(n).value_or(core::Hash{}); };
-    return env;
-}
-
 std::expected<CallOutcome, std::string> Node::call(const CallRequest& request, std::uint64_t number, bool next_block,
                                                    evm::Tracer* tracer) const {
     auto header = header_by_number(number);
     if (!header) return std::unexpected("header not found");
-    evm::BlockEnv env = block_env(*header);
+    const StoredChain stored(*this);
+    evm::BlockEnv env = chain::block_env(chain_, stored, *header);
     if (next_block) {
         env.number += 1;
         env.timestamp += 1;
@@ -499,8 +483,11 @@ std::expected<std::vector<TracedTransaction>, std::string> Node::trace_block(
     DbNodeStore store(*db_);
     DbCodeStore codes(*db_);
     evm::State state(&store, &codes, parent->state_root);
-    if (auto ok = apply_protocol_operations(state, block->header, *data, true); !ok) return std::unexpected(ok.error());
-    const evm::BlockEnv env = block_env(block->header);
+    const StoredChain stored(*this);
+    if (auto ok = chain::apply_protocol_operations(chain_, stored, state, block->header, *data, nullptr); !ok) {
+        return std::unexpected(ok.error());
+    }
+    const evm::BlockEnv env = chain::block_env(chain_, stored, block->header);
     std::vector<TracedTransaction> out;
     std::uint64_t gas = 0;
     for (std::size_t i = 0; i <= last; ++i) {
@@ -752,7 +739,7 @@ std::expected<std::uint32_t, std::string> Node::recompute_verdict(const consensu
 std::expected<void, std::string> Node::check_wrong_verdict(const consensus::WrongVerdictEvidence& e, bool pool) const {
     const std::uint64_t at = e.precommit_with_extension.height;
     const std::uint64_t next = head().number + 1;
-    if (at == 0 || at > next || next - at > kMaxEvidenceAge) return std::unexpected("evidence too old");
+    if (at == 0 || at > next || next - at > chain::kMaxEvidenceAge) return std::unexpected("evidence too old");
     auto set = validator_set(at);
     if (!set) return std::unexpected(set.error());
     if (auto v = e.verify(*set, chain_.chain_id); !v) return std::unexpected(v.error());

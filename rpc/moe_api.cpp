@@ -199,7 +199,7 @@ void register_routing_methods(Dispatcher& d, node::Node& node) {
                 entry["agreeing"] = it->second.agreeing;
                 entry["failedOver"] = it->second.failed_over;
                 for (const auto& [a, n] : it->second.missed) entry["missed"][a.hex()] = n;
-                const node::ExpertActivity& act = it->second;
+                const chain::ExpertActivity& act = it->second;
                 if (act.latency_count != 0) {
                     entry["latencyMs"] = {{"count", act.latency_count},
                                           {"mean", act.latency_ms_sum / act.latency_count},

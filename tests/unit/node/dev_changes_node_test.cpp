@@ -136,7 +136,7 @@ TEST_F(DevChangesNode, BlocksWithChangesAndImpersonatedSendersReExecuteToTheSame
         tampered.header.extra_data = d.hash().to_bytes();
         auto r = third->execute_block(tampered, d, 0);
         ASSERT_FALSE(r);
-        EXPECT_EQ(r.error().kind, BlockError::Kind::kInvalid) << r.error().message;
+        EXPECT_EQ(r.error().kind, chain::BlockError::Kind::kInvalid) << r.error().message;
     }
     auto honest = third->execute_block(block2, data2, 0);
     EXPECT_TRUE(honest) << honest.error().message;

@@ -145,7 +145,7 @@ TEST_F(NodeRouting, VerdictsFromThePrecommitRouteTheTransactionAndTamperingIsRef
     // Block 3 carries the aggregated verdicts of the planned experts.
     consensus::ConsensusData d3;
     d3.last_commit = *node_->certificate(2);
-    RoutingInput input;
+    chain::RoutingInput input;
     for (auto& v : consensus::aggregate_certificate(*d3.last_commit, *committees, 6667)) input.verdicts.emplace(std::pair{v.txn_hash, v.expert}, v);
     auto b3 = node_->build_block(validator_.address(), d3, node_->head_header().timestamp + 1, &input);
     ASSERT_TRUE(b3) << b3.error().message;
@@ -168,7 +168,7 @@ TEST_F(NodeRouting, VerdictsFromThePrecommitRouteTheTransactionAndTamperingIsRef
         auto r = check(bad);
         ASSERT_FALSE(r);
         EXPECT_NE(r.error().message.find("routed verdicts"), std::string::npos) << r.error().message;
-        EXPECT_EQ(r.error().kind, BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
+        EXPECT_EQ(r.error().kind, chain::BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
     }
     {
         consensus::ConsensusData bad = b3->consensus_data;
@@ -176,7 +176,7 @@ TEST_F(NodeRouting, VerdictsFromThePrecommitRouteTheTransactionAndTamperingIsRef
         auto r = check(bad);
         ASSERT_FALSE(r);
         EXPECT_NE(r.error().message.find("routing"), std::string::npos) << r.error().message;
-        EXPECT_EQ(r.error().kind, BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
+        EXPECT_EQ(r.error().kind, chain::BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
     }
     {
         consensus::ConsensusData bad = b3->consensus_data;
@@ -242,7 +242,7 @@ TEST_F(NodeRouting, AWrongVerdictIsRecomputedCheckedAndSlashesItsSigner) {
 
     consensus::ConsensusData d3;
     d3.last_commit = *node_->certificate(2);
-    RoutingInput input;
+    chain::RoutingInput input;
     for (auto& v : consensus::aggregate_certificate(*d3.last_commit, *node_->committees(2), 6667)) input.verdicts.emplace(std::pair{v.txn_hash, v.expert}, v);
     auto b3 = node_->build_block(validator_.address(), d3, node_->head_header().timestamp + 1, &input);
     ASSERT_TRUE(b3) << b3.error().message;
@@ -282,7 +282,7 @@ TEST_F(NodeRouting, AWrongVerdictIsRecomputedCheckedAndSlashesItsSigner) {
     auto bad = node_->build_block(validator_.address(), d4, node_->head_header().timestamp + 1);
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message.find("wrong-verdict evidence"), std::string::npos) << bad.error().message;
-    EXPECT_EQ(bad.error().kind, BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
+    EXPECT_EQ(bad.error().kind, chain::BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
     d4.wrong_verdicts = {evidence};
     const auto stake_before = (*node_->stakes(3))[0].stake;
     auto b4 = node_->build_block(validator_.address(), d4, node_->head_header().timestamp + 1);
@@ -305,7 +305,7 @@ TEST_F(NodeRouting, AWrongVerdictIsRecomputedCheckedAndSlashesItsSigner) {
     auto repeat = node_->build_block(validator_.address(), d5, node_->head_header().timestamp + 1);
     ASSERT_FALSE(repeat);
     EXPECT_NE(repeat.error().message.find("already included"), std::string::npos) << repeat.error().message;
-    EXPECT_EQ(repeat.error().kind, BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
+    EXPECT_EQ(repeat.error().kind, chain::BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
 }
 
 TEST_F(NodeRouting, ASilentCommitteeThatFailsOverCostsItsMembersUptime) {
@@ -327,7 +327,7 @@ TEST_F(NodeRouting, ASilentCommitteeThatFailsOverCostsItsMembersUptime) {
 
     consensus::ConsensusData d3;
     d3.last_commit = *node_->certificate(2);
-    RoutingInput input;
+    chain::RoutingInput input;
     for (auto& v : consensus::aggregate_certificate(*d3.last_commit, *node_->committees(2), 6667)) input.verdicts.emplace(std::pair{v.txn_hash, v.expert}, v);
     auto b3 = node_->build_block(validator_.address(), d3, node_->head_header().timestamp + 1, &input);
     ASSERT_TRUE(b3) << b3.error().message;
