@@ -420,11 +420,11 @@ std::expected<bool, BlockError> BlockRun::route(consensus::RoutingRequest& reque
 std::expected<bool, BlockError> BlockRun::run_transaction(const core::Transaction& t, const core::Address& sender,
                                                                 const core::Hash& hash, std::size_t index, bool impersonated) {
     const std::string which = "transaction " + std::to_string(index) + " (" + hash.hex() + ")";
-    std::optional<chain::TransactionVerdict> verdict;
+    std::optional<TransactionVerdict> verdict;
     if (screening_ && ctx_.models.screens()) {
         auto v = screening_->screen(state_, t, sender);
         if (!v) return fault(v.error());
-        if (v->decision == chain::Decision::kReject) {
+        if (v->decision == Decision::kReject) {
             if (!building_) return invalid(which + " is rejected by fraud screening (score " + std::to_string(v->score) + ")");
             note(TransitionNote::Level::kWarn, "producer", "leaving out " + hash.hex() + ": fraud screening score " + std::to_string(v->score));
             return false;

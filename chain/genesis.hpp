@@ -1,10 +1,13 @@
 #pragma once
 
+#include <expected>
+#include <string>
 #include <utility>
 #include <vector>
 
-#include "core/block.hpp"
 #include "chain/chain_config.hpp"
+#include "consensus/validator_set.hpp"
+#include "core/block.hpp"
 
 namespace moe::chain {
 
@@ -20,5 +23,8 @@ struct Genesis {
 /// base fee, the genesis timestamp, and the validator set hash in extra_data. The same
 /// config gives the same block, byte for byte, on every machine.
 [[nodiscard]] Genesis build_genesis(const ChainConfig& config);
+
+/// The validator set of height 1: the genesis validators, as staked in the genesis state.
+[[nodiscard]] std::expected<consensus::ValidatorSet, std::string> genesis_validator_set(const ChainConfig& chain);
 
 }  // namespace moe::chain

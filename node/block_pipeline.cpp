@@ -66,17 +66,6 @@ BlockWrite block_write(const core::Block& block, const std::vector<core::Receipt
     return w;
 }
 
-std::expected<consensus::ValidatorSet, std::string> genesis_validator_set(const chain::ChainConfig& chain) {
-    std::vector<consensus::Validator> validators;
-    for (const chain::GenesisValidator& v : chain.validators) {
-        validators.push_back(consensus::Validator{v.address, core::compress_public_key(v.public_key), v.power, 0});
-    }
-    auto set = consensus::ValidatorSet::make(std::move(validators));
-    if (!set) return std::unexpected(set.error());
-    set->advance(1);
-    return set;
-}
-
 core::Bytes encode_block(const core::Block& block) {
     core::Bytes payload = block.header.encode();
     const core::Bytes body = block.body.encode();

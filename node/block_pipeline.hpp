@@ -21,9 +21,6 @@ namespace moe::node {
                                      std::vector<std::pair<core::Hash, core::Bytes>> nodes,
                                      std::vector<std::pair<core::Hash, core::Bytes>> code);
 
-/// The validator set of height 1: the genesis validators, as staked in the genesis state.
-[[nodiscard]] std::expected<consensus::ValidatorSet, std::string> genesis_validator_set(const chain::ChainConfig& chain);
-
 /// A whole block on the wire: rlp([header, body]).
 [[nodiscard]] core::Bytes encode_block(const core::Block& block);
 [[nodiscard]] std::expected<core::Block, std::string> decode_block(core::ByteView encoded);

@@ -42,7 +42,7 @@ std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& h
     if (!db) return std::unexpected(db.error());
     node->db_ = std::move(*db);
     if (!node->db_->head()) {
-        auto first = genesis_validator_set(node->chain_);
+        auto first = chain::genesis_validator_set(node->chain_);
         if (!first) return std::unexpected("the genesis validator set is invalid: " + first.error());
         BlockWrite w = block_write(genesis.block, {}, genesis.trie_nodes, genesis.code);
         w.extra.push_back({Column::kValidatorSets, {number_key(1), first->encode()}});
