@@ -110,6 +110,9 @@ ConsensusDriver::ConsensusDriver(Node& node, DriverOptions options)
 ConsensusDriver::~ConsensusDriver() { stop(); }
 
 std::expected<std::unique_ptr<ConsensusDriver>, std::string> ConsensusDriver::create(Node& node, DriverOptions options) {
+#if !MOE_TEST_BEHAVIOURS
+    if (options.byzantine_wrong_verdicts) return std::unexpected("this moed is built without the test behaviours (MOE_TEST_BEHAVIOURS)");
+#endif
     std::unique_ptr<ConsensusDriver> d(new ConsensusDriver(node, std::move(options)));
     auto wal = ConsensusWal::open(d->options_.wal_file);
     if (!wal) return std::unexpected("consensus WAL: " + wal.error());
@@ -550,9 +553,11 @@ core::Bytes ConsensusDriver::routing_extension(std::uint64_t height, const core:
         log::warn("routing", "no verdicts at height ", height, ": ", ext.error());
         return {};
     }
+#if MOE_TEST_BEHAVIOURS
     if (options_.byzantine_wrong_verdicts) {
         for (consensus::Verdict& v : ext->verdicts) v.score = v.score < 5000 ? v.score + 5000 : v.score - 5000;
     }
+#endif
     if (!ext->verdicts.empty()) log::debug("routing", "height ", height, ": ", ext->verdicts.size(), " verdicts");
     return ext->encode();
 }

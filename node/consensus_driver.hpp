@@ -65,6 +65,7 @@ struct DriverOptions {
     bool instant_blocks = false;
     /// For tests only (`moed start --byzantine-wrong-verdicts`): every score this validator
     /// signs in its vote extensions is off by 5000, so that recomputing validators catch it.
+    /// Built only with MOE_TEST_BEHAVIOURS (the test builds); create() refuses it otherwise.
     bool byzantine_wrong_verdicts = false;
     /// Told once, on the consensus thread, when the node halts: the WAL or the database failed
     /// (a write, or a read a block depended on). Nothing is signed afterwards; whoever runs the
