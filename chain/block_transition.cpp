@@ -149,8 +149,10 @@ core::Signature impersonation_signature(const core::Address& sender) {
     return core::Signature{core::uint256_from_big_endian(sender.view()), 1, 0};
 }
 
-std::expected<void, std::string> check_consensus_data(const ChainConfig& chain, const ChainReader& reader,
-                                                      const core::BlockHeader& header, const consensus::ConsensusData& data) {
+std::expected<void, std::string> check_consensus_data(const TransitionContext& ctx, const core::BlockHeader& header,
+                                                      const consensus::ConsensusData& data) {
+    const ChainConfig& chain = ctx.chain;
+    const ChainReader& reader = ctx.reader;
     if (header.number == 1) {
         if (data.last_commit) return std::unexpected("block 1 carries a certificate");
     } else {
@@ -188,7 +190,54 @@ std::expected<void, std::string> check_consensus_data(const ChainConfig& chain, 
         if (std::find(seen.begin(), seen.end(), id) != seen.end()) return std::unexpected("evidence repeated");
         seen.push_back(id);
         if (reader.evidence_block(id)) return std::unexpected("evidence already included");
-        if (auto v = reader.check_wrong_verdict(e); !v) return std::unexpected("wrong-verdict evidence: " + v.error());
+        const TransactionLookup committed = [&reader](const core::Hash& t) { return reader.committed_transaction(t); };
+        if (auto v = check_wrong_verdict(ctx, header.number - 1, e, committed); !v) {
+            return std::unexpected("wrong-verdict evidence: " + v.error());
+        }
+    }
+    return {};
+}
+
+std::expected<std::uint32_t, std::string> recompute_verdict(const ChainReader& reader, ChainModels& models, std::uint64_t head,
+                                                            const consensus::Vote& precommit, const consensus::Verdict& claimed,
+                                                            const TransactionLookup& find) {
+    if (!models.screens()) return std::unexpected("this chain has no fraud model");
+    const std::uint64_t h = precommit.height;
+    if (h < 2 || h > head) return std::unexpected("the precommit's height is not committed");
+    const auto block = reader.header(h);
+    const auto parent = reader.header(h - 1);
+    if (!block || !parent) return std::unexpected("no header at the precommit's height");
+    if (block->hash() != precommit.block_hash) return std::unexpected("the precommit is not for the committed block");
+    auto txn = find(claimed.txn_hash);
+    if (!txn) return std::unexpected(txn.error());
+    evm::State state(&reader.trie_nodes(), nullptr, parent->state_root);
+    BlockScreening screening(models, reader.code(), block->timestamp + 1);
+    auto row = screening.features(state, txn->txn, txn->sender);
+    if (!row) return std::unexpected(row.error());
+    if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
+    return models.expert_score(claimed.expert, *row);
+}
+
+std::expected<void, std::string> check_wrong_verdict(const TransitionContext& ctx, std::uint64_t head,
+                                                     const consensus::WrongVerdictEvidence& e, const TransactionLookup& find) {
+    const std::uint64_t at = e.precommit_with_extension.height;
+    const std::uint64_t next = head + 1;
+    if (at == 0 || at > next || next - at > kMaxEvidenceAge) return std::unexpected("evidence too old");
+    auto set = ctx.reader.validator_set(at);
+    if (!set) return std::unexpected(set.error());
+    if (auto v = e.verify(*set, ctx.chain.chain_id); !v) return std::unexpected(v.error());
+    auto committees = ctx.reader.committees(at);
+    if (!committees) return std::unexpected(committees.error());
+    const auto& members = committees->committee(e.claimed.expert);
+    const core::Address& signer = e.precommit_with_extension.validator;
+    if (std::none_of(members.begin(), members.end(), [&](const consensus::CommitteeMember& m) { return m.validator == signer; })) {
+        return std::unexpected("the signer is not in the committee of expert " + std::to_string(e.claimed.expert));
+    }
+    auto score = recompute_verdict(ctx.reader, ctx.models, head, e.precommit_with_extension, e.claimed, find);
+    if (!score) return std::unexpected("cannot recompute the verdict: " + score.error());
+    if (*score != e.recomputed_score) {
+        return std::unexpected("the model gives " + std::to_string(*score) + ", not the evidence's " +
+                               std::to_string(e.recomputed_score));
     }
     return {};
 }
@@ -339,7 +388,7 @@ class BlockRun {
 std::expected<void, BlockError> BlockRun::check_and_apply_protocol_operations() {
     const core::BlockHeader& h = block_.header;
     if (!current_.index_of(h.beneficiary)) return invalid("the proposer is not a validator of this height");
-    if (auto ok = check_consensus_data(chain_, ctx_.reader, h, data_); !ok) return invalid(ok.error());
+    if (auto ok = check_consensus_data(ctx_, h, data_); !ok) return invalid(ok.error());
     // Protocol operations come before the transactions. Decision 003.
     if (auto ok = apply_protocol_operations(chain_, ctx_.reader, state_, h, data_, &out_.notes); !ok) return invalid(ok.error());
     // Screening and classification (decision 005): each transaction against its parties'

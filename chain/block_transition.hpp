@@ -44,6 +44,15 @@ struct BlockError {
     std::string message;
 };
 
+/// A transaction with its sender known.
+struct KnownTransaction {
+    core::Transaction txn;
+    core::Address sender;
+};
+/// Finds a transaction by hash for wrong-verdict evidence: committed, or (for the validator
+/// that checks a peer's precommit) pooled.
+using TransactionLookup = std::function<std::expected<KnownTransaction, std::string>(const core::Hash& txn_hash)>;
+
 /// What the transition reads of the chain committed before the block. A read that fails for
 /// another reason than an absent key is answered as absent and recorded in fault(): every
 /// answer since is suspect, so an error found after a fault is a kFault, never kInvalid.
@@ -62,10 +71,9 @@ class ChainReader {
     [[nodiscard]] virtual std::expected<consensus::ExpertCommittees, std::string> committees(std::uint64_t height) const = 0;
     /// The block that included a piece of evidence, if one did.
     [[nodiscard]] virtual std::optional<std::uint64_t> evidence_block(const core::Hash& evidence_hash) const = 0;
-    /// Everything a block checks of a wrong-verdict evidence against the committed chain: its
-    /// signatures, the signer's committee, its age and the score recomputed on the committed
-    /// transaction's row (decision 004).
-    [[nodiscard]] virtual std::expected<void, std::string> check_wrong_verdict(const consensus::WrongVerdictEvidence& e) const = 0;
+    /// A committed transaction and its sender (the one its block names for an impersonated
+    /// transaction), by hash; an error when none is committed or it has no valid sender.
+    [[nodiscard]] virtual std::expected<KnownTransaction, std::string> committed_transaction(const core::Hash& txn_hash) const = 0;
     /// The first failed read, if any (see above).
     [[nodiscard]] virtual std::optional<std::string> fault() const = 0;
 };
@@ -155,11 +163,26 @@ struct AppliedBlock {
 /// transactions differ.
 [[nodiscard]] core::Signature impersonation_signature(const core::Address& sender);
 
-/// Checks the parent's certificate and the evidence a block carries, at the head `header`'s
-/// parent.
-[[nodiscard]] std::expected<void, std::string> check_consensus_data(const ChainConfig& chain, const ChainReader& reader,
-                                                                    const core::BlockHeader& header,
+/// Checks the parent's certificate and the evidence a block carries, on the state after the
+/// block's parent (the reader's head).
+[[nodiscard]] std::expected<void, std::string> check_consensus_data(const TransitionContext& ctx, const core::BlockHeader& header,
                                                                     const consensus::ConsensusData& data);
+
+/// The score the protocol model gives where `precommit` (at height h, for the block committed at
+/// h) claims `claimed`: expert claimed.expert on the transaction's row over the state after
+/// block h - 1 at block h's timestamp + 1, the state and time its signer used (decision 004).
+/// `head`: the reader's last committed block; `find` looks the transaction up.
+[[nodiscard]] std::expected<std::uint32_t, std::string> recompute_verdict(const ChainReader& reader, ChainModels& models,
+                                                                          std::uint64_t head, const consensus::Vote& precommit,
+                                                                          const consensus::Verdict& claimed,
+                                                                          const TransactionLookup& find);
+
+/// Everything a block checks of a wrong-verdict evidence at `head`: its age, its signatures by a
+/// member of the set of its height, the signer in the committee of the claimed expert at that
+/// height, and the recomputed score equal to the evidence's.
+[[nodiscard]] std::expected<void, std::string> check_wrong_verdict(const TransitionContext& ctx, std::uint64_t head,
+                                                                   const consensus::WrongVerdictEvidence& e,
+                                                                   const TransactionLookup& find);
 
 /// What a block does to the state before its transactions (decision 003): a devnet's changes,
 /// evidence slashes and jails, and the parent's certificate counts who signed. `notes` (may be

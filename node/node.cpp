@@ -697,66 +697,26 @@ bool Node::verdict_sampled(const core::Hash& txn, const core::Address& validator
     return tail % 100 < chain_.routing->sample_percent;
 }
 
+chain::TransactionLookup Node::transaction_lookup(const chain::ChainReader& stored, bool pool) const {
+    return [this, &stored, pool](const core::Hash& hash) -> std::expected<chain::KnownTransaction, std::string> {
+        // A pooled transaction's sender was recovered at admission; recovering it again here
+        // cost more than admission did (scripts/profile.sh on a loaded localnet).
+        if (pool) {
+            if (auto p = pending_transaction(hash)) return chain::KnownTransaction{p->txn, p->sender};
+        }
+        return stored.committed_transaction(hash);
+    };
+}
+
 std::expected<std::uint32_t, std::string> Node::recompute_verdict(const consensus::Vote& precommit,
                                                                   const consensus::Verdict& claimed, bool pool) const {
-    if (!models_->screens()) return std::unexpected("this chain has no fraud model");
-    const std::uint64_t h = precommit.height;
-    if (h < 2 || h > head().number) return std::unexpected("the precommit's height is not committed");
-    const auto block = header_by_number(h);
-    const auto parent = header_by_number(h - 1);
-    if (!block || !parent) return std::unexpected("no header at the precommit's height");
-    if (block->hash() != precommit.block_hash) return std::unexpected("the precommit is not for the committed block");
-    // A pooled transaction's sender was recovered at admission; recovering it again here cost
-    // more than admission did (scripts/profile.sh on a loaded localnet).
-    std::optional<core::Transaction> txn;
-    std::optional<core::Address> sender;
-    if (pool) {
-        if (auto p = pending_transaction(claimed.txn_hash)) {
-            txn = p->txn;
-            sender = p->sender;
-        }
-    }
-    if (!txn) {
-        if (auto loc = db_->tx_location(claimed.txn_hash); loc && loc->block_number <= head().number) {
-            if (auto b = block_by_number(loc->block_number); b && loc->index < b->body.transactions.size()) {
-                txn = b->body.transactions[loc->index];
-                sender = included_sender(*txn, b->header.hash());
-                if (!sender) return std::unexpected("transaction " + claimed.txn_hash.hex() + " has no valid sender");
-            }
-        }
-    }
-    if (!txn) return std::unexpected("transaction " + claimed.txn_hash.hex() + " is not known");
-    DbNodeStore store(*db_);
-    evm::State state(&store, nullptr, parent->state_root);
-    const DbCodeStore blobs(*db_);
-    chain::BlockScreening screening(*models_, blobs, block->timestamp + 1);
-    auto row = screening.features(state, *txn, *sender);
-    if (!row) return std::unexpected(row.error());
-    if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
-    return models_->expert_score(claimed.expert, *row);
+    const StoredChain stored(*this);
+    return chain::recompute_verdict(stored, *models_, head().number, precommit, claimed, transaction_lookup(stored, pool));
 }
 
 std::expected<void, std::string> Node::check_wrong_verdict(const consensus::WrongVerdictEvidence& e, bool pool) const {
-    const std::uint64_t at = e.precommit_with_extension.height;
-    const std::uint64_t next = head().number + 1;
-    if (at == 0 || at > next || next - at > chain::kMaxEvidenceAge) return std::unexpected("evidence too old");
-    auto set = validator_set(at);
-    if (!set) return std::unexpected(set.error());
-    if (auto v = e.verify(*set, chain_.chain_id); !v) return std::unexpected(v.error());
-    auto committees = this->committees(at);
-    if (!committees) return std::unexpected(committees.error());
-    const auto& members = committees->committee(e.claimed.expert);
-    const core::Address& signer = e.precommit_with_extension.validator;
-    if (std::none_of(members.begin(), members.end(), [&](const consensus::CommitteeMember& m) { return m.validator == signer; })) {
-        return std::unexpected("the signer is not in the committee of expert " + std::to_string(e.claimed.expert));
-    }
-    auto score = recompute_verdict(e.precommit_with_extension, e.claimed, pool);
-    if (!score) return std::unexpected("cannot recompute the verdict: " + score.error());
-    if (*score != e.recomputed_score) {
-        return std::unexpected("the model gives " + std::to_string(*score) + ", not the evidence's " +
-                               std::to_string(e.recomputed_score));
-    }
-    return {};
+    const StoredChain stored(*this);
+    return chain::check_wrong_verdict(transition_context(stored), head().number, e, transaction_lookup(stored, pool));
 }
 
 std::expected<chain::TransactionVerdict, std::string> Node::screen_on_head(const core::Transaction& txn, const core::Address& sender,

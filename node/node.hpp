@@ -347,17 +347,13 @@ class Node {
     /// (decision 004): the last 8 bytes of keccak(txn || validator), big-endian, mod 100, below
     /// routing.sample_percent. False where routing is off.
     [[nodiscard]] bool verdict_sampled(const core::Hash& txn, const core::Address& validator) const;
-    /// The score the protocol model gives where `precommit` (at height h, for the block committed
-    /// at h) claims `claimed`: expert claimed.expert on the transaction's row over the state after
-    /// block h - 1 at block h's timestamp + 1, the state and time its signer used (expert_verdicts).
-    /// The transaction is looked up among the committed ones, then, when `pool`, in the mempool.
+    /// chain::recompute_verdict on this node's head: the score the protocol model gives where
+    /// `precommit` claims `claimed`. The transaction is looked up in the mempool first when
+    /// `pool`, then among the committed ones.
     [[nodiscard]] std::expected<std::uint32_t, std::string> recompute_verdict(const consensus::Vote& precommit,
                                                                               const consensus::Verdict& claimed,
                                                                               bool pool) const;
-    /// Everything a block checks of a wrong-verdict evidence at this head: its signatures by a
-    /// member of the set of its height, the signer in the committee of the claimed expert at
-    /// that height, its age, and the recomputed score (committed transactions only unless
-    /// `pool`) equal to the evidence's.
+    /// chain::check_wrong_verdict on this node's head (committed transactions only unless `pool`).
     [[nodiscard]] std::expected<void, std::string> check_wrong_verdict(const consensus::WrongVerdictEvidence& e,
                                                                        bool pool) const;
     /// How an included transaction was routed (nullopt: not included, or not routed).
@@ -378,6 +374,8 @@ class Node {
     /// The committed chain as the block transition reads it (node/block_pipeline.cpp).
     class StoredChain;
     [[nodiscard]] chain::TransitionContext transition_context(const chain::ChainReader& reader) const;
+    /// Finds a transaction for wrong-verdict evidence: in the pool first when `pool`, else committed.
+    [[nodiscard]] chain::TransactionLookup transaction_lookup(const chain::ChainReader& stored, bool pool) const;
     /// An applied block as the node commits it: its batch, its notes logged.
     [[nodiscard]] ExecutedBlock executed_block(chain::AppliedBlock applied) const;
     [[nodiscard]] AccountSnapshot head_account(const core::Address& address) const;

@@ -23,8 +23,17 @@ class Node::StoredChain final : public chain::ChainReader {
     std::optional<std::uint64_t> evidence_block(const core::Hash& evidence_hash) const override {
         return node_.evidence_block(evidence_hash);
     }
-    std::expected<void, std::string> check_wrong_verdict(const consensus::WrongVerdictEvidence& e) const override {
-        return node_.check_wrong_verdict(e, false);
+    std::expected<chain::KnownTransaction, std::string> committed_transaction(const core::Hash& txn_hash) const override {
+        const std::uint64_t head = node_.head().number;
+        if (auto loc = node_.db_->tx_location(txn_hash); loc && loc->block_number <= head) {
+            if (auto b = node_.block_by_number(loc->block_number); b && loc->index < b->body.transactions.size()) {
+                const core::Transaction& txn = b->body.transactions[loc->index];
+                auto sender = node_.included_sender(txn, b->header.hash());
+                if (!sender) return std::unexpected("transaction " + txn_hash.hex() + " has no valid sender");
+                return chain::KnownTransaction{txn, *sender};
+            }
+        }
+        return std::unexpected("transaction " + txn_hash.hex() + " is not known");
     }
     std::optional<std::string> fault() const override { return node_.db_->fault(); }
 

@@ -65,8 +65,8 @@ class MemoryChain final : public ChainReader {
         return consensus::ExpertCommittees::build(*set, {}, 1);
     }
     std::optional<std::uint64_t> evidence_block(const core::Hash&) const override { return std::nullopt; }
-    std::expected<void, std::string> check_wrong_verdict(const consensus::WrongVerdictEvidence&) const override {
-        return std::unexpected("this chain has no committed verdicts");
+    std::expected<KnownTransaction, std::string> committed_transaction(const core::Hash& txn_hash) const override {
+        return std::unexpected("transaction " + txn_hash.hex() + " is not known");
     }
     std::optional<std::string> fault() const override { return fault_; }
 
