@@ -110,6 +110,9 @@ ConsensusDriver::ConsensusDriver(Node& node, DriverOptions options)
 ConsensusDriver::~ConsensusDriver() { stop(); }
 
 std::expected<std::unique_ptr<ConsensusDriver>, std::string> ConsensusDriver::create(Node& node, DriverOptions options) {
+#if !MOE_TEST_BEHAVIOURS
+    if (options.byzantine_wrong_verdicts) return std::unexpected("this moed is built without the test behaviours (MOE_TEST_BEHAVIOURS)");
+#endif
     std::unique_ptr<ConsensusDriver> d(new ConsensusDriver(node, std::move(options)));
     auto wal = ConsensusWal::open(d->options_.wal_file);
     if (!wal) return std::unexpected("consensus WAL: " + wal.error());
@@ -550,18 +553,20 @@ core::Bytes ConsensusDriver::routing_extension(std::uint64_t height, const core:
         log::warn("routing", "no verdicts at height ", height, ": ", ext.error());
         return {};
     }
+#if MOE_TEST_BEHAVIOURS
     if (options_.byzantine_wrong_verdicts) {
         for (consensus::Verdict& v : ext->verdicts) v.score = v.score < 5000 ? v.score + 5000 : v.score - 5000;
     }
+#endif
     if (!ext->verdicts.empty()) log::debug("routing", "height ", height, ": ", ext->verdicts.size(), " verdicts");
     return ext->encode();
 }
 
-std::optional<RoutingInput> ConsensusDriver::routing_input(std::uint64_t height, const consensus::ConsensusData& data) const {
+std::optional<chain::RoutingInput> ConsensusDriver::routing_input(std::uint64_t height, const consensus::ConsensusData& data) const {
     if (!node_.chain().routing || !data.last_commit) return std::nullopt;
     auto committees = node_.committees(height - 1);
     if (!committees || committees->served_experts().empty()) return std::nullopt;
-    RoutingInput in;
+    chain::RoutingInput in;
     for (consensus::AggregatedVerdict& v :
          consensus::aggregate_certificate(*data.last_commit, *committees, node_.chain().routing->quorum_bps)) {
         const std::pair<core::Hash, std::uint32_t> key{v.txn_hash, v.expert};
@@ -603,20 +608,20 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
             data.last_commit = std::move(*last);
         }
         for (const auto& [id, e] : evidence_pool_) {
-            if (data.evidence.size() == Node::kMaxEvidencePerBlock) break;
-            if (!node_.evidence_block(id) && e.first.height + Node::kMaxEvidenceAge >= height) data.evidence.push_back(e);
+            if (data.evidence.size() == chain::kMaxEvidencePerBlock) break;
+            if (!node_.evidence_block(id) && e.first.height + chain::kMaxEvidenceAge >= height) data.evidence.push_back(e);
         }
         // A wrong verdict waits until its transaction is committed: block validity recomputes
         // it on the chain alone.
         for (const auto& [id, e] : wrong_verdict_pool_) {
-            if (data.wrong_verdicts.size() == Node::kMaxEvidencePerBlock) break;
+            if (data.wrong_verdicts.size() == chain::kMaxEvidencePerBlock) break;
             if (!node_.evidence_block(id) && node_.check_wrong_verdict(e, false)) data.wrong_verdicts.push_back(e);
         }
         {
             std::lock_guard lock(inbox_mutex_);
             data.dev.changes = std::exchange(dev_changes_, {});
         }
-        const std::optional<RoutingInput> routing = routing_input(height, data);
+        const std::optional<chain::RoutingInput> routing = routing_input(height, data);
         auto built = node_.build_block(self_, data, proposal_timestamp(), routing ? &*routing : nullptr);
         if (!built && !data.dev.changes.empty()) {
             // Kept for the next block: they were never in a block.
@@ -624,7 +629,7 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
             dev_changes_.insert(dev_changes_.begin(), data.dev.changes.begin(), data.dev.changes.end());
         }
         if (!built) {
-            if (built.error().kind == BlockError::Kind::kFault) return halt("cannot build block " + std::to_string(height) + ": " + built.error().message);
+            if (built.error().kind == chain::BlockError::Kind::kFault) return halt("cannot build block " + std::to_string(height) + ": " + built.error().message);
             log::error("consensus", "cannot build block ", height, ": ", built.error().message);
             return;
         }
@@ -861,7 +866,7 @@ bool ConsensusDriver::execute_proposed(const core::Hash& hash, core::ByteView bl
         auto executed = node_.execute_block(*block, data, replaying_ ? 0 : unix_seconds());
         if (executed) {
             entry.executed = std::move(*executed);
-        } else if (executed.error().kind == BlockError::Kind::kFault) {
+        } else if (executed.error().kind == chain::BlockError::Kind::kFault) {
             // Not the proposer's doing: a nil prevote would count a valid block as invalid.
             // Nothing is signed after a halt (log_wal refuses), so the caller's vote never goes out.
             halt("cannot execute proposed block " + std::to_string(block->header.number) + ": " + executed.error().message);
@@ -897,7 +902,7 @@ void ConsensusDriver::commit(const consensus::Commit& c) {
             e = node_.evidence_block(e->first) ? evidence_pool_.erase(e) : std::next(e);
         }
         for (auto e = wrong_verdict_pool_.begin(); e != wrong_verdict_pool_.end();) {
-            const bool stale = e->second.precommit_with_extension.height + Node::kMaxEvidenceAge < c.height + 1;
+            const bool stale = e->second.precommit_with_extension.height + chain::kMaxEvidenceAge < c.height + 1;
             e = stale || node_.evidence_block(e->first) ? wrong_verdict_pool_.erase(e) : std::next(e);
         }
         std::vector<consensus::Vote> due;
@@ -1054,7 +1059,7 @@ void ConsensusDriver::on_evidence_message(const p2p::PeerId& peer, core::ByteVie
         }
         const std::uint64_t at = w->precommit_with_extension.height;
         const std::uint64_t head = node_.head().number;
-        if (at > head || at + Node::kMaxEvidenceAge < head + 1) return;
+        if (at > head || at + chain::kMaxEvidenceAge < head + 1) return;
         auto set = node_.validator_set(at);
         if (!set) return;
         if (auto v = w->verify(*set, node_.chain().chain_id); !v) {
@@ -1071,7 +1076,7 @@ void ConsensusDriver::on_evidence_message(const p2p::PeerId& peer, core::ByteVie
         return;
     }
     const std::uint64_t head = node_.head().number;
-    if (e->first.height > head + 1 || e->first.height + Node::kMaxEvidenceAge < head + 1) return;
+    if (e->first.height > head + 1 || e->first.height + chain::kMaxEvidenceAge < head + 1) return;
     auto set = node_.validator_set(e->first.height);
     if (!set) return;
     if (auto v = e->verify(*set, node_.chain().chain_id); !v) {
@@ -1156,7 +1161,7 @@ void ConsensusDriver::on_block_response(const p2p::PeerId& peer, core::ByteView 
         return;
     }
     auto executed = node_.execute_block(*block, std::move(*data), 0);
-    if (!executed && executed.error().kind == BlockError::Kind::kFault) {
+    if (!executed && executed.error().kind == chain::BlockError::Kind::kFault) {
         return halt("cannot execute certified block " + std::to_string(number) + ": " + executed.error().message);
     }
     if (!executed) {

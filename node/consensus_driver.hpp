@@ -65,6 +65,7 @@ struct DriverOptions {
     bool instant_blocks = false;
     /// For tests only (`moed start --byzantine-wrong-verdicts`): every score this validator
     /// signs in its vote extensions is off by 5000, so that recomputing validators catch it.
+    /// Built only with MOE_TEST_BEHAVIOURS (the test builds); create() refuses it otherwise.
     bool byzantine_wrong_verdicts = false;
     /// Told once, on the consensus thread, when the node halts: the WAL or the database failed
     /// (a write, or a read a block depended on). Nothing is signed afterwards; whoever runs the
@@ -189,7 +190,7 @@ class ConsensusDriver {
     [[nodiscard]] core::Bytes routing_extension(std::uint64_t height, const core::Hash& block);
     /// The verdicts the proposer of `height` may carry, from its last commit; nullopt when
     /// routing is off at that height.
-    [[nodiscard]] std::optional<RoutingInput> routing_input(std::uint64_t height, const consensus::ConsensusData& data) const;
+    [[nodiscard]] std::optional<chain::RoutingInput> routing_input(std::uint64_t height, const consensus::ConsensusData& data) const;
     /// The timestamp of a block this validator proposes now: the clock, moved by the dev RPC.
     [[nodiscard]] std::uint64_t proposal_timestamp();
     void propose(std::uint64_t height, std::uint32_t round, std::optional<core::Hash> valid_block, std::int32_t pol_round);

@@ -24,8 +24,9 @@
 #include "moe/offline/synthetic.hpp"
 #include "cmd/moed/moe_bench.hpp"
 #include "cmd/moed/screening_replay.hpp"
-#include "node/chain_config.hpp"
+#include "chain/chain_config.hpp"
 #include "node/files.hpp"
+#include "node/chain_files.hpp"
 
 namespace moe::node {
 
@@ -276,8 +277,8 @@ int eval(Args args) {
         return 1;
     }
     // The chain thresholds the traffic figures are counted at: the devnet preset's unless given.
-    std::optional<ScreeningThresholds> thresholds;
-    if (auto preset = parse_chain_config(nlohmann::json::parse(*preset_json("devnet"))); preset) thresholds = preset->screening;
+    std::optional<chain::ScreeningThresholds> thresholds;
+    if (auto preset = chain::parse_chain_config(nlohmann::json::parse(*preset_json("devnet"))); preset) thresholds = preset->screening;
     if (!thresholds) {
         std::fputs("moed moe eval: the devnet preset does not parse\n", stderr);
         return 1;

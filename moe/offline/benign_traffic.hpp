@@ -10,7 +10,7 @@
 /// Ordinary activity of a dev or app chain, generated from a seed: what the labelled Ethereum
 /// accounts of ../shared/data do not show (fresh accounts deploying, minting, swapping and
 /// paying out within seconds). Every transaction is typed and described exactly as the node
-/// describes it (node/screening.cpp `transaction_facts`), and the parties' statistics move
+/// describes it (chain/screening.cpp `transaction_facts`), and the parties' statistics move
 /// as a block moves them, so the rows are the rows a devnet gives. Labelled benign.
 namespace moe::nn {
 
