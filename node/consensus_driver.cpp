@@ -82,23 +82,6 @@ auto numbers_of(core::ByteView in, std::size_t n) {
 /// Pooled transactions on the wire: rlp([raw transaction, ...]), each as a byte string.
 auto pooled_transactions_of(core::ByteView in) { return strings_of(in, std::nullopt); }
 
-/// A proposal on the wire: rlp([proposal, block, consensus data]).
-struct ProposalMessage {
-    consensus::Proposal proposal;
-    core::Bytes block_rlp;
-    consensus::ConsensusData data;
-};
-
-std::expected<ProposalMessage, std::string> decode_proposal_message(core::ByteView payload) {
-    auto parts = strings_of(payload, 3);
-    if (!parts) return std::unexpected("proposal message: " + parts.error());
-    auto proposal = consensus::Proposal::decode((*parts)[0]);
-    if (!proposal) return std::unexpected("proposal: " + proposal.error());
-    auto data = consensus::ConsensusData::decode((*parts)[2]);
-    if (!data) return std::unexpected("consensus data: " + data.error());
-    return ProposalMessage{*proposal, core::Bytes((*parts)[1].begin(), (*parts)[1].end()), std::move(*data)};
-}
-
 }  // namespace
 
 ConsensusDriver::ConsensusDriver(Node& node, DriverOptions options)
@@ -117,6 +100,7 @@ std::expected<std::unique_ptr<ConsensusDriver>, std::string> ConsensusDriver::cr
     auto wal = ConsensusWal::open(d->options_.wal_file);
     if (!wal) return std::unexpected("consensus WAL: " + wal.error());
     d->wal_ = std::move(*wal);
+    d->signer_.emplace(d->options_.validator_key, node.chain().chain_id, *d->wal_);
     if (d->options_.p2p) {
         ConsensusDriver* self = d.get();
         d->p2p_ = std::make_unique<p2p::P2p>(
@@ -346,8 +330,7 @@ void ConsensusDriver::start_height() {
         started_height_ = height;  // its block is built after this: an evm_mine asked so far is served by it
     }
     blocks_.clear();
-    signed_votes_.clear();
-    signed_proposals_.clear();
+    signer_->start_height();
     proposal_messages_.clear();
     if (!replaying_) {
         if (auto r = wal_->rewrite({{WalRecordType::kHeight, numbers({height})}}); !r) {
@@ -389,16 +372,8 @@ void ConsensusDriver::replay_wal() {
 
     // What this validator signed at this height is known before anything is replayed, so a
     // vote asked for again is the same vote, never a new one.
-    for (const WalRecord& r : records) {
-        if (r.type == WalRecordType::kOwnVote) {
-            if (auto v = consensus::Vote::decode(r.body)) {
-                signed_votes_[{v->round, static_cast<std::uint8_t>(v->type)}] = *v;
-            }
-        } else if (r.type == WalRecordType::kOwnProposal) {
-            if (auto m = decode_proposal_message(r.body)) signed_proposals_[m->proposal.round] = r.body;
-        }
-    }
-    log::info("consensus", "replaying ", records.size(), " WAL records of height ", next, " (", signed_votes_.size(),
+    signer_->restore(records);
+    log::info("consensus", "replaying ", records.size(), " WAL records of height ", next, " (", signer_->votes().size(),
               " own votes)");
     replaying_ = true;
     auto set = node_.validator_set(next);
@@ -406,11 +381,7 @@ void ConsensusDriver::replay_wal() {
         replaying_ = false;
         return;
     }
-    auto own_votes = signed_votes_;
-    auto own_proposals = signed_proposals_;
     feed(consensus::StartHeight{next, std::move(*set)});
-    signed_votes_ = std::move(own_votes);
-    signed_proposals_ = std::move(own_proposals);
     for (std::size_t i = 1; i < records.size(); ++i) {
         const WalRecord& r = records[i];
         switch (r.type) {
@@ -424,7 +395,7 @@ void ConsensusDriver::replay_wal() {
                     body = (*parts)[0];
                     recorded_valid = (*parts)[1][0] == 1;
                 }
-                auto m = decode_proposal_message(body);
+                auto m = ProposalMessage::decode(body);
                 if (!m) break;
                 proposal_messages_[m->proposal.round] = core::Bytes(body.begin(), body.end());
                 const bool valid = execute_proposed(m->proposal.block_hash, m->block_rlp, m->data) && recorded_valid;
@@ -468,41 +439,19 @@ void ConsensusDriver::feed(consensus::Event event) {
     }
 }
 
-core::Signature ConsensusDriver::sign(const core::Hash& digest) const {
-    const core::Signature signature = options_.validator_key.sign(digest);
-    consensus::remember_signature(digest, signature, self_);
-    return signature;
-}
-
 std::optional<consensus::Vote> ConsensusDriver::sign_vote(const consensus::SignVote& s) {
-    const std::pair<std::uint32_t, std::uint8_t> key{s.round, static_cast<std::uint8_t>(s.type)};
-    if (auto it = signed_votes_.find(key); it != signed_votes_.end()) {
-        if (it->second.block_hash != s.block_hash) {
-            log::error("consensus", "refusing to sign a second, different vote at height ", s.height, " round ", s.round);
-            return std::nullopt;
+    if (halted_) return std::nullopt;  // nothing is signed after a failed write
+    auto v = signer_->sign_vote(s, [&] { return routing_extension(s.height, s.block_hash); });
+    if (!v) {
+        if (v.error().kind == Signer::Refusal::Kind::kWal) {
+            halt(v.error().message);
+        } else {
+            log::error("consensus", v.error().message);
         }
-        send(MessageType::kVote, it->second.encode(), std::nullopt);
-        return it->second;
+        return std::nullopt;
     }
-    consensus::Vote v;
-    v.type = s.type;
-    v.height = s.height;
-    v.round = s.round;
-    v.block_hash = s.block_hash;
-    v.validator = self_;
-    const std::uint64_t chain_id = node_.chain().chain_id;
-    v.signature = sign(v.signing_digest(chain_id));
-    if (v.type == consensus::VoteType::kPrecommit && !v.is_nil()) {
-        // Vote extensions are signed and verified even while empty; they carry the verdicts
-        // of the experts this validator hosts (decision 004).
-        v.extension = routing_extension(s.height, s.block_hash);
-        v.extension_signature = sign(v.extension_digest(chain_id));
-    }
-    // Logged and synced before anyone can see it: after a crash the WAL says what was signed.
-    if (!log_wal(WalRecordType::kOwnVote, v.encode())) return std::nullopt;
-    signed_votes_[key] = v;
-    send(MessageType::kVote, v.encode(), std::nullopt);
-    return v;
+    send(MessageType::kVote, v->encode(), std::nullopt);
+    return *v;
 }
 
 void ConsensusDriver::carry_out(const consensus::Action& action) {
@@ -577,11 +526,11 @@ std::optional<chain::RoutingInput> ConsensusDriver::routing_input(std::uint64_t 
 
 void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::optional<core::Hash> valid_block,
                               std::int32_t pol_round) {
-    if (auto it = signed_proposals_.find(round); it != signed_proposals_.end()) {
+    if (auto signed_before = signer_->proposal(round)) {
         // Proposed before a restart: the same proposal again, never a second block.
-        auto m = decode_proposal_message(it->second);
+        auto m = ProposalMessage::decode(*signed_before);
         if (!m) return;
-        send(MessageType::kProposal, it->second, std::nullopt);
+        send(MessageType::kProposal, *signed_before, std::nullopt);
         const bool valid = execute_proposed(m->proposal.block_hash, m->block_rlp, m->data);
         feed(consensus::ProposalReceived{m->proposal, valid});
         return;
@@ -643,15 +592,18 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
     proposal.round = round;
     proposal.pol_round = pol_round;
     proposal.block_hash = hash;
-    proposal.proposer = self_;
-    proposal.signature = sign(proposal.signing_digest(node_.chain().chain_id));
-    core::Bytes message = list_of({proposal.encode(), block_rlp, data.encode()});
-    if (!log_wal(WalRecordType::kOwnProposal, message)) return;
-    signed_proposals_[round] = message;
-    proposal_messages_[round] = message;
-    send(MessageType::kProposal, message, std::nullopt);
+    if (halted_) return;
+    auto message = signer_->sign_proposal(ProposalMessage{proposal, std::move(block_rlp), std::move(data)});
+    if (!message) {
+        if (message.error().kind == Signer::Refusal::Kind::kWal) return halt(message.error().message);
+        log::error("consensus", message.error().message);
+        return;
+    }
+    auto signed_proposal = ProposalMessage::decode(*message);
+    proposal_messages_[round] = *message;
+    send(MessageType::kProposal, *message, std::nullopt);
     log::debug("consensus", "proposed block ", height, " round ", round, " ", hash.hex());
-    feed(consensus::ProposalReceived{proposal, true});
+    feed(consensus::ProposalReceived{signed_proposal->proposal, true});
 }
 
 std::uint64_t ConsensusDriver::proposal_timestamp() {
@@ -832,8 +784,7 @@ void ConsensusDriver::restart_at_head() {
     // forgotten on purpose; they were this chain's only signatures (decision 008).
     machine_ = consensus::Tendermint(node_.chain().chain_id, self_, options_.timeouts);
     blocks_.clear();
-    signed_votes_.clear();
-    signed_proposals_.clear();
+    signer_->start_height();
     proposal_messages_.clear();
     future_.clear();
     timers_ = {};
@@ -989,7 +940,7 @@ void ConsensusDriver::handle_message(const PeerMessage& m) {
 }
 
 void ConsensusDriver::on_proposal_message(const p2p::PeerId& peer, core::ByteView payload) {
-    auto m = decode_proposal_message(payload);
+    auto m = ProposalMessage::decode(payload);
     if (!m) {
         if (p2p_) p2p_->disconnect(peer, m.error());
         return;
@@ -1186,7 +1137,7 @@ void ConsensusDriver::on_block_response(const p2p::PeerId& peer, core::ByteView 
 
 void ConsensusDriver::rebroadcast() {
     if (!p2p_) return;
-    for (const auto& [key, vote] : signed_votes_) p2p_->broadcast(MessageType::kVote, vote.encode());
+    for (const auto& [key, vote] : signer_->votes()) p2p_->broadcast(MessageType::kVote, vote.encode());
     if (auto it = proposal_messages_.find(machine_.round()); it != proposal_messages_.end()) {
         p2p_->broadcast(MessageType::kProposal, it->second);
     }
