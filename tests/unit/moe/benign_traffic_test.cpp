@@ -87,8 +87,8 @@ TEST(DrainerTraffic, DrainersCollectFromManySendersAndPassOnNearlyAllOfIt) {
             EXPECT_EQ(e.facts.type, TxType::kTransfer);
             if (drainer.contains(e.from)) {
                 ++sweeps;
-                // Visible once three distinct accounts have paid it.
-                EXPECT_EQ(e.drainer_visible, stats[e.from].in_peers.estimate() >= 3);
+                // Visible once kDrainerVisibleVictims distinct accounts have paid it.
+                EXPECT_EQ(e.drainer_visible, stats[e.from].in_peers.estimate() >= kDrainerVisibleVictims);
             } else {
                 drainer[e.to] = true;
                 ++payments;
@@ -115,7 +115,7 @@ TEST(DrainerTraffic, DrainersCollectFromManySendersAndPassOnNearlyAllOfIt) {
         in += at.first;
         out += at.second;
     }
-    for (const auto& [d, _] : drainer) many_senders += stats[d].in_peers.estimate() >= 3 ? 1 : 0;
+    for (const auto& [d, _] : drainer) many_senders += stats[d].in_peers.estimate() >= kDrainerVisibleVictims ? 1 : 0;
     EXPECT_GE(out * 100, in * 85);
     EXPECT_LE(out, in);
     EXPECT_GT(many_senders, 0);
