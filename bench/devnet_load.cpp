@@ -10,12 +10,13 @@
 #include <thread>
 
 #include "core/keccak.hpp"
-#include "node/chain_config.hpp"
+#include "chain/chain_config.hpp"
 #include "tools/load/load_generator.hpp"
 #include "node/consensus_driver.hpp"
 #include "node/node.hpp"
 #include "rpc/eth_api.hpp"
 #include "rpc/server.hpp"
+#include "node/chain_files.hpp"
 
 using namespace moe;
 using Clock = std::chrono::steady_clock;
@@ -41,7 +42,7 @@ int main(int argc, char** argv) {
     }
     const core::PrivateKey validator = core::PrivateKey::from_seed(core::keccak256(core::as_bytes("validator")));
     doc["validators"] = nlohmann::json::array({{{"public_key", validator.public_key().hex()}, {"power", 1}}});
-    auto chain = node::parse_chain_config(doc);
+    auto chain = chain::parse_chain_config(doc);
     if (!chain) {
         std::fprintf(stderr, "config: %s\n", chain.error().c_str());
         return 1;

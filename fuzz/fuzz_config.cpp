@@ -6,13 +6,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "node/chain_config.hpp"
+#include "chain/chain_config.hpp"
 #include "node/node_config.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     (void)moe::node::parse_node_config(text);
     const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
-    if (!doc.is_discarded()) (void)moe::node::parse_chain_config(doc);
+    if (!doc.is_discarded()) (void)moe::chain::parse_chain_config(doc);
     return 0;
 }

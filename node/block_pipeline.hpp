@@ -10,7 +10,7 @@
 #include "core/block.hpp"
 #include "core/receipt.hpp"
 #include "evm/staking.hpp"
-#include "node/chain_config.hpp"
+#include "chain/chain_config.hpp"
 #include "node/storage/chain_db.hpp"
 
 /// Pieces of the block pipeline that node.cpp, the consensus driver and block sync share.
@@ -20,13 +20,6 @@ namespace moe::node {
 [[nodiscard]] BlockWrite block_write(const core::Block& block, const std::vector<core::Receipt>& receipts,
                                      std::vector<std::pair<core::Hash, core::Bytes>> nodes,
                                      std::vector<std::pair<core::Hash, core::Bytes>> code);
-
-/// The validator set of height 1: the genesis validators, as staked in the genesis state.
-[[nodiscard]] std::expected<consensus::ValidatorSet, std::string> genesis_validator_set(const ChainConfig& chain);
-
-/// Who may validate, from the staking contract's records: a record counts only when its key
-/// is the staking account's own (votes are checked by recovering the signer's address).
-[[nodiscard]] std::vector<consensus::Candidate> validator_candidates(const std::vector<evm::StakeRecord>& stakes);
 
 /// A whole block on the wire: rlp([header, body]).
 [[nodiscard]] core::Bytes encode_block(const core::Block& block);

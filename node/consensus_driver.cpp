@@ -82,23 +82,6 @@ auto numbers_of(core::ByteView in, std::size_t n) {
 /// Pooled transactions on the wire: rlp([raw transaction, ...]), each as a byte string.
 auto pooled_transactions_of(core::ByteView in) { return strings_of(in, std::nullopt); }
 
-/// A proposal on the wire: rlp([proposal, block, consensus data]).
-struct ProposalMessage {
-    consensus::Proposal proposal;
-    core::Bytes block_rlp;
-    consensus::ConsensusData data;
-};
-
-std::expected<ProposalMessage, std::string> decode_proposal_message(core::ByteView payload) {
-    auto parts = strings_of(payload, 3);
-    if (!parts) return std::unexpected("proposal message: " + parts.error());
-    auto proposal = consensus::Proposal::decode((*parts)[0]);
-    if (!proposal) return std::unexpected("proposal: " + proposal.error());
-    auto data = consensus::ConsensusData::decode((*parts)[2]);
-    if (!data) return std::unexpected("consensus data: " + data.error());
-    return ProposalMessage{*proposal, core::Bytes((*parts)[1].begin(), (*parts)[1].end()), std::move(*data)};
-}
-
 }  // namespace
 
 ConsensusDriver::ConsensusDriver(Node& node, DriverOptions options)
@@ -110,10 +93,14 @@ ConsensusDriver::ConsensusDriver(Node& node, DriverOptions options)
 ConsensusDriver::~ConsensusDriver() { stop(); }
 
 std::expected<std::unique_ptr<ConsensusDriver>, std::string> ConsensusDriver::create(Node& node, DriverOptions options) {
+#if !MOE_TEST_BEHAVIOURS
+    if (options.byzantine_wrong_verdicts) return std::unexpected("this moed is built without the test behaviours (MOE_TEST_BEHAVIOURS)");
+#endif
     std::unique_ptr<ConsensusDriver> d(new ConsensusDriver(node, std::move(options)));
     auto wal = ConsensusWal::open(d->options_.wal_file);
     if (!wal) return std::unexpected("consensus WAL: " + wal.error());
     d->wal_ = std::move(*wal);
+    d->signer_.emplace(d->options_.validator_key, node.chain().chain_id, *d->wal_);
     if (d->options_.p2p) {
         ConsensusDriver* self = d.get();
         d->p2p_ = std::make_unique<p2p::P2p>(
@@ -343,8 +330,7 @@ void ConsensusDriver::start_height() {
         started_height_ = height;  // its block is built after this: an evm_mine asked so far is served by it
     }
     blocks_.clear();
-    signed_votes_.clear();
-    signed_proposals_.clear();
+    signer_->start_height();
     proposal_messages_.clear();
     if (!replaying_) {
         if (auto r = wal_->rewrite({{WalRecordType::kHeight, numbers({height})}}); !r) {
@@ -386,16 +372,8 @@ void ConsensusDriver::replay_wal() {
 
     // What this validator signed at this height is known before anything is replayed, so a
     // vote asked for again is the same vote, never a new one.
-    for (const WalRecord& r : records) {
-        if (r.type == WalRecordType::kOwnVote) {
-            if (auto v = consensus::Vote::decode(r.body)) {
-                signed_votes_[{v->round, static_cast<std::uint8_t>(v->type)}] = *v;
-            }
-        } else if (r.type == WalRecordType::kOwnProposal) {
-            if (auto m = decode_proposal_message(r.body)) signed_proposals_[m->proposal.round] = r.body;
-        }
-    }
-    log::info("consensus", "replaying ", records.size(), " WAL records of height ", next, " (", signed_votes_.size(),
+    signer_->restore(records);
+    log::info("consensus", "replaying ", records.size(), " WAL records of height ", next, " (", signer_->votes().size(),
               " own votes)");
     replaying_ = true;
     auto set = node_.validator_set(next);
@@ -403,11 +381,7 @@ void ConsensusDriver::replay_wal() {
         replaying_ = false;
         return;
     }
-    auto own_votes = signed_votes_;
-    auto own_proposals = signed_proposals_;
     feed(consensus::StartHeight{next, std::move(*set)});
-    signed_votes_ = std::move(own_votes);
-    signed_proposals_ = std::move(own_proposals);
     for (std::size_t i = 1; i < records.size(); ++i) {
         const WalRecord& r = records[i];
         switch (r.type) {
@@ -421,7 +395,7 @@ void ConsensusDriver::replay_wal() {
                     body = (*parts)[0];
                     recorded_valid = (*parts)[1][0] == 1;
                 }
-                auto m = decode_proposal_message(body);
+                auto m = ProposalMessage::decode(body);
                 if (!m) break;
                 proposal_messages_[m->proposal.round] = core::Bytes(body.begin(), body.end());
                 const bool valid = execute_proposed(m->proposal.block_hash, m->block_rlp, m->data) && recorded_valid;
@@ -465,41 +439,19 @@ void ConsensusDriver::feed(consensus::Event event) {
     }
 }
 
-core::Signature ConsensusDriver::sign(const core::Hash& digest) const {
-    const core::Signature signature = options_.validator_key.sign(digest);
-    consensus::remember_signature(digest, signature, self_);
-    return signature;
-}
-
 std::optional<consensus::Vote> ConsensusDriver::sign_vote(const consensus::SignVote& s) {
-    const std::pair<std::uint32_t, std::uint8_t> key{s.round, static_cast<std::uint8_t>(s.type)};
-    if (auto it = signed_votes_.find(key); it != signed_votes_.end()) {
-        if (it->second.block_hash != s.block_hash) {
-            log::error("consensus", "refusing to sign a second, different vote at height ", s.height, " round ", s.round);
-            return std::nullopt;
+    if (halted_) return std::nullopt;  // nothing is signed after a failed write
+    auto v = signer_->sign_vote(s, [&] { return routing_extension(s.height, s.block_hash); });
+    if (!v) {
+        if (v.error().kind == Signer::Refusal::Kind::kWal) {
+            halt(v.error().message);
+        } else {
+            log::error("consensus", v.error().message);
         }
-        send(MessageType::kVote, it->second.encode(), std::nullopt);
-        return it->second;
+        return std::nullopt;
     }
-    consensus::Vote v;
-    v.type = s.type;
-    v.height = s.height;
-    v.round = s.round;
-    v.block_hash = s.block_hash;
-    v.validator = self_;
-    const std::uint64_t chain_id = node_.chain().chain_id;
-    v.signature = sign(v.signing_digest(chain_id));
-    if (v.type == consensus::VoteType::kPrecommit && !v.is_nil()) {
-        // Vote extensions are signed and verified even while empty; they carry the verdicts
-        // of the experts this validator hosts (decision 004).
-        v.extension = routing_extension(s.height, s.block_hash);
-        v.extension_signature = sign(v.extension_digest(chain_id));
-    }
-    // Logged and synced before anyone can see it: after a crash the WAL says what was signed.
-    if (!log_wal(WalRecordType::kOwnVote, v.encode())) return std::nullopt;
-    signed_votes_[key] = v;
-    send(MessageType::kVote, v.encode(), std::nullopt);
-    return v;
+    send(MessageType::kVote, v->encode(), std::nullopt);
+    return *v;
 }
 
 void ConsensusDriver::carry_out(const consensus::Action& action) {
@@ -550,18 +502,20 @@ core::Bytes ConsensusDriver::routing_extension(std::uint64_t height, const core:
         log::warn("routing", "no verdicts at height ", height, ": ", ext.error());
         return {};
     }
+#if MOE_TEST_BEHAVIOURS
     if (options_.byzantine_wrong_verdicts) {
         for (consensus::Verdict& v : ext->verdicts) v.score = v.score < 5000 ? v.score + 5000 : v.score - 5000;
     }
+#endif
     if (!ext->verdicts.empty()) log::debug("routing", "height ", height, ": ", ext->verdicts.size(), " verdicts");
     return ext->encode();
 }
 
-std::optional<RoutingInput> ConsensusDriver::routing_input(std::uint64_t height, const consensus::ConsensusData& data) const {
+std::optional<chain::RoutingInput> ConsensusDriver::routing_input(std::uint64_t height, const consensus::ConsensusData& data) const {
     if (!node_.chain().routing || !data.last_commit) return std::nullopt;
     auto committees = node_.committees(height - 1);
     if (!committees || committees->served_experts().empty()) return std::nullopt;
-    RoutingInput in;
+    chain::RoutingInput in;
     for (consensus::AggregatedVerdict& v :
          consensus::aggregate_certificate(*data.last_commit, *committees, node_.chain().routing->quorum_bps)) {
         const std::pair<core::Hash, std::uint32_t> key{v.txn_hash, v.expert};
@@ -572,11 +526,11 @@ std::optional<RoutingInput> ConsensusDriver::routing_input(std::uint64_t height,
 
 void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::optional<core::Hash> valid_block,
                               std::int32_t pol_round) {
-    if (auto it = signed_proposals_.find(round); it != signed_proposals_.end()) {
+    if (auto signed_before = signer_->proposal(round)) {
         // Proposed before a restart: the same proposal again, never a second block.
-        auto m = decode_proposal_message(it->second);
+        auto m = ProposalMessage::decode(*signed_before);
         if (!m) return;
-        send(MessageType::kProposal, it->second, std::nullopt);
+        send(MessageType::kProposal, *signed_before, std::nullopt);
         const bool valid = execute_proposed(m->proposal.block_hash, m->block_rlp, m->data);
         feed(consensus::ProposalReceived{m->proposal, valid});
         return;
@@ -603,20 +557,20 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
             data.last_commit = std::move(*last);
         }
         for (const auto& [id, e] : evidence_pool_) {
-            if (data.evidence.size() == Node::kMaxEvidencePerBlock) break;
-            if (!node_.evidence_block(id) && e.first.height + Node::kMaxEvidenceAge >= height) data.evidence.push_back(e);
+            if (data.evidence.size() == chain::kMaxEvidencePerBlock) break;
+            if (!node_.evidence_block(id) && e.first.height + chain::kMaxEvidenceAge >= height) data.evidence.push_back(e);
         }
         // A wrong verdict waits until its transaction is committed: block validity recomputes
         // it on the chain alone.
         for (const auto& [id, e] : wrong_verdict_pool_) {
-            if (data.wrong_verdicts.size() == Node::kMaxEvidencePerBlock) break;
+            if (data.wrong_verdicts.size() == chain::kMaxEvidencePerBlock) break;
             if (!node_.evidence_block(id) && node_.check_wrong_verdict(e, false)) data.wrong_verdicts.push_back(e);
         }
         {
             std::lock_guard lock(inbox_mutex_);
             data.dev.changes = std::exchange(dev_changes_, {});
         }
-        const std::optional<RoutingInput> routing = routing_input(height, data);
+        const std::optional<chain::RoutingInput> routing = routing_input(height, data);
         auto built = node_.build_block(self_, data, proposal_timestamp(), routing ? &*routing : nullptr);
         if (!built && !data.dev.changes.empty()) {
             // Kept for the next block: they were never in a block.
@@ -624,7 +578,7 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
             dev_changes_.insert(dev_changes_.begin(), data.dev.changes.begin(), data.dev.changes.end());
         }
         if (!built) {
-            if (built.error().kind == BlockError::Kind::kFault) return halt("cannot build block " + std::to_string(height) + ": " + built.error().message);
+            if (built.error().kind == chain::BlockError::Kind::kFault) return halt("cannot build block " + std::to_string(height) + ": " + built.error().message);
             log::error("consensus", "cannot build block ", height, ": ", built.error().message);
             return;
         }
@@ -638,15 +592,18 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
     proposal.round = round;
     proposal.pol_round = pol_round;
     proposal.block_hash = hash;
-    proposal.proposer = self_;
-    proposal.signature = sign(proposal.signing_digest(node_.chain().chain_id));
-    core::Bytes message = list_of({proposal.encode(), block_rlp, data.encode()});
-    if (!log_wal(WalRecordType::kOwnProposal, message)) return;
-    signed_proposals_[round] = message;
-    proposal_messages_[round] = message;
-    send(MessageType::kProposal, message, std::nullopt);
+    if (halted_) return;
+    auto message = signer_->sign_proposal(ProposalMessage{proposal, std::move(block_rlp), std::move(data)});
+    if (!message) {
+        if (message.error().kind == Signer::Refusal::Kind::kWal) return halt(message.error().message);
+        log::error("consensus", message.error().message);
+        return;
+    }
+    auto signed_proposal = ProposalMessage::decode(*message);
+    proposal_messages_[round] = *message;
+    send(MessageType::kProposal, *message, std::nullopt);
     log::debug("consensus", "proposed block ", height, " round ", round, " ", hash.hex());
-    feed(consensus::ProposalReceived{proposal, true});
+    feed(consensus::ProposalReceived{signed_proposal->proposal, true});
 }
 
 std::uint64_t ConsensusDriver::proposal_timestamp() {
@@ -827,8 +784,7 @@ void ConsensusDriver::restart_at_head() {
     // forgotten on purpose; they were this chain's only signatures (decision 008).
     machine_ = consensus::Tendermint(node_.chain().chain_id, self_, options_.timeouts);
     blocks_.clear();
-    signed_votes_.clear();
-    signed_proposals_.clear();
+    signer_->start_height();
     proposal_messages_.clear();
     future_.clear();
     timers_ = {};
@@ -861,7 +817,7 @@ bool ConsensusDriver::execute_proposed(const core::Hash& hash, core::ByteView bl
         auto executed = node_.execute_block(*block, data, replaying_ ? 0 : unix_seconds());
         if (executed) {
             entry.executed = std::move(*executed);
-        } else if (executed.error().kind == BlockError::Kind::kFault) {
+        } else if (executed.error().kind == chain::BlockError::Kind::kFault) {
             // Not the proposer's doing: a nil prevote would count a valid block as invalid.
             // Nothing is signed after a halt (log_wal refuses), so the caller's vote never goes out.
             halt("cannot execute proposed block " + std::to_string(block->header.number) + ": " + executed.error().message);
@@ -897,7 +853,7 @@ void ConsensusDriver::commit(const consensus::Commit& c) {
             e = node_.evidence_block(e->first) ? evidence_pool_.erase(e) : std::next(e);
         }
         for (auto e = wrong_verdict_pool_.begin(); e != wrong_verdict_pool_.end();) {
-            const bool stale = e->second.precommit_with_extension.height + Node::kMaxEvidenceAge < c.height + 1;
+            const bool stale = e->second.precommit_with_extension.height + chain::kMaxEvidenceAge < c.height + 1;
             e = stale || node_.evidence_block(e->first) ? wrong_verdict_pool_.erase(e) : std::next(e);
         }
         std::vector<consensus::Vote> due;
@@ -984,7 +940,7 @@ void ConsensusDriver::handle_message(const PeerMessage& m) {
 }
 
 void ConsensusDriver::on_proposal_message(const p2p::PeerId& peer, core::ByteView payload) {
-    auto m = decode_proposal_message(payload);
+    auto m = ProposalMessage::decode(payload);
     if (!m) {
         if (p2p_) p2p_->disconnect(peer, m.error());
         return;
@@ -1054,7 +1010,7 @@ void ConsensusDriver::on_evidence_message(const p2p::PeerId& peer, core::ByteVie
         }
         const std::uint64_t at = w->precommit_with_extension.height;
         const std::uint64_t head = node_.head().number;
-        if (at > head || at + Node::kMaxEvidenceAge < head + 1) return;
+        if (at > head || at + chain::kMaxEvidenceAge < head + 1) return;
         auto set = node_.validator_set(at);
         if (!set) return;
         if (auto v = w->verify(*set, node_.chain().chain_id); !v) {
@@ -1071,7 +1027,7 @@ void ConsensusDriver::on_evidence_message(const p2p::PeerId& peer, core::ByteVie
         return;
     }
     const std::uint64_t head = node_.head().number;
-    if (e->first.height > head + 1 || e->first.height + Node::kMaxEvidenceAge < head + 1) return;
+    if (e->first.height > head + 1 || e->first.height + chain::kMaxEvidenceAge < head + 1) return;
     auto set = node_.validator_set(e->first.height);
     if (!set) return;
     if (auto v = e->verify(*set, node_.chain().chain_id); !v) {
@@ -1156,7 +1112,7 @@ void ConsensusDriver::on_block_response(const p2p::PeerId& peer, core::ByteView 
         return;
     }
     auto executed = node_.execute_block(*block, std::move(*data), 0);
-    if (!executed && executed.error().kind == BlockError::Kind::kFault) {
+    if (!executed && executed.error().kind == chain::BlockError::Kind::kFault) {
         return halt("cannot execute certified block " + std::to_string(number) + ": " + executed.error().message);
     }
     if (!executed) {
@@ -1181,7 +1137,7 @@ void ConsensusDriver::on_block_response(const p2p::PeerId& peer, core::ByteView 
 
 void ConsensusDriver::rebroadcast() {
     if (!p2p_) return;
-    for (const auto& [key, vote] : signed_votes_) p2p_->broadcast(MessageType::kVote, vote.encode());
+    for (const auto& [key, vote] : signer_->votes()) p2p_->broadcast(MessageType::kVote, vote.encode());
     if (auto it = proposal_messages_.find(machine_.round()); it != proposal_messages_.end()) {
         p2p_->broadcast(MessageType::kProposal, it->second);
     }

@@ -22,6 +22,7 @@
 #include "node/consensus_wal.hpp"
 #include "node/node.hpp"
 #include "node/p2p/p2p.hpp"
+#include "node/signer.hpp"
 
 /// Runs consensus for a node: the Tendermint machine of consensus/, fed from the network,
 /// timers and the WAL; the signer that refuses to double-sign; gossip; block sync.
@@ -65,6 +66,7 @@ struct DriverOptions {
     bool instant_blocks = false;
     /// For tests only (`moed start --byzantine-wrong-verdicts`): every score this validator
     /// signs in its vote extensions is off by 5000, so that recomputing validators catch it.
+    /// Built only with MOE_TEST_BEHAVIOURS (the test builds); create() refuses it otherwise.
     bool byzantine_wrong_verdicts = false;
     /// Told once, on the consensus thread, when the node halts: the WAL or the database failed
     /// (a write, or a read a block depended on). Nothing is signed afterwards; whoever runs the
@@ -180,16 +182,14 @@ class ConsensusDriver {
     [[nodiscard]] bool log_wal(WalRecordType type, core::Bytes body);
     /// Stops acting and shuts the process down cleanly (the WAL cannot be written).
     void halt(const std::string& why);
+    /// The signer's vote, sent; nothing when it refuses (a WAL failure halts the node).
     [[nodiscard]] std::optional<consensus::Vote> sign_vote(const consensus::SignVote& s);
-    /// Signs with the validator key, and lets the consensus checks know the signature is ours
-    /// (they would otherwise recover it from the vote set, the certificate and the proposal).
-    [[nodiscard]] core::Signature sign(const core::Hash& digest) const;
     /// The vote extension of a precommit for `block` at `height`: this validator's verdicts
     /// on the pooled transactions routed to the experts it hosts (decision 004, the node).
     [[nodiscard]] core::Bytes routing_extension(std::uint64_t height, const core::Hash& block);
     /// The verdicts the proposer of `height` may carry, from its last commit; nullopt when
     /// routing is off at that height.
-    [[nodiscard]] std::optional<RoutingInput> routing_input(std::uint64_t height, const consensus::ConsensusData& data) const;
+    [[nodiscard]] std::optional<chain::RoutingInput> routing_input(std::uint64_t height, const consensus::ConsensusData& data) const;
     /// The timestamp of a block this validator proposes now: the clock, moved by the dev RPC.
     [[nodiscard]] std::uint64_t proposal_timestamp();
     void propose(std::uint64_t height, std::uint32_t round, std::optional<core::Hash> valid_block, std::int32_t pol_round);
@@ -227,8 +227,7 @@ class ConsensusDriver {
     // Consensus-thread state.
     std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
     std::map<core::Hash, ProposedBlock> blocks_;                    ///< of the current height, by hash
-    std::map<std::pair<std::uint32_t, std::uint8_t>, consensus::Vote> signed_votes_;  ///< (round, type) of this height
-    std::map<std::uint32_t, core::Bytes> signed_proposals_;        ///< round -> proposal message of this height
+    std::optional<Signer> signer_;  ///< this validator's votes and proposals of this height (after the WAL opens)
     std::map<std::uint32_t, core::Bytes> proposal_messages_;       ///< round -> a proposal message seen
     std::deque<PeerMessage> future_;                               ///< messages of the next heights
     std::map<core::Hash, consensus::WrongVerdictEvidence> wrong_verdict_pool_;  ///< by evidence hash

@@ -3,7 +3,8 @@
 #include <fstream>
 
 #include "core/random.hpp"
-#include "node/chain_config.hpp"
+#include "chain/chain_config.hpp"
+#include "node/chain_files.hpp"
 
 namespace moe::node {
 
@@ -55,7 +56,7 @@ std::expected<json, std::string> preset_genesis(std::string_view preset, const s
         if (!v.experts.empty()) entry["experts"] = v.experts;
         genesis["validators"].push_back(std::move(entry));
     }
-    if (auto c = parse_chain_config(genesis); !c) return std::unexpected("the preset is invalid: " + c.error());
+    if (auto c = chain::parse_chain_config(genesis); !c) return std::unexpected("the preset is invalid: " + c.error());
     return genesis;
 }
 

@@ -2,36 +2,38 @@
 
 #include <algorithm>
 
+#include "chain/genesis.hpp"
 #include "consensus/routing.hpp"
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
 #include "evm/precompiles.hpp"
 #include "evm/transition.hpp"
-#include "node/genesis.hpp"
 #include "node/block_pipeline.hpp"
+#include "node/chain_files.hpp"
 #include "node/log.hpp"
+#include "node/stored_chain.hpp"
 
 namespace moe::node {
 
-Node::Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator)
+Node::Node(NodeConfig config, chain::ChainConfig chain, core::PrivateKey validator)
     : config_(std::move(config)), chain_(std::move(chain)), validator_(validator),
-      staking_(staking_rules(chain_)),
+      staking_(chain::staking_rules(chain_)),
       mempool_(MempoolLimits{.max_transactions = config_.mempool_max_transactions,
                              .max_per_sender = config_.mempool_max_per_sender}) {}
 
 Node::~Node() = default;
 
-std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& home, NodeConfig config, ChainConfig chain,
+std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& home, NodeConfig config, chain::ChainConfig chain,
                                                              core::PrivateKey validator) {
     std::unique_ptr<Node> node(new Node(std::move(config), std::move(chain), validator));
-    const Genesis genesis = build_genesis(node->chain_);
+    const chain::Genesis genesis = chain::build_genesis(node->chain_);
     node->genesis_hash_ = genesis.block.header.hash();
-    auto models = ChainModels::load(node->chain_, home.root / "models");
+    auto models = load_chain_models(node->chain_, home.root / "models");
     if (!models) return std::unexpected(models.error());
     node->models_ = std::move(*models);
     if (node->chain_.routing && node->models_->screens()) {
         // A routing gate governance sets must have the shape of the protocol model's gate.
-        evm::StakingRules rules = staking_rules(node->chain_);
+        evm::StakingRules rules = chain::staking_rules(node->chain_);
         rules.gate_experts = static_cast<std::uint32_t>(node->models_->fraud_experts());
         rules.gate_features = static_cast<std::uint32_t>(nn::kFraudFeatures);
         node->staking_ = evm::StakingContract(rules);
@@ -40,7 +42,7 @@ std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& h
     if (!db) return std::unexpected(db.error());
     node->db_ = std::move(*db);
     if (!node->db_->head()) {
-        auto first = genesis_validator_set(node->chain_);
+        auto first = chain::genesis_validator_set(node->chain_);
         if (!first) return std::unexpected("the genesis validator set is invalid: " + first.error());
         BlockWrite w = block_write(genesis.block, {}, genesis.trie_nodes, genesis.code);
         w.extra.push_back({Column::kValidatorSets, {number_key(1), first->encode()}});
@@ -282,16 +284,12 @@ std::expected<core::Hash, SubmitError> Node::admit_raw_transaction(core::ByteVie
     return pool_transaction(PooledTransaction{*txn, *valid, txn->hash(), raw.size(), steady_ms()}, raw);
 }
 
-core::Signature impersonation_signature(const core::Address& sender) {
-    return core::Signature{core::uint256_from_big_endian(sender.view()), 1, 0};
-}
-
 std::expected<core::Hash, SubmitError> Node::submit_impersonated(core::Transaction txn, const core::Address& sender) {
     auto fail = [](std::string m) { return std::unexpected(SubmitError{SubmitError::Kind::kRefused, std::move(m)}); };
     if (!chain_.is_dev_chain()) return fail("impersonated transactions are only for a single-validator devnet");
     txn.chain_id = chain_.chain_id;
     if (auto ok = core::validate_unsigned(txn, chain_.chain_id); !ok) return fail(std::string(core::to_string(ok.error())));
-    txn.signature = impersonation_signature(sender);
+    txn.signature = chain::impersonation_signature(sender);
     const core::Bytes raw = txn.encode();
     if (raw.size() > 128 * 1024) return fail("oversized data");
     PooledTransaction entry{txn, sender, txn.hash(), raw.size(), steady_ms()};
@@ -316,7 +314,8 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
         Mempool::AdmissionCheck screen;
         if (models_->screens()) {
             screen = [&]() -> std::expected<void, std::string> {
-                BlockScreening screening(*models_, *db_, head_header_.timestamp + 1);
+                const DbCodeStore blobs(*db_);
+                chain::BlockScreening screening(*models_, blobs, head_header_.timestamp + 1);
                 auto verdict = screening.screen(state, txn, sender);
                 if (!verdict) return std::unexpected("fraud screening failed: " + verdict.error());
                 stats_.screened[static_cast<std::size_t>(verdict->decision)] += 1;  // mutex_ is held
@@ -332,11 +331,11 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
                 // includes it decides, on the statistics after those (a block leaves out a
                 // rejected transaction, and the pool drops it); else the refusal is final.
                 const bool depends_on_pool = mempool_.involves(sender) || (txn.to && mempool_.involves(*txn.to));
-                if (verdict->decision == Decision::kReject && depends_on_pool) {
+                if (verdict->decision == chain::Decision::kReject && depends_on_pool) {
                     stats_.deferred_rejections += 1;
                     return {};
                 }
-                if (verdict->decision == Decision::kReject) {
+                if (verdict->decision == chain::Decision::kReject) {
                     return std::unexpected("transaction rejected by fraud screening: risk score " + std::to_string(verdict->score) +
                                            " >= reject threshold " + std::to_string(models_->thresholds().reject_score));
                 }
@@ -358,7 +357,7 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
 
 std::optional<core::Address> Node::included_sender(const core::Transaction& txn, const core::Hash& block_hash) const {
     // An impersonated transaction's sender is named by its block, not by a signature; its
-    // signature has s = 1 (impersonation_signature), which no real signature has in practice,
+    // signature has s = 1 (chain::impersonation_signature), which no real signature has in practice,
     // so only those look at the block's consensus data.
     if (chain_.is_dev_chain() && txn.signature.s == 1) {
         if (auto data = consensus_data(block_hash)) {
@@ -406,25 +405,12 @@ bool LogFilter::may_match(const core::Bloom& bloom) const {
     return std::all_of(topics.begin(), topics.end(), any_in);
 }
 
-evm::BlockEnv Node::block_env(const core::BlockHeader& header) const {
-    evm::BlockEnv env;
-    env.number = header.number;
-    env.timestamp = header.timestamp;
-    env.gas_limit = header.gas_limit;
-    env.coinbase = header.beneficiary;
-    env.base_fee = header.base_fee_per_gas.value_or(0);
-    env.prev_randao = header.mix_hash;
-    env.chain_id = chain_.chain_id;
-    env.blob_base_fee = 1;  // no blobs on this chain: the EIP-4844 minimum
-    env.block_hash = [this](std::uint64_t n) { return db_->hash_by_number(n).value_or(core::Hash{}); };
-    return env;
-}
-
 std::expected<CallOutcome, std::string> Node::call(const CallRequest& request, std::uint64_t number, bool next_block,
                                                    evm::Tracer* tracer) const {
     auto header = header_by_number(number);
     if (!header) return std::unexpected("header not found");
-    evm::BlockEnv env = block_env(*header);
+    const StoredChain stored(*this);
+    evm::BlockEnv env = chain::block_env(chain_, stored, *header);
     if (next_block) {
         env.number += 1;
         env.timestamp += 1;
@@ -497,8 +483,11 @@ std::expected<std::vector<TracedTransaction>, std::string> Node::trace_block(
     DbNodeStore store(*db_);
     DbCodeStore codes(*db_);
     evm::State state(&store, &codes, parent->state_root);
-    if (auto ok = apply_protocol_operations(state, block->header, *data, true); !ok) return std::unexpected(ok.error());
-    const evm::BlockEnv env = block_env(block->header);
+    const StoredChain stored(*this);
+    if (auto ok = chain::apply_protocol_operations(chain_, stored, state, block->header, *data, nullptr); !ok) {
+        return std::unexpected(ok.error());
+    }
+    const evm::BlockEnv env = chain::block_env(chain_, stored, block->header);
     std::vector<TracedTransaction> out;
     std::uint64_t gas = 0;
     for (std::size_t i = 0; i <= last; ++i) {
@@ -639,8 +628,9 @@ std::expected<consensus::VerdictExtension, std::string> Node::expert_verdicts(
     const core::BlockHeader head = head_header();
     DbNodeStore store(*db_);
     evm::State state(&store, nullptr, head.state_root);
-    BlockScreening screening(*models_, *db_, timestamp);
-    const RoutingConfig& rc = *chain_.routing;
+    const DbCodeStore blobs(*db_);
+    chain::BlockScreening screening(*models_, blobs, timestamp);
+    const chain::RoutingConfig& rc = *chain_.routing;
     const std::optional<core::Bytes> gate = evm::read_routing_gate(state);
     std::vector<nn::FraudFeatures> rows;
     std::vector<consensus::RoutingRequest> requests;
@@ -685,7 +675,7 @@ std::expected<consensus::VerdictExtension, std::string> Node::expert_verdicts(
             const PooledTransaction& p = txns[todo[j].second];
             std::uint8_t cls = 255;
             if (p.txn.to) {
-                if (auto c = read_contract_class(state, *p.txn.to)) cls = static_cast<std::uint8_t>(c->contract_class);
+                if (auto c = chain::read_contract_class(state, *p.txn.to)) cls = static_cast<std::uint8_t>(c->contract_class);
             }
             out.verdicts.push_back({p.hash, todo[a].first, (*scores)[j - a], cls});
         }
@@ -707,109 +697,71 @@ bool Node::verdict_sampled(const core::Hash& txn, const core::Address& validator
     return tail % 100 < chain_.routing->sample_percent;
 }
 
+chain::TransactionLookup Node::transaction_lookup(const chain::ChainReader& stored, bool pool) const {
+    return [this, &stored, pool](const core::Hash& hash) -> std::expected<chain::KnownTransaction, std::string> {
+        // A pooled transaction's sender was recovered at admission; recovering it again here
+        // cost more than admission did (scripts/profile.sh on a loaded localnet).
+        if (pool) {
+            if (auto p = pending_transaction(hash)) return chain::KnownTransaction{p->txn, p->sender};
+        }
+        return stored.committed_transaction(hash);
+    };
+}
+
 std::expected<std::uint32_t, std::string> Node::recompute_verdict(const consensus::Vote& precommit,
                                                                   const consensus::Verdict& claimed, bool pool) const {
-    if (!models_->screens()) return std::unexpected("this chain has no fraud model");
-    const std::uint64_t h = precommit.height;
-    if (h < 2 || h > head().number) return std::unexpected("the precommit's height is not committed");
-    const auto block = header_by_number(h);
-    const auto parent = header_by_number(h - 1);
-    if (!block || !parent) return std::unexpected("no header at the precommit's height");
-    if (block->hash() != precommit.block_hash) return std::unexpected("the precommit is not for the committed block");
-    // A pooled transaction's sender was recovered at admission; recovering it again here cost
-    // more than admission did (scripts/profile.sh on a loaded localnet).
-    std::optional<core::Transaction> txn;
-    std::optional<core::Address> sender;
-    if (pool) {
-        if (auto p = pending_transaction(claimed.txn_hash)) {
-            txn = p->txn;
-            sender = p->sender;
-        }
-    }
-    if (!txn) {
-        if (auto loc = db_->tx_location(claimed.txn_hash); loc && loc->block_number <= head().number) {
-            if (auto b = block_by_number(loc->block_number); b && loc->index < b->body.transactions.size()) {
-                txn = b->body.transactions[loc->index];
-                sender = included_sender(*txn, b->header.hash());
-                if (!sender) return std::unexpected("transaction " + claimed.txn_hash.hex() + " has no valid sender");
-            }
-        }
-    }
-    if (!txn) return std::unexpected("transaction " + claimed.txn_hash.hex() + " is not known");
-    DbNodeStore store(*db_);
-    evm::State state(&store, nullptr, parent->state_root);
-    BlockScreening screening(*models_, *db_, block->timestamp + 1);
-    auto row = screening.features(state, *txn, *sender);
-    if (!row) return std::unexpected(row.error());
-    if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
-    return models_->expert_score(claimed.expert, *row);
+    const StoredChain stored(*this);
+    return chain::recompute_verdict(stored, *models_, head().number, precommit, claimed, transaction_lookup(stored, pool));
 }
 
 std::expected<void, std::string> Node::check_wrong_verdict(const consensus::WrongVerdictEvidence& e, bool pool) const {
-    const std::uint64_t at = e.precommit_with_extension.height;
-    const std::uint64_t next = head().number + 1;
-    if (at == 0 || at > next || next - at > kMaxEvidenceAge) return std::unexpected("evidence too old");
-    auto set = validator_set(at);
-    if (!set) return std::unexpected(set.error());
-    if (auto v = e.verify(*set, chain_.chain_id); !v) return std::unexpected(v.error());
-    auto committees = this->committees(at);
-    if (!committees) return std::unexpected(committees.error());
-    const auto& members = committees->committee(e.claimed.expert);
-    const core::Address& signer = e.precommit_with_extension.validator;
-    if (std::none_of(members.begin(), members.end(), [&](const consensus::CommitteeMember& m) { return m.validator == signer; })) {
-        return std::unexpected("the signer is not in the committee of expert " + std::to_string(e.claimed.expert));
-    }
-    auto score = recompute_verdict(e.precommit_with_extension, e.claimed, pool);
-    if (!score) return std::unexpected("cannot recompute the verdict: " + score.error());
-    if (*score != e.recomputed_score) {
-        return std::unexpected("the model gives " + std::to_string(*score) + ", not the evidence's " +
-                               std::to_string(e.recomputed_score));
-    }
-    return {};
+    const StoredChain stored(*this);
+    return chain::check_wrong_verdict(transition_context(stored), head().number, e, transaction_lookup(stored, pool));
 }
 
-std::expected<TransactionVerdict, std::string> Node::screen_on_head(const core::Transaction& txn, const core::Address& sender,
-                                                                   Explain explain) const {
+std::expected<chain::TransactionVerdict, std::string> Node::screen_on_head(const core::Transaction& txn, const core::Address& sender,
+                                                                   chain::Explain explain) const {
     if (!models_->screens()) return std::unexpected("this chain screens no transactions (its genesis names no fraud model)");
     const core::BlockHeader head = head_header();
     DbNodeStore store(*db_);
     evm::State state(&store, nullptr, head.state_root);
-    BlockScreening screening(*models_, *db_, head.timestamp + 1);
+    const DbCodeStore blobs(*db_);
+    chain::BlockScreening screening(*models_, blobs, head.timestamp + 1);
     auto v = screening.screen(state, txn, sender, explain);
     if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
     return v;
 }
 
-std::expected<TransactionVerdict, SubmitError> Node::score_transaction(core::ByteView raw) const {
+std::expected<chain::TransactionVerdict, SubmitError> Node::score_transaction(core::ByteView raw) const {
     using Kind = SubmitError::Kind;
     auto fail = [](Kind kind, std::string m) { return std::unexpected(SubmitError{kind, std::move(m)}); };
     auto txn = core::decode_transaction(raw);
     if (!txn) return fail(Kind::kBadInput, std::string(core::to_string(txn.error())));
     auto sender = txn->sender();
     if (!sender) return fail(Kind::kBadInput, "invalid sender");
-    auto v = screen_on_head(*txn, *sender, Explain::kAlways);
+    auto v = screen_on_head(*txn, *sender, chain::Explain::kAlways);
     if (!v) return fail(Kind::kRefused, v.error());
     return *v;
 }
 
-std::optional<TransactionVerdict> Node::verdict(const core::Hash& txn_hash) const {
+std::optional<chain::TransactionVerdict> Node::verdict(const core::Hash& txn_hash) const {
     auto loc = db_->tx_location(txn_hash);
     if (!loc || loc->block_number > head().number) return std::nullopt;
     auto raw = db_->get(Column::kVerdicts, txn_hash.view());
     if (!raw) return std::nullopt;
-    auto v = TransactionVerdict::decode(*raw);
+    auto v = chain::TransactionVerdict::decode(*raw);
     if (!v) return std::nullopt;
     return *v;
 }
 
-std::expected<std::optional<ContractClassReport>, std::string> Node::contract_class(const core::Address& address,
+std::expected<std::optional<chain::ContractClassReport>, std::string> Node::contract_class(const core::Address& address,
                                                                                      std::uint64_t number) const {
     auto header = header_by_number(number);
     if (!header) return std::unexpected("header not found");
     DbNodeStore store(*db_);
     DbCodeStore codes(*db_);
     evm::State state(&store, &codes, header->state_root);
-    auto c = read_contract_class_report(state, address);
+    auto c = chain::read_contract_class_report(state, address);
     if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
     return c;
 }
@@ -819,7 +771,7 @@ std::expected<nn::AccountStats, std::string> Node::account_stats(const core::Add
     if (!header) return std::unexpected("header not found");
     DbNodeStore store(*db_);
     evm::State state(&store, nullptr, header->state_root);
-    auto s = read_account_stats(state, *db_, address);
+    auto s = chain::read_account_stats(state, DbCodeStore(*db_), address);
     if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
     return s;
 }

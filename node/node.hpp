@@ -27,10 +27,11 @@
 #include "consensus/verdicts.hpp"
 #include "evm/evm.hpp"
 #include "evm/staking.hpp"
-#include "node/chain_config.hpp"
+#include "chain/block_transition.hpp"
+#include "chain/chain_config.hpp"
 #include "node/mempool.hpp"
 #include "node/node_config.hpp"
-#include "node/screening.hpp"
+#include "chain/screening.hpp"
 #include "node/storage/chain_db.hpp"
 
 namespace moe::node {
@@ -105,10 +106,6 @@ inline constexpr std::uint64_t kMaxLogBlockRange = 10'000;
 inline constexpr std::size_t kMaxLogResults = 10'000;
 inline constexpr std::uint64_t kRpcGasCap = 50'000'000;
 
-/// The signature an impersonated transaction carries (decision 008): r is the sender's address,
-/// s is 1. It recovers to no one in particular; it only makes the hashes of two senders' equal
-/// transactions differ.
-[[nodiscard]] core::Signature impersonation_signature(const core::Address& sender);
 
 /// A rejected submission: why, and geth's message. The RPC layer maps the kind to its error
 /// code (rpc/params.hpp); node/ knows no JSON-RPC.
@@ -161,30 +158,6 @@ struct NodeStats {
     LatencyHistogram finality;
 };
 
-/// What one expert did (moe_getExperts): counted from the blocks this node committed since it
-/// started (decision 004, the node).
-struct ExpertActivity {
-    std::uint64_t verdicts = 0;     ///< aggregated verdicts of its committee carried in blocks
-    std::uint64_t answers = 0;      ///< members' answers counted in them
-    std::uint64_t agreeing = 0;     ///< of those, answers whose score is the aggregated one
-    std::uint64_t failed_over = 0;  ///< transactions that skipped it because its committee was silent
-    std::map<core::Address, std::uint64_t> missed;  ///< duties each committee member left unanswered
-    /// From pooling a transaction here to committing the block with its verdict, over the
-    /// verdicts whose transaction this node had pooled (local clock: observability only).
-    std::uint64_t latency_count = 0;
-    std::uint64_t latency_ms_sum = 0;
-    std::uint64_t latency_ms_max = 0;
-
-    /// Adds another block's counts to these.
-    void add(const ExpertActivity& other);
-};
-
-/// The verdicts a proposer may carry: the aggregations of its last commit's extensions.
-struct RoutingInput {
-    /// By (transaction, expert).
-    std::map<std::pair<core::Hash, std::uint32_t>, consensus::AggregatedVerdict> verdicts;
-};
-
 /// How an included transaction was routed (moe_getRouting).
 struct TransactionRouting {
     std::uint64_t block_number = 0;
@@ -192,15 +165,6 @@ struct TransactionRouting {
     std::uint32_t failover = 0;                          ///< ranks skipped
     std::vector<consensus::AggregatedVerdict> verdicts;  ///< of its planned experts
     std::optional<consensus::ExpertCommittees> committees;  ///< of the certificate's height
-};
-
-/// Why a block was not executed: it breaks a rule (kInvalid: its proposer's doing, a nil
-/// prevote), or this node could not run it (kFault: a storage read failed, the state or a
-/// model could not be read; the node must stop rather than vote on what it could not check).
-struct BlockError {
-    enum class Kind { kInvalid, kFault };
-    Kind kind = Kind::kInvalid;
-    std::string message;
 };
 
 /// A block executed on the head's state, ready to be committed once a certificate exists.
@@ -211,7 +175,7 @@ struct ExecutedBlock {
     BlockWrite write;                          ///< everything but the certificate
     std::vector<core::Hash> dropped;           ///< pooled transactions that failed while building
     std::optional<consensus::ValidatorSet> next_validators;  ///< the set that signs the next height
-    std::map<std::uint32_t, ExpertActivity> activity;        ///< per expert, from its routing
+    std::map<std::uint32_t, chain::ExpertActivity> activity;        ///< per expert, from its routing
 };
 
 /// Evidence a block included: a double sign or a wrong verdict, and the block.
@@ -228,10 +192,10 @@ class Node {
   public:
     /// Opens (or creates, committing genesis) the chain database of `home`.
     [[nodiscard]] static std::expected<std::unique_ptr<Node>, std::string> open(const HomeLayout& home, NodeConfig config,
-                                                                                ChainConfig chain, core::PrivateKey validator);
+                                                                                chain::ChainConfig chain, core::PrivateKey validator);
     ~Node();
 
-    [[nodiscard]] const ChainConfig& chain() const noexcept { return chain_; }
+    [[nodiscard]] const chain::ChainConfig& chain() const noexcept { return chain_; }
     [[nodiscard]] const NodeConfig& config() const noexcept { return config_; }
     [[nodiscard]] const core::Hash& genesis_hash() const noexcept { return genesis_hash_; }
     [[nodiscard]] Head head() const;
@@ -298,7 +262,7 @@ class Node {
     [[nodiscard]] std::expected<core::Hash, SubmitError> submit_raw_transaction(core::ByteView raw);
     /// Pools an unsigned transaction from an impersonated `sender` (eth_sendTransaction on a
     /// devnet, decision 008): every rule of submit_raw_transaction but the signature, which is
-    /// set to impersonation_signature(sender); the block that includes it names its sender.
+    /// set to chain::impersonation_signature(sender); the block that includes it names its sender.
     [[nodiscard]] std::expected<core::Hash, SubmitError> submit_impersonated(core::Transaction txn, const core::Address& sender);
     /// The sender of a transaction of block `block_hash`: the one its block names for an
     /// impersonated transaction (on a devnet), else the signer; nullopt for a bad signature.
@@ -314,15 +278,15 @@ class Node {
     /// With routing on at this height, `routing` holds the verdicts the proposer may carry: a
     /// routed transaction enters only with a verdict of every expert it is planned to, and
     /// the block's `routed` is filled (decision 004).
-    [[nodiscard]] std::expected<ExecutedBlock, BlockError> build_block(const core::Address& proposer,
+    [[nodiscard]] std::expected<ExecutedBlock, chain::BlockError> build_block(const core::Address& proposer,
                                                                        consensus::ConsensusData data,
                                                                        std::uint64_t timestamp,
-                                                                       const RoutingInput* routing = nullptr);
+                                                                       const chain::RoutingInput* routing = nullptr);
     /// Executes someone else's block on the head and checks every root and rule; a kInvalid
     /// error means the block is invalid, a kFault one that this node could not check it
     /// (BlockError). `now` bounds the timestamp for a proposal (0: no bound, for a block that
     /// already has a certificate).
-    [[nodiscard]] std::expected<ExecutedBlock, BlockError> execute_block(const core::Block& block,
+    [[nodiscard]] std::expected<ExecutedBlock, chain::BlockError> execute_block(const core::Block& block,
                                                                          consensus::ConsensusData data,
                                                                          std::uint64_t now);
     /// Writes an executed block with its certificate in one batch and moves the head. A
@@ -352,22 +316,22 @@ class Node {
     [[nodiscard]] core::BlockHeader head_header() const;
 
     /// The chain's models (fraud screening, contract classes).
-    [[nodiscard]] ChainModels& models() const noexcept { return *models_; }
+    [[nodiscard]] chain::ChainModels& models() const noexcept { return *models_; }
     /// Screens a raw transaction against the head state without pooling it (moe_scoreTransaction).
-    [[nodiscard]] std::expected<TransactionVerdict, SubmitError> score_transaction(core::ByteView raw) const;
+    [[nodiscard]] std::expected<chain::TransactionVerdict, SubmitError> score_transaction(core::ByteView raw) const;
     /// The screening verdict stored with an included transaction.
-    [[nodiscard]] std::optional<TransactionVerdict> verdict(const core::Hash& txn_hash) const;
+    [[nodiscard]] std::optional<chain::TransactionVerdict> verdict(const core::Hash& txn_hash) const;
     /// The class of a contract at the state after block `number` (nullopt: none recorded), and
     /// for a proxy its implementation's at that state.
-    [[nodiscard]] std::expected<std::optional<ContractClassReport>, std::string> contract_class(const core::Address& address,
+    [[nodiscard]] std::expected<std::optional<chain::ContractClassReport>, std::string> contract_class(const core::Address& address,
                                                                                               std::uint64_t number) const;
     /// An account's screening statistics at the state after block `number`.
     [[nodiscard]] std::expected<nn::AccountStats, std::string> account_stats(const core::Address& address,
                                                                             std::uint64_t number) const;
     /// The verdict screening gives a transaction of `txn` from `sender` on the head state.
-    [[nodiscard]] std::expected<TransactionVerdict, std::string> screen_on_head(const core::Transaction& txn,
+    [[nodiscard]] std::expected<chain::TransactionVerdict, std::string> screen_on_head(const core::Transaction& txn,
                                                                                const core::Address& sender,
-                                                                               Explain explain = Explain::kWhenFlagged) const;
+                                                                               chain::Explain explain = chain::Explain::kWhenFlagged) const;
     /// The expert committees of `height` (1 .. head + 1); empty ones where routing is off.
     [[nodiscard]] std::expected<consensus::ExpertCommittees, std::string> committees(std::uint64_t height) const;
     /// Up to `max` pooled transactions, by hash: the canonical order validators plan over.
@@ -383,30 +347,22 @@ class Node {
     /// (decision 004): the last 8 bytes of keccak(txn || validator), big-endian, mod 100, below
     /// routing.sample_percent. False where routing is off.
     [[nodiscard]] bool verdict_sampled(const core::Hash& txn, const core::Address& validator) const;
-    /// The score the protocol model gives where `precommit` (at height h, for the block committed
-    /// at h) claims `claimed`: expert claimed.expert on the transaction's row over the state after
-    /// block h - 1 at block h's timestamp + 1, the state and time its signer used (expert_verdicts).
-    /// The transaction is looked up among the committed ones, then, when `pool`, in the mempool.
+    /// chain::recompute_verdict on this node's head: the score the protocol model gives where
+    /// `precommit` claims `claimed`. The transaction is looked up in the mempool first when
+    /// `pool`, then among the committed ones.
     [[nodiscard]] std::expected<std::uint32_t, std::string> recompute_verdict(const consensus::Vote& precommit,
                                                                               const consensus::Verdict& claimed,
                                                                               bool pool) const;
-    /// Everything a block checks of a wrong-verdict evidence at this head: its signatures by a
-    /// member of the set of its height, the signer in the committee of the claimed expert at
-    /// that height, its age, and the recomputed score (committed transactions only unless
-    /// `pool`) equal to the evidence's.
+    /// chain::check_wrong_verdict on this node's head (committed transactions only unless `pool`).
     [[nodiscard]] std::expected<void, std::string> check_wrong_verdict(const consensus::WrongVerdictEvidence& e,
                                                                        bool pool) const;
     /// How an included transaction was routed (nullopt: not included, or not routed).
     [[nodiscard]] std::optional<TransactionRouting> routing_of(const core::Hash& txn_hash) const;
     /// Per expert, what its committees did in the blocks committed since this node started.
-    [[nodiscard]] std::map<std::uint32_t, ExpertActivity> expert_activity() const;
+    [[nodiscard]] std::map<std::uint32_t, chain::ExpertActivity> expert_activity() const;
     /// The address of this node's validator key.
     [[nodiscard]] core::Address validator_address() const { return validator_.address(); }
 
-    /// The oldest evidence a block may still include, in blocks.
-    static constexpr std::uint64_t kMaxEvidenceAge = 1000;
-    /// The most evidence one block carries.
-    static constexpr std::size_t kMaxEvidencePerBlock = 16;
 
   private:
     /// submit_raw_transaction without counting its refusal.
@@ -414,36 +370,24 @@ class Node {
     /// The pool's and screening's rules against the head state, then pooling and the listeners.
     [[nodiscard]] std::expected<core::Hash, SubmitError> pool_transaction(PooledTransaction entry, core::ByteView raw);
 
-    Node(NodeConfig config, ChainConfig chain, core::PrivateKey validator);
-    /// One block's transition on the head's state, in named steps (node/block_pipeline.cpp).
-    class BlockRun;
-    /// Runs `block`'s transactions (or, when building, the mempool's) on the head's state.
-    [[nodiscard]] std::expected<ExecutedBlock, BlockError> run_block(core::Block block, consensus::ConsensusData data,
-                                                                     const std::vector<PooledTransaction>* candidates,
-                                                                     const RoutingInput* routing);
-    /// A block error of `kind`, or a fault whatever `kind` says once the database has seen
-    /// a failed read (what looked like a broken rule may be a value read as absent).
-    [[nodiscard]] std::unexpected<BlockError> block_error(BlockError::Kind kind, std::string message) const;
-    /// Checks the certificate of the parent and the evidence a block carries.
-    [[nodiscard]] std::expected<void, std::string> check_consensus_data(const core::BlockHeader& header,
-                                                                        const consensus::ConsensusData& data) const;
-    /// What a block does to the state before its transactions (decision 003): evidence
-    /// slashes and jails, and the parent's certificate counts who signed. `quiet`: a replay,
-    /// that logs nothing.
-    [[nodiscard]] std::expected<void, std::string> apply_protocol_operations(evm::State& state, const core::BlockHeader& header,
-                                                                             const consensus::ConsensusData& data,
-                                                                             bool quiet) const;
+    Node(NodeConfig config, chain::ChainConfig chain, core::PrivateKey validator);
+    /// The committed chain as the block transition reads it (node/block_pipeline.cpp).
+    class StoredChain;
+    [[nodiscard]] chain::TransitionContext transition_context(const chain::ChainReader& reader) const;
+    /// Finds a transaction for wrong-verdict evidence: in the pool first when `pool`, else committed.
+    [[nodiscard]] chain::TransactionLookup transaction_lookup(const chain::ChainReader& stored, bool pool) const;
+    /// An applied block as the node commits it: its batch, its notes logged.
+    [[nodiscard]] ExecutedBlock executed_block(chain::AppliedBlock applied) const;
     [[nodiscard]] AccountSnapshot head_account(const core::Address& address) const;
-    [[nodiscard]] evm::BlockEnv block_env(const core::BlockHeader& header) const;
 
     NodeConfig config_;
-    ChainConfig chain_;
+    chain::ChainConfig chain_;
     core::PrivateKey validator_;
     core::Hash genesis_hash_;
     std::unique_ptr<ChainDb> db_;
     mutable evm::JumpdestCache jumpdests_;
     mutable evm::StakingContract staking_;
-    std::unique_ptr<ChainModels> models_;
+    std::unique_ptr<chain::ChainModels> models_;
 
     mutable std::mutex mutex_;  ///< guards head_, mempool_ and stats_
     mutable std::condition_variable head_moved_;  ///< notified (under mutex_) when a block is committed
@@ -454,7 +398,7 @@ class Node {
     std::vector<std::function<void(const core::Block&, const std::vector<core::Receipt>&)>> listeners_;
     std::vector<std::function<void(core::ByteView)>> transaction_listeners_;
     std::optional<consensus::ValidatorSet> next_validators_;  ///< the set of head + 1
-    std::map<std::uint32_t, ExpertActivity> activity_;         ///< per expert, since start
+    std::map<std::uint32_t, chain::ExpertActivity> activity_;         ///< per expert, since start
 
     std::mutex produce_mutex_;  ///< one block built, executed or committed at a time
 };

@@ -90,8 +90,8 @@ std::string render_metrics(const node::Node& node, const node::ConsensusStatus& 
     // Fraud screening of transactions offered to the pool (decision 005); an unscreened chain
     // exports zeros, so one dashboard serves both.
     out.family("moe_screening_verdicts_total", "counter", "Screening verdicts on transactions offered to the pool, by decision.");
-    for (const node::Decision d : {node::Decision::kAccept, node::Decision::kFlag, node::Decision::kReject}) {
-        out.sample("moe_screening_verdicts_total", s.screened[static_cast<std::size_t>(d)], label("decision", node::to_string(d)));
+    for (const chain::Decision d : {chain::Decision::kAccept, chain::Decision::kFlag, chain::Decision::kReject}) {
+        out.sample("moe_screening_verdicts_total", s.screened[static_cast<std::size_t>(d)], label("decision", chain::to_string(d)));
     }
     out.family("moe_screening_abstentions_total", "counter",
                "Of those, transactions accepted because the fraud model abstained (too far outside its training rows).");

@@ -9,7 +9,7 @@ using nlohmann::json;
 
 namespace {
 
-json verdict_json(const node::TransactionVerdict& v, const node::ScreeningThresholds& t) {
+json verdict_json(const chain::TransactionVerdict& v, const chain::ScreeningThresholds& t) {
     json experts = json::array();
     for (const nn::ExpertWeight& e : v.experts) {
         // Q15 weights: 32768 is the whole output.
@@ -29,7 +29,7 @@ json verdict_json(const node::TransactionVerdict& v, const node::ScreeningThresh
                                  {"contribution", c.contribution}});
     }
     return {{"score", v.score},
-            {"verdict", std::string(node::to_string(v.decision))},
+            {"verdict", std::string(chain::to_string(v.decision))},
             {"type", std::string(nn::to_string(v.type))},
             {"experts", std::move(experts)},
             {"contributions", std::move(contributions)},
@@ -38,8 +38,8 @@ json verdict_json(const node::TransactionVerdict& v, const node::ScreeningThresh
             {"rejectScore", t.reject_score}};
 }
 
-const node::ModelInfo* model_named(const node::Node& node, std::string_view name) {
-    for (const node::ModelInfo& m : node.models().info()) {
+const chain::ModelInfo* model_named(const node::Node& node, std::string_view name) {
+    for (const chain::ModelInfo& m : node.models().info()) {
         if (m.name == name) return &m;
     }
     return nullptr;
@@ -107,8 +107,8 @@ void register_screening_methods(Dispatcher& d, node::Node& node) {
         auto c = node.contract_class(a, number);
         if (!c) throw RpcError(-32000, c.error());
         if (!*c) return json(nullptr);
-        const node::ModelInfo* m = model_named(node, "contract");
-        const node::ContractClassReport& r = **c;
+        const chain::ModelInfo* m = model_named(node, "contract");
+        const chain::ContractClassReport& r = **c;
         json out{{"address", a.hex()},
                  {"class", std::string(nn::to_string(r.record.contract_class))},
                  {"confidence", r.record.confidence},
@@ -181,7 +181,7 @@ void register_routing_methods(Dispatcher& d, node::Node& node) {
         const std::uint64_t next = node.head().number + 1;
         auto committees = node.committees(next);
         if (!committees) throw RpcError(-32000, committees.error());
-        const node::ModelInfo* fraud = model_named(node, "fraud");
+        const chain::ModelInfo* fraud = model_named(node, "fraud");
         const auto activity = node.expert_activity();
         json experts = json::array();
         const int count = fraud ? fraud->experts : 0;
@@ -199,7 +199,7 @@ void register_routing_methods(Dispatcher& d, node::Node& node) {
                 entry["agreeing"] = it->second.agreeing;
                 entry["failedOver"] = it->second.failed_over;
                 for (const auto& [a, n] : it->second.missed) entry["missed"][a.hex()] = n;
-                const node::ExpertActivity& act = it->second;
+                const chain::ExpertActivity& act = it->second;
                 if (act.latency_count != 0) {
                     entry["latencyMs"] = {{"count", act.latency_count},
                                           {"mean", act.latency_ms_sum / act.latency_count},
@@ -218,7 +218,7 @@ void register_routing_methods(Dispatcher& d, node::Node& node) {
 
     d.add("moe_getModels", [&node](const json&, CallContext&) {
         json out = json::array();
-        for (const node::ModelInfo& m : node.models().info()) {
+        for (const chain::ModelInfo& m : node.models().info()) {
             json j = {{"name", m.name}, {"sha256", m.sha256.hex()}, {"source", m.source}, {"experts", m.experts},
                       {"topK", m.top_k}, {"features", m.features}, {"outputs", m.classes}};
             if (m.name == "fraud") {

@@ -11,12 +11,13 @@
 #include "consensus/vote.hpp"
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
-#include "node/chain_config.hpp"
-#include "node/genesis.hpp"
+#include "chain/chain_config.hpp"
+#include "chain/genesis.hpp"
 #include "node/log.hpp"
 #include "node/home.hpp"
 #include "node/node_config.hpp"
 #include "node/p2p/p2p.hpp"
+#include "node/chain_files.hpp"
 
 namespace moe::node {
 
@@ -58,7 +59,7 @@ int byzantine_main(Args command) {
     p2p::P2pConfig pc;
     pc.port = 0;
     pc.chain_id = chain->chain_id;
-    pc.genesis_hash = build_genesis(*chain).block.header.hash();
+    pc.genesis_hash = chain::build_genesis(*chain).block.header.hash();
     pc.node_key = core::PrivateKey::from_seed(core::keccak256(validator->bytes()));  // not the node's own key
     pc.persistent_peers = {peer};
     p2p::P2p net(

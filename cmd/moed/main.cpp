@@ -6,7 +6,9 @@
 #include "cmd/moed/cli.hpp"
 #include "cmd/moed/moe_commands.hpp"
 #include "cmd/moed/train_command.hpp"
+#if MOE_TEST_BEHAVIOURS
 #include "cmd/moed/byzantine_command.hpp"
+#endif
 #include "cmd/moed/conformance_command.hpp"
 #include "cmd/moed/node_commands.hpp"
 #include "cmd/moed/testnet_command.hpp"
@@ -40,8 +42,10 @@ constexpr std::array kCommands = {
             moe::node::moe_main},
     Command{"train", "train an MoE model (f32 on oneDNN), quantize it, write the model file", moe::node::train_options,
             moe::node::train_main},
+#if MOE_TEST_BEHAVIOURS
     Command{"byzantine", "misbehave on purpose (double-prevote) to test evidence and slashing",
             moe::node::byzantine_options, moe::node::byzantine_main},
+#endif
     Command{"version", "print the version", no_options, run_version},
 };
 

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <nlohmann/json.hpp>
 
-#include "node/chain_config.hpp"
+#include "chain/chain_config.hpp"
 #include "node/consensus_driver.hpp"
 #include "node/home.hpp"
 #include "node/log.hpp"
@@ -24,6 +24,7 @@
 #include "rpc/server.hpp"
 #include "rpc/moe_api.hpp"
 #include "rpc/validator_api.hpp"
+#include "node/chain_files.hpp"
 
 namespace moe::node {
 
@@ -46,8 +47,10 @@ void override_options(CLI::App& command) {
     value_option(command, "--mempool-max-transactions", "pool limit (default 8192; 65536 in a devnet home)");
     value_option(command, "--mempool-max-per-sender", "per-sender pool limit (default 64; 4096 in a devnet home)");
     value_option(command, "--log-level", "trace|debug|info|warn|error");
+#if MOE_TEST_BEHAVIOURS
     flag_option(command, "--byzantine-wrong-verdicts", "FOR TESTS ONLY: sign every expert verdict 5000 off the model's "
                                                   "score, so that recomputing validators slash this one");
+#endif
 }
 
 /// How long eth_getTransactionReceipt waits for a pooled transaction's block with instant
@@ -241,8 +244,10 @@ int run_home(const fs::path& dir, Args args) {
         ::kill(::getpid(), SIGTERM);
     };
     options.instant_blocks = config->instant_blocks;
+#if MOE_TEST_BEHAVIOURS
     options.byzantine_wrong_verdicts = has_flag(args, "--byzantine-wrong-verdicts");
     if (options.byzantine_wrong_verdicts) log::warn("node", "signing wrong verdicts on purpose (--byzantine-wrong-verdicts, tests only)");
+#endif
     log::info("node", options.instant_blocks ? "instant blocks, an empty block every " : "a block every ",
               options.commit_timeout_ms, " ms");
     auto driver = ConsensusDriver::create(n, std::move(options));

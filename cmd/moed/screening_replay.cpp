@@ -29,9 +29,10 @@
 #include "moe/offline/task_eval.hpp"
 #include "moe/offline/trainer.hpp"
 #include "moe/tasks.hpp"
-#include "node/chain_config.hpp"
+#include "chain/chain_config.hpp"
 #include "node/files.hpp"
-#include "node/screening.hpp"
+#include "chain/screening.hpp"
+#include "node/chain_files.hpp"
 
 namespace moe::node {
 
@@ -169,7 +170,7 @@ class ReplayChain {
         moved_ += p.time > o.facts.timestamp ? 1 : 0;
         // Screened against both parties' statistics before it, as a block does (a deployment's
         // recipient is the zero address), then recorded.
-        const nn::TxFacts facts = transaction_facts(t, contract, p.time);
+        const nn::TxFacts facts = chain::transaction_facts(t, contract, p.time);
         p.type = facts.type;
         p.row = nn::fraud_features(facts, stats_[p.from], stats_[t.to.value_or(core::Address{})]);
         if (p.created && !p.failed && o.facts.data_size >= kInitCodeSize) code_.insert(*p.created);
@@ -433,7 +434,7 @@ int replay_plan_main(Args args) {
     if (!model) return fail(model_name + ": " + model.error(), 1);
     if (model->task != nn::kTaskFraud || model->num_features != nn::kFraudFeatures) return fail(model_name + " is not a fraud model of this schema", 1);
     nn::MoeEngine engine(std::move(*model));
-    auto preset = parse_chain_config(json::parse(*preset_json("devnet")));
+    auto preset = chain::parse_chain_config(json::parse(*preset_json("devnet")));
     if (!preset) return fail("the devnet preset does not parse", 1);
 
     ReplayChain chain(preset->block_gas_limit);

@@ -11,8 +11,9 @@
 #include "node/home.hpp"
 #include "tools/load/load_generator.hpp"
 #include "node/log.hpp"
-#include "node/screening.hpp"
+#include "chain/screening.hpp"
 #include "moe/model_file.hpp"
+#include "node/chain_files.hpp"
 
 namespace moe::node {
 

@@ -43,7 +43,7 @@ enum class Column : std::size_t {
     kConsensusData, ///< block hash -> consensus data (parent's certificate, evidence; decision 003)
     kValidatorSets, ///< block number (8) -> the validator set that signs that height
     kEvidence,      ///< evidence hash -> number (8) of the block that included it
-    kVerdicts,      ///< transaction hash -> its screening verdict (node/screening.hpp)
+    kVerdicts,      ///< transaction hash -> its screening verdict (chain/screening.hpp)
     kCount
 };
 

@@ -40,7 +40,7 @@ class DevChangesNode : public ::testing::Test {
         auto doc = preset_genesis("devnet", {ValidatorEntry{validator_.public_key(), 10, {}}});
         EXPECT_TRUE(doc) << doc.error();
         (*doc)["name"] = name;
-        auto chain = parse_chain_config(*doc);
+        auto chain = chain::parse_chain_config(*doc);
         EXPECT_TRUE(chain) << chain.error();
         auto node = Node::open(HomeLayout{base_ / folder}, NodeConfig{}, *chain, validator_);
         EXPECT_TRUE(node) << node.error();
@@ -136,7 +136,7 @@ TEST_F(DevChangesNode, BlocksWithChangesAndImpersonatedSendersReExecuteToTheSame
         tampered.header.extra_data = d.hash().to_bytes();
         auto r = third->execute_block(tampered, d, 0);
         ASSERT_FALSE(r);
-        EXPECT_EQ(r.error().kind, BlockError::Kind::kInvalid) << r.error().message;
+        EXPECT_EQ(r.error().kind, chain::BlockError::Kind::kInvalid) << r.error().message;
     }
     auto honest = third->execute_block(block2, data2, 0);
     EXPECT_TRUE(honest) << honest.error().message;

@@ -47,7 +47,7 @@ class NodeRouting : public ::testing::Test {
         (*doc)["routing"] = {{"top_k", 2}};
         (*doc)["alloc"][validator_.address().hex()] = "1000000000000000000000";
         (*doc)["alloc"][user_.address().hex()] = "1000000000000000000000";
-        auto chain = parse_chain_config(*doc);
+        auto chain = chain::parse_chain_config(*doc);
         ASSERT_TRUE(chain) << chain.error();
         auto node = Node::open(HomeLayout{dir_}, NodeConfig{}, *chain, validator_);
         ASSERT_TRUE(node) << node.error();
@@ -145,7 +145,7 @@ TEST_F(NodeRouting, VerdictsFromThePrecommitRouteTheTransactionAndTamperingIsRef
     // Block 3 carries the aggregated verdicts of the planned experts.
     consensus::ConsensusData d3;
     d3.last_commit = *node_->certificate(2);
-    RoutingInput input;
+    chain::RoutingInput input;
     for (auto& v : consensus::aggregate_certificate(*d3.last_commit, *committees, 6667)) input.verdicts.emplace(std::pair{v.txn_hash, v.expert}, v);
     auto b3 = node_->build_block(validator_.address(), d3, node_->head_header().timestamp + 1, &input);
     ASSERT_TRUE(b3) << b3.error().message;
@@ -168,7 +168,7 @@ TEST_F(NodeRouting, VerdictsFromThePrecommitRouteTheTransactionAndTamperingIsRef
         auto r = check(bad);
         ASSERT_FALSE(r);
         EXPECT_NE(r.error().message.find("routed verdicts"), std::string::npos) << r.error().message;
-        EXPECT_EQ(r.error().kind, BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
+        EXPECT_EQ(r.error().kind, chain::BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
     }
     {
         consensus::ConsensusData bad = b3->consensus_data;
@@ -176,7 +176,7 @@ TEST_F(NodeRouting, VerdictsFromThePrecommitRouteTheTransactionAndTamperingIsRef
         auto r = check(bad);
         ASSERT_FALSE(r);
         EXPECT_NE(r.error().message.find("routing"), std::string::npos) << r.error().message;
-        EXPECT_EQ(r.error().kind, BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
+        EXPECT_EQ(r.error().kind, chain::BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
     }
     {
         consensus::ConsensusData bad = b3->consensus_data;
@@ -242,7 +242,7 @@ TEST_F(NodeRouting, AWrongVerdictIsRecomputedCheckedAndSlashesItsSigner) {
 
     consensus::ConsensusData d3;
     d3.last_commit = *node_->certificate(2);
-    RoutingInput input;
+    chain::RoutingInput input;
     for (auto& v : consensus::aggregate_certificate(*d3.last_commit, *node_->committees(2), 6667)) input.verdicts.emplace(std::pair{v.txn_hash, v.expert}, v);
     auto b3 = node_->build_block(validator_.address(), d3, node_->head_header().timestamp + 1, &input);
     ASSERT_TRUE(b3) << b3.error().message;
@@ -282,7 +282,7 @@ TEST_F(NodeRouting, AWrongVerdictIsRecomputedCheckedAndSlashesItsSigner) {
     auto bad = node_->build_block(validator_.address(), d4, node_->head_header().timestamp + 1);
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message.find("wrong-verdict evidence"), std::string::npos) << bad.error().message;
-    EXPECT_EQ(bad.error().kind, BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
+    EXPECT_EQ(bad.error().kind, chain::BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
     d4.wrong_verdicts = {evidence};
     const auto stake_before = (*node_->stakes(3))[0].stake;
     auto b4 = node_->build_block(validator_.address(), d4, node_->head_header().timestamp + 1);
@@ -305,7 +305,7 @@ TEST_F(NodeRouting, AWrongVerdictIsRecomputedCheckedAndSlashesItsSigner) {
     auto repeat = node_->build_block(validator_.address(), d5, node_->head_header().timestamp + 1);
     ASSERT_FALSE(repeat);
     EXPECT_NE(repeat.error().message.find("already included"), std::string::npos) << repeat.error().message;
-    EXPECT_EQ(repeat.error().kind, BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
+    EXPECT_EQ(repeat.error().kind, chain::BlockError::Kind::kInvalid) << "the block breaks a rule; this node did not fail";
 }
 
 TEST_F(NodeRouting, ASilentCommitteeThatFailsOverCostsItsMembersUptime) {
@@ -327,7 +327,7 @@ TEST_F(NodeRouting, ASilentCommitteeThatFailsOverCostsItsMembersUptime) {
 
     consensus::ConsensusData d3;
     d3.last_commit = *node_->certificate(2);
-    RoutingInput input;
+    chain::RoutingInput input;
     for (auto& v : consensus::aggregate_certificate(*d3.last_commit, *node_->committees(2), 6667)) input.verdicts.emplace(std::pair{v.txn_hash, v.expert}, v);
     auto b3 = node_->build_block(validator_.address(), d3, node_->head_header().timestamp + 1, &input);
     ASSERT_TRUE(b3) << b3.error().message;
@@ -351,7 +351,7 @@ TEST_F(NodeRouting, ExpertsTheGenesisSeatsRouteFromTheFirstBlockWithoutRegistrat
     auto doc = preset_genesis("localnet", {ValidatorEntry{validator_.public_key(), 10, kAllExperts}});
     ASSERT_TRUE(doc) << doc.error();
     (*doc)["epoch_length"] = 1;  // block 1 rebuilds the committees from the staking contract
-    auto chain = parse_chain_config(*doc);
+    auto chain = chain::parse_chain_config(*doc);
     ASSERT_TRUE(chain) << chain.error();
     auto node = Node::open(HomeLayout{dir_}, NodeConfig{}, *chain, validator_);
     ASSERT_TRUE(node) << node.error();
@@ -371,7 +371,7 @@ TEST_F(NodeRouting, ExpertsTheGenesisSeatsRouteFromTheFirstBlockWithoutRegistrat
     for (const char* bad : {"[]", "[3, 3]", "[2, 1]", "[-1]", "[\"1\"]", "[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16]"}) {
         nlohmann::json d = *doc;
         d["validators"][0]["experts"] = nlohmann::json::parse(bad);
-        auto c = parse_chain_config(d);
+        auto c = chain::parse_chain_config(d);
         EXPECT_FALSE(c) << bad;
         if (!c) {
             EXPECT_NE(c.error().find("experts"), std::string::npos) << c.error();

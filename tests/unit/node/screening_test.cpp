@@ -1,4 +1,4 @@
-#include "node/screening.hpp"
+#include "chain/screening.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,6 +10,7 @@
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
 #include "moe/model_file.hpp"
+#include "node/chain_files.hpp"
 
 namespace moe::node {
 namespace {
@@ -24,14 +25,14 @@ nn::MoeModel embedded_fraud_model() {
     return m ? *m : nn::MoeModel{};
 }
 
-ChainConfig chain_with(const nlohmann::json& doc) {
-    auto c = parse_chain_config(doc);
+chain::ChainConfig chain_with(const nlohmann::json& doc) {
+    auto c = chain::parse_chain_config(doc);
     EXPECT_TRUE(c) << c.error();
     return *c;
 }
 
 TEST(ChainModels, LoadsTheEmbeddedModelsTheGenesisNames) {
-    auto m = ChainModels::load(chain_with(preset()), fs::path("/nonexistent"));
+    auto m = load_chain_models(chain_with(preset()), fs::path("/nonexistent"));
     ASSERT_TRUE(m) << m.error();
     EXPECT_TRUE((*m)->screens());
     EXPECT_TRUE((*m)->classifies());
@@ -42,7 +43,7 @@ TEST(ChainModels, LoadsTheEmbeddedModelsTheGenesisNames) {
 TEST(ChainModels, RefusesAModelWhoseHashDiffersFromTheGenesis) {
     nlohmann::json doc = preset();
     doc["models"]["fraud"]["sha256"] = core::Hash{}.hex();
-    auto m = ChainModels::load(chain_with(doc), fs::path("/nonexistent"));
+    auto m = load_chain_models(chain_with(doc), fs::path("/nonexistent"));
     ASSERT_FALSE(m);
     EXPECT_NE(m.error().find("refusing"), std::string::npos) << m.error();
 
@@ -53,7 +54,7 @@ TEST(ChainModels, RefusesAModelWhoseHashDiffersFromTheGenesis) {
     changed[changed.size() / 2] ^= 1;
     std::ofstream(dir / "contract.moe", std::ios::binary).write(reinterpret_cast<const char*>(changed.data()),
                                                                 static_cast<std::streamsize>(changed.size()));
-    auto again = ChainModels::load(chain_with(preset()), dir);
+    auto again = load_chain_models(chain_with(preset()), dir);
     fs::remove_all(dir);
     ASSERT_FALSE(again);
     EXPECT_NE(again.error().find("contract.moe"), std::string::npos) << again.error();
@@ -62,7 +63,7 @@ TEST(ChainModels, RefusesAModelWhoseHashDiffersFromTheGenesis) {
 TEST(ChainModels, AChainWithoutModelsScreensNothing) {
     nlohmann::json doc = preset();
     doc.erase("models");
-    auto m = ChainModels::load(chain_with(doc), fs::path("/nonexistent"));
+    auto m = load_chain_models(chain_with(doc), fs::path("/nonexistent"));
     ASSERT_TRUE(m);
     EXPECT_FALSE((*m)->screens());
     EXPECT_FALSE((*m)->classifies());
@@ -75,7 +76,7 @@ TEST(ChainConfigModels, BadModelSectionsAreClearErrors) {
                             R"([])"}) {
         nlohmann::json doc = preset();
         doc["models"] = nlohmann::json::parse(bad);
-        auto c = parse_chain_config(doc);
+        auto c = chain::parse_chain_config(doc);
         ASSERT_FALSE(c) << bad;
         EXPECT_NE(c.error().find("models"), std::string::npos) << c.error();
     }
@@ -85,7 +86,7 @@ TEST(ChainConfigRouting, AbsentIsOffAndFieldsDefault) {
     EXPECT_FALSE(chain_with(preset()).routing);
     nlohmann::json doc = preset();
     doc["routing"] = nlohmann::json::object();
-    const ChainConfig c = chain_with(doc);
+    const chain::ChainConfig c = chain_with(doc);
     ASSERT_TRUE(c.routing);
     EXPECT_EQ(c.routing->min_committee_size, 1u);
     EXPECT_EQ(c.routing->top_k, 2u);
@@ -94,7 +95,7 @@ TEST(ChainConfigRouting, AbsentIsOffAndFieldsDefault) {
     EXPECT_EQ(c.routing->quorum_bps, 6667u);
     EXPECT_EQ(c.routing->sample_percent, 10u);
     doc["routing"] = {{"min_committee_size", 2}, {"top_k", 1}, {"capacity_percent", 150}, {"failover_heights", 0}, {"quorum_bps", 10000}, {"sample_percent", 100}};
-    const ChainConfig d = chain_with(doc);
+    const chain::ChainConfig d = chain_with(doc);
     ASSERT_TRUE(d.routing);
     EXPECT_EQ(d.routing->min_committee_size, 2u);
     EXPECT_EQ(d.routing->top_k, 1u);
@@ -109,7 +110,7 @@ TEST(ChainConfigRouting, BadRoutingSectionsAreClearErrors) {
                             R"({"min_committee_size": 0})", R"({"capacity_percent": 50})", R"({"slack": 1})", R"({"top_k": "2"})"}) {
         nlohmann::json doc = preset();
         doc["routing"] = nlohmann::json::parse(bad);
-        auto c = parse_chain_config(doc);
+        auto c = chain::parse_chain_config(doc);
         EXPECT_FALSE(c) << bad;
         if (!c) {
             EXPECT_NE(c.error().find("routing"), std::string::npos) << c.error();
@@ -118,13 +119,13 @@ TEST(ChainConfigRouting, BadRoutingSectionsAreClearErrors) {
     nlohmann::json doc = preset();
     doc.erase("models");
     doc["routing"] = nlohmann::json::object();
-    auto c = parse_chain_config(doc);
+    auto c = chain::parse_chain_config(doc);
     ASSERT_FALSE(c);
     EXPECT_NE(c.error().find("fraud"), std::string::npos) << c.error();
 }
 
 TEST(ChainModels, TheRoutingGateIsTheModelsGate) {
-    auto m = ChainModels::load(chain_with(preset()), fs::path("/nonexistent"));
+    auto m = load_chain_models(chain_with(preset()), fs::path("/nonexistent"));
     ASSERT_TRUE(m) << m.error();
     // Rows of each transaction type, varied: the gate's top experts are the ones screening
     // combined (the engine's oneDNN gate and the plain integer one agree).
@@ -147,7 +148,7 @@ TEST(ChainModels, TheRoutingGateIsTheModelsGate) {
 }
 
 TEST(ChainModels, AnExpertsScoreIsItsOwnAndRepeatable) {
-    auto m = ChainModels::load(chain_with(preset()), fs::path("/nonexistent"));
+    auto m = load_chain_models(chain_with(preset()), fs::path("/nonexistent"));
     ASSERT_TRUE(m) << m.error();
     nn::FraudFeatures row{};
     row[0] = 127;
@@ -182,16 +183,16 @@ TEST(ChainModels, AnExpertsScoreIsItsOwnAndRepeatable) {
 }
 
 TEST(ChainModels, ContributionsAreTheScoreLessTheScoreWithoutTheFeature) {
-    auto m = ChainModels::load(chain_with(preset()), fs::path("/nonexistent"));
+    auto m = load_chain_models(chain_with(preset()), fs::path("/nonexistent"));
     ASSERT_TRUE(m) << m.error();
     std::size_t explained = 0;
     for (std::size_t r = 0; r < 24; ++r) {
         nn::FraudFeatures row{};
         row[r % nn::kTxTypes] = 127;
         for (std::size_t i = nn::kTxTypes; i < row.size(); ++i) row[i] = static_cast<std::uint8_t>((i * 37 + r * 59) % 128 * ((i + r) % 3 != 0));
-        auto v = (*m)->screen(row, nn::TxType::kTransfer, Explain::kAlways);
+        auto v = (*m)->screen(row, nn::TxType::kTransfer, chain::Explain::kAlways);
         ASSERT_TRUE(v) << v.error();
-        ASSERT_LE(v->contributions.size(), kTopContributions);
+        ASSERT_LE(v->contributions.size(), chain::kTopContributions);
         // Each figure is exactly the score minus the score of the row with that feature at 0,
         // each row screened alone; largest magnitude first, then the lower feature.
         std::vector<std::pair<std::int32_t, int>> all;
@@ -205,7 +206,7 @@ TEST(ChainModels, ContributionsAreTheScoreLessTheScoreWithoutTheFeature) {
             if (c != 0) all.emplace_back(-std::abs(c), f);
         }
         std::sort(all.begin(), all.end());
-        ASSERT_EQ(v->contributions.size(), std::min(all.size(), kTopContributions)) << "row " << r;
+        ASSERT_EQ(v->contributions.size(), std::min(all.size(), chain::kTopContributions)) << "row " << r;
         for (std::size_t i = 0; i < v->contributions.size(); ++i) {
             EXPECT_EQ(v->contributions[i].feature, all[i].second) << "row " << r;
             EXPECT_EQ(std::abs(v->contributions[i].contribution), -all[i].first) << "row " << r;
@@ -217,7 +218,7 @@ TEST(ChainModels, ContributionsAreTheScoreLessTheScoreWithoutTheFeature) {
         EXPECT_EQ(quiet->score, v->score);
         // Flagged or rejected: the same figures as when asked (none when the score is
         // saturated and no single feature moves it).
-        if (quiet->decision == Decision::kAccept) {
+        if (quiet->decision == chain::Decision::kAccept) {
             EXPECT_TRUE(quiet->contributions.empty());
         } else {
             EXPECT_EQ(quiet->contributions, v->contributions);
@@ -227,44 +228,44 @@ TEST(ChainModels, ContributionsAreTheScoreLessTheScoreWithoutTheFeature) {
 }
 
 TEST(TransactionVerdict, ContributionsRoundTripAndAnUnexplainedRecordKeepsItsBytes) {
-    TransactionVerdict v{9123, Decision::kFlag, nn::TxType::kContractCall, {{3, 20000}}, {}};
+    chain::TransactionVerdict v{9123, chain::Decision::kFlag, nn::TxType::kContractCall, {{3, 20000}}, {}};
     const core::Bytes plain = v.encode();
     v.contributions = {{17, 4100}, {2, -350}, {40, 12}};
     const core::Bytes bytes = v.encode();
     EXPECT_EQ(core::ByteView(bytes).size(), plain.size() + 16);  // one list of three pairs, appended
-    auto back = TransactionVerdict::decode(bytes);
+    auto back = chain::TransactionVerdict::decode(bytes);
     ASSERT_TRUE(back) << back.error();
     EXPECT_EQ(back->contributions, v.contributions);
-    auto old = TransactionVerdict::decode(plain);
+    auto old = chain::TransactionVerdict::decode(plain);
     ASSERT_TRUE(old);
     EXPECT_TRUE(old->contributions.empty());
     for (std::size_t n = 0; n < bytes.size(); ++n) {
-        EXPECT_FALSE(TransactionVerdict::decode(core::ByteView(bytes).subspan(0, n))) << "truncated to " << n;
+        EXPECT_FALSE(chain::TransactionVerdict::decode(core::ByteView(bytes).subspan(0, n))) << "truncated to " << n;
     }
     // A feature out of range, a contribution beyond +-10000, an empty list: refused.
     for (const auto& bad : std::vector<std::vector<nn::FeatureContribution>>{{{nn::kFraudFeatures, 1}}, {{1, 10001}}, {{1, -10001}}}) {
-        TransactionVerdict w = v;
+        chain::TransactionVerdict w = v;
         w.contributions = bad;
-        EXPECT_FALSE(TransactionVerdict::decode(w.encode()));
+        EXPECT_FALSE(chain::TransactionVerdict::decode(w.encode()));
     }
     core::Bytes payload(plain.begin() + 1, plain.end());
     payload.push_back(0xc0);
-    EXPECT_FALSE(TransactionVerdict::decode(core::rlp::wrap_list(payload)));
+    EXPECT_FALSE(chain::TransactionVerdict::decode(core::rlp::wrap_list(payload)));
 }
 
 TEST(TransactionVerdict, AnAbstentionIsASixthItemAndOtherRecordsKeepTheirBytes) {
-    TransactionVerdict v{9999, Decision::kAccept, nn::TxType::kTransfer, {{3, 20000}}, {}};
+    chain::TransactionVerdict v{9999, chain::Decision::kAccept, nn::TxType::kTransfer, {{3, 20000}}, {}};
     const core::Bytes plain = v.encode();
     v.abstained = true;
     const core::Bytes bytes = v.encode();
     EXPECT_EQ(bytes.size(), plain.size() + 2);  // an empty fifth list, then 1
-    auto back = TransactionVerdict::decode(bytes);
+    auto back = chain::TransactionVerdict::decode(bytes);
     ASSERT_TRUE(back) << back.error();
     EXPECT_TRUE(back->abstained);
     EXPECT_TRUE(back->contributions.empty());
-    EXPECT_FALSE(TransactionVerdict::decode(plain)->abstained);
+    EXPECT_FALSE(chain::TransactionVerdict::decode(plain)->abstained);
     v.contributions = {{17, 4100}};
-    auto explained = TransactionVerdict::decode(v.encode());
+    auto explained = chain::TransactionVerdict::decode(v.encode());
     ASSERT_TRUE(explained);
     EXPECT_TRUE(explained->abstained);
     EXPECT_EQ(explained->contributions, v.contributions);
@@ -272,18 +273,18 @@ TEST(TransactionVerdict, AnAbstentionIsASixthItemAndOtherRecordsKeepTheirBytes) 
     for (std::uint8_t mark : {0x80, 0x02}) {
         core::Bytes payload(bytes.begin() + 1, bytes.end());
         payload.back() = mark;
-        EXPECT_FALSE(TransactionVerdict::decode(core::rlp::wrap_list(payload))) << int{mark};
+        EXPECT_FALSE(chain::TransactionVerdict::decode(core::rlp::wrap_list(payload))) << int{mark};
     }
     core::Bytes payload(bytes.begin() + 1, bytes.end());
     payload.push_back(0x01);
-    EXPECT_FALSE(TransactionVerdict::decode(core::rlp::wrap_list(payload)));
+    EXPECT_FALSE(chain::TransactionVerdict::decode(core::rlp::wrap_list(payload)));
 }
 
 TEST(ChainModels, ARowFarOutsideTheTrainingRowsIsAcceptedAndMarkedWhateverItsScore) {
     nlohmann::json doc = preset();
     doc["models"]["fraud"]["flag_score"] = 0;
     doc["models"]["fraud"]["reject_score"] = 0;  // every score rejects, unless the model abstains
-    auto m = ChainModels::load(chain_with(doc), fs::path("/nonexistent"));
+    auto m = load_chain_models(chain_with(doc), fs::path("/nonexistent"));
     ASSERT_TRUE(m) << m.error();
     // A plain ether transfer between fresh accounts: what the model trained on most.
     nn::TxFacts t;
@@ -293,23 +294,23 @@ TEST(ChainModels, ARowFarOutsideTheTrainingRowsIsAcceptedAndMarkedWhateverItsSco
     auto v = (*m)->screen(ordinary, nn::TxType::kTransfer);
     ASSERT_TRUE(v) << v.error();
     EXPECT_FALSE(v->abstained);
-    EXPECT_EQ(v->decision, Decision::kReject);
+    EXPECT_EQ(v->decision, chain::Decision::kReject);
     // Every feature at its highest code at once (every type, every flag): nothing like it was trained on.
     nn::FraudFeatures far{};
     far.fill(127);
     auto a = (*m)->screen(far, nn::TxType::kTransfer);
     ASSERT_TRUE(a) << a.error();
     EXPECT_TRUE(a->abstained) << "excess " << nn::envelope_excess(embedded_fraud_model(), far);
-    EXPECT_EQ(a->decision, Decision::kAccept);
-    auto back = TransactionVerdict::decode(a->encode());
+    EXPECT_EQ(a->decision, chain::Decision::kAccept);
+    auto back = chain::TransactionVerdict::decode(a->encode());
     ASSERT_TRUE(back);
     EXPECT_TRUE(back->abstained);
 }
 
 TEST(TransactionVerdict, RoundTripsAndRefusesDamage) {
-    TransactionVerdict v{9123, Decision::kFlag, nn::TxType::kContractCall, {{3, 20000}, {5, 12768}}, {}};
+    chain::TransactionVerdict v{9123, chain::Decision::kFlag, nn::TxType::kContractCall, {{3, 20000}, {5, 12768}}, {}};
     const core::Bytes bytes = v.encode();
-    auto back = TransactionVerdict::decode(bytes);
+    auto back = chain::TransactionVerdict::decode(bytes);
     ASSERT_TRUE(back) << back.error();
     EXPECT_EQ(back->score, v.score);
     EXPECT_EQ(back->decision, v.decision);
@@ -318,26 +319,26 @@ TEST(TransactionVerdict, RoundTripsAndRefusesDamage) {
     EXPECT_EQ(back->experts[1].expert, 5);
     EXPECT_EQ(back->experts[1].weight, 12768);
     for (std::size_t n = 0; n < bytes.size(); ++n) {
-        EXPECT_FALSE(TransactionVerdict::decode(core::ByteView(bytes).subspan(0, n))) << "truncated to " << n;
+        EXPECT_FALSE(chain::TransactionVerdict::decode(core::ByteView(bytes).subspan(0, n))) << "truncated to " << n;
     }
     core::Bytes longer = bytes;
     longer.push_back(0);
-    EXPECT_FALSE(TransactionVerdict::decode(longer));
+    EXPECT_FALSE(chain::TransactionVerdict::decode(longer));
 }
 
 TEST(TransactionFacts, TypesFollowTheTrainingRows) {
     core::Transaction t;
     t.to = core::Address{};
-    EXPECT_EQ(transaction_facts(t, false, 0).type, nn::TxType::kTransfer);
+    EXPECT_EQ(chain::transaction_facts(t, false, 0).type, nn::TxType::kTransfer);
     t.data = {0xa9, 0x05, 0x9c, 0xbb, 0, 0};
-    EXPECT_EQ(transaction_facts(t, true, 0).type, nn::TxType::kTokenTransfer);
+    EXPECT_EQ(chain::transaction_facts(t, true, 0).type, nn::TxType::kTokenTransfer);
     t.data = {0x12, 0x34, 0x56, 0x78};
-    EXPECT_EQ(transaction_facts(t, true, 0).type, nn::TxType::kContractCall);
-    EXPECT_EQ(transaction_facts(t, true, 0).selector, 0x12345678u);
+    EXPECT_EQ(chain::transaction_facts(t, true, 0).type, nn::TxType::kContractCall);
+    EXPECT_EQ(chain::transaction_facts(t, true, 0).selector, 0x12345678u);
     t.to.reset();
-    EXPECT_EQ(transaction_facts(t, false, 0).type, nn::TxType::kDeployment);
+    EXPECT_EQ(chain::transaction_facts(t, false, 0).type, nn::TxType::kDeployment);
     t.value = core::uint256(3'000'000'000ull);
-    EXPECT_EQ(transaction_facts(t, false, 0).value_gwei, 3u);
+    EXPECT_EQ(chain::transaction_facts(t, false, 0).value_gwei, 3u);
 }
 
 }  // namespace
@@ -347,7 +348,7 @@ namespace moe::node {
 namespace {
 
 TEST(ChainModels, AGateFromTheStateReplacesTheModelsGate) {
-    auto m = ChainModels::load(chain_with(preset()), fs::path("/nonexistent"));
+    auto m = load_chain_models(chain_with(preset()), fs::path("/nonexistent"));
     ASSERT_TRUE(m) << m.error();
     const std::size_t experts = (*m)->fraud_experts();
     nn::FraudFeatures row{};

@@ -7,8 +7,9 @@
 #include "core/keccak.hpp"
 #include "evm/staking.hpp"
 #include "evm/state.hpp"
-#include "node/chain_config.hpp"
-#include "node/genesis.hpp"
+#include "chain/chain_config.hpp"
+#include "chain/genesis.hpp"
+#include "node/chain_files.hpp"
 
 namespace moe::node {
 namespace {
@@ -27,7 +28,7 @@ json devnet_with(std::initializer_list<std::pair<std::string_view, std::uint64_t
 }
 
 std::string error_of(const json& doc) {
-    auto c = parse_chain_config(doc);
+    auto c = chain::parse_chain_config(doc);
     return c ? std::string() : c.error();
 }
 
@@ -37,9 +38,9 @@ TEST(ChainConfig, NewFieldsAreOptionalWithTheirDefaults) {
                           "downtime_max_missed_bps", "consensus_timeouts", "unbonding_blocks"}) {
         doc.erase(f);
     }
-    auto c = parse_chain_config(doc);
+    auto c = chain::parse_chain_config(doc);
     ASSERT_TRUE(c) << c.error();
-    const ChainConfig defaults;
+    const chain::ChainConfig defaults;
     EXPECT_EQ(c->min_stake_wei, core::uint256(1'000'000'000'000'000'000ull));
     EXPECT_EQ(c->max_validators, defaults.max_validators);
     EXPECT_EQ(c->slash_fraction_bps, 500u);
@@ -59,7 +60,7 @@ TEST(ChainConfig, NewFieldsAreRead) {
     doc["downtime_window"] = 20;
     doc["downtime_max_missed_bps"] = 0;
     doc["consensus_timeouts"] = {{"prevote_ms", 42}, {"propose_delta_ms", 0}};
-    auto c = parse_chain_config(doc);
+    auto c = chain::parse_chain_config(doc);
     ASSERT_TRUE(c) << c.error();
     EXPECT_EQ(c->min_stake_wei, core::uint256(2'000'000'000'000'000'000ull));
     EXPECT_EQ(c->max_validators, 7u);
@@ -67,7 +68,7 @@ TEST(ChainConfig, NewFieldsAreRead) {
     EXPECT_EQ(c->consensus_timeouts.prevote_ms, 42u);
     EXPECT_EQ(c->consensus_timeouts.propose_delta_ms, 0u);
     EXPECT_EQ(c->consensus_timeouts.propose_ms, 1000u);
-    const evm::DowntimeRules d = downtime_rules(*c);
+    const evm::DowntimeRules d = chain::downtime_rules(*c);
     EXPECT_EQ(d.window, 20u);
     EXPECT_EQ(d.max_missed_bps, 0u);
     EXPECT_EQ(d.jail_blocks, 9u);
@@ -110,32 +111,32 @@ TEST(ChainConfig, GenesisValidatorsMustBeStakeableAndDistinct) {
 
 TEST(ChainConfig, PresetsParse) {
     for (const char* name : {"devnet", "localnet"}) {
-        auto c = parse_chain_config(json::parse(*preset_json(name)));
+        auto c = chain::parse_chain_config(json::parse(*preset_json(name)));
         EXPECT_TRUE(c) << name << ": " << c.error();
     }
 }
 
 TEST(ChainConfig, TheDevnetKeepsTheKeysOfItsMnemonicAccountsAndIsADevChain) {
-    auto c = parse_chain_config(json::parse(*preset_json("devnet")));
+    auto c = chain::parse_chain_config(json::parse(*preset_json("devnet")));
     ASSERT_TRUE(c) << c.error();
     ASSERT_EQ(c->mnemonic_keys.size(), 10u);
     // m/44'/60'/0'/0/0 of "test test ... junk", as every tutorial knows it.
     EXPECT_EQ(c->mnemonic_keys[0].address(), core::Address::from_hex("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266").value());
-    auto one = parse_chain_config(devnet_with({{"a", 1}}));  // as moed init writes it
+    auto one = chain::parse_chain_config(devnet_with({{"a", 1}}));  // as moed init writes it
     ASSERT_TRUE(one) << one.error();
     EXPECT_TRUE(one->is_dev_chain());
-    auto local = parse_chain_config(json::parse(*preset_json("localnet")));
+    auto local = chain::parse_chain_config(json::parse(*preset_json("localnet")));
     ASSERT_TRUE(local) << local.error();
     EXPECT_FALSE(local->is_dev_chain());
-    auto two = parse_chain_config(devnet_with({{"a", 1}, {"b", 1}}));
+    auto two = chain::parse_chain_config(devnet_with({{"a", 1}, {"b", 1}}));
     ASSERT_TRUE(two) << two.error();
     EXPECT_FALSE(two->is_dev_chain());
 }
 
 TEST(Genesis, StakesEveryGenesisValidator) {
-    auto c = parse_chain_config(devnet_with({{"a", 3}, {"b", 100}}));
+    auto c = chain::parse_chain_config(devnet_with({{"a", 3}, {"b", 100}}));
     ASSERT_TRUE(c) << c.error();
-    const Genesis g = build_genesis(*c);
+    const chain::Genesis g = chain::build_genesis(*c);
     core::MemoryNodeStore nodes;
     for (const auto& [hash, node] : g.trie_nodes) nodes.put_node(hash, node);
     evm::MemoryCodeStore codes;
@@ -153,9 +154,9 @@ TEST(Genesis, StakesEveryGenesisValidator) {
     }
     EXPECT_FALSE(state.error());
     // The same config gives the same genesis; another stake gives another one.
-    EXPECT_EQ(build_genesis(*c).block.header.state_root, g.block.header.state_root);
-    auto other = parse_chain_config(devnet_with({{"a", 4}, {"b", 100}}));
-    EXPECT_NE(build_genesis(*other).block.header.state_root, g.block.header.state_root);
+    EXPECT_EQ(chain::build_genesis(*c).block.header.state_root, g.block.header.state_root);
+    auto other = chain::parse_chain_config(devnet_with({{"a", 4}, {"b", 100}}));
+    EXPECT_NE(chain::build_genesis(*other).block.header.state_root, g.block.header.state_root);
 }
 
 }  // namespace

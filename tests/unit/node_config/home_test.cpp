@@ -5,8 +5,9 @@
 #include <unistd.h>
 
 #include "core/hd_wallet.hpp"
-#include "node/chain_config.hpp"
+#include "chain/chain_config.hpp"
 #include "node/home.hpp"
+#include "node/chain_files.hpp"
 
 namespace moe::node {
 namespace {

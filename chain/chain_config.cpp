@@ -1,4 +1,4 @@
-#include "node/chain_config.hpp"
+#include "chain/chain_config.hpp"
 
 #include <algorithm>
 #include <map>
@@ -6,10 +6,8 @@
 #include "core/hd_wallet.hpp"
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
-#include "node/files.hpp"
-#include "node/presets.hpp"
 
-namespace moe::node {
+namespace moe::chain {
 
 namespace {
 
@@ -325,24 +323,4 @@ std::expected<ChainConfig, std::string> parse_chain_config(const json& doc) {
     return c;
 }
 
-std::expected<ChainConfig, std::string> load_chain_config(const std::filesystem::path& file) {
-    auto text = read_file(file, 16 * 1024 * 1024);
-    if (!text) return Error(text.error());
-    json doc;
-    try {
-        doc = json::parse(*text);
-    } catch (const json::exception& e) {
-        return Error(file.string() + ": invalid JSON: " + e.what());
-    }
-    auto c = parse_chain_config(doc);
-    if (!c) return Error(file.string() + ": " + c.error());
-    return c;
-}
-
-std::optional<std::string_view> preset_json(std::string_view name) {
-    if (name == "devnet") return presets::kDevnet;
-    if (name == "localnet") return presets::kLocalnet;
-    return std::nullopt;
-}
-
-}  // namespace moe::node
+}  // namespace moe::chain

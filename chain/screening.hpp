@@ -2,7 +2,7 @@
 
 #include <cstdint>
 #include <expected>
-#include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,20 +18,16 @@
 #include "moe/account_stats.hpp"
 #include "moe/engine.hpp"
 #include "moe/inference.hpp"
-#include "node/chain_config.hpp"
+#include "chain/chain_config.hpp"
 
 /// The chain's models at work (issue "Fraud screening and contract classification"; decision
 /// 005): every transaction of a block is screened against the statistics of its sender and
 /// recipient as they stood before it; every contract created is classified. Statistics and
 /// classes live in the state, under the moe registry account.
-namespace moe::node {
-
-class ChainDb;
+namespace moe::chain {
 
 /// The registry system account: contract classes and account statistics in its storage.
 [[nodiscard]] const core::Address& moe_registry_address() noexcept;
-/// The shipped model file of that name ("fraud", "contract"), embedded in moed.
-[[nodiscard]] core::ByteView embedded_model(std::string_view name);
 
 /// What screening decided for a transaction.
 enum class Decision : std::uint8_t { kAccept = 0, kFlag = 1, kReject = 2 };
@@ -95,10 +91,19 @@ struct ModelInfo {
 /// Thread-safe: inference is serialised (the engines keep scratch buffers).
 class ChainModels {
   public:
-    /// Loads each model the chain names, from `dir`/NAME.moe when that file exists, else the
-    /// embedded copy; a model whose SHA-256 differs from the genesis's is refused.
+    /// A model's file as its reader found it: the bytes, and where they came from ("embedded"
+    /// or a path), for moe_getModels.
+    struct File {
+        core::Bytes bytes;
+        std::string source;
+    };
+    /// Reads the model file of a name ("fraud", "contract"); the node supplies it (its home's
+    /// models folder, else the copy embedded in moed).
+    using Reader = std::function<std::expected<File, std::string>(std::string_view name)>;
+    /// Loads each model the chain names through `read`; a model whose SHA-256 differs from the
+    /// genesis's is refused.
     [[nodiscard]] static std::expected<std::unique_ptr<ChainModels>, std::string> load(const ChainConfig& chain,
-                                                                                       const std::filesystem::path& dir);
+                                                                                       const Reader& read);
 
     [[nodiscard]] bool screens() const noexcept { return fraud_ != nullptr; }
     [[nodiscard]] bool classifies() const noexcept { return contract_ != nullptr; }
@@ -133,7 +138,7 @@ class ChainModels {
 };
 
 /// The statistics of one account as the registry holds them (a fresh account has none).
-[[nodiscard]] std::expected<nn::AccountStats, std::string> read_account_stats(evm::State& state, const ChainDb& db,
+[[nodiscard]] std::expected<nn::AccountStats, std::string> read_account_stats(evm::State& state, const evm::CodeStore& blobs,
                                                                              const core::Address& account);
 /// The class the registry holds for a contract, if it was classified.
 [[nodiscard]] std::optional<ContractClassRecord> read_contract_class(evm::State& state, const core::Address& contract);
@@ -151,8 +156,8 @@ class ChainModels {
 /// by the block are kept here and written into the registry by finish().
 class BlockScreening {
   public:
-    BlockScreening(ChainModels& models, const ChainDb& db, std::uint64_t timestamp)
-        : models_(models), db_(db), timestamp_(timestamp) {}
+    BlockScreening(ChainModels& models, const evm::CodeStore& blobs, std::uint64_t timestamp)
+        : models_(models), blobs_(blobs), timestamp_(timestamp) {}
 
     /// The fraud feature row of the next transaction, from its parties' statistics before it.
     [[nodiscard]] std::expected<nn::FraudFeatures, std::string> features(evm::State& state, const core::Transaction& txn,
@@ -179,11 +184,11 @@ class BlockScreening {
     [[nodiscard]] std::expected<nn::AccountStats*, std::string> stats_of(evm::State& state, const core::Address& a);
 
     ChainModels& models_;
-    const ChainDb& db_;
+    const evm::CodeStore& blobs_;  ///< statistics are stored by hash beside contract code
     std::uint64_t timestamp_;
     std::map<core::Address, nn::AccountStats> stats_;
     std::set<core::Address> changed_;
     std::vector<std::pair<core::Address, std::optional<ContractClassRecord>>> classes_;  // none: code removed
 };
 
-}  // namespace moe::node
+}  // namespace moe::chain

@@ -1,10 +1,10 @@
-#include "node/genesis.hpp"
+#include "chain/genesis.hpp"
 
 #include "evm/staking.hpp"
 #include "evm/state.hpp"
-#include "node/screening.hpp"
+#include "chain/screening.hpp"
 
-namespace moe::node {
+namespace moe::chain {
 
 Genesis build_genesis(const ChainConfig& config) {
     core::MemoryNodeStore nodes;
@@ -38,4 +38,15 @@ Genesis build_genesis(const ChainConfig& config) {
     return g;
 }
 
-}  // namespace moe::node
+std::expected<consensus::ValidatorSet, std::string> genesis_validator_set(const ChainConfig& chain) {
+    std::vector<consensus::Validator> validators;
+    for (const GenesisValidator& v : chain.validators) {
+        validators.push_back(consensus::Validator{v.address, core::compress_public_key(v.public_key), v.power, 0});
+    }
+    auto set = consensus::ValidatorSet::make(std::move(validators));
+    if (!set) return std::unexpected(set.error());
+    set->advance(1);
+    return set;
+}
+
+}  // namespace moe::chain

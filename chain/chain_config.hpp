@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <expected>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -16,7 +15,7 @@
 #include "core/uint256.hpp"
 #include "evm/staking.hpp"
 
-namespace moe::node {
+namespace moe::chain {
 
 /// An account funded at genesis.
 struct GenesisAccount {
@@ -106,14 +105,10 @@ struct ChainConfig {
 
 /// Reads and validates a chain config; every bad or missing field is a clear error.
 [[nodiscard]] std::expected<ChainConfig, std::string> parse_chain_config(const nlohmann::json& doc);
-[[nodiscard]] std::expected<ChainConfig, std::string> load_chain_config(const std::filesystem::path& file);
-
-/// The JSON text of a built-in preset ("devnet", "localnet"), embedded at build time.
-[[nodiscard]] std::optional<std::string_view> preset_json(std::string_view name);
 
 /// The genesis header of a chain: number 0, the state root of its allocations, and the
 /// validator set committed in extra_data (keccak of its RLP), so each chain instance has its
 /// own genesis hash.
 [[nodiscard]] core::Hash validator_set_hash(const std::vector<GenesisValidator>& validators);
 
-}  // namespace moe::node
+}  // namespace moe::chain

@@ -1,12 +1,15 @@
 #pragma once
 
+#include <expected>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "chain/chain_config.hpp"
+#include "consensus/validator_set.hpp"
 #include "core/block.hpp"
-#include "node/chain_config.hpp"
 
-namespace moe::node {
+namespace moe::chain {
 
 /// The genesis block of a chain and the state trie nodes it commits.
 struct Genesis {
@@ -21,4 +24,7 @@ struct Genesis {
 /// config gives the same block, byte for byte, on every machine.
 [[nodiscard]] Genesis build_genesis(const ChainConfig& config);
 
-}  // namespace moe::node
+/// The validator set of height 1: the genesis validators, as staked in the genesis state.
+[[nodiscard]] std::expected<consensus::ValidatorSet, std::string> genesis_validator_set(const ChainConfig& chain);
+
+}  // namespace moe::chain

@@ -1,4 +1,4 @@
-#include "node/screening.hpp"
+#include "chain/screening.hpp"
 
 #include "moe/contract_features.hpp"
 
@@ -6,10 +6,8 @@
 #include "core/rlp.hpp"
 #include "moe/int8_matmul.hpp"
 #include "moe/model_file.hpp"
-#include "node/files.hpp"
-#include "node/storage/chain_db.hpp"
 
-namespace moe::node {
+namespace moe::chain {
 
 namespace {
 
@@ -140,8 +138,7 @@ std::expected<TransactionVerdict, std::string> TransactionVerdict::decode(core::
 
 // ---- Models --------------------------------------------------------------------------------
 
-std::expected<std::unique_ptr<ChainModels>, std::string> ChainModels::load(const ChainConfig& chain,
-                                                                           const std::filesystem::path& dir) {
+std::expected<std::unique_ptr<ChainModels>, std::string> ChainModels::load(const ChainConfig& chain, const Reader& read) {
     std::unique_ptr<ChainModels> m(new ChainModels());
     m->thresholds_ = chain.screening;
     struct Wanted {
@@ -152,18 +149,10 @@ std::expected<std::unique_ptr<ChainModels>, std::string> ChainModels::load(const
     };
     for (const Wanted& w : {Wanted{"fraud", &chain.fraud_model, 1, &m->fraud_}, Wanted{"contract", &chain.contract_model, 2, &m->contract_}}) {
         if (!*w.requirement) continue;
-        const std::filesystem::path file = dir / (std::string(w.name) + ".moe");
-        core::Bytes bytes;
-        std::string source = "embedded";
-        if (std::filesystem::exists(file)) {
-            auto text = read_file(file);
-            if (!text) return std::unexpected(text.error());
-            bytes.assign(text->begin(), text->end());
-            source = file.string();
-        } else {
-            const core::ByteView e = embedded_model(w.name);
-            bytes.assign(e.begin(), e.end());
-        }
+        auto file = read(w.name);
+        if (!file) return std::unexpected(file.error());
+        const core::Bytes& bytes = file->bytes;
+        const std::string& source = file->source;
         const core::Hash digest = core::sha256(bytes);
         if (digest != (*w.requirement)->sha256) {
             return std::unexpected("the " + std::string(w.name) + " model (" + source + ") has SHA-256 " + digest.hex() +
@@ -262,11 +251,11 @@ std::expected<ContractClassRecord, std::string> ChainModels::classify(core::Byte
 
 // ---- The registry ----------------------------------------------------------------------------
 
-std::expected<nn::AccountStats, std::string> read_account_stats(evm::State& state, const ChainDb& db, const core::Address& account) {
+std::expected<nn::AccountStats, std::string> read_account_stats(evm::State& state, const evm::CodeStore& blobs, const core::Address& account) {
     const core::uint256 word = state.storage(moe_registry_address(), registry_slot(account, kStatsField));
     if (word == 0) return nn::AccountStats{};
     const core::Hash hash = core::uint256_to_bytes32(word);
-    auto blob = db.code(hash);
+    auto blob = blobs.get_code(hash);
     if (!blob) return std::unexpected("the statistics " + hash.hex() + " of " + account.hex() + " are missing from the database");
     return nn::AccountStats::decode(*blob);
 }
@@ -331,7 +320,7 @@ nn::TxFacts transaction_facts(const core::Transaction& txn, bool recipient_is_co
 std::expected<nn::AccountStats*, std::string> BlockScreening::stats_of(evm::State& state, const core::Address& a) {
     auto it = stats_.find(a);
     if (it == stats_.end()) {
-        auto s = read_account_stats(state, db_, a);
+        auto s = read_account_stats(state, blobs_, a);
         if (!s) return std::unexpected(s.error());
         it = stats_.emplace(a, std::move(*s)).first;
     }
@@ -419,4 +408,4 @@ std::vector<std::pair<core::Hash, core::Bytes>> BlockScreening::finish(evm::Stat
     return blobs;
 }
 
-}  // namespace moe::node
+}  // namespace moe::chain
