@@ -10,17 +10,24 @@ Trains sklearn's HistGradientBoostingClassifier on the rows with held_out=0 and 
 rows with held_out=1 (the groups `moed moe eval` evaluates), and for contract on the live set
 (held_out=2). Fraud figures are per account: the
 mean probability of the rows screening its transactions, flagged at 0.5, as moed does.
+Fraud trains on exactly what `moed train --task fraud` trains on (the features command writes
+its rows: 64 per training account and the generated worlds' rows, with the same options): the
+rows marked validation=0, and, as the MoE's early stopping, it keeps the number of boosting
+iterations whose class-balanced log loss on the rows marked validation=1 is lowest. With
+--validation it reports on the trainer's validation accounts (held_out=3, all their rows, what
+`moed moe eval --validation` scores) instead of the held-out ones: the figures choices are made on.
 With --cross-validate (contract) it does what `moed train --cross-validate` does, on the `fold`
 column: per fold, trains on the training part's other folds and predicts that one; the
 predictions are pooled and reported (figures that choices are made on; no held-out, no live set).
 Needs python3-sklearn (Debian).
 """
 import argparse
+import itertools
 import sys
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support, roc_auc_score
+from sklearn.metrics import confusion_matrix, f1_score, log_loss, precision_recall_fscore_support, roc_auc_score
 
 CLASSES = ["erc20", "erc721", "proxy", "wallet", "ponzi", "other", "erc1155", "dex", "factory"]
 
@@ -31,6 +38,7 @@ def main():
     ap.add_argument("csv")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--cross-validate", action="store_true", help="contract: pooled figures over the folds of the training groups")
+    ap.add_argument("--validation", action="store_true", help="fraud: report on the trainer's validation accounts, not the held-out ones")
     a = ap.parse_args()
     with open(a.csv) as f:
         header = f.readline().strip().split(",")
@@ -56,6 +64,25 @@ def main():
             pred.append(m.classes_[m.predict_proba(x[v]).argmax(axis=1)])
         yt, pred = np.concatenate(yt), np.concatenate(pred)
         live = np.zeros_like(live)  # counted once, at the end
+    elif a.task == "fraud":
+        if "validation" not in col:
+            sys.exit(f"{a.csv}: no validation column: write it with this moed's `moed moe features --task fraud`")
+        marked = data[:, col["validation"]] == 1
+        fit, watch = train & ~marked, train & marked
+        # Balanced class weights over the rows it fits, as `moed train` weighs its classes.
+        counts = np.bincount(y[fit], minlength=2).astype(np.float64)
+        class_weight = len(y[fit]) / (2 * np.maximum(counts, 1))
+        model = HistGradientBoostingClassifier(random_state=a.seed, max_iter=300, early_stopping=False)
+        model.fit(x[fit], y[fit], sample_weight=class_weight[y[fit]])
+        # Early stopping on the trainer's validation rows: the iteration count with the lowest
+        # class-balanced log loss there.
+        losses = [log_loss(y[watch], q, sample_weight=class_weight[y[watch]], labels=[0, 1]) for q in model.staged_predict_proba(x[watch])]
+        best = int(np.argmin(losses))
+        print(f"boosting iterations: {best + 1} of {len(losses)} (validation log loss {losses[best]:.5f})")
+        if a.validation:
+            held = data[:, col["held_out"]] == 3
+        p = next(itertools.islice(model.staged_predict_proba(x[held]), best, None))
+        yt = y[held]
     else:
         model = HistGradientBoostingClassifier(random_state=a.seed, class_weight="balanced", max_iter=300)
         model.fit(x[train], y[train])

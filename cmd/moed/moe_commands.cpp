@@ -286,7 +286,9 @@ int eval(Args args) {
     const auto flag = unsigned_flag(args, "--flag-score", thresholds->flag_score, 0, 10001);
     const auto reject = unsigned_flag(args, "--reject-score", thresholds->reject_score, 0, 10001);
     const auto worlds_flag = unsigned_flag(args, "--worlds", 20, 1, 1000);
-    for (const auto* v : {&flag, &reject, &worlds_flag}) {
+    const auto family = unsigned_flag(args, "--drainer-family", nn::kDrainerFamilyEther, nn::kDrainerFamilyEther, nn::kDrainerFamilyZeroValue);
+    const auto visible = unsigned_flag(args, "--drainer-visible", nn::kDrainerVisibleVictims, 2, 50);
+    for (const auto* v : {&flag, &reject, &worlds_flag, &family, &visible}) {
         if (!*v) {
             std::fprintf(stderr, "moed moe eval: %s\n", v->error().c_str());
             return 2;
@@ -423,8 +425,11 @@ int eval(Args args) {
     } else {
         const auto r = nn::fraud_report(*data->fraud, data->held_rows, p);
         std::printf("%sf1=%.4f\n", nn::format_fraud_report(r).c_str(), r.f1);
+        nn::WorldSeeds seeds = validation ? nn::kValidationWorldSeeds : nn::kHeldBackWorlds;
+        seeds.drainer_family = static_cast<int>(*family);
+        seeds.drainer_visible_victims = static_cast<int>(*visible);
         const auto t = nn::traffic_report(engine, *data->fraud, data->held_rows, p, thresholds->flag_score, thresholds->reject_score, static_cast<int>(worlds),
-                                          validation ? nn::kValidationWorldSeeds : nn::kHeldBackWorlds);
+                                          seeds);
         std::printf("%s", nn::format_traffic_report(t).c_str());
         if (validation) {
             std::printf("%s", nn::format_threshold_sweep(t, {9000, 9500, 9700, 9800, 9900, 9950, 9970, 9980, 9990, 9995, 9998, 9999, 10000}).c_str());
@@ -486,10 +491,36 @@ int eval(Args args) {
     return 0;
 }
 
+/// Reads the fraud training-set flags `moed train` takes (--rows-per-account, --worlds,
+/// --drainer-worlds), with its defaults.
+std::optional<nn::FraudTrainingOptions> fraud_training_flags(const std::string& cmd, Args args) {
+    nn::FraudTrainingOptions o;
+    const auto per_account = unsigned_flag(args, "--rows-per-account", static_cast<std::uint64_t>(o.rows_per_account), 0, 100'000);
+    const auto worlds = unsigned_flag(args, "--worlds", static_cast<std::uint64_t>(o.worlds), 0, 10'000);
+    const auto drainer_worlds = unsigned_flag(args, "--drainer-worlds", static_cast<std::uint64_t>(o.drainer_worlds), 0, 10'000);
+    const auto family = unsigned_flag(args, "--drainer-family", static_cast<std::uint64_t>(o.drainer_family), nn::kDrainerFamilyEther,
+                                      nn::kDrainerFamilyZeroValue);
+    const auto visible = unsigned_flag(args, "--drainer-visible", static_cast<std::uint64_t>(o.drainer_visible_victims), 2, 50);
+    for (const auto* v : {&per_account, &worlds, &drainer_worlds, &family, &visible}) {
+        if (!*v) {
+            std::fprintf(stderr, "moed moe %s: %s\n", cmd.c_str(), v->error().c_str());
+            return std::nullopt;
+        }
+    }
+    o.rows_per_account = static_cast<int>(*per_account);
+    o.worlds = static_cast<int>(*worlds);
+    o.drainer_worlds = static_cast<int>(*drainer_worlds);
+    o.drainer_family = static_cast<int>(*family);
+    o.drainer_visible_victims = static_cast<int>(*visible);
+    return o;
+}
+
 int features(Args args) {
     const auto f = task_flags("features", args);
     if (!f) return 2;
     const std::string out = flag_value(args, "--out");
+    const auto training = fraud_training_flags("features", args);
+    if (!training) return 2;
     auto data = load_task("features", f->task, f->data, f->seed, f->accounts, has_flag(args, "--with-gas-price"), f->templates);
     if (!data) return 1;
     std::ofstream csv(out, std::ios::trunc);
@@ -499,48 +530,76 @@ int features(Args args) {
     }
     const int F = data->held.num_features;
     for (int i = 0; i < F; ++i) csv << 'f' << i << ',';
-    csv << "label,group,held_out" << (data->fraud ? ",account" : ",fold") << '\n';
-    // Contract: the cross-validation fold of each training row's group (`moed train --fold I`), -1 for none.
-    std::vector<int> fold_of(static_cast<std::size_t>(data->rest.rows()), -1);
-    if (!data->fraud) {
-        nn::Dataset marked = data->rest;
-        for (int k = 0; k < nn::kContractFolds; ++k) {
-            nn::mark_contract_validation(marked, f->seed, nn::kContractFolds, k);
-            for (std::size_t r = 0; r < fold_of.size(); ++r) fold_of[r] = marked.validation[r] != 0 ? k : fold_of[r];
-        }
-    }
-    auto dump = [&](const nn::Dataset& d, bool held, const std::vector<std::size_t>& rows) {
-        const std::vector<std::uint8_t> codes = nn::quantize_features(d.x);
-        for (int r = 0; r < d.rows(); ++r) {
-            for (int i = 0; i < F; ++i) csv << static_cast<int>(codes[static_cast<std::size_t>(r * F + i)]) << ',';
-            csv << d.y[static_cast<std::size_t>(r)] << ',' << d.groups[static_cast<std::size_t>(r)] << ',' << (held ? 1 : 0);
-            if (data->fraud) csv << ',' << data->fraud->row_account[rows[static_cast<std::size_t>(r)]];
-            if (!data->fraud) csv << ',' << (held ? -1 : fold_of[static_cast<std::size_t>(r)]);
-            csv << '\n';
-        }
+    csv << "label,group,held_out" << (data->fraud ? ",account,validation" : ",fold") << '\n';
+    auto write_row = [&](const std::vector<std::uint8_t>& codes, int r) {
+        for (int i = 0; i < F; ++i) csv << static_cast<int>(codes[static_cast<std::size_t>(r * F + i)]) << ',';
     };
-    dump(data->rest, false, data->rest_rows);
-    dump(data->held, true, data->held_rows);
-    // Contract: the live set too (held_out 2), so a baseline is scored on it as eval scores the model.
-    std::size_t live_rows = 0;
-    if (f->task == "contract") {
-        auto live = nn::load_labelled_codes(f->live);
-        if (!live) {
-            std::fprintf(stderr, "moed moe features: %s\n", live.error().c_str());
+    if (data->fraud) {
+        // The rows `moed train` trains on (its validation rows marked as train_moe marks them),
+        // then the held-out accounts (all their rows), then the validation accounts (all their
+        // rows, as `moed moe eval --validation` scores them): the baseline gets the MoE's
+        // training rows, not more.
+        std::vector<std::size_t> train_rows;
+        std::vector<std::string> notes;
+        const nn::Dataset train = nn::fraud_training_set(*data->fraud, f->seed, *training, &train_rows, &notes);
+        for (const auto& n : notes) std::fprintf(stderr, "%s\n", n.c_str());
+        std::vector<std::size_t> val_rows;
+        const double share = nn::TrainOptions{}.validation_share;
+        const nn::Dataset val = nn::fraud_validation(*data->fraud, f->seed, share, &val_rows);
+        auto dump = [&](const nn::Dataset& d, int part, const std::vector<std::size_t>& rows) {
+            const std::vector<std::uint8_t> codes = nn::quantize_features(d.x);
+            for (int r = 0; r < d.rows(); ++r) {
+                const auto at = static_cast<std::size_t>(r);
+                write_row(codes, r);
+                const long account = at < rows.size() ? static_cast<long>(data->fraud->row_account[rows[at]]) : -1;  // -1: a generated world's row
+                const bool validates = part == 3 || (part == 0 && nn::in_validation(d.groups[at], f->seed, share));
+                csv << d.y[at] << ',' << d.groups[at] << ',' << part << ',' << account << ',' << (validates ? 1 : 0) << '\n';
+            }
+        };
+        dump(train, 0, train_rows);
+        dump(data->held, 1, data->held_rows);
+        dump(val, 3, val_rows);
+        if (!csv.flush()) {
+            std::fprintf(stderr, "moed moe features: write to %s failed\n", out.c_str());
             return 1;
         }
-        for (std::size_t r = 0; r < live->size(); ++r) {
-            for (std::uint8_t v : nn::contract_features((*live)[r].code)) csv << static_cast<int>(v) << ',';
-            csv << static_cast<int>((*live)[r].label) << ',' << r << ",2,-1\n";
+        std::printf("%s: %d training rows (%d accounts' and %d generated), %d held out, %d of the validation accounts\n", out.c_str(), train.rows(),
+                    static_cast<int>(train_rows.size()), train.rows() - static_cast<int>(train_rows.size()), data->held.rows(), val.rows());
+        return 0;
+    }
+    // Contract: the cross-validation fold of each training row's group (`moed train --fold I`), -1 for none.
+    std::vector<int> fold_of(static_cast<std::size_t>(data->rest.rows()), -1);
+    nn::Dataset marked = data->rest;
+    for (int k = 0; k < nn::kContractFolds; ++k) {
+        nn::mark_contract_validation(marked, f->seed, nn::kContractFolds, k);
+        for (std::size_t r = 0; r < fold_of.size(); ++r) fold_of[r] = marked.validation[r] != 0 ? k : fold_of[r];
+    }
+    auto dump = [&](const nn::Dataset& d, bool held) {
+        const std::vector<std::uint8_t> codes = nn::quantize_features(d.x);
+        for (int r = 0; r < d.rows(); ++r) {
+            write_row(codes, r);
+            csv << d.y[static_cast<std::size_t>(r)] << ',' << d.groups[static_cast<std::size_t>(r)] << ',' << (held ? 1 : 0) << ','
+                << (held ? -1 : fold_of[static_cast<std::size_t>(r)]) << '\n';
         }
-        live_rows = live->size();
+    };
+    dump(data->rest, false);
+    dump(data->held, true);
+    // The live set too (held_out 2), so a baseline is scored on it as eval scores the model.
+    auto live = nn::load_labelled_codes(f->live);
+    if (!live) {
+        std::fprintf(stderr, "moed moe features: %s\n", live.error().c_str());
+        return 1;
+    }
+    for (std::size_t r = 0; r < live->size(); ++r) {
+        for (std::uint8_t v : nn::contract_features((*live)[r].code)) csv << static_cast<int>(v) << ',';
+        csv << static_cast<int>((*live)[r].label) << ',' << r << ",2,-1\n";
     }
     if (!csv.flush()) {
         std::fprintf(stderr, "moed moe features: write to %s failed\n", out.c_str());
         return 1;
     }
     std::printf("%s: %d rows, %d features (%d held out, %zu live)\n", out.c_str(), data->rest.rows() + data->held.rows(), F, data->held.rows(),
-                live_rows);
+                live->size());
     return 0;
 }
 
@@ -580,19 +639,30 @@ void moe_options(CLI::App& command) {
     value_option(*eval, "--flag-score", "F: fraud: the flag threshold (default the devnet preset's)");
     value_option(*eval, "--reject-score", "R: fraud: the reject threshold (default the devnet preset's)");
     value_option(*eval, "--worlds", "N: fraud: held-back generated worlds to replay (default 20)");
+    value_option(*eval, "--drainer-family", "F: fraud: the drainer worlds' family (moe/offline/benign_traffic.hpp; default 1)");
+    value_option(*eval, "--drainer-visible", "N: fraud: the drainers' rows counted once N distinct accounts have paid them (default 3)");
     flag_option(*eval, "--validation", "fraud: the same on what `moed train --seed N` validates on instead (its validation "
                                    "accounts, all their rows, and the validation worlds), with a sweep of thresholds and "
                                    "the ones validation asks for (contract: see `moed train --cross-validate`)");
     value_option(*eval, "--plots", "DIR: also write pictures there as SVG (contract: the confusion matrix and each "
                                    "class's first expert; fraud: each transaction type's and label's first expert)");
     CLI::App* features = command.add_subcommand(
-        "features", "write the feature rows (7-bit codes), label, group and held-out flag of the same split "
-                    "(contract: and the live set, held_out 2, and a 'fold' column: the `moed train --fold` that "
-                    "validates on the row, or -1), for scripts/baseline.py");
+        "features", "write the feature rows (7-bit codes), label, group and held-out flag of the same split, for "
+                    "scripts/baseline.py. Contract: the training and held-out codes, the live set (held_out 2) and a 'fold' "
+                    "column (the `moed train --fold` that validates on the row, or -1). Fraud: the rows `moed train` trains on "
+                    "(held_out 0: the training accounts' rows as many per account as it keeps, and the generated worlds' rows; "
+                    "'validation' 1 on those its early stopping watches), the held-out accounts' rows (1) and the validation "
+                    "accounts' rows (3, all of them, as `moed moe eval --validation` scores them); 'account' indexes the "
+                    "labelled account, -1 for a generated row");
     task_options(*features);
     value_option(*features, "--out", "CSV: where the rows go")->required();
     value_option(*features, "--live", "FILE: contract: the live set (default chain-config/corpus/contract_live.csv.gz)");
     flag_option(*features, "--with-gas-price", "fraud: add the gas-price level, an era feature (to show its leak)");
+    value_option(*features, "--rows-per-account", "N: fraud: as `moed train`: at most N rows of each training account (default 64; 0: all)");
+    value_option(*features, "--worlds", "N: fraud: as `moed train`: generated benign worlds among the training rows (default 160)");
+    value_option(*features, "--drainer-worlds", "N: fraud: as `moed train`: generated drainer worlds among the training rows (default 1000)");
+    value_option(*features, "--drainer-family", "F: fraud: as `moed train`: the drainer worlds' family (default 1)");
+    value_option(*features, "--drainer-visible", "N: fraud: as `moed train`: drainers' rows once N distinct accounts paid them (default 3)");
     replay_plan_options(*command.add_subcommand(
         "replay-plan", "the transactions that replay held-back worlds and held-out accounts' histories on a devnet, "
                        "with derived keys and the offline and expected scores (scripts/screening_replay.mjs)"));

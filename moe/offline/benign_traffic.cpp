@@ -22,7 +22,9 @@ constexpr std::uint32_t kDisperseEther = 0xe63d38ed, kDisperseToken = 0xc73a2d60
 
 class World {
   public:
-    World(std::uint64_t seed, bool drainers) : rng_(seed * 0x2545f4914f6cdd1dull + 0x9b1d), clock_(1'767'225'600), with_drainers_(drainers) {
+    World(std::uint64_t seed, bool drainers, int family = kDrainerFamilyEther, int visible_victims = kDrainerVisibleVictims)
+        : rng_(seed * 0x2545f4914f6cdd1dull + 0x9b1d), clock_(1'767'225'600), with_drainers_(drainers), family_(family),
+          visible_victims_(static_cast<std::size_t>(visible_victims)) {
         for (int i = 0; i < 10; ++i) {
             eoas_.push_back(new_key());  // the funded test accounts
             balance_[eoas_.back()] = 10'000 * kEth;
@@ -54,9 +56,9 @@ class World {
         int sweep_every;                        ///< payments collected before a sweep
         int pending = 0;
         bool swept = false;
+        int zero_percent = 6;  ///< of its victims' payments, those of no value
         std::vector<std::uint64_t> victims;  ///< distinct
     };
-    static constexpr std::size_t kVisibleVictims = 3;
 
     std::uint64_t new_key() { return rng_.next() | 1; }
     std::int64_t range(std::int64_t lo, std::int64_t hi) { return rng_.range(lo, hi); }
@@ -333,6 +335,7 @@ class World {
             }
             if (chance(25)) d.collectors.push_back(new_key());
             d.sweep_every = chance(20) ? 1 : static_cast<int>(range(2, 8));
+            if (family_ == kDrainerFamilyZeroValue) d.zero_percent = static_cast<int>(range(0, 50));
             drainers_.push_back(std::move(d));
         }
         // A campaign runs for a while: the newest drainers draw most victims.
@@ -357,13 +360,24 @@ class World {
         // 2 ether, evenly in log2 (the data's quartiles are 0.019, 0.12 and 0.5 ether); at most
         // half of what the victim holds (emit).
         const int bits = static_cast<int>(range(17, 30));
-        const std::uint64_t value = chance(6) ? 0 : static_cast<std::uint64_t>(range(std::int64_t{1} << bits, (std::int64_t{1} << (bits + 1)) - 1));
+        const std::uint64_t value = chance(d.zero_percent) ? 0 : static_cast<std::uint64_t>(range(std::int64_t{1} << bits, (std::int64_t{1} << (bits + 1)) - 1));
         // What a drainer's history shows, and what an ordinary account's does not: several
         // distinct accounts paid it (the labelled fraud accounts' median is 5 distinct senders,
         // the benign ones' 2) and it passed on nearly all of it. Before both, a payment to it
         // or a sweep of it looks like any user moving their own funds, and is no fraud row.
-        const bool shows = d.victims.size() >= kVisibleVictims;
-        transfer(victim, d.address, value, BenignKind::kTransfers);
+        const bool shows = d.victims.size() >= visible_victims_;
+        if (family_ == kDrainerFamilyZeroValue && value == 0 && chance(40)) {
+            // A "claim" the drainer's site has the victim sign: a call of no value (to an address
+            // without code, so the node types it a contract call).
+            TxFacts f;
+            f.type = TxType::kContractCall;
+            f.data_size = static_cast<std::uint32_t>(4 + 32 * range(0, 2));
+            f.selector = static_cast<std::uint32_t>(rng_.next());
+            f.gas_limit = gas(static_cast<std::uint64_t>(range(21'100, 30'000)));
+            emit(victim, d.address, f, BenignKind::kTransfers);
+        } else {
+            transfer(victim, d.address, value, BenignKind::kTransfers);
+        }
         events_.back().drainer = true;
         events_.back().drainer_visible = d.swept && shows;
         if (++d.pending < d.sweep_every) return;
@@ -378,7 +392,7 @@ class World {
             f.gas_limit = 21'000;
             emit(d.address, d.collectors[static_cast<std::size_t>(i)], f, BenignKind::kTransfers, false, 0, true);
             events_.back().drainer = true;
-            events_.back().drainer_visible = d.victims.size() >= kVisibleVictims;  // passing on nearly all it collected
+            events_.back().drainer_visible = d.victims.size() >= visible_victims_;  // passing on nearly all it collected
         }
         d.swept = true;
     }
@@ -440,6 +454,8 @@ class World {
     std::uint64_t disperse_ = 0;
     std::vector<int> weights_;
     bool with_drainers_ = false;
+    int family_ = kDrainerFamilyEther;
+    std::size_t visible_victims_ = kDrainerVisibleVictims;
     int drainer_weight_ = 0;
     std::vector<Drainer> drainers_;
     std::vector<std::uint64_t> collectors_;
@@ -462,7 +478,9 @@ std::string_view to_string(BenignKind k) noexcept {
 }
 
 std::vector<TrafficEvent> benign_world(std::uint64_t seed, int transactions) { return World(seed, false).run(transactions); }
-std::vector<TrafficEvent> drainer_world(std::uint64_t seed, int transactions) { return World(seed, true).run(transactions); }
+std::vector<TrafficEvent> drainer_world(std::uint64_t seed, int transactions, int family, int visible_victims) {
+    return World(seed, true, family, visible_victims).run(transactions);
+}
 
 namespace {
 
@@ -471,14 +489,14 @@ namespace {
 /// then applied as the block does. Ordinary worlds give every transaction, labelled benign;
 /// drainer worlds only the drainers' visible ones, labelled fraud.
 Dataset world_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, bool drainers,
-                   std::vector<BenignKind>* kinds) {
+                   std::vector<BenignKind>* kinds, int family = kDrainerFamilyEther, int visible_victims = kDrainerVisibleVictims) {
     Dataset d;
     d.num_features = kFraudFeatures;
     d.num_classes = 2;
     for (int w = 0; w < worlds; ++w) {
         const std::uint64_t seed = first_seed + static_cast<std::uint64_t>(w);
         std::map<std::uint64_t, AccountStats> stats;
-        for (const TrafficEvent& e : World(seed, drainers).run(transactions_per_world)) {
+        for (const TrafficEvent& e : World(seed, drainers, family, visible_victims).run(transactions_per_world)) {
             if (!drainers || (e.drainer && e.drainer_visible)) {
                 const FraudFeatures f = fraud_features(e.facts, stats[e.from], stats[e.to]);
                 for (std::uint8_t v : f) d.x.push_back(static_cast<float>(v) / 127.0f);
@@ -500,8 +518,8 @@ Dataset benign_rows(std::uint64_t first_seed, int worlds, int transactions_per_w
     return world_rows(first_seed, worlds, transactions_per_world, false, kinds);
 }
 
-Dataset drainer_rows(std::uint64_t first_seed, int worlds, int transactions_per_world) {
-    return world_rows(first_seed, worlds, transactions_per_world, true, nullptr);
+Dataset drainer_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, int family, int visible_victims) {
+    return world_rows(first_seed, worlds, transactions_per_world, true, nullptr, family, visible_victims);
 }
 
 void append_rows(Dataset& to, const Dataset& from) {

@@ -47,13 +47,26 @@ struct TrafficEvent {
 /// one to six transactions a block).
 [[nodiscard]] std::vector<TrafficEvent> benign_world(std::uint64_t seed, int transactions);
 
+/// The drainer families (drainer_world).
+inline constexpr int kDrainerFamilyEther = 1;
+inline constexpr int kDrainerFamilyZeroValue = 2;
+/// Distinct victims before a drainer's transactions are fraud rows, by default.
+inline constexpr int kDrainerVisibleVictims = 3;
+
 /// A world of ordinary activity (as benign_world, other seeds) with drainers in it, as the
 /// fraud accounts of ../shared/data behave as recipients: many distinct senders each paying
 /// once (in_peers close to received; median 5, a quarter above 16), amounts from dust to
 /// ether, and nearly all of it passed on (99% at the median) to a collector, after each
 /// payment or after a few; a collector may serve several drainers. Victims are every kind of
 /// account the world has: test accounts, users, accounts funded a moment ago.
-[[nodiscard]] std::vector<TrafficEvent> drainer_world(std::uint64_t seed, int transactions);
+/// `family` says how victims pay: 1, ether (6% of payments nothing), as the labelled fraud
+/// accounts' inflows; 2, each drainer with a share of victims of its own, 0 to 50%, who pay it
+/// nothing (a "claim" or "verify" transaction a drainer site has them sign, plain or a 4 to
+/// 68-byte call), the others as in 1. Family 1's worlds are unchanged by 2's existence.
+/// A drainer's transactions are visible (TrafficEvent::drainer_visible) once `visible_victims`
+/// distinct accounts have paid it (and, for a payment to it, it has swept before).
+[[nodiscard]] std::vector<TrafficEvent> drainer_world(std::uint64_t seed, int transactions, int family = kDrainerFamilyEther,
+                                                      int visible_victims = kDrainerVisibleVictims);
 
 /// The seeds of the worlds training sees and of those held back for evaluation only.
 inline constexpr std::uint64_t kTrainWorldSeed = 1'000;
@@ -67,7 +80,8 @@ inline constexpr std::uint64_t kHeldBackWorldSeed = 900'000;
 
 /// Replays drainer worlds from `first_seed` (screen, then apply) and keeps the rows of the
 /// drainers' visible transactions (TrafficEvent::drainer_visible), labelled 1, grouped by world.
-[[nodiscard]] Dataset drainer_rows(std::uint64_t first_seed, int worlds, int transactions_per_world);
+[[nodiscard]] Dataset drainer_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, int family = kDrainerFamilyEther,
+                                   int visible_victims = kDrainerVisibleVictims);
 inline constexpr std::uint64_t kTrainDrainerSeed = 2'000;
 inline constexpr std::uint64_t kHeldBackDrainerSeed = 950'000;
 

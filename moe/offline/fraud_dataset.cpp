@@ -284,4 +284,29 @@ Dataset fraud_validation(const FraudCorpus& corpus, std::uint64_t seed, double s
     return d;
 }
 
+Dataset fraud_training_set(const FraudCorpus& corpus, std::uint64_t seed, const FraudTrainingOptions& o, std::vector<std::size_t>* rows,
+                           std::vector<std::string>* notes) {
+    Dataset data = fraud_split(corpus, seed, false, rows, o.rows_per_account);
+    // Ordinary dev-chain activity, labelled benign (benign_traffic): the labelled accounts are
+    // Ethereum's of 2017-2022 and show nothing like a fresh account deploying and paying out
+    // within seconds. Evaluation replays other seeds.
+    if (o.worlds > 0) {
+        const Dataset benign = benign_rows(kTrainWorldSeed, o.worlds, kTransactionsPerWorld);
+        append_rows(data, benign);
+        if (notes != nullptr) notes->push_back("with " + std::to_string(benign.rows()) + " rows of " + std::to_string(o.worlds) + " generated benign worlds");
+    }
+    // Drainers on a 1-second chain, as the labelled fraud accounts behave as recipients (many
+    // senders paying once, nearly all passed on): their rows labelled fraud. The labelled
+    // accounts show this only at Ethereum's pace and with senders of no history.
+    if (o.drainer_worlds > 0) {
+        const Dataset drained = drainer_rows(kTrainDrainerSeed, o.drainer_worlds, kTransactionsPerWorld, o.drainer_family, o.drainer_visible_victims);
+        append_rows(data, drained);
+        if (notes != nullptr) {
+            notes->push_back("with " + std::to_string(drained.rows()) + " fraud rows of the drainers of " + std::to_string(o.drainer_worlds) +
+                             " generated worlds");
+        }
+    }
+    return data;
+}
+
 }  // namespace moe::nn

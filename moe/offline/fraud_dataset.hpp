@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "moe/account_stats.hpp"
+#include "moe/offline/benign_traffic.hpp"
 #include "moe/offline/trainer.hpp"
 
 /// The fraud-screening training set: the labelled accounts' histories from
@@ -56,5 +57,23 @@ struct FraudCorpus {
 /// The training accounts the trainer validates on (not held out, and `in_validation` of their
 /// group with `seed` and `share`, as train_moe splits): all their rows, and their indices.
 [[nodiscard]] Dataset fraud_validation(const FraudCorpus& corpus, std::uint64_t seed, double share, std::vector<std::size_t>* rows = nullptr);
+
+/// What `moed train --task fraud` adds to the labelled training accounts, and how many of each
+/// account's rows it keeps.
+struct FraudTrainingOptions {
+    int rows_per_account = 64;                  ///< spread over each account's history; 0: all
+    int worlds = kTrainWorlds;                  ///< generated worlds of ordinary activity, benign rows
+    int drainer_worlds = kTrainDrainerWorlds;   ///< generated worlds whose drainers' visible rows are fraud rows
+    int drainer_family = kDrainerFamilyEther;   ///< how their victims pay (drainer_world)
+    int drainer_visible_victims = kDrainerVisibleVictims;  ///< distinct victims before a drainer's rows are fraud rows
+};
+
+/// The rows `moed train --task fraud` trains on (and validates on: train_moe takes 20% of the
+/// groups, accounts and worlds alike, by `in_validation`): the training accounts' rows (at most
+/// `rows_per_account` each; their corpus indices in `rows`, in order), then the benign worlds'
+/// rows, then the drainers'. `moed moe features` writes the same rows, so the gradient-boosting
+/// baseline trains on what the MoE trains on. `notes` gets a line per part added.
+[[nodiscard]] Dataset fraud_training_set(const FraudCorpus& corpus, std::uint64_t seed, const FraudTrainingOptions& options,
+                                         std::vector<std::size_t>* rows = nullptr, std::vector<std::string>* notes = nullptr);
 
 }  // namespace moe::nn

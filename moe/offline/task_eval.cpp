@@ -162,7 +162,7 @@ TrafficReport traffic_report(MoeEngine& engine, const FraudCorpus& corpus, const
         r.generated_scores.push_back(s);
     }
     std::sort(r.generated_scores.begin(), r.generated_scores.end());
-    const Dataset drained = drainer_rows(seeds.drainer, worlds, kTransactionsPerWorld);
+    const Dataset drained = drainer_rows(seeds.drainer, worlds, kTransactionsPerWorld, seeds.drainer_family, seeds.drainer_visible_victims);
     const std::vector<double> pd = quantized_probabilities(engine, drained);
     const std::vector<bool> drained_abstains = abstentions(engine.model(), drained);
     for (int i = 0; i < drained.rows(); ++i) {

@@ -50,6 +50,8 @@ struct VerdictCounts {
 /// and of the drainer worlds.
 struct WorldSeeds {
     std::uint64_t benign = kHeldBackWorldSeed, drainer = kHeldBackDrainerSeed;
+    int drainer_family = kDrainerFamilyEther;  ///< drainer_world's family
+    int drainer_visible_victims = kDrainerVisibleVictims;  ///< and when a drainer's rows count
 };
 /// Only the final figures use these.
 inline constexpr WorldSeeds kHeldBackWorlds{kHeldBackWorldSeed, kHeldBackDrainerSeed};

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <tuple>
 #include <set>
 
 #include "moe/account_stats.hpp"
@@ -120,6 +121,37 @@ TEST(DrainerTraffic, DrainersCollectFromManySendersAndPassOnNearlyAllOfIt) {
     EXPECT_GT(many_senders, 0);
     // Benign worlds stay what they were: no drainers in them.
     for (const TrafficEvent& e : benign_world(kTrainDrainerSeed, 1000)) EXPECT_FALSE(e.drainer);
+}
+
+TEST(DrainerTraffic, TheZeroValueFamilyHasVictimsWhoPayNothingPlainOrByACall) {
+    // Per family, of the victims' payments (a drainer event not sent by a drainer): how many
+    // carried no value, and how many of those were calls.
+    auto count = [](int family) {
+        std::map<std::uint64_t, bool> drainer;
+        int payments = 0, zero = 0, calls = 0;
+        for (const TrafficEvent& e : drainer_world(kTrainDrainerSeed, 5000, family)) {
+            if (!e.drainer || drainer.contains(e.from)) continue;
+            drainer[e.to] = true;
+            ++payments;
+            zero += e.facts.value_gwei == 0 ? 1 : 0;
+            calls += e.facts.type == TxType::kContractCall ? 1 : 0;
+            if (e.facts.type == TxType::kContractCall) {
+                EXPECT_EQ(e.facts.value_gwei, 0u);
+                EXPECT_FALSE(e.facts.recipient_is_contract);
+                EXPECT_GE(e.facts.data_size, 4u);
+            }
+        }
+        return std::tuple{payments, zero, calls};
+    };
+    const auto [ether_payments, ether_zero, ether_calls] = count(kDrainerFamilyEther);
+    const auto [payments, zero, calls] = count(kDrainerFamilyZeroValue);
+    ASSERT_GT(ether_payments, 100);
+    ASSERT_GT(payments, 100);
+    EXPECT_EQ(ether_calls, 0);
+    EXPECT_LT(ether_zero * 10, ether_payments);  // about 6%
+    EXPECT_GT(zero * 10, payments);              // each drainer 0 to 50%: about a quarter
+    EXPECT_GT(calls, 0);
+    EXPECT_LT(calls, zero);
 }
 
 TEST(DrainerTraffic, RowsAreTheDrainersVisibleTransactionsLabelledFraud) {
