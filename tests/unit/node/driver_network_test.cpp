@@ -187,7 +187,13 @@ class DriverNetwork : public ::testing::Test {
         nodes_[i] = std::move(*node);
         DriverOptions options{.validator_key = keys_[i], .node_key = keys_[i], .wal_file = home / "consensus.wal",
                               .timeouts = chain_.consensus_timeouts, .commit_timeout_ms = 200};
-        options.on_fatal = [i](const std::string& why) { ADD_FAILURE() << "node " << i << " halted: " << why; };
+        options.on_fatal = [this, i](const std::string& why) {
+            if (halted_ && halted_index_ == i) {
+                *halted_ = why;
+                return;
+            }
+            ADD_FAILURE() << "node " << i << " halted: " << why;
+        };
         options.network = [this, i](p2p::Network::MessageHandler on_message, p2p::Network::PeerHandler) {
             return std::make_unique<MemoryNetwork::Endpoint>(*network_, i, std::move(on_message));
         };
@@ -266,6 +272,8 @@ class DriverNetwork : public ::testing::Test {
     std::vector<std::unique_ptr<Node>> nodes_;
     std::vector<std::unique_ptr<ConsensusDriver>> drivers_;
     Clock::time_point now_ = Clock::time_point{} + std::chrono::hours(1);
+    std::string* halted_ = nullptr;  ///< where the expected halt of validator halted_index_ is told
+    std::size_t halted_index_ = 0;
 };
 
 constexpr std::uint64_t kHeights = 3;
@@ -325,6 +333,44 @@ TEST_F(DriverNetwork, AValidatorCrashingAtEachOfItsStepsRejoinsWithoutConflictin
     }
     RecordProperty("crash_worlds", static_cast<int>(worlds));
     EXPECT_GT(worlds, 10u);
+}
+
+/// A validator whose disk fails under it (its table files cut short after it opened them):
+/// what it reads to check a proposal is answered as absent, and instead of a nil prevote against
+/// an honest proposer the node halts; the others go on.
+TEST_F(DriverNetwork, AFailedDiskReadHaltsTheValidatorInsteadOfANilPrevote) {
+    for (std::size_t i = 0; i < kValidators; ++i) open(i);
+    ASSERT_LT(run_until(2, kMaxTicks), kMaxTicks);
+    // The victim: a validator that does not propose height 3 (it checks the proposal).
+    std::size_t victim = 0;
+    while (true) {
+        const auto set = nodes_[0]->validator_set(3);
+        ASSERT_TRUE(set);
+        if (keys_[victim].address() != set->proposer().address) break;
+        ++victim;
+    }
+    crash(victim);
+    std::string why;
+    halted_ = &why;
+    halted_index_ = victim;
+    open(victim);
+    std::size_t cut = 0;
+    for (const auto& f : fs::recursive_directory_iterator(dir_ / ("node" + std::to_string(victim)))) {
+        if (f.path().extension() != ".sst") continue;
+        fs::resize_file(f.path(), fs::file_size(f.path()) / 2);
+        ++cut;
+    }
+    ASSERT_GT(cut, 0u);
+    for (std::size_t t = 0; t < kMaxTicks && why.empty(); ++t) tick();
+    ASSERT_FALSE(why.empty()) << "the validator never halted";
+    EXPECT_NE(why.find("block 3"), std::string::npos) << "halted because: " << why;
+    const auto nil_prevote = network_->votes.find({keys_[victim].address(), 3, 0, static_cast<std::uint8_t>(consensus::VoteType::kPrevote)});
+    if (nil_prevote != network_->votes.end()) EXPECT_FALSE(nil_prevote->second.contains(core::Hash{})) << "it prevoted nil";
+    crash(victim);
+    // The three others commit on.
+    const Node& other = *nodes_[(victim + 1) % kValidators];
+    for (std::size_t t = 0; t < kMaxTicks && other.head().number < 4; ++t) tick();
+    EXPECT_GE(other.head().number, 4u);
 }
 
 TEST_F(DriverNetwork, AValidatorDownForHeightsSyncsThem) {
