@@ -101,11 +101,9 @@ std::expected<std::unique_ptr<ConsensusDriver>, std::string> ConsensusDriver::cr
     if (!wal) return std::unexpected("consensus WAL: " + wal.error());
     d->wal_ = std::move(*wal);
     d->signer_.emplace(d->options_.validator_key, node.chain().chain_id, *d->wal_);
-    if (d->options_.p2p) {
+    if (d->options_.p2p || d->options_.network) {
         ConsensusDriver* self = d.get();
-        d->p2p_ = std::make_unique<p2p::P2p>(
-            *d->options_.p2p,
-            [self](const p2p::PeerId& peer, MessageType type, core::Bytes payload) {
+        p2p::Network::MessageHandler on_message = [self](const p2p::PeerId& peer, MessageType type, core::Bytes payload) {
                 std::lock_guard lock(self->inbox_mutex_);
                 if (type == MessageType::kTransaction) {
                     // Past the bound a flood of transactions is dropped, like a full pool.
@@ -129,15 +127,20 @@ std::expected<std::unique_ptr<ConsensusDriver>, std::string> ConsensusDriver::cr
                 }
                 self->inbox_.push_back({peer, type, std::move(payload)});
                 self->inbox_cv_.notify_one();
-            },
-            [self](const p2p::PeerId& peer, bool connected) {
+            };
+        p2p::Network::PeerHandler on_peer = [self](const p2p::PeerId& peer, bool connected) {
                 // A peer that was down missed the gossip of what we pooled meanwhile, and every
                 // later nonce of those senders waits behind it in its pool: send it ours.
                 if (!connected) return;
                 std::lock_guard lock(self->inbox_mutex_);
                 self->pool_sync_.push_back(peer);
                 self->transactions_cv_.notify_one();
-            });
+            };
+        if (d->options_.network) {
+            d->p2p_ = d->options_.network(std::move(on_message), std::move(on_peer));
+        } else {
+            d->p2p_ = std::make_unique<p2p::P2p>(*d->options_.p2p, std::move(on_message), std::move(on_peer));
+        }
     }
     node.on_transaction([self = d.get()](core::ByteView raw) {
         if (self->p2p_) self->p2p_->gossip(MessageType::kTransaction, raw, std::nullopt);
@@ -152,17 +155,29 @@ std::expected<std::unique_ptr<ConsensusDriver>, std::string> ConsensusDriver::cr
 
 std::expected<void, std::string> ConsensusDriver::start() {
     if (thread_.joinable()) return {};
-    last_progress_ = Clock::now();
-    last_status_ = Clock::now() - kStatusInterval;
-    replay_wal();
-    if (p2p_) {
-        if (auto r = p2p_->start(); !r) return std::unexpected(r.error());  // already says "p2p: ..."
-        log::info("p2p", "listening on ", options_.p2p->host, ":", p2p_->listen_port(), " as ", p2p_->id().hex());
-    }
+    if (auto r = start_stepping(); !r) return r;
     thread_ = std::thread([this] { run(); });
     transaction_thread_ = std::thread([this] { admit_transactions(); });
     return {};
 }
+
+std::expected<void, std::string> ConsensusDriver::start_stepping() {
+    last_progress_ = now();
+    last_status_ = now() - kStatusInterval;
+    replay_wal();
+    if (p2p_) {
+        if (auto r = p2p_->start(); !r) return std::unexpected(r.error());  // already says "p2p: ..."
+        if (options_.p2p) log::info("p2p", "listening on ", options_.p2p->host, ":", p2p_->listen_port(), " as ", p2p_->id().hex());
+    }
+    if (!waiting_for_start_ && machine_.height() <= node_.head().number) start_height();
+    return {};
+}
+
+std::chrono::steady_clock::time_point ConsensusDriver::now() const {
+    return options_.steady_now ? options_.steady_now() : Clock::now();
+}
+
+std::uint64_t ConsensusDriver::unix_now() const { return options_.unix_now ? options_.unix_now() : unix_seconds(); }
 
 void ConsensusDriver::stop() {
     {
@@ -188,29 +203,34 @@ ConsensusStatus ConsensusDriver::status() const {
 // ---- The threads ----------------------------------------------------------------------------
 
 void ConsensusDriver::admit_transactions() {
-    for (;;) {
-        PeerMessage m;
-        {
-            std::unique_lock lock(inbox_mutex_);
-            transactions_cv_.wait(lock, [this] { return stopping_ || !transactions_.empty() || !pool_sync_.empty(); });
-            if (stopping_) return;
-            if (!pool_sync_.empty()) {
-                const p2p::PeerId peer = pool_sync_.front();
-                pool_sync_.erase(pool_sync_.begin());
-                lock.unlock();
-                send_pool(peer);
-                continue;
-            }
-            m = std::move(transactions_.front());
-            transactions_.pop_front();
-        }
-        // A transaction's hash is the Keccak of its bytes: one that is pooled already (another
-        // peer's copy) costs a hash, not a sender recovery.
-        if (node_.pending_transaction(core::keccak256(m.payload))) continue;
-        // Rejected ones (known, underpriced, ...) are simply not passed on; the node's own
-        // listener gossips what it pooled.
-        (void)node_.submit_raw_transaction(m.payload);
+    while (admit_one_transaction(true)) {
     }
+}
+
+bool ConsensusDriver::admit_one_transaction(bool wait) {
+    PeerMessage m;
+    {
+        std::unique_lock lock(inbox_mutex_);
+        if (wait) transactions_cv_.wait(lock, [this] { return stopping_ || !transactions_.empty() || !pool_sync_.empty(); });
+        if (stopping_) return false;
+        if (!pool_sync_.empty()) {
+            const p2p::PeerId peer = pool_sync_.front();
+            pool_sync_.erase(pool_sync_.begin());
+            lock.unlock();
+            send_pool(peer);
+            return true;
+        }
+        if (transactions_.empty()) return false;
+        m = std::move(transactions_.front());
+        transactions_.pop_front();
+    }
+    // A transaction's hash is the Keccak of its bytes: one that is pooled already (another
+    // peer's copy) costs a hash, not a sender recovery.
+    if (node_.pending_transaction(core::keccak256(m.payload))) return true;
+    // Rejected ones (known, underpriced, ...) are simply not passed on; the node's own
+    // listener gossips what it pooled.
+    (void)node_.submit_raw_transaction(m.payload);
+    return true;
 }
 
 void ConsensusDriver::send_pool(const p2p::PeerId& peer) {
@@ -239,51 +259,61 @@ void ConsensusDriver::send_pool(const p2p::PeerId& peer) {
 }
 
 void ConsensusDriver::run() {
-    if (!waiting_for_start_ && machine_.height() <= node_.head().number) start_height();
     for (;;) {
-        std::deque<PeerMessage> batch;
-        std::deque<std::function<void()>> tasks;
         {
             std::unique_lock lock(inbox_mutex_);
-            const auto next_due = timers_.empty() ? Clock::now() + std::chrono::milliseconds(200) : timers_.top().due;
-            const auto wake = std::min(next_due, Clock::now() + std::chrono::milliseconds(200));
+            const auto next_due = timers_.empty() ? now() + std::chrono::milliseconds(200) : timers_.top().due;
+            const auto wake = std::min(next_due, now() + std::chrono::milliseconds(200));
             inbox_cv_.wait_until(lock, wake, [this] {
                 return stopping_ || !inbox_.empty() || !tasks_.empty() ||
                        (waiting_for_start_ && (pooled_since_start_ || mine_requested_));
             });
             if (stopping_) break;
-            batch.swap(inbox_);
-            tasks.swap(tasks_);
         }
-        for (const auto& task : tasks) task();
-        for (const PeerMessage& m : batch) {
-            try {
-                handle_message(m);
-            } catch (const std::exception& e) {
-                log::error("consensus", "message from ", m.peer.hex(), " failed: ", e.what());
-            }
-        }
-        while (!timers_.empty() && timers_.top().due <= Clock::now()) {
-            const Timer t = timers_.top();
-            timers_.pop();
-            if (t.start_height) {
-                if (t.timeout.height == node_.head().number + 1 && waiting_for_start_) start_height();
-                continue;
-            }
-            if (t.timeout.height != machine_.height()) continue;
-            core::Bytes body = numbers({t.timeout.height, t.timeout.round, static_cast<std::uint64_t>(t.timeout.step)});
-            if (!log_wal(WalRecordType::kTimeout, std::move(body))) break;
-            feed(t.timeout);
-        }
-        if (waiting_for_start_ && start_early()) start_height();
-        if (Clock::now() - last_status_ >= kStatusInterval) {
-            last_status_ = Clock::now();
-            send_status();
-            maybe_request_blocks();
-            if (Clock::now() - last_progress_ >= kStallBeforeRebroadcast) rebroadcast();
-        }
-        publish_status();
+        step();
     }
+}
+
+void ConsensusDriver::step() {
+    std::deque<PeerMessage> batch;
+    std::deque<std::function<void()>> tasks;
+    {
+        std::lock_guard lock(inbox_mutex_);
+        batch.swap(inbox_);
+        tasks.swap(tasks_);
+    }
+    if (!transaction_thread_.joinable()) {
+        while (admit_one_transaction(false)) {
+        }
+    }
+    for (const auto& task : tasks) task();
+    for (const PeerMessage& m : batch) {
+        try {
+            handle_message(m);
+        } catch (const std::exception& e) {
+            log::error("consensus", "message from ", m.peer.hex(), " failed: ", e.what());
+        }
+    }
+    while (!timers_.empty() && timers_.top().due <= now()) {
+        const Timer t = timers_.top();
+        timers_.pop();
+        if (t.start_height) {
+            if (t.timeout.height == node_.head().number + 1 && waiting_for_start_) start_height();
+            continue;
+        }
+        if (t.timeout.height != machine_.height()) continue;
+        core::Bytes body = numbers({t.timeout.height, t.timeout.round, static_cast<std::uint64_t>(t.timeout.step)});
+        if (!log_wal(WalRecordType::kTimeout, std::move(body))) break;
+        feed(t.timeout);
+    }
+    if (waiting_for_start_ && start_early()) start_height();
+    if (now() - last_status_ >= kStatusInterval) {
+        last_status_ = now();
+        send_status();
+        maybe_request_blocks();
+        if (now() - last_progress_ >= kStallBeforeRebroadcast) rebroadcast();
+    }
+    publish_status();
 }
 
 void ConsensusDriver::send(MessageType type, core::ByteView payload, std::optional<p2p::PeerId> from) {
@@ -338,7 +368,7 @@ void ConsensusDriver::start_height() {
             return;
         }
     }
-    last_progress_ = Clock::now();
+    last_progress_ = now();
     height_started_ = last_progress_;
     feed(consensus::StartHeight{height, std::move(*set)});
     // Messages of this height that arrived early.
@@ -460,7 +490,7 @@ void ConsensusDriver::carry_out(const consensus::Action& action) {
     } else if (const auto* p = std::get_if<consensus::ReProposal>(&action)) {
         propose(p->height, p->round, p->block_hash, p->pol_round);
     } else if (const auto* t = std::get_if<consensus::ScheduleTimeout>(&action)) {
-        timers_.push(Timer{Clock::now() + std::chrono::milliseconds(t->delay_ms), {t->height, t->round, t->step}, false});
+        timers_.push(Timer{now() + std::chrono::milliseconds(t->delay_ms), {t->height, t->round, t->step}, false});
     } else if (const auto* c = std::get_if<consensus::Commit>(&action)) {
         commit(*c);
     } else if (const auto* e = std::get_if<consensus::EvidenceFound>(&action)) {
@@ -607,7 +637,7 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
 }
 
 std::uint64_t ConsensusDriver::proposal_timestamp() {
-    const auto now = static_cast<std::int64_t>(unix_seconds());
+    const auto now = static_cast<std::int64_t>(unix_now());
     std::lock_guard lock(clock_mutex_);
     if (next_timestamp_) {
         // Hardhat's evm_setNextBlockTimestamp: this block gets it, later ones go on from it.
@@ -801,7 +831,7 @@ void ConsensusDriver::restart_at_head() {
         started_height_ = next - 1;
         pooled_since_start_ = pooled;
     }
-    timers_.push(Timer{Clock::now() + std::chrono::milliseconds(options_.commit_timeout_ms), {next, 0, {}}, true});
+    timers_.push(Timer{now() + std::chrono::milliseconds(options_.commit_timeout_ms), {next, 0, {}}, true});
     publish_status();
 }
 
@@ -814,7 +844,7 @@ bool ConsensusDriver::execute_proposed(const core::Hash& hash, core::ByteView bl
     } else if (block->header.hash() != hash) {
         log::warn("consensus", "proposed block's hash differs from the proposal's");
     } else {
-        auto executed = node_.execute_block(*block, data, replaying_ ? 0 : unix_seconds());
+        auto executed = node_.execute_block(*block, data, replaying_ ? 0 : unix_now());
         if (executed) {
             entry.executed = std::move(*executed);
         } else if (executed.error().kind == chain::BlockError::Kind::kFault) {
@@ -847,7 +877,7 @@ void ConsensusDriver::commit(const consensus::Commit& c) {
             return;
         }
         waiting_for_start_ = true;
-        if (!replaying_) height_latency_.observe(std::chrono::duration<double>(Clock::now() - height_started_).count());
+        if (!replaying_) height_latency_.observe(std::chrono::duration<double>(now() - height_started_).count());
         last_block_had_transactions_ = !it->second.executed->block.body.transactions.empty();
         for (auto e = evidence_pool_.begin(); e != evidence_pool_.end();) {
             e = node_.evidence_block(e->first) ? evidence_pool_.erase(e) : std::next(e);
@@ -862,8 +892,8 @@ void ConsensusDriver::commit(const consensus::Commit& c) {
             if (v.height == c.height) check_precommit(v);
         }
     }
-    last_progress_ = Clock::now();
-    timers_.push(Timer{Clock::now() + std::chrono::milliseconds(options_.commit_timeout_ms), {c.height + 1, 0, {}}, true});
+    last_progress_ = now();
+    timers_.push(Timer{now() + std::chrono::milliseconds(options_.commit_timeout_ms), {c.height + 1, 0, {}}, true});
     send_status();
 }
 
@@ -1063,9 +1093,9 @@ void ConsensusDriver::maybe_request_blocks() {
         }
     }
     if (!best) return;
-    if (sync_requested_ && Clock::now() - *sync_requested_ < kSyncRequestTimeout) return;
+    if (sync_requested_ && now() - *sync_requested_ < kSyncRequestTimeout) return;
     const std::uint64_t count = std::min(kMaxBlocksPerRequest, best_height - head);
-    sync_requested_ = Clock::now();
+    sync_requested_ = now();
     sync_until_ = head + count;
     p2p_->send(*best, MessageType::kBlockRequest, numbers({head + 1, count}));
 }
@@ -1127,7 +1157,7 @@ void ConsensusDriver::on_block_response(const p2p::PeerId& peer, core::ByteView 
         return;
     }
     log::info("sync", "caught up to block ", number, " from ", peer.hex());
-    last_progress_ = Clock::now();
+    last_progress_ = now();
     if (machine_.height() <= number) start_height();
     if (number >= sync_until_) {
         sync_requested_.reset();
@@ -1143,7 +1173,7 @@ void ConsensusDriver::rebroadcast() {
     }
     for (const auto& [id, e] : evidence_pool_) p2p_->broadcast(MessageType::kEvidence, e.encode());
     for (const auto& [id, e] : wrong_verdict_pool_) p2p_->broadcast(MessageType::kEvidence, e.encode());
-    last_progress_ = Clock::now();
+    last_progress_ = now();
 }
 
 void ConsensusDriver::publish_status() {

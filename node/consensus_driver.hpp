@@ -72,6 +72,13 @@ struct DriverOptions {
     /// (a write, or a read a block depended on). Nothing is signed afterwards; whoever runs the
     /// driver should stop the process (moed exits with status 3). Must not call stop().
     std::function<void(const std::string& why)> on_fatal = nullptr;
+    /// Makes the network instead of a p2p::P2p from `p2p`: the in-memory network of the
+    /// driver's deterministic tests.
+    std::function<std::unique_ptr<p2p::Network>(p2p::Network::MessageHandler, p2p::Network::PeerHandler)> network = nullptr;
+    /// The clocks, injected by the deterministic tests; empty: the system's. A steady clock
+    /// for timeouts and pacing, Unix seconds for the timestamps of proposed blocks.
+    std::function<std::chrono::steady_clock::time_point()> steady_now = nullptr;
+    std::function<std::uint64_t()> unix_now = nullptr;
 };
 
 /// One thread that owns the consensus state: every input (peer messages, timers) is queued
@@ -84,6 +91,12 @@ class ConsensusDriver {
 
     /// Replays the WAL, starts the network and the consensus thread.
     [[nodiscard]] std::expected<void, std::string> start();
+    /// For the deterministic tests: replays the WAL and starts the network but no thread; the
+    /// caller then calls step() whenever it delivered a message or moved the clock.
+    [[nodiscard]] std::expected<void, std::string> start_stepping();
+    /// Handles everything that is due: queued messages and tasks, peers' transactions (when
+    /// no thread admits them), timers that fired, the periodic status. Never waits.
+    void step();
     /// Stops the thread and the network; a block being committed is finished first. Idempotent.
     void stop();
 
@@ -161,6 +174,11 @@ class ConsensusDriver {
     void restart_at_head();
 
     void run();
+    [[nodiscard]] std::chrono::steady_clock::time_point now() const;
+    [[nodiscard]] std::uint64_t unix_now() const;
+    /// Admits one peer transaction (or sends our pool to a peer that connected); false when
+    /// nothing waited. The transaction thread's loop, or step() without one.
+    bool admit_one_transaction(bool wait);
     void handle_message(const PeerMessage& m);
     void on_proposal_message(const p2p::PeerId& peer, core::ByteView payload);
     void on_vote_message(const p2p::PeerId& peer, core::ByteView payload);
@@ -219,7 +237,7 @@ class ConsensusDriver {
     /// key) on each vote and status cost as much as a sender recovery (scripts/profile.sh).
     core::Address self_;
     std::unique_ptr<ConsensusWal> wal_;
-    std::unique_ptr<p2p::P2p> p2p_;
+    std::unique_ptr<p2p::Network> p2p_;
     consensus::Tendermint machine_;
     bool replaying_ = false;
     bool halted_ = false;  ///< the WAL or the database failed: nothing more is signed or acted on

@@ -259,12 +259,28 @@ std::expected<ContractCorpus, std::string> load_contract_corpus(const fs::path& 
     return corpus;
 }
 
+std::set<std::uint64_t> contract_held_out_groups(const ContractCorpus& corpus, std::uint64_t seed) {
+    std::map<std::uint64_t, ContractClass> group_class;  // a group's class: its first code's
+    for (const LabelledCode& c : corpus.codes) group_class.emplace(c.group, c.label);
+    std::array<std::vector<std::pair<std::uint64_t, std::uint64_t>>, kContractClasses> by_class;
+    for (const auto& [group, c] : group_class) by_class[static_cast<std::size_t>(c)].emplace_back(held_out_rank(group, seed), group);
+    std::set<std::uint64_t> held;
+    for (auto& groups : by_class) {
+        std::sort(groups.begin(), groups.end());
+        const std::size_t n = groups.size();
+        const std::size_t take = std::min(std::max((n + 4) / 5, std::min<std::size_t>(3, n / 3)), n / 3);
+        for (std::size_t i = 0; i < take; ++i) held.insert(groups[i].second);
+    }
+    return held;
+}
+
 Dataset contract_dataset(const ContractCorpus& corpus, std::uint64_t seed, bool held_out_part) {
     Dataset d;
     d.num_features = kContractFeatures;
     d.num_classes = kContractClasses;
+    const std::set<std::uint64_t> held = contract_held_out_groups(corpus, seed);
     for (const LabelledCode& c : corpus.codes) {
-        if (held_out(c.group, seed) != held_out_part) continue;
+        if (held.contains(c.group) != held_out_part) continue;
         const ContractFeatures f = contract_features(c.code);
         for (std::uint8_t v : f) d.x.push_back(static_cast<float>(v) / 127.0f);
         d.y.push_back(static_cast<int>(c.label));

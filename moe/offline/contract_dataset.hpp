@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,12 @@ inline constexpr std::string_view kContractLiveFile = "chain-config/corpus/contr
 /// A code skeleton: keccak of the code with its Solidity metadata trailer removed and every
 /// PUSH operand zeroed (first 8 bytes), so recompiled or re-parameterised copies collide.
 [[nodiscard]] std::uint64_t code_skeleton(core::ByteView code);
+
+/// The held-out skeleton groups (decision 010): per class (of a group's first code) its groups
+/// ordered by held_out_rank, and the first max(ceil(n / 5), min(3, floor(n / 3))) of its n taken,
+/// never more than floor(n / 3): a thin class is held out in at least 3 groups where a third of
+/// its groups allows, and a class of fewer than 3 groups stays in training.
+[[nodiscard]] std::set<std::uint64_t> contract_held_out_groups(const ContractCorpus& corpus, std::uint64_t seed);
 
 /// The corpus as a training set: the feature rows (kContractFeatures, scaled to [0, 1]),
 /// labels and groups; `held_out_part` selects the held-out groups (true) or the rest (false).

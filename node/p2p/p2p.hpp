@@ -69,16 +69,34 @@ struct PeerInfo {
     std::uint64_t bytes_in = 0, bytes_out = 0;
 };
 
-/// The P2P service: one io_context on one thread of its own. Every public method but the
-/// constructor, start(), stop() and the destructor may be called from any thread, the
-/// handlers included.
-class P2p {
+/// What the consensus driver needs of a network of peers: TCP between moed processes (P2p), or
+/// the in-memory network of the driver's deterministic tests.
+class Network {
   public:
-    /// Called on the network thread for every message of a handshaken peer: must not block long.
+    /// Called for every message of a handshaken peer: must not block long.
     using MessageHandler = std::function<void(const PeerId&, MessageType, core::Bytes payload)>;
-    /// Called on the network thread when a peer completes its handshake or goes away.
+    /// Called when a peer completes its handshake or goes away.
     using PeerHandler = std::function<void(const PeerId&, bool connected)>;
 
+    virtual ~Network() = default;
+    [[nodiscard]] virtual std::expected<void, std::string> start() = 0;
+    virtual void stop() = 0;
+    /// The bound port (0 for a network without sockets, or before start()).
+    [[nodiscard]] virtual std::uint16_t listen_port() const = 0;
+    [[nodiscard]] virtual const PeerId& id() const noexcept = 0;
+    virtual void send(const PeerId& peer, MessageType type, core::ByteView payload) = 0;
+    virtual void broadcast(MessageType type, core::ByteView payload) = 0;
+    /// Sends to every peer but `from` unless this payload was gossiped already; whether it was new.
+    virtual bool gossip(MessageType type, core::ByteView payload, std::optional<PeerId> from) = 0;
+    virtual void disconnect(const PeerId& peer, std::string_view reason) = 0;
+    [[nodiscard]] virtual std::vector<PeerInfo> peers() const = 0;
+};
+
+/// The P2P service: one io_context on one thread of its own. Every public method but the
+/// constructor, start(), stop() and the destructor may be called from any thread, the
+/// handlers included (which run on the network thread).
+class P2p final : public Network {
+  public:
     P2p(P2pConfig config, MessageHandler on_message, PeerHandler on_peer = {});
     /// Stops.
     ~P2p();
@@ -86,26 +104,26 @@ class P2p {
     P2p& operator=(const P2p&) = delete;
 
     /// Binds, starts the network thread and dials the persistent peers; once only.
-    [[nodiscard]] std::expected<void, std::string> start();
+    [[nodiscard]] std::expected<void, std::string> start() override;
     /// Idempotent; closes every socket and joins the thread. Not from a handler.
-    void stop();
+    void stop() override;
     /// The bound port (the chosen one when the config said 0); 0 before start().
-    [[nodiscard]] std::uint16_t listen_port() const;
+    [[nodiscard]] std::uint16_t listen_port() const override;
     /// Our id: the address of the node key.
-    [[nodiscard]] const PeerId& id() const noexcept;
+    [[nodiscard]] const PeerId& id() const noexcept override;
 
     /// Sends to one peer; a no-op if it is not connected.
-    void send(const PeerId& peer, MessageType type, core::ByteView payload);
+    void send(const PeerId& peer, MessageType type, core::ByteView payload) override;
     /// Sends to every connected peer.
-    void broadcast(MessageType type, core::ByteView payload);
+    void broadcast(MessageType type, core::ByteView payload) override;
     /// Gossip: sends to every peer but `from` unless this payload (by keccak of type and
     /// payload) was seen among the last 65536; returns false if it was already seen. The node
     /// calls it for messages it accepted, and for its own with from = nullopt.
-    bool gossip(MessageType type, core::ByteView payload, std::optional<PeerId> from);
+    bool gossip(MessageType type, core::ByteView payload, std::optional<PeerId> from) override;
     /// Drops a peer, e.g. one whose payload the node found to be garbage; logged with `reason`.
-    void disconnect(const PeerId& peer, std::string_view reason);
+    void disconnect(const PeerId& peer, std::string_view reason) override;
     /// The connected peers.
-    [[nodiscard]] std::vector<PeerInfo> peers() const;
+    [[nodiscard]] std::vector<PeerInfo> peers() const override;
 
     struct Impl;
 

@@ -74,3 +74,32 @@ TEST(ContractFolds, ValidationPartKeepsOnlyTheMarkedRows) {
     EXPECT_EQ(v.x.size(), static_cast<std::size_t>(marked));
     EXPECT_EQ(v.num_classes, 3);
 }
+
+TEST(ContractSplit, HoldsOutAFifthOfEveryClassAndAtLeastThreeGroupsWhereAThirdAllows) {
+    // Class erc20 in 30 groups, erc721 in 12, dex in 6, erc1155 in 3, factory in 2; two codes each.
+    ContractCorpus corpus;
+    const std::vector<std::pair<ContractClass, int>> classes = {
+        {ContractClass::kErc20, 30}, {ContractClass::kErc721, 12}, {ContractClass::kDex, 6}, {ContractClass::kErc1155, 3}, {ContractClass::kFactory, 2}};
+    std::uint64_t group = 100;
+    for (const auto& [c, groups] : classes) {
+        for (int g = 0; g < groups; ++g, group += 13) {
+            for (int i = 0; i < 2; ++i) corpus.codes.push_back({moe::core::Bytes{0x60, static_cast<std::uint8_t>(i), 0x00}, c, group, "test"});
+        }
+    }
+    for (std::uint64_t seed : {7ull, 8ull}) {
+        const std::set<std::uint64_t> held = contract_held_out_groups(corpus, seed);
+        std::map<ContractClass, int> per_class;
+        for (const LabelledCode& code : corpus.codes) per_class[code.label] += held.contains(code.group) ? 1 : 0;
+        EXPECT_EQ(per_class[ContractClass::kErc20], 2 * 6);   // ceil(30 / 5) groups
+        EXPECT_EQ(per_class[ContractClass::kErc721], 2 * 3);  // ceil(12 / 5) = 3
+        EXPECT_EQ(per_class[ContractClass::kDex], 2 * 2);     // a third of 6
+        EXPECT_EQ(per_class[ContractClass::kErc1155], 2 * 1);
+        EXPECT_EQ(per_class[ContractClass::kFactory], 0);     // fewer than 3 groups: all trained on
+        // The held-out and training parts are the two sides of one split, whole groups each.
+        const Dataset h = contract_dataset(corpus, seed, true), t = contract_dataset(corpus, seed, false);
+        EXPECT_EQ(h.rows() + t.rows(), static_cast<int>(corpus.codes.size()));
+        for (std::uint64_t g : h.groups) EXPECT_TRUE(held.contains(g));
+        for (std::uint64_t g : t.groups) EXPECT_FALSE(held.contains(g));
+    }
+    EXPECT_NE(contract_held_out_groups(corpus, 7), contract_held_out_groups(corpus, 8));
+}
