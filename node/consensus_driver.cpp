@@ -8,6 +8,7 @@
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
 #include "node/block_pipeline.hpp"
+#include "node/consensus_messages.hpp"
 #include "node/log.hpp"
 
 namespace moe::node {
@@ -17,19 +18,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using p2p::MessageType;
 namespace rlp = core::rlp;
+using namespace messages;
 
 constexpr std::size_t kMaxInbox = 20'000;           // peer messages waiting; beyond, transactions are dropped
-constexpr std::size_t kMaxFutureMessages = 4'096;   // proposals and votes of the next heights
-constexpr std::uint64_t kMaxBlocksPerRequest = 16;
 constexpr auto kStatusInterval = std::chrono::milliseconds(1000);
 constexpr auto kStallBeforeRebroadcast = std::chrono::milliseconds(2000);
-constexpr auto kSyncRequestTimeout = std::chrono::milliseconds(5000);
 constexpr std::size_t kMaxRoutedPending = 1024;      // pooled transactions a precommit gives verdicts on
 constexpr std::size_t kMaxPendingScanned = 65'536;  // of which it orders at most this many
-// A peer that connects gets our pool in batches of this many bytes, at most kMaxPoolSyncBytes
-// in all (a burst well inside its 8 MiB/s byte bucket).
-constexpr std::size_t kPoolSyncBatchBytes = 512 * 1024;
-constexpr std::size_t kMaxPoolSyncBytes = 4 * 1024 * 1024;
 
 std::string_view step_name(consensus::Step s) {
     switch (s) {
@@ -40,47 +35,6 @@ std::string_view step_name(consensus::Step s) {
     }
     return "unknown";
 }
-
-core::Bytes list_of(std::initializer_list<core::ByteView> strings) {
-    core::Bytes payload;
-    for (core::ByteView s : strings) rlp::encode(payload, s);
-    return rlp::wrap_list(payload);
-}
-
-core::Bytes numbers(std::initializer_list<std::uint64_t> values) {
-    core::Bytes payload;
-    for (std::uint64_t v : values) rlp::encode(payload, v);
-    return rlp::wrap_list(payload);
-}
-
-/// The items of an RLP list, each read by `read` (rlp::decode_string, rlp::decode_u64); an
-/// error unless the list holds exactly `n` (any number when `n` is absent) and nothing follows it.
-template <typename Read>
-auto items_of(core::ByteView in, std::optional<std::size_t> n, Read read)
-    -> std::expected<std::vector<typename std::invoke_result_t<Read, core::ByteView&>::value_type>, std::string> {
-    auto list = rlp::decode_list(in);
-    if (!list) return std::unexpected(std::string(rlp::to_string(list.error())));
-    if (!in.empty()) return std::unexpected("trailing bytes");
-    std::vector<typename std::invoke_result_t<Read, core::ByteView&>::value_type> out;
-    core::ByteView items = *list;
-    while (!items.empty()) {
-        auto item = read(items);
-        if (!item) return std::unexpected(std::string(rlp::to_string(item.error())));
-        out.push_back(*item);
-    }
-    if (n && out.size() != *n) return std::unexpected("expected " + std::to_string(*n) + " items");
-    return out;
-}
-
-auto strings_of(core::ByteView in, std::optional<std::size_t> n) {
-    return items_of(in, n, [](core::ByteView& from) { return rlp::decode_string(from); });
-}
-auto numbers_of(core::ByteView in, std::size_t n) {
-    return items_of(in, n, [](core::ByteView& from) { return rlp::decode_u64(from); });
-}
-
-/// Pooled transactions on the wire: rlp([raw transaction, ...]), each as a byte string.
-auto pooled_transactions_of(core::ByteView in) { return strings_of(in, std::nullopt); }
 
 }  // namespace
 
@@ -231,31 +185,6 @@ bool ConsensusDriver::admit_one_transaction(bool wait) {
     // listener gossips what it pooled.
     (void)node_.submit_raw_transaction(m.payload);
     return true;
-}
-
-void ConsensusDriver::send_pool(const p2p::PeerId& peer) {
-    if (!p2p_) return;
-    // Executable transactions first: they are what the peer's blocks and verdicts wait for.
-    const Mempool::Content content = node_.pool_content();
-    core::Bytes batch;
-    std::size_t sent = 0, bytes = 0;
-    auto flush = [&] {
-        if (batch.empty()) return;
-        p2p_->send(peer, MessageType::kPooledTransactions, rlp::wrap_list(batch));
-        batch.clear();
-    };
-    for (const auto* list : {&content.pending, &content.queued}) {
-        for (const PooledTransaction& p : *list) {
-            const core::Bytes raw = p.txn.encode();
-            if (bytes + raw.size() > kMaxPoolSyncBytes) break;
-            if (batch.size() + raw.size() > kPoolSyncBatchBytes) flush();
-            rlp::encode(batch, raw);
-            bytes += raw.size();
-            ++sent;
-        }
-    }
-    flush();
-    if (sent > 0) log::info("p2p", "sent ", sent, " pooled transaction(s) to ", peer.hex());
 }
 
 void ConsensusDriver::run() {
@@ -954,227 +883,6 @@ void ConsensusDriver::add_evidence(const consensus::DuplicateVoteEvidence& e, st
 }
 
 // ---- Messages --------------------------------------------------------------------------------
-
-void ConsensusDriver::handle_message(const PeerMessage& m) {
-    switch (m.type) {
-        case MessageType::kProposal: on_proposal_message(m.peer, m.payload); break;
-        case MessageType::kVote: on_vote_message(m.peer, m.payload); break;
-        case MessageType::kEvidence: on_evidence_message(m.peer, m.payload); break;
-        case MessageType::kStatus: on_status_message(m.peer, m.payload); break;
-        case MessageType::kBlockRequest: on_block_request(m.peer, m.payload); break;
-        case MessageType::kBlockResponse: on_block_response(m.peer, m.payload); break;
-        default:
-            if (p2p_) p2p_->disconnect(m.peer, "unexpected message type");
-            break;
-    }
-}
-
-void ConsensusDriver::on_proposal_message(const p2p::PeerId& peer, core::ByteView payload) {
-    auto m = ProposalMessage::decode(payload);
-    if (!m) {
-        if (p2p_) p2p_->disconnect(peer, m.error());
-        return;
-    }
-    const std::uint64_t height = machine_.height();
-    if (m->proposal.height > height) {
-        if (m->proposal.height <= height + 2 && future_.size() < kMaxFutureMessages) {
-            future_.push_back({peer, MessageType::kProposal, core::Bytes(payload.begin(), payload.end())});
-            // With instant blocks the proposer may start a height before this node has pooled
-            // anything: its proposal of the next height ends the wait here too.
-            if (options_.instant_blocks && waiting_for_start_ && m->proposal.height == node_.head().number + 1) start_height();
-        }
-        return;
-    }
-    if (m->proposal.height < height || waiting_for_start_) return;
-    if (proposal_messages_.contains(m->proposal.round)) return;
-    const consensus::ValidatorSet* set = machine_.validators();
-    if (!set) return;
-    if (auto v = consensus::verify_proposal(m->proposal, set->advanced(m->proposal.round), node_.chain().chain_id); !v) {
-        if (p2p_) p2p_->disconnect(peer, "proposal with a bad signature or from the wrong proposer");
-        return;
-    }
-    const bool valid = execute_proposed(m->proposal.block_hash, m->block_rlp, m->data);
-    core::Bytes record = list_of({payload, core::Bytes{static_cast<std::uint8_t>(valid ? 1 : 0)}});
-    if (!log_wal(WalRecordType::kProposal, std::move(record))) return;
-    proposal_messages_[m->proposal.round] = core::Bytes(payload.begin(), payload.end());
-    send(MessageType::kProposal, payload, peer);
-    feed(consensus::ProposalReceived{m->proposal, valid});
-}
-
-void ConsensusDriver::on_vote_message(const p2p::PeerId& peer, core::ByteView payload) {
-    auto vote = consensus::Vote::decode(payload);
-    if (!vote) {
-        if (p2p_) p2p_->disconnect(peer, "vote: " + vote.error());
-        return;
-    }
-    // Every precommit with verdicts, also one arriving after the certificate (decision 004).
-    queue_precommit_check(*vote);
-    const std::uint64_t height = machine_.height();
-    if (vote->height > height) {
-        if (vote->height <= height + 2 && future_.size() < kMaxFutureMessages) {
-            future_.push_back({peer, MessageType::kVote, core::Bytes(payload.begin(), payload.end())});
-        }
-        return;
-    }
-    if (vote->height < height || waiting_for_start_) return;
-    const consensus::ValidatorSet* set = machine_.validators();
-    if (!set) return;
-    if (auto v = consensus::verify_vote(*vote, *set, node_.chain().chain_id); !v) {
-        if (p2p_) p2p_->disconnect(peer, "vote with a bad signature or from a non-validator");
-        return;
-    }
-    // Only votes not seen before are logged and passed on; a repeat is dropped here.
-    if (p2p_ && !p2p_->gossip(MessageType::kVote, payload, peer)) return;
-    if (!log_wal(WalRecordType::kVote, core::Bytes(payload.begin(), payload.end()))) return;
-    feed(consensus::VoteReceived{*vote});
-}
-
-void ConsensusDriver::on_evidence_message(const p2p::PeerId& peer, core::ByteView payload) {
-    // Both kinds travel as kEvidence; their shapes differ (two items, three items).
-    auto e = consensus::DuplicateVoteEvidence::decode(payload);
-    if (!e) {
-        auto w = consensus::WrongVerdictEvidence::decode(payload);
-        if (!w) {
-            if (p2p_) p2p_->disconnect(peer, "evidence: " + e.error());
-            return;
-        }
-        const std::uint64_t at = w->precommit_with_extension.height;
-        const std::uint64_t head = node_.head().number;
-        if (at > head || at + chain::kMaxEvidenceAge < head + 1) return;
-        auto set = node_.validator_set(at);
-        if (!set) return;
-        if (auto v = w->verify(*set, node_.chain().chain_id); !v) {
-            if (p2p_) p2p_->disconnect(peer, "invalid evidence: " + v.error());
-            return;
-        }
-        // Recomputed here before it is passed on; one this node cannot confirm yet is dropped
-        // (it makes its own from the precommit it saw).
-        if (auto ok = node_.check_wrong_verdict(*w, true); !ok) {
-            log::debug("routing", "wrong-verdict evidence not confirmed: ", ok.error());
-            return;
-        }
-        add_wrong_verdict(*w, peer);
-        return;
-    }
-    const std::uint64_t head = node_.head().number;
-    if (e->first.height > head + 1 || e->first.height + chain::kMaxEvidenceAge < head + 1) return;
-    auto set = node_.validator_set(e->first.height);
-    if (!set) return;
-    if (auto v = e->verify(*set, node_.chain().chain_id); !v) {
-        if (p2p_) p2p_->disconnect(peer, "invalid evidence: " + v.error());
-        return;
-    }
-    add_evidence(*e, peer);
-}
-
-void ConsensusDriver::on_status_message(const p2p::PeerId& peer, core::ByteView payload) {
-    auto s = numbers_of(payload, 1);
-    if (!s) {
-        if (p2p_) p2p_->disconnect(peer, "status: " + s.error());
-        return;
-    }
-    peer_heights_[peer] = (*s)[0];
-    maybe_request_blocks();
-}
-
-void ConsensusDriver::send_status() {
-    if (p2p_) p2p_->broadcast(MessageType::kStatus, numbers({node_.head().number}));
-}
-
-void ConsensusDriver::maybe_request_blocks() {
-    if (!p2p_) return;
-    const std::uint64_t head = node_.head().number;
-    std::optional<p2p::PeerId> best;
-    std::uint64_t best_height = head;
-    for (const auto& [peer, h] : peer_heights_) {
-        if (h > best_height) {
-            best = peer;
-            best_height = h;
-        }
-    }
-    if (!best) return;
-    if (sync_requested_ && now() - *sync_requested_ < kSyncRequestTimeout) return;
-    const std::uint64_t count = std::min(kMaxBlocksPerRequest, best_height - head);
-    sync_requested_ = now();
-    sync_until_ = head + count;
-    p2p_->send(*best, MessageType::kBlockRequest, numbers({head + 1, count}));
-}
-
-void ConsensusDriver::on_block_request(const p2p::PeerId& peer, core::ByteView payload) {
-    auto r = numbers_of(payload, 2);
-    if (!r || (*r)[1] == 0 || (*r)[1] > kMaxBlocksPerRequest) {
-        if (p2p_) p2p_->disconnect(peer, "bad block request");
-        return;
-    }
-    for (std::uint64_t n = (*r)[0]; n < (*r)[0] + (*r)[1]; ++n) {
-        auto block = node_.block_by_number(n);
-        auto cert = node_.certificate(n);
-        if (!block || !cert) break;
-        auto data = node_.consensus_data(block->header.hash());
-        if (!data) break;
-        p2p_->send(peer, MessageType::kBlockResponse, list_of({encode_block(*block), data->encode(), cert->encode()}));
-    }
-}
-
-void ConsensusDriver::on_block_response(const p2p::PeerId& peer, core::ByteView payload) {
-    auto parts = strings_of(payload, 3);
-    if (!parts) {
-        if (p2p_) p2p_->disconnect(peer, "block response: " + parts.error());
-        return;
-    }
-    auto block = decode_block((*parts)[0]);
-    auto data = consensus::ConsensusData::decode((*parts)[1]);
-    auto cert = consensus::CommitCertificate::decode((*parts)[2]);
-    if (!block || !data || !cert) {
-        if (p2p_) p2p_->disconnect(peer, "block response does not decode");
-        return;
-    }
-    const std::uint64_t number = block->header.number;
-    if (number != node_.head().number + 1) return;  // not the next one (a late or repeated answer)
-    auto set = node_.validator_set(number);
-    if (!set) return;
-    if (cert->height != number || cert->block_hash != block->header.hash()) {
-        if (p2p_) p2p_->disconnect(peer, "certificate of another block");
-        return;
-    }
-    if (auto v = cert->verify(*set, node_.chain().chain_id); !v) {
-        if (p2p_) p2p_->disconnect(peer, "block with an invalid certificate: " + v.error());
-        return;
-    }
-    auto executed = node_.execute_block(*block, std::move(*data), 0);
-    if (!executed && executed.error().kind == chain::BlockError::Kind::kFault) {
-        return halt("cannot execute certified block " + std::to_string(number) + ": " + executed.error().message);
-    }
-    if (!executed) {
-        // A block with a valid certificate that we cannot execute means our state differs
-        // from the quorum's: nothing to do but say so loudly.
-        log::error("sync", "block ", number, " certified by the validators does not execute here: ", executed.error().message);
-        return;
-    }
-    if (auto r = node_.commit_block(*executed, *cert); !r) {
-        if (r.error().kind == CommitError::Kind::kStorage) return halt(r.error().message);
-        log::error("sync", "cannot commit block ", number, ": ", r.error().message);
-        return;
-    }
-    log::info("sync", "caught up to block ", number, " from ", peer.hex());
-    last_progress_ = now();
-    if (machine_.height() <= number) start_height();
-    if (number >= sync_until_) {
-        sync_requested_.reset();
-        maybe_request_blocks();
-    }
-}
-
-void ConsensusDriver::rebroadcast() {
-    if (!p2p_) return;
-    for (const auto& [key, vote] : signer_->votes()) p2p_->broadcast(MessageType::kVote, vote.encode());
-    if (auto it = proposal_messages_.find(machine_.round()); it != proposal_messages_.end()) {
-        p2p_->broadcast(MessageType::kProposal, it->second);
-    }
-    for (const auto& [id, e] : evidence_pool_) p2p_->broadcast(MessageType::kEvidence, e.encode());
-    for (const auto& [id, e] : wrong_verdict_pool_) p2p_->broadcast(MessageType::kEvidence, e.encode());
-    last_progress_ = now();
-}
 
 void ConsensusDriver::publish_status() {
     ConsensusStatus s;

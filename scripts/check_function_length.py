@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks that no function in node/ or rpc/ is longer than 120 lines (issue 18).
+"""Checks that no function in chain/, node/ or rpc/ is longer than 120 lines (issue 18).
 
 A function is a definition that starts at column 0 (our style: namespaces are not indented)
 and whose body closes with a '}' at column 0; its length runs from the first line of its
@@ -8,7 +8,7 @@ body are short by our style and not checked. Each violation is printed as FILE:L
 LENGTH and counted, and the exit status is 1.
 
 usage: check_function_length.py [ROOT] [FOLDER...]   (ROOT: the repository, by default the
-parent of scripts/; FOLDERs: relative to ROOT, by default node rpc)
+parent of scripts/; FOLDERs: relative to ROOT, by default chain node rpc)
 """
 import pathlib
 import re
@@ -48,7 +48,7 @@ def functions(path):
 
 def main(argv):
     root = pathlib.Path(argv[1]) if len(argv) > 1 else pathlib.Path(__file__).resolve().parent.parent
-    folders = argv[2:] or ["node", "rpc"]
+    folders = argv[2:] or ["chain", "node", "rpc"]
     violations = 0
     longest = (0, "", "")
     for folder in folders:
