@@ -72,7 +72,7 @@ class MemoryChain final : public ChainReader {
 
   private:
     struct Nodes final : core::NodeStore {
-        explicit Nodes(const MemoryChain& owner) : owner(owner) {}
+        explicit Nodes(const MemoryChain& chain) : owner(chain) {}
         std::optional<core::Bytes> get_node(const core::Hash& hash) const override {
             if (owner.fail_reads) {
                 owner.fault_ = "trie node " + hash.hex() + ": I/O error";

@@ -186,7 +186,7 @@ class DriverNetwork : public ::testing::Test {
         ASSERT_TRUE(node) << node.error();
         nodes_[i] = std::move(*node);
         DriverOptions options{.validator_key = keys_[i], .node_key = keys_[i], .wal_file = home / "consensus.wal",
-                              .timeouts = chain_.consensus_timeouts, .commit_timeout_ms = 200};
+                              .p2p = std::nullopt, .timeouts = chain_.consensus_timeouts, .commit_timeout_ms = 200};
         options.on_fatal = [this, i](const std::string& why) {
             if (halted_ && halted_index_ == i) {
                 *halted_ = why;
@@ -365,7 +365,9 @@ TEST_F(DriverNetwork, AFailedDiskReadHaltsTheValidatorInsteadOfANilPrevote) {
     ASSERT_FALSE(why.empty()) << "the validator never halted";
     EXPECT_NE(why.find("block 3"), std::string::npos) << "halted because: " << why;
     const auto nil_prevote = network_->votes.find({keys_[victim].address(), 3, 0, static_cast<std::uint8_t>(consensus::VoteType::kPrevote)});
-    if (nil_prevote != network_->votes.end()) EXPECT_FALSE(nil_prevote->second.contains(core::Hash{})) << "it prevoted nil";
+    if (nil_prevote != network_->votes.end()) {
+        EXPECT_FALSE(nil_prevote->second.contains(core::Hash{})) << "it prevoted nil";
+    }
     crash(victim);
     // The three others commit on.
     const Node& other = *nodes_[(victim + 1) % kValidators];
