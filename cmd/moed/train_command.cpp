@@ -125,6 +125,8 @@ void train_options(CLI::App& command) {
                                              "print the pooled figures, ending 'cv_macro_f1=X'; writes no model: what choices of "
                                              "options and training data are made on");
     flag_option(command, "--fixed-epochs", "no early stopping: train --epochs epochs and keep the last");
+    flag_option(command, "--held-out", "contract, fraud: also score the held-out split after training (to report, never to "
+                                       "choose on; `moed moe eval` does the same for a model file)");
     value_option(command, "--class-weights", "balanced|sqrt|none: contract, fraud: each class's loss weight, inverse class "
                                              "frequency (fraud's default), its square root (contract's default), or 1")
         ->check(CLI::IsMember({"balanced", "sqrt", "none"}));
@@ -415,20 +417,29 @@ int train_main(Args args) {
     std::printf("validation accuracy: float %.4f, quantized %.4f\n", result.float_validation_accuracy,
                 result.quantized_validation_accuracy);
     std::printf("training time: %.1f s\n", seconds);
-    if (test.rows() > 0) {
+    if (task == "contract" && fold >= 0) {
+        // With --fold, that fold's figures (one of --cross-validate's).
+        if (const nn::Dataset val = nn::validation_part(data); val.rows() > 0) {
+            nn::MoeEngine engine(result.model);
+            std::vector<std::string_view> names;
+            for (int c = 0; c < nn::kContractClasses; ++c) names.push_back(nn::to_string(static_cast<nn::ContractClass>(c)));
+            const auto vf = nn::classification_report(val.y, nn::predicted_classes(nn::quantized_probabilities(engine, val), data.num_classes),
+                                                      data.num_classes);
+            std::printf("validation groups (fold %d of %d), quantized model:\n%s", fold, folds, nn::format_report(vf, names).c_str());
+            std::printf("validation macro_f1: quantized %.4f\n", vf.macro_f1);
+        }
+    }
+    // The held-out split is scored only when asked: a figure printed after every training is
+    // one a choice can drift towards (choices are made on the validation rows above).
+    if (test.rows() > 0 && !has_flag(args, "--held-out")) {
+        std::printf("held out: %d rows kept aside, not scored (--held-out, or moed moe eval)\n", test.rows());
+    } else if (test.rows() > 0) {
         nn::MoeEngine engine(result.model);
         const auto quantized = nn::quantized_probabilities(engine, test);
         const auto floating = nn::float_probabilities(result.float_test_logits, data.num_classes);
         if (task == "contract") {
             std::vector<std::string_view> names;
             for (int c = 0; c < nn::kContractClasses; ++c) names.push_back(nn::to_string(static_cast<nn::ContractClass>(c)));
-            // With --fold, that fold's figures (one of --cross-validate's).
-            if (const nn::Dataset val = nn::validation_part(data); fold >= 0 && val.rows() > 0) {
-                const auto vf = nn::classification_report(val.y, nn::predicted_classes(nn::quantized_probabilities(engine, val), data.num_classes),
-                                                          data.num_classes);
-                std::printf("validation groups (fold %d of %d), quantized model:\n%s", fold, folds, nn::format_report(vf, names).c_str());
-                std::printf("validation macro_f1: quantized %.4f\n", vf.macro_f1);
-            }
             const auto qf = nn::classification_report(test.y, nn::predicted_classes(quantized, data.num_classes), data.num_classes);
             const auto ff = nn::classification_report(test.y, nn::predicted_classes(floating, data.num_classes), data.num_classes);
             std::printf("held-out groups, quantized model:\n%s", nn::format_report(qf, names).c_str());
