@@ -24,6 +24,7 @@
 #include "moe/offline/synthetic.hpp"
 #include "cmd/moed/moe_bench.hpp"
 #include "cmd/moed/screening_replay.hpp"
+#include "cmd/moed/train_command.hpp"
 #include "chain/chain_config.hpp"
 #include "node/files.hpp"
 #include "node/chain_files.hpp"
@@ -286,13 +287,17 @@ int eval(Args args) {
     const auto flag = unsigned_flag(args, "--flag-score", thresholds->flag_score, 0, 10001);
     const auto reject = unsigned_flag(args, "--reject-score", thresholds->reject_score, 0, 10001);
     const auto worlds_flag = unsigned_flag(args, "--worlds", 20, 1, 1000);
-    const auto family = unsigned_flag(args, "--drainer-family", nn::kDrainerFamilyEther, nn::kDrainerFamilyEther, nn::kDrainerFamilyZeroValue);
-    const auto visible = unsigned_flag(args, "--drainer-visible", nn::kDrainerVisibleVictims, 2, 50);
-    for (const auto* v : {&flag, &reject, &worlds_flag, &family, &visible}) {
+    nn::FraudTrainingOptions drainers;  // the generated worlds' drainer recipe, as `moed train` takes it
+    const auto drainer = drainer_flags(args, drainers);
+    for (const auto* v : {&flag, &reject, &worlds_flag}) {
         if (!*v) {
             std::fprintf(stderr, "moed moe eval: %s\n", v->error().c_str());
             return 2;
         }
+    }
+    if (!drainer) {
+        std::fprintf(stderr, "moed moe eval: %s\n", drainer.error().c_str());
+        return 2;
     }
     thresholds->flag_score = static_cast<std::uint32_t>(*flag);
     thresholds->reject_score = static_cast<std::uint32_t>(*reject);
@@ -426,8 +431,8 @@ int eval(Args args) {
         const auto r = nn::fraud_report(*data->fraud, data->held_rows, p);
         std::printf("%sf1=%.4f\n", nn::format_fraud_report(r).c_str(), r.f1);
         nn::WorldSeeds seeds = validation ? nn::kValidationWorldSeeds : nn::kHeldBackWorlds;
-        seeds.drainer_family = static_cast<int>(*family);
-        seeds.drainer_visible_victims = static_cast<int>(*visible);
+        seeds.drainer_family = drainers.drainer_family;
+        seeds.drainer_visible_victims = drainers.drainer_visible_victims;
         const auto t = nn::traffic_report(engine, *data->fraud, data->held_rows, p, thresholds->flag_score, thresholds->reject_score, static_cast<int>(worlds),
                                           seeds);
         std::printf("%s", nn::format_traffic_report(t).c_str());
@@ -491,36 +496,15 @@ int eval(Args args) {
     return 0;
 }
 
-/// Reads the fraud training-set flags `moed train` takes (--rows-per-account, --worlds,
-/// --drainer-worlds), with its defaults.
-std::optional<nn::FraudTrainingOptions> fraud_training_flags(const std::string& cmd, Args args) {
-    nn::FraudTrainingOptions o;
-    const auto per_account = unsigned_flag(args, "--rows-per-account", static_cast<std::uint64_t>(o.rows_per_account), 0, 100'000);
-    const auto worlds = unsigned_flag(args, "--worlds", static_cast<std::uint64_t>(o.worlds), 0, 10'000);
-    const auto drainer_worlds = unsigned_flag(args, "--drainer-worlds", static_cast<std::uint64_t>(o.drainer_worlds), 0, 10'000);
-    const auto family = unsigned_flag(args, "--drainer-family", static_cast<std::uint64_t>(o.drainer_family), nn::kDrainerFamilyEther,
-                                      nn::kDrainerFamilyZeroValue);
-    const auto visible = unsigned_flag(args, "--drainer-visible", static_cast<std::uint64_t>(o.drainer_visible_victims), 2, 50);
-    for (const auto* v : {&per_account, &worlds, &drainer_worlds, &family, &visible}) {
-        if (!*v) {
-            std::fprintf(stderr, "moed moe %s: %s\n", cmd.c_str(), v->error().c_str());
-            return std::nullopt;
-        }
-    }
-    o.rows_per_account = static_cast<int>(*per_account);
-    o.worlds = static_cast<int>(*worlds);
-    o.drainer_worlds = static_cast<int>(*drainer_worlds);
-    o.drainer_family = static_cast<int>(*family);
-    o.drainer_visible_victims = static_cast<int>(*visible);
-    return o;
-}
-
 int features(Args args) {
     const auto f = task_flags("features", args);
     if (!f) return 2;
     const std::string out = flag_value(args, "--out");
-    const auto training = fraud_training_flags("features", args);
-    if (!training) return 2;
+    const auto training = fraud_training_flags(args);
+    if (!training) {
+        std::fprintf(stderr, "moed moe features: %s\n", training.error().c_str());
+        return 2;
+    }
     auto data = load_task("features", f->task, f->data, f->seed, f->accounts, has_flag(args, "--with-gas-price"), f->templates);
     if (!data) return 1;
     std::ofstream csv(out, std::ios::trunc);
@@ -639,8 +623,7 @@ void moe_options(CLI::App& command) {
     value_option(*eval, "--flag-score", "F: fraud: the flag threshold (default the devnet preset's)");
     value_option(*eval, "--reject-score", "R: fraud: the reject threshold (default the devnet preset's)");
     value_option(*eval, "--worlds", "N: fraud: held-back generated worlds to replay (default 20)");
-    value_option(*eval, "--drainer-family", "F: fraud: the drainer worlds' family (moe/offline/benign_traffic.hpp; default 1)");
-    value_option(*eval, "--drainer-visible", "N: fraud: the drainers' rows counted once N distinct accounts have paid them (default 3)");
+    drainer_options(*eval);
     flag_option(*eval, "--validation", "fraud: the same on what `moed train --seed N` validates on instead (its validation "
                                    "accounts, all their rows, and the validation worlds), with a sweep of thresholds and "
                                    "the ones validation asks for (contract: see `moed train --cross-validate`)");
@@ -658,11 +641,7 @@ void moe_options(CLI::App& command) {
     value_option(*features, "--out", "CSV: where the rows go")->required();
     value_option(*features, "--live", "FILE: contract: the live set (default chain-config/corpus/contract_live.csv.gz)");
     flag_option(*features, "--with-gas-price", "fraud: add the gas-price level, an era feature (to show its leak)");
-    value_option(*features, "--rows-per-account", "N: fraud: as `moed train`: at most N rows of each training account (default 64; 0: all)");
-    value_option(*features, "--worlds", "N: fraud: as `moed train`: generated benign worlds among the training rows (default 160)");
-    value_option(*features, "--drainer-worlds", "N: fraud: as `moed train`: generated drainer worlds among the training rows (default 1000)");
-    value_option(*features, "--drainer-family", "F: fraud: as `moed train`: the drainer worlds' family (default 1)");
-    value_option(*features, "--drainer-visible", "N: fraud: as `moed train`: drainers' rows once N distinct accounts paid them (default 3)");
+    fraud_training_options(*features);  // as `moed train`: the rows it trains on
     replay_plan_options(*command.add_subcommand(
         "replay-plan", "the transactions that replay held-back worlds and held-out accounts' histories on a devnet, "
                        "with derived keys and the offline and expected scores (scripts/screening_replay.mjs)"));

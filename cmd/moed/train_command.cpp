@@ -77,6 +77,49 @@ std::expected<nn::Dataset, std::string> read_csv(const std::string& path) {
 
 }  // namespace
 
+void drainer_options(CLI::App& command) {
+    value_option(command, "--drainer-family", "F: fraud: how the drainer worlds' victims pay, for training and validation: 1 "
+                                              "ether (default), 2 also victims who pay nothing (moe/offline/benign_traffic.hpp)");
+    value_option(command, "--drainer-visible", "N: fraud: a drainer's transactions are fraud rows once N distinct accounts have "
+                                               "paid it (default 3), for training and validation");
+}
+
+void fraud_training_options(CLI::App& command) {
+    value_option(command, "--rows-per-account", "N: fraud: train on at most N screened rows per account (default 64; 0: all); "
+                                                "the held-out accounts are evaluated on all their rows");
+    value_option(command, "--worlds", "N: fraud: generated worlds of ordinary dev-chain activity added as benign "
+                                      "training rows (default 160 x 1000 transactions; 0: none)");
+    value_option(command, "--drainer-worlds", "N: fraud: generated worlds whose drainers' visible transactions are added "
+                                              "as fraud rows (default 1000 x 1000 transactions; 0: none)");
+    drainer_options(command);
+}
+
+std::expected<void, std::string> drainer_flags(Args args, nn::FraudTrainingOptions& o) {
+    const auto family = unsigned_flag(args, "--drainer-family", static_cast<std::uint64_t>(o.drainer_family), nn::kDrainerFamilyEther,
+                                      nn::kDrainerFamilyZeroValue);
+    if (!family) return std::unexpected(family.error());
+    const auto visible = unsigned_flag(args, "--drainer-visible", static_cast<std::uint64_t>(o.drainer_visible_victims), 2, 50);
+    if (!visible) return std::unexpected(visible.error());
+    o.drainer_family = static_cast<int>(*family);
+    o.drainer_visible_victims = static_cast<int>(*visible);
+    return {};
+}
+
+std::expected<nn::FraudTrainingOptions, std::string> fraud_training_flags(Args args) {
+    nn::FraudTrainingOptions o;
+    const auto per_account = unsigned_flag(args, "--rows-per-account", static_cast<std::uint64_t>(o.rows_per_account), 0, 100'000);
+    if (!per_account) return std::unexpected(per_account.error());
+    const auto worlds = unsigned_flag(args, "--worlds", static_cast<std::uint64_t>(o.worlds), 0, 10'000);
+    if (!worlds) return std::unexpected(worlds.error());
+    const auto drainer_worlds = unsigned_flag(args, "--drainer-worlds", static_cast<std::uint64_t>(o.drainer_worlds), 0, 10'000);
+    if (!drainer_worlds) return std::unexpected(drainer_worlds.error());
+    o.rows_per_account = static_cast<int>(*per_account);
+    o.worlds = static_cast<int>(*worlds);
+    o.drainer_worlds = static_cast<int>(*drainer_worlds);
+    if (auto d = drainer_flags(args, o); !d) return std::unexpected(d.error());
+    return o;
+}
+
 void train_options(CLI::App& command) {
     command.footer(
         "Trains a Mixture-of-Experts classifier in f32 on oneDNN (Adam, Switch load-balancing loss, router z-loss, "
@@ -95,16 +138,7 @@ void train_options(CLI::App& command) {
                                     "(optional header line); without it the task generates --rows rows");
     value_option(command, "--templates", "FILE: contract: our compiled corpus (default chain-config/corpus/contract_templates.csv.gz)");
     value_option(command, "--accounts", "N: fraud: only the first N labelled accounts (quick runs)");
-    value_option(command, "--rows-per-account", "N: fraud: train on at most N screened rows per account (default 64); "
-                                                "the held-out accounts are evaluated on all their rows");
-    value_option(command, "--worlds", "N: fraud: generated worlds of ordinary dev-chain activity added as benign "
-                                      "training rows (default 160 x 1000 transactions; 0: none)");
-    value_option(command, "--drainer-worlds", "N: fraud: generated worlds whose drainers' visible transactions are added "
-                                              "as fraud rows (default 1000 x 1000 transactions; 0: none)");
-    value_option(command, "--drainer-family", "F: fraud: how the drainer worlds' victims pay, for training and validation: 1 "
-                                              "ether (default), 2 also victims who pay nothing (moe/offline/benign_traffic.hpp)");
-    value_option(command, "--drainer-visible", "N: fraud: a drainer's transactions are fraud rows once N distinct accounts have "
-                                               "paid it (default 3), for training and validation");
+    fraud_training_options(command);
     flag_option(command, "--with-gas-price", "fraud: add the gas-price level, an era feature (to show its leak; never ship)");
     value_option(command, "--rows", "N: synthetic: generated rows (default 12000)");
     value_option(command, "--seed", "N: seed of the initialisation, shuffles and split (default 1; 7 for contract and fraud)");
@@ -181,14 +215,15 @@ int train_main(Args args) {
         {"--batch", 8, 65536, [&](long x) { o.batch = static_cast<int>(x); }},
         {"--rows", 100, 10'000'000, [&](long x) { rows = x; }},
         {"--accounts", 10, 10'000'000, [&](long x) { accounts = static_cast<std::size_t>(x); }},
-        {"--rows-per-account", 1, 100'000, [&](long x) { fraud_set.rows_per_account = static_cast<int>(x); }},
-        {"--worlds", 0, 10'000, [&](long x) { fraud_set.worlds = static_cast<int>(x); }},
-        {"--drainer-worlds", 0, 10'000, [&](long x) { fraud_set.drainer_worlds = static_cast<int>(x); }},
-        {"--drainer-family", 1, 2, [&](long x) { fraud_set.drainer_family = static_cast<int>(x); }},
-        {"--drainer-visible", 2, 50, [&](long x) { fraud_set.drainer_visible_victims = static_cast<int>(x); }},
         {"--folds", 2, 100, [&](long x) { folds = static_cast<int>(x); }},
         {"--fold", 0, 99, [&](long x) { fold = static_cast<int>(x); }},
     };
+    auto training_set = fraud_training_flags(args);
+    if (!training_set) {
+        std::fprintf(stderr, "moed train: %s\n", training_set.error().c_str());
+        return 2;
+    }
+    fraud_set = *training_set;
     for (const IntFlag& f : flags) {
         if (!has_flag(args, f.name)) continue;
         const auto v = unsigned_flag(args, f.name, 0, static_cast<std::uint64_t>(f.lo), static_cast<std::uint64_t>(f.hi));

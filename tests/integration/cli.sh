@@ -38,6 +38,8 @@ check "a flag without its value is refused" 2 "--home" -- init --preset devnet -
 check "an integer out of range is refused with its range" 2 "--worlds must be an integer from 0 to 1000, got '5000'" -- moe replay-plan --worlds 5000
 check "a number that is not one is refused" 2 "--validators must be an integer from 1 to 100, got '4x'" -- testnet --validators 4x --out /nonexistent/never
 check "train's integers are read the same way" 2 "--epochs must be an integer from 1 to 10000, got '-3'" -- train --task fraud --out /nonexistent/never.moe --epochs=-3
+check "train and moe features read the fraud training set's flags alike" 2 "--drainer-family must be an integer from 1 to 2, got '3'" -- train --task fraud --out /nonexistent/never.moe --drainer-family 3
+check "(features)" 2 "--drainer-family must be an integer from 1 to 2, got '3'" -- moe features --task fraud --data /nonexistent --out /nonexistent/never.csv --drainer-family 3
 check "contradicting flags are refused" 2 "--instant excludes --no-instant" -- start --home /nonexistent --instant --no-instant
 home=$(mktemp -d)/home
 trap 'rm -rf "$(dirname "$home")"' EXIT
