@@ -251,9 +251,9 @@ void ConsensusDriver::send(MessageType type, core::ByteView payload, std::option
 
 bool ConsensusDriver::log_wal(WalRecordType type, core::Bytes body) {
     if (halted_) return false;
-    // A replay does not log again what the WAL holds; what this validator signs anew
-    // during a replay is logged like any signature.
-    if (replaying_ && type != WalRecordType::kOwnVote && type != WalRecordType::kOwnProposal) return true;
+    // A replay does not log again what the WAL holds. (This validator's own signatures, made
+    // anew during a replay too, are the Signer's to log.)
+    if (replaying_) return true;
     if (auto r = wal_->append({type, std::move(body)}); !r) {
         halt("cannot write the WAL: " + r.error());
         return false;
