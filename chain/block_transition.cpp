@@ -372,6 +372,7 @@ class BlockRun {
     std::vector<core::Hash> routed_txns_;           // block order
     std::vector<consensus::RoutingRequest> requests_;  // their rankings and failovers
     std::set<core::Address> waiting_;               // senders with a transaction left to wait
+    std::size_t unanswered_ = 0;                    // transactions left out for want of their experts' verdicts
     std::vector<core::Address> silent_;             // a member per duty a failover skipped
 
     const evm::BlockEnv env_;
@@ -461,7 +462,7 @@ std::expected<bool, BlockError> BlockRun::route(consensus::RoutingRequest& reque
             if (answered(request, hash)) return true;
         }
     }
-    note(TransitionNote::Level::kDebug, "producer", "leaving out " + hash.hex() + ": no verdict of its experts yet");
+    ++unanswered_;  // one note for the block: a busy proposer leaves out thousands
     waiting_.insert(sender);
     return false;
 }
@@ -528,6 +529,10 @@ std::expected<void, BlockError> BlockRun::include_from_pool() {
         }
         block_.body.transactions.push_back(*p.txn);
         if (p.impersonated) data_.dev.impersonated.emplace_back(p.hash, p.sender);
+    }
+    if (unanswered_ > 0) {
+        note(TransitionNote::Level::kDebug, "producer",
+             "left out " + std::to_string(unanswered_) + " transaction(s) with no verdict of their experts yet");
     }
     if (!data_.dev.impersonated.empty()) {
         // The block names the senders no signature names (decision 008).
