@@ -259,17 +259,32 @@ std::expected<ContractCorpus, std::string> load_contract_corpus(const fs::path& 
     return corpus;
 }
 
+namespace {
+
+/// Each class's groups (a group's class: its first row's, `group_class` holds them), in the
+/// order of `rank` (a seeded hash; ties by group): what the held-out split and the folds deal.
+template <typename Rank>
+std::vector<std::vector<std::uint64_t>> groups_by_class(const std::map<std::uint64_t, int>& group_class, int classes, Rank rank) {
+    std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>> ranked(static_cast<std::size_t>(classes));
+    for (const auto& [group, c] : group_class) ranked[static_cast<std::size_t>(c)].emplace_back(rank(group), group);
+    std::vector<std::vector<std::uint64_t>> out(ranked.size());
+    for (std::size_t c = 0; c < ranked.size(); ++c) {
+        std::sort(ranked[c].begin(), ranked[c].end());
+        for (const auto& [r, group] : ranked[c]) out[c].push_back(group);
+    }
+    return out;
+}
+
+}  // namespace
+
 std::set<std::uint64_t> contract_held_out_groups(const ContractCorpus& corpus, std::uint64_t seed) {
-    std::map<std::uint64_t, ContractClass> group_class;  // a group's class: its first code's
-    for (const LabelledCode& c : corpus.codes) group_class.emplace(c.group, c.label);
-    std::array<std::vector<std::pair<std::uint64_t, std::uint64_t>>, kContractClasses> by_class;
-    for (const auto& [group, c] : group_class) by_class[static_cast<std::size_t>(c)].emplace_back(held_out_rank(group, seed), group);
+    std::map<std::uint64_t, int> group_class;
+    for (const LabelledCode& c : corpus.codes) group_class.emplace(c.group, static_cast<int>(c.label));
     std::set<std::uint64_t> held;
-    for (auto& groups : by_class) {
-        std::sort(groups.begin(), groups.end());
+    for (const auto& groups : groups_by_class(group_class, kContractClasses, [seed](std::uint64_t g) { return held_out_rank(g, seed); })) {
         const std::size_t n = groups.size();
         const std::size_t take = std::min(std::max((n + 4) / 5, std::min<std::size_t>(3, n / 3)), n / 3);
-        for (std::size_t i = 0; i < take; ++i) held.insert(groups[i].second);
+        held.insert(groups.begin(), groups.begin() + static_cast<std::ptrdiff_t>(take));
     }
     return held;
 }
@@ -290,20 +305,15 @@ Dataset contract_dataset(const ContractCorpus& corpus, std::uint64_t seed, bool 
 }
 
 void mark_contract_validation(Dataset& d, std::uint64_t seed, int folds, int fold) {
-    // Each group's class (its first row's) and, per class, its groups ordered by a seeded hash.
+    // Per class, its groups dealt round-robin into the folds in the order of a seeded hash.
     std::map<std::uint64_t, int> group_class;
     for (std::size_t r = 0; r < d.groups.size(); ++r) group_class.emplace(d.groups[r], d.y[r]);
-    std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>> by_class(static_cast<std::size_t>(d.num_classes));
-    for (const auto& [group, c] : group_class) {
-        SplitMix64 h(group ^ (seed * 0x9e3779b97f4a7c15ull));
-        by_class[static_cast<std::size_t>(c)].emplace_back(h.next(), group);
-    }
+    const auto fold_rank = [seed](std::uint64_t g) { return SplitMix64(g ^ (seed * 0x9e3779b97f4a7c15ull)).next(); };
     std::set<std::uint64_t> validated;
-    for (auto& groups : by_class) {
-        std::sort(groups.begin(), groups.end());
+    for (const auto& groups : groups_by_class(group_class, d.num_classes, fold_rank)) {
         if (folds <= 0 || groups.size() < 2) continue;
         for (std::size_t i = 0; i < groups.size(); ++i) {
-            if (static_cast<int>(i % static_cast<std::size_t>(folds)) == fold) validated.insert(groups[i].second);
+            if (static_cast<int>(i % static_cast<std::size_t>(folds)) == fold) validated.insert(groups[i]);
         }
     }
     d.validation.assign(d.groups.size(), 0);
