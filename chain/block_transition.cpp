@@ -550,6 +550,8 @@ std::expected<void, BlockError> BlockRun::run_body(const KnownSender& known_send
     // A transaction the node pooled had its signature checked and its sender recovered at
     // admission, from the same bytes (the hash covers the signature): recovering it again was
     // half of a loaded localnet's recoveries (scripts/profile.sh).
+    std::vector<std::optional<core::Address>> known = known_sender ? known_sender(hashes) : std::vector<std::optional<core::Address>>{};
+    if (!known.empty() && known.size() != txns.size()) return fault("the known senders do not match the block's transactions");
     std::size_t found = 0;
     for (std::size_t i = 0; i < txns.size(); ++i) {
         const core::Transaction& t = txns[i];
@@ -568,8 +570,8 @@ std::expected<void, BlockError> BlockRun::run_body(const KnownSender& known_send
             }
             sender = it->second;
             ++found;
-        } else if (auto known = known_sender ? known_sender(hash) : std::nullopt) {
-            sender = *known;
+        } else if (!known.empty() && known[i]) {
+            sender = *known[i];
         } else {
             sender = core::validate_static(t, chain_.chain_id);  // recovers the sender once
         }

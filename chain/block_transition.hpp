@@ -204,9 +204,10 @@ struct AppliedBlock {
                                                                   std::span<const PoolCandidate> candidates,
                                                                   const RoutingInput* routing);
 
-/// The sender already recovered from a transaction's signature (the hash covers the signature),
-/// if the caller knows it: a node's pool recovered it at admission.
-using KnownSender = std::function<std::optional<core::Address>(const core::Hash& txn_hash)>;
+/// For each of a block's transactions (by hash, in block order), the sender already recovered
+/// from its signature (the hash covers the signature), if the caller knows it: a node's pool
+/// recovered it at admission. Asked once per block, so the caller looks them up in one go.
+using KnownSender = std::function<std::vector<std::optional<core::Address>>(std::span<const core::Hash> txn_hashes)>;
 
 /// Applies someone else's block on `parent` and checks its header, every root and every rule.
 /// `validators`: the set of the block's height. `now` bounds the timestamp of a proposal (0: no

@@ -167,9 +167,12 @@ std::expected<ExecutedBlock, chain::BlockError> Node::execute_block(const core::
         std::lock_guard lock(mutex_);
         validators = next_validators_;
     }
-    const chain::KnownSender pooled_sender = [this](const core::Hash& hash) {
+    const chain::KnownSender pooled_sender = [this](std::span<const core::Hash> hashes) {
+        std::vector<std::optional<core::Address>> senders;
+        senders.reserve(hashes.size());
         std::lock_guard lock(mutex_);
-        return mempool_.signed_sender(hash);
+        for (const core::Hash& h : hashes) senders.push_back(mempool_.signed_sender(h));
+        return senders;
     };
     const StoredChain stored(*this);
     auto applied = chain::apply_block(transition_context(stored), parent, *validators, block, std::move(data), now, pooled_sender);
