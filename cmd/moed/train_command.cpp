@@ -78,8 +78,8 @@ std::expected<nn::Dataset, std::string> read_csv(const std::string& path) {
 }  // namespace
 
 void drainer_options(CLI::App& command) {
-    value_option(command, "--drainer-family", "F: fraud: how the drainer worlds' victims pay, for training and validation: 1 "
-                                              "ether (default), 2 also victims who pay nothing (moe/offline/benign_traffic.hpp)");
+    value_option(command, "--drainer-family", "F: fraud: how the drainer worlds' victims pay, for training and validation: 2 "
+                                              "(default) also victims who pay nothing, 1 ether only (moe/offline/benign_traffic.hpp)");
     value_option(command, "--drainer-visible", "N: fraud: a drainer's transactions are fraud rows once N distinct accounts have "
                                                "paid it (default 3), for training and validation");
 }
@@ -91,6 +91,9 @@ void fraud_training_options(CLI::App& command) {
                                       "training rows (default 160 x 1000 transactions; 0: none)");
     value_option(command, "--drainer-worlds", "N: fraud: generated worlds whose drainers' visible transactions are added "
                                               "as fraud rows (default 1000 x 1000 transactions; 0: none)");
+    value_option(command, "--fraud-schema", "S: fraud: the feature schema of every row, 3 (default: finer codes and each party's "
+                                            "share of receipts from distinct senders) or 2 (whole halvings, the models before); "
+                                            "moe/account_stats.hpp");
     drainer_options(command);
 }
 
@@ -116,6 +119,9 @@ std::expected<nn::FraudTrainingOptions, std::string> fraud_training_flags(Args a
     o.rows_per_account = static_cast<int>(*per_account);
     o.worlds = static_cast<int>(*worlds);
     o.drainer_worlds = static_cast<int>(*drainer_worlds);
+    const auto schema = unsigned_flag(args, "--fraud-schema", o.schema, nn::kFraudFeatureSchemaWhole, nn::kFraudFeatureSchema);
+    if (!schema) return std::unexpected(schema.error());
+    o.schema = static_cast<std::uint32_t>(*schema);
     if (auto d = drainer_flags(args, o); !d) return std::unexpected(d.error());
     return o;
 }
@@ -308,6 +314,8 @@ int train_main(Args args) {
             nn::FraudOptions fo;
             fo.with_gas_price = has_flag(args, "--with-gas-price");
             fo.max_accounts = accounts;
+            fo.schema = fraud_set.schema;
+            o.feature_schema_version = fraud_set.schema;
             auto corpus = nn::load_fraud_corpus(data_path, fo);
             if (!corpus) {
                 std::fprintf(stderr, "moed train: %s\n", corpus.error().c_str());
@@ -403,8 +411,8 @@ int train_main(Args args) {
         // that validation traffic asks for are printed (decision 005 says how they are used).
         std::vector<std::size_t> val_rows;
         const nn::Dataset val = nn::fraud_validation(*fraud, o.seed, o.validation_share, &val_rows);
-        const nn::Dataset generated = nn::benign_rows(nn::kValidationWorldSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld);
-        const nn::Dataset drained = nn::drainer_rows(nn::kValidationDrainerSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld,
+        const nn::Dataset generated = nn::benign_rows(nn::kValidationWorldSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld, fraud->schema);
+        const nn::Dataset drained = nn::drainer_rows(nn::kValidationDrainerSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld, fraud->schema,
                                                          fraud_set.drainer_family, fraud_set.drainer_visible_victims);
         {
             nn::MoeEngine engine(result.model);
