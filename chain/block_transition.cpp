@@ -367,7 +367,7 @@ class BlockRun {
     std::optional<evm::State> routed_state_;
     std::optional<BlockScreening> routed_rows_;
     std::optional<core::Bytes> gate_;
-    std::set<core::Hash> with_verdicts_;            // transactions some committee answered
+    std::map<core::Hash, std::vector<std::uint32_t>> answered_;  // per transaction, the experts with a verdict in the last commit
     std::optional<consensus::RoutingPlan> plan_;    // building: the plan of the block so far
     std::vector<core::Hash> routed_txns_;           // block order
     std::vector<consensus::RoutingRequest> requests_;  // their rankings and failovers
@@ -414,12 +414,22 @@ std::expected<void, BlockError> BlockRun::prepare_routing() {
         if (!c->served_experts().empty()) committees_ = std::move(*c);
     }
     if (!committees_ && !data_.routed.empty()) return invalid("routed verdicts in a block without routing");
-    rule_ = consensus::RoutingRule{chain_.routing ? chain_.routing->top_k : 0, chain_.routing ? chain_.routing->capacity_percent : 0,
-                                   committees_ ? static_cast<std::uint32_t>(committees_->served_experts().size()) : 0};
-    plan_.emplace(rule_);
+    // Which experts answered for which transaction in the last commit: the proposer's routing
+    // input holds them; a follower aggregates the certificate the block carries alike.
     if (routing_) {
-        for (const auto& [key, v] : routing_->verdicts) with_verdicts_.insert(key.first);
+        for (const auto& [key, v] : routing_->verdicts) answered_[key.first].push_back(key.second);
+    } else if (committees_) {
+        for (const consensus::AggregatedVerdict& v :
+             consensus::aggregate_certificate(*data_.last_commit, *committees_, chain_.routing->quorum_bps))
+            answered_[v.txn_hash].push_back(v.expert);
     }
+    for (auto& [hash, experts] : answered_) std::sort(experts.begin(), experts.end());
+    // The fair share is counted over the transactions answered for, at most a block's worth,
+    // as the precommits planned it (Node::expert_verdicts).
+    rule_ = consensus::RoutingRule{chain_.routing ? chain_.routing->top_k : 0, chain_.routing ? chain_.routing->capacity_percent : 0,
+                                   committees_ ? static_cast<std::uint32_t>(committees_->served_experts().size()) : 0,
+                                   std::min<std::uint64_t>(answered_.size(), chain_.block_gas_limit / core::kTxGas)};
+    plan_.emplace(rule_);
     // A transaction is ranked on the row its committees answered for: their precommits on the
     // parent were made with the grandparent's state as head and the parent's time + 1
     // (Node::expert_verdicts, recompute_verdict). Ranking it on its row inside this block
@@ -456,7 +466,8 @@ std::expected<bool, BlockError> BlockRun::route(consensus::RoutingRequest& reque
     if (!building_ || request.ranking.empty()) return true;
     // The fewest skipped ranks whose planned experts all have verdicts; none: the transaction
     // waits in the pool for its committees to answer.
-    if (with_verdicts_.contains(hash)) {
+    if (const auto it = answered_.find(hash); it != answered_.end()) {
+        request.answered = it->second;
         for (std::uint32_t f = 0; f < request.ranking.size(); ++f) {
             request.failover = f;
             if (answered(request, hash)) return true;
@@ -601,8 +612,15 @@ std::expected<void, BlockError> BlockRun::settle_routing() {
         for (std::size_t i = 0; i < requests_.size(); ++i) requests_[i].failover = data_.routed.failover_of(routed_txns_[i]);
     }
     std::vector<std::vector<std::uint32_t>> rankings;
-    for (const consensus::RoutingRequest& r : requests_) rankings.push_back(r.ranking);
-    if (auto v = consensus::verify_routing(routed_txns_, rankings, rule_, data_.routed); !v) return invalid("routing: " + v.error());
+    std::vector<std::vector<std::uint32_t>> answered;
+    for (std::size_t i = 0; i < requests_.size(); ++i) {
+        rankings.push_back(requests_[i].ranking);
+        const auto it = answered_.find(routed_txns_[i]);
+        answered.push_back(it == answered_.end() ? std::vector<std::uint32_t>{} : it->second);
+    }
+    if (auto v = consensus::verify_routing(routed_txns_, rankings, answered, rule_, data_.routed); !v) {
+        return invalid("routing: " + v.error());
+    }
     if (auto v = consensus::verify_aggregations(data_.routed, *data_.last_commit, *committees_, chain_.routing->quorum_bps); !v) {
         return invalid("routed verdicts: " + v.error());
     }

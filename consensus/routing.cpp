@@ -26,7 +26,7 @@ std::uint32_t failover_rank(std::uint64_t first_seen_height, std::uint64_t heigh
 std::uint32_t RoutingRule::capacity(std::size_t index) const {
     if (capacity_percent == 0 || served == 0) return 0;
     using Wide = unsigned __int128;  // (2^64) * 2^32 * 2^32 fits: no overflow for any index
-    const Wide num = (static_cast<Wide>(index) + 1) * top_k * capacity_percent;
+    const Wide num = std::max<Wide>(static_cast<Wide>(index) + 1, planned) * top_k * capacity_percent;
     const Wide den = static_cast<Wide>(100) * served;
     const Wide cap = std::max<Wide>(1, (num + den - 1) / den);
     return static_cast<std::uint32_t>(std::min<Wide>(cap, std::numeric_limits<std::uint32_t>::max()));
@@ -36,12 +36,17 @@ std::vector<std::uint32_t> RoutingPlan::preview(const RoutingRequest& request) c
     const std::uint32_t capacity = rule.capacity(experts.size());
     std::vector<std::uint32_t> chosen;
     const auto& ranking = request.ranking;
-    for (std::size_t r = std::min<std::size_t>(request.failover, ranking.size()); r < ranking.size(); ++r) {
+    const std::size_t first = std::min<std::size_t>(request.failover, ranking.size());
+    for (std::size_t r = first; r < ranking.size(); ++r) {
         if (chosen.size() >= rule.top_k) break;
         const std::uint32_t e = ranking[r];
         if (std::find(chosen.begin(), chosen.end(), e) != chosen.end()) continue;  // listed twice
         const auto it = load.find(e);
         if (capacity != 0 && it != load.end() && it->second >= capacity) continue;  // full: overflow to the next rank
+        if (request.answered && !std::binary_search(request.answered->begin(), request.answered->end(), e)) {
+            if (r - first < rule.top_k) return {};  // a first choice with room whose committee was silent
+            continue;                               // an overflow choice nobody answered for
+        }
         chosen.push_back(e);
     }
     return chosen;

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -28,6 +29,10 @@ namespace moe::consensus {
 struct RoutingRequest {
     std::vector<std::uint32_t> ranking;
     std::uint32_t failover = 0;
+    /// In a block: the experts (ascending) whose committees answered for the transaction in
+    /// the last commit. Absent while a validator predicts the plan of its pool, before anyone
+    /// answered. See RoutingPlan for what an unanswered expert does to the plan.
+    std::optional<std::vector<std::uint32_t>> answered = std::nullopt;
 };
 
 /// How a block spreads its transactions over experts (decision 004, Balance): each takes its
@@ -39,10 +44,14 @@ struct RoutingRule {
     /// whose ranking lists every served expert finds `top_k` of them with room.
     std::uint32_t capacity_percent = 0;
     std::uint32_t served = 0;  ///< the served experts, among whom the fair share is counted
+    /// The transactions the fair share is counted over while fewer are placed: in a block, those
+    /// the last commit answered for (at most a block's worth), so that a transaction's room does
+    /// not depend on which of them were placed before it. 0: those placed so far.
+    std::uint64_t planned = 0;
 
     /// The most transactions one expert may hold once the block's transaction at `index`
-    /// (0-based, block order) is placed: ceil((index + 1) * top_k * capacity_percent /
-    /// (100 * served)), at least 1. 0 means no limit (capacity_percent or served is 0).
+    /// (0-based, block order) is placed: ceil(n * top_k * capacity_percent / (100 * served)),
+    /// n = max(index + 1, planned), at least 1. 0 means no limit (capacity_percent or served is 0).
     [[nodiscard]] std::uint32_t capacity(std::size_t index) const;
 };
 
@@ -54,6 +63,13 @@ struct RoutingRule {
 /// transactions before it, so a proposer plans a block one transaction at a time and a
 /// precommitting validator predicts the plan from the pool in the order the proposer takes it.
 /// A transaction gets fewer than top_k experts only when its ranking runs out of room.
+///
+/// With the committees' answers known (RoutingRequest::answered), an expert without an answer
+/// is passed over like a full one when it is an overflow choice (ranked after the first top_k
+/// after failover): the validators that predicted the plan from their own pools may have
+/// overflowed elsewhere, and the next-ranked answered expert takes it. One of the first top_k
+/// with room and no answer means its committee was silent: the transaction gets no expert
+/// (it waits, or fails over, which counts against the silent members).
 struct RoutingPlan {
     RoutingRule rule;
     std::vector<std::vector<std::uint32_t>> experts;  ///< per transaction, in rank order

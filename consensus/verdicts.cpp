@@ -345,13 +345,15 @@ std::expected<RoutedVerdicts, std::string> RoutedVerdicts::decode(core::ByteView
 
 std::expected<void, std::string> verify_routing(std::span<const core::Hash> txns,
                                                 const std::vector<std::vector<std::uint32_t>>& rankings,
+                                                const std::vector<std::vector<std::uint32_t>>& answered,
                                                 const RoutingRule& rule, const RoutedVerdicts& routed) {
     if (rankings.size() != txns.size()) return std::unexpected("routing: one ranking per transaction is needed");
+    if (answered.size() != txns.size()) return std::unexpected("routing: the answered experts of each transaction are needed");
     std::map<core::Hash, std::size_t> index;
     for (std::size_t i = 0; i < txns.size(); ++i)
         if (!index.emplace(txns[i], i).second) return std::unexpected("routing: a transaction twice in the block");
     std::vector<RoutingRequest> requests(txns.size());
-    for (std::size_t i = 0; i < txns.size(); ++i) requests[i] = RoutingRequest{.ranking = rankings[i], .failover = 0};
+    for (std::size_t i = 0; i < txns.size(); ++i) requests[i] = RoutingRequest{.ranking = rankings[i], .failover = 0, .answered = answered[i]};
     for (const auto& f : routed.failovers) {
         const auto it = index.find(f.txn_hash);
         if (it == index.end()) return std::unexpected("routing: failover of a transaction not in the block");

@@ -27,7 +27,7 @@ inline constexpr std::uint32_t kMaxScore = 10000;
 /// The whole of a quorum in basis points.
 inline constexpr std::uint64_t kBasisPoints = 10000;
 /// The most verdicts one vote extension holds.
-inline constexpr std::size_t kMaxVerdictsPerExtension = 1024;
+inline constexpr std::size_t kMaxVerdictsPerExtension = 2048;
 /// The most aggregated verdicts (and failovers) one block carries.
 inline constexpr std::size_t kMaxRoutedVerdicts = 65536;
 
@@ -136,13 +136,16 @@ struct RoutedVerdicts {
                                                                    const ExpertCommittees& committees,
                                                                    std::uint64_t quorum_bps);
 
-/// Checks a block's routing: `txns` are its transaction hashes in block order and
-/// `rankings[i]` the rank_experts of txns[i]. The RoutingPlan of the block under `rule` (each
-/// transaction's failover from `routed`) must give every transaction with a non-empty ranking
-/// at least one expert, and `routed` must hold a verdict for exactly the planned experts of
-/// each transaction; nothing for other transactions; a failover only where it leaves an expert.
+/// Checks a block's routing: `txns` are its transaction hashes in block order, `rankings[i]`
+/// the rank_experts of txns[i] and `answered[i]` the experts (ascending) whose committees
+/// answered for it in the last commit. The RoutingPlan of the block under `rule` (each
+/// transaction's failover from `routed`, its answered experts) must give every transaction with a
+/// non-empty ranking at least one expert, and `routed` must hold a verdict for exactly the
+/// planned experts of each transaction; nothing for other transactions; a failover only where it
+/// leaves an expert.
 [[nodiscard]] std::expected<void, std::string> verify_routing(std::span<const core::Hash> txns,
                                                               const std::vector<std::vector<std::uint32_t>>& rankings,
+                                                              const std::vector<std::vector<std::uint32_t>>& answered,
                                                               const RoutingRule& rule, const RoutedVerdicts& routed);
 
 /// A signed verdict that a recomputation of the (protocol) model contradicts: slashes like a

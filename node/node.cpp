@@ -602,6 +602,50 @@ namespace moe::node {
 
 // ---- Screening and contract classes (decision 005) -------------------------------------------
 
+namespace {
+
+/// The (expert, transaction) pairs a validator hosting `mine` answers for `requests`, the pool
+/// in the order the next proposer takes it, by expert, at most kMaxVerdictsPerExtension. Each
+/// transaction is answered for its experts in the capacity plan of the requests (decision 004,
+/// Balance), for its first top_k ranks after failover (the block's plan needs their answers
+/// whatever overflowed in this pool; RoutingPlan), and for the ranks its failover skipped (a
+/// committee that comes back may still take it back). The plan counts the fair share over the
+/// transactions answered for, at most `block_transactions`: never more than the block will
+/// (it counts those the whole last commit answered for), so what this plan overflows the
+/// block's plan finds room for, or answered.
+std::vector<std::pair<std::uint32_t, std::size_t>> routing_duties(const std::vector<consensus::RoutingRequest>& requests,
+                                                                  consensus::RoutingRule rule,
+                                                                  const std::vector<std::uint32_t>& mine,
+                                                                  std::uint64_t block_transactions) {
+    std::vector<std::pair<std::uint32_t, std::size_t>> todo;
+    rule.planned = std::min<std::uint64_t>(requests.size(), block_transactions);
+    for (int pass = 0; pass < 3; ++pass) {  // a smaller count overflows more: stop where it holds
+        todo.clear();
+        const consensus::RoutingPlan plan = consensus::RoutingPlan::assign(requests, rule);
+        std::size_t covered = 0;
+        for (std::size_t i = 0; i < requests.size() && todo.size() < consensus::kMaxVerdictsPerExtension; ++i) {
+            const consensus::RoutingRequest& q = requests[i];
+            const std::size_t first_choices = std::min<std::size_t>(q.ranking.size(), std::size_t{q.failover} + rule.top_k);
+            std::vector<std::uint32_t> duties(q.ranking.begin(), q.ranking.begin() + static_cast<std::ptrdiff_t>(first_choices));
+            duties.insert(duties.end(), plan.experts[i].begin(), plan.experts[i].end());
+            std::sort(duties.begin(), duties.end());
+            duties.erase(std::unique(duties.begin(), duties.end()), duties.end());
+            for (std::uint32_t e : duties) {
+                if (!std::binary_search(mine.begin(), mine.end(), e)) continue;
+                if (todo.size() == consensus::kMaxVerdictsPerExtension) break;
+                todo.emplace_back(e, i);
+            }
+            covered = i + 1;
+        }
+        if (covered >= rule.planned) break;
+        rule.planned = covered;
+    }
+    std::sort(todo.begin(), todo.end());
+    return todo;
+}
+
+}  // namespace
+
 std::vector<PooledTransaction> Node::pending_by_hash(std::size_t max) const {
     std::vector<PooledTransaction> all;
     {
@@ -644,27 +688,10 @@ std::expected<consensus::VerdictExtension, std::string> Node::expert_verdicts(
         requests.push_back({consensus::rank_experts(*logits, *committees),
                             consensus::failover_rank(seen == first_seen.end() ? height : seen->second, height, rc.failover_heights)});
     }
-    // Each transaction is answered for its experts in the capacity plan of `txns` (in the
-    // order the next proposer takes them; decision 004, Balance), and for the ranks its
-    // failover skipped (a committee that comes back may still take it back).
-    const consensus::RoutingRule rule{rc.top_k, rc.capacity_percent, static_cast<std::uint32_t>(committees->served_experts().size())};
-    const consensus::RoutingPlan plan = consensus::RoutingPlan::assign(requests, rule);
-    std::vector<std::pair<std::uint32_t, std::size_t>> todo;  // (expert, transaction) to answer
-    for (std::size_t i = 0; i < txns.size() && todo.size() < consensus::kMaxVerdictsPerExtension; ++i) {
-        const consensus::RoutingRequest& q = requests[i];
-        const std::size_t skipped = std::min<std::size_t>(q.ranking.size(), q.failover);
-        std::vector<std::uint32_t> duties(q.ranking.begin(), q.ranking.begin() + static_cast<std::ptrdiff_t>(skipped));
-        duties.insert(duties.end(), plan.experts[i].begin(), plan.experts[i].end());
-        std::sort(duties.begin(), duties.end());
-        duties.erase(std::unique(duties.begin(), duties.end()), duties.end());
-        for (std::uint32_t e : duties) {
-            if (!std::binary_search(mine.begin(), mine.end(), e)) continue;
-            if (todo.size() == consensus::kMaxVerdictsPerExtension) break;
-            todo.emplace_back(e, i);
-        }
-    }
-    // One batch per expert through its own layers.
-    std::sort(todo.begin(), todo.end());
+    const std::vector<std::pair<std::uint32_t, std::size_t>> todo = routing_duties(
+        requests, consensus::RoutingRule{rc.top_k, rc.capacity_percent, static_cast<std::uint32_t>(committees->served_experts().size())},
+        mine, chain_.block_gas_limit / core::kTxGas);
+    // One batch per expert through its own layers (todo is by expert).
     for (std::size_t a = 0; a < todo.size();) {
         std::size_t b = a;
         std::vector<nn::FraudFeatures> batch;

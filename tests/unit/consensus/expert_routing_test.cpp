@@ -149,6 +149,12 @@ TEST(Routing, CapacityIsTheFairShareOfThePlacedTransactionsRoundedUp) {
     EXPECT_EQ((RoutingRule{.top_k = 2, .capacity_percent = 125, .served = 0}.capacity(5)), 0u);
     EXPECT_EQ((RoutingRule{.top_k = 1, .capacity_percent = 10000, .served = 1}.capacity(~std::size_t{0} >> 1)),
               ~std::uint32_t{0});  // saturates
+    // Counted over a planned 100 transactions, the first placed has the room of the hundredth,
+    // and past the plan the count is the placed ones again.
+    const RoutingRule planned{.top_k = 2, .capacity_percent = 125, .served = 8, .planned = 100};
+    EXPECT_EQ(planned.capacity(0), 32u);
+    EXPECT_EQ(planned.capacity(99), 32u);
+    EXPECT_EQ(planned.capacity(199), 63u);
 }
 
 TEST(Routing, FullExpertOverflowsToTheNextRank) {
@@ -168,6 +174,28 @@ TEST(Routing, FullExpertOverflowsToTheNextRank) {
     EXPECT_TRUE(p.preview({.ranking = {0}, .failover = 0}).empty());
     // No limit: everyone gets its first choice.
     EXPECT_EQ(RoutingPlan::assign(four, no_limit(1)).load, (std::map<std::uint32_t, std::uint32_t>{{0, 4}}));
+}
+
+TEST(Routing, AnsweredExpertsDecideTheOverflowButNotTheFirstChoices) {
+    // k = 2 over 4 served experts at 100%: capacity ceil((i + 1) / 2), 1 for the first two.
+    const RoutingRule two{.top_k = 2, .capacity_percent = 100, .served = 4};
+    RoutingPlan p(two);
+    p.add({.ranking = {0, 1, 2, 3}, .failover = 0});  // takes 0 and 1, both now full
+    // Without answers known (a validator predicting its pool) the next overflows to 2 and 3.
+    EXPECT_EQ(p.preview({.ranking = {0, 1, 2, 3}, .failover = 0}), (std::vector<std::uint32_t>{2, 3}));
+    // In a block, an overflow choice nobody answered for is passed over like a full one.
+    EXPECT_EQ(p.preview({.ranking = {0, 1, 2, 3}, .failover = 0, .answered = std::vector<std::uint32_t>{0, 1, 3}}),
+              (std::vector<std::uint32_t>{3}));
+    EXPECT_TRUE(p.preview({.ranking = {0, 1, 2, 3}, .failover = 0, .answered = std::vector<std::uint32_t>{0, 1}}).empty());
+    // A first choice with room whose committee was silent leaves the transaction without
+    // experts (it waits, or fails over), even when later ranks answered.
+    RoutingPlan fresh(two);
+    EXPECT_TRUE(fresh.preview({.ranking = {0, 1, 2, 3}, .failover = 0, .answered = std::vector<std::uint32_t>{0, 2, 3}}).empty());
+    EXPECT_EQ(fresh.preview({.ranking = {0, 1, 2, 3}, .failover = 0, .answered = std::vector<std::uint32_t>{0, 1, 2, 3}}),
+              (std::vector<std::uint32_t>{0, 1}));
+    // Failed over by two ranks, the first choices are 2 and 3.
+    EXPECT_EQ(fresh.preview({.ranking = {0, 1, 2, 3}, .failover = 2, .answered = std::vector<std::uint32_t>{2, 3}}),
+              (std::vector<std::uint32_t>{2, 3}));
 }
 
 TEST(Routing, OneTransactionTypeIsSpreadOverEveryExpert) {

@@ -335,23 +335,46 @@ TEST(VerifyRouting, TheBlockMustCarryExactlyThePlannedExpertsVerdicts) {
     // capacity 1 for the first three transactions: y overflows to 1.
     const RoutingRule one{.top_k = 1, .capacity_percent = 100, .served = 3};
     const std::vector<std::vector<std::uint32_t>> rankings{{0, 1, 2}, {0, 1, 2}, {}};
-    EXPECT_TRUE(verify_routing(txns, rankings, one, sorted({agg(txns[0], 0), agg(txns[1], 1)})));
-    EXPECT_FALSE(verify_routing(txns, rankings, one, sorted({agg(txns[0], 0), agg(txns[1], 0)})));  // over capacity
-    EXPECT_FALSE(verify_routing(txns, rankings, one, sorted({agg(txns[0], 0)})));                   // y unscreened
-    EXPECT_FALSE(verify_routing(txns, rankings, one,
+    const std::vector<std::vector<std::uint32_t>> every{{0, 1, 2}, {0, 1, 2}, {}};  // every committee answered
+    EXPECT_TRUE(verify_routing(txns, rankings, every, one, sorted({agg(txns[0], 0), agg(txns[1], 1)})));
+    EXPECT_FALSE(verify_routing(txns, rankings, every, one, sorted({agg(txns[0], 0), agg(txns[1], 0)})));  // over capacity
+    EXPECT_FALSE(verify_routing(txns, rankings, every, one, sorted({agg(txns[0], 0)})));                   // y unscreened
+    EXPECT_FALSE(verify_routing(txns, rankings, every, one,
                                 sorted({agg(txns[0], 0), agg(txns[1], 1), agg(txns[1], 2)})));  // an extra verdict
-    EXPECT_FALSE(verify_routing(txns, rankings, one,
+    EXPECT_FALSE(verify_routing(txns, rankings, every, one,
                                 sorted({agg(txns[0], 0), agg(txns[1], 1), agg(txn("w"), 0)})));  // not in the block
     // A failover of x by one rank moves it to 1, and y keeps its first choice.
-    EXPECT_TRUE(verify_routing(txns, rankings, one, sorted({agg(txns[0], 1), agg(txns[1], 0)}, {{txns[0], 1}})));
+    EXPECT_TRUE(verify_routing(txns, rankings, every, one, sorted({agg(txns[0], 1), agg(txns[1], 0)}, {{txns[0], 1}})));
     // A failover past the last served expert, or for a transaction not in the block, is refused.
-    EXPECT_FALSE(verify_routing(txns, rankings, one, sorted({agg(txns[1], 0)}, {{txns[0], 3}})));
-    EXPECT_FALSE(verify_routing(txns, rankings, one,
+    EXPECT_FALSE(verify_routing(txns, rankings, every, one, sorted({agg(txns[1], 0)}, {{txns[0], 3}})));
+    EXPECT_FALSE(verify_routing(txns, rankings, every, one,
                                 sorted({agg(txns[0], 0), agg(txns[1], 1)}, {{txn("w"), 1}})));
     // A transaction that finds every expert of its ranking full cannot be in the block.
     const std::vector<core::Hash> two{txn("x"), txn("y")};
-    EXPECT_FALSE(verify_routing(two, {{0}, {0}}, one, sorted({agg(two[0], 0)})));
-    EXPECT_FALSE(verify_routing(two, {{0}}, one, sorted({agg(two[0], 0)})));  // a ranking missing
+    EXPECT_FALSE(verify_routing(two, {{0}, {0}}, {{0}, {0}}, one, sorted({agg(two[0], 0)})));
+    EXPECT_FALSE(verify_routing(two, {{0}}, {{0}}, one, sorted({agg(two[0], 0)})));  // a ranking missing
+}
+
+TEST(VerifyRouting, AnUnansweredOverflowChoiceIsPassedOverAndASilentFirstChoiceIsNot) {
+    // As above (k = 1, capacity 1 for the first three): y overflows past the full expert 0.
+    const std::vector<core::Hash> txns{txn("x"), txn("y")};
+    const RoutingRule one{.top_k = 1, .capacity_percent = 100, .served = 3};
+    const std::vector<std::vector<std::uint32_t>> rankings{{0, 1, 2}, {0, 1, 2}};
+    // Nobody answered for y's expert 1 (the pools the committees planned from overflowed y
+    // elsewhere): the block gives y to 2, the next-ranked expert that answered.
+    const std::vector<std::vector<std::uint32_t>> no_one{{0}, {0, 2}};
+    EXPECT_TRUE(verify_routing(txns, rankings, no_one, one, sorted({agg(txns[0], 0), agg(txns[1], 2)})));
+    EXPECT_FALSE(verify_routing(txns, rankings, no_one, one, sorted({agg(txns[0], 0), agg(txns[1], 1)})));
+    // Nobody answered for y at all past the full expert: y cannot be in the block.
+    EXPECT_FALSE(verify_routing(txns, rankings, {{0}, {0}}, one, sorted({agg(txns[0], 0)})));
+    // x's first choice (0, with room) was silent: x is not in the block unless it fails over,
+    // whatever else answered; failed over by one rank it goes to 1.
+    const std::vector<std::vector<std::uint32_t>> silent{{1, 2}, {0, 1, 2}};
+    EXPECT_FALSE(verify_routing(txns, rankings, silent, one, sorted({agg(txns[0], 1), agg(txns[1], 0)})));
+    EXPECT_FALSE(verify_routing(txns, rankings, silent, one, sorted({agg(txns[1], 0)})));
+    EXPECT_TRUE(verify_routing(txns, rankings, silent, one, sorted({agg(txns[0], 1), agg(txns[1], 0)}, {{txns[0], 1}})));
+    // The answered experts are one list per transaction.
+    EXPECT_FALSE(verify_routing(txns, rankings, {{0}}, one, sorted({agg(txns[0], 0), agg(txns[1], 1)})));
 }
 
 WrongVerdictEvidence wrong_verdict(const core::PrivateKey& k, const Verdict& claimed, std::uint32_t recomputed) {
