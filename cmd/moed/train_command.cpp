@@ -151,6 +151,7 @@ void train_options(CLI::App& command) {
     value_option(command, "--experts", "E: experts per layer");
     value_option(command, "--top-k", "K: experts the gate picks per row");
     value_option(command, "--hidden", "H: the experts' hidden width");
+    value_option(command, "--depth", "D: hidden layers per expert, each --hidden wide (default 1)");
     value_option(command, "--epochs", "N: at most N epochs");
     value_option(command, "--patience", "N: stop after N epochs without a better validation loss");
     value_option(command, "--batch", "N: rows per step");
@@ -208,6 +209,7 @@ int train_main(Args args) {
         std::function<void(long)> set;
     };
     long rows = 12000;
+    int depth = 1;
     std::size_t accounts = 0;
     nn::FraudTrainingOptions fraud_set;  // fraud: rows per account, benign and drainer worlds
     int folds = nn::kContractFolds, fold = -1;  // contract: with --fold, the validation rows are that fold of the training groups
@@ -216,6 +218,7 @@ int train_main(Args args) {
         {"--experts", 1, 256, [&](long x) { o.experts = static_cast<int>(x); }},
         {"--top-k", 1, 256, [&](long x) { o.top_k = static_cast<int>(x); }},
         {"--hidden", 1, 4096, [&](long x) { o.hidden = {static_cast<int>(x)}; }},
+        {"--depth", 1, 8, [&](long x) { depth = static_cast<int>(x); }},
         {"--epochs", 1, 10000, [&](long x) { o.max_epochs = static_cast<int>(x); }},
         {"--patience", 1, 10000, [&](long x) { o.patience = static_cast<int>(x); }},
         {"--batch", 8, 65536, [&](long x) { o.batch = static_cast<int>(x); }},
@@ -239,6 +242,7 @@ int train_main(Args args) {
         }
         f.set(static_cast<long>(*v));
     }
+    o.hidden.assign(static_cast<std::size_t>(depth), o.hidden.front());
     struct RealFlag {
         const char* name;
         const char* range;  ///< for the error message
