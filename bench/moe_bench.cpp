@@ -135,7 +135,7 @@ void BM_ScreenTransaction(benchmark::State& state) {
         f.selector = 0xa9059cbb;
         f.recipient_is_contract = true;
         f.timestamp = 1'100'000;
-        const FraudFeatures row = fraud_features(f, sender, recipient);
+        const FraudFeatures row = fraud_features(f, sender, recipient, model->feature_schema_version);
         benchmark::DoNotOptimize(screen_transaction(engine, row));
     }
 }

@@ -6,6 +6,7 @@
 #include "core/rlp.hpp"
 #include "moe/int8_matmul.hpp"
 #include "moe/model_file.hpp"
+#include "moe/tasks.hpp"
 
 namespace moe::chain {
 
@@ -161,6 +162,10 @@ std::expected<std::unique_ptr<ChainModels>, std::string> ChainModels::load(const
         auto model = nn::parse_model(bytes);
         if (!model) return std::unexpected("the " + std::string(w.name) + " model: " + model.error());
         if (model->task != w.task) return std::unexpected("the " + std::string(w.name) + " model is for another task");
+        if (model->task == nn::kTaskFraud && !nn::is_fraud_feature_schema(model->feature_schema_version)) {
+            return std::unexpected("the fraud model's feature schema " + std::to_string(model->feature_schema_version) +
+                                   " is not one this moed computes");
+        }
         m->info_.push_back(ModelInfo{std::string(w.name), digest, source, static_cast<int>(model->task),
                                      static_cast<int>(model->experts.size()), model->top_k, model->num_features,
                                      model->output_dim});
@@ -336,7 +341,7 @@ std::expected<nn::FraudFeatures, std::string> BlockScreening::features(evm::Stat
     if (!from) return std::unexpected(from.error());
     auto to = stats_of(state, recipient);
     if (!to) return std::unexpected(to.error());
-    return nn::fraud_features(facts, **from, **to);
+    return nn::fraud_features(facts, **from, **to, models_.fraud_feature_schema());
 }
 
 std::expected<TransactionVerdict, std::string> BlockScreening::screen(evm::State& state, const core::Transaction& txn,

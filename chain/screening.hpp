@@ -117,6 +117,9 @@ class ChainModels {
     /// decision 004 (screens() must hold; a hierarchical gate is refused).
     [[nodiscard]] std::expected<std::vector<std::int32_t>, std::string> gate_logits(const nn::FraudFeatures& row,
                                                                                     const std::optional<core::Bytes>& gate = std::nullopt);
+    /// The feature schema the fraud model was trained on, which its rows are computed with
+    /// (nn::fraud_features; screens() must hold).
+    [[nodiscard]] std::uint32_t fraud_feature_schema() const { return fraud_->model().feature_schema_version; }
     /// How many experts the fraud model has (screens() must hold).
     [[nodiscard]] std::size_t fraud_experts() const { return fraud_->model().experts.size(); }
     /// Expert `expert`'s own verdict on a row: the class-1 probability (0..10000) of its output

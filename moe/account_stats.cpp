@@ -213,27 +213,63 @@ std::expected<AccountStats, std::string> AccountStats::decode(core::ByteView byt
 
 namespace {
 
+/// Schema 3's finer log code: bit_width(v) * per_bit plus the 4 bits below the leading one
+/// scaled into the step (v = 5 and v = 7 differ), at most 127; 0 only for 0. Monotonic in v.
+std::uint8_t fine_log_code(std::uint64_t v, unsigned per_bit) {
+    if (v == 0) return 0;
+    const auto width = static_cast<unsigned>(std::bit_width(v));
+    const std::uint64_t below = v ^ (std::uint64_t{1} << (width - 1));  // the bits under the leading one
+    const std::uint64_t mantissa = width > 5 ? below >> (width - 5) : below << (5 - width);  // 4 bits
+    return static_cast<std::uint8_t>(std::min<std::uint64_t>(127, std::uint64_t{width} * per_bit + mantissa * per_bit / 16));
+}
+
+/// The codes of one schema: schema 2 keeps whole halvings (log_code), schema 3 refines them
+/// (a chain screens with its model's schema, so schema 2's codes stay as they were).
+struct Codes {
+    bool fine = false;
+    /// A count, size or span of seconds.
+    [[nodiscard]] std::uint8_t count(std::uint64_t v, unsigned per_bit) const { return fine ? fine_log_code(v, per_bit) : log_code(v, per_bit); }
+    /// An amount in gwei: schema 2 two codes a halving over all of 64 bits; schema 3 three a
+    /// halving from 2^8 gwei (2..4; below: 1) to 2^50 (about a million ether; above: 127).
+    [[nodiscard]] std::uint8_t amount(std::uint64_t v) const {
+        if (!fine) return log_code(v, 2);
+        if (v == 0) return 0;
+        const auto width = static_cast<unsigned>(std::bit_width(v));
+        if (width <= 8) return 1;
+        const std::uint64_t third = ((v >> (width - 5)) & 15) * 3 / 16;  // 0..2: where v lies within its halving
+        return static_cast<std::uint8_t>(std::min<std::uint64_t>(127, std::uint64_t{width - 8} * 3 - 1 + third));
+    }
+};
+
 /// The 24 features of one party.
-void account_features(const AccountStats& a, std::uint64_t now, std::uint8_t* f) {
+void account_features(const AccountStats& a, std::uint64_t now, const Codes& c, std::uint8_t* f) {
     int i = 0;
     const std::uint64_t active = std::uint64_t{a.sent} + a.received + a.tokens_sent + a.tokens_received;
-    f[i++] = flag(active > 0);
-    f[i++] = log_code(a.sent, 8);
-    f[i++] = log_code(a.received, 8);
-    f[i++] = log_code(a.sent_gwei, 2);
-    f[i++] = log_code(a.received_gwei, 2);
-    f[i++] = log_code(a.max_sent_gwei, 2);
-    f[i++] = log_code(a.max_received_gwei, 2);
-    f[i++] = log_code(a.out_peers.estimate(), 10);
-    f[i++] = log_code(a.in_peers.estimate(), 10);
+    if (c.fine) {
+        // Schema 3: of its receipts, the share from distinct senders (a drainer's victims each
+        // pay once: 127; a wallet its owner tops up: low). The "active" flag it replaces is
+        // implied by the counts. 0 without receipts.
+        const std::uint64_t receipts = std::uint64_t{a.received} + a.tokens_received;
+        f[i++] = receipts == 0 ? 0 : std::max<std::uint8_t>(1, share(std::min(a.in_peers.estimate(), receipts), receipts));
+    } else {
+        f[i++] = flag(active > 0);
+    }
+    f[i++] = c.count(a.sent, 8);
+    f[i++] = c.count(a.received, 8);
+    f[i++] = c.amount(a.sent_gwei);
+    f[i++] = c.amount(a.received_gwei);
+    f[i++] = c.amount(a.max_sent_gwei);
+    f[i++] = c.amount(a.max_received_gwei);
+    f[i++] = c.count(a.out_peers.estimate(), 10);
+    f[i++] = c.count(a.in_peers.estimate(), 10);
     f[i++] = share(a.failures, std::max<std::uint64_t>(1, a.sent));
-    f[i++] = log_code(a.creations, 16);
-    f[i++] = log_code(a.selectors.estimate(), 16);
-    f[i++] = log_code(a.tokens_sent, 8);
-    f[i++] = log_code(a.tokens_received, 8);
-    f[i++] = log_code(a.tokens.estimate(), 10);
-    f[i++] = log_code(a.last_time >= a.first_time ? a.last_time - a.first_time : 0, 4);  // lifetime
-    f[i++] = log_code(a.last_time != 0 && now >= a.last_time ? now - a.last_time : 0, 4);  // idle before this one
+    f[i++] = c.count(a.creations, 16);
+    f[i++] = c.count(a.selectors.estimate(), 16);
+    f[i++] = c.count(a.tokens_sent, 8);
+    f[i++] = c.count(a.tokens_received, 8);
+    f[i++] = c.count(a.tokens.estimate(), 10);
+    f[i++] = c.count(a.last_time >= a.first_time ? a.last_time - a.first_time : 0, 4);  // lifetime
+    f[i++] = c.count(a.last_time != 0 && now >= a.last_time ? now - a.last_time : 0, 4);  // idle before this one
     f[i++] = share(std::uint64_t{a.sent_zero_value} + a.received_zero_value, std::uint64_t{a.sent} + a.received);
     f[i++] = share(a.sent_with_data, a.sent);
     std::uint64_t gaps = 0;
@@ -251,14 +287,15 @@ bool is_approval_selector(std::uint32_t s) { return s == 0x095ea7b3 || s == 0xa2
 
 }  // namespace
 
-FraudFeatures fraud_features(const TxFacts& tx, const AccountStats& sender, const AccountStats& recipient) {
+FraudFeatures fraud_features(const TxFacts& tx, const AccountStats& sender, const AccountStats& recipient, std::uint32_t schema) {
+    const Codes c{schema == kFraudFeatureSchema};  // schema 2: whole halvings
     FraudFeatures f{};
     int i = 0;
     for (int t = 0; t < kTxTypes; ++t) f[static_cast<std::size_t>(i++)] = flag(static_cast<int>(tx.type) == t);
-    f[i++] = log_code(tx.value_gwei, 2);
+    f[i++] = c.amount(tx.value_gwei);
     f[i++] = flag(tx.value_gwei == 0);
-    f[i++] = log_code(tx.gas_limit, 4);
-    f[i++] = log_code(tx.data_size, 8);
+    f[i++] = c.count(tx.gas_limit, 4);
+    f[i++] = c.count(tx.data_size, 8);
     const bool has_selector = tx.data_size >= 4 || (tx.type == TxType::kTokenTransfer && tx.selector != 0);
     f[i++] = flag(has_selector && is_token_selector(tx.selector));
     f[i++] = flag(has_selector && is_approval_selector(tx.selector));
@@ -269,10 +306,10 @@ FraudFeatures fraud_features(const TxFacts& tx, const AccountStats& sender, cons
     f[i++] = tx.value_gwei >= sender.max_sent_gwei ? 127 : share(tx.value_gwei, sender.max_sent_gwei);
     const std::uint64_t mean_received = recipient.received == 0 ? 0 : recipient.received_gwei / recipient.received;
     f[i++] = static_cast<std::uint8_t>(std::clamp(64 + 4 * (static_cast<int>(std::bit_width(tx.value_gwei)) - static_cast<int>(std::bit_width(mean_received))), 0, 127));
-    f[i++] = log_code(sender.last_time != 0 && tx.timestamp >= sender.last_time ? tx.timestamp - sender.last_time : 0, 4);
-    f[i++] = log_code(recipient.last_time != 0 && tx.timestamp >= recipient.last_time ? tx.timestamp - recipient.last_time : 0, 4);
-    account_features(sender, tx.timestamp, f.data() + kTxFeatures);
-    account_features(recipient, tx.timestamp, f.data() + kTxFeatures + kAccountFeatures);
+    f[i++] = c.count(sender.last_time != 0 && tx.timestamp >= sender.last_time ? tx.timestamp - sender.last_time : 0, 4);
+    f[i++] = c.count(recipient.last_time != 0 && tx.timestamp >= recipient.last_time ? tx.timestamp - recipient.last_time : 0, 4);
+    account_features(sender, tx.timestamp, c, f.data() + kTxFeatures);
+    account_features(recipient, tx.timestamp, c, f.data() + kTxFeatures + kAccountFeatures);
     return f;
 }
 

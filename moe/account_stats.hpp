@@ -13,8 +13,19 @@
 /// block number or gas-price level enters a feature (those date the data, ../shared/data/README.md).
 namespace moe::nn {
 
-/// Bumped whenever the meaning of a fraud feature changes (the model records it).
-inline constexpr std::uint32_t kFraudFeatureSchema = 2;
+/// Bumped whenever the meaning of a fraud feature changes (the model records it). A chain
+/// screens with the schema its fraud model records; fraud_features computes each one listed.
+/// Schema 3 (what `moed train --task fraud` trains on): the same 64 features as schema 2 with
+/// finer integer codes (counts, sizes and spans a quarter to a sixteenth of a halving instead of
+/// whole halvings; amounts a third of one) and, per party, the share of its receipts that came
+/// from distinct senders in place of the "active" flag.
+inline constexpr std::uint32_t kFraudFeatureSchema = 3;
+/// Schema 2: whole halvings (log2 codes), the models before schema 3.
+inline constexpr std::uint32_t kFraudFeatureSchemaWhole = 2;
+/// Whether fraud_features computes `schema`.
+[[nodiscard]] constexpr bool is_fraud_feature_schema(std::uint32_t schema) noexcept {
+    return schema == kFraudFeatureSchema || schema == kFraudFeatureSchemaWhole;
+}
 
 /// What a transaction is, for the gate: experts specialise by type.
 enum class TxType : std::uint8_t { kTransfer = 0, kContractCall = 1, kDeployment = 2, kTokenTransfer = 3 };
@@ -93,7 +104,9 @@ inline constexpr int kFraudFeatures = kTxFeatures + 2 * kAccountFeatures;
 using FraudFeatures = std::array<std::uint8_t, kFraudFeatures>;
 
 /// The feature row of a transaction from its facts and both parties' statistics before it.
-/// Features 0..3 are the transaction type (one-hot), which the gate routes on.
-[[nodiscard]] FraudFeatures fraud_features(const TxFacts& tx, const AccountStats& sender, const AccountStats& recipient);
+/// Features 0..3 are the transaction type (one-hot), which the gate routes on. `schema` is one
+/// that is_fraud_feature_schema accepts (the model's).
+[[nodiscard]] FraudFeatures fraud_features(const TxFacts& tx, const AccountStats& sender, const AccountStats& recipient,
+                                           std::uint32_t schema);
 
 }  // namespace moe::nn

@@ -58,7 +58,10 @@ namespace {
 
 std::expected<void, InferenceError> check(const MoeModel& m, std::uint32_t task, std::uint32_t schema, int features, int outputs) {
     if (m.task != task) return std::unexpected(InferenceError::kWrongTask);
-    if (m.feature_schema_version != schema) return std::unexpected(InferenceError::kWrongSchema);
+    // A fraud model may be of any schema fraud_features computes (the caller computes its rows
+    // with the model's schema); the contract model of this one only.
+    const bool schema_ok = task == kTaskFraud ? is_fraud_feature_schema(m.feature_schema_version) : m.feature_schema_version == schema;
+    if (!schema_ok) return std::unexpected(InferenceError::kWrongSchema);
     if (m.num_features != features || m.output_dim != outputs || m.output_kind != OutputKind::kClass) {
         return std::unexpected(InferenceError::kWrongShape);
     }

@@ -167,7 +167,7 @@ struct TaskData {
 };
 
 std::optional<TaskData> load_task(const std::string& cmd, const std::string& task, const std::string& dir, std::uint64_t seed, std::size_t accounts,
-                                  bool gas_price, const std::string& templates) {
+                                  bool gas_price, const std::string& templates, std::uint32_t fraud_schema) {
     TaskData t;
     if (task == "contract") {
         auto corpus = nn::load_contract_corpus(dir, templates);
@@ -184,6 +184,7 @@ std::optional<TaskData> load_task(const std::string& cmd, const std::string& tas
     nn::FraudOptions fo;
     fo.max_accounts = accounts;
     fo.with_gas_price = gas_price;
+    fo.schema = fraud_schema;
     auto corpus = nn::load_fraud_corpus(dir, fo);
     if (!corpus) {
         std::fprintf(stderr, "moed moe %s: %s\n", cmd.c_str(), corpus.error().c_str());
@@ -312,7 +313,9 @@ int eval(Args args) {
         }
     }
     const bool gas_price = f->task == "fraud" && model->num_features == nn::kFraudFeatures + 1;
-    auto data = load_task("eval", f->task, f->data, f->seed, f->accounts, gas_price, f->templates);
+    // A fraud model's rows are computed with the schema it records (a gas-price model records 0).
+    const std::uint32_t schema = nn::is_fraud_feature_schema(model->feature_schema_version) ? model->feature_schema_version : nn::kFraudFeatureSchema;
+    auto data = load_task("eval", f->task, f->data, f->seed, f->accounts, gas_price, f->templates, schema);
     if (!data) return 1;
     if (data->held.num_features != model->num_features) {
         std::fprintf(stderr, "moed moe eval: the model takes %d features, the task has %d\n", model->num_features, data->held.num_features);
@@ -505,7 +508,7 @@ int features(Args args) {
         std::fprintf(stderr, "moed moe features: %s\n", training.error().c_str());
         return 2;
     }
-    auto data = load_task("features", f->task, f->data, f->seed, f->accounts, has_flag(args, "--with-gas-price"), f->templates);
+    auto data = load_task("features", f->task, f->data, f->seed, f->accounts, has_flag(args, "--with-gas-price"), f->templates, training->schema);
     if (!data) return 1;
     std::ofstream csv(out, std::ios::trunc);
     if (!csv) {

@@ -101,7 +101,8 @@ struct Planned {
 /// and every account's statistics, moved as BlockScreening moves them (screen, then record).
 class ReplayChain {
   public:
-    explicit ReplayChain(std::uint64_t gas_cap) : gas_cap_(gas_cap) {}
+    /// `schema`: the fraud model's feature schema, which the chain screens with.
+    ReplayChain(std::uint64_t gas_cap, std::uint32_t schema) : gas_cap_(gas_cap), schema_(schema) {}
 
     /// The key of an original address of `domain` (a world, or the labelled data).
     const core::PrivateKey& key_of(const std::string& domain, std::uint64_t key) {
@@ -172,7 +173,7 @@ class ReplayChain {
         // recipient is the zero address), then recorded.
         const nn::TxFacts facts = chain::transaction_facts(t, contract, p.time);
         p.type = facts.type;
-        p.row = nn::fraud_features(facts, stats_[p.from], stats_[t.to.value_or(core::Address{})]);
+        p.row = nn::fraud_features(facts, stats_[p.from], stats_[t.to.value_or(core::Address{})], schema_);
         if (p.created && !p.failed && o.facts.data_size >= kInitCodeSize) code_.insert(*p.created);
         stats_[p.from].apply_sent(facts, nn::address_key(recipient.view()), p.failed);
         if (recipient != p.from) stats_[recipient].apply_received(facts, nn::address_key(p.from.view()));
@@ -181,6 +182,7 @@ class ReplayChain {
 
   private:
     std::uint64_t gas_cap_;
+    std::uint32_t schema_;
     bool open_ = false;
     std::uint64_t block_ = 0, block_time_ = 0, block_gas_ = 0, original_time_ = 0, moved_ = 0;
     std::map<std::pair<std::string, std::uint64_t>, core::PrivateKey> keys_;
@@ -230,7 +232,8 @@ struct Plan {
 /// with the scores `moed moe eval --worlds N` gives their rows (the same rows, the same batches).
 void plan_worlds(ReplayChain& chain, nn::MoeEngine& engine, std::uint64_t worlds, std::uint64_t transactions, Plan& plan) {
     std::vector<nn::BenignKind> kinds;
-    const nn::Dataset rows = nn::benign_rows(nn::kHeldBackWorldSeed, static_cast<int>(worlds), static_cast<int>(transactions), &kinds);
+    const nn::Dataset rows = nn::benign_rows(nn::kHeldBackWorldSeed, static_cast<int>(worlds), static_cast<int>(transactions),
+                                             engine.model().feature_schema_version, &kinds);
     const std::vector<double> p = nn::quantized_probabilities(engine, rows);
     const std::vector<std::uint8_t> codes = nn::quantize_features(rows.x);
     const std::vector<std::uint32_t> alone = alone_scores(engine, codes);
@@ -261,6 +264,7 @@ std::expected<void, std::string> plan_accounts(ReplayChain& chain, nn::MoeEngine
                                                std::uint64_t benign, std::uint64_t fraud, Plan& plan) {
     nn::FraudOptions fo;
     fo.keep_events = true;
+    fo.schema = engine.model().feature_schema_version;
     auto corpus = nn::load_fraud_corpus(data, fo);
     if (!corpus) return std::unexpected(corpus.error());
     std::vector<std::size_t> held_rows;
@@ -432,12 +436,14 @@ int replay_plan_main(Args args) {
     if (!bytes) return fail(bytes.error(), 1);
     auto model = nn::parse_model(*bytes);
     if (!model) return fail(model_name + ": " + model.error(), 1);
-    if (model->task != nn::kTaskFraud || model->num_features != nn::kFraudFeatures) return fail(model_name + " is not a fraud model of this schema", 1);
+    if (model->task != nn::kTaskFraud || model->num_features != nn::kFraudFeatures || !nn::is_fraud_feature_schema(model->feature_schema_version)) {
+        return fail(model_name + " is not a fraud model of a schema this moed computes", 1);
+    }
     nn::MoeEngine engine(std::move(*model));
     auto preset = chain::parse_chain_config(json::parse(*preset_json("devnet")));
     if (!preset) return fail("the devnet preset does not parse", 1);
 
-    ReplayChain chain(preset->block_gas_limit);
+    ReplayChain chain(preset->block_gas_limit, engine.model().feature_schema_version);
     Plan plan;
     plan.header = {{"model", nn::model_hash(*bytes).hex()}, {"worlds", worlds}, {"transactions_per_world", transactions},
                    {"first_world_seed", nn::kHeldBackWorldSeed}, {"split_seed", seed}, {"gas_cap", preset->block_gas_limit}};

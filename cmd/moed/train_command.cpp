@@ -78,8 +78,8 @@ std::expected<nn::Dataset, std::string> read_csv(const std::string& path) {
 }  // namespace
 
 void drainer_options(CLI::App& command) {
-    value_option(command, "--drainer-family", "F: fraud: how the drainer worlds' victims pay, for training and validation: 1 "
-                                              "ether (default), 2 also victims who pay nothing (moe/offline/benign_traffic.hpp)");
+    value_option(command, "--drainer-family", "F: fraud: how the drainer worlds' victims pay, for training and validation: 2 "
+                                              "(default) also victims who pay nothing, 1 ether only (moe/offline/benign_traffic.hpp)");
     value_option(command, "--drainer-visible", "N: fraud: a drainer's transactions are fraud rows once N distinct accounts have "
                                                "paid it (default 3), for training and validation");
 }
@@ -91,6 +91,9 @@ void fraud_training_options(CLI::App& command) {
                                       "training rows (default 160 x 1000 transactions; 0: none)");
     value_option(command, "--drainer-worlds", "N: fraud: generated worlds whose drainers' visible transactions are added "
                                               "as fraud rows (default 1000 x 1000 transactions; 0: none)");
+    value_option(command, "--fraud-schema", "S: fraud: the feature schema of every row, 3 (default: finer codes and each party's "
+                                            "share of receipts from distinct senders) or 2 (whole halvings, the models before); "
+                                            "moe/account_stats.hpp");
     drainer_options(command);
 }
 
@@ -116,6 +119,9 @@ std::expected<nn::FraudTrainingOptions, std::string> fraud_training_flags(Args a
     o.rows_per_account = static_cast<int>(*per_account);
     o.worlds = static_cast<int>(*worlds);
     o.drainer_worlds = static_cast<int>(*drainer_worlds);
+    const auto schema = unsigned_flag(args, "--fraud-schema", o.schema, nn::kFraudFeatureSchemaWhole, nn::kFraudFeatureSchema);
+    if (!schema) return std::unexpected(schema.error());
+    o.schema = static_cast<std::uint32_t>(*schema);
     if (auto d = drainer_flags(args, o); !d) return std::unexpected(d.error());
     return o;
 }
@@ -145,6 +151,7 @@ void train_options(CLI::App& command) {
     value_option(command, "--experts", "E: experts per layer");
     value_option(command, "--top-k", "K: experts the gate picks per row");
     value_option(command, "--hidden", "H: the experts' hidden width");
+    value_option(command, "--depth", "D: hidden layers per expert, each --hidden wide (default 1)");
     value_option(command, "--epochs", "N: at most N epochs");
     value_option(command, "--patience", "N: stop after N epochs without a better validation loss");
     value_option(command, "--batch", "N: rows per step");
@@ -202,6 +209,7 @@ int train_main(Args args) {
         std::function<void(long)> set;
     };
     long rows = 12000;
+    int depth = 1;
     std::size_t accounts = 0;
     nn::FraudTrainingOptions fraud_set;  // fraud: rows per account, benign and drainer worlds
     int folds = nn::kContractFolds, fold = -1;  // contract: with --fold, the validation rows are that fold of the training groups
@@ -210,6 +218,7 @@ int train_main(Args args) {
         {"--experts", 1, 256, [&](long x) { o.experts = static_cast<int>(x); }},
         {"--top-k", 1, 256, [&](long x) { o.top_k = static_cast<int>(x); }},
         {"--hidden", 1, 4096, [&](long x) { o.hidden = {static_cast<int>(x)}; }},
+        {"--depth", 1, 8, [&](long x) { depth = static_cast<int>(x); }},
         {"--epochs", 1, 10000, [&](long x) { o.max_epochs = static_cast<int>(x); }},
         {"--patience", 1, 10000, [&](long x) { o.patience = static_cast<int>(x); }},
         {"--batch", 8, 65536, [&](long x) { o.batch = static_cast<int>(x); }},
@@ -233,6 +242,7 @@ int train_main(Args args) {
         }
         f.set(static_cast<long>(*v));
     }
+    o.hidden.assign(static_cast<std::size_t>(depth), o.hidden.front());
     struct RealFlag {
         const char* name;
         const char* range;  ///< for the error message
@@ -308,6 +318,8 @@ int train_main(Args args) {
             nn::FraudOptions fo;
             fo.with_gas_price = has_flag(args, "--with-gas-price");
             fo.max_accounts = accounts;
+            fo.schema = fraud_set.schema;
+            o.feature_schema_version = fraud_set.schema;
             auto corpus = nn::load_fraud_corpus(data_path, fo);
             if (!corpus) {
                 std::fprintf(stderr, "moed train: %s\n", corpus.error().c_str());
@@ -403,8 +415,8 @@ int train_main(Args args) {
         // that validation traffic asks for are printed (decision 005 says how they are used).
         std::vector<std::size_t> val_rows;
         const nn::Dataset val = nn::fraud_validation(*fraud, o.seed, o.validation_share, &val_rows);
-        const nn::Dataset generated = nn::benign_rows(nn::kValidationWorldSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld);
-        const nn::Dataset drained = nn::drainer_rows(nn::kValidationDrainerSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld,
+        const nn::Dataset generated = nn::benign_rows(nn::kValidationWorldSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld, fraud->schema);
+        const nn::Dataset drained = nn::drainer_rows(nn::kValidationDrainerSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld, fraud->schema,
                                                          fraud_set.drainer_family, fraud_set.drainer_visible_victims);
         {
             nn::MoeEngine engine(result.model);

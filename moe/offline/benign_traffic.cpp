@@ -488,7 +488,7 @@ namespace {
 /// statistics before it (a deployment's recipient is the zero address, as on the chain) and
 /// then applied as the block does. Ordinary worlds give every transaction, labelled benign;
 /// drainer worlds only the drainers' visible ones, labelled fraud.
-Dataset world_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, bool drainers,
+Dataset world_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, std::uint32_t schema, bool drainers,
                    std::vector<BenignKind>* kinds, int family = kDrainerFamilyEther, int visible_victims = kDrainerVisibleVictims) {
     Dataset d;
     d.num_features = kFraudFeatures;
@@ -498,7 +498,7 @@ Dataset world_rows(std::uint64_t first_seed, int worlds, int transactions_per_wo
         std::map<std::uint64_t, AccountStats> stats;
         for (const TrafficEvent& e : World(seed, drainers, family, visible_victims).run(transactions_per_world)) {
             if (!drainers || (e.drainer && e.drainer_visible)) {
-                const FraudFeatures f = fraud_features(e.facts, stats[e.from], stats[e.to]);
+                const FraudFeatures f = fraud_features(e.facts, stats[e.from], stats[e.to], schema);
                 for (std::uint8_t v : f) d.x.push_back(static_cast<float>(v) / 127.0f);
                 d.y.push_back(drainers ? 1 : 0);
                 d.groups.push_back(seed);
@@ -514,12 +514,12 @@ Dataset world_rows(std::uint64_t first_seed, int worlds, int transactions_per_wo
 
 }  // namespace
 
-Dataset benign_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, std::vector<BenignKind>* kinds) {
-    return world_rows(first_seed, worlds, transactions_per_world, false, kinds);
+Dataset benign_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, std::uint32_t schema, std::vector<BenignKind>* kinds) {
+    return world_rows(first_seed, worlds, transactions_per_world, schema, false, kinds);
 }
 
-Dataset drainer_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, int family, int visible_victims) {
-    return world_rows(first_seed, worlds, transactions_per_world, true, nullptr, family, visible_victims);
+Dataset drainer_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, std::uint32_t schema, int family, int visible_victims) {
+    return world_rows(first_seed, worlds, transactions_per_world, schema, true, nullptr, family, visible_victims);
 }
 
 void append_rows(Dataset& to, const Dataset& from) {

@@ -50,6 +50,9 @@ struct TrafficEvent {
 /// The drainer families (drainer_world).
 inline constexpr int kDrainerFamilyEther = 1;
 inline constexpr int kDrainerFamilyZeroValue = 2;
+/// The family `moed train --task fraud` trains and validates on, and `moed moe eval` counts, by
+/// default: 2 since the features of schema 3 (chosen on validation, decision 005).
+inline constexpr int kDrainerFamily = kDrainerFamilyZeroValue;
 /// Distinct victims before a drainer's transactions are fraud rows, by default.
 inline constexpr int kDrainerVisibleVictims = 3;
 
@@ -73,14 +76,15 @@ inline constexpr std::uint64_t kTrainWorldSeed = 1'000;
 inline constexpr std::uint64_t kHeldBackWorldSeed = 900'000;
 
 /// Replays worlds `first_seed` .. `first_seed + worlds - 1` (screen, then apply, as a block
-/// does) into feature rows labelled 0, grouped by world. `kinds`, when given, receives each
-/// row's kind.
-[[nodiscard]] Dataset benign_rows(std::uint64_t first_seed, int worlds, int transactions_per_world,
+/// does) into feature rows of fraud feature schema `schema` labelled 0, grouped by world.
+/// `kinds`, when given, receives each row's kind.
+[[nodiscard]] Dataset benign_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, std::uint32_t schema,
                                   std::vector<BenignKind>* kinds = nullptr);
 
 /// Replays drainer worlds from `first_seed` (screen, then apply) and keeps the rows of the
 /// drainers' visible transactions (TrafficEvent::drainer_visible), labelled 1, grouped by world.
-[[nodiscard]] Dataset drainer_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, int family = kDrainerFamilyEther,
+[[nodiscard]] Dataset drainer_rows(std::uint64_t first_seed, int worlds, int transactions_per_world, std::uint32_t schema,
+                                   int family = kDrainerFamilyEther,
                                    int visible_victims = kDrainerVisibleVictims);
 inline constexpr std::uint64_t kTrainDrainerSeed = 2'000;
 inline constexpr std::uint64_t kHeldBackDrainerSeed = 950'000;

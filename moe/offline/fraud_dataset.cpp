@@ -60,6 +60,7 @@ std::uint64_t num(const std::string& s, const std::string& where, std::string& e
 
 std::expected<FraudCorpus, std::string> load_fraud_corpus(const fs::path& dir, const FraudOptions& o) {
     FraudCorpus corpus;
+    if (!is_fraud_feature_schema(o.schema)) return std::unexpected("no fraud feature schema " + std::to_string(o.schema));
     // Labels.
     std::unordered_map<std::string, std::uint32_t> account_of;
     {
@@ -208,6 +209,7 @@ std::expected<FraudCorpus, std::string> load_fraud_corpus(const fs::path& dir, c
     std::unordered_map<std::uint64_t, AccountStats> stats;
     std::vector<int> rows_of(corpus.accounts.size(), 0);
     Dataset& d = corpus.rows;
+    corpus.schema = o.schema;
     d.num_features = kFraudFeatures + (o.with_gas_price ? 1 : 0);
     d.num_classes = 2;
     for (Event& e : events) {
@@ -220,7 +222,7 @@ std::expected<FraudCorpus, std::string> load_fraud_corpus(const fs::path& dir, c
         for (std::uint32_t a : e.accounts) {
             if (o.max_rows_per_account != 0 && rows_of[a] >= o.max_rows_per_account) continue;
             if (!screened) {
-                f = fraud_features(e.facts, sender, recipient);
+                f = fraud_features(e.facts, sender, recipient, o.schema);
                 screened = true;
             }
             ++rows_of[a];
@@ -291,7 +293,7 @@ Dataset fraud_training_set(const FraudCorpus& corpus, std::uint64_t seed, const 
     // Ethereum's of 2017-2022 and show nothing like a fresh account deploying and paying out
     // within seconds. Evaluation replays other seeds.
     if (o.worlds > 0) {
-        const Dataset benign = benign_rows(kTrainWorldSeed, o.worlds, kTransactionsPerWorld);
+        const Dataset benign = benign_rows(kTrainWorldSeed, o.worlds, kTransactionsPerWorld, corpus.schema);
         append_rows(data, benign);
         if (notes != nullptr) notes->push_back("with " + std::to_string(benign.rows()) + " rows of " + std::to_string(o.worlds) + " generated benign worlds");
     }
@@ -299,7 +301,7 @@ Dataset fraud_training_set(const FraudCorpus& corpus, std::uint64_t seed, const 
     // senders paying once, nearly all passed on): their rows labelled fraud. The labelled
     // accounts show this only at Ethereum's pace and with senders of no history.
     if (o.drainer_worlds > 0) {
-        const Dataset drained = drainer_rows(kTrainDrainerSeed, o.drainer_worlds, kTransactionsPerWorld, o.drainer_family, o.drainer_visible_victims);
+        const Dataset drained = drainer_rows(kTrainDrainerSeed, o.drainer_worlds, kTransactionsPerWorld, corpus.schema, o.drainer_family, o.drainer_visible_victims);
         append_rows(data, drained);
         if (notes != nullptr) {
             notes->push_back("with " + std::to_string(drained.rows()) + " fraud rows of the drainers of " + std::to_string(o.drainer_worlds) +

@@ -21,6 +21,7 @@ struct FraudOptions {
     std::size_t max_accounts = 0;     ///< keep only the first N labelled accounts (by address); 0: all
     int max_rows_per_account = 0;     ///< keep an account's first N screened rows; 0: all
     bool keep_events = false;         ///< keep the replayed events (FraudCorpus::events), for a replay on a chain
+    std::uint32_t schema = kFraudFeatureSchema;  ///< the rows' fraud feature schema (fraud_features)
 };
 
 /// One transaction or token transfer of the data, as the corpus replayed it.
@@ -40,6 +41,7 @@ struct FraudCorpus {
     std::vector<int> account_label;
     std::vector<std::uint64_t> account_group;
     std::vector<std::string> notes;
+    std::uint32_t schema = kFraudFeatureSchema;  ///< the rows' fraud feature schema (FraudOptions::schema)
     /// With FraudOptions::keep_events: every event in the order it was replayed, and per row
     /// the event it screens.
     std::vector<FraudEvent> events;
@@ -64,8 +66,9 @@ struct FraudTrainingOptions {
     int rows_per_account = 64;                  ///< spread over each account's history; 0: all
     int worlds = kTrainWorlds;                  ///< generated worlds of ordinary activity, benign rows
     int drainer_worlds = kTrainDrainerWorlds;   ///< generated worlds whose drainers' visible rows are fraud rows
-    int drainer_family = kDrainerFamilyEther;   ///< how their victims pay (drainer_world)
+    int drainer_family = kDrainerFamily;        ///< how their victims pay (drainer_world)
     int drainer_visible_victims = kDrainerVisibleVictims;  ///< distinct victims before a drainer's rows are fraud rows
+    std::uint32_t schema = kFraudFeatureSchema;  ///< `--fraud-schema`: the schema to load the corpus with (FraudOptions::schema)
 };
 
 /// The rows `moed train --task fraud` trains on (and validates on: train_moe takes 20% of the

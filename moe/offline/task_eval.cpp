@@ -152,7 +152,7 @@ TrafficReport traffic_report(MoeEngine& engine, const FraudCorpus& corpus, const
     r.worlds = worlds;
     r.seeds = seeds;
     std::vector<BenignKind> kinds;
-    const Dataset generated = benign_rows(seeds.benign, worlds, kTransactionsPerWorld, &kinds);
+    const Dataset generated = benign_rows(seeds.benign, worlds, kTransactionsPerWorld, engine.model().feature_schema_version, &kinds);
     const std::vector<double> p = quantized_probabilities(engine, generated);
     const std::vector<bool> generated_abstains = abstentions(engine.model(), generated);
     for (std::size_t i = 0; i < kinds.size(); ++i) {
@@ -162,7 +162,7 @@ TrafficReport traffic_report(MoeEngine& engine, const FraudCorpus& corpus, const
         r.generated_scores.push_back(s);
     }
     std::sort(r.generated_scores.begin(), r.generated_scores.end());
-    const Dataset drained = drainer_rows(seeds.drainer, worlds, kTransactionsPerWorld, seeds.drainer_family, seeds.drainer_visible_victims);
+    const Dataset drained = drainer_rows(seeds.drainer, worlds, kTransactionsPerWorld, engine.model().feature_schema_version, seeds.drainer_family, seeds.drainer_visible_victims);
     const std::vector<double> pd = quantized_probabilities(engine, drained);
     const std::vector<bool> drained_abstains = abstentions(engine.model(), drained);
     for (int i = 0; i < drained.rows(); ++i) {

@@ -50,7 +50,7 @@ struct VerdictCounts {
 /// and of the drainer worlds.
 struct WorldSeeds {
     std::uint64_t benign = kHeldBackWorldSeed, drainer = kHeldBackDrainerSeed;
-    int drainer_family = kDrainerFamilyEther;  ///< drainer_world's family
+    int drainer_family = kDrainerFamily;  ///< drainer_world's family
     int drainer_visible_victims = kDrainerVisibleVictims;  ///< and when a drainer's rows count
 };
 /// Only the final figures use these.

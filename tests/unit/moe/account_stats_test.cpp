@@ -89,8 +89,8 @@ TEST(FraudFeatures, TypeIsOneHotAndHistoryShowsInTheRow) {
     call.type = TxType::kContractCall;
     call.data_size = 36;
     call.selector = 0x095ea7b3;  // approve
-    const FraudFeatures fresh = fraud_features(call, empty, empty);
-    const FraudFeatures seasoned = fraud_features(call, busy, empty);
+    const FraudFeatures fresh = fraud_features(call, empty, empty, kFraudFeatureSchema);
+    const FraudFeatures seasoned = fraud_features(call, busy, empty, kFraudFeatureSchema);
     EXPECT_EQ(fresh[0], 0);
     EXPECT_EQ(fresh[1], 127);
     EXPECT_EQ(fresh[2], 0);
@@ -98,6 +98,52 @@ TEST(FraudFeatures, TypeIsOneHotAndHistoryShowsInTheRow) {
     EXPECT_EQ(fresh[9], 127);  // an approval selector
     EXPECT_NE(fresh, seasoned);
     for (std::uint8_t v : seasoned) EXPECT_LE(v, 127);
+}
+
+/// Schema 3 refines whole halvings: counts within one (5 and 7 payments) and amounts (1.1 and
+/// 1.9 ether) differ, larger stays larger, 0 stays "absent", and schema 2's row is unchanged.
+TEST(FraudFeatures, SchemaThreeTellsApartWhatOneHalvingHolds) {
+    constexpr int kRecipient = kTxFeatures + kAccountFeatures;
+    auto recipient_after = [](int payments, std::uint64_t gwei_each) {
+        AccountStats r;
+        for (int i = 0; i < payments; ++i) r.apply_received(transfer(gwei_each, 1000 + static_cast<std::uint64_t>(i)), static_cast<std::uint64_t>(100 + i));
+        return r;
+    };
+    const AccountStats empty;
+    const TxFacts pay = transfer(0, 2000);
+    for (std::uint32_t schema : {kFraudFeatureSchemaWhole, kFraudFeatureSchema}) {
+        const FraudFeatures five = fraud_features(pay, empty, recipient_after(5, 1'000'000'000), schema);
+        const FraudFeatures seven = fraud_features(pay, empty, recipient_after(7, 1'000'000'000), schema);
+        const FraudFeatures eight = fraud_features(pay, empty, recipient_after(8, 1'000'000'000), schema);
+        const int received = kRecipient + 2, distinct_senders = kRecipient + 8;
+        if (schema == kFraudFeatureSchemaWhole) {
+            EXPECT_EQ(five[received], seven[received]);  // bit width 3 either way
+            EXPECT_EQ(five[distinct_senders], seven[distinct_senders]);
+            EXPECT_EQ(five[kRecipient], 127);  // "active"
+        } else {
+            EXPECT_LT(five[received], seven[received]);
+            EXPECT_LT(seven[received], eight[received]);
+            EXPECT_LT(five[distinct_senders], seven[distinct_senders]);
+            EXPECT_EQ(five[kRecipient], 127);  // every receipt from another sender
+        }
+    }
+    // Amounts: 1.1 and 1.9 ether share a bit width (schema 2 alike), not a third of it (schema 3).
+    const TxFacts small = transfer(1'100'000'000, 2000), large = transfer(1'900'000'000, 2000);
+    EXPECT_EQ(fraud_features(small, empty, empty, kFraudFeatureSchemaWhole)[4], fraud_features(large, empty, empty, kFraudFeatureSchemaWhole)[4]);
+    EXPECT_LT(fraud_features(small, empty, empty, kFraudFeatureSchema)[4], fraud_features(large, empty, empty, kFraudFeatureSchema)[4]);
+    // Monotonic in the value, 0 only for 0, never above 127.
+    std::uint8_t last = 0;
+    for (std::uint64_t v = 0; v < (std::uint64_t{1} << 62); v += v / 4 + 1) {
+        const std::uint8_t code = fraud_features(transfer(v, 2000), empty, empty, kFraudFeatureSchema)[4];
+        EXPECT_GE(code, last) << v;
+        EXPECT_LE(code, 127);
+        EXPECT_EQ(code == 0, v == 0) << v;
+        last = code;
+    }
+    // One party sent to by a single wallet many times: few distinct senders of many receipts.
+    AccountStats topped_up;
+    for (std::uint64_t i = 0; i < 20; ++i) topped_up.apply_received(transfer(1000, 1000 + i), 7);
+    EXPECT_EQ(fraud_features(pay, empty, topped_up, kFraudFeatureSchema)[kRecipient], 127 / 20);
 }
 
 TEST(ContractDataset, SkeletonIgnoresPushOperandsAndMetadata) {

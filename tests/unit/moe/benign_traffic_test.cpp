@@ -56,7 +56,7 @@ TEST(BenignTraffic, EveryKindOccursAndTransactionsAreTypedAsTheNodeTypesThem) {
 
 TEST(BenignTraffic, RowsAreBenignGroupedByWorldAndInRange) {
     std::vector<BenignKind> kinds;
-    const Dataset d = benign_rows(kHeldBackWorldSeed, 2, 300, &kinds);
+    const Dataset d = benign_rows(kHeldBackWorldSeed, 2, 300, kFraudFeatureSchema, &kinds);
     ASSERT_EQ(d.rows(), 600);
     EXPECT_EQ(d.num_features, kFraudFeatures);
     EXPECT_EQ(kinds.size(), 600u);
@@ -155,7 +155,7 @@ TEST(DrainerTraffic, TheZeroValueFamilyHasVictimsWhoPayNothingPlainOrByACall) {
 }
 
 TEST(DrainerTraffic, RowsAreTheDrainersVisibleTransactionsLabelledFraud) {
-    const Dataset d = drainer_rows(kHeldBackDrainerSeed, 2, 1000);
+    const Dataset d = drainer_rows(kHeldBackDrainerSeed, 2, 1000, kFraudFeatureSchema);
     ASSERT_GT(d.rows(), 10);
     EXPECT_EQ(d.num_features, kFraudFeatures);
     for (int r = 0; r < d.rows(); ++r) {

@@ -290,7 +290,7 @@ TEST(ChainModels, ARowFarOutsideTheTrainingRowsIsAcceptedAndMarkedWhateverItsSco
     nn::TxFacts t;
     t.value_gwei = 1'000'000'000;
     t.gas_limit = 21'000;
-    const nn::FraudFeatures ordinary = nn::fraud_features(t, {}, {});
+    const nn::FraudFeatures ordinary = nn::fraud_features(t, {}, {}, nn::kFraudFeatureSchema);
     auto v = (*m)->screen(ordinary, nn::TxType::kTransfer);
     ASSERT_TRUE(v) << v.error();
     EXPECT_FALSE(v->abstained);
