@@ -25,7 +25,7 @@ std::uint32_t failover_rank(std::uint64_t first_seen_height, std::uint64_t heigh
 
 std::uint32_t RoutingRule::capacity(std::size_t index) const {
     if (capacity_percent == 0 || served == 0) return 0;
-    using Wide = unsigned __int128;  // (2^64) * 2^32 * 2^32 fits: no overflow for any index
+    __extension__ typedef unsigned __int128 Wide;  // (2^64) * 2^32 * 2^32 fits: no overflow for any index
     const Wide num = std::max<Wide>(static_cast<Wide>(index) + 1, planned) * top_k * capacity_percent;
     const Wide den = static_cast<Wide>(100) * served;
     const Wide cap = std::max<Wide>(1, (num + den - 1) / den);

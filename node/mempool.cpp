@@ -54,20 +54,24 @@ std::expected<core::Hash, std::string> Mempool::add(PooledTransaction entry, con
     if (replaced != nullptr) cost -= upfront_cost(replaced->txn);
     if (cost > uint512(account.balance)) return fail("insufficient funds for gas * price + value");
 
-    if (last_check) {
-        if (auto ok = last_check(); !ok) return std::unexpected(ok.error());
-    }
-
+    // A full pool makes room by evicting the farthest-future transaction of the sender with
+    // the most pooled (the lowest address among equals), never anyone's only transaction, and
+    // never one of this sender's own below the nonce it brings (that would open a gap). Decided
+    // before the last check: under overload most arrivals are refused, and screening them
+    // first cost more than everything else admission does.
+    std::optional<std::pair<core::Address, std::uint64_t>> evict;
     if (replaced == nullptr && (by_hash_.size() >= limits_.max_transactions || bytes_ + entry.size > limits_.max_bytes)) {
-        // Make room by evicting the farthest-future transaction of the sender with the most
-        // pooled (the lowest address among equals), never anyone's only transaction, and never
-        // one of this sender's own below the nonce it brings (that would open a gap).
         if (by_count_.empty() || by_count_.begin()->first <= 1) return fail("txpool is full");
         const core::Address victim = by_count_.begin()->second;
         const std::uint64_t farthest = by_sender_.at(victim).rbegin()->first;
         if (victim == entry.sender && farthest < t.nonce) return fail("txpool is full");
-        erase(victim, farthest);
+        evict.emplace(victim, farthest);
     }
+
+    if (last_check) {
+        if (auto ok = last_check(); !ok) return std::unexpected(ok.error());
+    }
+    if (evict) erase(evict->first, evict->second);
 
     if (replaced != nullptr) erase(entry.sender, t.nonce);
     const core::Hash hash = entry.hash;

@@ -189,6 +189,36 @@ TEST(Mempool, EvictionNeverOpensAGapInTheNewcomersOwnQueue) {
     EXPECT_EQ(pool.size(), 3u);
 }
 
+TEST(Mempool, AFullPoolRefusesBeforeScreeningAndEvictsOnlyForAnAdmittedNewcomer) {
+    Accounts accounts = rich(3);
+    node::MempoolLimits limits;
+    limits.max_transactions = 3;
+    limits.max_per_sender = 8;
+    Mempool pool(limits);
+    for (std::uint64_t n = 0; n < 3; ++n) ASSERT_TRUE(pool.add(make(0, n), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    int screened = 0;
+    const Mempool::AdmissionCheck screen = [&]() -> std::expected<void, std::string> {
+        ++screened;
+        return {};
+    };
+    const Mempool::AdmissionCheck refuse = [&]() -> std::expected<void, std::string> {
+        ++screened;
+        return std::unexpected("transaction rejected by fraud screening");
+    };
+    // Refused for room: the screen never runs (under overload most arrivals are refused).
+    EXPECT_EQ(pool.add(make(0, 3), accounts.reader(), kBaseFee, kGasLimit, screen).error(), "txpool is full");
+    EXPECT_EQ(screened, 0);
+    // A newcomer the screen refuses evicts nothing.
+    EXPECT_FALSE(pool.add(make(1, 0), accounts.reader(), kBaseFee, kGasLimit, refuse).has_value());
+    EXPECT_EQ(screened, 1);
+    EXPECT_TRUE(pool.contains(make(0, 2).hash));
+    // One it admits takes the farthest nonce of the heaviest sender.
+    ASSERT_TRUE(pool.add(make(2, 0), accounts.reader(), kBaseFee, kGasLimit, screen).has_value());
+    EXPECT_EQ(screened, 2);
+    EXPECT_FALSE(pool.contains(make(0, 2).hash));
+    EXPECT_EQ(pool.size(), 3u);
+}
+
 TEST(Mempool, LimitsEvictAndPrunesStaleNonces) {
     Accounts accounts = rich(3);
     node::MempoolLimits limits;
