@@ -174,6 +174,10 @@ int load_main(Args args) {
         std::printf("committed transfers/s: %.1f\n", r.committed_per_second);
         std::printf("inclusion latency:     p50 %.0f ms, p99 %.0f ms\n", r.latency_p50_ms, r.latency_p99_ms);
         if (r.unsent > 0) std::printf("unsent:                %llu (no URL answered)\n", static_cast<unsigned long long>(r.unsent));
+        if (r.refused_full > 0) {
+            std::printf("refused, pool full:    %llu (each sent again at its sender's next slot)\n",
+                        static_cast<unsigned long long>(r.refused_full));
+        }
         if (r.held_back > 0) {
             std::printf("held back:             %llu (later nonces of senders with a refused transaction)\n",
                         static_cast<unsigned long long>(r.held_back));

@@ -234,6 +234,11 @@ class Connections {
     std::uint64_t next_id_ = 1;
 };
 
+/// Whether a rejection says the pool is full (overload: refused now, worth sending again).
+bool pool_full(const json& res) {
+    return res.contains("error") && res["error"].value("message", "").find("txpool is full") != std::string::npos;
+}
+
 /// Whether a rejection says the pool already holds the transaction (a retry of one whose
 /// answer was lost, or a rebroadcast): geth "already known", ours the same.
 bool already_known(const json& res) {
@@ -310,10 +315,14 @@ LoadReport run_load(const LoadOptions& o) {
     std::vector<double> seen_at(total, -1);
     std::vector<std::atomic<std::uint8_t>> accepted(total);
     for (std::size_t i = 0; i < total; ++i) sent_at[i] = -1;
-    std::atomic<std::uint64_t> accepted_count{0}, rejected_count{0}, unsent_count{0}, held_back_count{0};
-    // A sender one of whose transactions was refused (a full pool): its later nonces could never
-    // run, so they are not sent. Each sender belongs to one sender thread, which alone writes it.
+    std::atomic<std::uint64_t> accepted_count{0}, rejected_count{0}, full_count{0}, unsent_count{0}, held_back_count{0};
+    // A sender one of whose transactions was refused for good (funds, screening): its later
+    // nonces could never run, so they are not sent. One refused because the pool was full is
+    // sent again at the sender's next slot, as a wallet would retry, and its later nonces move
+    // back a slot each: the offered rate stays the schedule's. Each sender belongs to one sender
+    // thread, which alone writes these.
     std::vector<std::uint8_t> refused_sender(keys.size(), 0);
+    std::vector<std::size_t> behind(keys.size(), 0);  // slots the sender lost to a full pool
     std::atomic<bool> sending_done{false};
     std::atomic<double> send_end{0};
     std::mutex errors_mutex;
@@ -328,13 +337,15 @@ LoadReport run_load(const LoadOptions& o) {
     for (std::size_t e = 0; e < n_endpoints; ++e) {
         senders.emplace_back([&, e] {
             Connections connections(o.endpoints, health);
-            for (const std::size_t i : plans[e]) {
+            for (const std::size_t slot : plans[e]) {
                 std::this_thread::sleep_until(t0 + std::chrono::duration_cast<Clock::duration>(
-                                                       std::chrono::duration<double>(static_cast<double>(i) / o.rate)));
-                if (refused_sender[i % keys.size()]) {
+                                                       std::chrono::duration<double>(static_cast<double>(slot) / o.rate)));
+                const std::size_t sender = slot % keys.size();
+                if (refused_sender[sender]) {
                     ++held_back_count;
                     continue;
                 }
+                const std::size_t i = slot - behind[sender] * keys.size();  // the sender's lowest transaction not yet taken
                 sent_at[i] = now_s();
                 // Its own endpoint first, then the others in turn; when none answers, wait and
                 // go round again (a restarted node comes back), until the deadline.
@@ -365,9 +376,13 @@ LoadReport run_load(const LoadOptions& o) {
                 if (res) {
                     accepted[i] = 1;
                     ++accepted_count;
+                } else if (refusal && pool_full(*refusal)) {
+                    ++full_count;
+                    ++behind[sender];
+                    sent_at[i] = -1;  // latency counts from the send that was taken
                 } else if (refusal) {
                     ++rejected_count;
-                    refused_sender[i % keys.size()] = 1;
+                    refused_sender[sender] = 1;
                     const std::lock_guard lock(errors_mutex);
                     if (first_rejection.empty()) first_rejection = refusal->contains("error") ? (*refusal)["error"].dump() : "malformed response";
                 } else {
@@ -468,6 +483,7 @@ LoadReport run_load(const LoadOptions& o) {
     r.rejected = rejected_count;
     r.unsent = unsent_count;
     r.held_back = held_back_count;
+    r.refused_full = full_count;
     r.first_rejection = first_rejection;
     r.blocks = blocks_with_ours.size();
     r.rebroadcast = rebroadcast;

@@ -85,6 +85,7 @@ struct LoadReport {
     std::uint64_t rejected = 0;
     std::uint64_t unsent = 0;        ///< no endpoint answered before the inclusion deadline
     std::uint64_t held_back = 0;     ///< not sent: a sender's later nonces after one of its transactions was refused (they could never run)
+    std::uint64_t refused_full = 0;  ///< sends refused with "txpool is full" (sent again at the sender's next slot)
     std::string first_rejection;     ///< the error message of the first rejected transaction
     std::uint64_t committed = 0;     ///< accepted transactions seen in a block before the timeout
     std::uint64_t blocks = 0;        ///< blocks that held at least one of them
