@@ -24,6 +24,10 @@ class NodeStore {
     [[nodiscard]] virtual std::optional<Bytes> get_node(const Hash& hash) const = 0;
     /// Stores a node; storing the same node twice is harmless.
     virtual void put_node(const Hash& hash, ByteView rlp) = 0;
+    /// Whether get_node answers only bytes whose Keccak-256 is the hash asked for (a store that
+    /// checks what it reads itself, and answers a node that fails as absent); the trie then does
+    /// not hash them again. Otherwise the trie checks every node it loads.
+    [[nodiscard]] virtual bool checks_hashes() const noexcept { return false; }
 };
 
 /// A node store in memory (ordered map, so iteration is deterministic).

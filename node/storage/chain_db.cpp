@@ -10,6 +10,7 @@
 #include <array>
 #include <mutex>
 
+#include "core/keccak.hpp"
 #include "node/log.hpp"
 
 namespace moe::node {
@@ -115,7 +116,15 @@ Bytes number_key(std::uint64_t number) { return be64(number); }
 
 std::optional<Bytes> DbNodeStore::get_node(const Hash& hash) const {
     if (auto it = pending_.find(hash); it != pending_.end()) return it->second;
-    return db_.trie_node(hash);
+    if (auto cached = db_.node_cache().get(hash)) return cached;
+    auto rlp = db_.trie_node(hash);
+    if (!rlp) return std::nullopt;
+    if (core::keccak256(*rlp) != hash) {
+        db_.record_fault("state trie node " + hash.hex() + " does not match its hash (a corrupted file)");
+        return std::nullopt;
+    }
+    db_.node_cache().put(hash, *rlp);
+    return rlp;
 }
 
 std::optional<Bytes> DbCodeStore::get_code(const Hash& code_hash) const { return db_.code(code_hash); }
@@ -217,6 +226,8 @@ std::expected<void, CommitError> ChainDb::commit_block(const BlockWrite& block) 
         return std::unexpected(CommitError{CommitError::Kind::kStorage,
                                            "cannot commit block " + std::to_string(block.number) + ": " + describe(s)});
     }
+    // The new state's nodes are what the next admissions, verdicts and block read first.
+    for (const auto& [hash, node] : block.trie_nodes) node_cache_.put(hash, node);
     return {};
 }
 
@@ -260,19 +271,20 @@ std::optional<Bytes> ChainDb::read(Column column, ByteView key) const {
     std::string value;
     const auto s = db_->Get(rocksdb::ReadOptions(), columns_[static_cast<std::size_t>(column)], slice(key), &value);
     if (s.ok()) return Bytes(value.begin(), value.end());
-    if (!s.IsNotFound()) {
-        const std::lock_guard lock(fault_mutex_);
-        if (!fault_) {
-            fault_ = "database read failed (column " + std::to_string(static_cast<int>(column)) + "): " + s.ToString();
-            log::error("storage", *fault_);
-        }
-    }
+    if (!s.IsNotFound()) record_fault("database read failed (column " + std::to_string(static_cast<int>(column)) + "): " + s.ToString());
     return std::nullopt;
 }
 
 std::optional<std::string> ChainDb::fault() const {
     const std::lock_guard lock(fault_mutex_);
     return fault_;
+}
+
+void ChainDb::record_fault(const std::string& what) const {
+    const std::lock_guard lock(fault_mutex_);
+    if (fault_) return;
+    fault_ = what;
+    log::error("storage", what);
 }
 
 std::optional<Head> ChainDb::head() const {

@@ -15,6 +15,7 @@
 #include "core/fixed_bytes.hpp"
 #include "core/trie.hpp"
 #include "evm/state.hpp"
+#include "node/storage/node_cache.hpp"
 
 namespace rocksdb {
 class DB;
@@ -106,11 +107,16 @@ class ChainDb;
 
 /// A trie node store over the database: reads fall through to RocksDB, writes are kept
 /// until take_pending() hands them to a BlockWrite, so state changes commit with their block.
+///
+/// It checks what it reads (a node read from the database whose Keccak-256 is not its key is a
+/// corrupted file: answered absent and recorded in ChainDb::fault(), as a failed read is) and
+/// answers from the database's NodeCache of nodes already checked or written.
 class DbNodeStore final : public core::NodeStore {
   public:
     explicit DbNodeStore(const ChainDb& db) : db_(db) {}
     [[nodiscard]] std::optional<core::Bytes> get_node(const core::Hash& hash) const override;
     void put_node(const core::Hash& hash, core::ByteView rlp) override;
+    [[nodiscard]] bool checks_hashes() const noexcept override { return true; }
     /// Moves out the nodes written since the last call.
     [[nodiscard]] std::vector<std::pair<core::Hash, core::Bytes>> take_pending();
     /// Forgets pending nodes (a block that was not committed).
@@ -173,6 +179,10 @@ class ChainDb {
     /// block, commit it) asks here first and stops instead (a fault is not invalid data).
     /// Sticky until the database is reopened.
     [[nodiscard]] std::optional<std::string> fault() const;
+    /// Records a fault found by a reader (a stored value that contradicts its key).
+    void record_fault(const std::string& what) const;
+    /// State trie nodes read and checked, or committed (DbNodeStore).
+    [[nodiscard]] NodeCache& node_cache() const noexcept { return node_cache_; }
 
   private:
     ChainDb() = default;
@@ -184,6 +194,7 @@ class ChainDb {
     ChainIdentity identity_;
     mutable std::mutex fault_mutex_;
     mutable std::optional<std::string> fault_;
+    mutable NodeCache node_cache_;
 };
 
 /// The 8-byte big-endian key of a block number.

@@ -164,6 +164,62 @@ TEST_F(ChainDbTest, TrieNodesCommitWithTheirBlock) {
     EXPECT_EQ(reopened.get(k).value().value(), core::Bytes(core::as_bytes("value42").begin(), core::as_bytes("value42").end()));
 }
 
+TEST_F(ChainDbTest, ATrieNodeThatDoesNotMatchItsHashIsAFaultNotAnAnswer) {
+    core::Hash root;
+    const auto k = core::keccak256(core::as_bytes("key7"));
+    {
+        auto db = ChainDb::open(dir_, test::test_identity());
+        ASSERT_TRUE(db.has_value());
+        node::DbNodeStore store(**db);
+        core::Trie trie(&store);
+        for (int i = 0; i < 20; ++i) {
+            ASSERT_TRUE(trie.put(core::keccak256(core::as_bytes("key" + std::to_string(i))), core::as_bytes("v")).has_value());
+        }
+        root = trie.commit(store);
+        node::BlockWrite b = test::make_block(0);
+        b.trie_nodes = store.take_pending();
+        ASSERT_TRUE((*db)->commit_block(b).has_value());
+        // Read once, so the node cache holds the root: reads after a reopen start cold.
+        core::Trie read(&store, root);
+        ASSERT_TRUE(read.get(k).has_value());
+    }
+    {
+        auto db = ChainDb::open(dir_, test::test_identity());
+        ASSERT_TRUE(db.has_value());
+        auto damaged = (*db)->trie_node(root).value();
+        damaged.back() ^= 1;
+        node::BlockWrite b = test::make_block(1);
+        b.trie_nodes = {{root, damaged}};  // the file now holds other bytes under the root's hash
+        ASSERT_TRUE((*db)->commit_block(b).has_value());
+    }
+    auto db = ChainDb::open(dir_, test::test_identity());
+    ASSERT_TRUE(db.has_value());
+    node::DbNodeStore store(**db);
+    core::Trie trie(&store, root);
+    EXPECT_FALSE(trie.get(k).has_value());
+    ASSERT_TRUE((*db)->fault().has_value());
+    EXPECT_NE((*db)->fault()->find("does not match its hash"), std::string::npos) << *(*db)->fault();
+    EXPECT_TRUE((*db)->trie_node(root).has_value());  // the raw read answers what is stored
+}
+
+TEST(NodeCache, AnswersWhatWasPutAndASlotKeepsTheNewest) {
+    node::NodeCache one(1);
+    const core::Hash a = core::keccak256(core::as_bytes("a"));
+    const core::Hash b = core::keccak256(core::as_bytes("b"));
+    EXPECT_FALSE(one.get(a).has_value());
+    one.put(a, core::as_bytes("node a"));
+    EXPECT_EQ(one.get(a), core::Bytes(core::as_bytes("node a").begin(), core::as_bytes("node a").end()));
+    EXPECT_FALSE(one.get(b).has_value());
+    one.put(b, core::as_bytes("node b"));  // one slot: b replaces a
+    EXPECT_FALSE(one.get(a).has_value());
+    EXPECT_EQ(one.get(b), core::Bytes(core::as_bytes("node b").begin(), core::as_bytes("node b").end()));
+    node::NodeCache many;
+    many.put(a, core::as_bytes("node a"));
+    many.put(b, core::as_bytes("node b"));
+    EXPECT_TRUE(many.get(a).has_value());
+    EXPECT_TRUE(many.get(b).has_value());
+}
+
 TEST_F(ChainDbTest, RefusesAForeignRocksDbAndLeavesItUntouched) {
     {
         rocksdb::Options o;
