@@ -29,6 +29,9 @@ class PendingNodeStore final : public core::NodeStore {
         return committed_.get_node(hash);
     }
     void put_node(const core::Hash& hash, core::ByteView rlp) override { pending_[hash] = core::Bytes(rlp.begin(), rlp.end()); }
+    /// The block's own nodes were hashed as the trie wrote them; the committed ones are checked
+    /// as the committed store checks them.
+    [[nodiscard]] bool checks_hashes() const noexcept override { return committed_.checks_hashes(); }
     [[nodiscard]] std::vector<std::pair<core::Hash, core::Bytes>> take_pending() {
         std::vector<std::pair<core::Hash, core::Bytes>> out(std::make_move_iterator(pending_.begin()),
                                                             std::make_move_iterator(pending_.end()));
