@@ -183,7 +183,7 @@ bool ConsensusDriver::admit_one_transaction(bool wait) {
     if (node_.pending_transaction(core::keccak256(m.payload))) return true;
     // Rejected ones (known, underpriced, ...) are simply not passed on; the node's own
     // listener gossips what it pooled.
-    (void)node_.submit_raw_transaction(m.payload);
+    (void)node_.submit_raw_transaction(m.payload, Node::Source::kPeer);
     return true;
 }
 

@@ -259,8 +259,8 @@ core::uint256 Node::next_base_fee() const {
     return core::next_base_fee(head_header_, chain_.fee_rules);
 }
 
-std::expected<core::Hash, SubmitError> Node::submit_raw_transaction(core::ByteView raw) {
-    auto result = admit_raw_transaction(raw);
+std::expected<core::Hash, SubmitError> Node::submit_raw_transaction(core::ByteView raw, Source source) {
+    auto result = admit_raw_transaction(raw, source);
     if (!result) {
         std::lock_guard lock(mutex_);
         stats_.refused[static_cast<std::size_t>(refusal_of(result.error().message))] += 1;
@@ -268,13 +268,24 @@ std::expected<core::Hash, SubmitError> Node::submit_raw_transaction(core::ByteVi
     return result;
 }
 
-std::expected<core::Hash, SubmitError> Node::admit_raw_transaction(core::ByteView raw) {
+std::expected<core::Hash, SubmitError> Node::admit_raw_transaction(core::ByteView raw, Source source) {
     auto fail = [](std::string m) { return std::unexpected(SubmitError{SubmitError::Kind::kRefused, std::move(m)}); };
     if (raw.size() > 128 * 1024) return fail("oversized data");
     auto txn = core::decode_transaction(raw);
     if (!txn) return fail(std::string(core::to_string(txn.error())));
     if (txn->chain_id && *txn->chain_id != chain_.chain_id) return fail("invalid chain id for signer");
     if (!txn->chain_id) return fail("only replay-protected (EIP-155) transactions allowed over RPC");
+    if (source == Source::kClient) {
+        // Overload is shed here, before the sender is recovered and screened (issue 17; malformed
+        // bytes still get their own error): past saturation that work left too little CPU for
+        // blocks, and a full pool evicted what it had accepted. Peers' transactions keep the last
+        // quarter: a pool that refused another node's gossip held different nonces of a sender
+        // than the proposer's, and blocks shrank.
+        std::lock_guard lock(mutex_);
+        if (mempool_.size() >= config_.mempool_max_transactions - config_.mempool_max_transactions / 4) {
+            return fail("txpool is full");
+        }
+    }
     auto valid = core::validate_static(*txn, chain_.chain_id);
     if (!valid) {
         const core::TxError e = valid.error();

@@ -258,8 +258,14 @@ class Node {
     /// The validators with a stake in the staking contract at the state after block `number`.
     [[nodiscard]] std::expected<std::vector<evm::StakeRecord>, std::string> stakes(std::uint64_t number) const;
 
-    /// Decodes, checks and pools a raw transaction (eth_sendRawTransaction).
-    [[nodiscard]] std::expected<core::Hash, SubmitError> submit_raw_transaction(core::ByteView raw);
+    /// Where a raw transaction comes from: a client (RPC) or a peer's gossip.
+    enum class Source { kClient, kPeer };
+    /// Decodes, checks and pools a raw transaction (eth_sendRawTransaction, or a peer's). A
+    /// client's is refused ("txpool is full") before its sender is recovered once the pool holds
+    /// three quarters of its limit: overload is shed at the edge, and the last quarter is kept
+    /// for what peers admitted from their clients, so every pool keeps every sender's nonces.
+    [[nodiscard]] std::expected<core::Hash, SubmitError> submit_raw_transaction(core::ByteView raw,
+                                                                               Source source = Source::kClient);
     /// Pools an unsigned transaction from an impersonated `sender` (eth_sendTransaction on a
     /// devnet, decision 008): every rule of submit_raw_transaction but the signature, which is
     /// set to chain::impersonation_signature(sender); the block that includes it names its sender.
@@ -366,7 +372,7 @@ class Node {
 
   private:
     /// submit_raw_transaction without counting its refusal.
-    [[nodiscard]] std::expected<core::Hash, SubmitError> admit_raw_transaction(core::ByteView raw);
+    [[nodiscard]] std::expected<core::Hash, SubmitError> admit_raw_transaction(core::ByteView raw, Source source);
     /// The pool's and screening's rules against the head state, then pooling and the listeners.
     [[nodiscard]] std::expected<core::Hash, SubmitError> pool_transaction(PooledTransaction entry, core::ByteView raw);
 

@@ -1,0 +1,81 @@
+// Overload is shed at the edge (issue 17): a client's transaction is refused before its sender is
+// recovered once the pool holds three quarters of its limit, while a peer's still fits, so every
+// pool keeps the nonces other nodes admitted.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "core/keccak.hpp"
+#include "node/home.hpp"
+#include "node/node.hpp"
+
+namespace moe::node {
+namespace {
+
+namespace fs = std::filesystem;
+
+core::PrivateKey key(std::string_view seed) { return core::PrivateKey::from_seed(core::keccak256(core::as_bytes(seed))); }
+
+class Admission : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("moe_admission_" + std::to_string(::getpid()));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        auto doc = preset_genesis("localnet", {ValidatorEntry{validator_.public_key(), 10, {}}});
+        ASSERT_TRUE(doc) << doc.error();
+        for (const core::PrivateKey& k : {alice_, bob_}) (*doc)["alloc"][k.address().hex()] = "1000000000000000000000";
+        auto chain = chain::parse_chain_config(*doc);
+        ASSERT_TRUE(chain) << chain.error();
+        NodeConfig config;
+        config.mempool_max_transactions = 8;  // clients fill 6, peers the last 2
+        config.mempool_max_per_sender = 8;
+        auto node = Node::open(HomeLayout{dir_}, config, *chain, validator_);
+        ASSERT_TRUE(node) << node.error();
+        node_ = std::move(*node);
+    }
+    void TearDown() override {
+        node_.reset();
+        fs::remove_all(dir_);
+    }
+
+    core::Bytes transfer(const core::PrivateKey& from, std::uint64_t nonce) const {
+        core::Transaction t;
+        t.chain_id = node_->chain().chain_id;
+        t.nonce = nonce;
+        t.max_priority_fee_per_gas = 1'000'000'000u;
+        t.max_fee_per_gas = 100'000'000'000ull;
+        t.gas_limit = 21'000;
+        t.to = key("recipient").address();
+        t.value = 1;
+        t.sign(from);
+        return t.encode();
+    }
+
+    core::PrivateKey validator_ = key("admission validator");
+    core::PrivateKey alice_ = key("admission alice");
+    core::PrivateKey bob_ = key("admission bob");
+    fs::path dir_;
+    std::unique_ptr<Node> node_;
+};
+
+TEST_F(Admission, ClientsAreRefusedAtThreeQuartersAndPeersFillTheRest) {
+    for (std::uint64_t n = 0; n < 6; ++n) ASSERT_TRUE(node_->submit_raw_transaction(transfer(alice_, n))) << n;
+    const auto refused = node_->submit_raw_transaction(transfer(bob_, 0));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().message, "txpool is full");
+    EXPECT_FALSE(node_->pending_transaction(core::keccak256(transfer(bob_, 0))));
+    // A peer's transaction (another node's client) still fits, up to the pool's limit.
+    EXPECT_TRUE(node_->submit_raw_transaction(transfer(bob_, 0), Node::Source::kPeer));
+    EXPECT_TRUE(node_->submit_raw_transaction(transfer(alice_, 6), Node::Source::kPeer));
+    EXPECT_EQ(node_->stats().mempool_transactions, 8u);
+    // Bytes that are no transaction still get their own error, full pool or not.
+    const auto garbage = node_->submit_raw_transaction(core::Bytes{0x01, 0x02});
+    ASSERT_FALSE(garbage);
+    EXPECT_NE(garbage.error().message, "txpool is full");
+}
+
+}  // namespace
+}  // namespace moe::node
