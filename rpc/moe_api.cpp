@@ -16,8 +16,8 @@ json verdict_json(const chain::TransactionVerdict& v, const chain::ScreeningThre
         experts.push_back({{"expert", e.expert}, {"weight", e.weight}, {"share", static_cast<double>(e.weight) / 32768.0}});
     }
     // Leave-one-feature-out (nn::explain_screening): the score minus the score with the feature
-    // at 0, so positive pushed it up. Features 0..15 are the transaction's, then 23 of the
-    // sender's statistics, then 23 of the recipient's (moe/account_stats.hpp).
+    // at 0, so positive pushed it up. Features 0..15 are the transaction's, then 24 of the
+    // sender's statistics, then 24 of the recipient's (moe/account_stats.hpp).
     json contributions = json::array();
     for (const nn::FeatureContribution& c : v.contributions) {
         const bool tx = c.feature < nn::kTxFeatures;
