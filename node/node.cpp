@@ -353,6 +353,7 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
                 return {};
             };
         }
+        entry.pooled_height = head_header_.number;
         auto added = mempool_.add(std::move(entry), [this](const core::Address& a) { return head_account(a); },
                                   core::next_base_fee(head_header_, chain_.fee_rules), chain_.block_gas_limit, screen);
         if (!added) return fail(added.error());
