@@ -56,8 +56,9 @@ struct DriverOptions {
     /// Absent: no network (a single-validator devnet).
     std::optional<p2p::P2pConfig> p2p;
     consensus::TimeoutConfig timeouts;
-    /// Pause after a commit before the next height starts (CometBFT's timeout_commit): the
-    /// block interval.
+    /// The block interval: the next height starts this long after the last one started (at
+    /// least a quarter of it after the commit), so a block comes every interval while the
+    /// heights take less (CometBFT's timeout_commit counted from the height's start).
     std::uint64_t commit_timeout_ms = 1000;
     /// Instant blocks (decision 007): the next height starts as soon as the pool holds a
     /// transaction the next block can include, rather than commit_timeout_ms after a commit;
