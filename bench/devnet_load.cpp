@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <string_view>
 #include <thread>
 
 #include "core/keccak.hpp"
@@ -29,9 +30,14 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 
 int main(int argc, char** argv) {
     const std::size_t senders = 256;
+    // bench_devnet_load [transfers per sender] [interval ms] [gas limit] [instant|interval]:
+    // by default the devnet as `moed devnet` runs it (instant blocks, the devnet home's pool
+    // limits), with 250 ms between empty blocks.
     const std::size_t per_sender = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 40;
+    const std::uint64_t interval_ms = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 250;
+    const std::uint64_t gas_limit = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 0;
+    const bool instant = argc > 4 ? std::string_view(argv[4]) != "interval" : true;
     const unsigned connections = 4;
-    const std::uint64_t interval_ms = 250;
 
     // A chain whose genesis funds `senders` fresh accounts.
     nlohmann::json doc = nlohmann::json::parse(*node::preset_json("devnet"));
@@ -42,6 +48,7 @@ int main(int argc, char** argv) {
     }
     const core::PrivateKey validator = core::PrivateKey::from_seed(core::keccak256(core::as_bytes("validator")));
     doc["validators"] = nlohmann::json::array({{{"public_key", validator.public_key().hex()}, {"power", 1}}});
+    if (gas_limit != 0) doc["block_gas_limit"] = gas_limit;
     auto chain = chain::parse_chain_config(doc);
     if (!chain) {
         std::fprintf(stderr, "config: %s\n", chain.error().c_str());
@@ -51,6 +58,9 @@ int main(int argc, char** argv) {
     std::filesystem::remove_all(home);
     node::NodeConfig config;
     config.block_interval_ms = interval_ms;
+    config.instant_blocks = instant;
+    config.mempool_max_transactions = 65536;
+    config.mempool_max_per_sender = 4096;
     auto opened = node::Node::open(node::HomeLayout{home}, config, *chain, validator);
     if (!opened) {
         std::fprintf(stderr, "node: %s\n", opened.error().c_str());
@@ -84,7 +94,7 @@ int main(int argc, char** argv) {
 
     // The devnet's consensus: one validator, no network, a block every interval.
     auto driver = node::ConsensusDriver::create(
-        n, node::DriverOptions{validator, validator, home / "wal" / "consensus.wal", std::nullopt, {}, interval_ms});
+        n, node::DriverOptions{validator, validator, home / "wal" / "consensus.wal", std::nullopt, {}, interval_ms, instant});
     if (!driver) {
         std::fprintf(stderr, "consensus: %s\n", driver.error().c_str());
         return 1;
@@ -143,8 +153,8 @@ int main(int argc, char** argv) {
 
     std::printf("transactions:            %zu (%zu rejected) from %zu senders over %u connections\n", txns.size(),
                 rejected.load(), senders, connections);
-    std::printf("blocks:                  %llu (interval %llu ms, gas limit %llu)\n",
-                static_cast<unsigned long long>(stats.head_number - start_height),
+    std::printf("blocks:                  %llu (%s, interval %llu ms, gas limit %llu)\n",
+                static_cast<unsigned long long>(stats.head_number - start_height), instant ? "instant" : "at the interval",
                 static_cast<unsigned long long>(interval_ms), static_cast<unsigned long long>(chain->block_gas_limit));
     std::printf("submitted in:            %.2f s (%.0f tx/s accepted over RPC)\n", submit_seconds,
                 static_cast<double>(txns.size()) / submit_seconds);

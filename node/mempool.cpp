@@ -137,26 +137,35 @@ std::vector<PooledTransaction> block_order(const std::vector<PooledTransaction>&
 
 std::vector<PooledTransaction> Mempool::pick(const BySender& by_sender, const std::function<std::uint64_t(const core::Address&)>& first_nonce,
                                              const uint256& base_fee, std::uint64_t gas_limit, std::size_t max_count) {
+    // Equal tips go oldest first (the height each was pooled at), then round by round, so that
+    // under a backlog every sender's next nonce goes before anyone's later ones. Lower address
+    // first used to be the only tie: a backlog then went to the lowest addresses, each sender's
+    // nonces one after the other, and the highest waited for as long as the backlog lasted.
     struct Cursor {
         uint256 tip;
+        std::uint64_t pooled_height;
+        std::uint64_t round;
         const core::Address* sender;
         std::map<std::uint64_t, PooledTransaction>::const_iterator it, end;
     };
     auto lower = [](const Cursor& a, const Cursor& b) {
         if (a.tip != b.tip) return a.tip < b.tip;
-        return *b.sender < *a.sender;  // deterministic: lower address first on equal tips
+        if (a.pooled_height != b.pooled_height) return a.pooled_height > b.pooled_height;
+        if (a.round != b.round) return a.round > b.round;
+        return *b.sender < *a.sender;  // deterministic: lower address first
     };
     std::priority_queue<Cursor, std::vector<Cursor>, decltype(lower)> heads(lower);
     auto push = [&](const core::Address* sender, std::map<std::uint64_t, PooledTransaction>::const_iterator it,
-                    std::map<std::uint64_t, PooledTransaction>::const_iterator end, std::uint64_t expected_nonce) {
+                    std::map<std::uint64_t, PooledTransaction>::const_iterator end, std::uint64_t expected_nonce,
+                    std::uint64_t round) {
         if (it == end || it->first != expected_nonce) return;
         auto tip = it->second.txn.effective_priority_fee(base_fee);
         if (!tip) return;
-        heads.push(Cursor{*tip, sender, it, end});
+        heads.push(Cursor{*tip, it->second.pooled_height, round, sender, it, end});
     };
     for (const auto& [sender, txns] : by_sender) {
         const std::uint64_t nonce = first_nonce(sender);
-        push(&sender, txns.lower_bound(nonce), txns.end(), nonce);
+        push(&sender, txns.lower_bound(nonce), txns.end(), nonce, 0);
     }
     std::vector<PooledTransaction> out;
     std::uint64_t gas = 0;
@@ -168,7 +177,7 @@ std::vector<PooledTransaction> Mempool::pick(const BySender& by_sender, const st
         gas += p.txn.gas_limit;
         out.push_back(p);
         const std::uint64_t next = c.it->first + 1;
-        push(c.sender, std::next(c.it), c.end, next);
+        push(c.sender, std::next(c.it), c.end, next, c.round + 1);
     }
     return out;
 }

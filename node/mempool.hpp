@@ -29,6 +29,10 @@ struct PooledTransaction {
     core::Hash hash;
     std::size_t size = 0;
     std::uint64_t arrival_ms = 0;  ///< when this node pooled it (a steady clock; observability only)
+    /// The head's number when this node pooled it: the arrival order blocks take senders in.
+    /// Not the clock, so that validators whose pools agree order them alike (gossip reaches
+    /// every pool within the same height but near a commit).
+    std::uint64_t pooled_height = 0;
     bool impersonated = false;     ///< sent unsigned from an impersonated account (decision 008)
 };
 
@@ -59,8 +63,9 @@ class Mempool {
                                                              const AdmissionCheck& last_check = {});
 
     /// Executable transactions for the next block: per sender in nonce order from the
-    /// account's nonce without gaps, the senders interleaved by effective priority fee (then
-    /// by arrival), within the gas limit and count.
+    /// account's nonce without gaps, the senders interleaved by effective priority fee, then by
+    /// arrival (pooled_height), then round by round (each sender's first, then each one's
+    /// second), then by address; within the gas limit and count.
     [[nodiscard]] std::vector<PooledTransaction> select(const AccountReader& accounts, const core::uint256& base_fee,
                                                         std::uint64_t gas_limit, std::size_t max_count) const;
 

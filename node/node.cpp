@@ -110,7 +110,21 @@ NodeStats Node::stats() const {
     NodeStats s = stats_;
     s.mempool_transactions = mempool_.size();
     s.mempool_bytes = mempool_.bytes();
+    s.mempool_client_limit = client_backlog_limit();
     return s;
+}
+
+std::size_t Node::client_backlog_limit() const {
+    const std::size_t pool = config_.mempool_max_transactions;
+    // A devnet's pool takes a developer's script whole: its blocks are as small as the pool is
+    // fast, and nobody waits behind another's backlog.
+    if (config_.instant_blocks || chain_.is_dev_chain()) return pool - pool / 4;
+    std::size_t largest = 0;
+    for (const std::uint32_t n : recent_block_transactions_) largest = std::max<std::size_t>(largest, n);
+    const std::size_t transfers_per_block = chain_.block_gas_limit / core::kTxGas;
+    constexpr std::size_t kBacklogBlocks = 2;
+    const std::size_t backlog = std::max(kBacklogBlocks * largest, transfers_per_block);
+    return std::min(backlog, pool - pool / 4);
 }
 
 std::optional<core::BlockHeader> Node::header_by_number(std::uint64_t number) const {
@@ -278,13 +292,11 @@ std::expected<core::Hash, SubmitError> Node::admit_raw_transaction(core::ByteVie
     if (source == Source::kClient) {
         // Overload is shed here, before the sender is recovered and screened (issue 17; malformed
         // bytes still get their own error): past saturation that work left too little CPU for
-        // blocks, and a full pool evicted what it had accepted. Peers' transactions keep the last
-        // quarter: a pool that refused another node's gossip held different nonces of a sender
-        // than the proposer's, and blocks shrank.
+        // blocks, and a full pool evicted what it had accepted. Peers' transactions keep the rest
+        // of the pool: a pool that refused another node's gossip held different nonces of a
+        // sender than the proposer's, and blocks shrank.
         std::lock_guard lock(mutex_);
-        if (mempool_.size() >= config_.mempool_max_transactions - config_.mempool_max_transactions / 4) {
-            return fail("txpool is full");
-        }
+        if (mempool_.size() >= client_backlog_limit()) return fail("txpool is full");
     }
     auto valid = core::validate_static(*txn, chain_.chain_id);
     if (!valid) {
@@ -353,6 +365,7 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
                 return {};
             };
         }
+        entry.pooled_height = head_header_.number;
         auto added = mempool_.add(std::move(entry), [this](const core::Address& a) { return head_account(a); },
                                   core::next_base_fee(head_header_, chain_.fee_rules), chain_.block_gas_limit, screen);
         if (!added) return fail(added.error());

@@ -142,6 +142,8 @@ struct NodeStats {
     std::size_t mempool_transactions = 0;
     std::size_t mempool_bytes = 0;
     std::size_t mempool_capacity = 0;  ///< the pool's limit on transactions
+    /// Pooled transactions past which a client's is refused (Node::client_backlog_limit).
+    std::size_t mempool_client_limit = 0;
     std::uint64_t transactions_committed = 0;
     std::uint64_t blocks_produced = 0;
     std::array<std::uint64_t, kRefusals> refused{};  ///< submissions refused, by Refusal
@@ -262,8 +264,8 @@ class Node {
     enum class Source { kClient, kPeer };
     /// Decodes, checks and pools a raw transaction (eth_sendRawTransaction, or a peer's). A
     /// client's is refused ("txpool is full") before its sender is recovered once the pool holds
-    /// three quarters of its limit: overload is shed at the edge, and the last quarter is kept
-    /// for what peers admitted from their clients, so every pool keeps every sender's nonces.
+    /// client_backlog_limit(): overload is shed at the edge, and the rest of the pool is kept for
+    /// what peers admitted from their clients, so every pool keeps every sender's nonces.
     [[nodiscard]] std::expected<core::Hash, SubmitError> submit_raw_transaction(core::ByteView raw,
                                                                                Source source = Source::kClient);
     /// Pools an unsigned transaction from an impersonated `sender` (eth_sendTransaction on a
@@ -371,6 +373,12 @@ class Node {
 
 
   private:
+    /// Pooled transactions past which a client's transaction is refused (mutex_ held):
+    /// two blocks' worth (twice the largest of the last committed blocks, at least a block of
+    /// plain transfers), at most three quarters of the pool (all a devnet's limit). Past
+    /// saturation a pool of mempool_max_transactions filled, and each transaction waited the
+    /// whole pool out: finality grew with the pool, not with the load (issue 17).
+    [[nodiscard]] std::size_t client_backlog_limit() const;
     /// submit_raw_transaction without counting its refusal.
     [[nodiscard]] std::expected<core::Hash, SubmitError> admit_raw_transaction(core::ByteView raw, Source source);
     /// The pool's and screening's rules against the head state, then pooling and the listeners.
@@ -405,6 +413,9 @@ class Node {
     std::vector<std::function<void(core::ByteView)>> transaction_listeners_;
     std::optional<consensus::ValidatorSet> next_validators_;  ///< the set of head + 1
     std::map<std::uint32_t, chain::ExpertActivity> activity_;         ///< per expert, since start
+    /// Transactions of the last committed blocks (a ring): what a block takes under load.
+    std::array<std::uint32_t, 8> recent_block_transactions_{};
+    std::size_t recent_block_next_ = 0;
 
     std::mutex produce_mutex_;  ///< one block built, executed or committed at a time
 };

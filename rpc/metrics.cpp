@@ -81,6 +81,8 @@ std::string render_metrics(const node::Node& node, const node::ConsensusStatus& 
     out.single("moe_mempool_transactions", "gauge", "Transactions waiting in the mempool.", s.mempool_transactions);
     out.single("moe_mempool_capacity_transactions", "gauge", "The mempool's limit on transactions (mempool_max_transactions).",
                s.mempool_capacity);
+    out.single("moe_mempool_client_limit_transactions", "gauge",
+               "Pooled transactions past which clients' transactions are refused (two blocks' worth).", s.mempool_client_limit);
     out.single("moe_mempool_bytes", "gauge", "Bytes of transactions in the mempool.", s.mempool_bytes);
     out.family("moe_mempool_refused_total", "counter", "Submitted transactions the pool refused, by reason.");
     for (std::size_t r = 0; r < node::kRefusals; ++r) {

@@ -1,12 +1,13 @@
 // Overload is shed at the edge (issue 17): a client's transaction is refused before its sender is
-// recovered once the pool holds three quarters of its limit, while a peer's still fits, so every
-// pool keeps the nonces other nodes admitted.
+// recovered once the pool holds two blocks' worth (at most three quarters of its limit), while a
+// peer's still fits, so every pool keeps the nonces other nodes admitted.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
 #include <filesystem>
 
+#include "consensus/vote.hpp"
 #include "core/keccak.hpp"
 #include "node/home.hpp"
 #include "node/node.hpp"
@@ -20,18 +21,21 @@ core::PrivateKey key(std::string_view seed) { return core::PrivateKey::from_seed
 
 class Admission : public ::testing::Test {
   protected:
-    void SetUp() override {
+    void SetUp() override { open(8, 30'000'000); }
+    void open(std::uint32_t pool, std::uint64_t gas_limit) {
+        node_.reset();
         dir_ = fs::temp_directory_path() / ("moe_admission_" + std::to_string(::getpid()));
         fs::remove_all(dir_);
         fs::create_directories(dir_);
         auto doc = preset_genesis("localnet", {ValidatorEntry{validator_.public_key(), 10, {}}});
         ASSERT_TRUE(doc) << doc.error();
         for (const core::PrivateKey& k : {alice_, bob_}) (*doc)["alloc"][k.address().hex()] = "1000000000000000000000";
+        (*doc)["block_gas_limit"] = gas_limit;
         auto chain = chain::parse_chain_config(*doc);
         ASSERT_TRUE(chain) << chain.error();
         NodeConfig config;
-        config.mempool_max_transactions = 8;  // clients fill 6, peers the last 2
-        config.mempool_max_per_sender = 8;
+        config.mempool_max_transactions = pool;
+        config.mempool_max_per_sender = pool;
         auto node = Node::open(HomeLayout{dir_}, config, *chain, validator_);
         ASSERT_TRUE(node) << node.error();
         node_ = std::move(*node);
@@ -54,6 +58,26 @@ class Admission : public ::testing::Test {
         return t.encode();
     }
 
+    /// Builds a block from the pool and commits it with this validator's precommit.
+    void build_and_commit() {
+        consensus::ConsensusData data;
+        if (node_->head().number > 0) data.last_commit = *node_->certificate(node_->head().number);
+        auto b = node_->build_block(validator_.address(), data, node_->head_header().timestamp + 1);
+        ASSERT_TRUE(b) << b.error().message;
+        consensus::Vote v;
+        v.type = consensus::VoteType::kPrecommit;
+        v.height = b->block.header.number;
+        v.round = 0;
+        v.block_hash = b->block.header.hash();
+        v.validator = validator_.address();
+        const std::uint64_t id = node_->chain().chain_id;
+        v.signature = validator_.sign(v.signing_digest(id));
+        v.extension_signature = validator_.sign(v.extension_digest(id));
+        auto r = node_->commit_block(*b, consensus::CommitCertificate{v.height, 0, v.block_hash,
+                                                                      {{v.validator, v.signature, v.extension, v.extension_signature}}});
+        ASSERT_TRUE(r) << r.error().message;
+    }
+
     core::PrivateKey validator_ = key("admission validator");
     core::PrivateKey alice_ = key("admission alice");
     core::PrivateKey bob_ = key("admission bob");
@@ -62,6 +86,8 @@ class Admission : public ::testing::Test {
 };
 
 TEST_F(Admission, ClientsAreRefusedAtThreeQuartersAndPeersFillTheRest) {
+    // A pool of 8 under a 30M-gas block: two blocks of transfers are far more than 6.
+    EXPECT_EQ(node_->stats().mempool_client_limit, 6u);
     for (std::uint64_t n = 0; n < 6; ++n) ASSERT_TRUE(node_->submit_raw_transaction(transfer(alice_, n))) << n;
     const auto refused = node_->submit_raw_transaction(transfer(bob_, 0));
     ASSERT_FALSE(refused);
@@ -75,6 +101,26 @@ TEST_F(Admission, ClientsAreRefusedAtThreeQuartersAndPeersFillTheRest) {
     const auto garbage = node_->submit_raw_transaction(core::Bytes{0x01, 0x02});
     ASSERT_FALSE(garbage);
     EXPECT_NE(garbage.error().message, "txpool is full");
+}
+
+TEST_F(Admission, ClientsMayQueueTwoBlocksWorth) {
+    // Blocks of at most 3 transfers: an idle chain takes a block's worth from clients, a chain
+    // whose blocks carry 3 takes twice that, so nothing waits more than about two blocks.
+    open(64, 3 * 21'000);
+    EXPECT_EQ(node_->stats().mempool_client_limit, 3u);
+    for (std::uint64_t n = 0; n < 3; ++n) ASSERT_TRUE(node_->submit_raw_transaction(transfer(alice_, n))) << n;
+    auto refused = node_->submit_raw_transaction(transfer(alice_, 3));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().message, "txpool is full");
+    ASSERT_TRUE(node_->submit_raw_transaction(transfer(alice_, 3), Node::Source::kPeer));
+
+    build_and_commit();  // takes 3 of the 4
+    EXPECT_EQ(node_->stats().mempool_transactions, 1u);
+    EXPECT_EQ(node_->stats().mempool_client_limit, 6u);
+    for (std::uint64_t n = 0; n < 5; ++n) ASSERT_TRUE(node_->submit_raw_transaction(transfer(bob_, n))) << n;
+    refused = node_->submit_raw_transaction(transfer(bob_, 5));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().message, "txpool is full");
 }
 
 }  // namespace

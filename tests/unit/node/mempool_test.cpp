@@ -63,6 +63,35 @@ TEST(Mempool, OrdersBySenderNonceAndPriorityFee) {
     EXPECT_EQ(pool.pending_nonce(key(0).address(), 0), 2u);
 }
 
+TEST(Mempool, EqualTipsGoOldestFirstThenRoundByRound) {
+    // Under a backlog every sender's next nonce goes before anyone's later ones, and what was
+    // pooled at an earlier height before what came after: the lowest addresses used to take the
+    // whole block, each sender's nonces one after another, and the rest waited out the backlog.
+    Accounts accounts = rich(3);
+    Mempool pool;
+    auto add = [&](int sender, std::uint64_t nonce, std::uint64_t height) {
+        PooledTransaction p = make(sender, nonce);
+        p.pooled_height = height;
+        ASSERT_TRUE(pool.add(std::move(p), accounts.reader(), kBaseFee, kGasLimit).has_value());
+    };
+    for (std::uint64_t n = 0; n < 3; ++n) add(0, n, 5);
+    for (std::uint64_t n = 0; n < 2; ++n) add(1, n, 5);
+    add(2, 0, 6);  // came a block later
+    std::vector<std::pair<core::Address, std::uint64_t>> order;
+    for (const PooledTransaction& p : pool.select(accounts.reader(), kBaseFee, kGasLimit, 100)) order.emplace_back(p.sender, p.txn.nonce);
+    const core::Address a = key(0).address(), b = key(1).address(), c = key(2).address();
+    const core::Address first = std::min(a, b), second = std::max(a, b);
+    const std::vector<std::pair<core::Address, std::uint64_t>> expected = {
+        {first, 0}, {second, 0}, {first, 1}, {second, 1}, {a, 2}, {c, 0}};
+    EXPECT_EQ(order, expected);
+    // The same order from a copy of the pool (what a precommit answers verdicts for).
+    std::vector<PooledTransaction> copy = pool.all();
+    std::reverse(copy.begin(), copy.end());
+    std::vector<std::pair<core::Address, std::uint64_t>> again;
+    for (const PooledTransaction& p : node::block_order(copy, kBaseFee, kGasLimit)) again.emplace_back(p.sender, p.txn.nonce);
+    EXPECT_EQ(again, expected);
+}
+
 TEST(Mempool, GapsWaitUntilFilled) {
     Accounts accounts = rich(1);
     Mempool pool;
