@@ -336,7 +336,9 @@ std::expected<nn::FraudFeatures, std::string> BlockScreening::features(evm::Stat
                                                                         const core::Address& sender) {
     const core::Address recipient = txn.to.value_or(core::Address{});
     const bool contract = txn.to && state.code_hash(*txn.to) != core::kEmptyCodeHash;
-    const nn::TxFacts facts = transaction_facts(txn, contract, timestamp_);
+    nn::TxFacts facts = transaction_facts(txn, contract, timestamp_);
+    facts.sender_key = key_of(sender);
+    facts.recipient_key = key_of(recipient);
     auto from = stats_of(state, sender);
     if (!from) return std::unexpected(from.error());
     auto to = stats_of(state, recipient);

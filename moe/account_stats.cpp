@@ -117,6 +117,15 @@ std::uint64_t DistinctSketch::estimate() const {
     return per > UINT64_MAX / (kSize - 1) ? UINT64_MAX : per * (kSize - 1);
 }
 
+DistinctSketch::Seen DistinctSketch::seen(std::uint64_t key) const {
+    const std::uint64_t h = mix(key);
+    const auto* end = v_.data() + n_;
+    if (std::binary_search(v_.data(), end, h)) return Seen::kYes;
+    // A key leaves a full sketch only when K smaller ones arrive, after which the largest kept
+    // value is below it: a key below the largest kept value was never added.
+    return n_ < kSize || h < v_[kSize - 1] ? Seen::kNever : Seen::kUnknown;
+}
+
 bool DistinctSketch::assign(const std::uint64_t* values, std::size_t n) {
     if (n > kSize) return false;
     for (std::size_t i = 1; i < n; ++i) {
@@ -282,13 +291,28 @@ void account_features(const AccountStats& a, std::uint64_t now, const Codes& c, 
     f[i++] = a.received_gwei == 0 ? 0 : static_cast<std::uint8_t>(out * 127 / a.received_gwei);
 }
 
+/// Schema 4: whether one party has paid the other before, from both views of the same fact
+/// (the payer's recipients, the payee's senders): 0 when neither has any such history, 1
+/// never, 64 cannot tell (both sketches full), 127 yes.
+std::uint8_t paid_before(const DistinctSketch& payer_out, std::uint64_t payee, const DistinctSketch& payee_in, std::uint64_t payer) {
+    if (payer_out.size() == 0 && payee_in.size() == 0) return 0;
+    const DistinctSketch::Seen a = payer_out.seen(payee), b = payee_in.seen(payer);
+    if (a == DistinctSketch::Seen::kYes || b == DistinctSketch::Seen::kYes) return 127;
+    if (a == DistinctSketch::Seen::kNever || b == DistinctSketch::Seen::kNever) return 1;
+    return 64;
+}
+
+/// What an account holds by its history: received minus sent (0 when it sent more, as a
+/// genesis-funded account does).
+std::uint64_t net_inflow(const AccountStats& a) { return a.received_gwei > a.sent_gwei ? a.received_gwei - a.sent_gwei : 0; }
+
 bool is_token_selector(std::uint32_t s) { return s == 0xa9059cbb || s == 0x23b872dd; }
 bool is_approval_selector(std::uint32_t s) { return s == 0x095ea7b3 || s == 0xa22cb465 || s == 0xd505accf || s == 0x39509351; }
 
 }  // namespace
 
 FraudFeatures fraud_features(const TxFacts& tx, const AccountStats& sender, const AccountStats& recipient, std::uint32_t schema) {
-    const Codes c{schema == kFraudFeatureSchema};  // schema 2: whole halvings
+    const Codes c{schema != kFraudFeatureSchemaWhole};  // schema 2: whole halvings
     FraudFeatures f{};
     int i = 0;
     for (int t = 0; t < kTxTypes; ++t) f[static_cast<std::size_t>(i++)] = flag(static_cast<int>(tx.type) == t);
@@ -310,6 +334,14 @@ FraudFeatures fraud_features(const TxFacts& tx, const AccountStats& sender, cons
     f[i++] = c.count(recipient.last_time != 0 && tx.timestamp >= recipient.last_time ? tx.timestamp - recipient.last_time : 0, 4);
     account_features(sender, tx.timestamp, c, f.data() + kTxFeatures);
     account_features(recipient, tx.timestamp, c, f.data() + kTxFeatures + kAccountFeatures);
+    if (schema == kFraudFeatureSchemaPairs) {
+        // The slots that repeated features 4 (5), 0..3 (8), 14 (32) and 15 (56).
+        const std::uint64_t held = net_inflow(sender);
+        f[5] = tx.value_gwei == 0 ? 0 : tx.value_gwei >= held ? 127 : std::max<std::uint8_t>(1, share(tx.value_gwei, held));
+        f[8] = c.amount(net_inflow(recipient));
+        f[kTxFeatures + 16] = paid_before(sender.out_peers, tx.recipient_key, recipient.in_peers, tx.sender_key);
+        f[kTxFeatures + kAccountFeatures + 16] = paid_before(recipient.out_peers, tx.sender_key, sender.in_peers, tx.recipient_key);
+    }
     return f;
 }
 

@@ -22,9 +22,15 @@ namespace moe::nn {
 inline constexpr std::uint32_t kFraudFeatureSchema = 3;
 /// Schema 2: whole halvings (log2 codes), the models before schema 3.
 inline constexpr std::uint32_t kFraudFeatureSchemaWhole = 2;
+/// Schema 4: schema 3 with the four slots that repeated other features (5: value is 0, 8: a
+/// token selector, 32 and 56: each party's idle span) given to what the parties hold and owe
+/// each other: 5 the share of the sender's net inflow the value moves (a sweep), 8 the
+/// recipient's net holdings, 32 whether the sender has paid the recipient before, 56 whether
+/// the recipient has paid the sender before (TxFacts::sender_key, recipient_key).
+inline constexpr std::uint32_t kFraudFeatureSchemaPairs = 4;
 /// Whether fraud_features computes `schema`.
 [[nodiscard]] constexpr bool is_fraud_feature_schema(std::uint32_t schema) noexcept {
-    return schema == kFraudFeatureSchema || schema == kFraudFeatureSchemaWhole;
+    return schema == kFraudFeatureSchema || schema == kFraudFeatureSchemaWhole || schema == kFraudFeatureSchemaPairs;
 }
 
 /// What a transaction is, for the gate: experts specialise by type.
@@ -44,6 +50,9 @@ struct TxFacts {
     bool recipient_is_contract = false;
     std::uint64_t token = 0;         ///< token transfers: a key of the token contract (address_key)
     std::uint64_t timestamp = 0;     ///< block time: only differences to an account's last activity are used
+    /// The parties' address keys (address_key; a deployment's recipient as screened). Only
+    /// schema 4's pair features read them.
+    std::uint64_t sender_key = 0, recipient_key = 0;
 };
 
 /// A bounded, deterministic distinct counter: the K smallest distinct 64-bit keys seen
@@ -53,6 +62,10 @@ class DistinctSketch {
     static constexpr std::size_t kSize = 16;
     void add(std::uint64_t key);
     [[nodiscard]] std::uint64_t estimate() const;
+    /// Whether `key` was added: kept, or certainly never (the sketch is not full, or the key
+    /// ranks below the largest kept value, so it would still be kept), or unknown.
+    enum class Seen : std::uint8_t { kNever, kYes, kUnknown };
+    [[nodiscard]] Seen seen(std::uint64_t key) const;
     [[nodiscard]] std::size_t size() const noexcept { return n_; }
     [[nodiscard]] const std::array<std::uint64_t, kSize>& values() const noexcept { return v_; }
     /// Restores a sketch from stored values (sorted, distinct, at most kSize).

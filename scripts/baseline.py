@@ -39,6 +39,8 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--cross-validate", action="store_true", help="contract: pooled figures over the folds of the training groups")
     ap.add_argument("--validation", action="store_true", help="fraud: report on the trainer's validation accounts, not the held-out ones")
+    ap.add_argument("--class-weights", choices=["balanced", "sqrt", "none"], default="balanced",
+                    help="fraud: each class's weight, as `moed train --class-weights` (inverse class frequency, its square root, or 1)")
     a = ap.parse_args()
     with open(a.csv) as f:
         header = f.readline().strip().split(",")
@@ -69,9 +71,14 @@ def main():
             sys.exit(f"{a.csv}: no validation column: write it with this moed's `moed moe features --task fraud`")
         marked = data[:, col["validation"]] == 1
         fit, watch = train & ~marked, train & marked
-        # Balanced class weights over the rows it fits, as `moed train` weighs its classes.
+        # Class weights over the rows it fits, as `moed train` weighs its classes (capped alike).
         counts = np.bincount(y[fit], minlength=2).astype(np.float64)
         class_weight = len(y[fit]) / (2 * np.maximum(counts, 1))
+        if a.class_weights == "sqrt":
+            class_weight = np.sqrt(class_weight)
+        elif a.class_weights == "none":
+            class_weight = np.ones(2)
+        class_weight = np.clip(class_weight, 0.05, 20.0)
         model = HistGradientBoostingClassifier(random_state=a.seed, max_iter=300, early_stopping=False)
         model.fit(x[fit], y[fit], sample_weight=class_weight[y[fit]])
         # Early stopping on the trainer's validation rows: the iteration count with the lowest

@@ -171,8 +171,10 @@ class ReplayChain {
         moved_ += p.time > o.facts.timestamp ? 1 : 0;
         // Screened against both parties' statistics before it, as a block does (a deployment's
         // recipient is the zero address), then recorded.
-        const nn::TxFacts facts = chain::transaction_facts(t, contract, p.time);
+        nn::TxFacts facts = chain::transaction_facts(t, contract, p.time);
         p.type = facts.type;
+        facts.sender_key = nn::address_key(p.from.view());
+        facts.recipient_key = nn::address_key(t.to.value_or(core::Address{}).view());
         p.row = nn::fraud_features(facts, stats_[p.from], stats_[t.to.value_or(core::Address{})], schema_);
         if (p.created && !p.failed && o.facts.data_size >= kInitCodeSize) code_.insert(*p.created);
         stats_[p.from].apply_sent(facts, nn::address_key(recipient.view()), p.failed);

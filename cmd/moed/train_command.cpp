@@ -75,6 +75,41 @@ std::expected<nn::Dataset, std::string> read_csv(const std::string& path) {
     return d;
 }
 
+/// What every fraud choice is made on: the trainer's validation accounts (all their rows) and
+/// worlds of seeds apart from both the training and the held-back ones.
+struct FraudValidationRows {
+    std::vector<std::size_t> account_rows;  ///< corpus indices of `accounts`' rows
+    nn::Dataset accounts, generated, drained;
+};
+
+FraudValidationRows fraud_validation_rows(const nn::FraudCorpus& fraud, const nn::TrainOptions& o, const nn::FraudTrainingOptions& set) {
+    FraudValidationRows v;
+    v.accounts = nn::fraud_validation(fraud, o.seed, o.validation_share, &v.account_rows);
+    v.generated = nn::benign_rows(nn::kValidationWorldSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld, fraud.schema);
+    v.drained = nn::drainer_rows(nn::kValidationDrainerSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld, fraud.schema,
+                                 set.drainer_family, set.drainer_visible_victims);
+    return v;
+}
+
+/// Temperature scaling on the validation rows (decision 005, "Calibration"): sets the model's
+/// output temperature and returns the fit.
+nn::TemperatureFit fit_temperature(nn::MoeModel& model, const FraudValidationRows& v) {
+    nn::MoeEngine engine(model);
+    nn::TemperatureFit fit = nn::fit_output_temperature(engine, {&v.accounts, &v.generated, &v.drained});
+    model.output_temperature = fit.temperature;
+    return fit;
+}
+
+/// Mean and sample standard deviation.
+std::pair<double, double> mean_and_spread(const std::vector<double>& x) {
+    double mean = 0;
+    for (double v : x) mean += v;
+    mean /= static_cast<double>(std::max<std::size_t>(1, x.size()));
+    double ss = 0;
+    for (double v : x) ss += (v - mean) * (v - mean);
+    return {mean, x.size() > 1 ? std::sqrt(ss / static_cast<double>(x.size() - 1)) : 0.0};
+}
+
 }  // namespace
 
 void drainer_options(CLI::App& command) {
@@ -92,8 +127,9 @@ void fraud_training_options(CLI::App& command) {
     value_option(command, "--drainer-worlds", "N: fraud: generated worlds whose drainers' visible transactions are added "
                                               "as fraud rows (default 1000 x 1000 transactions; 0: none)");
     value_option(command, "--fraud-schema", "S: fraud: the feature schema of every row, 3 (default: finer codes and each party's "
-                                            "share of receipts from distinct senders) or 2 (whole halvings, the models before); "
-                                            "moe/account_stats.hpp");
+                                            "share of receipts from distinct senders) or 2 (whole halvings, the models before) "
+                                            "or 4 (schema 3 with what the parties hold and whether they paid each other before "
+                                            "in place of four repeated features); moe/account_stats.hpp");
     drainer_options(command);
 }
 
@@ -119,7 +155,7 @@ std::expected<nn::FraudTrainingOptions, std::string> fraud_training_flags(Args a
     o.rows_per_account = static_cast<int>(*per_account);
     o.worlds = static_cast<int>(*worlds);
     o.drainer_worlds = static_cast<int>(*drainer_worlds);
-    const auto schema = unsigned_flag(args, "--fraud-schema", o.schema, nn::kFraudFeatureSchemaWhole, nn::kFraudFeatureSchema);
+    const auto schema = unsigned_flag(args, "--fraud-schema", o.schema, nn::kFraudFeatureSchemaWhole, nn::kFraudFeatureSchemaPairs);
     if (!schema) return std::unexpected(schema.error());
     o.schema = static_cast<std::uint32_t>(*schema);
     if (auto d = drainer_flags(args, o); !d) return std::unexpected(d.error());
@@ -148,6 +184,12 @@ void train_options(CLI::App& command) {
     flag_option(command, "--with-gas-price", "fraud: add the gas-price level, an era feature (to show its leak; never ship)");
     value_option(command, "--rows", "N: synthetic: generated rows (default 12000)");
     value_option(command, "--seed", "N: seed of the initialisation, shuffles and split (default 1; 7 for contract and fraud)");
+    value_option(command, "--init-seed", "N: seed of the initialisation, shuffles and training noise only (default: --seed); the "
+                                         "split stays --seed's");
+    value_option(command, "--init-seeds", "N: fraud: train N times on the same split, with init seeds S, S+1, ... (S: --init-seed "
+                                          "or --seed), and print each training's validation account F1 and ROC-AUC and their mean "
+                                          "and spread, ending 'validation_f1_mean=X'; writes no model: what a recipe's choice is "
+                                          "judged on, against the noise between trainings");
     value_option(command, "--experts", "E: experts per layer");
     value_option(command, "--top-k", "K: experts the gate picks per row");
     value_option(command, "--hidden", "H: the experts' hidden width");
@@ -159,6 +201,12 @@ void train_options(CLI::App& command) {
     value_option(command, "--weight-decay", "W: decoupled weight decay (AdamW) on the weights, per unit of learning rate, in [0, 1) (default 0)");
     value_option(command, "--learning-rate-decay", "D: the learning rate is multiplied by D after each epoch, in (0, 1] (default 1: constant)");
     value_option(command, "--balance-weight", "A: weight of the Switch load-balancing loss, in [0, 1) (default 0.01)");
+    value_option(command, "--weight-average", "D: validate, early-stop on and ship a moving average of the weights with decay D "
+                                              "per step, in [0, 1) (default 0: the weights themselves)");
+    value_option(command, "--label-smoothing", "S: train towards 1 - S on a row's class and S spread over all, in [0, 0.5) (default 0)");
+    value_option(command, "--code-noise", "K: move each training row's non-zero input codes by a uniform integer in [-K, K] "
+                                          "(default 0)");
+    value_option(command, "--dropout", "P: dropout on the experts' hidden units while training, in [0, 0.9] (default 0)");
     value_option(command, "--folds", "K: contract: the training part's skeleton groups are dealt, per class, into K folds (default 5)");
     value_option(command, "--fold", "I: contract: validate on fold I of the training groups (early stopping and the figures "
                                     "printed); without it, on rows of the training groups (the shipped recipe)");
@@ -179,8 +227,9 @@ int train_main(Args args) {
     const std::string task = flag_value(args, "--task");
     const std::string out = flag_value(args, "--out");
     const bool cross_validate = has_flag(args, "--cross-validate");
-    if (out.empty() && !cross_validate) {
-        std::fputs("moed train: --out MODEL is required (unless --cross-validate)\n", stderr);
+    const bool repeat = has_flag(args, "--init-seeds");
+    if (out.empty() && !cross_validate && !repeat) {
+        std::fputs("moed train: --out MODEL is required (unless --cross-validate or --init-seeds)\n", stderr);
         return 2;
     }
     nn::TrainOptions o;
@@ -213,6 +262,7 @@ int train_main(Args args) {
     std::size_t accounts = 0;
     nn::FraudTrainingOptions fraud_set;  // fraud: rows per account, benign and drainer worlds
     int folds = nn::kContractFolds, fold = -1;  // contract: with --fold, the validation rows are that fold of the training groups
+    int init_seeds = 0;  // fraud: with --init-seeds N, N trainings on one split, compared on validation
     const IntFlag flags[] = {
         {"--seed", 0, 1l << 62, [&](long x) { o.seed = static_cast<std::uint64_t>(x); }},
         {"--experts", 1, 256, [&](long x) { o.experts = static_cast<int>(x); }},
@@ -226,6 +276,9 @@ int train_main(Args args) {
         {"--accounts", 10, 10'000'000, [&](long x) { accounts = static_cast<std::size_t>(x); }},
         {"--folds", 2, 100, [&](long x) { folds = static_cast<int>(x); }},
         {"--fold", 0, 99, [&](long x) { fold = static_cast<int>(x); }},
+        {"--init-seed", 1, 1l << 62, [&](long x) { o.init_seed = static_cast<std::uint64_t>(x); }},
+        {"--init-seeds", 1, 100, [&](long x) { init_seeds = static_cast<int>(x); }},
+        {"--code-noise", 0, 64, [&](long x) { o.code_noise = static_cast<int>(x); }},
     };
     auto training_set = fraud_training_flags(args);
     if (!training_set) {
@@ -254,6 +307,9 @@ int train_main(Args args) {
         {"--weight-decay", "[0, 1)", [](double x) { return x >= 0 && x < 1; }, &o.weight_decay},
         {"--learning-rate-decay", "(0, 1]", [](double x) { return x > 0 && x <= 1; }, &o.learning_rate_decay},
         {"--balance-weight", "[0, 1)", [](double x) { return x >= 0 && x < 1; }, &o.load_balance_weight},
+        {"--weight-average", "[0, 1)", [](double x) { return x >= 0 && x < 1; }, &o.weight_average},
+        {"--label-smoothing", "[0, 0.5)", [](double x) { return x >= 0 && x < 0.5; }, &o.label_smoothing},
+        {"--dropout", "[0, 0.9]", [](double x) { return x >= 0 && x <= 0.9; }, &o.dropout},
     };
     for (const RealFlag& f : reals) {
         const std::string s = flag_value(args, f.name);
@@ -273,6 +329,10 @@ int train_main(Args args) {
     }
     if (cross_validate && task != "contract") {
         std::fputs("moed train: --cross-validate is for --task contract\n", stderr);
+        return 2;
+    }
+    if (repeat && task != "fraud") {
+        std::fputs("moed train: --init-seeds is for --task fraud\n", stderr);
         return 2;
     }
     // Contract: the square root of inverse class frequency, chosen by cross-validation (decision
@@ -355,6 +415,39 @@ int train_main(Args args) {
     std::fprintf(stderr, "training on %d rows, %d features, %d classes: %d experts, top-%d, hidden %d, seed %llu\n", data.rows(),
                  data.num_features, data.num_classes, o.experts, o.top_k, o.hidden[0], static_cast<unsigned long long>(o.seed));
 
+    if (repeat) {
+        // One recipe on one split, trained init_seeds times with nothing but the init seed
+        // changed: a choice between recipes is judged against how far one recipe moves
+        // (the validation account F1 of the fraud MoE moved by 0.01-0.02 between single runs).
+        const FraudValidationRows v = fraud_validation_rows(*fraud, o, fraud_set);
+        const std::uint64_t first = o.init_seed != 0 ? o.init_seed : o.seed;
+        std::vector<double> f1s, aucs;
+        for (int k = 0; k < init_seeds; ++k) {
+            nn::TrainOptions ok = o;
+            ok.init_seed = first + static_cast<std::uint64_t>(k);
+            auto trained = nn::train_moe(data, ok);
+            const nn::TemperatureFit fit = fit_temperature(trained.model, v);
+            nn::MoeEngine engine(trained.model);
+            const auto r = nn::fraud_report(*fraud, v.account_rows, nn::quantized_probabilities(engine, v.accounts));
+            int best_epoch = 0;
+            for (const auto& e : trained.curve) best_epoch = e.best ? e.epoch : best_epoch;
+            std::printf("init seed %llu: epochs %d (kept %d), output temperature %d, validation accounts f1 %.4f (precision %.4f, "
+                        "recall %.4f) roc_auc %.4f\n",
+                        static_cast<unsigned long long>(ok.init_seed), trained.epochs_run, best_epoch, fit.temperature, r.f1, r.precision,
+                        r.recall, r.roc_auc);
+            std::fflush(stdout);
+            f1s.push_back(r.f1);
+            aucs.push_back(r.roc_auc);
+        }
+        const auto [f1_mean, f1_sd] = mean_and_spread(f1s);
+        const auto [auc_mean, auc_sd] = mean_and_spread(aucs);
+        std::printf("validation accounts over %d trainings: f1 mean %.4f sd %.4f (min %.4f, max %.4f), roc_auc mean %.4f sd %.4f\n",
+                    init_seeds, f1_mean, f1_sd, *std::min_element(f1s.begin(), f1s.end()), *std::max_element(f1s.begin(), f1s.end()),
+                    auc_mean, auc_sd);
+        std::printf("validation_f1_mean=%.4f\n", f1_mean);
+        return 0;
+    }
+
     if (cross_validate) {
         // Every fold of the training groups validated once by a model trained on the others;
         // the predictions pooled. The held-out groups take no part.
@@ -413,18 +506,17 @@ int train_main(Args args) {
         // the training and the held-back ones. The output temperature is fitted there (the
         // trained model pins many rows at 10000, benign ones among them), then the thresholds
         // that validation traffic asks for are printed (decision 005 says how they are used).
-        std::vector<std::size_t> val_rows;
-        const nn::Dataset val = nn::fraud_validation(*fraud, o.seed, o.validation_share, &val_rows);
-        const nn::Dataset generated = nn::benign_rows(nn::kValidationWorldSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld, fraud->schema);
-        const nn::Dataset drained = nn::drainer_rows(nn::kValidationDrainerSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld, fraud->schema,
-                                                         fraud_set.drainer_family, fraud_set.drainer_visible_victims);
+        const FraudValidationRows v = fraud_validation_rows(*fraud, o, fraud_set);
+        const std::vector<std::size_t>& val_rows = v.account_rows;
+        const nn::Dataset& val = v.accounts;
+        const nn::Dataset& generated = v.generated;
+        const nn::Dataset& drained = v.drained;
         {
-            nn::MoeEngine engine(result.model);
-            const nn::TemperatureFit fit = nn::fit_output_temperature(engine, {&val, &generated, &drained});
+            const std::int32_t trained_temperature = result.model.output_temperature;
+            const nn::TemperatureFit fit = fit_temperature(result.model, v);
             std::printf("output temperature: trained %d, fitted on validation %d (class-balanced log loss %.5f -> %.5f)\n",
-                        result.model.output_temperature, fit.temperature, fit.losses.front().second,
+                        trained_temperature, fit.temperature, fit.losses.front().second,
                         std::find_if(fit.losses.begin(), fit.losses.end(), [&](const auto& l) { return l.first == fit.temperature; })->second);
-            result.model.output_temperature = fit.temperature;
         }
         // Far from anything trained on, the model abstains (accepts, and the chain counts it):
         // the envelope of the training rows, its allowance set on the validation rows.

@@ -498,7 +498,10 @@ Dataset world_rows(std::uint64_t first_seed, int worlds, int transactions_per_wo
         std::map<std::uint64_t, AccountStats> stats;
         for (const TrafficEvent& e : World(seed, drainers, family, visible_victims).run(transactions_per_world)) {
             if (!drainers || (e.drainer && e.drainer_visible)) {
-                const FraudFeatures f = fraud_features(e.facts, stats[e.from], stats[e.to], schema);
+                TxFacts facts = e.facts;
+                facts.sender_key = e.from;
+                facts.recipient_key = e.to;
+                const FraudFeatures f = fraud_features(facts, stats[e.from], stats[e.to], schema);
                 for (std::uint8_t v : f) d.x.push_back(static_cast<float>(v) / 127.0f);
                 d.y.push_back(drainers ? 1 : 0);
                 d.groups.push_back(seed);

@@ -214,6 +214,8 @@ std::expected<FraudCorpus, std::string> load_fraud_corpus(const fs::path& dir, c
     d.num_classes = 2;
     for (Event& e : events) {
         e.facts.recipient_is_contract = contracts.contains(e.to);
+        e.facts.sender_key = e.from;
+        e.facts.recipient_key = e.to;
         AccountStats& sender = stats[e.from];
         AccountStats& recipient = stats[e.to];
         std::sort(e.accounts.begin(), e.accounts.end());

@@ -99,6 +99,12 @@ class TrainLinear {
         p.insert(p.end(), b_.begin(), b_.end());
         return p;
     }
+    /// avg = decay * avg + (1 - decay) * the parameters, in params()'s layout.
+    void average_into(std::vector<float>& avg, float decay) const {
+        const float keep = 1.0f - decay;
+        for (std::size_t i = 0; i < w_.size(); ++i) avg[i] = decay * avg[i] + keep * w_[i];
+        for (std::size_t i = 0; i < b_.size(); ++i) avg[w_.size() + i] = decay * avg[w_.size() + i] + keep * b_[i];
+    }
     void set_params(const std::vector<float>& p) {
         std::copy(p.begin(), p.begin() + static_cast<std::ptrdiff_t>(w_.size()), w_.begin());
         std::copy(p.begin() + static_cast<std::ptrdiff_t>(w_.size()), p.end(), b_.begin());
@@ -203,9 +209,10 @@ class FloatMoe {
     };
 
     /// One batch: forward, and with `train` the backward pass and gradients. `valid` rows
-    /// count (padding rows beyond it get no loss).
+    /// count (padding rows beyond it get no loss). `noise` draws the dropout masks (training only).
     Losses step(dnnl::stream& s, const float* x, const int* y, int valid, bool train, const TrainOptions& o,
-                std::vector<std::vector<float>>* hidden_out = nullptr) {
+                std::vector<std::vector<float>>* hidden_out = nullptr, SplitMix64* noise = nullptr) {
+        const bool dropout = train && o.dropout > 0 && noise != nullptr;
         const auto B = static_cast<std::size_t>(b_);
         const auto E = static_cast<std::size_t>(e_);
         const auto C = static_cast<std::size_t>(c_);
@@ -242,7 +249,10 @@ class FloatMoe {
                 TrainLinear& lin = experts_[e].layers[l];
                 a[l + 1].resize(B * static_cast<std::size_t>(lin.out()));
                 lin.forward(s, eng_, a[l].data(), a[l + 1].data());
-                if (l + 1 < layers) act_.relu_forward(s, lin.out(), a[l + 1].data());
+                if (l + 1 < layers) {
+                    act_.relu_forward(s, lin.out(), a[l + 1].data());
+                    if (dropout) drop_units(s, a[l + 1], o.dropout, *noise);
+                }
             }
             s.wait();
             if (hidden_out != nullptr) {
@@ -292,9 +302,12 @@ class FloatMoe {
 
         // Backward: cross-entropy through the combination into experts and gate.
         std::vector<float> d_out(B * C, 0.0f), dz(B * E, 0.0f), g(B * E, 0.0f);
+        // The target: one-hot, or smoothed (label_smoothing) towards the uniform distribution.
+        const float spread = o.label_smoothing / static_cast<float>(C);
+        const float on = 1.0f - o.label_smoothing + spread;
         for (std::size_t r = 0; r < static_cast<std::size_t>(valid); ++r) {
             const float wr = weight(y[r]) * inv;
-            for (std::size_t j = 0; j < C; ++j) d_out[r * C + j] = (q_[r * C + j] - (static_cast<int>(j) == y[r] ? 1.0f : 0.0f)) * wr;
+            for (std::size_t j = 0; j < C; ++j) d_out[r * C + j] = (q_[r * C + j] - (static_cast<int>(j) == y[r] ? on : spread)) * wr;
         }
         std::vector<float> grad, next_grad;
         for (std::size_t e = 0; e < E; ++e) {
@@ -318,6 +331,12 @@ class FloatMoe {
                 if (l > 0) {
                     act_.relu_backward(s, experts_[e].layers[l - 1].out(), a[l].data(), next_grad.data());
                     s.wait();
+                    // Inverted dropout: a dropped unit's activation is 0, so ReLU's backward
+                    // already zeroed its gradient; a kept one was scaled by 1 / (1 - p).
+                    if (dropout) {
+                        const float scale = 1.0f / (1.0f - o.dropout);
+                        for (float& v : next_grad) v *= scale;
+                    }
                     grad.swap(next_grad);
                 }
             }
@@ -351,6 +370,14 @@ class FloatMoe {
         return L;
     }
 
+    /// avg = decay * avg + (1 - decay) * the parameters, in snapshot()'s layout.
+    void average_into(std::vector<std::vector<float>>& avg, float decay) const {
+        std::size_t i = 0;
+        gate_.average_into(avg[i++], decay);
+        for (const auto& e : experts_) {
+            for (const auto& l : e.layers) l.average_into(avg[i++], decay);
+        }
+    }
     void adam(float lr, int t, float weight_decay) {
         gate_.adam(lr, t, weight_decay);
         for (auto& e : experts_) {
@@ -377,6 +404,21 @@ class FloatMoe {
     std::vector<ExpertNet>& experts() { return experts_; }
 
   private:
+    /// Inverted dropout on activations after ReLU: each unit kept with probability 1 - p
+    /// (16 bits of a draw per unit) and scaled by 1 / (1 - p).
+    static void drop_units(dnnl::stream& s, std::vector<float>& a, float p, SplitMix64& noise) {
+        s.wait();
+        const auto cut = static_cast<std::uint32_t>(p * 65536.0f);
+        const float scale = 1.0f / (1.0f - p);
+        std::uint64_t bits = 0;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            if (i % 4 == 0) bits = noise.next();
+            const auto u = static_cast<std::uint32_t>(bits & 0xffff);
+            bits >>= 16;
+            a[i] = u < cut ? 0.0f : a[i] * scale;
+        }
+    }
+
     const dnnl::engine& eng_;
     int f_, c_, e_, k_, b_;
     Activations act_;
@@ -435,7 +477,11 @@ Dataset synthetic_task(int rows, std::uint64_t seed) {
 
 TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::function<void(const EpochReport&)>& progress,
                       const Dataset* test) {
-    SplitMix64 rng(o.seed);
+    const std::uint64_t init_seed = o.init_seed != 0 ? o.init_seed : o.seed;
+    SplitMix64 rng(init_seed);
+    // The training noise (input codes, dropout) draws apart, so a recipe without it shuffles
+    // exactly as before.
+    SplitMix64 noise(init_seed ^ 0x6e6f6973655f7365ull);
     const int rows = data.rows();
     const auto F = static_cast<std::size_t>(data.num_features);
     // Train/validation split: the rows the data marks, else by group when groups are given, else by row.
@@ -457,7 +503,7 @@ TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::fun
     const auto B = static_cast<std::size_t>(o.batch);
     std::vector<float> bx(B * F);
     std::vector<int> by(B);
-    auto load = [&](const std::vector<int>& idx, std::size_t from) {
+    auto load = [&](const std::vector<int>& idx, std::size_t from, bool noisy = false) {
         const std::size_t n = std::min(B, idx.size() - from);
         std::fill(bx.begin(), bx.end(), 0.0f);
         std::fill(by.begin(), by.end(), 0);
@@ -465,6 +511,16 @@ TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::fun
             const auto r = static_cast<std::size_t>(idx[from + i]);
             std::copy(xq.begin() + static_cast<std::ptrdiff_t>(r * F), xq.begin() + static_cast<std::ptrdiff_t>((r + 1) * F), bx.begin() + static_cast<std::ptrdiff_t>(i * F));
             by[i] = data.y[r];
+            if (noisy && o.code_noise > 0) {
+                // Input noise on the integer codes; 0 ("absent") stays 0.
+                const auto span = static_cast<std::uint64_t>(2 * o.code_noise + 1);
+                for (std::size_t f = 0; f < F; ++f) {
+                    const std::uint8_t c = codes[r * F + f];
+                    if (c == 0) continue;
+                    const int moved = static_cast<int>(c) + static_cast<int>(noise.next() % span) - o.code_noise;
+                    bx[i * F + f] = static_cast<float>(std::clamp(moved, 1, 127)) / 127.0f;
+                }
+            }
         }
         return static_cast<int>(n);
     };
@@ -485,6 +541,7 @@ TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::fun
     TrainResult result;
     double best_loss = std::numeric_limits<double>::infinity();
     auto best = net.snapshot();
+    auto average = best;  // weight_average: the moving average of the weights
     int since_best = 0;
     int t = 0;
     float lr = o.learning_rate;
@@ -497,9 +554,13 @@ TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::fun
         rep.max_epochs = o.max_epochs;
         int batches = 0;
         for (std::size_t from = 0; from + B <= train_rows.size(); from += B) {
-            load(train_rows, from);
-            const auto L = net.step(s, bx.data(), by.data(), o.batch, true, o);
+            load(train_rows, from, true);
+            const auto L = net.step(s, bx.data(), by.data(), o.batch, true, o, nullptr, &noise);
             net.adam(lr, ++t, o.weight_decay);
+            if (o.weight_average > 0) {
+                const float warm = static_cast<float>(1 + t) / static_cast<float>(10 + t);
+                net.average_into(average, std::min(o.weight_average, warm));
+            }
             rep.train_loss += L.ce;
             rep.load_balance_loss += L.aux;
             rep.z_loss += L.z;
@@ -509,6 +570,12 @@ TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::fun
             rep.train_loss /= batches;
             rep.load_balance_loss /= batches;
             rep.z_loss /= batches;
+        }
+        // With weight averaging, the average is what is validated and kept.
+        std::vector<std::vector<float>> current;
+        if (o.weight_average > 0) {
+            current = net.snapshot();
+            net.restore(average);
         }
         std::tie(rep.validation_loss, rep.validation_accuracy) = evaluate();
         rep.best = o.early_stopping ? rep.validation_loss < best_loss : epoch == o.max_epochs;
@@ -520,6 +587,7 @@ TrainResult train_moe(const Dataset& data, const TrainOptions& o, const std::fun
         } else {
             ++since_best;
         }
+        if (o.weight_average > 0) net.restore(current);
         result.curve.push_back(rep);
         result.epochs_run = epoch;
         if (progress) progress(rep);

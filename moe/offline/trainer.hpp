@@ -50,6 +50,22 @@ struct TrainOptions {
     float weight_decay = 0.0f;
     /// The learning rate of epoch n is learning_rate * learning_rate_decay^(n - 1). 1: constant.
     float learning_rate_decay = 1.0f;
+    /// Seed of the initialisation, the shuffles and the training noise below; 0: `seed`. The
+    /// split stays `seed`'s, so trainings of one recipe on one split can be compared with each
+    /// other (how far its figures move from one training to the next).
+    std::uint64_t init_seed = 0;
+    /// Weight averaging (Polyak; an exponential moving average of the weights after every step,
+    /// with this decay, warmed up as min(decay, (1 + t) / (10 + t))): validation, early stopping
+    /// and the quantized model use the average instead of the last step's weights. 0: off.
+    float weight_average = 0.0f;
+    /// Label smoothing (Szegedy et al. 2016): the training target of a row is 1 - s on its class
+    /// and s / classes spread over all. Validation loss stays the plain cross-entropy. 0: off.
+    float label_smoothing = 0.0f;
+    /// Input noise on the 7-bit codes of training rows: each code that is not 0 ("absent") moves
+    /// by a uniform integer in [-code_noise, code_noise], kept within 1..127. 0: off.
+    int code_noise = 0;
+    /// Dropout (inverted) on the experts' hidden units while training. 0: off.
+    float dropout = 0.0f;
 };
 
 /// Per-epoch figures, for the progress bar and the CSV log.

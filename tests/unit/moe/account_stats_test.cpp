@@ -31,6 +31,26 @@ TEST(DistinctSketch, CountsExactlyBelowItsSizeAndEstimatesAbove) {
     EXPECT_LT(e, 12500u);
 }
 
+// seen() never denies a key that was added, and says "never" only where that is certain.
+TEST(DistinctSketch, SeenNeverDeniesAnAddedKey) {
+    DistinctSketch s;
+    for (std::uint64_t k = 1; k <= 5; ++k) s.add(k);
+    EXPECT_EQ(s.seen(3), DistinctSketch::Seen::kYes);
+    EXPECT_EQ(s.seen(6), DistinctSketch::Seen::kNever);  // not full: exact
+    for (std::uint64_t k = 6; k <= 2000; ++k) s.add(k * 104729);
+    int unknown = 0, never = 0;
+    for (std::uint64_t k = 6; k <= 2000; ++k) EXPECT_NE(s.seen(k * 104729), DistinctSketch::Seen::kNever) << k;
+    for (std::uint64_t k = 1; k <= 5; ++k) EXPECT_NE(s.seen(k), DistinctSketch::Seen::kNever) << k;
+    for (std::uint64_t k = 1; k <= 2000; ++k) {
+        const auto seen = s.seen(k * 104729 + 1);  // never added
+        EXPECT_NE(seen, DistinctSketch::Seen::kYes);  // the mix is a bijection: no false "yes"
+        unknown += seen == DistinctSketch::Seen::kUnknown ? 1 : 0;
+        never += seen == DistinctSketch::Seen::kNever ? 1 : 0;
+    }
+    EXPECT_GT(unknown, 1900);  // a full sketch keeps 16 of 2000: most keys cannot be told
+    EXPECT_GT(never, 0);       // those below its largest kept value can
+}
+
 TEST(AccountStats, AppliesSentAndReceivedTransactions) {
     AccountStats a;
     a.apply_sent(transfer(5, 1000), 1, false);
@@ -144,6 +164,54 @@ TEST(FraudFeatures, SchemaThreeTellsApartWhatOneHalvingHolds) {
     AccountStats topped_up;
     for (std::uint64_t i = 0; i < 20; ++i) topped_up.apply_received(transfer(1000, 1000 + i), 7);
     EXPECT_EQ(fraud_features(pay, empty, topped_up, kFraudFeatureSchema)[kRecipient], 127 / 20);
+}
+
+/// Schema 4 gives the four slots that repeated other features (5, 8, 32, 56) to what the
+/// parties hold and whether they paid each other before; every other feature is schema 3's.
+TEST(FraudFeatures, SchemaFourSaysWhatThePartiesHoldAndWhetherTheyPaidEachOther) {
+    constexpr std::size_t kSenderPaid = kTxFeatures + 16, kRecipientPaid = kTxFeatures + kAccountFeatures + 16;
+    constexpr std::uint64_t kAlice = 0xa11ce, kBob = 0xb0b, kCarol = 0xca401;
+    AccountStats alice, bob;
+    alice.apply_received(transfer(1000, 100), kCarol);  // alice holds 1000
+    auto pay = [](std::uint64_t gwei, std::uint64_t from, std::uint64_t to) {
+        TxFacts t = transfer(gwei, 200);
+        t.sender_key = from;
+        t.recipient_key = to;
+        return t;
+    };
+    // A first payment alice -> bob of all she holds: a sweep to someone never paid.
+    FraudFeatures f = fraud_features(pay(1000, kAlice, kBob), alice, bob, kFraudFeatureSchemaPairs);
+    EXPECT_EQ(f[5], 127);
+    EXPECT_EQ(f[8], 0);                 // bob holds nothing
+    EXPECT_EQ(f[kSenderPaid], 0);       // alice never sent, bob never received: nothing to go by
+    EXPECT_EQ(f[kRecipientPaid], 1);    // alice's senders are known, and bob is not one
+    EXPECT_EQ(fraud_features(pay(250, kAlice, kBob), alice, bob, kFraudFeatureSchemaPairs)[5], 127 / 4);
+    EXPECT_EQ(fraud_features(pay(0, kAlice, kBob), alice, bob, kFraudFeatureSchemaPairs)[5], 0);
+    // After it, a second payment is to someone paid before, and bob holds what he got.
+    alice.apply_sent(pay(600, kAlice, kBob), kBob, false);
+    bob.apply_received(pay(600, kAlice, kBob), kAlice);
+    f = fraud_features(pay(100, kAlice, kBob), alice, bob, kFraudFeatureSchemaPairs);
+    EXPECT_EQ(f[kSenderPaid], 127);
+    EXPECT_EQ(f[kRecipientPaid], 1);
+    EXPECT_EQ(f[5], 127 / 4);           // 100 of the 400 she still holds
+    EXPECT_GT(f[8], 0);
+    // bob paying alice back: the recipient (alice) has paid the sender (bob) before.
+    f = fraud_features(pay(10, kBob, kAlice), bob, alice, kFraudFeatureSchemaPairs);
+    EXPECT_EQ(f[kSenderPaid], 1);
+    EXPECT_EQ(f[kRecipientPaid], 127);
+    // Two parties without history: absent, as every other feature's 0.
+    const AccountStats empty;
+    f = fraud_features(pay(10, kAlice, kBob), empty, empty, kFraudFeatureSchemaPairs);
+    EXPECT_EQ(f[kSenderPaid], 0);
+    EXPECT_EQ(f[kRecipientPaid], 0);
+    // Everything else is schema 3's row.
+    const FraudFeatures three = fraud_features(pay(100, kAlice, kBob), alice, bob, kFraudFeatureSchema);
+    const FraudFeatures four = fraud_features(pay(100, kAlice, kBob), alice, bob, kFraudFeatureSchemaPairs);
+    for (std::size_t i = 0; i < kFraudFeatures; ++i) {
+        if (i != 5 && i != 8 && i != kSenderPaid && i != kRecipientPaid) {
+            EXPECT_EQ(three[i], four[i]) << i;
+        }
+    }
 }
 
 TEST(ContractDataset, SkeletonIgnoresPushOperandsAndMetadata) {

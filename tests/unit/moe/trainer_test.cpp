@@ -98,3 +98,37 @@ TEST(Trainer, WithoutEarlyStoppingRunsEveryEpochAndNeedsNoValidationRows) {
     for (int r = 0; r < check.rows(); ++r) right += inf.argmax(r) == check.y[static_cast<std::size_t>(r)] ? 1 : 0;
     EXPECT_GT(right, check.rows() * 2 / 5) << "a model calibrated on its training rows classifies far above chance (1 in 4)";
 }
+
+// The regularisers (weight averaging, label smoothing, input noise on the codes, dropout) draw
+// from seeded generators only: the same options give the same file, and each changes it.
+TEST(Trainer, RegularisersAndTheInitSeedAreDeterministic) {
+    const Dataset data = synthetic_task(4000, 16);
+    TrainOptions o = small_options();
+    o.max_epochs = 12;
+    const auto plain = serialize_model(train_moe(data, o).model);
+    TrainOptions r = o;
+    r.weight_average = 0.99f;
+    r.label_smoothing = 0.05f;
+    r.code_noise = 2;
+    r.dropout = 0.1f;
+    const TrainResult a = train_moe(data, r);
+    EXPECT_EQ(serialize_model(a.model), serialize_model(train_moe(data, r).model));
+    EXPECT_NE(serialize_model(a.model), plain);
+    EXPECT_GE(a.quantized_validation_accuracy, 0.5) << "a regularised model still learns the task (chance: 1 in 4)";
+    for (auto set : std::initializer_list<void (*)(TrainOptions&)>{[](TrainOptions& x) { x.weight_average = 0.99f; },
+                                                                   [](TrainOptions& x) { x.label_smoothing = 0.05f; },
+                                                                   [](TrainOptions& x) { x.code_noise = 2; },
+                                                                   [](TrainOptions& x) { x.dropout = 0.1f; }}) {
+        TrainOptions one = o;
+        set(one);
+        EXPECT_NE(serialize_model(train_moe(data, one).model), plain);
+    }
+    // The init seed: another model; the seed itself as init seed is the model of the seed.
+    TrainOptions other = o;
+    other.init_seed = 99;
+    EXPECT_NE(serialize_model(train_moe(data, other).model), plain);
+    TrainOptions same = o;
+    same.init_seed = o.seed;
+    EXPECT_EQ(serialize_model(train_moe(data, same).model), plain);
+}
+
