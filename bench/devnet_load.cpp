@@ -3,6 +3,7 @@
 // eth_blockNumber request rate measured in the same run.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -30,13 +31,15 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 
 int main(int argc, char** argv) {
     const std::size_t senders = 256;
-    // bench_devnet_load [transfers per sender] [interval ms] [gas limit] [instant|interval]:
+    // bench_devnet_load [transfers per sender] [interval ms] [gas limit] [instant|interval] [batch]:
     // by default the devnet as `moed devnet` runs it (instant blocks, the devnet home's pool
-    // limits), with 250 ms between empty blocks.
+    // limits), with 250 ms between empty blocks, one transaction a request; a batch of N sends
+    // JSON-RPC batches of N (ethers' JsonRpcProvider batches what is sent within 10 ms).
     const std::size_t per_sender = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 40;
     const std::uint64_t interval_ms = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 250;
     const std::uint64_t gas_limit = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 0;
     const bool instant = argc > 4 ? std::string_view(argv[4]) != "interval" : true;
+    const std::size_t batch = argc > 5 ? std::max<std::size_t>(1, std::strtoul(argv[5], nullptr, 10)) : 1;
     const unsigned connections = 4;
 
     // A chain whose genesis funds `senders` fresh accounts.
@@ -111,10 +114,19 @@ int main(int argc, char** argv) {
     for (unsigned c = 0; c < connections; ++c) {
         clients.emplace_back([&] {
             load::RpcClient client(load::RpcEndpoint{"127.0.0.1", server.port()});
-            for (std::size_t i = next++; i < bodies.size(); i = next++) {
+            for (std::size_t first = next.fetch_add(batch); first < bodies.size(); first = next.fetch_add(batch)) {
                 // Senders are interleaved nonce by nonce, so a sender's nonces arrive in order
                 // unless two connections race; the mempool queues a gap until it fills.
-                if (client.post(bodies[i]).find("\"error\"") != std::string::npos) ++rejected;
+                const std::size_t end = std::min(bodies.size(), first + batch);
+                if (batch == 1) {
+                    if (client.post(bodies[first]).find("\"error\"") != std::string::npos) ++rejected;
+                    continue;
+                }
+                std::string request = "[";
+                for (std::size_t i = first; i < end; ++i) request += (i == first ? "" : ",") + bodies[i];
+                request += "]";
+                const std::string answer = client.post(request);
+                for (std::size_t at = answer.find("\"error\""); at != std::string::npos; at = answer.find("\"error\"", at + 1)) ++rejected;
             }
         });
     }
@@ -151,8 +163,8 @@ int main(int argc, char** argv) {
     opened->reset();
     std::filesystem::remove_all(home);
 
-    std::printf("transactions:            %zu (%zu rejected) from %zu senders over %u connections\n", txns.size(),
-                rejected.load(), senders, connections);
+    std::printf("transactions:            %zu (%zu rejected) from %zu senders over %u connections, %zu a request\n",
+                txns.size(), rejected.load(), senders, connections, batch);
     std::printf("blocks:                  %llu (%s, interval %llu ms, gas limit %llu)\n",
                 static_cast<unsigned long long>(stats.head_number - start_height), instant ? "instant" : "at the interval",
                 static_cast<unsigned long long>(interval_ms), static_cast<unsigned long long>(chain->block_gas_limit));
