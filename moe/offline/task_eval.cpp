@@ -360,6 +360,15 @@ std::string format_traffic_report(const TrafficReport& r) {
                   r.fraud_accounts, rate(r.fraud_accounts_flagged, r.fraud_accounts), r.fraud_accounts_rejected, r.fraud_accounts,
                   rate(r.fraud_accounts_rejected, r.fraud_accounts));
     out += buf;
+    // The benign accounts as the rule of decision 005 counts them (one behaviour each): how many
+    // have a transaction scored at or above each threshold (abstention aside).
+    const auto& b = r.benign_account_max_scores;
+    auto benign_at = [&](std::uint32_t t) { return static_cast<long>(b.end() - std::lower_bound(b.begin(), b.end(), t)); };
+    const auto benign = static_cast<long>(b.size());
+    std::snprintf(buf, sizeof buf, "  %s benign accounts with a transaction scored at the flag score %ld/%ld (%.4f), at the reject score %ld/%ld (%.4f)\n",
+                  accounts, benign_at(r.flag_score), benign, rate(benign_at(r.flag_score), benign), benign_at(r.reject_score), benign,
+                  rate(benign_at(r.reject_score), benign));
+    out += buf;
     std::snprintf(buf, sizeof buf, "%s drainer worlds (%d x %d transactions from seed %llu, never trained on):\n", split, r.worlds,
                   kTransactionsPerWorld, static_cast<unsigned long long>(r.seeds.drainer));
     out += buf;
