@@ -27,7 +27,7 @@ inline constexpr std::uint32_t kMaxScore = 10000;
 /// The whole of a quorum in basis points.
 inline constexpr std::uint64_t kBasisPoints = 10000;
 /// The most verdicts one vote extension holds.
-inline constexpr std::size_t kMaxVerdictsPerExtension = 2048;
+inline constexpr std::size_t kMaxVerdictsPerExtension = 4096;
 /// The most aggregated verdicts (and failovers) one block carries.
 inline constexpr std::size_t kMaxRoutedVerdicts = 65536;
 

@@ -14,7 +14,7 @@
 namespace moe::consensus {
 
 /// The largest vote extension a precommit may carry (CometBFT bounds them too).
-inline constexpr std::size_t kMaxExtensionSize = 128 * 1024;
+inline constexpr std::size_t kMaxExtensionSize = 256 * 1024;
 
 /// The two votes of Tendermint (Algorithm 1: PREVOTE, PRECOMMIT); the values are signed.
 enum class VoteType : std::uint8_t { kPrevote = 1, kPrecommit = 2 };

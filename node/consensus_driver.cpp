@@ -23,7 +23,7 @@ using namespace messages;
 constexpr std::size_t kMaxInbox = 20'000;           // peer messages waiting; beyond, transactions are dropped
 constexpr auto kStatusInterval = std::chrono::milliseconds(1000);
 constexpr auto kStallBeforeRebroadcast = std::chrono::milliseconds(2000);
-constexpr std::size_t kMaxRoutedPending = 2048;      // pooled transactions a precommit gives verdicts on
+constexpr std::size_t kMaxRoutedPending = 4096;      // pooled transactions a precommit gives verdicts on
 constexpr std::size_t kMaxPendingScanned = 65'536;  // of which it orders at most this many
 
 std::string_view step_name(consensus::Step s) {
