@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "core/keccak.hpp"
 #include "chain/chain_config.hpp"
@@ -94,6 +95,23 @@ int main(int argc, char** argv) {
     std::size_t recovered = 0;
     for (const auto& t : txns) recovered += t.sender().has_value();
     const double recover_rate = static_cast<double>(recovered) / seconds_since(t0);
+    // The same on every core the machine has, one thread each over its share: the raw limit
+    // the node's committed rate is held against (issue 17 asks for 0.3 of it).
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    std::atomic<std::size_t> recovered_all{0};
+    t0 = Clock::now();
+    {
+        std::vector<std::thread> workers;
+        for (unsigned w = 0; w < cores; ++w) {
+            workers.emplace_back([&, w] {
+                std::size_t mine = 0;
+                for (std::size_t i = w; i < txns.size(); i += cores) mine += txns[i].sender().has_value();
+                recovered_all += mine;
+            });
+        }
+        for (auto& w : workers) w.join();
+    }
+    const double recover_rate_all = static_cast<double>(recovered_all.load()) / seconds_since(t0);
 
     // The devnet's consensus: one validator, no network, a block every interval.
     auto driver = node::ConsensusDriver::create(
@@ -171,8 +189,10 @@ int main(int argc, char** argv) {
     std::printf("submitted in:            %.2f s (%.0f tx/s accepted over RPC)\n", submit_seconds,
                 static_cast<double>(txns.size()) / submit_seconds);
     std::printf("committed transfers/s:   %.0f\n", tps);
-    std::printf("raw sender recovery/s:   %.0f (one core, same run)\n", recover_rate);
+    std::printf("raw sender recovery/s:   %.0f (one core, same run), %.0f (%u threads on %u cores)\n", recover_rate,
+                recover_rate_all, cores, cores);
     std::printf("eth_blockNumber req/s:   %.0f (%u keep-alive connections)\n", bn_rate, connections);
-    std::printf("ratio committed/recover: %.3f\n", tps / recover_rate);
+    std::printf("ratio committed/recover: %.3f of one core, %.3f of all %u cores\n", tps / recover_rate, tps / recover_rate_all,
+                cores);
     return stats.transactions_committed + rejected >= txns.size() ? 0 : 1;
 }
