@@ -294,7 +294,7 @@ std::expected<void, CommitError> Node::rewind_to(std::uint64_t number, const std
     std::size_t refused = 0;
     for (const PooledTransaction& p : pool) {
         const bool pooled = p.impersonated ? submit_impersonated(p.txn, p.sender).has_value()
-                                           : admit_raw_transaction(p.txn.encode(), Source::kPeer).has_value();
+                                           : admit_raw_transaction(p.txn.encode(), Source::kRestored).has_value();
         refused += pooled ? 0 : 1;
     }
     if (refused > 0) log::info("node", refused, " transaction(s) of the restored pool no longer fit the head and were dropped");

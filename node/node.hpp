@@ -260,8 +260,9 @@ class Node {
     /// The validators with a stake in the staking contract at the state after block `number`.
     [[nodiscard]] std::expected<std::vector<evm::StakeRecord>, std::string> stakes(std::uint64_t number) const;
 
-    /// Where a raw transaction comes from: a client (RPC) or a peer's gossip.
-    enum class Source { kClient, kPeer };
+    /// Where a raw transaction comes from: a client (RPC), a peer's gossip, or the node's own pool
+    /// put back after a rewind (evm_revert): only a client's is held to client_backlog_limit().
+    enum class Source { kClient, kPeer, kRestored };
     /// Decodes, checks and pools a raw transaction (eth_sendRawTransaction, or a peer's). A
     /// client's is refused ("txpool is full") before its sender is recovered once the pool holds
     /// client_backlog_limit(): overload is shed at the edge, and the rest of the pool is kept for
