@@ -304,7 +304,7 @@ std::expected<core::Hash, SubmitError> Node::admit_raw_transaction(core::ByteVie
         if (e == core::TxError::kInvalidSignature || e == core::TxError::kHighS) return fail("invalid sender");
         return fail(std::string(core::to_string(e)));
     }
-    return pool_transaction(PooledTransaction{*txn, *valid, txn->hash(), raw.size(), steady_ms()}, raw);
+    return pool_transaction(PooledTransaction{*txn, *valid, txn->hash(), raw.size(), steady_ms()}, raw, source);
 }
 
 std::expected<core::Hash, SubmitError> Node::submit_impersonated(core::Transaction txn, const core::Address& sender) {
@@ -317,10 +317,10 @@ std::expected<core::Hash, SubmitError> Node::submit_impersonated(core::Transacti
     if (raw.size() > 128 * 1024) return fail("oversized data");
     PooledTransaction entry{txn, sender, txn.hash(), raw.size(), steady_ms()};
     entry.impersonated = true;
-    return pool_transaction(std::move(entry), raw);
+    return pool_transaction(std::move(entry), raw, Source::kClient);
 }
 
-std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction entry, core::ByteView raw) {
+std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction entry, core::ByteView raw, Source source) {
     auto fail = [](std::string m) { return std::unexpected(SubmitError{SubmitError::Kind::kRefused, std::move(m)}); };
     const core::Address sender = entry.sender;
     const core::Hash hash = entry.hash;
@@ -333,9 +333,12 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
         // EIP-3607; an impersonated sender may be a contract, as on Anvil (decision 008).
         if (!entry.impersonated && state.code_hash(sender) != core::kEmptyCodeHash) return fail("sender not an eoa");
         // Screening runs last, after every rule of the pool, so that every other error reads
-        // as geth's would, and before the pool changes (decision 005).
+        // as geth's would, and before the pool changes (decision 005). Once per chain, by the
+        // node a client sent it to: screening every peer's gossip again was 9% of a loaded
+        // localnet's CPU (scripts/profile.sh localnet 2000), under the node's lock, for a verdict
+        // every block recomputes on every node before it includes the transaction.
         Mempool::AdmissionCheck screen;
-        if (models_->screens()) {
+        if (models_->screens() && source != Source::kPeer) {
             screen = [&]() -> std::expected<void, std::string> {
                 const DbCodeStore blobs(*db_);
                 chain::BlockScreening screening(*models_, blobs, head_header_.timestamp + 1);

@@ -261,7 +261,8 @@ class Node {
     [[nodiscard]] std::expected<std::vector<evm::StakeRecord>, std::string> stakes(std::uint64_t number) const;
 
     /// Where a raw transaction comes from: a client (RPC), a peer's gossip, or the node's own pool
-    /// put back after a rewind (evm_revert): only a client's is held to client_backlog_limit().
+    /// put back after a rewind (evm_revert): only a client's is held to client_backlog_limit(),
+    /// and a peer's is not screened again (pool_transaction).
     enum class Source { kClient, kPeer, kRestored };
     /// Decodes, checks and pools a raw transaction (eth_sendRawTransaction, or a peer's). A
     /// client's is refused ("txpool is full") before its sender is recovered once the pool holds
@@ -383,7 +384,10 @@ class Node {
     /// submit_raw_transaction without counting its refusal.
     [[nodiscard]] std::expected<core::Hash, SubmitError> admit_raw_transaction(core::ByteView raw, Source source);
     /// The pool's and screening's rules against the head state, then pooling and the listeners.
-    [[nodiscard]] std::expected<core::Hash, SubmitError> pool_transaction(PooledTransaction entry, core::ByteView raw);
+    /// A peer's gossip is not screened (`source` kPeer): the node a client sent it to screened it
+    /// at admission, and every block screens what it includes (chain::BlockRun) on every node.
+    [[nodiscard]] std::expected<core::Hash, SubmitError> pool_transaction(PooledTransaction entry, core::ByteView raw,
+                                                                         Source source);
 
     Node(NodeConfig config, chain::ChainConfig chain, core::PrivateKey validator);
     /// The committed chain as the block transition reads it (node/block_pipeline.cpp).

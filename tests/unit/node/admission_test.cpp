@@ -103,6 +103,25 @@ TEST_F(Admission, ClientsAreRefusedAtThreeQuartersAndPeersFillTheRest) {
     EXPECT_NE(garbage.error().message, "txpool is full");
 }
 
+TEST_F(Admission, AClientsTransactionIsScreenedAndAPeersIsNot) {
+    // The localnet preset screens. A client's transfer is screened at admission; the same
+    // node's copy of another node's client transfer (gossip) is pooled without screening it
+    // again: its node screened it, and every block screens what it includes.
+    auto screened = [&] {
+        const auto s = node_->stats().screened;
+        return s[0] + s[1] + s[2];
+    };
+    ASSERT_EQ(screened(), 0u);
+    ASSERT_TRUE(node_->submit_raw_transaction(transfer(alice_, 0)));
+    EXPECT_EQ(screened(), 1u);
+    ASSERT_TRUE(node_->submit_raw_transaction(transfer(bob_, 0), Node::Source::kPeer));
+    EXPECT_EQ(screened(), 1u);
+    EXPECT_TRUE(node_->pending_transaction(core::keccak256(transfer(bob_, 0))));
+    // The block takes both, screening each as it includes it (chain::BlockRun).
+    build_and_commit();
+    EXPECT_EQ(node_->stats().mempool_transactions, 0u);
+}
+
 TEST_F(Admission, ClientsMayQueueTwoBlocksWorth) {
     // Blocks of at most 3 transfers: an idle chain takes a block's worth from clients, a chain
     // whose blocks carry 3 takes twice that, so nothing waits more than about two blocks.
