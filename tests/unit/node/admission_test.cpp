@@ -11,6 +11,7 @@
 #include "core/keccak.hpp"
 #include "node/home.hpp"
 #include "node/node.hpp"
+#include "sole_validator.hpp"
 
 namespace moe::node {
 namespace {
@@ -60,22 +61,8 @@ class Admission : public ::testing::Test {
 
     /// Builds a block from the pool and commits it with this validator's precommit.
     void build_and_commit() {
-        consensus::ConsensusData data;
-        if (node_->head().number > 0) data.last_commit = *node_->certificate(node_->head().number);
-        auto b = node_->build_block(validator_.address(), data, node_->head_header().timestamp + 1);
-        ASSERT_TRUE(b) << b.error().message;
-        consensus::Vote v;
-        v.type = consensus::VoteType::kPrecommit;
-        v.height = b->block.header.number;
-        v.round = 0;
-        v.block_hash = b->block.header.hash();
-        v.validator = validator_.address();
-        const std::uint64_t id = node_->chain().chain_id;
-        v.signature = validator_.sign(v.signing_digest(id));
-        v.extension_signature = validator_.sign(v.extension_digest(id));
-        auto r = node_->commit_block(*b, consensus::CommitCertificate{v.height, 0, v.block_hash,
-                                                                      {{v.validator, v.signature, v.extension, v.extension_signature}}});
-        ASSERT_TRUE(r) << r.error().message;
+        auto b = testing::build_and_commit(*node_, validator_);
+        ASSERT_TRUE(b) << b.error();
     }
 
     core::PrivateKey validator_ = key("admission validator");

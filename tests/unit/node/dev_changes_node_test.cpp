@@ -12,6 +12,7 @@
 #include "core/keccak.hpp"
 #include "node/home.hpp"
 #include "node/node.hpp"
+#include "sole_validator.hpp"
 
 namespace moe::node {
 namespace {
@@ -48,15 +49,7 @@ class DevChangesNode : public ::testing::Test {
     }
 
     consensus::CommitCertificate certify(const ExecutedBlock& b) {
-        consensus::Vote v;
-        v.type = consensus::VoteType::kPrecommit;
-        v.height = b.block.header.number;
-        v.block_hash = b.block.header.hash();
-        v.validator = validator_.address();
-        const std::uint64_t id = devnet_->chain().chain_id;
-        v.signature = validator_.sign(v.signing_digest(id));
-        v.extension_signature = validator_.sign(v.extension_digest(id));
-        return consensus::CommitCertificate{v.height, 0, v.block_hash, {{v.validator, v.signature, v.extension, v.extension_signature}}};
+        return testing::sole_validator_certificate(b, validator_, devnet_->chain().chain_id);
     }
 
     /// Builds a block on `node` carrying `changes`, commits it, and has the follower execute

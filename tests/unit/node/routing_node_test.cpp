@@ -11,6 +11,7 @@
 #include "core/keccak.hpp"
 #include "node/home.hpp"
 #include "node/node.hpp"
+#include "sole_validator.hpp"
 
 namespace moe::node {
 namespace {
@@ -75,27 +76,13 @@ class NodeRouting : public ::testing::Test {
 
     /// The certificate of an executed block: this validator's precommit with `extension`.
     consensus::CommitCertificate certify(const ExecutedBlock& b, core::Bytes extension) {
-        consensus::Vote v;
-        v.type = consensus::VoteType::kPrecommit;
-        v.height = b.block.header.number;
-        v.round = 0;
-        v.block_hash = b.block.header.hash();
-        v.validator = validator_.address();
-        v.extension = std::move(extension);
-        const std::uint64_t id = node_->chain().chain_id;
-        v.signature = validator_.sign(v.signing_digest(id));
-        v.extension_signature = validator_.sign(v.extension_digest(id));
-        return consensus::CommitCertificate{v.height, 0, v.block_hash, {{v.validator, v.signature, v.extension, v.extension_signature}}};
+        return testing::sole_validator_certificate(b, validator_, node_->chain().chain_id, std::move(extension));
     }
 
     ExecutedBlock build_and_commit(core::Bytes extension = {}) {
-        consensus::ConsensusData data;
-        if (node_->head().number > 0) data.last_commit = *node_->certificate(node_->head().number);
-        auto b = node_->build_block(validator_.address(), data, node_->head_header().timestamp + 1);
-        EXPECT_TRUE(b) << b.error().message;
-        auto r = node_->commit_block(*b, certify(*b, std::move(extension)));
-        EXPECT_TRUE(r) << r.error().message;
-        return *b;
+        auto b = testing::build_and_commit(*node_, validator_, std::move(extension));
+        EXPECT_TRUE(b) << b.error();
+        return b ? std::move(*b) : ExecutedBlock{};
     }
 
     /// Block 1 makes this validator host every expert (committees from height 2 on); block 2 is
