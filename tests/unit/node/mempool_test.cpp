@@ -186,10 +186,7 @@ TEST(Mempool, ReplacementLeavesTheReplacedCostOutOfTheSendersTotal) {
 
 TEST(Mempool, ADevnetSizedPoolTakesThousandsFromOneSender) {
     Accounts accounts = rich(2);
-    node::MempoolLimits limits;
-    limits.max_transactions = 65'536;
-    limits.max_per_sender = 4'096;
-    Mempool pool(limits);
+    Mempool pool(node::MempoolLimits{.max_transactions = 65'536, .max_per_sender = 4'096});
     for (std::uint64_t n = 0; n < 4'096; ++n) {
         ASSERT_TRUE(pool.add(make(0, n), accounts.reader(), kBaseFee, kGasLimit).has_value()) << n;
     }
@@ -203,10 +200,7 @@ TEST(Mempool, ADevnetSizedPoolTakesThousandsFromOneSender) {
 
 TEST(Mempool, EvictionNeverOpensAGapInTheNewcomersOwnQueue) {
     Accounts accounts = rich(2);
-    node::MempoolLimits limits;
-    limits.max_transactions = 3;
-    limits.max_per_sender = 8;
-    Mempool pool(limits);
+    Mempool pool(node::MempoolLimits{.max_transactions = 3, .max_per_sender = 8});
     for (std::uint64_t n = 0; n < 3; ++n) ASSERT_TRUE(pool.add(make(0, n), accounts.reader(), kBaseFee, kGasLimit).has_value());
     // Full, and the sender with the most is this one: dropping its nonce 2 for nonce 3 would
     // leave nonce 3 behind a gap.
@@ -220,10 +214,7 @@ TEST(Mempool, EvictionNeverOpensAGapInTheNewcomersOwnQueue) {
 
 TEST(Mempool, AFullPoolRefusesBeforeScreeningAndEvictsOnlyForAnAdmittedNewcomer) {
     Accounts accounts = rich(3);
-    node::MempoolLimits limits;
-    limits.max_transactions = 3;
-    limits.max_per_sender = 8;
-    Mempool pool(limits);
+    Mempool pool(node::MempoolLimits{.max_transactions = 3, .max_per_sender = 8});
     for (std::uint64_t n = 0; n < 3; ++n) ASSERT_TRUE(pool.add(make(0, n), accounts.reader(), kBaseFee, kGasLimit).has_value());
     int screened = 0;
     const Mempool::AdmissionCheck screen = [&]() -> std::expected<void, std::string> {
@@ -250,10 +241,7 @@ TEST(Mempool, AFullPoolRefusesBeforeScreeningAndEvictsOnlyForAnAdmittedNewcomer)
 
 TEST(Mempool, LimitsEvictAndPrunesStaleNonces) {
     Accounts accounts = rich(3);
-    node::MempoolLimits limits;
-    limits.max_transactions = 4;
-    limits.max_per_sender = 3;
-    Mempool pool(limits);
+    Mempool pool(node::MempoolLimits{.max_transactions = 4, .max_per_sender = 3});
     for (std::uint64_t n = 0; n < 3; ++n) ASSERT_TRUE(pool.add(make(0, n), accounts.reader(), kBaseFee, kGasLimit).has_value());
     EXPECT_EQ(pool.add(make(0, 3), accounts.reader(), kBaseFee, kGasLimit).error(), "txpool is full");
     ASSERT_TRUE(pool.add(make(1, 0), accounts.reader(), kBaseFee, kGasLimit).has_value());
