@@ -80,7 +80,8 @@ std::expected<CommitCertificate, std::string> CommitCertificate::decode(core::By
         if (!ext_sig) return std::unexpected("commit extension " + ext_sig.error());
         cs.extension_signature = *ext_sig;
         if (!s.empty()) return std::unexpected("commit signature: trailing items");
-        if (cs.extension.size() > kMaxExtensionSize) return std::unexpected("commit signature: extension above 256 KiB");
+        if (cs.extension.size() > kMaxExtensionSize)
+            return std::unexpected("commit signature: extension above " + std::to_string(kMaxExtensionSize / 1024) + " KiB");
         if (!cs.extension.empty() && !cs.extension_signature)
             return std::unexpected("commit signature: extension without signature");
         cert.signatures.push_back(std::move(cs));

@@ -162,7 +162,8 @@ std::expected<Vote, std::string> Vote::decode(core::ByteView bytes) {
     const bool extensible = v.type == VoteType::kPrecommit && !v.is_nil();
     if (!extensible && (!v.extension.empty() || v.extension_signature))
         return std::unexpected("vote: extension on a prevote or a nil precommit");
-    if (v.extension.size() > kMaxExtensionSize) return std::unexpected("vote: extension above 256 KiB");
+    if (v.extension.size() > kMaxExtensionSize)
+        return std::unexpected("vote: extension above " + std::to_string(kMaxExtensionSize / 1024) + " KiB");
     if (!v.extension.empty() && !v.extension_signature) return std::unexpected("vote: extension without signature");
     return v;
 }

@@ -334,7 +334,7 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
         if (!entry.impersonated && state.code_hash(sender) != core::kEmptyCodeHash) return fail("sender not an eoa");
         // Screening runs last, after every rule of the pool, so that every other error reads
         // as geth's would, and before the pool changes (decision 005). Once per chain, by the
-        // node a client sent it to: screening every peer's gossip again was 9% of a loaded
+        // node a client sent it to: screening every peer's gossip again was 11% of a loaded
         // localnet's CPU (scripts/profile.sh localnet 2000), under the node's lock, for a verdict
         // every block recomputes on every node before it includes the transaction.
         Mempool::AdmissionCheck screen;
