@@ -348,6 +348,10 @@ int train_main(Args args) {
         std::fputs("moed train: --init-seeds is for --task fraud\n", stderr);
         return 2;
     }
+    if (repeat && !out.empty()) {
+        std::fputs("moed train: --init-seeds writes no model (it compares trainings): leave out --out\n", stderr);
+        return 2;
+    }
     // Contract: the square root of inverse class frequency, chosen by cross-validation (decision
     // 010: full inverse frequency weighed ponzi's 94 rows so much that other and wallet codes
     // were called ponzi).

@@ -43,6 +43,7 @@ check "(features)" 2 "--drainer-family must be an integer from 1 to 2, got '3'" 
 check "a fraud feature schema moed does not compute is refused" 2 "--fraud-schema must be an integer from 2 to 4, got '5'" -- train --task fraud --out /nonexistent/never.moe --fraud-schema 5
 check "a depth out of range is refused" 2 "--depth must be an integer from 1 to 8, got '0'" -- train --task fraud --out /nonexistent/never.moe --depth 0
 check "contradicting flags are refused" 2 "--instant excludes --no-instant" -- start --home /nonexistent --instant --no-instant
+check "a model that would not be written is refused" 2 "--init-seeds writes no model" -- train --task fraud --out /nonexistent/never.moe --init-seeds 3
 home=$(mktemp -d)/home
 trap 'rm -rf "$(dirname "$home")"' EXIT
 "$MOED" init --preset devnet --home "$home" >/dev/null
