@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A 4-validator localnet on this machine under the load script: sustained committed transfers
-# per second and inclusion (= finality) latency p50/p99, beside the offered rate.
+# per second and inclusion (= finality) latency p50/p99, beside the offered rate and the raw
+# limit of sender recovery on this machine measured in the same run.
 #
 #   bench/testnet_load.sh [RATE] [SECONDS] [VALIDATORS]   (default 300 30 4)
 set -euo pipefail
@@ -24,3 +25,17 @@ done
 accounts=$(( rate / 4 > 10 ? rate / 4 : 10 ))
 echo "== $validators validators, offered $rate transfers/s for $seconds s from $accounts senders (1 s blocks, 30M gas)"
 bash "$repo/scripts/load.sh" "$rate" "$seconds" --accounts "$accounts"
+
+# The raw limit beside it, measured in the same run (issue 17): every validator recovers every
+# sender once, so the machine's cores, each recovering at bench_core's rate, bound the chain at
+# cores x rate / validators transfers a second.
+bench_core=${BENCH_CORE:-$repo/build/bench/bench_core}
+if [[ -x $bench_core ]]; then
+  recovery_ns=$("$bench_core" --benchmark_filter='BM_SenderRecovery$' --benchmark_format=json 2>/dev/null |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["benchmarks"][0]["cpu_time"])')
+  awk -v ns="$recovery_ns" -v cores="$(nproc)" -v n="$validators" 'BEGIN {
+    printf "raw limit:             %.0f transfers/s (%d cores x %.0f sender recoveries/s on one core, bench_core, over %d validators)\n",
+           cores * 1e9 / ns / n, cores, 1e9 / ns, n }'
+else
+  echo "raw limit:             not measured (no bench_core at $bench_core; set BENCH_CORE)"
+fi
