@@ -177,9 +177,20 @@ class ConsensusDriver {
     void run();
     [[nodiscard]] std::chrono::steady_clock::time_point now() const;
     [[nodiscard]] std::uint64_t unix_now() const;
-    /// Admits one peer transaction (or sends our pool to a peer that connected); false when
-    /// nothing waited. The transaction thread's loop, or step() without one.
-    bool admit_one_transaction(bool wait);
+    /// What the transaction thread does next: peers that connected and wait for our pool,
+    /// peer transactions to admit, and the gossip batch when it is due.
+    struct TransactionWork {
+        std::vector<p2p::PeerId> pool_sync;
+        std::vector<PeerMessage> received;
+        std::vector<core::Bytes> gossip;
+        [[nodiscard]] bool empty() const { return pool_sync.empty() && received.empty() && gossip.empty(); }
+    };
+    /// Whether the gossip batch should go now (inbox_mutex_ held).
+    [[nodiscard]] bool gossip_due(std::chrono::steady_clock::time_point now) const;
+    /// Takes the waiting work off the queues (inbox_mutex_ held); the gossip batch goes along
+    /// when it is due or `flush_gossip`.
+    [[nodiscard]] TransactionWork take_transaction_work(bool flush_gossip);
+    void do_transaction_work(TransactionWork work);
     void handle_message(const PeerMessage& m);
     void on_proposal_message(const p2p::PeerId& peer, core::ByteView payload);
     void on_vote_message(const p2p::PeerId& peer, core::ByteView payload);
@@ -292,6 +303,11 @@ class ConsensusDriver {
     std::condition_variable transactions_cv_;
     std::deque<PeerMessage> transactions_;
     std::vector<p2p::PeerId> pool_sync_;  ///< peers that connected and wait for our pool (inbox_mutex_)
+    /// Transactions this node pooled and has not yet gossiped: they go to the peers together,
+    /// one frame for many (inbox_mutex_).
+    std::vector<core::Bytes> gossip_batch_;
+    std::size_t gossip_batch_bytes_ = 0;
+    std::chrono::steady_clock::time_point gossip_batch_started_;
     std::thread transaction_thread_;
     void admit_transactions();
 

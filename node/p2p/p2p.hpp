@@ -25,7 +25,7 @@ using PeerId = core::Address;
 
 /// Message types the node uses; the P2P layer reserves 0xF0..0xFF for its own (handshake, ping).
 enum class MessageType : std::uint8_t {
-    kTransaction = 1,
+    kTransaction = 1,  ///< one transaction (accepted; the node gossips kPooledTransactions batches)
     kProposal = 2,
     kBlockPart = 3,
     kVote = 4,
@@ -33,7 +33,7 @@ enum class MessageType : std::uint8_t {
     kStatus = 6,
     kBlockRequest = 7,
     kBlockResponse = 8,
-    kPooledTransactions = 9,  ///< a batch of pooled transactions sent to a peer that just connected
+    kPooledTransactions = 9,  ///< a batch of pooled transactions: the node's gossip, and its pool sent to a peer that just connected
 };
 
 /// Whether `type` is one of the MessageType values (anything else from a peer disconnects it).
