@@ -376,6 +376,8 @@ class BlockRun {
     std::vector<consensus::RoutingRequest> requests_;  // their rankings and failovers
     std::set<core::Address> waiting_;               // senders with a transaction left to wait
     std::size_t unanswered_ = 0;                    // transactions left out for want of their experts' verdicts
+    std::size_t transaction_bytes_ = 0;             // building: the block's transactions, encoded
+    std::size_t over_bytes_ = 0;                    // building: senders left out at kMaxBlockTransactionBytes
     std::vector<core::Address> silent_;             // a member per duty a failover skipped
 
     const evm::BlockEnv env_;
@@ -535,18 +537,30 @@ std::expected<void, BlockError> BlockRun::include_from_pool() {
     for (const PoolCandidate& p : candidates_) {
         // A sender's later nonces wait with its earlier one (they would fail, and be dropped).
         if (waiting_.contains(p.sender)) continue;
+        const std::size_t size = p.txn->encode().size();
+        if (transaction_bytes_ + size > kMaxBlockTransactionBytes) {
+            waiting_.insert(p.sender);  // it and its later nonces wait for the next block
+            ++over_bytes_;
+            continue;
+        }
         auto included = run_transaction(*p.txn, p.sender, p.hash, block_.body.transactions.size(), p.impersonated);
         if (!included) return std::unexpected(included.error());
         if (!*included) {
             if (!waiting_.contains(p.sender)) out_.dropped.push_back(p.hash);
             continue;
         }
+        transaction_bytes_ += size;
         block_.body.transactions.push_back(*p.txn);
         if (p.impersonated) data_.dev.impersonated.emplace_back(p.hash, p.sender);
     }
     if (unanswered_ > 0) {
         note(TransitionNote::Level::kDebug, "producer",
              "left out " + std::to_string(unanswered_) + " transaction(s) with no verdict of their experts yet");
+    }
+    if (over_bytes_ > 0) {
+        note(TransitionNote::Level::kDebug, "producer",
+             "left out " + std::to_string(over_bytes_) + " sender(s) past the block's " +
+                 std::to_string(kMaxBlockTransactionBytes) + " bytes of transactions");
     }
     if (!data_.dev.impersonated.empty()) {
         // The block names the senders no signature names (decision 008).
@@ -560,7 +574,16 @@ std::expected<void, BlockError> BlockRun::run_body(const KnownSender& known_send
     const auto& named = data_.dev.impersonated;  // strictly increasing by hash
     const std::vector<core::Transaction>& txns = block_.body.transactions;
     std::vector<core::Hash> hashes;
-    for (const core::Transaction& t : txns) hashes.push_back(t.hash());
+    std::size_t bytes = 0;
+    for (const core::Transaction& t : txns) {
+        const core::Bytes raw = t.encode();
+        bytes += raw.size();
+        hashes.push_back(core::keccak256(raw));
+    }
+    if (bytes > kMaxBlockTransactionBytes) {
+        return invalid("the transactions take " + std::to_string(bytes) + " bytes, over the block's " +
+                       std::to_string(kMaxBlockTransactionBytes));
+    }
     // A transaction the node pooled had its signature checked and its sender recovered at
     // admission, from the same bytes (the hash covers the signature): recovering it again was
     // half of a loaded localnet's recoveries (scripts/profile.sh).

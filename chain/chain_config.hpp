@@ -61,6 +61,11 @@ struct RoutingConfig {
     std::optional<core::Address> governance;
 };
 
+/// The most a block's transactions may take, encoded, whatever the gas limit: a proposal (the
+/// block and its consensus data) then fits one 4 MiB P2P frame (decision 003). 30M gas fits
+/// anyway (at most 1.9 MB of calldata); a chain with a larger gas limit is bounded by bytes too.
+inline constexpr std::size_t kMaxBlockTransactionBytes = 3 * 1024 * 1024;
+
 /// The parameters of a chain: what its genesis says, identical on every node.
 struct ChainConfig {
     /// Whether this is a devnet of one validator: the only chain whose blocks may carry dev

@@ -263,5 +263,41 @@ TEST_F(BlockTransition, TheProposerLeavesOutWhatFailsAndSaysSo) {
     EXPECT_EQ(applied->block.header.state_root, built->block.header.state_root);
 }
 
+TEST_F(BlockTransition, ABlockIsBoundedByBytesAtAnyGasLimit) {
+    // At 300M gas, thirty transfers of 120 KB of calldata fit the gas but not one P2P frame: the
+    // proposer stops at kMaxBlockTransactionBytes (the sender's later nonces wait, nothing is
+    // dropped) and a block past it is invalid before anything in it runs.
+    config_.block_gas_limit = 300'000'000;
+    genesis_ = build_genesis(config_);
+    proposer_chain_ = std::make_unique<MemoryChain>(config_, genesis_);
+    follower_chain_ = std::make_unique<MemoryChain>(config_, genesis_);
+    constexpr std::size_t kCalldata = 120'000;
+    for (std::uint64_t nonce = 0; nonce < 30; ++nonce) {
+        core::Transaction t = transfer(nonce, 1);
+        t.data.assign(kCalldata, 0x01);
+        t.gas_limit = 21'000 + 16 * kCalldata + 100'000;
+        t.sign(config_.mnemonic_keys[0]);
+        txns_.push_back(std::move(t));
+    }
+    std::vector<PoolCandidate> candidates;
+    for (const core::Transaction& t : txns_) candidates.push_back({&t, config_.mnemonic_keys[0].address(), t.hash(), false});
+    auto built = build_block(context(*proposer_chain_), genesis_.block.header, *genesis_validator_set(config_), proposer_.address(),
+                             consensus::ConsensusData{}, config_.genesis_timestamp + 1, candidates, nullptr);
+    ASSERT_TRUE(built) << built.error().message;
+    const std::size_t fits = kMaxBlockTransactionBytes / txns_[0].encode().size();
+    ASSERT_LT(fits, txns_.size());
+    EXPECT_EQ(built->block.body.transactions.size(), fits);
+    EXPECT_TRUE(built->dropped.empty());
+    auto applied = apply(built->block, built->consensus_data);
+    ASSERT_TRUE(applied) << applied.error().message;
+
+    core::Block over = built->block;
+    over.body.transactions.push_back(txns_[fits]);
+    auto refused = apply(over, built->consensus_data);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().kind, BlockError::Kind::kInvalid);
+    EXPECT_NE(refused.error().message.find("bytes, over the block's"), std::string::npos) << refused.error().message;
+}
+
 }  // namespace
 }  // namespace moe::chain
