@@ -11,6 +11,7 @@
 #include "node/home.hpp"
 #include "tools/load/load_generator.hpp"
 #include "node/log.hpp"
+#include "chain/chain_config.hpp"
 #include "chain/screening.hpp"
 #include "moe/model_file.hpp"
 #include "node/chain_files.hpp"
@@ -48,6 +49,8 @@ void testnet_options(CLI::App& command) {
     value_option(command, "--rpc-base", "first JSON-RPC port (default 8545)");
     value_option(command, "--p2p-base", "first P2P port (default 26656)");
     value_option(command, "--power", "voting power of each validator, staked as W ether (default 100)");
+    value_option(command, "--block-gas-limit", "G: the genesis's block gas limit instead of the preset's (30M); a block's "
+                                               "transactions take at most 3 MiB whatever the gas limit");
     value_option(command, "--non-validators", "also write M homes that follow the chain without validating "
                                               "(nodeN .. nodeN+M-1; they can join by staking)");
 }
@@ -60,7 +63,8 @@ int testnet_main(Args args) {
     auto p2p_base = unsigned_flag(args, "--p2p-base", 26656, 1, 65535);
     auto power = unsigned_flag(args, "--power", 100, 1, 1ull << 40);
     auto followers = unsigned_flag(args, "--non-validators", 0, 0, 100);
-    for (const auto* r : {&n, &rpc_base, &p2p_base, &power, &followers}) {
+    auto gas_limit = unsigned_flag(args, "--block-gas-limit", 0, 5000, 1'000'000'000);
+    for (const auto* r : {&n, &rpc_base, &p2p_base, &power, &followers, &gas_limit}) {
         if (!*r) return fail("testnet", r->error(), 2);
     }
     const std::uint64_t total = *n + *followers;
@@ -100,6 +104,10 @@ int testnet_main(Args args) {
     }
     auto genesis = preset_genesis(preset, validators);
     if (!genesis) return fail("testnet", genesis.error());
+    if (*gas_limit != 0) {
+        (*genesis)["block_gas_limit"] = *gas_limit;
+        if (auto c = chain::parse_chain_config(*genesis); !c) return fail("testnet", "--block-gas-limit: " + c.error(), 2);
+    }
     for (std::uint64_t i = 0; i < total; ++i) {
         NodeConfig config;
         config.rpc_port = static_cast<std::uint16_t>(*rpc_base + i);
