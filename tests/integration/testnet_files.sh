@@ -46,7 +46,11 @@ if "$MOED" testnet --validators 2 --out "$out" 2>/dev/null; then fail "a non-emp
 if "$MOED" testnet --validators 0 --out "$tmp/zero" 2>/dev/null; then fail "0 validators accepted"; fi
 if "$MOED" testnet --validators 2 --out "$tmp/p" --rpc-base 65535 2>/dev/null; then fail "ports past 65535 accepted"; fi
 if "$MOED" testnet --validators 2 --out "$tmp/q" --preset nope 2>/dev/null; then fail "an unknown preset accepted"; fi
-[[ ! -e $tmp/zero && ! -e $tmp/p && ! -e $tmp/q ]] || fail "a refused testnet left files behind"
+if "$MOED" testnet --validators 2 --out "$tmp/g" --block-gas-limit 4999 2>/dev/null; then fail "a gas limit under 5000 accepted"; fi
+[[ ! -e $tmp/zero && ! -e $tmp/p && ! -e $tmp/q && ! -e $tmp/g ]] || fail "a refused testnet left files behind"
+"$MOED" testnet --validators 2 --out "$tmp/gas" --block-gas-limit 60000000 >/dev/null
+[[ $(jq .block_gas_limit "$tmp/gas/node0/genesis.json") == 60000000 ]] || fail "--block-gas-limit is not the genesis's"
+cmp -s "$tmp/gas/node0/genesis.json" "$tmp/gas/node1/genesis.json" || fail "--block-gas-limit: node1 has another genesis"
 
 # The script: up, status, kill, start, stop, down.
 base="$(free_ports 4)"
