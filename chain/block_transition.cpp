@@ -69,6 +69,14 @@ std::vector<consensus::Candidate> validator_candidates(const std::vector<evm::St
     return out;
 }
 
+/// The earliest timestamp a block on `parent` may carry. Timestamps are whole seconds, as
+/// Ethereum's; a chain of sub-second blocks (its genesis's block_interval_ms under 1000) may put
+/// several blocks in one second, as BSC and Arbitrum do, since timestamps that had to increase
+/// ran ahead of the clock until the drift bound refused every proposal (decision 003).
+std::uint64_t earliest_timestamp(const ChainConfig& chain, const core::BlockHeader& parent) {
+    return parent.timestamp + (chain.block_interval_ms < 1000 ? 0 : 1);
+}
+
 /// What a header must hold whoever built it: it follows the parent, and its fixed fields are
 /// this chain's.
 std::expected<void, std::string> check_header(const ChainConfig& chain, const core::BlockHeader& parent, const core::BlockHeader& h,
@@ -78,7 +86,9 @@ std::expected<void, std::string> check_header(const ChainConfig& chain, const co
         return invalid("block " + std::to_string(h.number) + " does not follow the head " + std::to_string(parent.number));
     }
     if (h.parent_hash != parent.hash()) return invalid("parent hash is not the head's");
-    if (h.timestamp <= parent.timestamp) return invalid("timestamp not after the parent's");
+    if (h.timestamp < earliest_timestamp(chain, parent)) {
+        return invalid(chain.block_interval_ms < 1000 ? "timestamp before the parent's" : "timestamp not after the parent's");
+    }
     if (now != 0 && h.timestamp > now + kMaxClockDriftSeconds) return invalid("timestamp too far in the future");
     if (h.gas_limit != chain.block_gas_limit) return invalid("gas limit differs from the chain's");
     if (h.base_fee_per_gas != core::next_base_fee(parent, chain.fee_rules)) return invalid("wrong base fee");
@@ -792,7 +802,7 @@ std::expected<AppliedBlock, BlockError> build_block(const TransitionContext& ctx
     h.parent_hash = parent.hash();
     h.number = parent.number + 1;
     h.beneficiary = proposer;
-    h.timestamp = std::max(timestamp, parent.timestamp + 1);
+    h.timestamp = std::max(timestamp, earliest_timestamp(ctx.chain, parent));
     h.gas_limit = ctx.chain.block_gas_limit;
     h.base_fee_per_gas = core::next_base_fee(parent, ctx.chain.fee_rules);
     h.mix_hash = core::keccak256(parent.hash());  // prev_randao: deterministic (decision 003)

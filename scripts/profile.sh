@@ -9,7 +9,8 @@
 #
 # Environment: MOED (build/cmd/moed/moed), BENCH_CORE (build/bench/bench_core), OUT (a folder
 # to keep perf.data, the load's output and the report in; default a temporary one, removed),
-# TESTNET_BLOCK_GAS_LIMIT (the localnet's gas limit; the preset's 30M by default).
+# TESTNET_BLOCK_GAS_LIMIT and TESTNET_BLOCK_INTERVAL_MS (the localnet's; the preset's 30M and
+# 1000 ms by default).
 # Needs perf (linux-perf) with perf_event_paranoid <= 2 (user-space samples of our own processes).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,7 +22,7 @@ mode=${1:-}
 case "$mode" in
   devnet) rate=${2:-1000} seconds=${3:-20} ;;
   localnet) rate=${2:-400} seconds=${3:-20} ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 command -v perf >/dev/null || { echo "profile: perf is missing (linux-perf): run scripts/install-deps.sh" >&2; exit 1; }
 [[ -x $MOED && -x $BENCH_CORE ]] || { echo "profile: build first (scripts/build.sh)" >&2; exit 1; }

@@ -13,8 +13,9 @@
 #                                   answers, agreement %, failovers, missed duties per member
 #
 # Environment: MOED (default build/cmd/moed/moed), DIR (default ./testnet),
-# TESTNET_RPC_BASE (8545), TESTNET_P2P_BASE (26656), TESTNET_BLOCK_GAS_LIMIT (the preset's
-# 30M; read when 'up' creates DIR). Node I answers JSON-RPC on RPC_BASE + I.
+# TESTNET_RPC_BASE (8545), TESTNET_P2P_BASE (26656), TESTNET_BLOCK_GAS_LIMIT and
+# TESTNET_BLOCK_INTERVAL_MS (the preset's 30M and 1000; read when 'up' creates DIR). Node I
+# answers JSON-RPC on RPC_BASE + I.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -24,7 +25,7 @@ RPC_BASE="${TESTNET_RPC_BASE:-8545}"
 P2P_BASE="${TESTNET_P2P_BASE:-26656}"
 
 die() { echo "testnet: $*" >&2; exit 1; }
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 node_dir() { echo "$DIR/node$1"; }
 node_pid() { local f; f="$(node_dir "$1")/moed.pid"; [[ -f $f ]] && cat "$f" || true; }
@@ -174,7 +175,8 @@ case "$cmd" in
     [[ -x $MOED ]] || die "no moed at $MOED (build it, or set MOED)"
     if [[ ! -d $DIR/node0 ]]; then
       "$MOED" testnet --validators "$n" --out "$DIR" --rpc-base "$RPC_BASE" --p2p-base "$P2P_BASE" \
-        ${TESTNET_BLOCK_GAS_LIMIT:+--block-gas-limit "$TESTNET_BLOCK_GAS_LIMIT"}
+        ${TESTNET_BLOCK_GAS_LIMIT:+--block-gas-limit "$TESTNET_BLOCK_GAS_LIMIT"} \
+        ${TESTNET_BLOCK_INTERVAL_MS:+--block-interval-ms "$TESTNET_BLOCK_INTERVAL_MS"}
     fi
     failed=0
     for i in $(nodes); do start_node "$i" || failed=1; done

@@ -51,6 +51,8 @@ void testnet_options(CLI::App& command) {
     value_option(command, "--power", "voting power of each validator, staked as W ether (default 100)");
     value_option(command, "--block-gas-limit", "G: the genesis's block gas limit instead of the preset's (30M); a block's "
                                                "transactions take at most 3 MiB whatever the gas limit");
+    value_option(command, "--block-interval-ms", "MS: the genesis's block interval instead of the preset's (1000); under 1000, "
+                                                 "two blocks may share a timestamp's second (decision 003)");
     value_option(command, "--non-validators", "also write M homes that follow the chain without validating "
                                               "(nodeN .. nodeN+M-1; they can join by staking)");
 }
@@ -64,7 +66,8 @@ int testnet_main(Args args) {
     auto power = unsigned_flag(args, "--power", 100, 1, 1ull << 40);
     auto followers = unsigned_flag(args, "--non-validators", 0, 0, 100);
     auto gas_limit = unsigned_flag(args, "--block-gas-limit", 0, 5000, 1'000'000'000);
-    for (const auto* r : {&n, &rpc_base, &p2p_base, &power, &followers, &gas_limit}) {
+    auto interval_ms = unsigned_flag(args, "--block-interval-ms", 0, 1, 3'600'000);
+    for (const auto* r : {&n, &rpc_base, &p2p_base, &power, &followers, &gas_limit, &interval_ms}) {
         if (!*r) return fail("testnet", r->error(), 2);
     }
     const std::uint64_t total = *n + *followers;
@@ -104,10 +107,9 @@ int testnet_main(Args args) {
     }
     auto genesis = preset_genesis(preset, validators);
     if (!genesis) return fail("testnet", genesis.error());
-    if (*gas_limit != 0) {
-        (*genesis)["block_gas_limit"] = *gas_limit;
-        if (auto c = chain::parse_chain_config(*genesis); !c) return fail("testnet", "--block-gas-limit: " + c.error(), 2);
-    }
+    if (*gas_limit != 0) (*genesis)["block_gas_limit"] = *gas_limit;
+    if (*interval_ms != 0) (*genesis)["block_interval_ms"] = *interval_ms;
+    if (auto c = chain::parse_chain_config(*genesis); !c) return fail("testnet", c.error(), 2);
     for (std::uint64_t i = 0; i < total; ++i) {
         NodeConfig config;
         config.rpc_port = static_cast<std::uint16_t>(*rpc_base + i);

@@ -263,6 +263,33 @@ TEST_F(BlockTransition, TheProposerLeavesOutWhatFailsAndSaysSo) {
     EXPECT_EQ(applied->block.header.state_root, built->block.header.state_root);
 }
 
+TEST_F(BlockTransition, OnlyASubSecondChainPutsTwoBlocksInOneSecond) {
+    // Timestamps are whole seconds: on a chain of 1 s blocks a block's must be after its
+    // parent's; on one of 500 ms blocks it may be the parent's, never before it.
+    core::Block block = build_block1().block;
+    block.header.timestamp = genesis_.block.header.timestamp;
+    auto same_second = apply(block, consensus::ConsensusData{});
+    ASSERT_FALSE(same_second);
+    EXPECT_EQ(same_second.error().message, "timestamp not after the parent's");
+
+    config_.block_interval_ms = 500;
+    genesis_ = build_genesis(config_);
+    proposer_chain_ = std::make_unique<MemoryChain>(config_, genesis_);
+    follower_chain_ = std::make_unique<MemoryChain>(config_, genesis_);
+    auto built = build_block(context(*proposer_chain_), genesis_.block.header, *genesis_validator_set(config_), proposer_.address(),
+                             consensus::ConsensusData{}, genesis_.block.header.timestamp, {}, nullptr);
+    ASSERT_TRUE(built) << built.error().message;
+    EXPECT_EQ(built->block.header.timestamp, genesis_.block.header.timestamp);
+    auto applied = apply(built->block, built->consensus_data);
+    ASSERT_TRUE(applied) << applied.error().message;
+
+    core::Block earlier = built->block;
+    earlier.header.timestamp = genesis_.block.header.timestamp - 1;
+    auto refused = apply(earlier, built->consensus_data);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().message, "timestamp before the parent's");
+}
+
 TEST_F(BlockTransition, ABlockIsBoundedByBytesAtAnyGasLimit) {
     // At 300M gas, thirty transfers of 120 KB of calldata fit the gas but not one P2P frame: the
     // proposer stops at kMaxBlockTransactionBytes (the sender's later nonces wait, nothing is
