@@ -56,10 +56,25 @@ std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& h
     auto next = node->validator_set(node->head_.number + 1);
     if (!next) return std::unexpected(next.error());
     node->next_validators_ = std::move(*next);
+    node->load_recent_block_transactions();
     node->stats_.head_number = node->head_.number;
     node->stats_.mempool_capacity = node->config_.mempool_max_transactions;
     if (node->models_->screens()) node->stats_.expert_selections.assign(node->models_->fraud_experts(), 0);
     return node;
+}
+
+void Node::load_recent_block_transactions() {
+    const std::uint64_t ring = recent_block_transactions_.size();
+    const std::uint64_t first = head_.number >= ring ? head_.number - ring + 1 : 1;
+    for (std::uint64_t number = first; number <= head_.number; ++number) {
+        const auto hash = db_->hash_by_number(number);
+        const auto raw = hash ? db_->body(*hash) : std::nullopt;
+        if (!raw) continue;  // unreadable: the ring is only a bound's estimate
+        const auto body = core::decode_body(*raw);
+        if (!body) continue;
+        recent_block_transactions_[recent_block_next_] = static_cast<std::uint32_t>(body->transactions.size());
+        recent_block_next_ = (recent_block_next_ + 1) % ring;
+    }
 }
 
 void LatencyHistogram::observe(double seconds) {

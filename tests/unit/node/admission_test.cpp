@@ -28,6 +28,11 @@ class Admission : public ::testing::Test {
         dir_ = fs::temp_directory_path() / ("moe_admission_" + std::to_string(::getpid()));
         fs::remove_all(dir_);
         fs::create_directories(dir_);
+        reopen(pool, gas_limit);
+    }
+    /// The node on the same home again, as after a restart.
+    void reopen(std::uint32_t pool, std::uint64_t gas_limit) {
+        node_.reset();
         auto doc = preset_genesis("localnet", {ValidatorEntry{validator_.public_key(), 10, {}}});
         ASSERT_TRUE(doc) << doc.error();
         for (const core::PrivateKey& k : {alice_, bob_}) (*doc)["alloc"][k.address().hex()] = "1000000000000000000000";
@@ -127,6 +132,19 @@ TEST_F(Admission, ClientsMayQueueTwoBlocksWorth) {
     refused = node_->submit_raw_transaction(transfer(bob_, 5));
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().message, "txpool is full");
+}
+
+TEST_F(Admission, ARestartedNodeBoundsClientsByTheBlocksItHolds) {
+    // The two blocks' worth is counted over the last committed blocks, read back at open: a
+    // restart under load does not shrink it to an idle chain's single block.
+    open(64, 3 * 21'000);
+    for (std::uint64_t n = 0; n < 3; ++n) ASSERT_TRUE(node_->submit_raw_transaction(transfer(alice_, n))) << n;
+    build_and_commit();
+    build_and_commit();  // an empty one after it: the largest of the last blocks still counts
+    ASSERT_EQ(node_->stats().mempool_client_limit, 6u);
+    reopen(64, 3 * 21'000);
+    EXPECT_EQ(node_->head().number, 2u);
+    EXPECT_EQ(node_->stats().mempool_client_limit, 6u);
 }
 
 }  // namespace
