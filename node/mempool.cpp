@@ -91,11 +91,14 @@ core::Address recipient_of(const PooledTransaction& p) {
     return p.txn.to ? *p.txn.to : evm::create_address(p.sender, p.txn.nonce);
 }
 
+bool is_call(const PooledTransaction& p) { return p.txn.to && !p.txn.data.empty(); }
+
 }  // namespace
 
 void Mempool::insert(PooledTransaction entry) {
     const core::Address sender = entry.sender;
     ++by_recipient_[recipient_of(entry)];
+    calls_ += is_call(entry) ? 1 : 0;
     auto& queue = by_sender_[sender];
     recount(sender, queue.size(), queue.size() + 1);
     cost_by_sender_[sender] += upfront_cost(entry.txn);
@@ -114,6 +117,7 @@ void Mempool::erase(const core::Address& sender, std::uint64_t nonce) {
     total->second -= upfront_cost(it->second.txn);
     bytes_ -= it->second.size;
     if (auto r = by_recipient_.find(recipient_of(it->second)); --r->second == 0) by_recipient_.erase(r);
+    calls_ -= is_call(it->second) ? 1 : 0;
     by_hash_.erase(it->second.hash);
     s->second.erase(it);
     if (s->second.empty()) {

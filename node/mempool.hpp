@@ -84,6 +84,9 @@ class Mempool {
     /// Whether a pooled transaction involves `account`: sent by it, sent to it, or creating it.
     /// Walks the pool (O(n)): for the rare refusal that may depend on the pool, not per admission.
     [[nodiscard]] bool involves(const core::Address& account) const;
+    /// Whether a pooled transaction calls an address with calldata: one may run a factory, and
+    /// the contracts a factory creates are known only once it runs.
+    [[nodiscard]] bool holds_calls() const noexcept { return calls_ > 0; }
     /// When a pooled transaction arrived (PooledTransaction::arrival_ms), without copying it.
     [[nodiscard]] std::optional<std::uint64_t> arrival_ms(const core::Hash& hash) const;
     /// The next nonce of a sender counting its pooled transactions (for "pending" queries).
@@ -133,6 +136,7 @@ class Mempool {
     /// Pooled transactions per recipient (a creation's: the address it makes), so that
     /// involves() does not walk the pool for every rejected transaction.
     std::map<core::Address, std::size_t> by_recipient_;
+    std::size_t calls_ = 0;  ///< pooled transactions with a recipient and calldata
     std::size_t bytes_ = 0;
 };
 

@@ -368,10 +368,16 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
                 }
                 // The head's statistics miss what the pool holds before this transaction: a new
                 // user spending in the block that funds it, a call to a token whose deployment is
-                // pooled. When a pooled transaction involves either party, the block that
-                // includes it decides, on the statistics after those (a block leaves out a
-                // rejected transaction, and the pool drops it); else the refusal is final.
-                const bool depends_on_pool = mempool_.involves(sender) || (txn.to && mempool_.involves(*txn.to));
+                // pooled, or to a contract a pooled call's factory will create (a call to an
+                // address without code yet, while the pool holds calls: which contracts a
+                // factory creates is known only once it runs). When the pool may change the
+                // picture so, the block that includes the transaction decides, on the statistics
+                // after those (a block leaves out a rejected transaction, and the pool drops
+                // it); else the refusal is final.
+                const bool may_be_created = txn.to && !txn.data.empty() && mempool_.holds_calls() &&
+                                            state.code_hash(*txn.to) == core::kEmptyCodeHash;
+                const bool depends_on_pool =
+                    mempool_.involves(sender) || (txn.to && mempool_.involves(*txn.to)) || may_be_created;
                 if (verdict->decision == chain::Decision::kReject && depends_on_pool) {
                     stats_.deferred_rejections += 1;
                     return {};

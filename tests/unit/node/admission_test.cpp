@@ -35,8 +35,12 @@ class Admission : public ::testing::Test {
         node_.reset();
         auto doc = preset_genesis("localnet", {ValidatorEntry{validator_.public_key(), 10, {}}});
         ASSERT_TRUE(doc) << doc.error();
-        for (const core::PrivateKey& k : {alice_, bob_}) (*doc)["alloc"][k.address().hex()] = "1000000000000000000000";
+        for (const core::PrivateKey& k : {alice_, bob_, carol_}) (*doc)["alloc"][k.address().hex()] = "1000000000000000000000";
         (*doc)["block_gas_limit"] = gas_limit;
+        if (reject_everything_) {
+            (*doc)["models"]["fraud"]["flag_score"] = 0;
+            (*doc)["models"]["fraud"]["reject_score"] = 0;  // every score rejects, unless the model abstains
+        }
         auto chain = chain::parse_chain_config(*doc);
         ASSERT_TRUE(chain) << chain.error();
         NodeConfig config;
@@ -70,9 +74,26 @@ class Admission : public ::testing::Test {
         ASSERT_TRUE(b) << b.error();
     }
 
+    /// A call from `from` to `to` (increment(); no calldata: a plain transfer).
+    core::Bytes call(const core::PrivateKey& from, std::uint64_t nonce, const core::Address& to,
+                     core::Bytes data = {0xd0, 0x9d, 0xe0, 0x8a}) const {
+        core::Transaction t;
+        t.chain_id = node_->chain().chain_id;
+        t.nonce = nonce;
+        t.max_priority_fee_per_gas = 1'000'000'000u;
+        t.max_fee_per_gas = 100'000'000'000ull;
+        t.gas_limit = 100'000;
+        t.to = to;
+        t.data = std::move(data);
+        t.sign(from);
+        return t.encode();
+    }
+
+    bool reject_everything_ = false;
     core::PrivateKey validator_ = key("admission validator");
     core::PrivateKey alice_ = key("admission alice");
     core::PrivateKey bob_ = key("admission bob");
+    core::PrivateKey carol_ = key("admission carol");
     fs::path dir_;
     std::unique_ptr<Node> node_;
 };
@@ -145,6 +166,30 @@ TEST_F(Admission, ARestartedNodeBoundsClientsByTheBlocksItHolds) {
     reopen(64, 3 * 21'000);
     EXPECT_EQ(node_->head().number, 2u);
     EXPECT_EQ(node_->stats().mempool_client_limit, 6u);
+}
+
+TEST_F(Admission, ACallToAContractAPooledFactoryMayCreateIsLeftToTheBlock) {
+    // A script that calls a contract its factory call (pooled, not yet in a block) creates: at
+    // the head the contract has no code and no history, and the refusal would be final. While
+    // the pool holds a call, a call to an address without code is left to the block, which
+    // screens it after the factory ran (and leaves it out if it still rejects).
+    reject_everything_ = true;
+    open(64, 30'000'000);
+    const core::Address not_yet = key("a contract a factory will create").address();
+    const auto refused = node_->submit_raw_transaction(call(bob_, 0, not_yet));
+    ASSERT_FALSE(refused) << "the screen must reject this call for the test to mean anything";
+    EXPECT_TRUE(refused.error().message.starts_with("transaction rejected by fraud screening")) << refused.error().message;
+    EXPECT_EQ(node_->stats().deferred_rejections, 0u);
+
+    // The factory call, from another node's client (a peer's gossip is not screened again).
+    ASSERT_TRUE(node_->submit_raw_transaction(call(alice_, 0, key("a factory").address()), Node::Source::kPeer));
+    ASSERT_TRUE(node_->submit_raw_transaction(call(bob_, 0, not_yet)));
+    EXPECT_EQ(node_->stats().deferred_rejections, 1u);
+    // A plain transfer to another address without code is no call: still refused.
+    const auto transfer_refused = node_->submit_raw_transaction(call(carol_, 0, key("someone new").address(), {}));
+    ASSERT_FALSE(transfer_refused);
+    EXPECT_TRUE(transfer_refused.error().message.starts_with("transaction rejected by fraud screening"))
+        << transfer_refused.error().message;
 }
 
 }  // namespace
