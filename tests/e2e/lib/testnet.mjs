@@ -59,6 +59,9 @@ export async function waitFor(what, ms, probe, every = 250) {
 
 /// Creates a testnet of `validators` homes (plus `followers` homes that share the genesis but
 /// do not validate), with genesis fields overridden by `genesis`, and returns its controller.
+/// The genesis asks for `blockIntervalMs` blocks: a chain of sub-second blocks may put two in
+/// one timestamp's second (decision 003), where one whose genesis says 1 s runs ahead of the
+/// clock at 500 ms and, 15 s ahead, has every round-0 proposal refused.
 export async function createTestnet({ validators = 4, followers = 0, genesis = {}, blockIntervalMs = 500, extraArgs = [] } = {}) {
   const total = validators + followers;
   const dir = mkdtempSync(join(tmpdir(), 'moed-testnet-'));
@@ -66,7 +69,7 @@ export async function createTestnet({ validators = 4, followers = 0, genesis = {
   const rpcBase = await freeRange(total);
   const p2pBase = await freeRange(total);
   execFileSync(MOED, ['testnet', '--validators', String(validators), '--non-validators', String(followers), '--out', out,
-    '--rpc-base', String(rpcBase), '--p2p-base', String(p2pBase)], { stdio: 'pipe' });
+    '--rpc-base', String(rpcBase), '--p2p-base', String(p2pBase), '--block-interval-ms', String(blockIntervalMs)], { stdio: 'pipe' });
   const homes = [...Array(total).keys()].map((i) => join(out, `node${i}`));
   if (Object.keys(genesis).length) {
     const doc = JSON.parse(readFileSync(join(homes[0], 'genesis.json'), 'utf8'));
