@@ -56,16 +56,7 @@ class Admission : public ::testing::Test {
     }
 
     core::Bytes transfer(const core::PrivateKey& from, std::uint64_t nonce) const {
-        core::Transaction t;
-        t.chain_id = node_->chain().chain_id;
-        t.nonce = nonce;
-        t.max_priority_fee_per_gas = 1'000'000'000u;
-        t.max_fee_per_gas = 100'000'000'000ull;
-        t.gas_limit = 21'000;
-        t.to = key("recipient").address();
-        t.value = 1;
-        t.sign(from);
-        return t.encode();
+        return call(from, nonce, key("recipient").address(), {});
     }
 
     /// Builds a block from the pool and commits it with this validator's precommit.
@@ -74,7 +65,7 @@ class Admission : public ::testing::Test {
         ASSERT_TRUE(b) << b.error();
     }
 
-    /// A call from `from` to `to` (increment(); no calldata: a plain transfer).
+    /// A call from `from` to `to` of 1 wei (increment(); no calldata: a plain transfer).
     core::Bytes call(const core::PrivateKey& from, std::uint64_t nonce, const core::Address& to,
                      core::Bytes data = {0xd0, 0x9d, 0xe0, 0x8a}) const {
         core::Transaction t;
@@ -82,8 +73,9 @@ class Admission : public ::testing::Test {
         t.nonce = nonce;
         t.max_priority_fee_per_gas = 1'000'000'000u;
         t.max_fee_per_gas = 100'000'000'000ull;
-        t.gas_limit = 100'000;
+        t.gas_limit = data.empty() ? 21'000 : 100'000;
         t.to = to;
+        t.value = 1;
         t.data = std::move(data);
         t.sign(from);
         return t.encode();
