@@ -44,4 +44,12 @@ test('once both return they sync and the chain resumes with identical hashes', a
   await net.assertSameChain(before + 5);
   const restarted = net.logOf(3);
   assert.match(restarted, /sync|replaying|committed block/, 'node 3 caught up');
+  // Blocks of 500 ms on a genesis that asks for them share seconds (decision 003): after half a
+  // minute the chain's time is still the clock's, and no proposal was refused as from the future.
+  const head = await rpc(net.nodes[0].url, 'eth_getBlockByNumber', ['latest', false]);
+  const now = Math.floor(Date.now() / 1000);
+  assert.ok(Number(head.timestamp) <= now + 1, `block ${Number(head.number)}'s timestamp is ${Number(head.timestamp) - now} s ahead of the clock`);
+  for (const n of net.nodes) {
+    assert.doesNotMatch(net.logOf(n.i), /timestamp too far in the future/, `node ${n.i} refused a proposal from the future`);
+  }
 });
