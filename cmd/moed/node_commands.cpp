@@ -217,6 +217,15 @@ int run_home(const fs::path& dir, Args args) {
     log::info("node", "chain ", n.chain().name, " id ", n.chain().chain_id, " genesis ", n.genesis_hash().hex(), " head ",
               n.head().number);
 
+    if (config->block_interval_ms != 0 && config->block_interval_ms < 1000 && chain->block_interval_ms >= 1000 &&
+        !config->instant_blocks) {
+        // Only the genesis can let two blocks share a second (decision 003): here the chain's
+        // whole-second timestamps would run ahead of the clock until proposals are refused.
+        log::warn("node", "block_interval_ms ", config->block_interval_ms, " is under a second but the genesis asks for ",
+                  chain->block_interval_ms, " ms blocks, whose timestamps must each be a second after the last: blocks will come ",
+                  "no faster than one a second once the chain is 15 s ahead of the clock (sub-second blocks: the genesis's ",
+                  "block_interval_ms, as moed testnet --block-interval-ms writes it)");
+    }
     DriverOptions options{*validator,
                           *node_key,
                           home.root / "wal" / "consensus.wal",

@@ -48,6 +48,15 @@ home=$(mktemp -d)/home
 trap 'rm -rf "$(dirname "$home")"' EXIT
 "$MOED" init --preset devnet --home "$home" >/dev/null
 check "a bad value is refused by the command" 2 "--rpc-port must be a port number" -- start --home "$home" --rpc-port 99999
+# A node asked for sub-second blocks on a genesis of 1 s blocks says what it will get (decision 003).
+out=$(timeout 3 "$MOED" start --home "$home" --no-instant --block-interval-ms 500 --rpc-port 0 2>&1 || true)
+if grep -q "block_interval_ms 500 is under a second but the genesis asks for 1000 ms blocks" <<<"$out"; then
+  echo "ok: sub-second blocks on a 1 s genesis are warned about"
+else
+  echo "FAIL: no warning for sub-second blocks on a 1 s genesis, output:"
+  sed 's/^/  | /' <<<"$out" | head -20
+  fails=$((fails + 1))
+fi
 check "version carries the git revision" 0 "^moed/v[0-9.]+-[0-9a-f]{12}" -- version
 check "--version says the same" 0 "^moed/v[0-9.]+-[0-9a-f]{12}" -- --version
 
