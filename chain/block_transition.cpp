@@ -74,7 +74,7 @@ std::vector<consensus::Candidate> validator_candidates(const std::vector<evm::St
 /// several blocks in one second, as BSC and Arbitrum do, since timestamps that had to increase
 /// ran ahead of the clock until the drift bound refused every proposal (decision 003).
 std::uint64_t earliest_timestamp(const ChainConfig& chain, const core::BlockHeader& parent) {
-    return parent.timestamp + (chain.block_interval_ms < 1000 ? 0 : 1);
+    return parent.timestamp + (chain.blocks_may_share_a_second() ? 0 : 1);
 }
 
 /// What a header must hold whoever built it: it follows the parent, and its fixed fields are
@@ -87,7 +87,7 @@ std::expected<void, std::string> check_header(const ChainConfig& chain, const co
     }
     if (h.parent_hash != parent.hash()) return invalid("parent hash is not the head's");
     if (h.timestamp < earliest_timestamp(chain, parent)) {
-        return invalid(chain.block_interval_ms < 1000 ? "timestamp before the parent's" : "timestamp not after the parent's");
+        return invalid(chain.blocks_may_share_a_second() ? "timestamp before the parent's" : "timestamp not after the parent's");
     }
     if (now != 0 && h.timestamp > now + kMaxClockDriftSeconds) return invalid("timestamp too far in the future");
     if (h.gas_limit != chain.block_gas_limit) return invalid("gas limit differs from the chain's");

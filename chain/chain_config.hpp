@@ -71,6 +71,9 @@ struct ChainConfig {
     /// Whether this is a devnet of one validator: the only chain whose blocks may carry dev
     /// changes and whose head may be rewound (decision 008).
     [[nodiscard]] bool is_dev_chain() const noexcept { return name == "devnet" && validators.size() == 1; }
+    /// Whether two blocks may carry the same timestamp second: only a chain whose genesis asks
+    /// for blocks under a second (decision 003); every other block is a second after its parent.
+    [[nodiscard]] bool blocks_may_share_a_second() const noexcept { return block_interval_ms < 1000; }
 
     std::string name;
     std::uint64_t chain_id = 0;

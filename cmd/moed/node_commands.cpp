@@ -217,7 +217,7 @@ int run_home(const fs::path& dir, Args args) {
     log::info("node", "chain ", n.chain().name, " id ", n.chain().chain_id, " genesis ", n.genesis_hash().hex(), " head ",
               n.head().number);
 
-    if (config->block_interval_ms != 0 && config->block_interval_ms < 1000 && chain->block_interval_ms >= 1000 &&
+    if (config->block_interval_ms != 0 && config->block_interval_ms < 1000 && !chain->blocks_may_share_a_second() &&
         !config->instant_blocks) {
         // Only the genesis can let two blocks share a second (decision 003): here the chain's
         // whole-second timestamps would run ahead of the clock until proposals are refused.
