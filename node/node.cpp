@@ -374,11 +374,13 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
                 // picture so, the block that includes the transaction decides, on the statistics
                 // after those (a block leaves out a rejected transaction, and the pool drops
                 // it); else the refusal is final.
-                const bool may_be_created = txn.to && !txn.data.empty() && mempool_.holds_calls() &&
-                                            state.code_hash(*txn.to) == core::kEmptyCodeHash;
-                const bool depends_on_pool =
-                    mempool_.involves(sender) || (txn.to && mempool_.involves(*txn.to)) || may_be_created;
-                if (verdict->decision == chain::Decision::kReject && depends_on_pool) {
+                // Asked of rejects only: the code lookup is a trie read.
+                const auto depends_on_pool = [&] {
+                    if (mempool_.involves(sender) || (txn.to && mempool_.involves(*txn.to))) return true;
+                    return txn.to && !txn.data.empty() && mempool_.holds_calls() &&
+                           state.code_hash(*txn.to) == core::kEmptyCodeHash;  // a factory may create it
+                };
+                if (verdict->decision == chain::Decision::kReject && depends_on_pool()) {
                     stats_.deferred_rejections += 1;
                     return {};
                 }
