@@ -211,11 +211,7 @@ ConsensusDriver::TransactionWork ConsensusDriver::take_transaction_work(bool flu
 }
 
 void ConsensusDriver::do_transaction_work(TransactionWork work) {
-    if (!work.gossip.empty() && p2p_) {
-        core::Bytes items;
-        for (const core::Bytes& raw : work.gossip) rlp::encode(items, raw);
-        p2p_->gossip(MessageType::kPooledTransactions, rlp::wrap_list(items), std::nullopt);
-    }
+    if (!work.gossip.empty() && p2p_) p2p_->gossip(MessageType::kPooledTransactions, pooled_transactions(work.gossip), std::nullopt);
     for (const p2p::PeerId& peer : work.pool_sync) send_pool(peer);
     for (const PeerMessage& m : work.received) {
         // A transaction's hash is the Keccak of its bytes: one that is pooled already (another

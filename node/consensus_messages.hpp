@@ -58,7 +58,13 @@ inline auto numbers_of(core::ByteView in, std::size_t n) {
     return items_of(in, n, [](core::ByteView& from) { return core::rlp::decode_u64(from); });
 }
 
-/// Pooled transactions on the wire: rlp([raw transaction, ...]), each as a byte string.
+/// Pooled transactions on the wire: rlp([raw transaction, ...]), each as a byte string (the
+/// node's gossip batches and the pool it sends a peer that connects).
+inline core::Bytes pooled_transactions(const std::vector<core::Bytes>& raw) {
+    core::Bytes items;
+    for (const core::Bytes& t : raw) core::rlp::encode(items, t);
+    return core::rlp::wrap_list(items);
+}
 inline auto pooled_transactions_of(core::ByteView in) { return strings_of(in, std::nullopt); }
 
 }  // namespace moe::node::messages

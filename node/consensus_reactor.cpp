@@ -5,7 +5,6 @@
 
 #include "consensus/verdicts.hpp"
 #include "core/keccak.hpp"
-#include "core/rlp.hpp"
 #include "node/block_pipeline.hpp"
 #include "node/consensus_driver.hpp"
 #include "node/consensus_messages.hpp"
@@ -17,7 +16,6 @@ namespace {
 
 using p2p::MessageType;
 using namespace messages;
-namespace rlp = core::rlp;
 
 constexpr std::uint64_t kMaxBlocksPerRequest = 16;
 constexpr auto kSyncRequestTimeout = std::chrono::milliseconds(5000);
@@ -32,20 +30,22 @@ void ConsensusDriver::send_pool(const p2p::PeerId& peer) {
     if (!p2p_) return;
     // Executable transactions first: they are what the peer's blocks and verdicts wait for.
     const Mempool::Content content = node_.pool_content();
-    core::Bytes batch;
-    std::size_t sent = 0, bytes = 0;
+    std::vector<core::Bytes> batch;
+    std::size_t sent = 0, bytes = 0, batch_bytes = 0;
     auto flush = [&] {
         if (batch.empty()) return;
-        p2p_->send(peer, MessageType::kPooledTransactions, rlp::wrap_list(batch));
+        p2p_->send(peer, MessageType::kPooledTransactions, pooled_transactions(batch));
         batch.clear();
+        batch_bytes = 0;
     };
     for (const auto* list : {&content.pending, &content.queued}) {
         for (const PooledTransaction& p : *list) {
-            const core::Bytes raw = p.txn.encode();
+            core::Bytes raw = p.txn.encode();
             if (bytes + raw.size() > kMaxPoolSyncBytes) break;
-            if (batch.size() + raw.size() > kPoolSyncBatchBytes) flush();
-            rlp::encode(batch, raw);
+            if (batch_bytes + raw.size() > kPoolSyncBatchBytes) flush();
+            batch_bytes += raw.size();
             bytes += raw.size();
+            batch.push_back(std::move(raw));
             ++sent;
         }
     }

@@ -113,6 +113,7 @@ class MemoryNetwork {
 
     std::vector<p2p::PeerId> ids;
     std::vector<Endpoint*> attached;
+    std::map<p2p::MessageType, std::size_t> posted;  ///< messages sent, by type
     /// (validator, height, round, type) -> every block hash it signed a vote for there.
     std::map<std::tuple<core::Address, std::uint64_t, std::uint32_t, std::uint8_t>, std::set<core::Hash>> votes;
 
@@ -125,6 +126,7 @@ class MemoryNetwork {
         return 0;
     }
     void post(std::size_t to, const p2p::PeerId& from, p2p::MessageType type, core::ByteView payload) {
+        ++posted[type];
         if (type == p2p::MessageType::kVote) {
             if (auto v = consensus::Vote::decode(payload)) {
                 votes[{v->validator, v->height, v->round, static_cast<std::uint8_t>(v->type)}].insert(v->block_hash);
@@ -283,6 +285,43 @@ TEST_F(DriverNetwork, FourValidatorsCommitTheSameBlocks) {
     for (std::size_t i = 0; i < kValidators; ++i) open(i);
     const std::size_t ticks = run_until(kHeights, kMaxTicks);
     ASSERT_LT(ticks, kMaxTicks) << "heads stuck at " << lowest_head();
+    expect_agreement(kHeights);
+}
+
+TEST_F(DriverNetwork, AClientsTransactionsReachTheOtherValidatorsInOneFrameEachAndAreCommitted) {
+    // Three transfers sent to validator 0: its next step gossips them as one batch, a frame
+    // per peer (a frame per transaction and peer cost a loaded localnet more CPU in the kernel
+    // than its sender recoveries), and every validator commits them.
+    for (std::size_t i = 0; i < kValidators; ++i) open(i);
+    std::vector<core::Hash> hashes;
+    for (std::uint64_t nonce = 0; nonce < 3; ++nonce) {
+        core::Transaction t;
+        t.chain_id = chain_.chain_id;
+        t.nonce = nonce;
+        t.max_priority_fee_per_gas = 1'000'000'000u;
+        t.max_fee_per_gas = 100'000'000'000ull;
+        t.gas_limit = 21'000;
+        t.to = keys_[1].address();
+        t.value = 1;
+        t.sign(chain_.mnemonic_keys.at(0));
+        auto pooled = nodes_[0]->submit_raw_transaction(t.encode());
+        ASSERT_TRUE(pooled) << pooled.error().message;
+        hashes.push_back(*pooled);
+    }
+    drivers_[0]->step();
+    EXPECT_EQ(network_->posted[p2p::MessageType::kPooledTransactions], kValidators - 1);
+    EXPECT_EQ(network_->posted[p2p::MessageType::kTransaction], 0u);
+    // What is queued now, delivered without the clock moving: every validator pools them.
+    while (auto to = network_->deliver_one()) drivers_[*to]->step();
+    for (std::size_t i = 1; i < kValidators; ++i) {
+        for (const core::Hash& h : hashes) {
+            EXPECT_TRUE(nodes_[i]->pending_transaction(h) || nodes_[i]->transaction(h)) << "node " << i << " lacks " << h.hex();
+        }
+    }
+    ASSERT_LT(run_until(kHeights, kMaxTicks), kMaxTicks) << "heads stuck at " << lowest_head();
+    for (std::size_t i = 0; i < kValidators; ++i) {
+        for (const core::Hash& h : hashes) EXPECT_TRUE(nodes_[i]->transaction(h)) << "node " << i << " lacks " << h.hex();
+    }
     expect_agreement(kHeights);
 }
 
