@@ -225,8 +225,7 @@ std::expected<void, CommitError> Node::commit_block(const ExecutedBlock& execute
         stats_.head_number = h.number;
         stats_.blocks_produced += 1;
         stats_.transactions_committed += executed.block.body.transactions.size();
-        recent_block_transactions_[recent_block_next_] = static_cast<std::uint32_t>(executed.block.body.transactions.size());
-        recent_block_next_ = (recent_block_next_ + 1) % recent_block_transactions_.size();
+        remember_block_transactions(executed.block.body.transactions.size());
         listeners = listeners_;
         head_moved_.notify_all();
     }

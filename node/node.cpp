@@ -63,6 +63,11 @@ std::expected<std::unique_ptr<Node>, std::string> Node::open(const HomeLayout& h
     return node;
 }
 
+void Node::remember_block_transactions(std::size_t count) {
+    recent_block_transactions_[recent_block_next_] = static_cast<std::uint32_t>(count);
+    recent_block_next_ = (recent_block_next_ + 1) % recent_block_transactions_.size();
+}
+
 void Node::load_recent_block_transactions() {
     const std::uint64_t ring = recent_block_transactions_.size();
     const std::uint64_t first = head_.number >= ring ? head_.number - ring + 1 : 1;
@@ -70,10 +75,7 @@ void Node::load_recent_block_transactions() {
         const auto hash = db_->hash_by_number(number);
         const auto raw = hash ? db_->body(*hash) : std::nullopt;
         if (!raw) continue;  // unreadable: the ring is only a bound's estimate
-        const auto body = core::decode_body(*raw);
-        if (!body) continue;
-        recent_block_transactions_[recent_block_next_] = static_cast<std::uint32_t>(body->transactions.size());
-        recent_block_next_ = (recent_block_next_ + 1) % ring;
+        if (const auto body = core::decode_body(*raw)) remember_block_transactions(body->transactions.size());
     }
 }
 

@@ -421,6 +421,8 @@ class Node {
     /// Transactions of the last committed blocks (a ring): what a block takes under load.
     std::array<std::uint32_t, 8> recent_block_transactions_{};
     std::size_t recent_block_next_ = 0;
+    /// Puts a committed block's transaction count in the ring.
+    void remember_block_transactions(std::size_t count);
     /// Fills the ring from the stored blocks up to the head (at open: a restarted node bounds
     /// its clients as before, not by an idle chain's one block).
     void load_recent_block_transactions();
