@@ -87,7 +87,7 @@ export async function createTestnet({ validators = 4, followers = 0, genesis = {
     start(i, args = []) {
       const n = nodes[i];
       assert.equal(n.child, null, `node ${i} already runs`);
-      const child = spawn(MOED, ['start', '--home', n.home, '--block-interval-ms', String(blockIntervalMs), ...extraArgs, ...args],
+      const child = spawn(MOED, ['start', '--home', n.home, ...extraArgs, ...args],
         { stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.on('data', (d) => appendFileSync(n.log, d));
       child.stderr.on('data', (d) => appendFileSync(n.log, d));
