@@ -31,6 +31,22 @@ gas_limit=${TESTNET_BLOCK_GAS_LIMIT:-30000000} interval_ms=${TESTNET_BLOCK_INTER
 echo "== $validators validators, offered $rate transfers/s for $seconds s from $accounts senders ($interval_ms ms blocks, $((gas_limit / 1000000))M gas)"
 bash "$repo/scripts/load.sh" "$rate" "$seconds" --accounts "$accounts"
 
+# What the validators sent each other, by message type, per transaction committed (all of
+# them, the senders' funding included): each transaction should cross each link once, in
+# gossip; proposals name it by its hash (decision 003, "Proposals travel compact").
+for i in $(seq 0 $((validators - 1))); do
+  curl -s --max-time 5 "http://127.0.0.1:$((TESTNET_RPC_BASE + i))/metrics" || true
+done | awk '
+  /^moe_p2p_sent_bytes_total\{/ { split($1, a, "\""); sent[a[2]] += $2; total += $2 }
+  /^moe_transactions_committed_total / { committed = $2 }
+  END {
+    if (total == 0 || committed == 0) { print "p2p bytes:             not exported by this moed"; exit }
+    printf "p2p bytes sent:        %.0f per committed transaction, all validators (", total / committed
+    n = split("pooled_transactions compact_proposal proposal proposal_transactions_request proposal_transactions vote", k, " ")
+    for (j = 1; j <= n; j++) printf "%s%s %.1f", (j > 1 ? ", " : ""), k[j], sent[k[j]] / committed
+    printf ")\n"
+  }'
+
 # The raw limit beside it, measured in the same run (issue 17): every validator recovers every
 # sender once, so the machine's cores, each recovering at bench_core's rate, bound the chain at
 # cores x rate / validators transfers a second.

@@ -164,7 +164,10 @@ std::uint16_t ConsensusDriver::p2p_port() const { return p2p_ ? p2p_->listen_por
 ConsensusStatus ConsensusDriver::status() const {
     std::lock_guard lock(status_mutex_);
     ConsensusStatus s = status_;
-    if (p2p_) s.peers = p2p_->peers();
+    if (p2p_) {
+        s.peers = p2p_->peers();
+        s.traffic = p2p_->traffic();
+    }
     return s;
 }
 
@@ -334,6 +337,7 @@ void ConsensusDriver::start_height() {
     blocks_.clear();
     signer_->start_height();
     proposal_messages_.clear();
+    awaited_proposals_.clear();
     if (!replaying_) {
         if (auto r = wal_->rewrite({{WalRecordType::kHeight, numbers({height})}}); !r) {
             halt("cannot write the WAL: " + r.error());
@@ -398,8 +402,9 @@ void ConsensusDriver::replay_wal() {
                     recorded_valid = (*parts)[1][0] == 1;
                 }
                 auto m = ProposalMessage::decode(body);
-                if (!m) break;
-                proposal_messages_[m->proposal.round] = core::Bytes(body.begin(), body.end());
+                auto split = split_proposal(body);
+                if (!m || !split) break;
+                proposal_messages_[m->proposal.round] = split->compact.encode();
                 const bool valid = execute_proposed(m->proposal.block_hash, m->block_rlp, m->data) && recorded_valid;
                 feed(consensus::ProposalReceived{m->proposal, valid});
                 break;
@@ -531,8 +536,10 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
     if (auto signed_before = signer_->proposal(round)) {
         // Proposed before a restart: the same proposal again, never a second block.
         auto m = ProposalMessage::decode(*signed_before);
-        if (!m) return;
-        send(MessageType::kProposal, *signed_before, std::nullopt);
+        auto split = split_proposal(*signed_before);
+        if (!m || !split) return;
+        proposal_messages_[round] = split->compact.encode();
+        send(MessageType::kCompactProposal, proposal_messages_[round], std::nullopt);
         const bool valid = execute_proposed(m->proposal.block_hash, m->block_rlp, m->data);
         feed(consensus::ProposalReceived{m->proposal, valid});
         return;
@@ -601,9 +608,13 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
         log::error("consensus", message.error().message);
         return;
     }
+    // Peers get the block's header and transaction hashes: they hold the transactions already,
+    // from gossip, or ask for the few they lack (node/compact_proposal.hpp).
+    auto split = split_proposal(*message);
+    if (!split) return halt("cannot split our own proposal: " + split.error());
     auto signed_proposal = ProposalMessage::decode(*message);
-    proposal_messages_[round] = *message;
-    send(MessageType::kProposal, *message, std::nullopt);
+    proposal_messages_[round] = split->compact.encode();
+    send(MessageType::kCompactProposal, proposal_messages_[round], std::nullopt);
     log::debug("consensus", "proposed block ", height, " round ", round, " ", hash.hex());
     feed(consensus::ProposalReceived{signed_proposal->proposal, true});
 }
@@ -788,6 +799,7 @@ void ConsensusDriver::restart_at_head() {
     blocks_.clear();
     signer_->start_height();
     proposal_messages_.clear();
+    awaited_proposals_.clear();
     future_.clear();
     timers_ = {};
     evidence_pool_.clear();

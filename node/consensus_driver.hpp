@@ -19,6 +19,7 @@
 
 #include "consensus/tendermint.hpp"
 #include "core/secp256k1.hpp"
+#include "node/compact_proposal.hpp"
 #include "node/consensus_wal.hpp"
 #include "node/node.hpp"
 #include "node/p2p/p2p.hpp"
@@ -39,6 +40,7 @@ struct ConsensusStatus {
     consensus::VoteCounts votes;
     std::optional<consensus::CommitCertificate> last_commit;
     std::vector<p2p::PeerInfo> peers;
+    p2p::Traffic traffic;  ///< bytes to and from peers by message type, since start
     std::map<core::Address, std::uint64_t> peer_heights;
     std::vector<consensus::DuplicateVoteEvidence> pending_evidence;  ///< seen, not yet in a block
     std::vector<consensus::WrongVerdictEvidence> pending_wrong_verdicts;  ///< seen, not yet in a block
@@ -192,7 +194,23 @@ class ConsensusDriver {
     [[nodiscard]] TransactionWork take_transaction_work(bool flush_gossip);
     void do_transaction_work(TransactionWork work);
     void handle_message(const PeerMessage& m);
+    /// A full proposal (an older peer's, or a test's): split and handled as a compact one
+    /// whose transactions are all at hand.
     void on_proposal_message(const p2p::PeerId& peer, core::ByteView payload);
+    /// A compact proposal (node/compact_proposal.hpp): its transactions from the pool, the
+    /// ones it lacks asked of the peer that sent it.
+    void on_compact_proposal(const p2p::PeerId& peer, core::ByteView payload);
+    void on_transactions_request(const p2p::PeerId& peer, core::ByteView payload);
+    void on_proposal_transactions(const p2p::PeerId& peer, core::ByteView payload);
+    /// Whether a proposal is for the height being decided, new, and signed by its round's
+    /// proposer; one of a next height is kept for then, a bad signature disconnects `peer`.
+    [[nodiscard]] bool proposal_due(const p2p::PeerId& peer, p2p::MessageType type, core::ByteView payload,
+                                    const consensus::Proposal& proposal);
+    /// A proposal whose transactions are all here: its block assembled and executed, logged,
+    /// passed on compact, and fed to the machine.
+    void accept_proposal(const p2p::PeerId& peer, const CompactProposal& compact, const std::vector<core::Bytes>& transactions);
+    /// Asks `peer` for the transactions of an awaited proposal still missing.
+    void ask_for_transactions(const p2p::PeerId& peer, std::uint32_t round);
     void on_vote_message(const p2p::PeerId& peer, core::ByteView payload);
     void on_evidence_message(const p2p::PeerId& peer, core::ByteView payload);
     void on_status_message(const p2p::PeerId& peer, core::ByteView payload);
@@ -258,7 +276,15 @@ class ConsensusDriver {
     std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
     std::map<core::Hash, ProposedBlock> blocks_;                    ///< of the current height, by hash
     std::optional<Signer> signer_;  ///< this validator's votes and proposals of this height (after the WAL opens)
-    std::map<std::uint32_t, core::Bytes> proposal_messages_;       ///< round -> a proposal message seen
+    std::map<std::uint32_t, core::Bytes> proposal_messages_;       ///< round -> the compact proposal accepted there
+    /// A compact proposal waiting for transactions this node's pool lacks.
+    struct AwaitedProposal {
+        CompactProposal compact;
+        std::vector<core::Bytes> transactions;  ///< in block order; empty where still missing
+        std::size_t missing = 0;
+        std::chrono::steady_clock::time_point asked;
+    };
+    std::map<std::uint32_t, AwaitedProposal> awaited_proposals_;   ///< by round
     std::deque<PeerMessage> future_;                               ///< messages of the next heights
     std::map<core::Hash, consensus::WrongVerdictEvidence> wrong_verdict_pool_;  ///< by evidence hash
     std::vector<consensus::Vote> unchecked_precommits_;            ///< of the height being decided

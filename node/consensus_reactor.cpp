@@ -23,6 +23,11 @@ constexpr auto kSyncRequestTimeout = std::chrono::milliseconds(5000);
 // in all (a burst well inside its 8 MiB/s byte bucket).
 constexpr std::size_t kPoolSyncBatchBytes = 512 * 1024;
 constexpr std::size_t kMaxPoolSyncBytes = 4 * 1024 * 1024;
+// A compact proposal's sender that has not sent the transactions asked for by then is passed
+// over for the next sender of the same proposal (the proposer's rebroadcast, another relay).
+constexpr auto kTransactionsRequestTimeout = std::chrono::milliseconds(500);
+// Rounds of the height whose proposals may wait for transactions at once.
+constexpr std::size_t kMaxAwaitedProposals = 4;
 
 }  // namespace
 
@@ -56,6 +61,9 @@ void ConsensusDriver::send_pool(const p2p::PeerId& peer) {
 void ConsensusDriver::handle_message(const PeerMessage& m) {
     switch (m.type) {
         case MessageType::kProposal: on_proposal_message(m.peer, m.payload); break;
+        case MessageType::kCompactProposal: on_compact_proposal(m.peer, m.payload); break;
+        case MessageType::kProposalTransactionsRequest: on_transactions_request(m.peer, m.payload); break;
+        case MessageType::kProposalTransactions: on_proposal_transactions(m.peer, m.payload); break;
         case MessageType::kVote: on_vote_message(m.peer, m.payload); break;
         case MessageType::kEvidence: on_evidence_message(m.peer, m.payload); break;
         case MessageType::kStatus: on_status_message(m.peer, m.payload); break;
@@ -67,36 +75,149 @@ void ConsensusDriver::handle_message(const PeerMessage& m) {
     }
 }
 
-void ConsensusDriver::on_proposal_message(const p2p::PeerId& peer, core::ByteView payload) {
-    auto m = ProposalMessage::decode(payload);
-    if (!m) {
-        if (p2p_) p2p_->disconnect(peer, m.error());
-        return;
-    }
+bool ConsensusDriver::proposal_due(const p2p::PeerId& peer, MessageType type, core::ByteView payload,
+                                   const consensus::Proposal& proposal) {
     const std::uint64_t height = machine_.height();
-    if (m->proposal.height > height) {
-        if (m->proposal.height <= height + 2 && future_.size() < kMaxFutureMessages) {
-            future_.push_back({peer, MessageType::kProposal, core::Bytes(payload.begin(), payload.end())});
+    if (proposal.height > height) {
+        if (proposal.height <= height + 2 && future_.size() < kMaxFutureMessages) {
+            future_.push_back({peer, type, core::Bytes(payload.begin(), payload.end())});
             // With instant blocks the proposer may start a height before this node has pooled
             // anything: its proposal of the next height ends the wait here too.
-            if (options_.instant_blocks && waiting_for_start_ && m->proposal.height == node_.head().number + 1) start_height();
+            if (options_.instant_blocks && waiting_for_start_ && proposal.height == node_.head().number + 1) start_height();
         }
-        return;
+        return false;
     }
-    if (m->proposal.height < height || waiting_for_start_) return;
-    if (proposal_messages_.contains(m->proposal.round)) return;
+    if (proposal.height < height || waiting_for_start_) return false;
+    if (proposal_messages_.contains(proposal.round)) return false;
     const consensus::ValidatorSet* set = machine_.validators();
-    if (!set) return;
-    if (auto v = consensus::verify_proposal(m->proposal, set->advanced(m->proposal.round), node_.chain().chain_id); !v) {
+    if (!set) return false;
+    if (auto v = consensus::verify_proposal(proposal, set->advanced(proposal.round), node_.chain().chain_id); !v) {
         if (p2p_) p2p_->disconnect(peer, "proposal with a bad signature or from the wrong proposer");
+        return false;
+    }
+    return true;
+}
+
+void ConsensusDriver::on_proposal_message(const p2p::PeerId& peer, core::ByteView payload) {
+    auto split = split_proposal(payload);
+    if (!split) {
+        if (p2p_) p2p_->disconnect(peer, split.error());
         return;
     }
-    const bool valid = execute_proposed(m->proposal.block_hash, m->block_rlp, m->data);
-    core::Bytes record = list_of({payload, core::Bytes{static_cast<std::uint8_t>(valid ? 1 : 0)}});
+    if (!proposal_due(peer, MessageType::kProposal, payload, split->compact.proposal)) return;
+    accept_proposal(peer, split->compact, split->transactions);
+}
+
+void ConsensusDriver::on_compact_proposal(const p2p::PeerId& peer, core::ByteView payload) {
+    auto compact = CompactProposal::decode(payload);
+    if (!compact) {
+        if (p2p_) p2p_->disconnect(peer, compact.error());
+        return;
+    }
+    if (!proposal_due(peer, MessageType::kCompactProposal, payload, compact->proposal)) return;
+    const std::uint32_t round = compact->proposal.round;
+    if (auto it = awaited_proposals_.find(round); it != awaited_proposals_.end()) {
+        // Asked for its transactions already: another sender's copy is asked only when the
+        // first has not answered in time (it went away, or it named transactions it cannot give).
+        if (now() - it->second.asked < kTransactionsRequestTimeout) return;
+        awaited_proposals_.erase(it);
+    }
+    if (awaited_proposals_.size() >= kMaxAwaitedProposals) return;
+    AwaitedProposal awaited{std::move(*compact), {}, 0, {}};
+    awaited.transactions = node_.pooled_raw_transactions(awaited.compact.transaction_hashes);
+    for (const core::Bytes& raw : awaited.transactions) awaited.missing += raw.empty() ? 1 : 0;
+    if (awaited.missing == 0) return accept_proposal(peer, awaited.compact, awaited.transactions);
+    awaited_proposals_[round] = std::move(awaited);
+    ask_for_transactions(peer, round);
+}
+
+void ConsensusDriver::ask_for_transactions(const p2p::PeerId& peer, std::uint32_t round) {
+    AwaitedProposal& awaited = awaited_proposals_.at(round);
+    std::vector<std::uint32_t> indices;
+    indices.reserve(awaited.missing);
+    for (std::size_t i = 0; i < awaited.transactions.size(); ++i) {
+        if (awaited.transactions[i].empty()) indices.push_back(static_cast<std::uint32_t>(i));
+    }
+    awaited.asked = now();
+    log::debug("consensus", "asking ", peer.hex(), " for ", indices.size(), " of ", awaited.transactions.size(),
+               " transactions of proposal ", awaited.compact.proposal.height, "/", round);
+    if (p2p_) p2p_->send(peer, MessageType::kProposalTransactionsRequest, transactions_request(awaited.compact.proposal.block_hash, indices));
+}
+
+void ConsensusDriver::on_transactions_request(const p2p::PeerId& peer, core::ByteView payload) {
+    auto request = decode_transactions_request(payload);
+    if (!request) {
+        if (p2p_) p2p_->disconnect(peer, request.error());
+        return;
+    }
+    // Only a block this node holds (it accepted or made the proposal it passed on); one of
+    // another height, or one it waits for itself, is not answered.
+    auto it = blocks_.find(request->block_hash);
+    if (it == blocks_.end()) return;
+    auto transactions = block_transactions(it->second.block_rlp);
+    if (!transactions) return;
+    if (request->indices.back() >= transactions->size()) {
+        if (p2p_) p2p_->disconnect(peer, "asked for transactions the block does not have");
+        return;
+    }
+    std::vector<core::Bytes> answer;
+    answer.reserve(request->indices.size());
+    for (std::uint32_t i : request->indices) answer.push_back(std::move((*transactions)[i]));
+    if (p2p_) p2p_->send(peer, MessageType::kProposalTransactions, proposal_transactions(request->block_hash, answer));
+}
+
+void ConsensusDriver::on_proposal_transactions(const p2p::PeerId& peer, core::ByteView payload) {
+    auto answer = decode_proposal_transactions(payload);
+    if (!answer) {
+        if (p2p_) p2p_->disconnect(peer, answer.error());
+        return;
+    }
+    auto it = std::find_if(awaited_proposals_.begin(), awaited_proposals_.end(),
+                           [&](const auto& a) { return a.second.compact.proposal.block_hash == answer->block_hash; });
+    if (it == awaited_proposals_.end()) return;  // a late answer: the proposal was completed or its height is over
+    AwaitedProposal& awaited = it->second;
+    if (answer->raw.size() != awaited.missing) {
+        if (p2p_) p2p_->disconnect(peer, "answered with another number of transactions than asked for");
+        return;
+    }
+    // Each must be the one the proposal names: its hash is the Keccak of its bytes.
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < awaited.transactions.size(); ++i) {
+        if (!awaited.transactions[i].empty()) continue;
+        if (core::keccak256(answer->raw[next]) != awaited.compact.transaction_hashes[i]) {
+            if (p2p_) p2p_->disconnect(peer, "answered with transactions not asked for");
+            return;
+        }
+        ++next;
+    }
+    next = 0;
+    for (core::Bytes& t : awaited.transactions) {
+        if (t.empty()) t = std::move(answer->raw[next++]);
+    }
+    AwaitedProposal done = std::move(awaited);
+    awaited_proposals_.erase(it);
+    accept_proposal(peer, done.compact, done.transactions);
+}
+
+void ConsensusDriver::accept_proposal(const p2p::PeerId& peer, const CompactProposal& compact,
+                                      const std::vector<core::Bytes>& transactions) {
+    const std::uint32_t round = compact.proposal.round;
+    awaited_proposals_.erase(round);
+    // Whoever passed it on vouches for the body: the proposer signed the block hash alone, so
+    // transactions that miss the header's root are the sender's fault, and are not taken as
+    // the block (which would mark the proposer's real block invalid here for the height).
+    auto block_rlp = assemble_block(compact, transactions);
+    if (!block_rlp) {
+        if (p2p_) p2p_->disconnect(peer, "proposal: " + block_rlp.error());
+        return;
+    }
+    const bool valid = execute_proposed(compact.proposal.block_hash, *block_rlp, compact.data);
+    core::Bytes record = list_of({full_message(compact, *block_rlp), core::Bytes{static_cast<std::uint8_t>(valid ? 1 : 0)}});
     if (!log_wal(WalRecordType::kProposal, std::move(record))) return;
-    proposal_messages_[m->proposal.round] = core::Bytes(payload.begin(), payload.end());
-    send(MessageType::kProposal, payload, peer);
-    feed(consensus::ProposalReceived{m->proposal, valid});
+    core::Bytes compact_payload = compact.encode();
+    send(MessageType::kCompactProposal, compact_payload, peer);
+    proposal_messages_[round] = std::move(compact_payload);
+    feed(consensus::ProposalReceived{compact.proposal, valid});
 }
 
 void ConsensusDriver::on_vote_message(const p2p::PeerId& peer, core::ByteView payload) {
@@ -267,7 +388,7 @@ void ConsensusDriver::rebroadcast() {
     if (!p2p_) return;
     for (const auto& [key, vote] : signer_->votes()) p2p_->broadcast(MessageType::kVote, vote.encode());
     if (auto it = proposal_messages_.find(machine_.round()); it != proposal_messages_.end()) {
-        p2p_->broadcast(MessageType::kProposal, it->second);
+        p2p_->broadcast(MessageType::kCompactProposal, it->second);
     }
     for (const auto& [id, e] : evidence_pool_) p2p_->broadcast(MessageType::kEvidence, e.encode());
     for (const auto& [id, e] : wrong_verdict_pool_) p2p_->broadcast(MessageType::kEvidence, e.encode());

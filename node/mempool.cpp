@@ -209,9 +209,15 @@ std::optional<std::uint64_t> Mempool::arrival_ms(const core::Hash& hash) const {
 }
 
 std::optional<PooledTransaction> Mempool::get(const core::Hash& hash) const {
+    const PooledTransaction* p = find(hash);
+    if (!p) return std::nullopt;
+    return *p;
+}
+
+const PooledTransaction* Mempool::find(const core::Hash& hash) const {
     auto it = by_hash_.find(hash);
-    if (it == by_hash_.end()) return std::nullopt;
-    return by_sender_.at(it->second.first).at(it->second.second);
+    if (it == by_hash_.end()) return nullptr;
+    return &by_sender_.at(it->second.first).at(it->second.second);
 }
 
 bool Mempool::involves(const core::Address& account) const {

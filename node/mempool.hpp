@@ -76,6 +76,8 @@ class Mempool {
     void remove(const core::Hash& hash);
 
     [[nodiscard]] std::optional<PooledTransaction> get(const core::Hash& hash) const;
+    /// The pooled transaction `hash`, without copying it; valid until the pool changes.
+    [[nodiscard]] const PooledTransaction* find(const core::Hash& hash) const;
     /// The sender admission recovered from the signature of the pooled transaction `hash`
     /// (checked as core::validate_static checks it); none when it is not pooled or was
     /// pooled impersonated (its sender is not its signature's).

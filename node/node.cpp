@@ -215,6 +215,15 @@ std::optional<PooledTransaction> Node::pending_transaction(const core::Hash& txn
     return mempool_.get(txn_hash);
 }
 
+std::vector<core::Bytes> Node::pooled_raw_transactions(std::span<const core::Hash> hashes) const {
+    std::vector<core::Bytes> out(hashes.size());
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+        if (const PooledTransaction* p = mempool_.find(hashes[i])) out[i] = p->txn.encode();
+    }
+    return out;
+}
+
 void Node::wait_until_unpooled(const core::Hash& txn_hash, std::chrono::milliseconds timeout) const {
     std::unique_lock lock(mutex_);
     head_moved_.wait_for(lock, timeout, [&] { return !mempool_.contains(txn_hash); });

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -210,6 +211,9 @@ class Node {
     [[nodiscard]] std::optional<IncludedTransaction> transaction(const core::Hash& txn_hash) const;
     /// A transaction still in the mempool.
     [[nodiscard]] std::optional<PooledTransaction> pending_transaction(const core::Hash& txn_hash) const;
+    /// The raw encodings of pooled transactions, in the order of `hashes`; empty where one is
+    /// not pooled (a compact proposal's block taken from the pool, node/compact_proposal.hpp).
+    [[nodiscard]] std::vector<core::Bytes> pooled_raw_transactions(std::span<const core::Hash> hashes) const;
     /// Waits until a pooled transaction leaves the pool (its block is committed, or it is
     /// dropped), at most `timeout`; returns at once when it is not pooled. An instant-blocks
     /// node answers a receipt asked for a moment after the send this way (decision 007).

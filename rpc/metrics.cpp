@@ -77,6 +77,14 @@ std::string render_metrics(const node::Node& node, const node::ConsensusStatus& 
     out.single("moe_p2p_peers", "gauge", "Connected peers.", consensus.peers.size());
     out.single("moe_p2p_persistent_peers", "gauge", "Peers configured in persistent_peers.",
                consensus.persistent_peers);
+    out.family("moe_p2p_sent_bytes_total", "counter", "Bytes queued for peers since start, framing included, by message type.");
+    for (std::size_t k = 0; k < node::p2p::kTrafficKinds; ++k) {
+        out.sample("moe_p2p_sent_bytes_total", consensus.traffic.sent_bytes[k], label("type", node::p2p::traffic_name(k)));
+    }
+    out.family("moe_p2p_received_bytes_total", "counter", "Bytes read from peers since start, framing included, by message type.");
+    for (std::size_t k = 0; k < node::p2p::kTrafficKinds; ++k) {
+        out.sample("moe_p2p_received_bytes_total", consensus.traffic.received_bytes[k], label("type", node::p2p::traffic_name(k)));
+    }
 
     out.single("moe_mempool_transactions", "gauge", "Transactions waiting in the mempool.", s.mempool_transactions);
     out.single("moe_mempool_capacity_transactions", "gauge", "The mempool's limit on transactions (mempool_max_transactions).",

@@ -73,8 +73,33 @@ std::expected<DialSlot, std::string> parse_peer(const std::string& text) {
 
 bool is_message_type(std::uint8_t type) noexcept {
     return type >= static_cast<std::uint8_t>(MessageType::kTransaction) &&
-           type <= static_cast<std::uint8_t>(MessageType::kPooledTransactions);
+           type <= static_cast<std::uint8_t>(MessageType::kProposalTransactions);
 }
+
+std::string_view traffic_name(std::size_t kind) noexcept {
+    switch (kind) {
+        case 1: return "transaction";
+        case 2: return "proposal";
+        case 3: return "block_part";
+        case 4: return "vote";
+        case 5: return "evidence";
+        case 6: return "status";
+        case 7: return "block_request";
+        case 8: return "block_response";
+        case 9: return "pooled_transactions";
+        case 10: return "compact_proposal";
+        case 11: return "proposal_transactions_request";
+        case 12: return "proposal_transactions";
+        default: return "p2p";
+    }
+}
+
+namespace {
+
+/// The traffic kind of a frame's type byte.
+std::size_t traffic_kind(std::uint8_t type) noexcept { return is_message_type(type) ? type : 0; }
+
+}  // namespace
 
 class Session;
 
@@ -104,6 +129,8 @@ struct P2p::Impl {
     // unpredictable and none repeats, with one read of the kernel's random source.
     core::Hash challenge_secret;
     std::atomic<std::uint64_t> challenges{0};
+    // Traffic by kind (io thread writes, anyone reads): queued for a peer, read from one.
+    std::array<std::atomic<std::uint64_t>, kTrafficKinds> sent_bytes{}, received_bytes{};
 
     Impl(P2pConfig c, MessageHandler m, PeerHandler p)
         : config(std::move(c)), on_message(std::move(m)), on_peer(std::move(p)) {
@@ -203,6 +230,7 @@ class Session : public std::enable_shared_from_this<Session> {
         if (queued_bytes_ > impl_.config.max_send_queue_bytes)
             return close("send queue over " + std::to_string(impl_.config.max_send_queue_bytes) + " bytes (slow reader)",
                          log::Level::kWarn);
+        impl_.sent_bytes[traffic_kind((*frame)[wire::kLengthBytes])].fetch_add(frame->size(), std::memory_order_relaxed);
         queue_.push_back(frame);
         if (!writing_) write_next();
     }
@@ -288,6 +316,7 @@ class Session : public std::enable_shared_from_this<Session> {
         bytes_in_ += wire::kLengthBytes + body_.size();
         last_received_ = Clock::now();
         const std::uint8_t type = body_[0];
+        impl_.received_bytes[traffic_kind(type)].fetch_add(wire::kLengthBytes + body_.size(), std::memory_order_relaxed);
         const core::ByteView payload(body_.data() + 1, body_.size() - 1);
         if (established_)
             on_frame(type, payload);
@@ -681,6 +710,15 @@ std::vector<PeerInfo> P2p::peers() const {
     for (const auto& [id, s] : impl_->peers)
         out.push_back(PeerInfo{id, s->remote(), s->outbound(), s->bytes_in(), s->bytes_out()});
     return out;
+}
+
+Traffic P2p::traffic() const {
+    Traffic t;
+    for (std::size_t k = 0; k < kTrafficKinds; ++k) {
+        t.sent_bytes[k] = impl_->sent_bytes[k].load(std::memory_order_relaxed);
+        t.received_bytes[k] = impl_->received_bytes[k].load(std::memory_order_relaxed);
+    }
+    return t;
 }
 
 }  // namespace moe::node::p2p

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <expected>
@@ -34,10 +35,24 @@ enum class MessageType : std::uint8_t {
     kBlockRequest = 7,
     kBlockResponse = 8,
     kPooledTransactions = 9,  ///< a batch of pooled transactions: the node's gossip, and its pool sent to a peer that just connected
+    kCompactProposal = 10,          ///< a proposal with its block's transaction hashes (node/compact_proposal.hpp)
+    kProposalTransactionsRequest = 11,  ///< the transactions of a proposed block the sender lacks, by index
+    kProposalTransactions = 12,     ///< the answer: those transactions
 };
 
 /// Whether `type` is one of the MessageType values (anything else from a peer disconnects it).
 [[nodiscard]] bool is_message_type(std::uint8_t type) noexcept;
+
+/// Frames of each message type: index is the type, 0 the P2P layer's own (handshake, ping).
+inline constexpr std::size_t kTrafficKinds = static_cast<std::size_t>(MessageType::kProposalTransactions) + 1;
+/// The metric label of traffic kind `kind` ("proposal", "compact_proposal", ...; "p2p" for 0).
+[[nodiscard]] std::string_view traffic_name(std::size_t kind) noexcept;
+
+/// Bytes sent and received since start, framing included, by kind (all peers, also gone ones).
+struct Traffic {
+    std::array<std::uint64_t, kTrafficKinds> sent_bytes{};
+    std::array<std::uint64_t, kTrafficKinds> received_bytes{};
+};
 
 /// Where to listen, who we are and what we tolerate from a peer.
 struct P2pConfig {
@@ -90,6 +105,7 @@ class Network {
     virtual bool gossip(MessageType type, core::ByteView payload, std::optional<PeerId> from) = 0;
     virtual void disconnect(const PeerId& peer, std::string_view reason) = 0;
     [[nodiscard]] virtual std::vector<PeerInfo> peers() const = 0;
+    [[nodiscard]] virtual Traffic traffic() const { return {}; }
 };
 
 /// The P2P service: one io_context on one thread of its own. Every public method but the
@@ -124,6 +140,7 @@ class P2p final : public Network {
     void disconnect(const PeerId& peer, std::string_view reason) override;
     /// The connected peers.
     [[nodiscard]] std::vector<PeerInfo> peers() const override;
+    [[nodiscard]] Traffic traffic() const override;
 
     struct Impl;
 

@@ -52,6 +52,8 @@ zero moe_consensus_height_seconds_count
 zero 'moe_consensus_height_seconds_bucket{le="+Inf"}'
 zero moe_consensus_halted
 zero moe_p2p_peers
+zero 'moe_p2p_sent_bytes_total{type="compact_proposal"}'
+zero 'moe_p2p_received_bytes_total{type="vote"}'
 zero moe_mempool_transactions
 zero 'moe_mempool_refused_total{reason="full"}'
 zero 'moe_mempool_refused_total{reason="invalid"}'
@@ -88,4 +90,8 @@ grep -qxF 'moe_rpc_requests_total{class="unknown"} 1' <<<"$metrics" || fail "the
 grep -qxF 'moe_p2p_peers 1' <<<"$metrics" || fail "moe_p2p_peers is not 1"
 height=$(sed -n 's/^moe_block_height //p' <<<"$metrics")
 (( height > 0 )) || fail "moe_block_height is $height"
+# Proposals travel compact (the block's transaction hashes), never as whole blocks.
+compact=$(sed -n 's/^moe_p2p_sent_bytes_total{type="compact_proposal"} //p' <<<"$metrics")
+full=$(sed -n 's/^moe_p2p_sent_bytes_total{type="proposal"} //p' <<<"$metrics")
+(( compact > 0 && full == 0 )) || fail "proposal bytes sent: compact $compact, full $full"
 echo "ok: live 200, ready 503 alone and 200 with its peer at block $height; every series present at zero from start-up"

@@ -25,6 +25,13 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kValidators = 4;
 
+/// What a slow link for proposals delays: a proposal in either form, and the transactions a
+/// receiver asks for to complete a compact one.
+bool is_proposal(p2p::MessageType type) {
+    return type == p2p::MessageType::kProposal || type == p2p::MessageType::kCompactProposal ||
+           type == p2p::MessageType::kProposalTransactionsRequest || type == p2p::MessageType::kProposalTransactions;
+}
+
 /// The peers of the test: FIFO delivery in one queue, gossip deduplicated per endpoint as P2p
 /// does, and every vote anyone sends kept for the double-signing check.
 class MemoryNetwork {
@@ -110,10 +117,13 @@ class MemoryNetwork {
 
     /// A slow link: proposals to node `to` arrive `delay` late.
     void delay_proposals_to(std::size_t to, Clock::duration delay) { proposal_delay_[to] = delay; }
+    /// A lossy link: messages of `type` to node `to` are lost.
+    void drop_to(std::size_t to, p2p::MessageType type) { dropped_.insert({to, type}); }
 
     std::vector<p2p::PeerId> ids;
     std::vector<Endpoint*> attached;
     std::map<p2p::MessageType, std::size_t> posted;  ///< messages sent, by type
+    std::map<p2p::MessageType, std::size_t> posted_bytes;  ///< their payload bytes, by type
     /// (validator, height, round, type) -> every block hash it signed a vote for there.
     std::map<std::tuple<core::Address, std::uint64_t, std::uint32_t, std::uint8_t>, std::set<core::Hash>> votes;
 
@@ -127,17 +137,20 @@ class MemoryNetwork {
     }
     void post(std::size_t to, const p2p::PeerId& from, p2p::MessageType type, core::ByteView payload) {
         ++posted[type];
+        posted_bytes[type] += payload.size();
+        if (dropped_.contains({to, type})) return;
         if (type == p2p::MessageType::kVote) {
             if (auto v = consensus::Vote::decode(payload)) {
                 votes[{v->validator, v->height, v->round, static_cast<std::uint8_t>(v->type)}].insert(v->block_hash);
             }
         }
         Clock::time_point due = now_;
-        if (auto d = proposal_delay_.find(to); d != proposal_delay_.end() && type == p2p::MessageType::kProposal) due += d->second;
+        if (auto d = proposal_delay_.find(to); d != proposal_delay_.end() && is_proposal(type)) due += d->second;
         queue_.push_back({to, from, type, core::Bytes(payload.begin(), payload.end()), due});
     }
     const Clock::time_point& now_;
     std::map<std::size_t, Clock::duration> proposal_delay_;
+    std::set<std::pair<std::size_t, p2p::MessageType>> dropped_;
     std::deque<Envelope> queue_;
 };
 
@@ -288,6 +301,20 @@ TEST_F(DriverNetwork, FourValidatorsCommitTheSameBlocks) {
     expect_agreement(kHeights);
 }
 
+/// A signed transfer of 1 wei from the first funded account to `to`.
+core::Transaction funded_transfer(const chain::ChainConfig& chain, std::uint64_t nonce, const core::Address& to) {
+    core::Transaction t;
+    t.chain_id = chain.chain_id;
+    t.nonce = nonce;
+    t.max_priority_fee_per_gas = 1'000'000'000u;
+    t.max_fee_per_gas = 100'000'000'000ull;
+    t.gas_limit = 21'000;
+    t.to = to;
+    t.value = 1;
+    t.sign(chain.mnemonic_keys.at(0));
+    return t;
+}
+
 TEST_F(DriverNetwork, AClientsTransactionsReachTheOtherValidatorsInOneFrameEachAndAreCommitted) {
     // Three transfers sent to validator 0: its next step gossips them as one batch, a frame
     // per peer (a frame per transaction and peer cost a loaded localnet more CPU in the kernel
@@ -295,16 +322,7 @@ TEST_F(DriverNetwork, AClientsTransactionsReachTheOtherValidatorsInOneFrameEachA
     for (std::size_t i = 0; i < kValidators; ++i) open(i);
     std::vector<core::Hash> hashes;
     for (std::uint64_t nonce = 0; nonce < 3; ++nonce) {
-        core::Transaction t;
-        t.chain_id = chain_.chain_id;
-        t.nonce = nonce;
-        t.max_priority_fee_per_gas = 1'000'000'000u;
-        t.max_fee_per_gas = 100'000'000'000ull;
-        t.gas_limit = 21'000;
-        t.to = keys_[1].address();
-        t.value = 1;
-        t.sign(chain_.mnemonic_keys.at(0));
-        auto pooled = nodes_[0]->submit_raw_transaction(t.encode());
+        auto pooled = nodes_[0]->submit_raw_transaction(funded_transfer(chain_, nonce, keys_[1].address()).encode());
         ASSERT_TRUE(pooled) << pooled.error().message;
         hashes.push_back(*pooled);
     }
@@ -323,6 +341,38 @@ TEST_F(DriverNetwork, AClientsTransactionsReachTheOtherValidatorsInOneFrameEachA
         for (const core::Hash& h : hashes) EXPECT_TRUE(nodes_[i]->transaction(h)) << "node " << i << " lacks " << h.hex();
     }
     expect_agreement(kHeights);
+    // The transfers crossed each link once: proposals named them by hash, and every validator
+    // took them from its pool (none asked for one).
+    EXPECT_EQ(network_->posted[p2p::MessageType::kProposal], 0u);
+    EXPECT_GT(network_->posted[p2p::MessageType::kCompactProposal], 0u);
+    EXPECT_EQ(network_->posted[p2p::MessageType::kProposalTransactionsRequest], 0u);
+}
+
+TEST_F(DriverNetwork, AValidatorWhosePoolLacksABlocksTransactionsAsksForThemAndCommitsIt) {
+    // Validator 3 never hears the gossip of validator 0's transfers: the proposals that carry
+    // them name transactions its pool does not hold. It asks the peer that passed each proposal
+    // on for those, checks them against the header, and commits the same blocks as the others.
+    constexpr std::size_t kDeaf = 3;
+    network_->drop_to(kDeaf, p2p::MessageType::kPooledTransactions);
+    for (std::size_t i = 0; i < kValidators; ++i) open(i);
+    std::vector<core::Hash> hashes;
+    for (std::uint64_t nonce = 0; nonce < 5; ++nonce) {
+        auto pooled = nodes_[0]->submit_raw_transaction(funded_transfer(chain_, nonce, keys_[1].address()).encode());
+        ASSERT_TRUE(pooled) << pooled.error().message;
+        hashes.push_back(*pooled);
+    }
+    drivers_[0]->step();
+    while (auto to = network_->deliver_one()) drivers_[*to]->step();
+    for (const core::Hash& h : hashes) ASSERT_FALSE(nodes_[kDeaf]->pending_transaction(h)) << "the gossip reached it";
+    ASSERT_LT(run_until(kHeights, kMaxTicks), kMaxTicks) << "heads stuck at " << lowest_head();
+    for (std::size_t i = 0; i < kValidators; ++i) {
+        for (const core::Hash& h : hashes) EXPECT_TRUE(nodes_[i]->transaction(h)) << "node " << i << " lacks " << h.hex();
+    }
+    expect_agreement(kHeights);
+    EXPECT_GE(network_->posted[p2p::MessageType::kProposalTransactionsRequest], 1u);
+    EXPECT_EQ(network_->posted[p2p::MessageType::kProposalTransactions],
+              network_->posted[p2p::MessageType::kProposalTransactionsRequest]);
+    EXPECT_EQ(network_->posted[p2p::MessageType::kProposal], 0u);
 }
 
 /// The proposer of height 2 crashes (its driver and database closed, reopened from the WAL and
