@@ -216,14 +216,12 @@ ConsensusDriver::TransactionWork ConsensusDriver::take_transaction_work(bool flu
 void ConsensusDriver::do_transaction_work(TransactionWork work) {
     if (!work.gossip.empty() && p2p_) p2p_->gossip(MessageType::kPooledTransactions, pooled_transactions(work.gossip), std::nullopt);
     for (const p2p::PeerId& peer : work.pool_sync) send_pool(peer);
-    for (const PeerMessage& m : work.received) {
-        // A transaction's hash is the Keccak of its bytes: one that is pooled already (another
-        // peer's copy) costs a hash, not a sender recovery.
-        if (node_.pending_transaction(core::keccak256(m.payload))) continue;
-        // Rejected ones (known, underpriced, ...) are simply not passed on; the node's own
-        // listener gossips what it pooled.
-        (void)node_.submit_raw_transaction(m.payload, Node::Source::kPeer);
-    }
+    // Rejected ones (known, underpriced, ...) are simply not passed on; the node's own
+    // listener gossips what it pooled.
+    std::vector<core::Bytes> raws;
+    raws.reserve(work.received.size());
+    for (PeerMessage& m : work.received) raws.push_back(std::move(m.payload));
+    if (!raws.empty()) (void)node_.submit_peer_transactions(raws);
 }
 
 void ConsensusDriver::run() {

@@ -35,6 +35,10 @@
 #include "chain/screening.hpp"
 #include "node/storage/chain_db.hpp"
 
+namespace boost::asio {
+class thread_pool;
+}
+
 namespace moe::node {
 
 /// A transaction found in a committed block, with what RPC reports about it.
@@ -274,6 +278,11 @@ class Node {
     /// what peers admitted from their clients, so every pool keeps every sender's nonces.
     [[nodiscard]] std::expected<core::Hash, SubmitError> submit_raw_transaction(core::ByteView raw,
                                                                                Source source = Source::kClient);
+    /// Peers' transactions (a gossip batch), pooled in the batch's order: each one not pooled
+    /// already is decoded and its sender recovered on the recovery threads
+    /// (NodeConfig::recovery_threads), then pooled as submit_raw_transaction(raw, kPeer) pools
+    /// it. Returns how many were pooled.
+    std::size_t submit_peer_transactions(const std::vector<core::Bytes>& raws);
     /// Pools an unsigned transaction from an impersonated `sender` (eth_sendTransaction on a
     /// devnet, decision 008): every rule of submit_raw_transaction but the signature, which is
     /// set to chain::impersonation_signature(sender); the block that includes it names its sender.
@@ -387,6 +396,12 @@ class Node {
     [[nodiscard]] std::size_t client_backlog_limit() const;
     /// submit_raw_transaction without counting its refusal.
     [[nodiscard]] std::expected<core::Hash, SubmitError> admit_raw_transaction(core::ByteView raw, Source source);
+    /// What admission checks of a raw transaction alone, without the pool or the state: its
+    /// decoding, static rules and signature (the sender recovered once, the costly part); a
+    /// client's is refused first when the pool holds client_backlog_limit(). Any thread.
+    [[nodiscard]] std::expected<PooledTransaction, SubmitError> check_raw_transaction(core::ByteView raw, Source source) const;
+    /// Counts a refused submission by its reason (metrics).
+    void count_refusal(const SubmitError& e);
     /// The pool's and screening's rules against the head state, then pooling and the listeners.
     /// A peer's gossip is not screened (`source` kPeer): the node a client sent it to screened it
     /// at admission, and every block screens what it includes (chain::BlockRun) on every node.
@@ -408,6 +423,9 @@ class Node {
     core::PrivateKey validator_;
     core::Hash genesis_hash_;
     std::unique_ptr<ChainDb> db_;
+    /// Where submit_peer_transactions recovers senders besides the calling thread (none when
+    /// recovery_threads is 1).
+    std::unique_ptr<boost::asio::thread_pool> recovery_pool_;
     mutable evm::JumpdestCache jumpdests_;
     mutable evm::StakingContract staking_;
     std::unique_ptr<chain::ChainModels> models_;

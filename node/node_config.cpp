@@ -105,6 +105,10 @@ std::expected<NodeConfig, std::string> parse_node_config(std::string_view text) 
             if (!v) return fail(v.error());
             if (*v == 0) return fail("field '" + key + "' must be at least 1");
             (key == "mempool_max_transactions" ? c.mempool_max_transactions : c.mempool_max_per_sender) = *v;
+        } else if (key == "recovery_threads") {
+            auto v = unsigned_field<std::uint32_t>(j, key.c_str(), 256);
+            if (!v) return fail(v.error());
+            c.recovery_threads = *v;
         } else if (key == "p2p_max_peers") {
             auto v = unsigned_field<std::uint32_t>(j, key.c_str(), 10'000);
             if (!v) return fail(v.error());
@@ -144,6 +148,7 @@ std::expected<void, std::string> save_node_config(const NodeConfig& c, const std
         {"instant_blocks", c.instant_blocks},
         {"mempool_max_transactions", c.mempool_max_transactions},
         {"mempool_max_per_sender", c.mempool_max_per_sender},
+        {"recovery_threads", c.recovery_threads},
         {"log_level", std::string(level_name(c.log_level))},
     };
     return write_file_atomic(file, j.dump(2) + "\n");

@@ -36,6 +36,10 @@ struct NodeConfig {
     /// and 4096: a developer's script never meets them by accident).
     std::uint32_t mempool_max_transactions = 8192;
     std::uint32_t mempool_max_per_sender = 64;
+    /// Threads that recover the senders of a peer's gossip batch, the transaction thread among
+    /// them (0: one per core). Each recovery is a secp256k1 public-key recovery, the largest
+    /// cost of admitting a transaction.
+    std::uint32_t recovery_threads = 0;
     log::Level log_level = log::Level::kInfo;
 };
 

@@ -46,6 +46,7 @@ class Admission : public ::testing::Test {
         NodeConfig config;
         config.mempool_max_transactions = pool;
         config.mempool_max_per_sender = pool;
+        config.recovery_threads = recovery_threads_;
         auto node = Node::open(HomeLayout{dir_}, config, *chain, validator_);
         ASSERT_TRUE(node) << node.error();
         node_ = std::move(*node);
@@ -82,6 +83,7 @@ class Admission : public ::testing::Test {
     }
 
     bool reject_everything_ = false;
+    std::uint32_t recovery_threads_ = 0;
     core::PrivateKey validator_ = key("admission validator");
     core::PrivateKey alice_ = key("admission alice");
     core::PrivateKey bob_ = key("admission bob");
@@ -106,6 +108,41 @@ TEST_F(Admission, ClientsAreRefusedAtThreeQuartersAndPeersFillTheRest) {
     const auto garbage = node_->submit_raw_transaction(core::Bytes{0x01, 0x02});
     ASSERT_FALSE(garbage);
     EXPECT_NE(garbage.error().message, "txpool is full");
+}
+
+TEST_F(Admission, APeersBatchIsPooledInItsOrderWhicheverThreadsRecoverItsSenders) {
+    // Four recovery threads on whatever cores this machine has: three senders' nonces in one
+    // batch, with bytes that are no transaction, a bad signature and a repeat among them. Every
+    // valid one is pooled, each refusal is counted once, and the pool holds what one thread
+    // admitting them in order would: every sender's run without a gap, ready for a block.
+    recovery_threads_ = 4;
+    open(256, 30'000'000);
+    std::vector<core::Bytes> batch;
+    std::vector<core::Hash> valid;
+    for (std::uint64_t n = 0; n < 20; ++n) {
+        for (const core::PrivateKey* k : {&alice_, &bob_, &carol_}) {
+            batch.push_back(transfer(*k, n));
+            valid.push_back(core::keccak256(batch.back()));
+        }
+    }
+    core::Bytes forged = transfer(alice_, 20);
+    forged[forged.size() - 2] ^= 0x01;  // inside s: another sender, or none
+    batch.insert(batch.begin() + 7, core::Bytes{0x02, 0xc0});
+    batch.insert(batch.begin() + 20, batch[3]);
+    batch.push_back(forged);
+    const auto before = node_->stats().refused;
+    EXPECT_EQ(node_->submit_peer_transactions(batch), valid.size());
+    for (const core::Hash& h : valid) EXPECT_TRUE(node_->pending_transaction(h)) << h.hex();
+    const auto after = node_->stats().refused;
+    EXPECT_EQ(after[static_cast<std::size_t>(Refusal::kInvalid)], before[static_cast<std::size_t>(Refusal::kInvalid)] + 1);
+    EXPECT_EQ(after[static_cast<std::size_t>(Refusal::kKnown)], before[static_cast<std::size_t>(Refusal::kKnown)])
+        << "a repeat within the batch costs a hash, not a refusal";
+    EXPECT_EQ(node_->stats().mempool_transactions, valid.size() + (node_->pending_transaction(core::keccak256(forged)) ? 1 : 0));
+    // The same batch again (another peer's copy): nothing is recovered or refused.
+    EXPECT_EQ(node_->submit_peer_transactions(batch), 0u);
+    EXPECT_EQ(node_->stats().refused[static_cast<std::size_t>(Refusal::kKnown)], before[static_cast<std::size_t>(Refusal::kKnown)]);
+    build_and_commit();
+    for (const core::Hash& h : valid) EXPECT_TRUE(node_->transaction(h)) << "not in the block: " << h.hex();
 }
 
 TEST_F(Admission, AClientsTransactionIsScreenedAndAPeersIsNot) {

@@ -70,6 +70,7 @@ TEST_F(NodeConfigTest, EmptyObjectGivesDefaults) {
     EXPECT_FALSE(loaded->instant_blocks);  // on only where a devnet home says so
     EXPECT_EQ(loaded->mempool_max_transactions, 8'192u);
     EXPECT_EQ(loaded->mempool_max_per_sender, 64u);
+    EXPECT_EQ(loaded->recovery_threads, 0u);  // one per core
 }
 
 TEST_F(NodeConfigTest, MalformedFilesGetClearErrors) {
@@ -95,6 +96,8 @@ TEST_F(NodeConfigTest, MalformedFilesGetClearErrors) {
         {R"({"persistent_peers": ["a b:1"]})", "the host may hold only"},
         {R"({"persistent_peers": [":1"]})", "is not host:port"},
         {R"({"p2p_max_peers": 0})", "at least 1"},
+        {R"({"recovery_threads": 257})", "recovery_threads"},
+        {R"({"recovery_threads": -1})", "recovery_threads"},
     };
     for (const auto& [text, expected] : cases) {
         auto loaded = load_node_config(write(text));
