@@ -214,6 +214,14 @@ std::expected<void, std::string> check_consensus_data(const TransitionContext& c
 std::expected<std::uint32_t, std::string> recompute_verdict(const ChainReader& reader, ChainModels& models, std::uint64_t head,
                                                             const consensus::Vote& precommit, const consensus::Verdict& claimed,
                                                             const TransactionLookup& find) {
+    auto scores = recompute_verdicts(reader, models, head, precommit, std::span(&claimed, 1), find);
+    if (!scores) return std::unexpected(scores.error());
+    return std::move(scores->front());
+}
+
+std::expected<std::vector<std::expected<std::uint32_t, std::string>>, std::string> recompute_verdicts(
+    const ChainReader& reader, ChainModels& models, std::uint64_t head, const consensus::Vote& precommit,
+    std::span<const consensus::Verdict> claimed, const TransactionLookup& find) {
     if (!models.screens()) return std::unexpected("this chain has no fraud model");
     const std::uint64_t h = precommit.height;
     if (h < 2 || h > head) return std::unexpected("the precommit's height is not committed");
@@ -221,14 +229,27 @@ std::expected<std::uint32_t, std::string> recompute_verdict(const ChainReader& r
     const auto parent = reader.header(h - 1);
     if (!block || !parent) return std::unexpected("no header at the precommit's height");
     if (block->hash() != precommit.block_hash) return std::unexpected("the precommit is not for the committed block");
-    auto txn = find(claimed.txn_hash);
-    if (!txn) return std::unexpected(txn.error());
+    // Rows only read the state and the statistics (BlockScreening::features records nothing),
+    // so each verdict's row is the one a state and screening of its own would give.
     evm::State state(&reader.trie_nodes(), nullptr, parent->state_root);
     BlockScreening screening(models, reader.code(), block->timestamp + 1);
-    auto row = screening.features(state, txn->txn, txn->sender);
-    if (!row) return std::unexpected(row.error());
-    if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
-    return models.expert_score(claimed.expert, *row);
+    std::vector<std::expected<std::uint32_t, std::string>> scores;
+    scores.reserve(claimed.size());
+    for (const consensus::Verdict& v : claimed) {
+        auto txn = find(v.txn_hash);
+        if (!txn) {
+            scores.push_back(std::unexpected(txn.error()));
+            continue;
+        }
+        auto row = screening.features(state, txn->txn, txn->sender);
+        if (!row) {
+            scores.push_back(std::unexpected(row.error()));
+            continue;
+        }
+        if (auto e = state.error()) return std::unexpected(std::string(evm::to_string(*e)));
+        scores.push_back(models.expert_score(v.expert, *row));
+    }
+    return scores;
 }
 
 std::expected<void, std::string> check_wrong_verdict(const TransitionContext& ctx, std::uint64_t head,

@@ -176,6 +176,12 @@ struct AppliedBlock {
                                                                           std::uint64_t head, const consensus::Vote& precommit,
                                                                           const consensus::Verdict& claimed,
                                                                           const TransactionLookup& find);
+/// recompute_verdict for several verdicts of one precommit, in their order, over one state and
+/// one account-statistics cache (every row of them reads the same state: the one after block
+/// h - 1). An error for the whole when the precommit's blocks are not there.
+[[nodiscard]] std::expected<std::vector<std::expected<std::uint32_t, std::string>>, std::string> recompute_verdicts(
+    const ChainReader& reader, ChainModels& models, std::uint64_t head, const consensus::Vote& precommit,
+    std::span<const consensus::Verdict> claimed, const TransactionLookup& find);
 
 /// Everything a block checks of a wrong-verdict evidence at `head`: its age, its signatures by a
 /// member of the set of its height, the signer in the committee of the claimed expert at that

@@ -869,6 +869,12 @@ std::expected<std::uint32_t, std::string> Node::recompute_verdict(const consensu
     return chain::recompute_verdict(stored, *models_, head().number, precommit, claimed, transaction_lookup(stored, pool));
 }
 
+std::expected<std::vector<std::expected<std::uint32_t, std::string>>, std::string> Node::recompute_verdicts(
+    const consensus::Vote& precommit, std::span<const consensus::Verdict> claimed, bool pool) const {
+    const StoredChain stored(*this);
+    return chain::recompute_verdicts(stored, *models_, head().number, precommit, claimed, transaction_lookup(stored, pool));
+}
+
 std::expected<void, std::string> Node::check_wrong_verdict(const consensus::WrongVerdictEvidence& e, bool pool) const {
     const StoredChain stored(*this);
     return chain::check_wrong_verdict(transition_context(stored), head().number, e, transaction_lookup(stored, pool));

@@ -376,6 +376,9 @@ class Node {
     [[nodiscard]] std::expected<std::uint32_t, std::string> recompute_verdict(const consensus::Vote& precommit,
                                                                               const consensus::Verdict& claimed,
                                                                               bool pool) const;
+    /// chain::recompute_verdicts: several verdicts of one precommit, in their order, on one state.
+    [[nodiscard]] std::expected<std::vector<std::expected<std::uint32_t, std::string>>, std::string> recompute_verdicts(
+        const consensus::Vote& precommit, std::span<const consensus::Verdict> claimed, bool pool) const;
     /// chain::check_wrong_verdict on this node's head (committed transactions only unless `pool`).
     [[nodiscard]] std::expected<void, std::string> check_wrong_verdict(const consensus::WrongVerdictEvidence& e,
                                                                        bool pool) const;

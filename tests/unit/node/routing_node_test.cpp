@@ -226,6 +226,24 @@ TEST_F(NodeRouting, AWrongVerdictIsRecomputedCheckedAndSlashesItsSigner) {
     auto again = node_->recompute_verdict(honest, right, true);
     ASSERT_TRUE(again) << again.error();
     EXPECT_EQ(*again, right.score);
+    // All of the precommit's verdicts at once, on one state, with one of a transaction nobody
+    // holds among them: each honest one recomputes to its score, the unknown one alone fails.
+    std::vector<consensus::Verdict> several = ext->verdicts;
+    consensus::Verdict unknown = right;
+    unknown.txn_hash = core::keccak256(core::as_bytes("no such transaction"));
+    several.insert(several.begin() + 1, unknown);
+    auto all = node_->recompute_verdicts(honest, several, true);
+    ASSERT_TRUE(all) << all.error();
+    ASSERT_EQ(all->size(), several.size());
+    for (std::size_t i = 0; i < several.size(); ++i) {
+        if (i == 1) {
+            EXPECT_FALSE((*all)[i]) << "a transaction nobody holds";
+            continue;
+        }
+        ASSERT_TRUE((*all)[i]) << i << ": " << (*all)[i].error();
+        EXPECT_EQ(*(*all)[i], several[i].score) << "expert " << several[i].expert;
+        EXPECT_EQ(*(*all)[i], *node_->recompute_verdict(honest, several[i], true)) << "expert " << several[i].expert;
+    }
 
     consensus::ConsensusData d3;
     d3.last_commit = *node_->certificate(2);
