@@ -380,6 +380,8 @@ class BlockRun {
     /// What each committee did (moe_getExperts), and the members whose silence made a
     /// transaction fail over.
     void count_expert_activity();
+    /// The last commit's answers and aggregations, read once for the block (routing on).
+    const consensus::CertificateVerdicts& last_commit_verdicts();
 
     const TransitionContext& ctx_;
     const ChainConfig& chain_;
@@ -402,6 +404,7 @@ class BlockRun {
     std::optional<BlockScreening> routed_rows_;
     std::optional<core::Bytes> gate_;
     std::map<core::Hash, std::vector<std::uint32_t>> answered_;  // per transaction, the experts with a verdict in the last commit
+    std::optional<consensus::CertificateVerdicts> last_commit_verdicts_;
     std::optional<consensus::RoutingPlan> plan_;    // building: the plan of the block so far
     std::vector<core::Hash> routed_txns_;           // block order
     std::vector<consensus::RoutingRequest> requests_;  // their rankings and failovers
@@ -455,9 +458,7 @@ std::expected<void, BlockError> BlockRun::prepare_routing() {
     if (routing_) {
         for (const auto& [key, v] : routing_->verdicts) answered_[key.first].push_back(key.second);
     } else if (committees_) {
-        for (const consensus::AggregatedVerdict& v :
-             consensus::aggregate_certificate(*data_.last_commit, *committees_, chain_.routing->quorum_bps))
-            answered_[v.txn_hash].push_back(v.expert);
+        for (const auto& [key, v] : last_commit_verdicts().aggregated) answered_[key.first].push_back(key.second);
     }
     for (auto& [hash, experts] : answered_) std::sort(experts.begin(), experts.end());
     // The fair share is counted over the transactions answered for, at most a block's worth,
@@ -678,7 +679,7 @@ std::expected<void, BlockError> BlockRun::settle_routing() {
     if (auto v = consensus::verify_routing(routed_txns_, rankings, answered, rule_, data_.routed); !v) {
         return invalid("routing: " + v.error());
     }
-    if (auto v = consensus::verify_aggregations(data_.routed, *data_.last_commit, *committees_, chain_.routing->quorum_bps); !v) {
+    if (auto v = consensus::verify_aggregations(data_.routed, last_commit_verdicts()); !v) {
         return invalid("routed verdicts: " + v.error());
     }
     count_expert_activity();
@@ -693,9 +694,16 @@ std::expected<void, BlockError> BlockRun::settle_routing() {
     return {};
 }
 
+const consensus::CertificateVerdicts& BlockRun::last_commit_verdicts() {
+    if (!last_commit_verdicts_) {
+        last_commit_verdicts_ = consensus::read_certificate(*data_.last_commit, *committees_, chain_.routing->quorum_bps);
+    }
+    return *last_commit_verdicts_;
+}
+
 void BlockRun::count_expert_activity() {
-    const auto answers = data_.routed.empty() ? decltype(consensus::collect_answers(*data_.last_commit)){}
-                                              : consensus::collect_answers(*data_.last_commit);
+    static const std::map<std::pair<core::Hash, std::uint32_t>, std::vector<consensus::Answer>> kNone;
+    const auto& answers = data_.routed.empty() ? kNone : last_commit_verdicts().answers;
     for (const consensus::AggregatedVerdict& v : data_.routed.verdicts) {
         ExpertActivity& a = out_.activity[v.expert];
         a.verdicts += 1;

@@ -197,12 +197,20 @@ std::vector<core::Address> sorted_signers(const CommitCertificate& certificate) 
 
 }  // namespace
 
+CertificateVerdicts read_certificate(const CommitCertificate& certificate, const ExpertCommittees& committees,
+                                     std::uint64_t quorum_bps) {
+    CertificateVerdicts out;
+    out.answers = collect_answers(certificate);
+    const std::vector<core::Address> present = sorted_signers(certificate);
+    for (const auto& [key, answers] : out.answers)
+        if (auto agg = aggregate(key.first, key.second, committees, answers, quorum_bps, &present)) out.aggregated.emplace(key, std::move(*agg));
+    return out;
+}
+
 std::vector<AggregatedVerdict> aggregate_certificate(const CommitCertificate& certificate,
                                                      const ExpertCommittees& committees, std::uint64_t quorum_bps) {
     std::vector<AggregatedVerdict> out;
-    const std::vector<core::Address> present = sorted_signers(certificate);
-    for (const auto& [key, answers] : collect_answers(certificate))
-        if (auto agg = aggregate(key.first, key.second, committees, answers, quorum_bps, &present)) out.push_back(std::move(*agg));
+    for (auto& [key, agg] : read_certificate(certificate, committees, quorum_bps).aggregated) out.push_back(std::move(agg));
     return out;
 }
 
@@ -229,6 +237,27 @@ std::expected<void, std::string> check_one(const AggregatedVerdict& claimed,
 std::expected<void, std::string> verify_aggregation(const AggregatedVerdict& claimed, const CommitCertificate& certificate,
                                                     const ExpertCommittees& committees, std::uint64_t quorum_bps) {
     return check_one(claimed, collect_answers(certificate), committees, quorum_bps, sorted_signers(certificate));
+}
+
+std::expected<void, std::string> verify_aggregations(const RoutedVerdicts& routed, const CertificateVerdicts& read) {
+    // The aggregation of (txn, expert) is a function of the certificate's answers to it alone:
+    // check_one's recomputation is the one read_certificate made.
+    for (const auto& claimed : routed.verdicts) {
+        auto refuse = [&](std::string_view why) {
+            return std::unexpected("routed verdict " + claimed.txn_hash.hex() + "/" + std::to_string(claimed.expert) + ": " +
+                                   std::string(why));
+        };
+        const auto it = read.aggregated.find({claimed.txn_hash, claimed.expert});
+        if (it == read.aggregated.end()) {
+            if (!read.answers.contains({claimed.txn_hash, claimed.expert})) return refuse("no answer in the last commit");
+            return refuse("the committee's answers do not reach the quorum");
+        }
+        const AggregatedVerdict& recomputed = it->second;
+        if (recomputed.score != claimed.score) return refuse("score differs from the recomputed median");
+        if (recomputed.contract_class != claimed.contract_class) return refuse("class differs from the recomputed plurality");
+        if (recomputed.answered != claimed.answered) return refuse("answered validators differ");
+    }
+    return {};
 }
 
 std::expected<void, std::string> verify_aggregations(const RoutedVerdicts& routed, const CommitCertificate& certificate,

@@ -266,6 +266,20 @@ TEST(VerifyAggregation, RecomputesFromTheCertificateAndCatchesTampering) {
     expert1.answered = aggregate(txn("t"), 1, c.committees, collect_answers(cert)[{txn("t"), 1}], 0)->answered;
     EXPECT_FALSE(verify_aggregation(expert1, cert, c.committees, 6667).has_value());
     EXPECT_TRUE(verify_aggregation(expert1, cert, c.committees, 0).has_value());
+
+    // The certificate read once (a block's import) judges every claim as reading it per claim does.
+    for (const std::uint64_t quorum : {std::uint64_t{6667}, std::uint64_t{0}}) {
+        const CertificateVerdicts read = read_certificate(cert, c.committees, quorum);
+        EXPECT_EQ(read.answers, collect_answers(cert));
+        std::vector<AggregatedVerdict> values;
+        for (const auto& [key, v] : read.aggregated) values.push_back(v);
+        EXPECT_EQ(values, aggregate_certificate(cert, c.committees, quorum));
+        for (const AggregatedVerdict& v : {claimed, score, cls, fewer, other, expert1}) {
+            EXPECT_EQ(verify_aggregations(RoutedVerdicts{.verdicts = {v}, .failovers = {}}, read).has_value(),
+                      verify_aggregation(v, cert, c.committees, quorum).has_value())
+                << "expert " << v.expert << ", score " << v.score << ", quorum " << quorum;
+        }
+    }
 }
 
 TEST(VerifyAggregation, AnUndecodableExtensionCountsAsNoAnswer) {
