@@ -17,6 +17,9 @@ namespace moe::node {
 
 namespace {
 
+/// Larger code is left to RocksDB's own cache: 16,384 slots of at most this stay under 64 MiB.
+constexpr std::size_t kMaxCachedCodeBytes = 4096;
+
 using core::Bytes;
 using core::ByteView;
 using core::Hash;
@@ -228,6 +231,9 @@ std::expected<void, CommitError> ChainDb::commit_block(const BlockWrite& block) 
     }
     // The new state's nodes are what the next admissions, verdicts and block read first.
     for (const auto& [hash, node] : block.trie_nodes) node_cache_.put(hash, node);
+    for (const auto& [hash, code] : block.code) {
+        if (code.size() <= kMaxCachedCodeBytes) code_cache_.put(hash, code);
+    }
     return {};
 }
 
@@ -303,7 +309,12 @@ std::optional<Bytes> ChainDb::header(const Hash& hash) const { return read(Colum
 std::optional<Bytes> ChainDb::body(const Hash& hash) const { return read(Column::kBodies, hash.view()); }
 std::optional<Bytes> ChainDb::receipts(const Hash& hash) const { return read(Column::kReceipts, hash.view()); }
 std::optional<Bytes> ChainDb::trie_node(const Hash& hash) const { return read(Column::kTrieNodes, hash.view()); }
-std::optional<Bytes> ChainDb::code(const Hash& hash) const { return read(Column::kCode, hash.view()); }
+std::optional<Bytes> ChainDb::code(const Hash& hash) const {
+    if (auto cached = code_cache_.get(hash)) return cached;
+    auto bytes = read(Column::kCode, hash.view());
+    if (bytes && bytes->size() <= kMaxCachedCodeBytes) code_cache_.put(hash, *bytes);
+    return bytes;
+}
 std::optional<Bytes> ChainDb::certificate(std::uint64_t number) const { return read(Column::kCertificates, be64(number)); }
 std::optional<Bytes> ChainDb::get(Column column, ByteView key) const { return read(column, key); }
 
