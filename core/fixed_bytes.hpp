@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstdint>
 #include <compare>
 #include <cstring>
 #include <expected>
@@ -12,6 +14,16 @@
 #include "core/bytes.hpp"
 
 namespace moe::core {
+
+namespace detail {
+
+/// A word as loaded from memory, as the big-endian number its bytes spell.
+constexpr std::uint64_t big_endian(std::uint64_t loaded) noexcept {
+    if constexpr (std::endian::native == std::endian::little) return __builtin_bswap64(loaded);
+    return loaded;
+}
+
+}  // namespace detail
 
 /// A byte string of fixed size N: hashes, addresses, blooms.
 template <std::size_t N>
@@ -56,7 +68,25 @@ struct FixedBytes {
         return std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0; });
     }
 
-    friend constexpr auto operator<=>(const FixedBytes&, const FixedBytes&) = default;
+    /// Lexicographic, as the bytes compare: the order of every ordered map keyed by hash or
+    /// address, which blocks and verdicts iterate. At run time eight bytes at a time, each word
+    /// read big-endian so that the first word that differs decides as its first differing byte
+    /// would; the defaulted comparison called memcmp, 5.9% of a loaded localnet's CPU in map
+    /// lookups (scripts/profile.sh).
+    friend constexpr std::strong_ordering operator<=>(const FixedBytes& a, const FixedBytes& b) noexcept {
+        if (std::is_constant_evaluated()) return a.bytes <=> b.bytes;
+        std::size_t i = 0;
+        for (; i + 8 <= N; i += 8) {
+            std::uint64_t x = 0, y = 0;
+            std::memcpy(&x, a.bytes.data() + i, 8);
+            std::memcpy(&y, b.bytes.data() + i, 8);
+            if (x != y) return detail::big_endian(x) <=> detail::big_endian(y);
+        }
+        for (; i < N; ++i) {
+            if (a.bytes[i] != b.bytes[i]) return a.bytes[i] <=> b.bytes[i];
+        }
+        return std::strong_ordering::equal;
+    }
     friend constexpr bool operator==(const FixedBytes&, const FixedBytes&) = default;
 };
 
