@@ -279,11 +279,22 @@ std::expected<core::Hash, std::string> Node::storage(const core::Address& addres
     return core::uint256_to_bytes32(*value);
 }
 
+std::shared_ptr<evm::State> Node::head_state() const {
+    // A failed read sticks to its State: the next reader starts on a fresh one.
+    if (!head_state_ || head_state_root_ != head_header_.state_root || head_state_->error()) {
+        auto store = std::make_shared<DbNodeStore>(*db_);
+        // The State reads through the store: each State keeps its own alive.
+        head_state_ = std::shared_ptr<evm::State>(new evm::State(store.get(), nullptr, head_header_.state_root),
+                                                  [store](evm::State* s) { delete s; });
+        head_state_root_ = head_header_.state_root;
+    }
+    return head_state_;
+}
+
 AccountSnapshot Node::head_account(const core::Address& address) const {
-    DbNodeStore store(*db_);
-    evm::State state(&store, nullptr, head_header_.state_root);
-    const core::Account& a = state.account(address);
-    if (state.error()) return {};
+    const std::shared_ptr<evm::State> state = head_state();
+    const core::Account& a = state->account(address);
+    if (state->error()) return {};
     return {a.nonce, a.balance};
 }
 
@@ -420,9 +431,9 @@ std::expected<core::Hash, SubmitError> Node::pool_transaction(PooledTransaction 
     const core::Transaction txn = entry.txn;  // the entry moves into the pool before screening runs
     // The same rules as block building, against the head state, before pooling.
     {
-        DbNodeStore store(*db_);
         std::lock_guard lock(mutex_);
-        evm::State state(&store, nullptr, head_header_.state_root);
+        const std::shared_ptr<evm::State> head = head_state();
+        evm::State& state = *head;
         // EIP-3607; an impersonated sender may be a contract, as on Anvil (decision 008).
         if (!entry.impersonated && state.code_hash(sender) != core::kEmptyCodeHash) return fail("sender not an eoa");
         // Screening runs last, after every rule of the pool, so that every other error reads

@@ -426,6 +426,13 @@ class Node {
     core::PrivateKey validator_;
     core::Hash genesis_hash_;
     std::unique_ptr<ChainDb> db_;
+    /// The head's state, kept between the reads of the pool's rules while the head stays
+    /// (mutex_): each admission and each pooled sender's nonce check built a State of its own
+    /// and decoded the same upper trie nodes again (scripts/profile.sh). Read only; dropped
+    /// when the head's state root moves, or after a failed read (a caller's copy stays valid).
+    [[nodiscard]] std::shared_ptr<evm::State> head_state() const;
+    mutable std::shared_ptr<evm::State> head_state_;
+    mutable core::Hash head_state_root_;
     /// Where submit_peer_transactions recovers senders besides the calling thread (none when
     /// recovery_threads is 1).
     std::unique_ptr<boost::asio::thread_pool> recovery_pool_;
