@@ -4,10 +4,13 @@
 #include "core/keccak.hpp"
 #include "core/rlp.hpp"
 #include "core/trie.hpp"
+#include "node/consensus_messages.hpp"
 
 namespace moe::node {
 
 namespace rlp = core::rlp;
+using messages::list_of;
+using messages::strings_of;
 
 namespace {
 
@@ -26,44 +29,32 @@ core::Bytes CompactProposal::encode() const {
     core::Bytes hashes;
     hashes.reserve(transaction_hashes.size() * 32);
     for (const core::Hash& h : transaction_hashes) hashes.insert(hashes.end(), h.bytes.begin(), h.bytes.end());
-    core::Bytes payload;
-    rlp::encode(payload, core::ByteView(proposal_rlp));
-    rlp::encode(payload, core::ByteView(header_rlp));
-    rlp::encode(payload, core::ByteView(hashes));
-    rlp::encode(payload, core::ByteView(data_rlp));
-    return rlp::wrap_list(payload);
+    return list_of({proposal_rlp, header_rlp, hashes, data_rlp});
 }
 
 std::expected<CompactProposal, std::string> CompactProposal::decode(core::ByteView payload) {
-    auto list = rlp::decode_list(payload);
-    if (!list || !payload.empty()) return std::unexpected("compact proposal: not one list");
-    core::ByteView items = *list;
-    core::ByteView parts[4];
-    for (core::ByteView& part : parts) {
-        auto s = rlp::decode_string(items);
-        if (!s) return std::unexpected("compact proposal: expected 4 byte strings");
-        part = *s;
-    }
-    if (!items.empty()) return std::unexpected("compact proposal: expected 4 items");
+    auto parts = strings_of(payload, 4);
+    if (!parts) return std::unexpected("compact proposal: " + parts.error());
+    const core::ByteView proposal_rlp = (*parts)[0], header_rlp = (*parts)[1], hashes = (*parts)[2], data_rlp = (*parts)[3];
     CompactProposal c;
-    auto proposal = consensus::Proposal::decode(parts[0]);
+    auto proposal = consensus::Proposal::decode(proposal_rlp);
     if (!proposal) return std::unexpected("proposal: " + proposal.error());
-    auto header = core::decode_header(parts[1]);
+    auto header = core::decode_header(header_rlp);
     if (!header) return std::unexpected(rlp_error("block header", header.error()));
     if (header->hash() != proposal->block_hash) return std::unexpected("compact proposal: the header is not the proposed block's");
-    if (parts[2].size() % 32 != 0) return std::unexpected("compact proposal: transaction hashes are not whole hashes");
-    auto data = consensus::ConsensusData::decode(parts[3]);
+    if (hashes.size() % 32 != 0) return std::unexpected("compact proposal: transaction hashes are not whole hashes");
+    auto data = consensus::ConsensusData::decode(data_rlp);
     if (!data) return std::unexpected("consensus data: " + data.error());
     c.proposal = *proposal;
     c.header = std::move(*header);
-    c.transaction_hashes.resize(parts[2].size() / 32);
+    c.transaction_hashes.resize(hashes.size() / 32);
     for (std::size_t i = 0; i < c.transaction_hashes.size(); ++i) {
-        std::copy_n(parts[2].begin() + static_cast<std::ptrdiff_t>(32 * i), 32, c.transaction_hashes[i].bytes.begin());
+        std::copy_n(hashes.begin() + static_cast<std::ptrdiff_t>(32 * i), 32, c.transaction_hashes[i].bytes.begin());
     }
     c.data = std::move(*data);
-    c.proposal_rlp.assign(parts[0].begin(), parts[0].end());
-    c.header_rlp.assign(parts[1].begin(), parts[1].end());
-    c.data_rlp.assign(parts[3].begin(), parts[3].end());
+    c.proposal_rlp.assign(proposal_rlp.begin(), proposal_rlp.end());
+    c.header_rlp.assign(header_rlp.begin(), header_rlp.end());
+    c.data_rlp.assign(data_rlp.begin(), data_rlp.end());
     return c;
 }
 
@@ -109,33 +100,29 @@ std::expected<std::vector<core::Bytes>, std::string> block_transactions(core::By
 }
 
 std::expected<SplitProposal, std::string> split_proposal(core::ByteView full_message) {
-    core::ByteView in = full_message;
-    auto list = rlp::decode_list(in);
-    if (!list || !in.empty()) return std::unexpected("proposal message: not one list");
-    core::ByteView items = *list;
-    auto proposal_rlp = rlp::decode_string(items);
-    auto block_rlp = proposal_rlp ? rlp::decode_string(items) : proposal_rlp;
-    auto data_rlp = block_rlp ? rlp::decode_string(items) : block_rlp;
-    if (!data_rlp || !items.empty()) return std::unexpected("proposal message: expected 3 items");
-    auto block = block_items(*block_rlp);
+    auto parts = strings_of(full_message, 3);
+    if (!parts) return std::unexpected("proposal message: " + parts.error());
+    const core::ByteView proposal_rlp = (*parts)[0], block_rlp = (*parts)[1], data_rlp = (*parts)[2];
+    auto block = block_items(block_rlp);
     if (!block) return std::unexpected(block.error());
-    auto proposal = consensus::Proposal::decode(*proposal_rlp);
+    auto proposal = consensus::Proposal::decode(proposal_rlp);
     if (!proposal) return std::unexpected("proposal: " + proposal.error());
     auto header = core::decode_header(block->header);
     if (!header) return std::unexpected(rlp_error("block header", header.error()));
     if (header->hash() != proposal->block_hash) return std::unexpected("proposal message: the block is not the proposed one");
-    auto data = consensus::ConsensusData::decode(*data_rlp);
+    auto data = consensus::ConsensusData::decode(data_rlp);
     if (!data) return std::unexpected("consensus data: " + data.error());
     SplitProposal out;
     out.compact.proposal = *proposal;
     out.compact.header = std::move(*header);
     out.compact.data = std::move(*data);
-    out.compact.proposal_rlp.assign(proposal_rlp->begin(), proposal_rlp->end());
+    out.compact.proposal_rlp.assign(proposal_rlp.begin(), proposal_rlp.end());
     out.compact.header_rlp.assign(block->header.begin(), block->header.end());
-    out.compact.data_rlp.assign(data_rlp->begin(), data_rlp->end());
+    out.compact.data_rlp.assign(data_rlp.begin(), data_rlp.end());
     out.compact.transaction_hashes.reserve(block->transactions.size());
     for (const core::Bytes& raw : block->transactions) out.compact.transaction_hashes.push_back(core::keccak256(raw));
     out.transactions = std::move(block->transactions);
+    out.block_rlp.assign(block_rlp.begin(), block_rlp.end());
     return out;
 }
 
@@ -158,68 +145,66 @@ std::expected<core::Bytes, std::string> assemble_block(const CompactProposal& co
 }
 
 core::Bytes full_message(const CompactProposal& compact, core::ByteView block_rlp) {
-    core::Bytes payload;
-    rlp::encode(payload, core::ByteView(compact.proposal_rlp));
-    rlp::encode(payload, block_rlp);
-    rlp::encode(payload, core::ByteView(compact.data_rlp));
-    return rlp::wrap_list(payload);
+    return list_of({compact.proposal_rlp, block_rlp, compact.data_rlp});
 }
 
-core::Bytes transactions_request(const core::Hash& block_hash, const std::vector<std::uint32_t>& indices) {
-    core::Bytes list;
-    for (std::uint32_t i : indices) rlp::encode(list, std::uint64_t{i});
+namespace {
+
+/// rlp([block hash, list]), `list` already encoded: the shape of a request and its answer.
+core::Bytes hash_and_list(const core::Hash& block_hash, core::ByteView list) {
     core::Bytes payload;
     rlp::encode(payload, block_hash);
-    rlp::encode_header(payload, true, list.size());
     payload.insert(payload.end(), list.begin(), list.end());
     return rlp::wrap_list(payload);
 }
 
-std::expected<TransactionsRequest, std::string> decode_transactions_request(core::ByteView payload) {
+/// The block hash and the encoded list of rlp([block hash, list]).
+std::expected<std::pair<core::Hash, core::ByteView>, std::string> read_hash_and_list(core::ByteView payload, std::string_view what) {
     auto list = rlp::decode_list(payload);
-    if (!list || !payload.empty()) return std::unexpected("transactions request: not one list");
+    if (!list || !payload.empty()) return std::unexpected(std::string(what) + ": not one list");
     core::ByteView items = *list;
     auto hash = rlp::decode_fixed<32>(items);
-    if (!hash) return std::unexpected(rlp_error("transactions request: block hash", hash.error()));
-    auto indices = rlp::decode_list(items);
-    if (!indices || !items.empty()) return std::unexpected("transactions request: expected a block hash and a list");
-    TransactionsRequest r{*hash, {}};
-    core::ByteView in = *indices;
-    while (!in.empty()) {
-        auto i = consensus::codec::decode_u32(in);
-        if (!i) return std::unexpected("transactions request: " + i.error());
-        if (!r.indices.empty() && *i <= r.indices.back()) return std::unexpected("transactions request: indices not increasing");
-        r.indices.push_back(*i);
+    if (!hash) return std::unexpected(rlp_error(std::string(what) + ": block hash", hash.error()));
+    auto inner = rlp::take_item(items);
+    if (!inner || !items.empty()) return std::unexpected(std::string(what) + ": expected a block hash and a list");
+    return std::pair{*hash, *inner};
+}
+
+}  // namespace
+
+core::Bytes transactions_request(const core::Hash& block_hash, const std::vector<std::uint32_t>& indices) {
+    core::Bytes list;
+    for (std::uint32_t i : indices) rlp::encode(list, std::uint64_t{i});
+    return hash_and_list(block_hash, rlp::wrap_list(list));
+}
+
+std::expected<TransactionsRequest, std::string> decode_transactions_request(core::ByteView payload) {
+    auto parts = read_hash_and_list(payload, "transactions request");
+    if (!parts) return std::unexpected(parts.error());
+    auto indices = messages::items_of(parts->second, std::nullopt, [](core::ByteView& from) { return rlp::decode_u64(from); });
+    if (!indices) return std::unexpected("transactions request: " + indices.error());
+    TransactionsRequest r{parts->first, {}};
+    for (std::uint64_t i : *indices) {
+        if (i > UINT32_MAX) return std::unexpected("transactions request: an index past any block");
+        if (!r.indices.empty() && i <= r.indices.back()) return std::unexpected("transactions request: indices not increasing");
+        r.indices.push_back(static_cast<std::uint32_t>(i));
     }
     if (r.indices.empty()) return std::unexpected("transactions request: asks for nothing");
     return r;
 }
 
 core::Bytes proposal_transactions(const core::Hash& block_hash, const std::vector<core::Bytes>& raw) {
-    core::Bytes list;
-    for (const core::Bytes& t : raw) rlp::encode(list, core::ByteView(t));
-    core::Bytes payload;
-    rlp::encode(payload, block_hash);
-    rlp::encode_header(payload, true, list.size());
-    payload.insert(payload.end(), list.begin(), list.end());
-    return rlp::wrap_list(payload);
+    return hash_and_list(block_hash, messages::pooled_transactions(raw));
 }
 
 std::expected<ProposalTransactions, std::string> decode_proposal_transactions(core::ByteView payload) {
-    auto list = rlp::decode_list(payload);
-    if (!list || !payload.empty()) return std::unexpected("proposal transactions: not one list");
-    core::ByteView items = *list;
-    auto hash = rlp::decode_fixed<32>(items);
-    if (!hash) return std::unexpected(rlp_error("proposal transactions: block hash", hash.error()));
-    auto raw = rlp::decode_list(items);
-    if (!raw || !items.empty()) return std::unexpected("proposal transactions: expected a block hash and a list");
-    ProposalTransactions out{*hash, {}};
-    core::ByteView in = *raw;
-    while (!in.empty()) {
-        auto s = rlp::decode_string(in);
-        if (!s) return std::unexpected(rlp_error("proposal transactions", s.error()));
-        out.raw.emplace_back(s->begin(), s->end());
-    }
+    auto parts = read_hash_and_list(payload, "proposal transactions");
+    if (!parts) return std::unexpected(parts.error());
+    auto raw = messages::pooled_transactions_of(parts->second);
+    if (!raw) return std::unexpected("proposal transactions: " + raw.error());
+    ProposalTransactions out{parts->first, {}};
+    out.raw.reserve(raw->size());
+    for (core::ByteView t : *raw) out.raw.emplace_back(t.begin(), t.end());
     return out;
 }
 

@@ -45,6 +45,7 @@ struct CompactProposal {
 struct SplitProposal {
     CompactProposal compact;
     std::vector<core::Bytes> transactions;
+    core::Bytes block_rlp;  ///< the block as the message holds it (encode_block's bytes)
 };
 [[nodiscard]] std::expected<SplitProposal, std::string> split_proposal(core::ByteView full_message);
 

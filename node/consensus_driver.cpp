@@ -399,12 +399,12 @@ void ConsensusDriver::replay_wal() {
                     body = (*parts)[0];
                     recorded_valid = (*parts)[1][0] == 1;
                 }
-                auto m = ProposalMessage::decode(body);
-                auto split = split_proposal(body);
-                if (!m || !split) break;
-                proposal_messages_[m->proposal.round] = split->compact.encode();
-                const bool valid = execute_proposed(m->proposal.block_hash, m->block_rlp, m->data) && recorded_valid;
-                feed(consensus::ProposalReceived{m->proposal, valid});
+                auto m = split_proposal(body);
+                if (!m) break;
+                const consensus::Proposal& proposal = m->compact.proposal;
+                proposal_messages_[proposal.round] = m->compact.encode();
+                const bool valid = execute_proposed(proposal.block_hash, m->block_rlp, m->compact.data) && recorded_valid;
+                feed(consensus::ProposalReceived{proposal, valid});
                 break;
             }
             case WalRecordType::kVote:
@@ -533,13 +533,12 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
                               std::int32_t pol_round) {
     if (auto signed_before = signer_->proposal(round)) {
         // Proposed before a restart: the same proposal again, never a second block.
-        auto m = ProposalMessage::decode(*signed_before);
-        auto split = split_proposal(*signed_before);
-        if (!m || !split) return;
-        proposal_messages_[round] = split->compact.encode();
+        auto m = split_proposal(*signed_before);
+        if (!m) return;
+        proposal_messages_[round] = m->compact.encode();
         send(MessageType::kCompactProposal, proposal_messages_[round], std::nullopt);
-        const bool valid = execute_proposed(m->proposal.block_hash, m->block_rlp, m->data);
-        feed(consensus::ProposalReceived{m->proposal, valid});
+        const bool valid = execute_proposed(m->compact.proposal.block_hash, m->block_rlp, m->compact.data);
+        feed(consensus::ProposalReceived{m->compact.proposal, valid});
         return;
     }
     core::Bytes block_rlp;
@@ -608,13 +607,12 @@ void ConsensusDriver::propose(std::uint64_t height, std::uint32_t round, std::op
     }
     // Peers get the block's header and transaction hashes: they hold the transactions already,
     // from gossip, or ask for the few they lack (node/compact_proposal.hpp).
-    auto split = split_proposal(*message);
-    if (!split) return halt("cannot split our own proposal: " + split.error());
-    auto signed_proposal = ProposalMessage::decode(*message);
-    proposal_messages_[round] = split->compact.encode();
+    auto signed_proposal = split_proposal(*message);
+    if (!signed_proposal) return halt("cannot split our own proposal: " + signed_proposal.error());
+    proposal_messages_[round] = signed_proposal->compact.encode();
     send(MessageType::kCompactProposal, proposal_messages_[round], std::nullopt);
     log::debug("consensus", "proposed block ", height, " round ", round, " ", hash.hex());
-    feed(consensus::ProposalReceived{signed_proposal->proposal, true});
+    feed(consensus::ProposalReceived{signed_proposal->compact.proposal, true});
 }
 
 std::uint64_t ConsensusDriver::proposal_timestamp() {

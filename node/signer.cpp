@@ -1,6 +1,7 @@
 #include "node/signer.hpp"
 
 #include "core/rlp.hpp"
+#include "node/consensus_messages.hpp"
 
 namespace moe::node {
 
@@ -15,18 +16,14 @@ core::Bytes ProposalMessage::encode() const {
 }
 
 std::expected<ProposalMessage, std::string> ProposalMessage::decode(core::ByteView payload) {
-    auto list = rlp::decode_list(payload);
-    if (!list || !payload.empty()) return std::unexpected("proposal message: not one list");
-    core::ByteView items = *list;
-    auto proposal_rlp = rlp::decode_string(items);
-    auto block_rlp = proposal_rlp ? rlp::decode_string(items) : proposal_rlp;
-    auto data_rlp = block_rlp ? rlp::decode_string(items) : block_rlp;
-    if (!data_rlp || !items.empty()) return std::unexpected("proposal message: expected 3 items");
-    auto proposal = consensus::Proposal::decode(*proposal_rlp);
+    auto items = messages::strings_of(payload, 3);
+    if (!items) return std::unexpected("proposal message: " + items.error());
+    const core::ByteView proposal_rlp = (*items)[0], block_rlp = (*items)[1], data_rlp = (*items)[2];
+    auto proposal = consensus::Proposal::decode(proposal_rlp);
     if (!proposal) return std::unexpected("proposal: " + proposal.error());
-    auto data = consensus::ConsensusData::decode(*data_rlp);
+    auto data = consensus::ConsensusData::decode(data_rlp);
     if (!data) return std::unexpected("consensus data: " + data.error());
-    return ProposalMessage{*proposal, core::Bytes(block_rlp->begin(), block_rlp->end()), std::move(*data)};
+    return ProposalMessage{*proposal, core::Bytes(block_rlp.begin(), block_rlp.end()), std::move(*data)};
 }
 
 Signer::Signer(core::PrivateKey key, std::uint64_t chain_id, ConsensusWal& wal)

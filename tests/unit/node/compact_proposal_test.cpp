@@ -64,6 +64,7 @@ TEST(CompactProposal, AFullMessageSplitsAndIsPutBackTogetherByteForByte) {
     auto split = split_proposal(p.message);
     ASSERT_TRUE(split) << split.error();
     ASSERT_EQ(split->compact.transaction_hashes.size(), 3u);
+    EXPECT_EQ(split->block_rlp, p.block_rlp);
     for (std::size_t i = 0; i < 3; ++i) {
         EXPECT_EQ(split->compact.transaction_hashes[i], p.block.body.transactions[i].hash()) << i;
         EXPECT_EQ(split->transactions[i], p.block.body.transactions[i].encode()) << i;
@@ -177,6 +178,18 @@ TEST(CompactProposal, RequestsAndAnswersRoundTripAndMalformedOnesAreRefused) {
     EXPECT_FALSE(decode_transactions_request(transactions_request(block, {3, 3})));
     EXPECT_FALSE(decode_transactions_request(transactions_request(block, {4, 2})));
     EXPECT_FALSE(decode_transactions_request(core::Bytes{0xc1, 0x80}));
+    {
+        // An index no block reaches (past 32 bits).
+        core::Bytes list;
+        core::rlp::encode(list, std::uint64_t{1} << 32);
+        core::Bytes payload;
+        core::rlp::encode(payload, block);
+        const core::Bytes wrapped = core::rlp::wrap_list(list);
+        payload.insert(payload.end(), wrapped.begin(), wrapped.end());
+        auto far = decode_transactions_request(core::rlp::wrap_list(payload));
+        ASSERT_FALSE(far);
+        EXPECT_NE(far.error().find("past any block"), std::string::npos) << far.error();
+    }
 
     const std::vector<core::Bytes> raw = {transfer(0, core::TxType::kLegacy, 1).encode(), transfer(1, core::TxType::kDynamicFee, 1).encode()};
     auto answer = decode_proposal_transactions(proposal_transactions(block, raw));
