@@ -114,7 +114,17 @@ void ConsensusDriver::on_compact_proposal(const p2p::PeerId& peer, core::ByteVie
         if (p2p_) p2p_->disconnect(peer, compact.error());
         return;
     }
+    // Every transaction pays at least 21,000 gas: a longer list names no block of this chain,
+    // and would cost a pool lookup and a request slot per hash before its root refused it.
+    if (compact->transaction_hashes.size() > node_.chain().block_gas_limit / core::kTxGas) {
+        if (p2p_) p2p_->disconnect(peer, "compact proposal: more transactions than a block's gas pays for");
+        return;
+    }
     if (!proposal_due(peer, MessageType::kCompactProposal, payload, compact->proposal)) return;
+    // A block proposed again (a later round's valid value) is held already: nothing to gather.
+    if (auto held = blocks_.find(compact->proposal.block_hash); held != blocks_.end()) {
+        if (auto transactions = block_transactions(held->second.block_rlp)) return accept_proposal(peer, *compact, *transactions);
+    }
     const std::uint32_t round = compact->proposal.round;
     if (auto it = awaited_proposals_.find(round); it != awaited_proposals_.end()) {
         // Asked for its transactions already: another sender's copy is asked only when the

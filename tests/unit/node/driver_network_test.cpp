@@ -76,6 +76,10 @@ class MemoryNetwork {
             return true;
         }
         void disconnect(const p2p::PeerId& peer, std::string_view reason) override {
+            if (hub_.expect_disconnects) {
+                hub_.disconnects.emplace_back(reason);
+                return;
+            }
             ADD_FAILURE() << "node " << index_ << " dropped " << peer.hex() << ": " << reason;
         }
         std::vector<p2p::PeerInfo> peers() const override {
@@ -124,6 +128,9 @@ class MemoryNetwork {
     std::vector<Endpoint*> attached;
     std::map<p2p::MessageType, std::size_t> posted;  ///< messages sent, by type
     std::map<p2p::MessageType, std::size_t> posted_bytes;  ///< their payload bytes, by type
+    /// A test that sends a peer's garbage sets this: the disconnects are then recorded, not failed.
+    bool expect_disconnects = false;
+    std::vector<std::string> disconnects;  ///< why, in order
     /// (validator, height, round, type) -> every block hash it signed a vote for there.
     std::map<std::tuple<core::Address, std::uint64_t, std::uint32_t, std::uint8_t>, std::set<core::Hash>> votes;
 
@@ -280,6 +287,33 @@ class DriverNetwork : public ::testing::Test {
         }
     }
 
+    /// `count` transfers of 1 wei from the first funded account to validator 1, pooled at
+    /// validator 0 as a client sends them; their hashes.
+    std::vector<core::Hash> pool_transfers_at_validator0(std::uint64_t count) {
+        std::vector<core::Hash> hashes;
+        for (std::uint64_t nonce = 0; nonce < count; ++nonce) {
+            core::Transaction t;
+            t.chain_id = chain_.chain_id;
+            t.nonce = nonce;
+            t.max_priority_fee_per_gas = 1'000'000'000u;
+            t.max_fee_per_gas = 100'000'000'000ull;
+            t.gas_limit = 21'000;
+            t.to = keys_[1].address();
+            t.value = 1;
+            t.sign(chain_.mnemonic_keys.at(0));
+            auto pooled = nodes_[0]->submit_raw_transaction(t.encode());
+            if (!pooled) ADD_FAILURE() << "not pooled: " << pooled.error().message;
+            else hashes.push_back(*pooled);
+        }
+        return hashes;
+    }
+    /// Every validator committed every one of `hashes`.
+    void expect_committed_everywhere(const std::vector<core::Hash>& hashes) {
+        for (std::size_t i = 0; i < kValidators; ++i) {
+            for (const core::Hash& h : hashes) EXPECT_TRUE(nodes_[i]->transaction(h)) << "node " << i << " lacks " << h.hex();
+        }
+    }
+
     fs::path dir_;
     chain::ChainConfig chain_;
     std::vector<core::PrivateKey> keys_;
@@ -301,31 +335,13 @@ TEST_F(DriverNetwork, FourValidatorsCommitTheSameBlocks) {
     expect_agreement(kHeights);
 }
 
-/// A signed transfer of 1 wei from the first funded account to `to`.
-core::Transaction funded_transfer(const chain::ChainConfig& chain, std::uint64_t nonce, const core::Address& to) {
-    core::Transaction t;
-    t.chain_id = chain.chain_id;
-    t.nonce = nonce;
-    t.max_priority_fee_per_gas = 1'000'000'000u;
-    t.max_fee_per_gas = 100'000'000'000ull;
-    t.gas_limit = 21'000;
-    t.to = to;
-    t.value = 1;
-    t.sign(chain.mnemonic_keys.at(0));
-    return t;
-}
-
 TEST_F(DriverNetwork, AClientsTransactionsReachTheOtherValidatorsInOneFrameEachAndAreCommitted) {
     // Three transfers sent to validator 0: its next step gossips them as one batch, a frame
     // per peer (a frame per transaction and peer cost a loaded localnet more CPU in the kernel
     // than its sender recoveries), and every validator commits them.
     for (std::size_t i = 0; i < kValidators; ++i) open(i);
-    std::vector<core::Hash> hashes;
-    for (std::uint64_t nonce = 0; nonce < 3; ++nonce) {
-        auto pooled = nodes_[0]->submit_raw_transaction(funded_transfer(chain_, nonce, keys_[1].address()).encode());
-        ASSERT_TRUE(pooled) << pooled.error().message;
-        hashes.push_back(*pooled);
-    }
+    const std::vector<core::Hash> hashes = pool_transfers_at_validator0(3);
+    ASSERT_EQ(hashes.size(), 3u);
     drivers_[0]->step();
     EXPECT_EQ(network_->posted[p2p::MessageType::kPooledTransactions], kValidators - 1);
     EXPECT_EQ(network_->posted[p2p::MessageType::kTransaction], 0u);
@@ -337,9 +353,7 @@ TEST_F(DriverNetwork, AClientsTransactionsReachTheOtherValidatorsInOneFrameEachA
         }
     }
     ASSERT_LT(run_until(kHeights, kMaxTicks), kMaxTicks) << "heads stuck at " << lowest_head();
-    for (std::size_t i = 0; i < kValidators; ++i) {
-        for (const core::Hash& h : hashes) EXPECT_TRUE(nodes_[i]->transaction(h)) << "node " << i << " lacks " << h.hex();
-    }
+    expect_committed_everywhere(hashes);
     expect_agreement(kHeights);
     // The transfers crossed each link once: proposals named them by hash, and every validator
     // took them from its pool (none asked for one).
@@ -355,24 +369,51 @@ TEST_F(DriverNetwork, AValidatorWhosePoolLacksABlocksTransactionsAsksForThemAndC
     constexpr std::size_t kDeaf = 3;
     network_->drop_to(kDeaf, p2p::MessageType::kPooledTransactions);
     for (std::size_t i = 0; i < kValidators; ++i) open(i);
-    std::vector<core::Hash> hashes;
-    for (std::uint64_t nonce = 0; nonce < 5; ++nonce) {
-        auto pooled = nodes_[0]->submit_raw_transaction(funded_transfer(chain_, nonce, keys_[1].address()).encode());
-        ASSERT_TRUE(pooled) << pooled.error().message;
-        hashes.push_back(*pooled);
-    }
+    const std::vector<core::Hash> hashes = pool_transfers_at_validator0(5);
+    ASSERT_EQ(hashes.size(), 5u);
     drivers_[0]->step();
     while (auto to = network_->deliver_one()) drivers_[*to]->step();
     for (const core::Hash& h : hashes) ASSERT_FALSE(nodes_[kDeaf]->pending_transaction(h)) << "the gossip reached it";
     ASSERT_LT(run_until(kHeights, kMaxTicks), kMaxTicks) << "heads stuck at " << lowest_head();
-    for (std::size_t i = 0; i < kValidators; ++i) {
-        for (const core::Hash& h : hashes) EXPECT_TRUE(nodes_[i]->transaction(h)) << "node " << i << " lacks " << h.hex();
-    }
+    expect_committed_everywhere(hashes);
     expect_agreement(kHeights);
     EXPECT_GE(network_->posted[p2p::MessageType::kProposalTransactionsRequest], 1u);
     EXPECT_EQ(network_->posted[p2p::MessageType::kProposalTransactions],
               network_->posted[p2p::MessageType::kProposalTransactionsRequest]);
     EXPECT_EQ(network_->posted[p2p::MessageType::kProposal], 0u);
+}
+
+TEST_F(DriverNetwork, ACompactProposalNamingMoreTransactionsThanABlocksGasPaysForIsRefused) {
+    // A peer's compact proposal names one hash more than a block of this chain can hold (every
+    // transaction pays 21,000 gas): the peer is disconnected before any hash is looked up or
+    // asked for, and the validators go on committing.
+    for (std::size_t i = 0; i < kValidators; ++i) open(i);
+    core::BlockHeader header;
+    header.number = 1;
+    header.gas_limit = chain_.block_gas_limit;
+    CompactProposal compact;
+    compact.proposal.height = 1;
+    compact.proposal.round = 0;
+    compact.proposal.pol_round = -1;
+    compact.proposal.block_hash = header.hash();
+    compact.proposal_rlp = compact.proposal.encode();
+    compact.header = header;
+    compact.header_rlp = header.encode();
+    compact.data_rlp = consensus::ConsensusData{}.encode();
+    compact.transaction_hashes.resize(chain_.block_gas_limit / core::kTxGas + 1);
+    for (std::size_t i = 0; i < compact.transaction_hashes.size(); ++i) {
+        compact.transaction_hashes[i] = core::keccak256(core::as_bytes("transaction " + std::to_string(i)));
+    }
+    network_->expect_disconnects = true;
+    network_->attached[0]->send(network_->ids[1], p2p::MessageType::kCompactProposal, compact.encode());
+    while (auto to = network_->deliver_one()) drivers_[*to]->step();
+    ASSERT_EQ(network_->disconnects.size(), 1u);
+    EXPECT_NE(network_->disconnects[0].find("more transactions than a block's gas pays for"), std::string::npos)
+        << network_->disconnects[0];
+    EXPECT_EQ(network_->posted[p2p::MessageType::kProposalTransactionsRequest], 0u);
+    network_->expect_disconnects = false;
+    ASSERT_LT(run_until(kHeights, kMaxTicks), kMaxTicks) << "heads stuck at " << lowest_head();
+    expect_agreement(kHeights);
 }
 
 /// The proposer of height 2 crashes (its driver and database closed, reopened from the WAL and
