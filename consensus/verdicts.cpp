@@ -214,34 +214,9 @@ std::vector<AggregatedVerdict> aggregate_certificate(const CommitCertificate& ce
     return out;
 }
 
-namespace {
-
-std::expected<void, std::string> check_one(const AggregatedVerdict& claimed,
-                                           const std::map<std::pair<core::Hash, std::uint32_t>, std::vector<Answer>>& all,
-                                           const ExpertCommittees& committees, std::uint64_t quorum_bps,
-                                           const std::vector<core::Address>& present) {
-    const std::string what = "routed verdict " + claimed.txn_hash.hex() + "/" + std::to_string(claimed.expert) + ": ";
-    const auto it = all.find({claimed.txn_hash, claimed.expert});
-    if (it == all.end()) return std::unexpected(what + "no answer in the last commit");
-    const auto recomputed = aggregate(claimed.txn_hash, claimed.expert, committees, it->second, quorum_bps, &present);
-    if (!recomputed) return std::unexpected(what + "the committee's answers do not reach the quorum");
-    if (recomputed->score != claimed.score) return std::unexpected(what + "score differs from the recomputed median");
-    if (recomputed->contract_class != claimed.contract_class)
-        return std::unexpected(what + "class differs from the recomputed plurality");
-    if (recomputed->answered != claimed.answered) return std::unexpected(what + "answered validators differ");
-    return {};
-}
-
-}  // namespace
-
-std::expected<void, std::string> verify_aggregation(const AggregatedVerdict& claimed, const CommitCertificate& certificate,
-                                                    const ExpertCommittees& committees, std::uint64_t quorum_bps) {
-    return check_one(claimed, collect_answers(certificate), committees, quorum_bps, sorted_signers(certificate));
-}
-
 std::expected<void, std::string> verify_aggregations(const RoutedVerdicts& routed, const CertificateVerdicts& read) {
-    // The aggregation of (txn, expert) is a function of the certificate's answers to it alone:
-    // check_one's recomputation is the one read_certificate made.
+    // The aggregation of (txn, expert) is a function of the certificate's answers to it alone,
+    // so read_certificate's is the recomputation each claim is checked against.
     for (const auto& claimed : routed.verdicts) {
         auto refuse = [&](std::string_view why) {
             return std::unexpected("routed verdict " + claimed.txn_hash.hex() + "/" + std::to_string(claimed.expert) + ": " +
@@ -257,15 +232,6 @@ std::expected<void, std::string> verify_aggregations(const RoutedVerdicts& route
         if (recomputed.contract_class != claimed.contract_class) return refuse("class differs from the recomputed plurality");
         if (recomputed.answered != claimed.answered) return refuse("answered validators differ");
     }
-    return {};
-}
-
-std::expected<void, std::string> verify_aggregations(const RoutedVerdicts& routed, const CommitCertificate& certificate,
-                                                     const ExpertCommittees& committees, std::uint64_t quorum_bps) {
-    const auto all = collect_answers(certificate);
-    const std::vector<core::Address> present = sorted_signers(certificate);
-    for (const auto& v : routed.verdicts)
-        if (auto ok = check_one(v, all, committees, quorum_bps, present); !ok) return ok;
     return {};
 }
 

@@ -135,19 +135,9 @@ struct CertificateVerdicts {
                                                                    const ExpertCommittees& committees,
                                                                    std::uint64_t quorum_bps);
 
-/// Recomputes `claimed` from the extensions of `certificate` (the block's last commit, already
-/// verified; `committees` those of the certificate's height) and checks it matches exactly.
-[[nodiscard]] std::expected<void, std::string> verify_aggregation(const AggregatedVerdict& claimed,
-                                                                  const CommitCertificate& certificate,
-                                                                  const ExpertCommittees& committees,
-                                                                  std::uint64_t quorum_bps);
-/// verify_aggregation for every verdict of `routed`, reading the extensions once.
-[[nodiscard]] std::expected<void, std::string> verify_aggregations(const RoutedVerdicts& routed,
-                                                                   const CommitCertificate& certificate,
-                                                                   const ExpertCommittees& committees,
-                                                                   std::uint64_t quorum_bps);
-/// The same against a certificate read already (read_certificate of the same certificate,
-/// committees and quorum).
+/// Recomputes every verdict of `routed` from the certificate `read` (read_certificate of the
+/// block's last commit, already verified, with the committees of its height) and checks each
+/// matches exactly: its median score, plurality class and the members counted.
 [[nodiscard]] std::expected<void, std::string> verify_aggregations(const RoutedVerdicts& routed, const CertificateVerdicts& read);
 
 /// Checks a block's routing: `txns` are its transaction hashes in block order, `rankings[i]`
