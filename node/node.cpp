@@ -279,13 +279,22 @@ std::expected<core::Hash, std::string> Node::storage(const core::Address& addres
     return core::uint256_to_bytes32(*value);
 }
 
+namespace {
+
+/// A State with the node store it reads through, kept alive together.
+struct StoredState {
+    StoredState(const ChainDb& db, const core::Hash& root) : store(db), state(&store, nullptr, root) {}
+    DbNodeStore store;
+    evm::State state;
+};
+
+}  // namespace
+
 std::shared_ptr<evm::State> Node::head_state() const {
     // A failed read sticks to its State: the next reader starts on a fresh one.
     if (!head_state_ || head_state_root_ != head_header_.state_root || head_state_->error()) {
-        auto store = std::make_shared<DbNodeStore>(*db_);
-        // The State reads through the store: each State keeps its own alive.
-        head_state_ = std::shared_ptr<evm::State>(new evm::State(store.get(), nullptr, head_header_.state_root),
-                                                  [store](evm::State* s) { delete s; });
+        auto stored = std::make_shared<StoredState>(*db_, head_header_.state_root);
+        head_state_ = std::shared_ptr<evm::State>(stored, &stored->state);
         head_state_root_ = head_header_.state_root;
     }
     return head_state_;
