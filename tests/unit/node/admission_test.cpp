@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <numeric>
 
 #include "consensus/vote.hpp"
 #include "core/keccak.hpp"
@@ -137,10 +138,15 @@ TEST_F(Admission, APeersBatchIsPooledInItsOrderWhicheverThreadsRecoverItsSenders
     EXPECT_EQ(after[static_cast<std::size_t>(Refusal::kInvalid)], before[static_cast<std::size_t>(Refusal::kInvalid)] + 1);
     EXPECT_EQ(after[static_cast<std::size_t>(Refusal::kKnown)], before[static_cast<std::size_t>(Refusal::kKnown)])
         << "a repeat within the batch costs a hash, not a refusal";
-    EXPECT_EQ(node_->stats().mempool_transactions, valid.size() + (node_->pending_transaction(core::keccak256(forged)) ? 1 : 0));
-    // The same batch again (another peer's copy): nothing is recovered or refused.
+    const auto total = [](const auto& counts) { return std::accumulate(counts.begin(), counts.end(), std::uint64_t{0}); };
+    EXPECT_EQ(total(after), total(before) + 2) << "the garbage and the forged signature, once each";
+    EXPECT_FALSE(node_->pending_transaction(core::keccak256(forged)));
+    EXPECT_EQ(node_->stats().mempool_transactions, valid.size());
+    // The same batch again (another peer's copy): the pooled ones cost a hash each, not a
+    // recovery or a refusal; only the two refused before are refused again.
     EXPECT_EQ(node_->submit_peer_transactions(batch), 0u);
     EXPECT_EQ(node_->stats().refused[static_cast<std::size_t>(Refusal::kKnown)], before[static_cast<std::size_t>(Refusal::kKnown)]);
+    EXPECT_EQ(total(node_->stats().refused), total(after) + 2);
     build_and_commit();
     for (const core::Hash& h : valid) EXPECT_TRUE(node_->transaction(h)) << "not in the block: " << h.hex();
 }
