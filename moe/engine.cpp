@@ -76,12 +76,15 @@ Inference MoeEngine::forward(const std::uint8_t* features, int rows, Rows routin
     const int f = model_.num_features;
 
     // 1. Rankings from the gate(s).
-    std::vector<std::vector<Choice>> rankings(static_cast<std::size_t>(rows));
+    // The rankings are scratch kept across calls, so a batch's rows reuse their storage.
+    auto& rankings = rankings_;
+    rankings.resize(static_cast<std::size_t>(rows));
+    for (int r = 0; r < rows; ++r) rankings[static_cast<std::size_t>(r)].clear();
     gate_logits(model_.gate, *gate_kernel_, features, rows, logits_);
     if (!model_.hierarchical()) {
         for (int r = 0; r < rows; ++r) {
-            rankings[static_cast<std::size_t>(r)] =
-                rank_experts(std::span<const std::int32_t>(logits_.data() + static_cast<std::ptrdiff_t>(r) * num_experts, static_cast<std::size_t>(num_experts)));
+            rank_experts(std::span<const std::int32_t>(logits_.data() + static_cast<std::ptrdiff_t>(r) * num_experts, static_cast<std::size_t>(num_experts)),
+                         rankings[static_cast<std::size_t>(r)]);
         }
     } else {
         const int num_groups = static_cast<int>(model_.groups.size());
@@ -125,14 +128,17 @@ Inference MoeEngine::forward(const std::uint8_t* features, int rows, Rows routin
     const int d = model_.output_dim;
     std::vector<std::int64_t> sums(static_cast<std::size_t>(rows) * static_cast<std::size_t>(d), 0);
     std::vector<std::int32_t> expert_out;
-    for (int e = 0; e < num_experts; ++e) {
-        std::vector<std::pair<int, std::int32_t>> members;  // row, weight
-        for (int r = 0; r < rows; ++r) {
-            const auto& route = result.routes[static_cast<std::size_t>(r)];
-            for (std::size_t i = 0; i < route.size(); ++i) {
-                if (route[i].expert == e) members.emplace_back(r, result.weights[static_cast<std::size_t>(r)][i]);
-            }
+    // Each expert's rows (row, weight), in row order: one pass over the routes.
+    members_.resize(static_cast<std::size_t>(num_experts));
+    for (auto& m : members_) m.clear();
+    for (int r = 0; r < rows; ++r) {
+        const auto& route = result.routes[static_cast<std::size_t>(r)];
+        for (std::size_t i = 0; i < route.size(); ++i) {
+            members_[static_cast<std::size_t>(route[i].expert)].emplace_back(r, result.weights[static_cast<std::size_t>(r)][i]);
         }
+    }
+    for (int e = 0; e < num_experts; ++e) {
+        const auto& members = members_[static_cast<std::size_t>(e)];
         if (members.empty()) continue;
         gathered_.resize(std::max(gathered_.size(), members.size() * static_cast<std::size_t>(f)));
         for (std::size_t i = 0; i < members.size(); ++i) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "moe/int8_matmul.hpp"
@@ -63,6 +64,8 @@ class MoeEngine {
     std::vector<std::uint8_t> activations_;
     std::vector<std::int32_t> accumulators_;
     std::vector<std::int32_t> logits_;
+    std::vector<std::vector<Choice>> rankings_;                        ///< per row of the last batch
+    std::vector<std::vector<std::pair<int, std::int32_t>>> members_;  ///< per expert: (row, Q15 weight)
 };
 
 }  // namespace moe::nn

@@ -1,16 +1,24 @@
 #include "moe/router.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace moe::nn {
 
-std::vector<Choice> rank_experts(std::span<const std::int32_t> logits) {
-    std::vector<Choice> out(logits.size());
+void rank_experts(std::span<const std::int32_t> logits, std::vector<Choice>& out) {
+    out.resize(logits.size());
     for (std::size_t i = 0; i < logits.size(); ++i) out[i] = Choice{static_cast<int>(i), logits[i]};
-    std::stable_sort(out.begin(), out.end(), [](const Choice& a, const Choice& b) {
+    // Experts are distinct, so the order is total and an unstable sort gives the same ranking
+    // (std::sort needs no buffer; stable_sort allocated one per row).
+    std::sort(out.begin(), out.end(), [](const Choice& a, const Choice& b) {
         if (a.logit != b.logit) return a.logit > b.logit;
         return a.expert < b.expert;
     });
+}
+
+std::vector<Choice> rank_experts(std::span<const std::int32_t> logits) {
+    std::vector<Choice> out;
+    rank_experts(logits, out);
     return out;
 }
 
@@ -29,6 +37,7 @@ std::vector<std::vector<Choice>> assign_with_capacity(const std::vector<std::vec
     for (int r = 0; r < k; ++r) {
         for (std::size_t row = 0; row < rankings.size(); ++row) {
             const auto& ranking = rankings[row];
+            if (r == 0) chosen[row].reserve(static_cast<std::size_t>(k));
             while (cursor[row] < ranking.size()) {
                 const Choice c = ranking[cursor[row]++];
                 if (c.expert < 0 || c.expert >= num_experts) continue;
@@ -48,13 +57,20 @@ std::vector<std::int32_t> combine_weights(std::span<const Choice> chosen, std::i
     if (temperature <= 0) temperature = 1;
     std::int32_t top = chosen[0].logit;
     for (const Choice& c : chosen) top = std::max(top, c.logit);
+    // 2^-(d/T) ~ 1 - frac / (2T) on [0, 1) with d = top - logit: exact at both ends of each
+    // octave. A top-k of up to 16 keeps the raw values on the stack.
+    std::array<std::int64_t, 16> small{};
+    std::vector<std::int64_t> large;
+    std::int64_t* raw = small.data();
+    if (chosen.size() > small.size()) {
+        large.resize(chosen.size());
+        raw = large.data();
+    }
     std::int64_t sum = 0;
-    std::vector<std::int64_t> raw(chosen.size());
     for (std::size_t i = 0; i < chosen.size(); ++i) {
         const std::int64_t d = static_cast<std::int64_t>(top) - chosen[i].logit;  // >= 0
         const std::int64_t halvings = d / temperature;
         const std::int64_t frac = d % temperature;
-        // 2^-(frac/T) ~ 1 - frac / (2T) on [0, 1): exact at both ends of each octave.
         std::int64_t v = halvings >= 30 ? 0 : ((std::int64_t{1} << 30) >> halvings);
         v = v - v * frac / (2 * temperature);
         raw[i] = std::max<std::int64_t>(v, 1);

@@ -15,6 +15,8 @@ struct Choice {
 
 /// Experts in rank order: higher logit first, ties to the lower expert index.
 [[nodiscard]] std::vector<Choice> rank_experts(std::span<const std::int32_t> logits);
+/// The same into `out`, whose storage is reused (the engine ranks every row of a batch).
+void rank_experts(std::span<const std::int32_t> logits, std::vector<Choice>& out);
 
 /// Chooses up to `k` experts for each row from its ranking, honouring a per-expert capacity.
 /// Assignment is rank-major (every row's first choice before any second choice), rows in
