@@ -508,6 +508,11 @@ int features(Args args) {
         std::fprintf(stderr, "moed moe features: %s\n", training.error().c_str());
         return 2;
     }
+    const auto held_back_worlds = unsigned_flag(args, "--worlds-held-back", 100, 1, 10000);
+    if (!held_back_worlds) {
+        std::fprintf(stderr, "moed moe features: %s\n", held_back_worlds.error().c_str());
+        return 2;
+    }
     auto data = load_task("features", f->task, f->data, f->seed, f->accounts, has_flag(args, "--with-gas-price"), f->templates, training->schema);
     if (!data) return 1;
     std::ofstream csv(out, std::ios::trunc);
@@ -546,6 +551,20 @@ int features(Args args) {
         dump(train, 0, train_rows);
         dump(data->held, 1, data->held_rows);
         dump(val, 3, val_rows);
+        if (has_flag(args, "--traffic")) {
+            // The generated traffic the chain's thresholds are chosen on and counted on, so the
+            // baseline can be put at the same operating point: the validation worlds (4) and their
+            // drainers' rows (5), the held-back worlds (6) and their drainers' rows (7).
+            const std::vector<std::size_t> none;
+            const int held_back = static_cast<int>(*held_back_worlds);
+            const std::uint32_t schema = training->schema;
+            dump(nn::benign_rows(nn::kValidationWorldSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld, schema), 4, none);
+            dump(nn::drainer_rows(nn::kValidationDrainerSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld, schema,
+                                  training->drainer_family, training->drainer_visible_victims), 5, none);
+            dump(nn::benign_rows(nn::kHeldBackWorldSeed, held_back, nn::kTransactionsPerWorld, schema), 6, none);
+            dump(nn::drainer_rows(nn::kHeldBackDrainerSeed, held_back, nn::kTransactionsPerWorld, schema, training->drainer_family,
+                                  training->drainer_visible_victims), 7, none);
+        }
         if (!csv.flush()) {
             std::fprintf(stderr, "moed moe features: write to %s failed\n", out.c_str());
             return 1;
@@ -645,6 +664,10 @@ void moe_options(CLI::App& command) {
     value_option(*features, "--live", "FILE: contract: the live set (default chain-config/corpus/contract_live.csv.gz)");
     flag_option(*features, "--with-gas-price", "fraud: add the gas-price level, an era feature (to show its leak)");
     fraud_training_options(*features);  // as `moed train`: the rows it trains on
+    flag_option(*features, "--traffic", "fraud: also the generated traffic thresholds are chosen and counted on: the "
+                                        "validation worlds (held_out 4) and their drainers' rows (5), the held-back worlds "
+                                        "(6) and their drainers' rows (7), for scripts/baseline.py --thresholds");
+    value_option(*features, "--worlds-held-back", "N: with --traffic, the held-back worlds (default 100, as README's figures)");
     replay_plan_options(*command.add_subcommand(
         "replay-plan", "the transactions that replay held-back worlds and held-out accounts' histories on a devnet, "
                        "with derived keys and the offline and expected scores (scripts/screening_replay.mjs)"));

@@ -40,6 +40,7 @@ check "a number that is not one is refused" 2 "--validators must be an integer f
 check "train's integers are read the same way" 2 "--epochs must be an integer from 1 to 10000, got '-3'" -- train --task fraud --out /nonexistent/never.moe --epochs=-3
 check "train and moe features read the fraud training set's flags alike" 2 "--drainer-family must be an integer from 1 to 2, got '3'" -- train --task fraud --out /nonexistent/never.moe --drainer-family 3
 check "(features)" 2 "--drainer-family must be an integer from 1 to 2, got '3'" -- moe features --task fraud --data /nonexistent --out /nonexistent/never.csv --drainer-family 3
+check "the held-back worlds of moe features are counted in range" 2 "--worlds-held-back must be an integer from 1 to 10000, got '0'" -- moe features --task fraud --data /nonexistent --out /nonexistent/never.csv --traffic --worlds-held-back 0
 check "a fraud feature schema moed does not compute is refused" 2 "--fraud-schema must be an integer from 2 to 4, got '5'" -- train --task fraud --out /nonexistent/never.moe --fraud-schema 5
 check "a depth out of range is refused" 2 "--depth must be an integer from 1 to 8, got '0'" -- train --task fraud --out /nonexistent/never.moe --depth 0
 check "contradicting flags are refused" 2 "--instant excludes --no-instant" -- start --home /nonexistent --instant --no-instant
