@@ -187,8 +187,9 @@ void train_options(CLI::App& command) {
     value_option(command, "--init-seed", "N: seed of the initialisation, shuffles and training noise only (default: --seed); the "
                                          "split stays --seed's");
     value_option(command, "--init-seeds", "N: fraud: train N times on the same split, with init seeds S, S+1, ... (S: --init-seed "
-                                          "or --seed), and print each training's validation account F1 and ROC-AUC and their mean "
-                                          "and spread, ending 'validation_f1_mean=X'; writes no model: what a recipe's choice is "
+                                          "or --seed), and print each training's validation account F1 and ROC-AUC, the thresholds "
+                                          "decision 005's rule takes from its validation traffic and the validation fraud "
+                                          "accounts refused at that reject score, and their means and spreads, ending 'validation_f1_mean=X'; writes no model: what a recipe's choice is "
                                           "judged on, against the noise between trainings");
     value_option(command, "--experts", "E: experts per layer");
     value_option(command, "--top-k", "K: experts the gate picks per row");
@@ -438,29 +439,44 @@ int train_main(Args args) {
         // (the validation account F1 of the fraud MoE moved by 0.01-0.02 between single runs).
         const FraudValidationRows v = fraud_validation_rows(*fraud, o, fraud_set);
         const std::uint64_t first = o.init_seed != 0 ? o.init_seed : o.seed;
-        std::vector<double> f1s, aucs;
+        std::vector<double> f1s, aucs, recalls;
         for (int k = 0; k < init_seeds; ++k) {
             nn::TrainOptions ok = o;
             ok.init_seed = first + static_cast<std::uint64_t>(k);
             auto trained = nn::train_moe(data, ok);
             const nn::TemperatureFit fit = fit_temperature(trained.model, v);
             nn::MoeEngine engine(trained.model);
-            const auto r = nn::fraud_report(*fraud, v.account_rows, nn::quantized_probabilities(engine, v.accounts));
+            const std::vector<double> pv = nn::quantized_probabilities(engine, v.accounts);
+            const auto r = nn::fraud_report(*fraud, v.account_rows, pv);
+            // The chain's operating point: the thresholds decision 005's rule takes from this
+            // training's validation traffic, and the validation fraud accounts refused at its
+            // reject score (account F1 does not see the tail a reject threshold lives in).
+            const auto vt = nn::traffic_report(engine, *fraud, v.account_rows, pv, 10001, 10001, nn::kValidationWorlds,
+                                               {nn::kValidationWorldSeed, nn::kValidationDrainerSeed, fraud_set.drainer_family,
+                                                fraud_set.drainer_visible_victims});
+            const nn::ThresholdChoice choice = nn::choose_thresholds(vt);
+            const auto& fraud_max = vt.fraud_account_max_scores;
+            const double at_reject = fraud_max.empty() ? 0.0
+                : static_cast<double>(std::count_if(fraud_max.begin(), fraud_max.end(), [&](std::uint32_t s) { return s >= choice.reject_score; })) /
+                      static_cast<double>(fraud_max.size());
             int best_epoch = 0;
             for (const auto& e : trained.curve) best_epoch = e.best ? e.epoch : best_epoch;
             std::printf("init seed %llu: epochs %d (kept %d), output temperature %d, validation accounts f1 %.4f (precision %.4f, "
-                        "recall %.4f) roc_auc %.4f\n",
+                        "recall %.4f) roc_auc %.4f; the rule's flag %u reject %u, fraud accounts at reject %.4f\n",
                         static_cast<unsigned long long>(ok.init_seed), trained.epochs_run, best_epoch, fit.temperature, r.f1, r.precision,
-                        r.recall, r.roc_auc);
+                        r.recall, r.roc_auc, choice.flag_score, choice.reject_score, at_reject);
             std::fflush(stdout);
             f1s.push_back(r.f1);
             aucs.push_back(r.roc_auc);
+            recalls.push_back(at_reject);
         }
         const auto [f1_mean, f1_sd] = mean_and_spread(f1s);
         const auto [auc_mean, auc_sd] = mean_and_spread(aucs);
-        std::printf("validation accounts over %d trainings: f1 mean %.4f sd %.4f (min %.4f, max %.4f), roc_auc mean %.4f sd %.4f\n",
+        const auto [recall_mean, recall_sd] = mean_and_spread(recalls);
+        std::printf("validation accounts over %d trainings: f1 mean %.4f sd %.4f (min %.4f, max %.4f), roc_auc mean %.4f sd %.4f, "
+                    "fraud accounts at the rule's reject mean %.4f sd %.4f\n",
                     init_seeds, f1_mean, f1_sd, *std::min_element(f1s.begin(), f1s.end()), *std::max_element(f1s.begin(), f1s.end()),
-                    auc_mean, auc_sd);
+                    auc_mean, auc_sd, recall_mean, recall_sd);
         std::printf("validation_f1_mean=%.4f\n", f1_mean);
         return 0;
     }
