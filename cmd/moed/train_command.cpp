@@ -91,12 +91,46 @@ FraudValidationRows fraud_validation_rows(const nn::FraudCorpus& fraud, const nn
     return v;
 }
 
+/// The chain's operating point of a model on the validation traffic: the thresholds decision
+/// 005's rule takes from it, and the share of validation fraud accounts with a transaction at the
+/// reject score (account F1 does not see the tail a reject threshold lives in).
+struct OperatingPoint {
+    nn::ThresholdChoice choice;
+    double fraud_at_reject = 0;
+};
+
+OperatingPoint operating_point(const nn::MoeModel& model, const nn::FraudCorpus& fraud, const FraudValidationRows& v,
+                               const nn::FraudTrainingOptions& set) {
+    nn::MoeEngine engine(model);
+    const auto vt = nn::traffic_report(engine, fraud, v.account_rows, nn::quantized_probabilities(engine, v.accounts), 10001, 10001,
+                                       nn::kValidationWorlds,
+                                       {nn::kValidationWorldSeed, nn::kValidationDrainerSeed, set.drainer_family, set.drainer_visible_victims});
+    OperatingPoint op{nn::choose_thresholds(vt), 0};
+    const auto& top = vt.fraud_account_max_scores;
+    if (!top.empty()) {
+        const auto refused = std::count_if(top.begin(), top.end(), [&](std::uint32_t s) { return s >= op.choice.reject_score; });
+        op.fraud_at_reject = static_cast<double>(refused) / static_cast<double>(top.size());
+    }
+    return op;
+}
+
 /// Temperature scaling on the validation rows (decision 005, "Calibration"): sets the model's
-/// output temperature and returns the fit.
-nn::TemperatureFit fit_temperature(nn::MoeModel& model, const FraudValidationRows& v) {
+/// output temperature and returns the fit. When the fitted temperature leaves the validation
+/// traffic no reject score (the row the rule keys on rounds to 10000, tied with the fraud at the
+/// top), it is raised to the next candidate of the fit until one exists: the rows keep their
+/// order, and the ones tied at 10000 are told apart.
+nn::TemperatureFit fit_temperature(nn::MoeModel& model, const FraudValidationRows& v, const nn::FraudCorpus& fraud,
+                                   const nn::FraudTrainingOptions& set) {
     nn::MoeEngine engine(model);
     nn::TemperatureFit fit = nn::fit_output_temperature(engine, {&v.accounts, &v.generated, &v.drained});
     model.output_temperature = fit.temperature;
+    for (const auto& [t, loss] : fit.losses) {
+        if (t <= model.output_temperature) continue;
+        if (operating_point(model, fraud, v, set).choice.reject_score <= 10000) break;
+        model.output_temperature = t;
+        fit.raised_for_reject = true;
+    }
+    fit.temperature = model.output_temperature;
     return fit;
 }
 
@@ -444,26 +478,18 @@ int train_main(Args args) {
             nn::TrainOptions ok = o;
             ok.init_seed = first + static_cast<std::uint64_t>(k);
             auto trained = nn::train_moe(data, ok);
-            const nn::TemperatureFit fit = fit_temperature(trained.model, v);
+            const nn::TemperatureFit fit = fit_temperature(trained.model, v, *fraud, fraud_set);
             nn::MoeEngine engine(trained.model);
-            const std::vector<double> pv = nn::quantized_probabilities(engine, v.accounts);
-            const auto r = nn::fraud_report(*fraud, v.account_rows, pv);
-            // The chain's operating point: the thresholds decision 005's rule takes from this
-            // training's validation traffic, and the validation fraud accounts refused at its
-            // reject score (account F1 does not see the tail a reject threshold lives in).
-            const auto vt = nn::traffic_report(engine, *fraud, v.account_rows, pv, 10001, 10001, nn::kValidationWorlds,
-                                               {nn::kValidationWorldSeed, nn::kValidationDrainerSeed, fraud_set.drainer_family,
-                                                fraud_set.drainer_visible_victims});
-            const nn::ThresholdChoice choice = nn::choose_thresholds(vt);
-            const auto& fraud_max = vt.fraud_account_max_scores;
-            const double at_reject = fraud_max.empty() ? 0.0
-                : static_cast<double>(std::count_if(fraud_max.begin(), fraud_max.end(), [&](std::uint32_t s) { return s >= choice.reject_score; })) /
-                      static_cast<double>(fraud_max.size());
+            const auto r = nn::fraud_report(*fraud, v.account_rows, nn::quantized_probabilities(engine, v.accounts));
+            const OperatingPoint op = operating_point(trained.model, *fraud, v, fraud_set);
+            const nn::ThresholdChoice& choice = op.choice;
+            const double at_reject = op.fraud_at_reject;
             int best_epoch = 0;
             for (const auto& e : trained.curve) best_epoch = e.best ? e.epoch : best_epoch;
-            std::printf("init seed %llu: epochs %d (kept %d), output temperature %d, validation accounts f1 %.4f (precision %.4f, "
+            std::printf("init seed %llu: epochs %d (kept %d), output temperature %d%s, validation accounts f1 %.4f (precision %.4f, "
                         "recall %.4f) roc_auc %.4f; the rule's flag %u reject %u, fraud accounts at reject %.4f\n",
-                        static_cast<unsigned long long>(ok.init_seed), trained.epochs_run, best_epoch, fit.temperature, r.f1, r.precision,
+                        static_cast<unsigned long long>(ok.init_seed), trained.epochs_run, best_epoch, fit.temperature,
+                        fit.raised_for_reject ? " (raised for a reject score)" : "", r.f1, r.precision,
                         r.recall, r.roc_auc, choice.flag_score, choice.reject_score, at_reject);
             std::fflush(stdout);
             f1s.push_back(r.f1);
@@ -546,9 +572,10 @@ int train_main(Args args) {
         const nn::Dataset& drained = v.drained;
         {
             const std::int32_t trained_temperature = result.model.output_temperature;
-            const nn::TemperatureFit fit = fit_temperature(result.model, v);
-            std::printf("output temperature: trained %d, fitted on validation %d (class-balanced log loss %.5f -> %.5f)\n",
-                        trained_temperature, fit.temperature, fit.losses.front().second,
+            const nn::TemperatureFit fit = fit_temperature(result.model, v, *fraud, fraud_set);
+            std::printf("output temperature: trained %d, fitted on validation %d%s (class-balanced log loss %.5f -> %.5f)\n",
+                        trained_temperature, fit.temperature, fit.raised_for_reject ? ", raised until the validation traffic leaves a reject score" : "",
+                        fit.losses.front().second,
                         std::find_if(fit.losses.begin(), fit.losses.end(), [&](const auto& l) { return l.first == fit.temperature; })->second);
         }
         // Far from anything trained on, the model abstains (accepts, and the chain counts it):
