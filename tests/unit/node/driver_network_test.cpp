@@ -9,10 +9,12 @@
 
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 
 #include "core/keccak.hpp"
+#include "node/compact_proposal.hpp"
 #include "node/consensus_driver.hpp"
 #include "node/home.hpp"
 #include "node/node.hpp"
@@ -113,6 +115,9 @@ class MemoryNetwork {
             Envelope e = std::move(*it);
             it = queue_.erase(it);
             if (!attached[e.to]) continue;
+            if (e.type == p2p::MessageType::kProposalTransactions) {
+                if (auto answer = decode_proposal_transactions(e.payload)) given_.insert({ids[e.to], answer->block_hash});
+            }
             attached[e.to]->deliver(e);
             return e.to;
         }
@@ -123,6 +128,8 @@ class MemoryNetwork {
     void delay_proposals_to(std::size_t to, Clock::duration delay) { proposal_delay_[to] = delay; }
     /// A lossy link: messages of `type` to node `to` are lost.
     void drop_to(std::size_t to, p2p::MessageType type) { dropped_.insert({to, type}); }
+    /// Lost too: every message to anyone for which this says so (a test's finer loss).
+    std::function<bool(std::size_t to, p2p::MessageType, core::ByteView)> drop_if;
 
     std::vector<p2p::PeerId> ids;
     std::vector<Endpoint*> attached;
@@ -133,6 +140,10 @@ class MemoryNetwork {
     std::vector<std::string> disconnects;  ///< why, in order
     /// (validator, height, round, type) -> every block hash it signed a vote for there.
     std::map<std::tuple<core::Address, std::uint64_t, std::uint32_t, std::uint8_t>, std::set<core::Hash>> votes;
+    /// Block hash -> the rounds a compact proposal named it in.
+    std::map<core::Hash, std::set<std::uint32_t>> proposed_in_rounds;
+    /// Requests for a block's transactions by a validator that had been given them already.
+    std::size_t asked_again = 0;
 
   private:
     std::size_t index_of(const p2p::PeerId& peer) const {
@@ -151,6 +162,13 @@ class MemoryNetwork {
                 votes[{v->validator, v->height, v->round, static_cast<std::uint8_t>(v->type)}].insert(v->block_hash);
             }
         }
+        if (type == p2p::MessageType::kCompactProposal) {
+            if (auto c = CompactProposal::decode(payload)) proposed_in_rounds[c->proposal.block_hash].insert(c->proposal.round);
+        }
+        if (type == p2p::MessageType::kProposalTransactionsRequest) {
+            if (auto r = decode_transactions_request(payload)) asked_again += given_.contains({from, r->block_hash}) ? 1 : 0;
+        }
+        if (drop_if && drop_if(to, type, payload)) return;  // signed and sent, then lost
         Clock::time_point due = now_;
         if (auto d = proposal_delay_.find(to); d != proposal_delay_.end() && is_proposal(type)) due += d->second;
         queue_.push_back({to, from, type, core::Bytes(payload.begin(), payload.end()), due});
@@ -158,6 +176,7 @@ class MemoryNetwork {
     const Clock::time_point& now_;
     std::map<std::size_t, Clock::duration> proposal_delay_;
     std::set<std::pair<std::size_t, p2p::MessageType>> dropped_;
+    std::set<std::pair<p2p::PeerId, core::Hash>> given_;  ///< (validator, block) whose transactions reached it
     std::deque<Envelope> queue_;
 };
 
@@ -381,6 +400,41 @@ TEST_F(DriverNetwork, AValidatorWhosePoolLacksABlocksTransactionsAsksForThemAndC
     EXPECT_EQ(network_->posted[p2p::MessageType::kProposalTransactions],
               network_->posted[p2p::MessageType::kProposalTransactionsRequest]);
     EXPECT_EQ(network_->posted[p2p::MessageType::kProposal], 0u);
+}
+
+TEST_F(DriverNetwork, ABlockProposedAgainInALaterRoundIsTakenFromWhatAValidatorHoldsNotFetchedAgain) {
+    // Validator 3 hears no gossip, so its pool lacks the transfers, and its link is slow for
+    // proposals. At height 3, whose block carries the transfers, validator 1 misses validator 2's
+    // prevote of round 0: the block's polka is seen by some and not all, so the height goes on
+    // for rounds, and a proposer that saw the polka proposes that valid block again. Whoever
+    // completed the block once (fetching its transactions, or from its pool) takes it from what
+    // it holds: no validator asks for a block's transactions once they have reached it. (A
+    // request may be repeated while its answer is late: the slow link makes it so.)
+    constexpr std::size_t kDeaf = 3;
+    constexpr std::uint64_t kHeight = 3;  // the first height whose proposer holds the transfers
+    network_->drop_to(kDeaf, p2p::MessageType::kPooledTransactions);
+    network_->delay_proposals_to(kDeaf, std::chrono::milliseconds(1500));
+    const core::Address second = keys_[2].address();
+    network_->drop_if = [second](std::size_t to, p2p::MessageType type, core::ByteView payload) {
+        if (type != p2p::MessageType::kVote || to != 1) return false;
+        const auto v = consensus::Vote::decode(payload);
+        return v && v->type == consensus::VoteType::kPrevote && v->height == kHeight && v->round == 0 && v->validator == second;
+    };
+    for (std::size_t i = 0; i < kValidators; ++i) open(i);
+    const std::vector<core::Hash> hashes = pool_transfers_at_validator0(5);
+    ASSERT_EQ(hashes.size(), 5u);
+    drivers_[0]->step();
+    while (auto to = network_->deliver_one()) drivers_[*to]->step();
+    ASSERT_LT(run_until(kHeight, kMaxTicks), kMaxTicks) << "heads stuck at " << lowest_head();
+    expect_committed_everywhere(hashes);
+    expect_agreement(kHeight);
+    const auto block = nodes_[0]->block_by_number(kHeight);
+    ASSERT_TRUE(block);
+    ASSERT_EQ(block->body.transactions.size(), hashes.size()) << "the transfers went into another height: move kHeight";
+    // The committed block was proposed in more than one round, and fetched by someone.
+    EXPECT_GE(network_->proposed_in_rounds[block->header.hash()].size(), 2u);
+    EXPECT_GE(network_->posted[p2p::MessageType::kProposalTransactionsRequest], 1u);
+    EXPECT_EQ(network_->asked_again, 0u);
 }
 
 TEST_F(DriverNetwork, ACompactProposalNamingMoreTransactionsThanABlocksGasPaysForIsRefused) {
