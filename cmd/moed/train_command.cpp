@@ -124,7 +124,8 @@ nn::TemperatureFit fit_temperature(nn::MoeModel& model, const FraudValidationRow
     nn::MoeEngine engine(model);
     nn::TemperatureFit fit = nn::fit_output_temperature(engine, {&v.accounts, &v.generated, &v.drained});
     model.output_temperature = fit.temperature;
-    for (const auto& [t, loss] : fit.losses) {
+    for (const auto& candidate : fit.losses) {
+        const std::int32_t t = candidate.first;
         if (t <= model.output_temperature) continue;
         if (operating_point(model, fraud, v, set).choice.reject_score <= 10000) break;
         model.output_temperature = t;
@@ -223,8 +224,9 @@ void train_options(CLI::App& command) {
     value_option(command, "--init-seeds", "N: fraud: train N times on the same split, with init seeds S, S+1, ... (S: --init-seed "
                                           "or --seed), and print each training's validation account F1 and ROC-AUC, the thresholds "
                                           "decision 005's rule takes from its validation traffic and the validation fraud "
-                                          "accounts refused at that reject score, and their means and spreads, ending 'validation_f1_mean=X'; writes no model: what a recipe's choice is "
-                                          "judged on, against the noise between trainings");
+                                          "accounts refused at that reject score, and their means and spreads, ending "
+                                          "'validation_f1_mean=X'; writes no model: what a recipe's choice is judged on, against "
+                                          "the noise between trainings");
     value_option(command, "--experts", "E: experts per layer");
     value_option(command, "--top-k", "K: experts the gate picks per row");
     value_option(command, "--hidden", "H: the experts' hidden width");
@@ -482,19 +484,17 @@ int train_main(Args args) {
             nn::MoeEngine engine(trained.model);
             const auto r = nn::fraud_report(*fraud, v.account_rows, nn::quantized_probabilities(engine, v.accounts));
             const OperatingPoint op = operating_point(trained.model, *fraud, v, fraud_set);
-            const nn::ThresholdChoice& choice = op.choice;
-            const double at_reject = op.fraud_at_reject;
             int best_epoch = 0;
             for (const auto& e : trained.curve) best_epoch = e.best ? e.epoch : best_epoch;
             std::printf("init seed %llu: epochs %d (kept %d), output temperature %d%s, validation accounts f1 %.4f (precision %.4f, "
                         "recall %.4f) roc_auc %.4f; the rule's flag %u reject %u, fraud accounts at reject %.4f\n",
                         static_cast<unsigned long long>(ok.init_seed), trained.epochs_run, best_epoch, fit.temperature,
                         fit.raised_for_reject ? " (raised for a reject score)" : "", r.f1, r.precision,
-                        r.recall, r.roc_auc, choice.flag_score, choice.reject_score, at_reject);
+                        r.recall, r.roc_auc, op.choice.flag_score, op.choice.reject_score, op.fraud_at_reject);
             std::fflush(stdout);
             f1s.push_back(r.f1);
             aucs.push_back(r.roc_auc);
-            recalls.push_back(at_reject);
+            recalls.push_back(op.fraud_at_reject);
         }
         const auto [f1_mean, f1_sd] = mean_and_spread(f1s);
         const auto [auc_mean, auc_sd] = mean_and_spread(aucs);
