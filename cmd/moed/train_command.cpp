@@ -114,25 +114,35 @@ OperatingPoint operating_point(const nn::MoeModel& model, const nn::FraudCorpus&
     return op;
 }
 
+/// A fraud model's output temperature, set on the validation rows, and its operating point there.
+struct Calibration {
+    nn::TemperatureFit fit;        ///< temperature scaling: the candidate of lowest class-balanced log loss
+    std::int32_t temperature = 0;  ///< what the model got: the fit's, or a larger candidate (raised)
+    OperatingPoint op;             ///< at `temperature`
+    [[nodiscard]] bool raised() const noexcept { return temperature != fit.temperature; }
+};
+
 /// Temperature scaling on the validation rows (decision 005, "Calibration"): sets the model's
-/// output temperature and returns the fit. When the fitted temperature leaves the validation
-/// traffic no reject score (the row the rule keys on rounds to 10000, tied with the fraud at the
-/// top), it is raised to the next candidate of the fit until one exists: the rows keep their
-/// order, and the ones tied at 10000 are told apart.
-nn::TemperatureFit fit_temperature(nn::MoeModel& model, const FraudValidationRows& v, const nn::FraudCorpus& fraud,
-                                   const nn::FraudTrainingOptions& set) {
-    nn::MoeEngine engine(model);
-    nn::TemperatureFit fit = nn::fit_output_temperature(engine, {&v.accounts, &v.generated, &v.drained});
-    model.output_temperature = fit.temperature;
-    for (const auto& candidate : fit.losses) {
-        const std::int32_t t = candidate.first;
-        if (t <= model.output_temperature) continue;
-        if (operating_point(model, fraud, v, set).choice.reject_score <= 10000) break;
-        model.output_temperature = t;
-        fit.raised_for_reject = true;
+/// output temperature. When the fitted temperature leaves the validation traffic no reject score
+/// (the row the rule keys on rounds to 10000, tied with the fraud at the top), it is raised to the
+/// next candidate of the fit until one exists: the rows keep their order, and the ones tied at
+/// 10000 are told apart.
+Calibration calibrate(nn::MoeModel& model, const FraudValidationRows& v, const nn::FraudCorpus& fraud,
+                      const nn::FraudTrainingOptions& set) {
+    Calibration c;
+    {
+        nn::MoeEngine engine(model);
+        c.fit = nn::fit_output_temperature(engine, {&v.accounts, &v.generated, &v.drained});
     }
-    fit.temperature = model.output_temperature;
-    return fit;
+    model.output_temperature = c.temperature = c.fit.temperature;
+    c.op = operating_point(model, fraud, v, set);
+    for (const auto& candidate : c.fit.losses) {
+        if (c.op.choice.reject_score <= 10000) break;
+        if (candidate.first <= c.temperature) continue;
+        model.output_temperature = c.temperature = candidate.first;
+        c.op = operating_point(model, fraud, v, set);
+    }
+    return c;
 }
 
 /// Mean and sample standard deviation.
@@ -480,16 +490,16 @@ int train_main(Args args) {
             nn::TrainOptions ok = o;
             ok.init_seed = first + static_cast<std::uint64_t>(k);
             auto trained = nn::train_moe(data, ok);
-            const nn::TemperatureFit fit = fit_temperature(trained.model, v, *fraud, fraud_set);
+            const Calibration calibration = calibrate(trained.model, v, *fraud, fraud_set);
+            const OperatingPoint& op = calibration.op;
             nn::MoeEngine engine(trained.model);
             const auto r = nn::fraud_report(*fraud, v.account_rows, nn::quantized_probabilities(engine, v.accounts));
-            const OperatingPoint op = operating_point(trained.model, *fraud, v, fraud_set);
             int best_epoch = 0;
             for (const auto& e : trained.curve) best_epoch = e.best ? e.epoch : best_epoch;
             std::printf("init seed %llu: epochs %d (kept %d), output temperature %d%s, validation accounts f1 %.4f (precision %.4f, "
                         "recall %.4f) roc_auc %.4f; the rule's flag %u reject %u, fraud accounts at reject %.4f\n",
-                        static_cast<unsigned long long>(ok.init_seed), trained.epochs_run, best_epoch, fit.temperature,
-                        fit.raised_for_reject ? " (raised for a reject score)" : "", r.f1, r.precision,
+                        static_cast<unsigned long long>(ok.init_seed), trained.epochs_run, best_epoch, calibration.temperature,
+                        calibration.raised() ? " (raised for a reject score)" : "", r.f1, r.precision,
                         r.recall, r.roc_auc, op.choice.flag_score, op.choice.reject_score, op.fraud_at_reject);
             std::fflush(stdout);
             f1s.push_back(r.f1);
@@ -572,11 +582,17 @@ int train_main(Args args) {
         const nn::Dataset& drained = v.drained;
         {
             const std::int32_t trained_temperature = result.model.output_temperature;
-            const nn::TemperatureFit fit = fit_temperature(result.model, v, *fraud, fraud_set);
-            std::printf("output temperature: trained %d, fitted on validation %d%s (class-balanced log loss %.5f -> %.5f)\n",
-                        trained_temperature, fit.temperature, fit.raised_for_reject ? ", raised until the validation traffic leaves a reject score" : "",
-                        fit.losses.front().second,
-                        std::find_if(fit.losses.begin(), fit.losses.end(), [&](const auto& l) { return l.first == fit.temperature; })->second);
+            const Calibration calibration = calibrate(result.model, v, *fraud, fraud_set);
+            const nn::TemperatureFit& fit = calibration.fit;
+            auto loss_at = [&](std::int32_t t) {
+                return std::find_if(fit.losses.begin(), fit.losses.end(), [&](const auto& l) { return l.first == t; })->second;
+            };
+            std::printf("output temperature: trained %d, fitted on validation %d (class-balanced log loss %.5f -> %.5f)\n",
+                        trained_temperature, fit.temperature, fit.losses.front().second, loss_at(fit.temperature));
+            if (calibration.raised()) {
+                std::printf("output temperature: raised to %d, where the validation traffic leaves a reject score (log loss %.5f)\n",
+                            calibration.temperature, loss_at(calibration.temperature));
+            }
         }
         // Far from anything trained on, the model abstains (accepts, and the chain counts it):
         // the envelope of the training rows, its allowance set on the validation rows.

@@ -84,7 +84,6 @@ struct TrafficReport {
 struct TemperatureFit {
     std::int32_t temperature = 0;
     std::vector<std::pair<std::int32_t, double>> losses;  ///< every candidate, in order
-    bool raised_for_reject = false;  ///< above the best fit, so the validation traffic leaves a reject score (moed train)
 };
 [[nodiscard]] TemperatureFit fit_output_temperature(MoeEngine& engine, const std::vector<const Dataset*>& rows);
 
