@@ -358,7 +358,7 @@ std::size_t Node::submit_peer_transactions(const std::vector<core::Bytes>& raws)
     }
     // Recovery, 33 us a sender (bench_core), on every recovery thread and this one, a slice
     // each; pooling, under the node's lock, in the batch's order.
-    std::vector<std::optional<std::expected<PooledTransaction, SubmitError>>> checked(fresh.size());
+    std::vector<std::expected<PooledTransaction, SubmitError>> checked(fresh.size());
     auto check_slice = [&](std::size_t slice, std::size_t slices) {
         for (std::size_t k = slice; k < fresh.size(); k += slices) checked[k] = check_raw_transaction(raws[fresh[k]], Source::kPeer);
     };
@@ -379,12 +379,13 @@ std::size_t Node::submit_peer_transactions(const std::vector<core::Bytes>& raws)
     }
     std::size_t pooled = 0;
     for (std::size_t k = 0; k < fresh.size(); ++k) {
-        std::expected<core::Hash, SubmitError> result = [&]() -> std::expected<core::Hash, SubmitError> {
-            if (!*checked[k]) return std::unexpected(checked[k]->error());
-            return pool_transaction(std::move(**checked[k]), raws[fresh[k]], Source::kPeer);
-        }();
-        if (result) ++pooled;
-        else count_refusal(result.error());
+        if (!checked[k]) {
+            count_refusal(checked[k].error());
+        } else if (auto result = pool_transaction(std::move(*checked[k]), raws[fresh[k]], Source::kPeer)) {
+            ++pooled;
+        } else {
+            count_refusal(result.error());
+        }
     }
     return pooled;
 }
