@@ -84,16 +84,20 @@ void BM_PeakFma(benchmark::State& state) {
 }
 BENCHMARK(BM_PeakFma)->Unit(benchmark::kMicrosecond);
 
+/// Whole forward passes of a generated model of `spec`'s shape over `rows` rows.
+void forward_rows(benchmark::State& state, const SyntheticSpec& spec, int rows) {
+    MoeEngine engine(synthetic_model(spec, 5));
+    const auto x = synthetic_inputs(rows, spec.num_features, 9);
+    for (auto _ : state) benchmark::DoNotOptimize(engine.forward(x.data(), rows));
+    state.counters["rows"] = benchmark::Counter(rows, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void BM_MoeForward(benchmark::State& state) {
     SyntheticSpec spec;
     spec.num_features = 64;
     spec.hidden = {128};
     spec.num_experts = static_cast<int>(state.range(0));
-    MoeEngine engine(synthetic_model(spec, 5));
-    const int rows = static_cast<int>(state.range(1));
-    const auto x = synthetic_inputs(rows, spec.num_features, 9);
-    for (auto _ : state) benchmark::DoNotOptimize(engine.forward(x.data(), rows));
-    state.counters["rows"] = benchmark::Counter(rows, benchmark::Counter::kIsIterationInvariantRate);
+    forward_rows(state, spec, static_cast<int>(state.range(1)));
 }
 BENCHMARK(BM_MoeForward)->Args({8, 1})->Args({8, 1024})->Args({32, 1})->Args({32, 1024})->Unit(benchmark::kMicrosecond);
 
@@ -109,11 +113,7 @@ void BM_FraudModelShape(benchmark::State& state) {
     spec.top_k = static_cast<int>(state.range(2));
     spec.output_dim = 2;
     spec.output_kind = OutputKind::kClass;
-    MoeEngine engine(synthetic_model(spec, 5));
-    const int rows = static_cast<int>(state.range(3));
-    const auto x = synthetic_inputs(rows, spec.num_features, 9);
-    for (auto _ : state) benchmark::DoNotOptimize(engine.forward(x.data(), rows));
-    state.counters["rows"] = benchmark::Counter(rows, benchmark::Counter::kIsIterationInvariantRate);
+    forward_rows(state, spec, static_cast<int>(state.range(3)));
 }
 BENCHMARK(BM_FraudModelShape)
     ->ArgNames({"experts", "hidden", "top_k", "rows"})
