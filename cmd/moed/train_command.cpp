@@ -79,15 +79,16 @@ std::expected<nn::Dataset, std::string> read_csv(const std::string& path) {
 /// worlds of seeds apart from both the training and the held-back ones.
 struct FraudValidationRows {
     std::vector<std::size_t> account_rows;  ///< corpus indices of `accounts`' rows
-    nn::Dataset accounts, generated, drained;
+    nn::Dataset accounts;
+    nn::GeneratedTraffic traffic;  ///< generated once: every report on validation counts these
 };
 
 FraudValidationRows fraud_validation_rows(const nn::FraudCorpus& fraud, const nn::TrainOptions& o, const nn::FraudTrainingOptions& set) {
     FraudValidationRows v;
     v.accounts = nn::fraud_validation(fraud, o.seed, o.validation_share, &v.account_rows);
-    v.generated = nn::benign_rows(nn::kValidationWorldSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld, fraud.schema);
-    v.drained = nn::drainer_rows(nn::kValidationDrainerSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld, fraud.schema,
-                                 set.drainer_family, set.drainer_visible_victims);
+    v.traffic = nn::generated_traffic(nn::kValidationWorlds,
+                                      {nn::kValidationWorldSeed, nn::kValidationDrainerSeed, set.drainer_family, set.drainer_visible_victims},
+                                      fraud.schema);
     return v;
 }
 
@@ -99,12 +100,9 @@ struct OperatingPoint {
     double fraud_at_reject = 0;
 };
 
-OperatingPoint operating_point(const nn::MoeModel& model, const nn::FraudCorpus& fraud, const FraudValidationRows& v,
-                               const nn::FraudTrainingOptions& set) {
+OperatingPoint operating_point(const nn::MoeModel& model, const nn::FraudCorpus& fraud, const FraudValidationRows& v) {
     nn::MoeEngine engine(model);
-    const auto vt = nn::traffic_report(engine, fraud, v.account_rows, nn::quantized_probabilities(engine, v.accounts), 10001, 10001,
-                                       nn::kValidationWorlds,
-                                       {nn::kValidationWorldSeed, nn::kValidationDrainerSeed, set.drainer_family, set.drainer_visible_victims});
+    const auto vt = nn::traffic_report(engine, fraud, v.account_rows, nn::quantized_probabilities(engine, v.accounts), 10001, 10001, v.traffic);
     OperatingPoint op{nn::choose_thresholds(vt), 0};
     const auto& top = vt.fraud_account_max_scores;
     if (!top.empty()) {
@@ -127,20 +125,19 @@ struct Calibration {
 /// (the row the rule keys on rounds to 10000, tied with the fraud at the top), it is raised to the
 /// next candidate of the fit until one exists: the rows keep their order, and the ones tied at
 /// 10000 are told apart.
-Calibration calibrate(nn::MoeModel& model, const FraudValidationRows& v, const nn::FraudCorpus& fraud,
-                      const nn::FraudTrainingOptions& set) {
+Calibration calibrate(nn::MoeModel& model, const FraudValidationRows& v, const nn::FraudCorpus& fraud) {
     Calibration c;
     {
         nn::MoeEngine engine(model);
-        c.fit = nn::fit_output_temperature(engine, {&v.accounts, &v.generated, &v.drained});
+        c.fit = nn::fit_output_temperature(engine, {&v.accounts, &v.traffic.ordinary, &v.traffic.drained});
     }
     model.output_temperature = c.temperature = c.fit.temperature;
-    c.op = operating_point(model, fraud, v, set);
+    c.op = operating_point(model, fraud, v);
     for (const auto& candidate : c.fit.losses) {
         if (c.op.choice.reject_score <= 10000) break;
         if (candidate.first <= c.temperature) continue;
         model.output_temperature = c.temperature = candidate.first;
-        c.op = operating_point(model, fraud, v, set);
+        c.op = operating_point(model, fraud, v);
     }
     return c;
 }
@@ -490,7 +487,7 @@ int train_main(Args args) {
             nn::TrainOptions ok = o;
             ok.init_seed = first + static_cast<std::uint64_t>(k);
             auto trained = nn::train_moe(data, ok);
-            const Calibration calibration = calibrate(trained.model, v, *fraud, fraud_set);
+            const Calibration calibration = calibrate(trained.model, v, *fraud);
             const OperatingPoint& op = calibration.op;
             nn::MoeEngine engine(trained.model);
             const auto r = nn::fraud_report(*fraud, v.account_rows, nn::quantized_probabilities(engine, v.accounts));
@@ -578,11 +575,11 @@ int train_main(Args args) {
         const FraudValidationRows v = fraud_validation_rows(*fraud, o, fraud_set);
         const std::vector<std::size_t>& val_rows = v.account_rows;
         const nn::Dataset& val = v.accounts;
-        const nn::Dataset& generated = v.generated;
-        const nn::Dataset& drained = v.drained;
+        const nn::Dataset& generated = v.traffic.ordinary;
+        const nn::Dataset& drained = v.traffic.drained;
         {
             const std::int32_t trained_temperature = result.model.output_temperature;
-            const Calibration calibration = calibrate(result.model, v, *fraud, fraud_set);
+            const Calibration calibration = calibrate(result.model, v, *fraud);
             const nn::TemperatureFit& fit = calibration.fit;
             auto loss_at = [&](std::int32_t t) {
                 return std::find_if(fit.losses.begin(), fit.losses.end(), [&](const auto& l) { return l.first == t; })->second;
@@ -602,9 +599,7 @@ int train_main(Args args) {
         const auto pv = nn::quantized_probabilities(engine, val);
         const auto vr = nn::fraud_report(*fraud, val_rows, pv);
         std::printf("validation accounts, quantized model:\n%s", nn::format_fraud_report(vr).c_str());
-        const auto vt = nn::traffic_report(engine, *fraud, val_rows, pv, 10001, 10001, nn::kValidationWorlds,
-                                           {nn::kValidationWorldSeed, nn::kValidationDrainerSeed, fraud_set.drainer_family,
-                                            fraud_set.drainer_visible_victims});
+        const auto vt = nn::traffic_report(engine, *fraud, val_rows, pv, 10001, 10001, v.traffic);
         const nn::ThresholdChoice choice = nn::choose_thresholds(vt);
         auto share = [](const nn::VerdictCounts& c) { return c.rows == 0 ? 0.0 : static_cast<double>(c.abstained) / static_cast<double>(c.rows); };
         std::printf("validation abstentions: ordinary %.5f, benign accounts' rows %.5f, fraud accounts' rows %.5f, drainers' rows %.5f\n",

@@ -144,15 +144,29 @@ double rate(long part, long whole) { return whole == 0 ? 0 : static_cast<double>
 
 }  // namespace
 
+GeneratedTraffic generated_traffic(int worlds, WorldSeeds seeds, std::uint32_t schema) {
+    GeneratedTraffic g{worlds, seeds, {}, {}, {}};
+    g.ordinary = benign_rows(seeds.benign, worlds, kTransactionsPerWorld, schema, &g.kinds);
+    g.drained = drainer_rows(seeds.drainer, worlds, kTransactionsPerWorld, schema, seeds.drainer_family, seeds.drainer_visible_victims);
+    return g;
+}
+
 TrafficReport traffic_report(MoeEngine& engine, const FraudCorpus& corpus, const std::vector<std::size_t>& rows,
                              const std::vector<double>& probabilities, std::uint32_t flag, std::uint32_t reject, int worlds, WorldSeeds seeds) {
+    return traffic_report(engine, corpus, rows, probabilities, flag, reject,
+                          generated_traffic(worlds, seeds, engine.model().feature_schema_version));
+}
+
+TrafficReport traffic_report(MoeEngine& engine, const FraudCorpus& corpus, const std::vector<std::size_t>& rows,
+                             const std::vector<double>& probabilities, std::uint32_t flag, std::uint32_t reject,
+                             const GeneratedTraffic& traffic) {
     TrafficReport r;
     r.flag_score = flag;
     r.reject_score = reject;
-    r.worlds = worlds;
-    r.seeds = seeds;
-    std::vector<BenignKind> kinds;
-    const Dataset generated = benign_rows(seeds.benign, worlds, kTransactionsPerWorld, engine.model().feature_schema_version, &kinds);
+    r.worlds = traffic.worlds;
+    r.seeds = traffic.seeds;
+    const std::vector<BenignKind>& kinds = traffic.kinds;
+    const Dataset& generated = traffic.ordinary;
     const std::vector<double> p = quantized_probabilities(engine, generated);
     const std::vector<bool> generated_abstains = abstentions(engine.model(), generated);
     for (std::size_t i = 0; i < kinds.size(); ++i) {
@@ -162,7 +176,7 @@ TrafficReport traffic_report(MoeEngine& engine, const FraudCorpus& corpus, const
         r.generated_scores.push_back(s);
     }
     std::sort(r.generated_scores.begin(), r.generated_scores.end());
-    const Dataset drained = drainer_rows(seeds.drainer, worlds, kTransactionsPerWorld, engine.model().feature_schema_version, seeds.drainer_family, seeds.drainer_visible_victims);
+    const Dataset& drained = traffic.drained;
     const std::vector<double> pd = quantized_probabilities(engine, drained);
     const std::vector<bool> drained_abstains = abstentions(engine.model(), drained);
     for (int i = 0; i < drained.rows(); ++i) {

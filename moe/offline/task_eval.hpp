@@ -112,9 +112,24 @@ inline constexpr double kFlagBudget = 0.005;
 /// The verdicts of `r`'s rows at each reject (or flag) threshold of `thresholds`, as a table.
 [[nodiscard]] std::string format_threshold_sweep(const TrafficReport& r, const std::vector<std::uint32_t>& thresholds);
 
-/// Scores `worlds` generated worlds (from `seeds.benign`), as many drainer worlds (from
-/// `seeds.drainer`: their drainers' rows) and the labelled accounts' rows (`rows`,
-/// `probabilities` as for fraud_report) at the thresholds.
+/// Generated traffic verdicts are counted on: `worlds` worlds of ordinary activity (from
+/// `seeds.benign`; each row's kind) and the drainers' rows of as many drainer worlds (from
+/// `seeds.drainer`), in feature schema `schema`.
+struct GeneratedTraffic {
+    int worlds = 0;
+    WorldSeeds seeds;
+    Dataset ordinary;
+    std::vector<BenignKind> kinds;  ///< per row of `ordinary`
+    Dataset drained;
+};
+[[nodiscard]] GeneratedTraffic generated_traffic(int worlds, WorldSeeds seeds, std::uint32_t schema);
+
+/// Scores `traffic` and the labelled accounts' rows (`rows`, `probabilities` as for
+/// fraud_report) at the thresholds.
+[[nodiscard]] TrafficReport traffic_report(MoeEngine& engine, const FraudCorpus& corpus, const std::vector<std::size_t>& rows,
+                                           const std::vector<double>& probabilities, std::uint32_t flag_score, std::uint32_t reject_score,
+                                           const GeneratedTraffic& traffic);
+/// The same on `worlds` worlds of `seeds`, generated in the model's feature schema.
 [[nodiscard]] TrafficReport traffic_report(MoeEngine& engine, const FraudCorpus& corpus, const std::vector<std::size_t>& rows,
                                            const std::vector<double>& probabilities, std::uint32_t flag_score, std::uint32_t reject_score,
                                            int worlds, WorldSeeds seeds = kHeldBackWorlds);
