@@ -556,14 +556,15 @@ int features(Args args) {
             // baseline can be put at the same operating point: the validation worlds (4) and their
             // drainers' rows (5), the held-back worlds (6) and their drainers' rows (7).
             const std::vector<std::size_t> none;
-            const int held_back = static_cast<int>(*held_back_worlds);
-            const std::uint32_t schema = training->schema;
-            dump(nn::benign_rows(nn::kValidationWorldSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld, schema), 4, none);
-            dump(nn::drainer_rows(nn::kValidationDrainerSeed, nn::kValidationWorlds, nn::kTransactionsPerWorld, schema,
-                                  training->drainer_family, training->drainer_visible_victims), 5, none);
-            dump(nn::benign_rows(nn::kHeldBackWorldSeed, held_back, nn::kTransactionsPerWorld, schema), 6, none);
-            dump(nn::drainer_rows(nn::kHeldBackDrainerSeed, held_back, nn::kTransactionsPerWorld, schema, training->drainer_family,
-                                  training->drainer_visible_victims), 7, none);
+            const int family = training->drainer_family, visible = training->drainer_visible_victims;
+            const auto validation = nn::generated_traffic(nn::kValidationWorlds, {nn::kValidationWorldSeed, nn::kValidationDrainerSeed, family, visible},
+                                                          training->schema);
+            const auto held_back = nn::generated_traffic(static_cast<int>(*held_back_worlds),
+                                                         {nn::kHeldBackWorldSeed, nn::kHeldBackDrainerSeed, family, visible}, training->schema);
+            dump(validation.ordinary, 4, none);
+            dump(validation.drained, 5, none);
+            dump(held_back.ordinary, 6, none);
+            dump(held_back.drained, 7, none);
         }
         if (!csv.flush()) {
             std::fprintf(stderr, "moed moe features: write to %s failed\n", out.c_str());
